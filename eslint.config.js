@@ -1,0 +1,26 @@
+// Lint rules; the layer rules keep imports pointing down:
+// kumo (binary) → cli, server, agent;  web/cli → api;  server → db, api, core;  agent → drivers → core.
+import tseslint from 'typescript-eslint';
+
+const forbid = (...names) => ({
+  'no-restricted-imports': ['error', {
+    patterns: names.map((n) => ({ group: [n, `${n}/*`], message: `layer rule: this package must not import ${n}` })),
+  }],
+});
+
+export default tseslint.config(
+  { ignores: ['**/node_modules/**', '**/dist/**', 'packages/web/dist/**'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+    },
+  },
+  { files: ['packages/core/**'], rules: forbid('@kumo/api', '@kumo/db', '@kumo/server', '@kumo/agent', '@kumo/cli', '@kumo/driver-qemu', '@kumo/netcfg', '@kumo/web') },
+  { files: ['packages/api/**'], rules: forbid('@kumo/db', '@kumo/server', '@kumo/agent', '@kumo/cli', '@kumo/driver-qemu', '@kumo/netcfg', '@kumo/web') },
+  { files: ['packages/cli/**', 'packages/web/**'], rules: forbid('@kumo/db', '@kumo/server', '@kumo/agent', '@kumo/driver-qemu', '@kumo/netcfg', '@kumo/core') },
+  { files: ['packages/db/**'], rules: forbid('@kumo/server', '@kumo/agent', '@kumo/cli', '@kumo/driver-qemu', '@kumo/web') },
+  { files: ['packages/server/**'], rules: forbid('@kumo/agent', '@kumo/cli', '@kumo/driver-qemu', '@kumo/web') },
+  { files: ['packages/agent/**', 'packages/driver-qemu/**'], rules: forbid('@kumo/db', '@kumo/server', '@kumo/cli', '@kumo/web') },
+);

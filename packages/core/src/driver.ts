@@ -1,0 +1,120 @@
+/**
+ * The contract every hypervisor driver (qemu, lxc, fake) fulfils on a host.
+ *
+ * Rules that hold for every method:
+ * - Idempotent: calling it again with the same arguments after success is a no-op
+ *   that succeeds (start on a running instance, stop on a stopped one, destroy on
+ *   one that does not exist).
+ * - A call resolves only once the new state is observed (QEMU reports it, the
+ *   process is gone, ...). It rejects with a DriverError whose message is meant for
+ *   the user (for a failed start it carries the hypervisor's own error text).
+ * - After a failed call the host holds nothing new: partial work is undone.
+ * - Drivers never touch the database; they get specs and report observations.
+ */
+
+/** Power state as the hypervisor sees it. */
+export type PowerState = 'running' | 'stopped' | 'paused' | 'saved' | 'crashed' | 'unknown';
+
+export interface DiskSpec {
+  /** Stable id of the volume, e.g. "vol-…". */
+  volumeId: string;
+  /** Absolute path of the disk file on this host (qcow2 overlay or raw). */
+  path: string;
+  format: 'qcow2' | 'raw';
+  /** virtio-blk bus position; 0 is the root disk. */
+  index: number;
+  readOnly?: boolean;
+}
+
+export interface NicSpec {
+  nicId: string;
+  mac: string;
+  /** Name of the tap device to create and attach. */
+  tap: string;
+  /** Bridge the tap joins; undefined means the caller wires it. */
+  bridge?: string;
+  mtu?: number;
+}
+
+export interface BootSpec {
+  /** Direct kernel boot (kernel+initrd image kinds); omitted means boot the root disk. */
+  kernelPath?: string;
+  initrdPath?: string;
+  cmdline?: string;
+}
+
+export interface InstanceSpec {
+  instanceId: string;
+  /** Human name, used as the guest's -name and hostname. */
+  name: string;
+  vcpus: number;
+  memoryMiB: number;
+  disks: DiskSpec[];
+  nics: NicSpec[];
+  boot: BootSpec;
+  /** Seconds a graceful stop waits for the guest before killing it. */
+  stopTimeoutSec: number;
+  /** CPU share as a fraction of vcpus (1 = guaranteed full cores; 0.5 = best effort at half). */
+  cpuQuota?: number;
+}
+
+export interface InstanceStatus {
+  instanceId: string;
+  power: PowerState;
+  /** Free text from the hypervisor (e.g. QEMU's exit reason). */
+  reason?: string;
+}
+
+export type DriverEvent =
+  | { kind: 'power'; instanceId: string; power: PowerState; reason?: string }
+  | { kind: 'console'; instanceId: string; data: Buffer };
+
+export interface HostFacts {
+  hostname: string;
+  cpuModel: string;
+  cpus: number;
+  memoryMiB: number;
+  /** 'kvm' when a KVM guest really runs, 'tcg' when software emulation is used, 'none' for fake/lxc. */
+  accelerator: 'kvm' | 'tcg' | 'none';
+  hypervisorVersion: string;
+}
+
+export class DriverError extends Error {
+  constructor(
+    message: string,
+    readonly code: 'not_found' | 'start_failed' | 'timeout' | 'invalid_state' | 'host_failure' = 'host_failure',
+  ) {
+    super(message);
+    this.name = 'DriverError';
+  }
+}
+
+export interface Driver {
+  readonly kind: 'qemu' | 'lxc' | 'fake';
+  facts(): Promise<HostFacts>;
+  /** Every instance this driver knows on the host, including ones it re-adopted after a restart. */
+  list(): Promise<InstanceStatus[]>;
+  /** Status of one instance; power 'stopped' with reason 'not defined' when unknown. */
+  inspect(instanceId: string): Promise<InstanceStatus>;
+  /** Boot the instance from spec (define + start). Resolves when the hypervisor reports it running. */
+  start(spec: InstanceSpec): Promise<InstanceStatus>;
+  /** Graceful (ACPI, then kill after spec.stopTimeoutSec) or forced stop. */
+  stop(instanceId: string, opts: { force: boolean; timeoutSec: number }): Promise<InstanceStatus>;
+  reboot(instanceId: string): Promise<InstanceStatus>;
+  pause(instanceId: string): Promise<InstanceStatus>;
+  resume(instanceId: string): Promise<InstanceStatus>;
+  /** Save the running guest's state to statePath and stop it (Xen-style save). */
+  save(instanceId: string, statePath: string): Promise<InstanceStatus>;
+  /** Start from a state file written by save(). */
+  restore(spec: InstanceSpec, statePath: string): Promise<InstanceStatus>;
+  /** Stop (forced) and forget everything about the instance on this host. Not found is success. */
+  destroy(instanceId: string): Promise<void>;
+  /** Observed changes the driver did not cause itself (guest poweroff, crash) and console output. */
+  onEvent(listener: (e: DriverEvent) => void): () => void;
+  /** Write bytes to the instance's serial console. */
+  consoleWrite(instanceId: string, data: Buffer): Promise<void>;
+  /** Recent console output (bounded ring log). */
+  consoleLog(instanceId: string): Promise<Buffer>;
+  /** Release timers/sockets; never stops guests. */
+  close(): Promise<void>;
+}
