@@ -1,1 +1,4 @@
 export * from './driver.ts';
+export * from './ids.ts';
+export * from './clock.ts';
+export * from './lifecycle/index.ts';

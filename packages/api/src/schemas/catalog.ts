@@ -1,0 +1,64 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { AnyId, Description, Name, Nullable, Timestamp } from './common.ts';
+
+export const ImageKind = Type.Union([Type.Literal('template'), Type.Literal('iso'), Type.Literal('kernel')]);
+export const ImageFormat = Type.Union([Type.Literal('qcow2'), Type.Literal('raw'), Type.Literal('iso'), Type.Literal('kernel-initrd')]);
+
+export const ImageVersion = Type.Object({
+  id: Type.String(), imageId: Type.String(), version: Type.String(), format: ImageFormat,
+  sizeBytes: Type.Integer(), sha256: Type.String(), state: Type.Union([Type.Literal('uploading'), Type.Literal('ready'), Type.Literal('failed')]),
+  cmdline: Type.String(), createdAt: Timestamp,
+}, { $id: 'ImageVersion' });
+
+export const Image = Type.Object({
+  id: Type.String(), accountId: Type.String(), name: Type.String(), description: Type.String(), kind: ImageKind,
+  public: Type.Boolean(), osType: Type.String(), minDiskGiB: Type.Integer(), latestVersionId: Nullable(Type.String()),
+  createdAt: Timestamp,
+}, { $id: 'Image' });
+export const ImageCreate = Type.Object({
+  name: Name, description: Type.Optional(Description), kind: Type.Optional(ImageKind),
+  public: Type.Optional(Type.Boolean()), osType: Type.Optional(Type.String({ maxLength: 63 })),
+  minDiskGiB: Type.Optional(Type.Integer({ minimum: 1, maximum: 65536 })),
+}, { additionalProperties: false });
+export const ImageVersionCreate = Type.Object({
+  version: Type.String({ minLength: 1, maxLength: 63, pattern: '^[A-Za-z0-9._-]+$' }),
+  format: ImageFormat,
+  sizeBytes: Type.Integer({ minimum: 0 }),
+  sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+  cmdline: Type.Optional(Type.String({ maxLength: 1024 })),
+}, { additionalProperties: false });
+
+export const QosClass = Type.Union([Type.Literal('guaranteed'), Type.Literal('best-effort')]);
+export const Offering = Type.Object({
+  id: Type.String(), name: Type.String(), description: Type.String(), vcpus: Type.Integer(), memoryMiB: Type.Integer(),
+  rootDiskGiB: Type.Integer(), qosClass: QosClass, ha: Type.Boolean(), diskProvisioning: Type.Union([Type.Literal('linked'), Type.Literal('full')]),
+  stopTimeoutSec: Type.Integer(), createdAt: Timestamp,
+}, { $id: 'Offering' });
+export const OfferingCreate = Type.Object({
+  name: Name, description: Type.Optional(Description),
+  vcpus: Type.Integer({ minimum: 1, maximum: 256 }), memoryMiB: Type.Integer({ minimum: 32, maximum: 4 * 1024 * 1024 }),
+  rootDiskGiB: Type.Integer({ minimum: 1, maximum: 65536 }), qosClass: Type.Optional(QosClass), ha: Type.Optional(Type.Boolean()),
+  diskProvisioning: Type.Optional(Type.Union([Type.Literal('linked'), Type.Literal('full')])),
+  stopTimeoutSec: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
+}, { additionalProperties: false });
+
+export const DiskOffering = Type.Object({
+  id: Type.String(), name: Type.String(), description: Type.String(), sizeGiB: Type.Integer(), qosClass: QosClass, createdAt: Timestamp,
+}, { $id: 'DiskOffering' });
+export const DiskOfferingCreate = Type.Object({
+  name: Name, description: Type.Optional(Description), sizeGiB: Type.Integer({ minimum: 1, maximum: 65536 }), qosClass: Type.Optional(QosClass),
+}, { additionalProperties: false });
+
+export const ImageListQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })), cursor: Type.Optional(Type.String({ maxLength: 512 })),
+  sort: Type.Optional(Type.String({ maxLength: 40 })), name: Type.Optional(Type.String({ maxLength: 63 })), kind: Type.Optional(ImageKind),
+}, { additionalProperties: false });
+export const ImageIdParams = Type.Object({ id: AnyId }, { additionalProperties: false });
+
+export type Image = Static<typeof Image>;
+export type ImageVersion = Static<typeof ImageVersion>;
+export type Offering = Static<typeof Offering>;
+export type DiskOffering = Static<typeof DiskOffering>;
+export type ImageCreate = Static<typeof ImageCreate>;
+export type ImageVersionCreate = Static<typeof ImageVersionCreate>;
+export type OfferingCreate = Static<typeof OfferingCreate>;

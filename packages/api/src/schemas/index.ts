@@ -1,0 +1,6 @@
+export * from './common.ts';
+export * from './infra.ts';
+export * from './catalog.ts';
+export * from './tenancy.ts';
+export * from './instance.ts';
+export * from './operation.ts';

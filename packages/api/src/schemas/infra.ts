@@ -1,0 +1,84 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { AnyId, Description, Name, Nullable, Tags, Timestamp, ListQueryBase } from './common.ts';
+
+export const Hypervisor = Type.Union([Type.Literal('qemu'), Type.Literal('lxc'), Type.Literal('fake')]);
+export const PlacementStrategy = Type.Union([Type.Literal('spread'), Type.Literal('pack')]);
+export const HostState = Type.Union(['up', 'disconnected', 'down', 'maintenance', 'disabled'].map((s) => Type.Literal(s)));
+
+export const Zone = Type.Object({
+  id: Type.String(), name: Type.String(), description: Type.String(),
+  placementStrategy: PlacementStrategy, createdAt: Timestamp,
+}, { $id: 'Zone' });
+export const ZoneCreate = Type.Object({
+  name: Name, description: Type.Optional(Description), placementStrategy: Type.Optional(PlacementStrategy),
+}, { additionalProperties: false });
+export const ZoneUpdate = Type.Object({
+  description: Type.Optional(Description), placementStrategy: Type.Optional(PlacementStrategy),
+}, { additionalProperties: false, minProperties: 1 });
+
+export const Pod = Type.Object({ id: Type.String(), zoneId: Type.String(), name: Type.String(), createdAt: Timestamp }, { $id: 'Pod' });
+export const PodCreate = Type.Object({ zoneId: AnyId, name: Name }, { additionalProperties: false });
+
+export const Cluster = Type.Object({
+  id: Type.String(), zoneId: Type.String(), podId: Type.String(), name: Type.String(), hypervisor: Hypervisor,
+  cpuOvercommit: Type.Number(), memoryOvercommit: Type.Number(), createdAt: Timestamp,
+}, { $id: 'Cluster' });
+export const ClusterCreate = Type.Object({
+  podId: AnyId, name: Name, hypervisor: Hypervisor,
+  cpuOvercommit: Type.Optional(Type.Number({ minimum: 1, maximum: 16 })),
+  memoryOvercommit: Type.Optional(Type.Number({ minimum: 1, maximum: 4 })),
+}, { additionalProperties: false });
+export const ClusterUpdate = Type.Object({
+  cpuOvercommit: Type.Optional(Type.Number({ minimum: 1, maximum: 16 })),
+  memoryOvercommit: Type.Optional(Type.Number({ minimum: 1, maximum: 4 })),
+}, { additionalProperties: false, minProperties: 1 });
+
+export const Host = Type.Object({
+  id: Type.String(), name: Type.String(), zoneId: Type.String(), podId: Type.String(), clusterId: Type.String(),
+  hypervisor: Hypervisor, state: HostState, address: Type.String(),
+  accelerator: Type.String(), cpuModel: Type.String(), hypervisorVersion: Type.String(),
+  cpus: Type.Integer(), memoryMiB: Type.Integer(), cpuAllocated: Type.Number(), memoryAllocatedMiB: Type.Integer(),
+  tags: Tags, dedicatedAccountId: Nullable(Type.String()), instanceCount: Type.Integer(),
+  lastHeartbeatAt: Nullable(Timestamp), createdAt: Timestamp,
+}, { $id: 'Host' });
+export const HostUpdate = Type.Object({
+  tags: Type.Optional(Tags), dedicatedAccountId: Type.Optional(Nullable(AnyId)),
+}, { additionalProperties: false, minProperties: 1 });
+export const HostAction = Type.Object({
+  action: Type.Union([Type.Literal('enable'), Type.Literal('disable'), Type.Literal('maintenance')]),
+}, { additionalProperties: false });
+export const HostListQuery = Type.Object({
+  ...ListQueryBase, zoneId: Type.Optional(AnyId), clusterId: Type.Optional(AnyId), state: Type.Optional(HostState),
+  name: Type.Optional(Type.String({ maxLength: 63 })),
+}, { additionalProperties: false });
+
+export const JoinTokenCreate = Type.Object({
+  clusterId: AnyId, ttlSeconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 30 * 86400 })),
+}, { additionalProperties: false });
+export const JoinToken = Type.Object({
+  id: Type.String(), clusterId: Type.String(), token: Type.String({ description: 'shown once' }), expiresAt: Timestamp,
+}, { $id: 'JoinToken' });
+
+export const PoolKind = Type.Union([Type.Literal('local'), Type.Literal('shared')]);
+export const Pool = Type.Object({
+  id: Type.String(), name: Type.String(), zoneId: Type.String(), clusterId: Type.String(), hostId: Nullable(Type.String()),
+  kind: PoolKind, path: Type.String(), capacityGiB: Type.Number(), allocatedGiB: Type.Number(), usedGiB: Type.Number(),
+  overcommit: Type.Number(), createdAt: Timestamp,
+}, { $id: 'Pool' });
+export const PoolCreate = Type.Object({
+  name: Name, clusterId: AnyId, hostId: Type.Optional(AnyId), kind: PoolKind,
+  path: Type.String({ minLength: 1, maxLength: 255, pattern: '^/' }),
+  capacityGiB: Type.Number({ minimum: 1, maximum: 1e7 }),
+  overcommit: Type.Optional(Type.Number({ minimum: 1, maximum: 10 })),
+}, { additionalProperties: false });
+
+export type Zone = Static<typeof Zone>;
+export type Pod = Static<typeof Pod>;
+export type Cluster = Static<typeof Cluster>;
+export type Host = Static<typeof Host>;
+export type Pool = Static<typeof Pool>;
+export type JoinToken = Static<typeof JoinToken>;
+export type ZoneCreate = Static<typeof ZoneCreate>;
+export type PodCreate = Static<typeof PodCreate>;
+export type ClusterCreate = Static<typeof ClusterCreate>;
+export type PoolCreate = Static<typeof PoolCreate>;

@@ -1,0 +1,67 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { AnyId, ListQueryBase, Name, Nullable, Tags, Timestamp } from './common.ts';
+
+const lit = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
+
+export const DesiredState = lit(['running', 'stopped', 'paused', 'deleted'] as const);
+export const Phase = lit(['pending', 'stopped', 'running', 'paused', 'error', 'deleted'] as const);
+export const Task = lit(['scheduling', 'provisioning', 'starting', 'stopping', 'rebooting', 'pausing', 'resuming', 'deleting'] as const);
+export const PowerState = lit(['running', 'stopped', 'paused', 'saved', 'crashed', 'unknown'] as const);
+
+export const Instance = Type.Object({
+  id: Type.String(), accountId: Type.String(), name: Type.String(),
+  zoneId: Type.String(), hostId: Nullable(Type.String()), poolId: Nullable(Type.String()),
+  imageId: Type.String(), imageVersionId: Type.String(), offeringId: Type.String(), keypairId: Nullable(Type.String()),
+  vcpus: Type.Integer(), memoryMiB: Type.Integer(), rootDiskGiB: Type.Integer(),
+  desired: DesiredState, phase: Phase, task: Nullable(Task),
+  observed: Type.Object({ power: Nullable(PowerState), at: Nullable(Timestamp) }),
+  errorReason: Nullable(Type.String()), hostTags: Tags, affinityGroupIds: Type.Array(Type.String()),
+  version: Type.Integer(), createdAt: Timestamp, updatedAt: Timestamp,
+}, { $id: 'Instance' });
+
+export const InstanceCreate = Type.Object({
+  name: Name,
+  zoneId: AnyId,
+  imageId: AnyId,
+  imageVersionId: Type.Optional(AnyId),
+  offeringId: AnyId,
+  keypairId: Type.Optional(AnyId),
+  podId: Type.Optional(AnyId),
+  clusterId: Type.Optional(AnyId),
+  hostTags: Type.Optional(Tags),
+  affinityGroupIds: Type.Optional(Type.Array(AnyId, { maxItems: 8 })),
+  userData: Type.Optional(Type.String({ maxLength: 65536, description: 'cloud-init user-data, plain text' })),
+  start: Type.Optional(Type.Boolean({ description: 'start after creation (default true)' })),
+}, { additionalProperties: false });
+
+export const InstanceActionRequest = Type.Object({
+  force: Type.Optional(Type.Boolean({ description: 'stop: kill at once instead of ACPI power-down' })),
+  timeoutSec: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
+}, { additionalProperties: false });
+
+export const InstanceActionParams = Type.Object({
+  id: AnyId, action: lit(['start', 'stop', 'reboot', 'pause', 'resume'] as const),
+}, { additionalProperties: false });
+
+export const InstanceListQuery = Type.Object({
+  ...ListQueryBase,
+  name: Type.Optional(Type.String({ maxLength: 63 })),
+  zoneId: Type.Optional(AnyId), hostId: Type.Optional(AnyId), phase: Type.Optional(Phase),
+  accountId: Type.Optional(AnyId),
+}, { additionalProperties: false });
+
+export const Volume = Type.Object({
+  id: Type.String(), accountId: Type.String(), instanceId: Nullable(Type.String()), poolId: Type.String(),
+  kind: lit(['root', 'data'] as const), sizeGiB: Type.Integer(), format: Type.String(), provisioning: Type.String(),
+  path: Type.String(), state: Type.String(), createdAt: Timestamp,
+}, { $id: 'Volume' });
+
+export const WaitQuery = Type.Object({
+  wait: Type.Optional(Type.Boolean()),
+  waitTimeoutSec: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
+}, { additionalProperties: false });
+
+export type Instance = Static<typeof Instance>;
+export type InstanceCreate = Static<typeof InstanceCreate>;
+export type InstanceActionRequest = Static<typeof InstanceActionRequest>;
+export type Volume = Static<typeof Volume>;

@@ -1,0 +1,18 @@
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import * as m001 from './migrations/001-initial.ts';
+
+/** Append-only, numbered. Never edit a released migration: add the next number. */
+const migrations: Record<string, Migration> = {
+  '001-initial': m001,
+};
+
+class InCodeMigrations implements MigrationProvider {
+  getMigrations(): Promise<Record<string, Migration>> { return Promise.resolve(migrations); }
+}
+
+export async function migrateToLatest<T>(db: Kysely<T>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: new InCodeMigrations(), migrationTableName: 'kumo_migrations', migrationLockTableName: 'kumo_migrations_lock' });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,68 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database, HostRow } from '../schema.ts';
+import { CrudRepo } from './crud-repo.ts';
+
+export interface Reservation { hostId: string; poolId: string; vcpus: number; memoryMiB: number; diskGiB: number }
+
+/** Hosts and their capacity bookkeeping. */
+export class HostsRepo extends CrudRepo<'hosts'> {
+  constructor(db: Kysely<Database>) {
+    super(db, {
+      table: 'hosts', tenantScoped: false,
+      sortable: ['name', 'createdAt', 'state'], filterable: ['zoneId', 'clusterId', 'state', 'name'],
+    });
+  }
+
+  /**
+   * Reserve capacity on a host and one of its pools. The check and the write are one conditional
+   * UPDATE per row, so two transactions (or two servers on one PostgreSQL) can never both fit
+   * into the last free slot. Returns false, changing nothing, when it does not fit any more.
+   * Call inside the transaction that binds the instance to the host.
+   */
+  async reserve(trx: Kysely<Database>, r: Reservation): Promise<boolean> {
+    const h = await trx.updateTable('hosts')
+      .set({
+        cpuAllocated: sql`cpu_allocated + ${r.vcpus}`,
+        memoryAllocatedMiB: sql`memory_allocated_mib + ${r.memoryMiB}`,
+        version: sql`version + 1`,
+      })
+      .where('id', '=', r.hostId)
+      .where('state', '=', 'up')
+      .where(sql<boolean>`cpu_allocated + ${r.vcpus} <= cpus * (select c.cpu_overcommit from clusters c where c.id = hosts.cluster_id)`)
+      .where(sql<boolean>`memory_allocated_mib + ${r.memoryMiB} <= memory_mib * (select c.memory_overcommit from clusters c where c.id = hosts.cluster_id)`)
+      .executeTakeFirst();
+    if (Number(h.numUpdatedRows) !== 1) return false;
+    const p = await trx.updateTable('pools')
+      .set({ allocatedGiB: sql`allocated_gib + ${r.diskGiB}` })
+      .where('id', '=', r.poolId)
+      .where(sql<boolean>`allocated_gib + ${r.diskGiB} <= capacity_gib * overcommit`)
+      .executeTakeFirst();
+    if (Number(p.numUpdatedRows) !== 1) {
+      // undo the host part in the same transaction
+      await this.release(trx, { ...r, diskGiB: 0, poolId: '' });
+      return false;
+    }
+    return true;
+  }
+
+  /** Give capacity back (instance deleted or moved). Never goes below zero. */
+  async release(trx: Kysely<Database>, r: Reservation): Promise<void> {
+    await trx.updateTable('hosts')
+      .set({
+        cpuAllocated: sql`case when cpu_allocated - ${r.vcpus} < 0 then 0 else cpu_allocated - ${r.vcpus} end`,
+        memoryAllocatedMiB: sql`case when memory_allocated_mib - ${r.memoryMiB} < 0 then 0 else memory_allocated_mib - ${r.memoryMiB} end`,
+      })
+      .where('id', '=', r.hostId).execute();
+    if (r.poolId && r.diskGiB) {
+      await trx.updateTable('pools').set({ allocatedGiB: sql`case when allocated_gib - ${r.diskGiB} < 0 then 0 else allocated_gib - ${r.diskGiB} end` }).where('id', '=', r.poolId).execute();
+    }
+  }
+
+  async byName(clusterId: string, name: string): Promise<HostRow | undefined> {
+    return this.db.selectFrom('hosts').selectAll().where('clusterId', '=', clusterId).where('name', '=', name).executeTakeFirst();
+  }
+
+  async allIds(): Promise<string[]> {
+    return (await this.db.selectFrom('hosts').select('id').execute()).map((r) => r.id);
+  }
+}

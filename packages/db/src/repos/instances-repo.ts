@@ -1,0 +1,83 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database, InstanceRow } from '../schema.ts';
+import type { Scope } from '../scope.ts';
+import { CrudRepo } from './crud-repo.ts';
+
+export type InstanceStatusPatch = Partial<Pick<InstanceRow,
+  'phase' | 'task' | 'hostId' | 'poolId' | 'podId' | 'clusterId' | 'errorReason' | 'excludedHostIds' | 'deletedAt' | 'desired'>>;
+
+/** Instances, with compare-and-swap on `version` for every controller write. */
+export class InstancesRepo extends CrudRepo<'instances'> {
+  constructor(db: Kysely<Database>) {
+    super(db, {
+      table: 'instances', tenantScoped: true,
+      sortable: ['name', 'createdAt', 'phase'], filterable: ['name', 'zoneId', 'hostId', 'phase', 'accountId'],
+    });
+  }
+
+  /**
+   * Write `patch` only if the row still has `expectedVersion`; bumps the version.
+   * Returns the new version, or null when someone else wrote first (the caller re-reads).
+   */
+  async compareAndSwap(id: string, expectedVersion: number, patch: InstanceStatusPatch, nowIso: string, db: Kysely<Database> = this.db): Promise<number | null> {
+    const r = await db.updateTable('instances')
+      .set({ ...patch, version: expectedVersion + 1, updatedAt: nowIso })
+      .where('id', '=', id).where('version', '=', expectedVersion)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1 ? expectedVersion + 1 : null;
+  }
+
+  /** Observed state comes from agents only; it does not bump the CAS version. */
+  async setObserved(id: string, power: string, atIso: string): Promise<void> {
+    await this.db.updateTable('instances').set({ observedPower: power, observedAt: atIso }).where('id', '=', id).execute();
+  }
+
+  async getAny(id: string, db: Kysely<Database> = this.db): Promise<InstanceRow | undefined> {
+    return db.selectFrom('instances').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** Ids of instances that are not where they should be, or have work in progress (for resync). */
+  async unsettledIds(): Promise<string[]> {
+    const rows = await this.db.selectFrom('instances').select('id')
+      .where((eb) => eb.or([
+        eb('task', 'is not', null),
+        eb('phase', '=', 'pending'),
+        eb.and([eb('desired', '=', 'deleted'), eb('phase', '!=', 'deleted')]),
+        eb.and([eb('desired', '=', 'running'), eb('phase', 'in', ['stopped', 'paused'])]),
+        eb.and([eb('desired', '=', 'stopped'), eb('phase', 'in', ['running', 'paused'])]),
+        eb.and([eb('desired', '=', 'paused'), eb('phase', '=', 'running')]),
+      ]))
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  async onHost(hostId: string): Promise<InstanceRow[]> {
+    return this.db.selectFrom('instances').selectAll().where('hostId', '=', hostId).where('phase', '!=', 'deleted').execute();
+  }
+
+  async countVisible(scope: Scope): Promise<number> {
+    let q = this.db.selectFrom('instances').select((eb) => eb.fn.countAll<number>().as('n')).where('phase', '!=', 'deleted');
+    if (!scope.admin) q = q.where('accountId', '=', scope.accountId);
+    return Number((await q.executeTakeFirst())?.n ?? 0);
+  }
+
+  async affinityGroupIds(instanceId: string): Promise<string[]> {
+    const rows = await this.db.selectFrom('affinityMembers').select('groupId').where('instanceId', '=', instanceId).execute();
+    return rows.map((r) => r.groupId);
+  }
+
+  /** Hosts of the other live members of an affinity group. */
+  async groupHostIds(groupId: string, exceptInstanceId: string): Promise<string[]> {
+    const rows = await this.db.selectFrom('affinityMembers')
+      .innerJoin('instances', 'instances.id', 'affinityMembers.instanceId')
+      .select('instances.hostId')
+      .where('affinityMembers.groupId', '=', groupId)
+      .where('instances.id', '!=', exceptInstanceId)
+      .where('instances.hostId', 'is not', null)
+      .where('instances.phase', '!=', 'deleted')
+      .execute();
+    return [...new Set(rows.map((r) => r.hostId).filter((h): h is string => h !== null))];
+  }
+}
+
+export type { Transaction };

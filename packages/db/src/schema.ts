@@ -1,0 +1,93 @@
+/** Row types of Kumo's tables, as Kysely sees them (camelCase; the database has snake_case). */
+export interface AccountRow { id: string; name: string; role: 'admin' | 'user'; createdAt: string }
+export interface UserRow { id: string; accountId: string; username: string; passwordHash: string; createdAt: string }
+export interface ApiKeyRow {
+  id: string; accountId: string; userId: string | null; name: string; kind: 'key' | 'session';
+  secretHash: string; expiresAt: string | null; lastUsedAt: string | null; createdAt: string;
+}
+export interface ZoneRow { id: string; name: string; description: string; placementStrategy: 'spread' | 'pack'; createdAt: string }
+export interface PodRow { id: string; zoneId: string; name: string; createdAt: string }
+export interface ClusterRow {
+  id: string; zoneId: string; podId: string; name: string; hypervisor: 'qemu' | 'lxc' | 'fake';
+  cpuOvercommit: number; memoryOvercommit: number; createdAt: string;
+}
+export interface HostRow {
+  id: string; zoneId: string; podId: string; clusterId: string; name: string;
+  hypervisor: 'qemu' | 'lxc' | 'fake'; state: 'up' | 'disconnected' | 'down' | 'maintenance' | 'disabled';
+  adminState: 'enabled' | 'disabled' | 'maintenance';
+  address: string; accelerator: string; cpuModel: string; hypervisorVersion: string; agentVersion: string;
+  cpus: number; memoryMiB: number; cpuAllocated: number; memoryAllocatedMiB: number;
+  tags: string; dedicatedAccountId: string | null; tokenHash: string;
+  lastHeartbeatAt: string | null; connectedAt: string | null; createdAt: string; version: number;
+}
+export interface JoinTokenRow { id: string; clusterId: string; secretHash: string; expiresAt: string; createdAt: string }
+export interface PoolRow {
+  id: string; zoneId: string; clusterId: string; hostId: string | null; name: string; kind: 'local' | 'shared';
+  path: string; capacityGiB: number; allocatedGiB: number; usedGiB: number; overcommit: number; createdAt: string;
+}
+export interface ImageRow {
+  id: string; accountId: string; name: string; description: string; kind: 'template' | 'iso' | 'kernel';
+  public: number; osType: string; minDiskGiB: number; createdAt: string;
+}
+export interface ImageVersionRow {
+  id: string; imageId: string; version: string; format: 'qcow2' | 'raw' | 'iso' | 'kernel-initrd';
+  sizeBytes: number; sha256: string; state: 'uploading' | 'ready' | 'failed'; cmdline: string; storagePath: string; createdAt: string;
+}
+export interface OfferingRow {
+  id: string; name: string; description: string; vcpus: number; memoryMiB: number; rootDiskGiB: number;
+  qosClass: 'guaranteed' | 'best-effort'; ha: number; diskProvisioning: 'linked' | 'full'; stopTimeoutSec: number; createdAt: string;
+}
+export interface DiskOfferingRow { id: string; name: string; description: string; sizeGiB: number; qosClass: 'guaranteed' | 'best-effort'; createdAt: string }
+export interface KeypairRow { id: string; accountId: string; name: string; publicKey: string; fingerprint: string; createdAt: string }
+export interface AffinityGroupRow { id: string; accountId: string; name: string; policy: 'affinity' | 'anti-affinity'; createdAt: string }
+export interface AffinityMemberRow { groupId: string; instanceId: string }
+export interface InstanceRow {
+  id: string; accountId: string; name: string; zoneId: string; podId: string | null; clusterId: string | null;
+  hostId: string | null; poolId: string | null;
+  imageId: string; imageVersionId: string; offeringId: string; keypairId: string | null;
+  vcpus: number; memoryMiB: number; rootDiskGiB: number; hostTags: string; userData: string;
+  desired: 'running' | 'stopped' | 'paused' | 'deleted';
+  phase: 'pending' | 'stopped' | 'running' | 'paused' | 'error' | 'deleted';
+  task: 'scheduling' | 'provisioning' | 'starting' | 'stopping' | 'rebooting' | 'pausing' | 'resuming' | 'deleting' | null;
+  observedPower: string | null; observedAt: string | null; errorReason: string | null;
+  excludedHostIds: string;
+  version: number; createdAt: string; updatedAt: string; deletedAt: string | null;
+}
+export interface VolumeRow {
+  id: string; accountId: string; instanceId: string | null; poolId: string; kind: 'root' | 'data';
+  sizeGiB: number; format: string; provisioning: string; path: string; state: string; createdAt: string;
+}
+export interface OperationRow {
+  id: string; accountId: string; kind: string; resourceType: string; resourceId: string;
+  status: 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled'; progress: number; message: string;
+  params: string; errorCode: string | null; errorMessage: string | null;
+  idempotencyKey: string | null; requestHash: string | null;
+  createdAt: string; startedAt: string | null; finishedAt: string | null; updatedAt: string;
+}
+export interface EventRow {
+  id: string; accountId: string; resourceType: string; resourceId: string; kind: string;
+  severity: 'info' | 'warning' | 'error'; message: string; createdAt: string;
+}
+
+export interface Database {
+  accounts: AccountRow;
+  users: UserRow;
+  apiKeys: ApiKeyRow;
+  zones: ZoneRow;
+  pods: PodRow;
+  clusters: ClusterRow;
+  hosts: HostRow;
+  joinTokens: JoinTokenRow;
+  pools: PoolRow;
+  images: ImageRow;
+  imageVersions: ImageVersionRow;
+  offerings: OfferingRow;
+  diskOfferings: DiskOfferingRow;
+  keypairs: KeypairRow;
+  affinityGroups: AffinityGroupRow;
+  affinityMembers: AffinityMemberRow;
+  instances: InstanceRow;
+  volumes: VolumeRow;
+  operations: OperationRow;
+  events: EventRow;
+}

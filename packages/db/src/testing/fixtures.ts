@@ -1,0 +1,34 @@
+import { newId } from '@kumo/core';
+import type { Repos } from '../repos/index.ts';
+import type { HostRow } from '../schema.ts';
+
+const now = () => new Date().toISOString();
+
+/** A zone > pod > cluster with N up hosts, each with a local pool: the smallest useful cloud. */
+export async function seedInfrastructure(repos: Repos, opts: { hosts: number; cpus?: number; memoryMiB?: number; hypervisor?: 'fake' | 'qemu' }) {
+  const zoneId = newId('zone'); const podId = newId('pod'); const clusterId = newId('cluster');
+  await repos.zones.insert({ id: zoneId, name: `z-${zoneId.slice(-6)}`, description: '', placementStrategy: 'spread', createdAt: now() });
+  await repos.pods.insert({ id: podId, zoneId, name: 'pod1', createdAt: now() });
+  await repos.clusters.insert({ id: clusterId, zoneId, podId, name: 'c1', hypervisor: opts.hypervisor ?? 'fake', cpuOvercommit: 1, memoryOvercommit: 1, createdAt: now() });
+  const hosts: HostRow[] = [];
+  const poolIds: string[] = [];
+  for (let i = 0; i < opts.hosts; i++) {
+    const h: HostRow = {
+      id: newId('host'), zoneId, podId, clusterId, name: `h${i}`, hypervisor: opts.hypervisor ?? 'fake', state: 'up', adminState: 'enabled',
+      address: `10.0.0.${i + 1}`, accelerator: 'none', cpuModel: 'fake', hypervisorVersion: '1', agentVersion: '1',
+      cpus: opts.cpus ?? 8, memoryMiB: opts.memoryMiB ?? 8192, cpuAllocated: 0, memoryAllocatedMiB: 0, tags: '[]',
+      dedicatedAccountId: null, tokenHash: 'x', lastHeartbeatAt: now(), connectedAt: now(), createdAt: now(), version: 1,
+    };
+    await repos.hosts.insert(h);
+    const poolId = newId('pool');
+    await repos.pools.insert({ id: poolId, zoneId, clusterId, hostId: h.id, name: `local-${i}`, kind: 'local', path: `/var/lib/kumo/pools/${i}`, capacityGiB: 1000, allocatedGiB: 0, usedGiB: 0, overcommit: 1, createdAt: now() });
+    hosts.push(h); poolIds.push(poolId);
+  }
+  return { zoneId, podId, clusterId, hosts, poolIds };
+}
+
+export async function seedAccount(repos: Repos, name: string, role: 'admin' | 'user' = 'user') {
+  const id = newId('account');
+  await repos.accounts.insert({ id, name, role, createdAt: now() });
+  return id;
+}
