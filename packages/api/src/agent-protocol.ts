@@ -48,7 +48,7 @@ export interface ConsoleOutputMessage { type: 'console'; instanceId: string; dat
 
 /** The methods a server may call on an agent and what they take. */
 export interface AgentMethods {
-  'instance.start': { spec: InstanceSpec; imageUrl?: string };
+  'instance.start': { spec: InstanceSpec; image: ImageRef | null };
   'instance.stop': { instanceId: string; force: boolean; timeoutSec: number };
   'instance.reboot': { instanceId: string };
   'instance.pause': { instanceId: string };

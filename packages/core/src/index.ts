@@ -2,3 +2,4 @@ export * from './driver.ts';
 export * from './ids.ts';
 export * from './clock.ts';
 export * from './lifecycle/index.ts';
+export * from './scheduler/index.ts';

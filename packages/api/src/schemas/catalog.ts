@@ -8,13 +8,13 @@ export const ImageVersion = Type.Object({
   id: Type.String(), imageId: Type.String(), version: Type.String(), format: ImageFormat,
   sizeBytes: Type.Integer(), sha256: Type.String(), state: Type.Union([Type.Literal('uploading'), Type.Literal('ready'), Type.Literal('failed')]),
   cmdline: Type.String(), createdAt: Timestamp,
-}, { $id: 'ImageVersion' });
+});
 
 export const Image = Type.Object({
   id: Type.String(), accountId: Type.String(), name: Type.String(), description: Type.String(), kind: ImageKind,
   public: Type.Boolean(), osType: Type.String(), minDiskGiB: Type.Integer(), latestVersionId: Nullable(Type.String()),
   createdAt: Timestamp,
-}, { $id: 'Image' });
+});
 export const ImageCreate = Type.Object({
   name: Name, description: Type.Optional(Description), kind: Type.Optional(ImageKind),
   public: Type.Optional(Type.Boolean()), osType: Type.Optional(Type.String({ maxLength: 63 })),
@@ -33,7 +33,7 @@ export const Offering = Type.Object({
   id: Type.String(), name: Type.String(), description: Type.String(), vcpus: Type.Integer(), memoryMiB: Type.Integer(),
   rootDiskGiB: Type.Integer(), qosClass: QosClass, ha: Type.Boolean(), diskProvisioning: Type.Union([Type.Literal('linked'), Type.Literal('full')]),
   stopTimeoutSec: Type.Integer(), createdAt: Timestamp,
-}, { $id: 'Offering' });
+});
 export const OfferingCreate = Type.Object({
   name: Name, description: Type.Optional(Description),
   vcpus: Type.Integer({ minimum: 1, maximum: 256 }), memoryMiB: Type.Integer({ minimum: 32, maximum: 4 * 1024 * 1024 }),
@@ -44,7 +44,7 @@ export const OfferingCreate = Type.Object({
 
 export const DiskOffering = Type.Object({
   id: Type.String(), name: Type.String(), description: Type.String(), sizeGiB: Type.Integer(), qosClass: QosClass, createdAt: Timestamp,
-}, { $id: 'DiskOffering' });
+});
 export const DiskOfferingCreate = Type.Object({
   name: Name, description: Type.Optional(Description), sizeGiB: Type.Integer({ minimum: 1, maximum: 65536 }), qosClass: Type.Optional(QosClass),
 }, { additionalProperties: false });

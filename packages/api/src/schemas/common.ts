@@ -15,7 +15,7 @@ export const ErrorResponse = Type.Object({
     message: Type.String(),
     details: Type.Optional(Type.Unknown()),
   }),
-}, { $id: 'Error' });
+});
 
 export const IdParams = Type.Object({ id: AnyId }, { additionalProperties: false });
 

@@ -8,7 +8,7 @@ export const HostState = Type.Union(['up', 'disconnected', 'down', 'maintenance'
 export const Zone = Type.Object({
   id: Type.String(), name: Type.String(), description: Type.String(),
   placementStrategy: PlacementStrategy, createdAt: Timestamp,
-}, { $id: 'Zone' });
+});
 export const ZoneCreate = Type.Object({
   name: Name, description: Type.Optional(Description), placementStrategy: Type.Optional(PlacementStrategy),
 }, { additionalProperties: false });
@@ -16,13 +16,13 @@ export const ZoneUpdate = Type.Object({
   description: Type.Optional(Description), placementStrategy: Type.Optional(PlacementStrategy),
 }, { additionalProperties: false, minProperties: 1 });
 
-export const Pod = Type.Object({ id: Type.String(), zoneId: Type.String(), name: Type.String(), createdAt: Timestamp }, { $id: 'Pod' });
+export const Pod = Type.Object({ id: Type.String(), zoneId: Type.String(), name: Type.String(), createdAt: Timestamp });
 export const PodCreate = Type.Object({ zoneId: AnyId, name: Name }, { additionalProperties: false });
 
 export const Cluster = Type.Object({
   id: Type.String(), zoneId: Type.String(), podId: Type.String(), name: Type.String(), hypervisor: Hypervisor,
   cpuOvercommit: Type.Number(), memoryOvercommit: Type.Number(), createdAt: Timestamp,
-}, { $id: 'Cluster' });
+});
 export const ClusterCreate = Type.Object({
   podId: AnyId, name: Name, hypervisor: Hypervisor,
   cpuOvercommit: Type.Optional(Type.Number({ minimum: 1, maximum: 16 })),
@@ -40,7 +40,7 @@ export const Host = Type.Object({
   cpus: Type.Integer(), memoryMiB: Type.Integer(), cpuAllocated: Type.Number(), memoryAllocatedMiB: Type.Integer(),
   tags: Tags, dedicatedAccountId: Nullable(Type.String()), instanceCount: Type.Integer(),
   lastHeartbeatAt: Nullable(Timestamp), createdAt: Timestamp,
-}, { $id: 'Host' });
+});
 export const HostUpdate = Type.Object({
   tags: Type.Optional(Tags), dedicatedAccountId: Type.Optional(Nullable(AnyId)),
 }, { additionalProperties: false, minProperties: 1 });
@@ -57,14 +57,14 @@ export const JoinTokenCreate = Type.Object({
 }, { additionalProperties: false });
 export const JoinToken = Type.Object({
   id: Type.String(), clusterId: Type.String(), token: Type.String({ description: 'shown once' }), expiresAt: Timestamp,
-}, { $id: 'JoinToken' });
+});
 
 export const PoolKind = Type.Union([Type.Literal('local'), Type.Literal('shared')]);
 export const Pool = Type.Object({
   id: Type.String(), name: Type.String(), zoneId: Type.String(), clusterId: Type.String(), hostId: Nullable(Type.String()),
   kind: PoolKind, path: Type.String(), capacityGiB: Type.Number(), allocatedGiB: Type.Number(), usedGiB: Type.Number(),
   overcommit: Type.Number(), createdAt: Timestamp,
-}, { $id: 'Pool' });
+});
 export const PoolCreate = Type.Object({
   name: Name, clusterId: AnyId, hostId: Type.Optional(AnyId), kind: PoolKind,
   path: Type.String({ minLength: 1, maxLength: 255, pattern: '^/' }),

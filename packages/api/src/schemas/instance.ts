@@ -17,7 +17,7 @@ export const Instance = Type.Object({
   observed: Type.Object({ power: Nullable(PowerState), at: Nullable(Timestamp) }),
   errorReason: Nullable(Type.String()), hostTags: Tags, affinityGroupIds: Type.Array(Type.String()),
   version: Type.Integer(), createdAt: Timestamp, updatedAt: Timestamp,
-}, { $id: 'Instance' });
+});
 
 export const InstanceCreate = Type.Object({
   name: Name,
@@ -54,7 +54,7 @@ export const Volume = Type.Object({
   id: Type.String(), accountId: Type.String(), instanceId: Nullable(Type.String()), poolId: Type.String(),
   kind: lit(['root', 'data'] as const), sizeGiB: Type.Integer(), format: Type.String(), provisioning: Type.String(),
   path: Type.String(), state: Type.String(), createdAt: Timestamp,
-}, { $id: 'Volume' });
+});
 
 export const WaitQuery = Type.Object({
   wait: Type.Optional(Type.Boolean()),

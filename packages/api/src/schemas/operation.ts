@@ -9,7 +9,7 @@ export const Operation = Type.Object({
   message: Type.String(),
   error: Nullable(Type.Object({ code: Type.String(), message: Type.String() })),
   createdAt: Timestamp, startedAt: Nullable(Timestamp), finishedAt: Nullable(Timestamp), updatedAt: Timestamp,
-}, { $id: 'Operation' });
+});
 
 export const OperationListQuery = Type.Object({
   ...ListQueryBase, status: Type.Optional(OperationStatus), resourceId: Type.Optional(AnyId), kind: Type.Optional(Type.String({ maxLength: 63 })),
@@ -19,7 +19,7 @@ export const Event = Type.Object({
   id: Type.String(), accountId: Type.String(), resourceType: Type.String(), resourceId: Type.String(),
   kind: Type.String(), severity: Type.Union([Type.Literal('info'), Type.Literal('warning'), Type.Literal('error')]),
   message: Type.String(), createdAt: Timestamp,
-}, { $id: 'Event' });
+});
 
 export const EventListQuery = Type.Object({
   ...ListQueryBase, resourceId: Type.Optional(AnyId), kind: Type.Optional(Type.String({ maxLength: 63 })),

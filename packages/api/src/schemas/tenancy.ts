@@ -3,7 +3,7 @@ import { Name, Nullable, Timestamp } from './common.ts';
 
 export const Account = Type.Object({
   id: Type.String(), name: Type.String(), role: Type.Union([Type.Literal('admin'), Type.Literal('user')]), createdAt: Timestamp,
-}, { $id: 'Account' });
+});
 export const AccountCreate = Type.Object({
   name: Name, role: Type.Optional(Type.Union([Type.Literal('admin'), Type.Literal('user')])),
   username: Name, password: Type.String({ minLength: 8, maxLength: 256 }),
@@ -14,20 +14,20 @@ export const LoginRequest = Type.Object({
 }, { additionalProperties: false });
 export const TokenResponse = Type.Object({
   token: Type.String(), expiresAt: Nullable(Timestamp), accountId: Type.String(), username: Type.String(), role: Type.String(),
-}, { $id: 'Token' });
+});
 
 export const ApiKey = Type.Object({
   id: Type.String(), name: Type.String(), accountId: Type.String(), createdAt: Timestamp, lastUsedAt: Nullable(Timestamp),
   expiresAt: Nullable(Timestamp),
   secret: Type.Optional(Type.String({ description: 'the full key, shown only in the response to create' })),
-}, { $id: 'ApiKey' });
+});
 export const ApiKeyCreate = Type.Object({
   name: Name, ttlSeconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 10 * 365 * 86400 })),
 }, { additionalProperties: false });
 
 export const Keypair = Type.Object({
   id: Type.String(), accountId: Type.String(), name: Type.String(), publicKey: Type.String(), fingerprint: Type.String(), createdAt: Timestamp,
-}, { $id: 'Keypair' });
+});
 export const KeypairCreate = Type.Object({
   name: Name,
   publicKey: Type.String({ minLength: 16, maxLength: 16384, pattern: '^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)|sk-[a-z0-9@.-]+) [A-Za-z0-9+/=]+( .*)?$' }),
@@ -36,7 +36,7 @@ export const KeypairCreate = Type.Object({
 export const AffinityGroup = Type.Object({
   id: Type.String(), accountId: Type.String(), name: Type.String(),
   policy: Type.Union([Type.Literal('affinity'), Type.Literal('anti-affinity')]), createdAt: Timestamp,
-}, { $id: 'AffinityGroup' });
+});
 export const AffinityGroupCreate = Type.Object({
   name: Name, policy: Type.Union([Type.Literal('affinity'), Type.Literal('anti-affinity')]),
 }, { additionalProperties: false });

@@ -102,6 +102,7 @@ export function planStep(s: StepInput): Step {
   if (s.desired === 'deleted') return s.phase === 'deleted' ? 'none' : 'destroy';
   if (s.phase === 'deleted') return 'none';
   if (s.phase === 'error' && !s.operationPending) return 'none'; // errors wait for a user's action
+  if (s.phase === 'error' && s.hostId === null) return 'schedule'; // it never got a host: place it again
   if (s.phase === 'pending') return s.hostId === null ? 'schedule' : 'provision';
   switch (s.desired) {
     case 'running':

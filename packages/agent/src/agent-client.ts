@@ -1,0 +1,182 @@
+import WebSocket from 'ws';
+import type { Driver, DriverEvent } from '@kumo/core';
+import {
+  agentProtocolVersion, type AgentMethod, type AgentMethods, type AgentToServer, type CallMessage, type InventoryEntry, type ServerToAgent,
+} from '@kumo/api';
+import type { VolumeManager } from './volume-manager.ts';
+
+export interface AgentLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface AgentOptions {
+  /** http(s)://host:port of the management server. */
+  serverUrl: string;
+  /** Join token the first time; the agent then keeps the host token the server gives it. */
+  token: string;
+  hostName: string;
+  address: string;
+  driver: Driver;
+  volumes: VolumeManager;
+  log?: AgentLogger;
+  /** Persist the host token across agent restarts (e.g. to a file). */
+  saveHostToken?: (token: string) => void;
+  reconnect?: { minMs: number; maxMs: number };
+  agentVersion?: string;
+}
+
+const silent: AgentLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/**
+ * The host agent's link to the server: dials the WebSocket, says hello with the host's facts and its
+ * full inventory, runs the server's calls on the driver, and reports what the driver observes.
+ * Reconnects forever with backoff; on every reconnect the inventory is sent again.
+ */
+export class AgentClient {
+  private ws: WebSocket | null = null;
+  private token: string;
+  private closed = false;
+  private heartbeat: NodeJS.Timeout | null = null;
+  private retryMs: number;
+  private readonly log: AgentLogger;
+  private readonly unsubscribe: () => void;
+  hostId: string | null = null;
+  private connectedWaiters: Array<() => void> = [];
+  /** Rejections from the server (e.g. an expired token), for the CLI to show. */
+  lastError: string | null = null;
+
+  constructor(private readonly opts: AgentOptions) {
+    this.token = opts.token;
+    this.log = opts.log ?? silent;
+    this.retryMs = opts.reconnect?.minMs ?? 500;
+    this.unsubscribe = opts.driver.onEvent((e) => this.onDriverEvent(e));
+  }
+
+  start(): void { this.connect(); }
+
+  /** Resolves once the server has welcomed this agent. */
+  connected(): Promise<void> {
+    if (this.hostId && this.ws?.readyState === WebSocket.OPEN) return Promise.resolve();
+    return new Promise((r) => this.connectedWaiters.push(r));
+  }
+
+  isConnected(): boolean { return this.ws?.readyState === WebSocket.OPEN && this.hostId !== null; }
+
+  private connect(): void {
+    if (this.closed) return;
+    const url = `${this.opts.serverUrl.replace(/^http/, 'ws').replace(/\/+$/, '')}/api/v1/agent`;
+    const ws = new WebSocket(url, { handshakeTimeout: 10_000 });
+    this.ws = ws;
+    ws.on('open', () => { this.sendHello().catch((e: unknown) => this.log.error({ err: String(e) }, 'hello failed')); });
+    ws.on('message', (raw: Buffer) => {
+      let msg: ServerToAgent;
+      try { msg = JSON.parse(raw.toString('utf8')) as ServerToAgent; } catch { return; }
+      this.onMessage(msg);
+    });
+    ws.on('close', () => {
+      if (this.heartbeat) clearInterval(this.heartbeat);
+      this.heartbeat = null;
+      this.hostId = null;
+      if (this.closed) return;
+      const ms = this.retryMs;
+      this.retryMs = Math.min(this.retryMs * 2, this.opts.reconnect?.maxMs ?? 15_000);
+      setTimeout(() => this.connect(), ms).unref();
+    });
+    ws.on('error', (e) => { this.log.warn({ err: e.message }, 'server connection error'); });
+  }
+
+  private send(msg: AgentToServer): void {
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(msg));
+  }
+
+  private async sendHello(): Promise<void> {
+    const [facts, list, pools] = await Promise.all([this.opts.driver.facts(), this.opts.driver.list(), this.opts.volumes.pools()]);
+    const inventory: InventoryEntry[] = list.map((s) => ({ instanceId: s.instanceId, power: s.power, ...(s.reason ? { reason: s.reason } : {}) }));
+    this.send({
+      type: 'hello', protocol: agentProtocolVersion, token: this.token, hostName: this.opts.hostName, address: this.opts.address,
+      hypervisor: this.opts.driver.kind, facts, pools, inventory, agentVersion: this.opts.agentVersion ?? '0.1.0',
+    });
+  }
+
+  private onMessage(msg: ServerToAgent): void {
+    switch (msg.type) {
+      case 'welcome':
+        this.hostId = msg.hostId;
+        this.lastError = null;
+        if (msg.hostToken !== this.token) { this.token = msg.hostToken; this.opts.saveHostToken?.(msg.hostToken); }
+        this.retryMs = this.opts.reconnect?.minMs ?? 500;
+        if (this.heartbeat) clearInterval(this.heartbeat);
+        this.heartbeat = setInterval(() => { void this.sendHeartbeat(); }, msg.heartbeatIntervalMs);
+        this.heartbeat.unref();
+        this.log.info({ hostId: msg.hostId }, 'connected to server');
+        for (const w of this.connectedWaiters.splice(0)) w();
+        return;
+      case 'call': void this.handleCall(msg); return;
+      case 'console-input':
+        this.opts.driver.consoleWrite(msg.instanceId, Buffer.from(msg.data, 'base64')).catch(() => undefined);
+        return;
+      case 'error':
+        this.lastError = `${msg.code}: ${msg.message}`;
+        this.log.error({ code: msg.code }, `server refused this agent: ${msg.message}`);
+        return;
+    }
+  }
+
+  private async sendHeartbeat(): Promise<void> {
+    try { this.send({ type: 'heartbeat', at: new Date().toISOString(), pools: await this.opts.volumes.pools() }); } catch { /* next time */ }
+  }
+
+  private async handleCall(msg: CallMessage): Promise<void> {
+    try {
+      const result = await this.dispatch(msg.method, msg.params);
+      this.send({ type: 'reply', id: msg.id, ok: true, result });
+    } catch (e) {
+      const err = e as Error & { code?: string };
+      this.send({ type: 'reply', id: msg.id, ok: false, error: { code: err.code ?? 'host_failure', message: err.message } });
+    }
+  }
+
+  private async dispatch(method: AgentMethod, params: AgentMethods[AgentMethod]): Promise<unknown> {
+    const d = this.opts.driver;
+    const p = params as never;
+    switch (method) {
+      case 'instance.start': return d.start((p as AgentMethods['instance.start']).spec);
+      case 'instance.stop': { const s = p as AgentMethods['instance.stop']; return d.stop(s.instanceId, { force: s.force, timeoutSec: s.timeoutSec }); }
+      case 'instance.reboot': return d.reboot((p as AgentMethods['instance.reboot']).instanceId);
+      case 'instance.pause': return d.pause((p as AgentMethods['instance.pause']).instanceId);
+      case 'instance.resume': return d.resume((p as AgentMethods['instance.resume']).instanceId);
+      case 'instance.destroy': await d.destroy((p as AgentMethods['instance.destroy']).instanceId); return null;
+      case 'instance.inspect': return d.inspect((p as AgentMethods['instance.inspect']).instanceId);
+      case 'instance.consoleLog': return (await d.consoleLog((p as AgentMethods['instance.consoleLog']).instanceId)).toString('base64');
+      case 'volume.create': return this.opts.volumes.create(p);
+      case 'volume.delete': await this.opts.volumes.delete(p); return null;
+    }
+  }
+
+  private onDriverEvent(e: DriverEvent): void {
+    if (e.kind === 'power') {
+      this.send({ type: 'observed', instances: [{ instanceId: e.instanceId, power: e.power, ...(e.reason ? { reason: e.reason } : {}) }] });
+    } else {
+      this.send({ type: 'console', instanceId: e.instanceId, data: e.data.toString('base64') });
+    }
+  }
+
+  /** Drop the connection without telling anyone (a crashed host, for tests). */
+  kill(): void {
+    this.closed = true;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.ws?.terminate();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.unsubscribe();
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    const ws = this.ws;
+    if (ws && ws.readyState !== WebSocket.CLOSED) {
+      await new Promise<void>((r) => { ws.once('close', () => r()); ws.close(); setTimeout(r, 2000).unref(); });
+    }
+  }
+}

@@ -1,0 +1,4 @@
+export * from './fake-driver.ts';
+export * from './volume-manager.ts';
+export * from './agent-client.ts';
+export * from './simulate-hosts.ts';

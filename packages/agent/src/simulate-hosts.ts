@@ -1,0 +1,42 @@
+import { FakeDriver, type FakeDriverOptions } from './fake-driver.ts';
+import { FakeVolumeManager } from './volume-manager.ts';
+import { AgentClient, type AgentLogger } from './agent-client.ts';
+
+export interface SimulatedHost { name: string; driver: FakeDriver; volumes: FakeVolumeManager; agent: AgentClient }
+
+export interface SimulateOptions {
+  serverUrl: string;
+  token: string;
+  count: number;
+  namePrefix?: string;
+  cpus?: number;
+  memoryMiB?: number;
+  delays?: FakeDriverOptions['delays'];
+  log?: AgentLogger;
+  /** How many agents dial at once (a thousand at a time is fine; this keeps the start gentle). */
+  connectBatch?: number;
+}
+
+/** N fake hosts in this process, each a real agent on its own WebSocket to the server. */
+export async function simulateHosts(opts: SimulateOptions): Promise<SimulatedHost[]> {
+  const hosts: SimulatedHost[] = [];
+  const prefix = opts.namePrefix ?? 'sim';
+  const batch = opts.connectBatch ?? 100;
+  for (let i = 0; i < opts.count; i += batch) {
+    const group: SimulatedHost[] = [];
+    for (let j = i; j < Math.min(i + batch, opts.count); j++) {
+      const name = `${prefix}-${String(j).padStart(4, '0')}`;
+      const driver = new FakeDriver({ hostname: name, cpus: opts.cpus ?? 32, memoryMiB: opts.memoryMiB ?? 131072, ...(opts.delays ? { delays: opts.delays } : {}) });
+      const volumes = new FakeVolumeManager(`/var/lib/kumo/sim/${name}`);
+      const agent = new AgentClient({
+        serverUrl: opts.serverUrl, token: opts.token, hostName: name, address: `198.18.${Math.floor(j / 250)}.${(j % 250) + 1}`,
+        driver, volumes, ...(opts.log ? { log: opts.log } : {}),
+      });
+      agent.start();
+      group.push({ name, driver, volumes, agent });
+    }
+    await Promise.all(group.map((h) => h.agent.connected()));
+    hosts.push(...group);
+  }
+  return hosts;
+}

@@ -1,0 +1,86 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { KumoClient } from '@kumo/api';
+import { openDatabase, type DatabaseHandle, type Dialect } from '@kumo/db';
+import { openTestDatabase } from '@kumo/db/testing';
+import { buildServer, seedDefaultCloud, seedImage, type ControllerOptions, type KumoServer, type DefaultCloud } from '@kumo/server';
+import { simulateHosts, type SimulatedHost, type FakeDriverOptions } from '@kumo/agent';
+
+export interface TestCloud {
+  server: KumoServer;
+  url: string;
+  client: KumoClient;
+  adminToken: string;
+  defaults: DefaultCloud;
+  imageId: string;
+  joinToken: string;
+  hosts: SimulatedHost[];
+  addHosts(n: number, prefix?: string): Promise<SimulatedHost[]>;
+  close(): Promise<void>;
+}
+
+export interface TestCloudOptions {
+  hosts?: number;
+  dialect?: Dialect;
+  cpus?: number;
+  memoryMiB?: number;
+  delays?: FakeDriverOptions['delays'];
+  controller?: Partial<ControllerOptions>;
+}
+
+/**
+ * A whole cloud in this process: the real server on a loopback port (SQLite or PostgreSQL), the
+ * default zone/pod/cluster/offerings, an image, and N fake hosts as real agents over WebSocket.
+ */
+export async function startTestCloud(opts: TestCloudOptions = {}): Promise<TestCloud> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'kumo-cloud-'));
+  const db: DatabaseHandle & { drop?: () => Promise<void> } = opts.dialect === 'postgres' ? await openTestDatabase('postgres') : await openDatabase({ dataDir });
+  const server = await buildServer({ database: db, dataDir, logLevel: 'warn', controller: { heartbeatIntervalMs: 2000, ...opts.controller } });
+  await server.app.listen({ host: '127.0.0.1', port: 0 });
+  const url = `http://127.0.0.1:${(server.app.server.address() as AddressInfo).port}`;
+  const creds = await server.ctx.auth.bootstrapAdmin('admin-password-for-tests');
+  if (!creds) throw new Error('fresh database expected');
+  const client = new KumoClient({ baseUrl: url });
+  const login = await client.request<{ token: string }>('POST', '/api/v1/auth/login', { body: { username: 'admin', password: creds.password } });
+  client.setToken(login.token);
+  const defaults = await seedDefaultCloud(server.ctx, 'fake');
+  const { imageId } = await seedImage(server.ctx, 'tiny', { format: 'qcow2', sizeBytes: 0, sha256: createHash('sha256').update('').digest('hex') });
+  const jt = await client.create<{ token: string }>('join-tokens', { clusterId: defaults.clusterId });
+  await server.start();
+  const hosts: SimulatedHost[] = [];
+  const addHosts = async (n: number, prefix = `h${hosts.length}`) => {
+    const added = await simulateHosts({
+      serverUrl: url, token: jt.token, count: n, namePrefix: prefix, cpus: opts.cpus ?? 8, memoryMiB: opts.memoryMiB ?? 16384,
+      ...(opts.delays ? { delays: opts.delays } : {}),
+    });
+    hosts.push(...added);
+    return added;
+  };
+  if (opts.hosts) await addHosts(opts.hosts, 'host');
+  return {
+    server, url, client, adminToken: login.token, defaults, imageId, joinToken: jt.token, hosts, addHosts,
+    async close() {
+      await Promise.all(hosts.map((h) => h.agent.close()));
+      await server.close();
+      if (db.drop) await db.drop(); else await db.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Poll until `fn` returns a truthy value (for state that arrives over the wire). */
+export async function eventually<T>(fn: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) { last = e; }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

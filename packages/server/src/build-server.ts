@@ -1,0 +1,100 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import websocket from '@fastify/websocket';
+import type { Clock } from '@kumo/core';
+import { systemClock } from '@kumo/core';
+import { createRepos, type DatabaseHandle } from '@kumo/db';
+import { validatorCompiler } from './http/validation.ts';
+import { installErrorHandler } from './http/error-handler.ts';
+import { installAuth } from './http/auth-hook.ts';
+import { registerInfraRoutes } from './http/routes/infra-routes.ts';
+import { registerCatalogRoutes } from './http/routes/catalog-routes.ts';
+import { registerTenancyRoutes } from './http/routes/tenancy-routes.ts';
+import { registerInstanceRoutes } from './http/routes/instance-routes.ts';
+import { registerOperationRoutes } from './http/routes/operation-routes.ts';
+import { AuthService } from './services/auth-service.ts';
+import { OperationService } from './services/operation-service.ts';
+import { InstanceService } from './services/instance-service.ts';
+import { EventLog } from './services/event-log.ts';
+import { Notifier } from './services/notifier.ts';
+import { AgentGateway } from './gateway/agent-gateway.ts';
+import { Controller, defaultControllerOptions, type ControllerOptions } from './controller/controller.ts';
+import type { ServerContext } from './context.ts';
+
+export interface BuildServerOptions {
+  database: DatabaseHandle;
+  dataDir: string;
+  clock?: Clock;
+  logLevel?: string;
+  controller?: Partial<ControllerOptions>;
+  /** Set false in tests that drive the controller by hand. */
+  startController?: boolean;
+  bodyLimitBytes?: number;
+}
+
+export interface KumoServer {
+  app: FastifyInstance;
+  ctx: ServerContext;
+  controller: Controller;
+  /** Start the controller (after listen or before inject). */
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Assemble the management server: HTTP API, agent gateway and controller over one database. */
+export async function buildServer(opts: BuildServerOptions): Promise<KumoServer> {
+  const clock = opts.clock ?? systemClock;
+  const app = Fastify({
+    logger: { level: opts.logLevel ?? 'info' },
+    bodyLimit: opts.bodyLimitBytes ?? 1024 * 1024,
+    genReqId: () => Math.random().toString(36).slice(2, 10),
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  installErrorHandler(app);
+
+  const repos = createRepos(opts.database.db);
+  const notifier = new Notifier();
+  const events = new EventLog(repos, clock, notifier);
+  const ops = new OperationService(repos, clock, notifier);
+  const auth = new AuthService(repos, clock);
+  const copts: ControllerOptions = { ...defaultControllerOptions, ...opts.controller, timeouts: { ...defaultControllerOptions.timeouts, ...opts.controller?.timeouts } };
+  const gateway = new AgentGateway(repos, clock, events, notifier, app.log, { heartbeatIntervalMs: copts.heartbeatIntervalMs, helloTimeoutMs: 10_000 });
+  const instances = new InstanceService(repos, ops, events, notifier, clock);
+  const ctx: ServerContext = { repos, clock, auth, ops, instances, events, notifier, gateway, dataDir: opts.dataDir };
+  const controller = new Controller(repos, gateway, ops, events, notifier, clock, app.log, copts);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Kumo API', version: '1', description: 'Kumo IaaS REST API. Conventions: docs/api.md. Error codes: docs/errors.md.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(websocket, { options: { maxPayload: 4 * 1024 * 1024 } });
+  installAuth(app, auth);
+
+  app.get('/api/v1/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+  app.get('/api/v1/agent', { websocket: true, config: { public: true }, schema: { hide: true } }, (socket) => gateway.accept(socket));
+
+  registerInfraRoutes(app, ctx);
+  registerCatalogRoutes(app, ctx);
+  registerTenancyRoutes(app, ctx);
+  registerInstanceRoutes(app, ctx);
+  registerOperationRoutes(app, ctx);
+
+  let started = false;
+  return {
+    app, ctx, controller,
+    async start() {
+      if (started || opts.startController === false) return;
+      started = true;
+      await controller.start();
+    },
+    async close() {
+      gateway.closeAll();
+      await controller.stop();
+      await app.close();
+    },
+  };
+}

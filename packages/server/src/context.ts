@@ -1,0 +1,23 @@
+import type { Clock } from '@kumo/core';
+import type { Repos } from '@kumo/db';
+import type { AuthService } from './services/auth-service.ts';
+import type { OperationService } from './services/operation-service.ts';
+import type { InstanceService } from './services/instance-service.ts';
+import type { EventLog } from './services/event-log.ts';
+import type { Notifier } from './services/notifier.ts';
+import type { AgentGateway } from './gateway/agent-gateway.ts';
+
+/** What route handlers may use: services and repositories, never the controller's internals. */
+export interface ServerContext {
+  repos: Repos;
+  clock: Clock;
+  auth: AuthService;
+  ops: OperationService;
+  instances: InstanceService;
+  events: EventLog;
+  notifier: Notifier;
+  gateway: AgentGateway;
+  dataDir: string;
+}
+
+export const nowIso = (clock: Clock): string => new Date(clock.now()).toISOString();

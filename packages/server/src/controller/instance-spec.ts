@@ -1,0 +1,39 @@
+import type { InstanceSpec } from '@kumo/core';
+import type { ImageRef } from '@kumo/api';
+import type { InstanceRow, Repos } from '@kumo/db';
+
+/** Where a volume's file lives inside its pool. */
+export function volumePath(poolPath: string, volumeId: string): string {
+  return `${poolPath.replace(/\/+$/, '')}/volumes/${volumeId}`;
+}
+
+/** Name of the tap for NIC n of an instance (IFNAMSIZ is 15 chars). */
+export function tapName(instanceId: string, n: number): string {
+  return `kt${instanceId.slice(-10)}${n}`.slice(0, 15);
+}
+
+/** The desired spec an agent gets for an instance: everything it needs, nothing from the database. */
+export async function buildInstanceSpec(repos: Repos, inst: InstanceRow): Promise<{ spec: InstanceSpec; image: ImageRef | null }> {
+  const db = repos.db;
+  const [volumes, offering, version] = await Promise.all([
+    db.selectFrom('volumes').selectAll().where('instanceId', '=', inst.id).orderBy('kind', 'desc').orderBy('id').execute(),
+    db.selectFrom('offerings').selectAll().where('id', '=', inst.offeringId).executeTakeFirstOrThrow(),
+    db.selectFrom('imageVersions').selectAll().where('id', '=', inst.imageVersionId).executeTakeFirstOrThrow(),
+  ]);
+  const spec: InstanceSpec = {
+    instanceId: inst.id,
+    name: inst.name,
+    vcpus: inst.vcpus,
+    memoryMiB: inst.memoryMiB,
+    disks: volumes.map((v, index) => ({ volumeId: v.id, path: v.path, format: v.format === 'raw' ? 'raw' : 'qcow2', index })),
+    nics: [],
+    boot: version.format === 'kernel-initrd' ? { cmdline: version.cmdline } : {},
+    stopTimeoutSec: offering.stopTimeoutSec,
+    cpuQuota: offering.qosClass === 'guaranteed' ? 1 : 0.5,
+  };
+  const image: ImageRef = {
+    imageVersionId: version.id, url: `/api/v1/images/${version.imageId}/versions/${version.id}/file`,
+    sha256: version.sha256, format: version.format, sizeBytes: version.sizeBytes,
+  };
+  return { spec, image };
+}

@@ -1,0 +1,99 @@
+import { placeInstance, type Clock, type PlacementRequest, type SchedulerHost } from '@kumo/core';
+import type { InstanceRow, Repos } from '@kumo/db';
+import { TerminalError } from './errors.ts';
+
+export interface Placement { hostId: string; poolId: string; podId: string; clusterId: string }
+
+/**
+ * Choose a host for an instance and reserve its capacity in the same transaction that binds it.
+ * Candidates come best first from the pure scheduler; if a concurrent placement took the room
+ * (the conditional UPDATE reserves nothing) the next candidate is tried.
+ */
+export class PlacementService {
+  constructor(private readonly repos: Repos, private readonly clock: Clock) {}
+
+  async loadHosts(zoneId: string): Promise<SchedulerHost[]> {
+    const db = this.repos.db;
+    const [hosts, clusters, pools] = await Promise.all([
+      db.selectFrom('hosts').selectAll().where('zoneId', '=', zoneId).where('state', '=', 'up').execute(),
+      db.selectFrom('clusters').selectAll().where('zoneId', '=', zoneId).execute(),
+      db.selectFrom('pools').selectAll().where('zoneId', '=', zoneId).execute(),
+    ]);
+    const clusterById = new Map(clusters.map((c) => [c.id, c]));
+    const local = new Map<string, typeof pools>();
+    const shared = new Map<string, typeof pools>();
+    for (const p of pools) {
+      const m = p.hostId ? local : shared;
+      const k = p.hostId ?? p.clusterId;
+      const list = m.get(k) ?? [];
+      list.push(p); m.set(k, list);
+    }
+    return hosts.map((h) => {
+      const c = clusterById.get(h.clusterId);
+      return {
+        id: h.id, zoneId: h.zoneId, podId: h.podId, clusterId: h.clusterId, hypervisor: h.hypervisor, state: h.state,
+        cpus: h.cpus, memoryMiB: h.memoryMiB, cpuAllocated: h.cpuAllocated, memoryAllocatedMiB: h.memoryAllocatedMiB,
+        cpuOvercommit: c?.cpuOvercommit ?? 1, memoryOvercommit: c?.memoryOvercommit ?? 1,
+        tags: JSON.parse(h.tags) as string[], dedicatedAccountId: h.dedicatedAccountId,
+        pools: [...(local.get(h.id) ?? []), ...(shared.get(h.clusterId) ?? [])].map((p) => ({
+          id: p.id, kind: p.kind, capacityGiB: p.capacityGiB, allocatedGiB: p.allocatedGiB, overcommit: p.overcommit,
+        })),
+      };
+    });
+  }
+
+  async buildRequest(inst: InstanceRow): Promise<PlacementRequest> {
+    const db = this.repos.db;
+    const zone = await db.selectFrom('zones').select('placementStrategy').where('id', '=', inst.zoneId).executeTakeFirst();
+    const dedicated = await db.selectFrom('hosts').select('id').where('dedicatedAccountId', '=', inst.accountId).limit(1).executeTakeFirst();
+    const groups = await db.selectFrom('affinityMembers').innerJoin('affinityGroups', 'affinityGroups.id', 'affinityMembers.groupId')
+      .select(['affinityGroups.id', 'affinityGroups.policy']).where('affinityMembers.instanceId', '=', inst.id).execute();
+    const affinityGroups = [];
+    for (const g of groups) affinityGroups.push({ id: g.id, policy: g.policy, hostIds: await this.repos.instances.groupHostIds(g.id, inst.id) });
+    const req: PlacementRequest = {
+      accountId: inst.accountId, vcpus: inst.vcpus, memoryMiB: inst.memoryMiB, rootDiskGiB: inst.rootDiskGiB, zoneId: inst.zoneId,
+      hostTags: JSON.parse(inst.hostTags) as string[], affinityGroups, excludeHostIds: JSON.parse(inst.excludedHostIds) as string[],
+      accountHasDedicatedHosts: dedicated !== undefined, strategy: zone?.placementStrategy ?? 'spread',
+    };
+    if (inst.podId) req.podId = inst.podId;
+    if (inst.clusterId) req.clusterId = inst.clusterId;
+    return req;
+  }
+
+  /**
+   * Reserve and bind in one transaction: the instance row gets hostId/poolId (CAS on version) and
+   * its root volume row is created. Returns the new version.
+   */
+  async placeAndBind(inst: InstanceRow, volumePath: (poolPath: string, volumeId: string) => string, volumeId: string): Promise<{ placement: Placement; version: number }> {
+    const request = await this.buildRequest(inst);
+    const hosts = await this.loadHosts(inst.zoneId);
+    const result = placeInstance(hosts, request, 8);
+    if (!result.ok) throw new TerminalError('no_capacity', result.message, { filters: result.filters });
+    const byId = new Map(hosts.map((h) => [h.id, h]));
+    const offering = await this.repos.db.selectFrom('offerings').select('diskProvisioning').where('id', '=', inst.offeringId).executeTakeFirst();
+    for (const cand of result.candidates) {
+      const host = byId.get(cand.hostId)!;
+      const bound = await this.repos.db.transaction().execute(async (trx) => {
+        const ok = await this.repos.hosts.reserve(trx, { hostId: cand.hostId, poolId: cand.poolId, vcpus: inst.vcpus, memoryMiB: inst.memoryMiB, diskGiB: inst.rootDiskGiB });
+        if (!ok) return null;
+        const pool = await trx.selectFrom('pools').select('path').where('id', '=', cand.poolId).executeTakeFirstOrThrow();
+        const now = new Date(this.clock.now()).toISOString();
+        const v = await this.repos.instances.compareAndSwap(inst.id, inst.version, { hostId: cand.hostId, poolId: cand.poolId, podId: host.podId, clusterId: host.clusterId }, now, trx);
+        if (v === null) throw new CasLost();
+        await trx.insertInto('volumes').values({
+          id: volumeId, accountId: inst.accountId, instanceId: inst.id, poolId: cand.poolId, kind: 'root', sizeGiB: inst.rootDiskGiB,
+          format: offering?.diskProvisioning === 'full' ? 'raw' : 'qcow2', provisioning: offering?.diskProvisioning ?? 'linked',
+          path: volumePath(pool.path, volumeId), state: 'allocated', createdAt: now,
+        }).execute();
+        return v;
+      }).catch((e: unknown) => { if (e instanceof CasLost) return 'cas' as const; throw e; });
+      if (bound === 'cas') throw new CasLost();
+      if (bound !== null) return { placement: { hostId: cand.hostId, poolId: cand.poolId, podId: host.podId, clusterId: host.clusterId }, version: bound };
+    }
+    // Every candidate filled up between choosing and reserving: place again (the caller retries).
+    throw new Error('every candidate host filled up while placing; placing again');
+  }
+}
+
+/** The instance row changed under the controller; re-read and look again. */
+export class CasLost extends Error { constructor() { super('instance changed concurrently'); this.name = 'CasLost'; } }

@@ -1,0 +1,67 @@
+import type * as api from '@kumo/api';
+import type {
+  ClusterRow, DiskOfferingRow, EventRow, HostRow, ImageRow, ImageVersionRow, InstanceRow, KeypairRow, OfferingRow,
+  OperationRow, PodRow, PoolRow, ZoneRow, AffinityGroupRow, VolumeRow, AccountRow,
+} from '@kumo/db';
+
+/** Rows as stored → resources as the API shows them. One function per resource, no logic. */
+export const toZone = (r: ZoneRow): api.Zone => ({ id: r.id, name: r.name, description: r.description, placementStrategy: r.placementStrategy, createdAt: r.createdAt });
+export const toPod = (r: PodRow): api.Pod => ({ id: r.id, zoneId: r.zoneId, name: r.name, createdAt: r.createdAt });
+export const toCluster = (r: ClusterRow): api.Cluster => ({
+  id: r.id, zoneId: r.zoneId, podId: r.podId, name: r.name, hypervisor: r.hypervisor,
+  cpuOvercommit: r.cpuOvercommit, memoryOvercommit: r.memoryOvercommit, createdAt: r.createdAt,
+});
+export const toHost = (r: HostRow, instanceCount = 0): api.Host => ({
+  id: r.id, name: r.name, zoneId: r.zoneId, podId: r.podId, clusterId: r.clusterId, hypervisor: r.hypervisor, state: r.state,
+  address: r.address, accelerator: r.accelerator, cpuModel: r.cpuModel, hypervisorVersion: r.hypervisorVersion,
+  cpus: r.cpus, memoryMiB: r.memoryMiB, cpuAllocated: r.cpuAllocated, memoryAllocatedMiB: r.memoryAllocatedMiB,
+  tags: JSON.parse(r.tags) as string[], dedicatedAccountId: r.dedicatedAccountId, instanceCount,
+  lastHeartbeatAt: r.lastHeartbeatAt, createdAt: r.createdAt,
+});
+export const toPool = (r: PoolRow): api.Pool => ({
+  id: r.id, name: r.name, zoneId: r.zoneId, clusterId: r.clusterId, hostId: r.hostId, kind: r.kind, path: r.path,
+  capacityGiB: r.capacityGiB, allocatedGiB: r.allocatedGiB, usedGiB: r.usedGiB, overcommit: r.overcommit, createdAt: r.createdAt,
+});
+export const toImage = (r: ImageRow, latestVersionId: string | null = null): api.Image => ({
+  id: r.id, accountId: r.accountId, name: r.name, description: r.description, kind: r.kind, public: r.public === 1,
+  osType: r.osType, minDiskGiB: r.minDiskGiB, latestVersionId, createdAt: r.createdAt,
+});
+export const toImageVersion = (r: ImageVersionRow): api.ImageVersion => ({
+  id: r.id, imageId: r.imageId, version: r.version, format: r.format, sizeBytes: r.sizeBytes, sha256: r.sha256,
+  state: r.state, cmdline: r.cmdline, createdAt: r.createdAt,
+});
+export const toOffering = (r: OfferingRow): api.Offering => ({
+  id: r.id, name: r.name, description: r.description, vcpus: r.vcpus, memoryMiB: r.memoryMiB, rootDiskGiB: r.rootDiskGiB,
+  qosClass: r.qosClass, ha: r.ha === 1, diskProvisioning: r.diskProvisioning, stopTimeoutSec: r.stopTimeoutSec, createdAt: r.createdAt,
+});
+export const toDiskOffering = (r: DiskOfferingRow): api.DiskOffering => ({
+  id: r.id, name: r.name, description: r.description, sizeGiB: r.sizeGiB, qosClass: r.qosClass, createdAt: r.createdAt,
+});
+export const toKeypair = (r: KeypairRow): api.Keypair => ({
+  id: r.id, accountId: r.accountId, name: r.name, publicKey: r.publicKey, fingerprint: r.fingerprint, createdAt: r.createdAt,
+});
+export const toAffinityGroup = (r: AffinityGroupRow): api.AffinityGroup => ({ id: r.id, accountId: r.accountId, name: r.name, policy: r.policy, createdAt: r.createdAt });
+export const toAccount = (r: AccountRow): api.Account => ({ id: r.id, name: r.name, role: r.role, createdAt: r.createdAt });
+export const toInstance = (r: InstanceRow, affinityGroupIds: string[] = []): api.Instance => ({
+  id: r.id, accountId: r.accountId, name: r.name, zoneId: r.zoneId, hostId: r.hostId, poolId: r.poolId,
+  imageId: r.imageId, imageVersionId: r.imageVersionId, offeringId: r.offeringId, keypairId: r.keypairId,
+  vcpus: r.vcpus, memoryMiB: r.memoryMiB, rootDiskGiB: r.rootDiskGiB,
+  desired: r.desired, phase: r.phase, task: r.task,
+  observed: { power: r.observedPower as api.Instance['observed']['power'], at: r.observedAt },
+  errorReason: r.errorReason, hostTags: JSON.parse(r.hostTags) as string[], affinityGroupIds,
+  version: r.version, createdAt: r.createdAt, updatedAt: r.updatedAt,
+});
+export const toVolume = (r: VolumeRow): api.Volume => ({
+  id: r.id, accountId: r.accountId, instanceId: r.instanceId, poolId: r.poolId, kind: r.kind, sizeGiB: r.sizeGiB,
+  format: r.format, provisioning: r.provisioning, path: r.path, state: r.state, createdAt: r.createdAt,
+});
+export const toOperation = (r: OperationRow): api.Operation => ({
+  id: r.id, accountId: r.accountId, kind: r.kind, resourceType: r.resourceType, resourceId: r.resourceId,
+  status: r.status, progress: r.progress, message: r.message,
+  error: r.errorCode ? { code: r.errorCode, message: r.errorMessage ?? '' } : null,
+  createdAt: r.createdAt, startedAt: r.startedAt, finishedAt: r.finishedAt, updatedAt: r.updatedAt,
+});
+export const toEvent = (r: EventRow): api.Event => ({
+  id: r.id, accountId: r.accountId, resourceType: r.resourceType, resourceId: r.resourceId, kind: r.kind,
+  severity: r.severity, message: r.message, createdAt: r.createdAt,
+});

@@ -1,0 +1,155 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { newId } from '@kumo/core';
+import * as api from '@kumo/api';
+import { ApiError, AnyId, HostState } from '@kumo/api';
+import type { ServerContext } from '../../context.ts';
+import { nowIso } from '../../context.ts';
+import { errorResponses, refuseIfReferenced, registerCrud, uniquely } from '../crud-routes.ts';
+import { toCluster, toHost, toPod, toPool, toZone } from '../mappers.ts';
+import { requireAdmin } from '../auth-hook.ts';
+import { hashSecret, newSecret } from '../../services/secrets.ts';
+
+/** Zones > pods > clusters > hosts, primary storage pools, host join tokens. */
+export function registerInfraRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  const { repos } = ctx;
+  const now = () => nowIso(ctx.clock);
+
+  registerCrud(app, {
+    path: 'zones', noun: 'zone', tag: 'infrastructure', repo: repos.zones, schema: api.Zone, toApi: toZone, adminWrite: true,
+    filters: { name: Type.String({ maxLength: 63 }) },
+    create: {
+      schema: api.ZoneCreate,
+      handler: async (_p, b) => {
+        const row = { id: newId('zone'), name: b.name, description: b.description ?? '', placementStrategy: b.placementStrategy ?? 'spread' as const, createdAt: now() };
+        await uniquely('name', `zone ${b.name}`, () => repos.zones.insert(row));
+        return row;
+      },
+    },
+    update: {
+      schema: api.ZoneUpdate,
+      handler: async (p, row, b) => {
+        const patch = { ...(b.description !== undefined ? { description: b.description } : {}), ...(b.placementStrategy ? { placementStrategy: b.placementStrategy } : {}) };
+        await repos.zones.update(p.scope, row.id, patch);
+        return { ...row, ...patch };
+      },
+    },
+    delete: { check: (_p, row) => refuseIfReferenced(repos.zones, [['pods', 'zoneId', 'pods'], ['instances', 'zoneId', 'instances'], ['hosts', 'zoneId', 'hosts']], row.id, 'zone') },
+  });
+
+  registerCrud(app, {
+    path: 'pods', noun: 'pod', tag: 'infrastructure', repo: repos.pods, schema: api.Pod, toApi: toPod, adminWrite: true,
+    filters: { zoneId: AnyId, name: Type.String({ maxLength: 63 }) },
+    create: {
+      schema: api.PodCreate,
+      handler: async (p, b) => {
+        if (!(await repos.zones.get(p.scope, b.zoneId))) throw new ApiError('bad_request', `zone ${b.zoneId} does not exist`, { field: 'zoneId' });
+        const row = { id: newId('pod'), zoneId: b.zoneId, name: b.name, createdAt: now() };
+        await uniquely('name', `pod ${b.name} in this zone`, () => repos.pods.insert(row));
+        return row;
+      },
+    },
+    delete: { check: (_p, row) => refuseIfReferenced(repos.pods, [['clusters', 'podId', 'clusters']], row.id, 'pod') },
+  });
+
+  registerCrud(app, {
+    path: 'clusters', noun: 'cluster', tag: 'infrastructure', repo: repos.clusters, schema: api.Cluster, toApi: toCluster, adminRead: true, adminWrite: true,
+    filters: { zoneId: AnyId, podId: AnyId, name: Type.String({ maxLength: 63 }) },
+    create: {
+      schema: api.ClusterCreate,
+      handler: async (p, b) => {
+        const pod = await repos.pods.get(p.scope, b.podId);
+        if (!pod) throw new ApiError('bad_request', `pod ${b.podId} does not exist`, { field: 'podId' });
+        const row = { id: newId('cluster'), zoneId: pod.zoneId, podId: pod.id, name: b.name, hypervisor: b.hypervisor, cpuOvercommit: b.cpuOvercommit ?? 1, memoryOvercommit: b.memoryOvercommit ?? 1, createdAt: now() };
+        await uniquely('name', `cluster ${b.name} in this pod`, () => repos.clusters.insert(row));
+        return row;
+      },
+    },
+    update: {
+      schema: api.ClusterUpdate,
+      handler: async (p, row, b) => {
+        const patch = { ...(b.cpuOvercommit !== undefined ? { cpuOvercommit: b.cpuOvercommit } : {}), ...(b.memoryOvercommit !== undefined ? { memoryOvercommit: b.memoryOvercommit } : {}) };
+        await repos.clusters.update(p.scope, row.id, patch);
+        return { ...row, ...patch };
+      },
+    },
+    delete: { check: (_p, row) => refuseIfReferenced(repos.clusters, [['hosts', 'clusterId', 'hosts'], ['pools', 'clusterId', 'pools']], row.id, 'cluster') },
+  });
+
+  registerCrud(app, {
+    path: 'pools', noun: 'pool', tag: 'infrastructure', repo: repos.pools, schema: api.Pool, toApi: toPool, adminRead: true, adminWrite: true,
+    filters: { zoneId: AnyId, clusterId: AnyId, hostId: AnyId },
+    create: {
+      schema: api.PoolCreate,
+      handler: async (p, b) => {
+        const cl = await repos.clusters.get(p.scope, b.clusterId);
+        if (!cl) throw new ApiError('bad_request', `cluster ${b.clusterId} does not exist`, { field: 'clusterId' });
+        if (b.kind === 'local' && !b.hostId) throw new ApiError('bad_request', 'a local pool belongs to one host: hostId is required', { field: 'hostId' });
+        if (b.kind === 'shared' && b.hostId) throw new ApiError('bad_request', 'a shared pool belongs to the whole cluster: leave hostId out', { field: 'hostId' });
+        if (b.hostId) {
+          const h = await repos.hosts.get(p.scope, b.hostId);
+          if (!h || h.clusterId !== cl.id) throw new ApiError('bad_request', `host ${b.hostId} is not in cluster ${cl.name}`, { field: 'hostId' });
+        }
+        const row = { id: newId('pool'), zoneId: cl.zoneId, clusterId: cl.id, hostId: b.hostId ?? null, name: b.name, kind: b.kind, path: b.path, capacityGiB: b.capacityGiB, allocatedGiB: 0, usedGiB: 0, overcommit: b.overcommit ?? 1, createdAt: now() };
+        await uniquely('name', `pool ${b.name} in this cluster`, () => repos.pools.insert(row));
+        return row;
+      },
+    },
+    delete: { check: (_p, row) => refuseIfReferenced(repos.pools, [['volumes', 'poolId', 'volumes']], row.id, 'pool') },
+  });
+
+  const hostCount = async (id: string) => Number((await repos.db.selectFrom('instances').select((eb) => eb.fn.countAll<number>().as('n')).where('hostId', '=', id).where('phase', '!=', 'deleted').executeTakeFirst())?.n ?? 0);
+  registerCrud(app, {
+    path: 'hosts', noun: 'host', tag: 'infrastructure', repo: repos.hosts, schema: api.Host, toApi: async (r) => toHost(r, await hostCount(r.id)),
+    adminRead: true, adminWrite: true,
+    filters: { zoneId: AnyId, clusterId: AnyId, state: HostState, name: Type.String({ maxLength: 63 }) },
+    update: {
+      schema: api.HostUpdate,
+      handler: async (p, row, b) => {
+        if (b.dedicatedAccountId && !(await repos.accounts.get(p.scope, b.dedicatedAccountId))) {
+          throw new ApiError('bad_request', `account ${b.dedicatedAccountId} does not exist`, { field: 'dedicatedAccountId' });
+        }
+        const patch = { ...(b.tags ? { tags: JSON.stringify(b.tags) } : {}), ...(b.dedicatedAccountId !== undefined ? { dedicatedAccountId: b.dedicatedAccountId } : {}) };
+        await repos.hosts.update(p.scope, row.id, patch);
+        return { ...row, ...patch };
+      },
+    },
+    delete: {
+      check: async (_p, row) => {
+        if (row.state === 'up') throw new ApiError('invalid_state', `host ${row.name} is up; disable it and stop its agent first`);
+        await refuseIfReferenced(repos.hosts, [['instances', 'hostId', 'instances']], row.id, 'host');
+        await repos.db.deleteFrom('pools').where('hostId', '=', row.id).execute();
+      },
+    },
+  });
+
+  app.post('/api/v1/hosts/:id/actions', {
+    schema: { tags: ['infrastructure'], summary: 'Enable, disable or put a host in maintenance', params: api.IdParams, body: api.HostAction, response: { 200: api.Host, ...errorResponses } },
+  }, async (req) => {
+    const p = requireAdmin(req);
+    const { id } = req.params as { id: string };
+    const { action } = req.body as { action: 'enable' | 'disable' | 'maintenance' };
+    const host = await repos.hosts.get(p.scope, id);
+    if (!host) throw new ApiError('not_found', `host ${id} not found`);
+    const adminState = action === 'enable' ? 'enabled' as const : action === 'disable' ? 'disabled' as const : 'maintenance' as const;
+    const connected = ctx.gateway.isConnected(id);
+    const state = adminState === 'enabled' ? (connected ? 'up' as const : 'disconnected' as const) : adminState;
+    await repos.hosts.update(p.scope, id, { adminState, state });
+    await ctx.events.record({ accountId: 'acct-system', resourceType: 'host', resourceId: id, kind: `host.${action}`, message: `host ${host.name}: ${action} by ${p.username}` });
+    ctx.notifier.publish({ kind: 'host', id });
+    return toHost({ ...host, adminState, state }, await hostCount(id));
+  });
+
+  app.post('/api/v1/join-tokens', {
+    schema: { tags: ['infrastructure'], summary: 'A token with which agents join a cluster', body: api.JoinTokenCreate, response: { 201: api.JoinToken, ...errorResponses } },
+  }, async (req, reply) => {
+    const p = requireAdmin(req);
+    const b = req.body as { clusterId: string; ttlSeconds?: number };
+    if (!(await repos.clusters.get(p.scope, b.clusterId))) throw new ApiError('bad_request', `cluster ${b.clusterId} does not exist`, { field: 'clusterId' });
+    const id = newId('joinToken');
+    const secret = newSecret();
+    const expiresAt = new Date(ctx.clock.now() + (b.ttlSeconds ?? 86400) * 1000).toISOString();
+    await repos.joinTokens.insert({ id, clusterId: b.clusterId, secretHash: hashSecret(secret), expiresAt, createdAt: now() });
+    return reply.status(201).send({ id, clusterId: b.clusterId, token: `${id}.${secret}`, expiresAt });
+  });
+}

@@ -1,0 +1,4 @@
+export { buildServer, type BuildServerOptions, type KumoServer } from './build-server.ts';
+export { seedDefaultCloud, seedImage, defaultOfferings, type DefaultCloud } from './seed-defaults.ts';
+export { defaultControllerOptions, type ControllerOptions } from './controller/controller.ts';
+export type { ServerContext } from './context.ts';

@@ -1,0 +1,72 @@
+import { newId, type Clock } from '@kumo/core';
+import { ApiError } from '@kumo/api';
+import type { Repos, Scope } from '@kumo/db';
+import { hashPassword, hashSecret, newSecret, secretsEqual, splitCredential, verifyPassword } from './secrets.ts';
+
+export interface Principal { scope: Scope; username: string; role: 'admin' | 'user'; keyId: string }
+
+const sessionTtlMs = 12 * 3600_000;
+
+/** Accounts, users, passwords, API keys and session tokens. */
+export class AuthService {
+  constructor(private readonly repos: Repos, private readonly clock: Clock) {}
+
+  private iso(ms = this.clock.now()): string { return new Date(ms).toISOString(); }
+
+  /** Create the first admin account if the database has none. Returns its password once. */
+  async bootstrapAdmin(password?: string): Promise<{ username: string; password: string } | null> {
+    const existing = await this.repos.db.selectFrom('accounts').select('id').limit(1).executeTakeFirst();
+    if (existing) return null;
+    const pw = password ?? newSecret(12);
+    await this.createAccount({ name: 'admin', role: 'admin', username: 'admin', password: pw });
+    return { username: 'admin', password: pw };
+  }
+
+  async createAccount(a: { name: string; role: 'admin' | 'user'; username: string; password: string }): Promise<string> {
+    const accountId = newId('account');
+    try {
+      await this.repos.db.transaction().execute(async (trx) => {
+        await this.repos.accounts.insert({ id: accountId, name: a.name, role: a.role, createdAt: this.iso() }, trx);
+        await this.repos.users.insert({ id: newId('user'), accountId, username: a.username, passwordHash: hashPassword(a.password), createdAt: this.iso() }, trx);
+      });
+    } catch (e) {
+      if (/unique|duplicate/i.test(String(e))) throw new ApiError('conflict', `an account or user named ${a.name}/${a.username} exists`, { field: 'name' });
+      throw e;
+    }
+    return accountId;
+  }
+
+  /** Username + password → a session token (expires). */
+  async login(username: string, password: string): Promise<{ token: string; expiresAt: string; principal: Principal }> {
+    const user = await this.repos.db.selectFrom('users').innerJoin('accounts', 'accounts.id', 'users.accountId')
+      .select(['users.id', 'users.accountId', 'users.passwordHash', 'accounts.role']).where('users.username', '=', username).executeTakeFirst();
+    if (!user || !verifyPassword(password, user.passwordHash)) throw new ApiError('unauthenticated', 'wrong username or password');
+    const expiresAt = this.iso(this.clock.now() + sessionTtlMs);
+    const { token, keyId } = await this.issueKey(user.accountId, user.id, 'session', 'session', expiresAt);
+    return { token, expiresAt, principal: { scope: { accountId: user.accountId, admin: user.role === 'admin' }, username, role: user.role, keyId } };
+  }
+
+  async issueKey(accountId: string, userId: string | null, name: string, kind: 'key' | 'session', expiresAt: string | null): Promise<{ token: string; keyId: string }> {
+    const keyId = newId('apiKey');
+    const secret = newSecret();
+    await this.repos.apiKeys.insert({ id: keyId, accountId, userId, name, kind, secretHash: hashSecret(secret), expiresAt, lastUsedAt: null, createdAt: this.iso() });
+    return { token: `${keyId}.${secret}`, keyId };
+  }
+
+  /** Bearer token → principal, or throws unauthenticated. */
+  async authenticate(token: string): Promise<Principal> {
+    const cred = splitCredential(token);
+    if (!cred) throw new ApiError('unauthenticated', 'malformed credentials');
+    const row = await this.repos.db.selectFrom('apiKeys').innerJoin('accounts', 'accounts.id', 'apiKeys.accountId')
+      .leftJoin('users', 'users.id', 'apiKeys.userId')
+      .select(['apiKeys.id', 'apiKeys.accountId', 'apiKeys.secretHash', 'apiKeys.expiresAt', 'accounts.role', 'accounts.name', 'users.username'])
+      .where('apiKeys.id', '=', cred.id).executeTakeFirst();
+    if (!row || !secretsEqual(row.secretHash, hashSecret(cred.secret))) throw new ApiError('unauthenticated', 'invalid credentials');
+    if (row.expiresAt && row.expiresAt < this.iso()) throw new ApiError('unauthenticated', 'credentials expired; log in again');
+    return { scope: { accountId: row.accountId, admin: row.role === 'admin' }, username: row.username ?? row.name, role: row.role, keyId: row.id };
+  }
+
+  async revoke(scope: Scope, keyId: string): Promise<boolean> {
+    return this.repos.apiKeys.delete(scope, keyId);
+  }
+}

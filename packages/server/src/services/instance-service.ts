@@ -1,0 +1,121 @@
+import { checkInstanceAction, newId, type Clock, type InstanceAction } from '@kumo/core';
+import { ApiError, type InstanceCreate } from '@kumo/api';
+import type { InstanceRow, OperationRow, Repos, Scope } from '@kumo/db';
+import type { Notifier } from './notifier.ts';
+import type { EventLog } from './event-log.ts';
+import { requestHash, type OperationService } from './operation-service.ts';
+
+export interface ActionParams { force?: boolean | undefined; timeoutSec?: number | undefined }
+
+/** What the API may do to instances: write `desired`, create operations. Never `phase` or `task`. */
+export class InstanceService {
+  constructor(
+    private readonly repos: Repos,
+    private readonly ops: OperationService,
+    private readonly events: EventLog,
+    private readonly notifier: Notifier,
+    private readonly clock: Clock,
+  ) {}
+
+  private iso(): string { return new Date(this.clock.now()).toISOString(); }
+
+  async get(scope: Scope, id: string): Promise<InstanceRow> {
+    const row = await this.repos.instances.get(scope, id);
+    if (!row || row.phase === 'deleted') throw new ApiError('not_found', `instance ${id} not found`);
+    return row;
+  }
+
+  async create(scope: Scope, body: InstanceCreate, idempotencyKey?: string): Promise<OperationRow> {
+    const hash = requestHash(['instance.create', body]);
+    const replayed = await this.ops.replay(scope.accountId, idempotencyKey, hash);
+    if (replayed) return replayed;
+
+    const r = this.repos;
+    const zone = await r.zones.get(scope, body.zoneId);
+    if (!zone) throw new ApiError('bad_request', `zone ${body.zoneId} does not exist`, { field: 'zoneId' });
+    const image = await r.images.get(scope, body.imageId);
+    if (!image) throw new ApiError('bad_request', `image ${body.imageId} does not exist`, { field: 'imageId' });
+    const version = body.imageVersionId
+      ? await r.db.selectFrom('imageVersions').selectAll().where('id', '=', body.imageVersionId).where('imageId', '=', image.id).executeTakeFirst()
+      : await r.db.selectFrom('imageVersions').selectAll().where('imageId', '=', image.id).where('state', '=', 'ready').orderBy('id', 'desc').limit(1).executeTakeFirst();
+    if (!version) throw new ApiError('bad_request', `image ${image.name} has no ready version${body.imageVersionId ? ` ${body.imageVersionId}` : ''}`, { field: body.imageVersionId ? 'imageVersionId' : 'imageId' });
+    if (version.state !== 'ready') throw new ApiError('bad_request', `image version ${version.version} is ${version.state}`, { field: 'imageVersionId' });
+    const offering = await r.offerings.get(scope, body.offeringId);
+    if (!offering) throw new ApiError('bad_request', `offering ${body.offeringId} does not exist`, { field: 'offeringId' });
+    if (body.keypairId && !(await r.keypairs.get(scope, body.keypairId))) {
+      throw new ApiError('bad_request', `key pair ${body.keypairId} does not exist`, { field: 'keypairId' });
+    }
+    if (body.podId) {
+      const pod = await r.pods.get(scope, body.podId);
+      if (!pod || pod.zoneId !== zone.id) throw new ApiError('bad_request', `pod ${body.podId} is not in zone ${zone.name}`, { field: 'podId' });
+    }
+    if (body.clusterId) {
+      const cl = await r.clusters.get(scope, body.clusterId);
+      if (!cl || cl.zoneId !== zone.id) throw new ApiError('bad_request', `cluster ${body.clusterId} is not in zone ${zone.name}`, { field: 'clusterId' });
+    }
+    const groups = [...new Set(body.affinityGroupIds ?? [])];
+    for (const g of groups) {
+      if (!(await r.affinityGroups.get(scope, g))) throw new ApiError('bad_request', `affinity group ${g} does not exist`, { field: 'affinityGroupIds' });
+    }
+    const rootDiskGiB = Math.max(offering.rootDiskGiB, image.minDiskGiB);
+    const taken = await r.db.selectFrom('instances').select('id').where('accountId', '=', scope.accountId)
+      .where('name', '=', body.name).where('phase', '!=', 'deleted').executeTakeFirst();
+    if (taken) throw new ApiError('conflict', `an instance named ${body.name} exists in this account`, { field: 'name' });
+
+    const id = newId('instance', this.clock.now());
+    const now = this.iso();
+    const row: InstanceRow = {
+      id, accountId: scope.accountId, name: body.name, zoneId: zone.id, podId: body.podId ?? null, clusterId: body.clusterId ?? null,
+      hostId: null, poolId: null, imageId: image.id, imageVersionId: version.id, offeringId: offering.id, keypairId: body.keypairId ?? null,
+      vcpus: offering.vcpus, memoryMiB: offering.memoryMiB, rootDiskGiB, hostTags: JSON.stringify(body.hostTags ?? []),
+      userData: body.userData ?? '', desired: body.start === false ? 'stopped' : 'running', phase: 'pending', task: null,
+      observedPower: null, observedAt: null, errorReason: null, excludedHostIds: '[]', version: 1, createdAt: now, updatedAt: now, deletedAt: null,
+    };
+    const op = this.ops.newRow({ accountId: scope.accountId, kind: 'instance.create', resourceType: 'instance', resourceId: id, idempotencyKey, requestHash: hash });
+    try {
+      await r.db.transaction().execute(async (trx) => {
+        await r.instances.insert(row, trx);
+        for (const g of groups) await trx.insertInto('affinityMembers').values({ groupId: g, instanceId: id }).execute();
+        await r.operations.insert(op, trx);
+        await this.events.record({ accountId: scope.accountId, resourceType: 'instance', resourceId: id, kind: 'instance.created', message: `instance ${body.name} created` }, trx);
+      });
+    } catch (e) {
+      // Two identical retries raced: the other one stored the operation first.
+      if (idempotencyKey && /unique|duplicate/i.test(String(e))) {
+        const again = await this.ops.replay(scope.accountId, idempotencyKey, hash);
+        if (again) return again;
+      }
+      throw e;
+    }
+    this.notifier.publish({ kind: 'instance', id, accountId: scope.accountId });
+    return op;
+  }
+
+  /** start, stop, reboot, pause, resume, delete: check the lifecycle table, write desired with CAS. */
+  async act(scope: Scope, id: string, action: InstanceAction, params: ActionParams, idempotencyKey?: string): Promise<OperationRow> {
+    const hash = requestHash([`instance.${action}`, id, params]);
+    const replayed = await this.ops.replay(scope.accountId, idempotencyKey, hash);
+    if (replayed) return replayed;
+    const inst = await this.get(scope, id);
+    const active = await this.repos.operations.activeFor(id);
+    const busyTask = inst.task ?? (active.length > 0 ? 'busy' : null);
+    const check = checkInstanceAction(inst.phase, busyTask as InstanceRow['task'], action);
+    if (!check.ok) throw new ApiError(check.code, check.reason, { phase: inst.phase, task: inst.task });
+    const op = this.ops.newRow({ accountId: scope.accountId, kind: `instance.${action}`, resourceType: 'instance', resourceId: id, params, idempotencyKey, requestHash: hash });
+    await this.repos.db.transaction().execute(async (trx) => {
+      const patch: Partial<InstanceRow> = { version: inst.version + 1, updatedAt: this.iso() };
+      if (check.desired) patch.desired = check.desired;
+      const res = await trx.updateTable('instances').set(patch).where('id', '=', id).where('version', '=', inst.version).executeTakeFirst();
+      if (Number(res.numUpdatedRows) !== 1) throw new ApiError('conflict', 'the instance changed while this request was handled; retry');
+      if (action === 'delete') {
+        for (const a of active) {
+          await trx.updateTable('operations').set({ status: 'cancelled', message: 'superseded by delete', finishedAt: this.iso(), updatedAt: this.iso() }).where('id', '=', a.id).execute();
+        }
+      }
+      await this.repos.operations.insert(op, trx);
+      await this.events.record({ accountId: inst.accountId, resourceType: 'instance', resourceId: id, kind: `instance.${action}.requested`, message: `${action} requested` }, trx);
+    });
+    this.notifier.publish({ kind: 'instance', id, accountId: inst.accountId });
+    return op;
+  }
+}

@@ -1,0 +1,21 @@
+import { EventEmitter } from 'node:events';
+
+export type Change =
+  | { kind: 'instance'; id: string; accountId: string }
+  | { kind: 'operation'; id: string; accountId: string; status: string }
+  | { kind: 'host'; id: string }
+  | { kind: 'event'; id: string; accountId: string };
+
+/**
+ * In-process change feed: the API tells the controller what to look at, operation waiters wake up,
+ * and the web console's live stream follows it. It carries keys, never state: listeners re-read.
+ */
+export class Notifier {
+  private readonly emitter = new EventEmitter();
+  constructor() { this.emitter.setMaxListeners(0); }
+  publish(c: Change): void { this.emitter.emit('change', c); }
+  subscribe(fn: (c: Change) => void): () => void {
+    this.emitter.on('change', fn);
+    return () => { this.emitter.off('change', fn); };
+  }
+}
