@@ -2,3 +2,4 @@ export { buildServer, type BuildServerOptions, type KumoServer } from './build-s
 export { seedDefaultCloud, seedImage, defaultOfferings, type DefaultCloud } from './seed-defaults.ts';
 export { defaultControllerOptions, type ControllerOptions } from './controller/controller.ts';
 export type { ServerContext } from './context.ts';
+export { createJoinToken } from './services/join-tokens.ts';

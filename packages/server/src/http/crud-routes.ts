@@ -35,7 +35,8 @@ export function registerCrud<T extends keyof Database, S extends TSchema, C exte
   const base = `/api/v1/${spec.path}`;
   const reader = (req: FastifyRequest) => (spec.adminRead ? requireAdmin(req) : principalOf(req));
   const writer = (req: FastifyRequest) => (spec.adminWrite ? requireAdmin(req) : principalOf(req));
-  const ListQuery = Type.Object({ ...ListQueryBase, ...(spec.filters ?? {}) }, { additionalProperties: false });
+  const filters = Object.fromEntries(Object.entries(spec.filters ?? {}).map(([k, v]) => [k, Type.Optional(v)]));
+  const ListQuery = Type.Object({ ...ListQueryBase, ...filters }, { additionalProperties: false });
   const load = async (p: Principal, id: string, forWrite: boolean) => {
     const row = forWrite ? await spec.repo.getForWrite(p.scope, id) : await spec.repo.get(p.scope, id);
     if (!row) throw new ApiError('not_found', `${spec.noun} ${id} not found`);

@@ -8,7 +8,7 @@ import { nowIso } from '../../context.ts';
 import { errorResponses, refuseIfReferenced, registerCrud, uniquely } from '../crud-routes.ts';
 import { toCluster, toHost, toPod, toPool, toZone } from '../mappers.ts';
 import { requireAdmin } from '../auth-hook.ts';
-import { hashSecret, newSecret } from '../../services/secrets.ts';
+import { createJoinToken } from '../../services/join-tokens.ts';
 
 /** Zones > pods > clusters > hosts, primary storage pools, host join tokens. */
 export function registerInfraRoutes(app: FastifyInstance, ctx: ServerContext): void {
@@ -146,10 +146,7 @@ export function registerInfraRoutes(app: FastifyInstance, ctx: ServerContext): v
     const p = requireAdmin(req);
     const b = req.body as { clusterId: string; ttlSeconds?: number };
     if (!(await repos.clusters.get(p.scope, b.clusterId))) throw new ApiError('bad_request', `cluster ${b.clusterId} does not exist`, { field: 'clusterId' });
-    const id = newId('joinToken');
-    const secret = newSecret();
-    const expiresAt = new Date(ctx.clock.now() + (b.ttlSeconds ?? 86400) * 1000).toISOString();
-    await repos.joinTokens.insert({ id, clusterId: b.clusterId, secretHash: hashSecret(secret), expiresAt, createdAt: now() });
-    return reply.status(201).send({ id, clusterId: b.clusterId, token: `${id}.${secret}`, expiresAt });
+    const t = await createJoinToken(ctx, b.clusterId, b.ttlSeconds);
+    return reply.status(201).send({ ...t, clusterId: b.clusterId });
   });
 }

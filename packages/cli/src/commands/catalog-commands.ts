@@ -1,0 +1,68 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { clientFor, resolveId } from '../cli-context.ts';
+import { renderList, renderOne } from '../output.ts';
+import { addResourceCommands, print } from './resource-commands.ts';
+
+const num = (v: string) => Number(v);
+
+/** image, offering, keypair, affinity-group, api-key. */
+export function addCatalogCommands(program: Command): void {
+  const image = addResourceCommands(program, {
+    name: 'image', path: 'images',
+    columns: [{ key: 'id', header: 'ID' }, { key: 'name', header: 'NAME' }, { key: 'kind', header: 'KIND' }, { key: 'public', header: 'PUBLIC' }, { key: 'latestVersionId', header: 'LATEST' }],
+  });
+  image.command('create').requiredOption('--name <name>').option('--description <text>').option('--kind <template|iso|kernel>').option('--public')
+    .action(async (o: { name: string; description?: string; kind?: string; public?: boolean }, c: Command) => {
+      const { client, output } = clientFor(c);
+      print(renderOne(await client.create('images', { name: o.name, description: o.description, kind: o.kind, public: o.public }), output));
+    });
+  image.command('versions <image>').description('list the versions of an image').action(async (ref: string, _o: unknown, c: Command) => {
+    const { client, output } = clientFor(c);
+    const id = await resolveId(client, 'images', 'image', ref);
+    const page = await client.request<{ items: Array<Record<string, unknown>> }>('GET', `/api/v1/images/${id}/versions`);
+    print(renderList(page.items, [{ key: 'id', header: 'ID' }, { key: 'version', header: 'VERSION' }, { key: 'format', header: 'FORMAT' }, { key: 'sizeBytes', header: 'BYTES' }, { key: 'state', header: 'STATE' }], output));
+  });
+
+  const offering = addResourceCommands(program, {
+    name: 'offering', path: 'offerings',
+    columns: [{ key: 'id', header: 'ID' }, { key: 'name', header: 'NAME' }, { key: 'vcpus', header: 'VCPUS' }, { key: 'memoryMiB', header: 'MEM-MIB' }, { key: 'rootDiskGiB', header: 'DISK-GIB' }, { key: 'qosClass', header: 'QOS' }, { key: 'ha', header: 'HA' }],
+  });
+  offering.command('create').requiredOption('--name <name>').requiredOption('--vcpus <n>', '', num).requiredOption('--memory <MiB>', '', num)
+    .requiredOption('--disk <GiB>', '', num).option('--qos <guaranteed|best-effort>').option('--ha').option('--full-disk', 'full raw copy instead of a linked clone')
+    .action(async (o: { name: string; vcpus: number; memory: number; disk: number; qos?: string; ha?: boolean; fullDisk?: boolean }, c: Command) => {
+      const { client, output } = clientFor(c);
+      print(renderOne(await client.create('offerings', {
+        name: o.name, vcpus: o.vcpus, memoryMiB: o.memory, rootDiskGiB: o.disk, qosClass: o.qos, ha: o.ha, diskProvisioning: o.fullDisk ? 'full' : undefined,
+      }), output));
+    });
+
+  const keypair = addResourceCommands(program, {
+    name: 'keypair', path: 'keypairs', columns: [{ key: 'id', header: 'ID' }, { key: 'name', header: 'NAME' }, { key: 'fingerprint', header: 'FINGERPRINT' }],
+  });
+  keypair.command('create').requiredOption('--name <name>').option('--public-key <key>').option('--public-key-file <path>')
+    .action(async (o: { name: string; publicKey?: string; publicKeyFile?: string }, c: Command) => {
+      const { client, output } = clientFor(c);
+      const publicKey = o.publicKey ?? (o.publicKeyFile ? readFileSync(o.publicKeyFile, 'utf8').trim() : undefined);
+      if (!publicKey) throw new Error('pass --public-key or --public-key-file');
+      print(renderOne(await client.create('keypairs', { name: o.name, publicKey }), output));
+    });
+
+  const ag = addResourceCommands(program, {
+    name: 'affinity-group', path: 'affinity-groups', columns: [{ key: 'id', header: 'ID' }, { key: 'name', header: 'NAME' }, { key: 'policy', header: 'POLICY' }],
+  });
+  ag.command('create').requiredOption('--name <name>').requiredOption('--policy <affinity|anti-affinity>')
+    .action(async (o: { name: string; policy: string }, c: Command) => {
+      const { client, output } = clientFor(c);
+      print(renderOne(await client.create('affinity-groups', o), output));
+    });
+
+  const key = addResourceCommands(program, {
+    name: 'api-key', path: 'api-keys', columns: [{ key: 'id', header: 'ID' }, { key: 'name', header: 'NAME' }, { key: 'expiresAt', header: 'EXPIRES' }],
+  });
+  key.command('create').requiredOption('--name <name>').option('--ttl <seconds>', '', num)
+    .action(async (o: { name: string; ttl?: number }, c: Command) => {
+      const { client, output } = clientFor(c);
+      print(renderOne(await client.create('api-keys', { name: o.name, ttlSeconds: o.ttl }), output));
+    });
+}

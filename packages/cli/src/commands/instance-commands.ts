@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import type { KumoClient, Operation } from '@kumo/api';
+import { CliError, clientFor, defaultZone, resolveId } from '../cli-context.ts';
+import { renderList, renderOne, type OutputFormat } from '../output.ts';
+import { followOperation } from '../progress.ts';
+import { addResourceCommands, print } from './resource-commands.ts';
+
+async function finish(client: KumoClient, op: Operation, wait: boolean | undefined, output: OutputFormat): Promise<void> {
+  if (!wait) { print(renderOne(op as unknown as Record<string, unknown>, output)); return; }
+  const final = await followOperation(client, op);
+  print(renderOne(final as unknown as Record<string, unknown>, output));
+  if (final.status !== 'succeeded') throw new CliError(`operation ${final.status}: ${final.error?.message ?? final.message}`, 2);
+}
+
+/** instance, operation, event. */
+export function addInstanceCommands(program: Command): void {
+  const inst = addResourceCommands(program, {
+    name: 'instance', path: 'instances', deletable: false,
+    columns: [
+      { key: 'id', header: 'ID' }, { key: 'name', header: 'NAME' }, { key: 'phase', header: 'PHASE' }, { key: 'task', header: 'TASK' },
+      { key: 'vcpus', header: 'VCPUS' }, { key: 'memoryMiB', header: 'MEM-MIB' }, { key: 'hostId', header: 'HOST' },
+    ],
+    listFilters: [{ flag: '--phase <phase>', key: 'phase', description: 'filter by phase' }, { flag: '--name <name>', key: 'name', description: 'filter by name' }],
+  });
+
+  inst.command('create').description('create (and start) instances')
+    .requiredOption('--name <name>', 'name; with --count N, names get -1..-N')
+    .requiredOption('--image <image>', 'image name or id').requiredOption('--offering <offering>', 'offering name or id')
+    .option('--zone <zone>').option('--keypair <keypair>').option('--user-data-file <path>').option('--count <n>', 'how many', (v) => Number(v), 1)
+    .option('--host-tag <tag...>', 'hosts must carry these tags').option('--affinity-group <group...>')
+    .option('--no-start', 'create stopped').option('--wait', 'wait until running (progress bar)')
+    .action(async (o: { name: string; image: string; offering: string; zone?: string; keypair?: string; userDataFile?: string; count: number; hostTag?: string[]; affinityGroup?: string[]; start: boolean; wait?: boolean }, c: Command) => {
+      const { client, output } = clientFor(c);
+      const body = {
+        zoneId: await defaultZone(client, o.zone),
+        imageId: await resolveId(client, 'images', 'image', o.image),
+        offeringId: await resolveId(client, 'offerings', 'offering', o.offering),
+        ...(o.keypair ? { keypairId: await resolveId(client, 'keypairs', 'key pair', o.keypair) } : {}),
+        ...(o.userDataFile ? { userData: readFileSync(o.userDataFile, 'utf8') } : {}),
+        ...(o.hostTag ? { hostTags: o.hostTag } : {}),
+        ...(o.affinityGroup ? { affinityGroupIds: await Promise.all(o.affinityGroup.map((g) => resolveId(client, 'affinity-groups', 'affinity group', g))) } : {}),
+        ...(o.start ? {} : { start: false }),
+      };
+      const count = Math.max(1, o.count);
+      for (let i = 1; i <= count; i++) {
+        const op = await client.create<Operation>('instances', { ...body, name: count > 1 ? `${o.name}-${i}` : o.name });
+        await finish(client, op, o.wait, output);
+      }
+    });
+
+  for (const action of ['start', 'reboot', 'pause', 'resume'] as const) {
+    inst.command(`${action} <id>`).description(`${action} an instance`).option('--wait', 'wait for the operation')
+      .action(async (id: string, o: { wait?: boolean }, c: Command) => {
+        const { client, output } = clientFor(c);
+        await finish(client, await client.instanceAction(await resolveId(client, 'instances', 'instance', id), action), o.wait, output);
+      });
+  }
+  inst.command('stop <id>').description('stop an instance (ACPI power-down, then kill after the timeout)')
+    .option('--force', 'kill at once').option('--timeout <seconds>', 'graceful timeout', (v) => Number(v)).option('--wait')
+    .action(async (id: string, o: { force?: boolean; timeout?: number; wait?: boolean }, c: Command) => {
+      const { client, output } = clientFor(c);
+      const op = await client.instanceAction(await resolveId(client, 'instances', 'instance', id), 'stop', { ...(o.force ? { force: true } : {}), ...(o.timeout ? { timeoutSec: o.timeout } : {}) });
+      await finish(client, op, o.wait, output);
+    });
+  inst.command('delete <id>').alias('rm').description('delete an instance and its disks').option('--wait')
+    .action(async (id: string, o: { wait?: boolean }, c: Command) => {
+      const { client, output } = clientFor(c);
+      const op = await client.request<Operation>('DELETE', `/api/v1/instances/${await resolveId(client, 'instances', 'instance', id)}`);
+      await finish(client, op, o.wait, output);
+    });
+
+  const operation = addResourceCommands(program, {
+    name: 'operation', path: 'operations', deletable: false,
+    columns: [{ key: 'id', header: 'ID' }, { key: 'kind', header: 'KIND' }, { key: 'resourceId', header: 'RESOURCE' }, { key: 'status', header: 'STATUS' }, { key: 'progress', header: '%' }, { key: 'message', header: 'MESSAGE' }],
+    listFilters: [{ flag: '--status <status>', key: 'status', description: 'pending, running, succeeded, failed, cancelled' }],
+  });
+  operation.command('wait <id>').description('wait for an operation to end').action(async (id: string, _o: unknown, c: Command) => {
+    const { client, output } = clientFor(c);
+    await finish(client, await client.get<Operation>('operations', id), true, output);
+  });
+
+  program.command('event').description('recent events').command('list').alias('ls').option('--resource <id>').option('--limit <n>', '', (v) => Number(v), 50)
+    .action(async (o: { resource?: string; limit: number }, c: Command) => {
+      const { client, output } = clientFor(c);
+      const page = await client.list<Record<string, unknown>>('events', { resourceId: o.resource, limit: o.limit, sort: '-id' });
+      print(renderList(page.items.reverse(), [{ key: 'createdAt', header: 'TIME' }, { key: 'severity', header: 'SEV' }, { key: 'resourceId', header: 'RESOURCE' }, { key: 'message', header: 'MESSAGE' }], output));
+    });
+}

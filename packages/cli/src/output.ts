@@ -1,0 +1,34 @@
+import { stringify as toYaml } from 'yaml';
+
+export type OutputFormat = 'table' | 'json' | 'yaml';
+
+export interface Column { key: string; header: string; width?: number }
+
+function cell(v: unknown): string {
+  if (v === null || v === undefined) return '-';
+  if (Array.isArray(v)) return v.join(',') || '-';
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
+
+function pick(obj: Record<string, unknown>, key: string): unknown {
+  return key.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), obj);
+}
+
+/** Render rows as an aligned table (columns chosen per resource), JSON or YAML. */
+export function renderList(rows: Array<Record<string, unknown>>, columns: Column[], format: OutputFormat): string {
+  if (format === 'json') return JSON.stringify(rows, null, 2);
+  if (format === 'yaml') return toYaml(rows);
+  const cells = rows.map((r) => columns.map((c) => cell(pick(r, c.key))));
+  const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((row) => row[i]!.length)));
+  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(columns.map((c) => c.header)), ...cells.map(line)].join('\n');
+}
+
+export function renderOne(obj: Record<string, unknown>, format: OutputFormat): string {
+  if (format === 'json') return JSON.stringify(obj, null, 2);
+  if (format === 'yaml') return toYaml(obj);
+  const keys = Object.keys(obj);
+  const w = Math.max(...keys.map((k) => k.length));
+  return keys.map((k) => `${k.padEnd(w)}  ${cell(obj[k])}`).join('\n');
+}

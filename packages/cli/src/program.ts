@@ -1,0 +1,47 @@
+import { Command, Option } from 'commander';
+import { KumoClient } from '@kumo/api';
+import { addInfraCommands } from './commands/infra-commands.ts';
+import { addCatalogCommands } from './commands/catalog-commands.ts';
+import { addInstanceCommands } from './commands/instance-commands.ts';
+import { print } from './commands/resource-commands.ts';
+import { saveProfile } from './profile.ts';
+import { reportError } from './cli-context.ts';
+
+/** The `kumo` client commands. The binary adds `up`, `agent`, `simulate` and `server` on top. */
+export function buildProgram(): Command {
+  const program = new Command('kumo')
+    .description('Kumo (雲): an IaaS cloud — instances, hosts, images, networks')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json', 'yaml']).default('table'))
+    .option('--server <url>', 'server URL (default: saved profile or $KUMO_URL)')
+    .option('--token <token>', 'API token (default: saved profile or $KUMO_TOKEN)')
+    .showHelpAfterError();
+
+  program.command('login').description('log in and save the server and a token for later commands')
+    .requiredOption('--server <url>').requiredOption('--username <name>').option('--password <password>', 'or $KUMO_PASSWORD')
+    .action(async (o: { server: string; username: string; password?: string }) => {
+      const password = o.password ?? process.env.KUMO_PASSWORD;
+      if (!password) throw new Error('pass --password or set KUMO_PASSWORD');
+      const client = new KumoClient({ baseUrl: o.server });
+      const t = await client.request<{ token: string; expiresAt: string }>('POST', '/api/v1/auth/login', { body: { username: o.username, password } });
+      const p = saveProfile({ server: o.server, token: t.token });
+      print(`logged in as ${o.username}; profile saved to ${p} (expires ${t.expiresAt})`);
+    });
+
+  addInfraCommands(program);
+  addCatalogCommands(program);
+  addInstanceCommands(program);
+  return program;
+}
+
+/** Run argv; returns the exit code. */
+export async function runCli(program: Command, argv: string[]): Promise<number> {
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'commander.helpDisplayed' || code === 'commander.version') return 0;
+    if (typeof code === 'string' && code.startsWith('commander.')) return 2;
+    return reportError(e);
+  }
+}

@@ -1,0 +1,63 @@
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { KumoClient } from '@kumo/api';
+import { AgentClient, FakeDriver, FakeVolumeManager, simulateHosts } from '@kumo/agent';
+import { loadProfile, print } from '@kumo/cli';
+import { dataDir, databaseUrl } from './config.ts';
+import { runServer } from './run-server.ts';
+
+/** `kumo server`, `kumo agent`, `kumo simulate`: the long-running processes. */
+export function addDaemonCommands(program: Command): void {
+  program.command('server').description('run the management server only')
+    .option('--port <port>', 'HTTP port', (v) => Number(v), 8080).option('--listen <address>', 'listen address', '127.0.0.1')
+    .option('--data-dir <dir>')
+    .action(async (o: { port: number; listen: string; dataDir?: string }) => {
+      const { url, admin } = await runServer({ dataDir: dataDir(o.dataDir), host: o.listen, port: o.port, databaseUrl: databaseUrl() });
+      print(`Kumo server listening at ${url}${admin.password ? ` (admin password: ${admin.password})` : ''}`);
+    });
+
+  program.command('agent').description('run a host agent that joins the cloud')
+    .requiredOption('--server <url>', 'management server URL').option('--token <token>', 'join token (`kumo host join-token`)')
+    .option('--name <name>', 'host name', hostname()).option('--address <ip>', 'address other hosts reach this one at', '127.0.0.1')
+    .option('--driver <fake>', 'hypervisor driver', 'fake').option('--state-dir <dir>', 'agent state directory')
+    .action(async (o: { server: string; token?: string; name: string; address: string; driver: string; stateDir?: string }) => {
+      const stateDir = o.stateDir ?? join(dataDir(), 'agent');
+      mkdirSync(stateDir, { recursive: true });
+      const tokenFile = join(stateDir, 'host-token');
+      const token = existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : o.token;
+      if (!token) throw new Error('pass --token with a join token from `kumo host join-token`');
+      if (o.driver !== 'fake') throw new Error(`driver ${o.driver} is not available in this build; use --driver fake`);
+      const agent = new AgentClient({
+        serverUrl: o.server, token, hostName: o.name, address: o.address,
+        driver: new FakeDriver({ hostname: o.name }), volumes: new FakeVolumeManager(join(stateDir, 'pool')),
+        saveHostToken: (t) => writeFileSync(tokenFile, `${t}\n`, { mode: 0o600 }),
+        log: { info: (x, m) => print(`${m ?? ''} ${JSON.stringify(x)}`), warn: (x, m) => process.stderr.write(`warn: ${m ?? ''} ${JSON.stringify(x)}\n`), error: (x, m) => process.stderr.write(`error: ${m ?? ''} ${JSON.stringify(x)}\n`) },
+      });
+      agent.start();
+      await agent.connected();
+      print(`agent ${o.name} joined ${o.server} as ${agent.hostId}`);
+    });
+
+  program.command('simulate').description('start N simulated hosts (fake driver) that join over the real agent protocol')
+    .option('--hosts <n>', 'how many', (v) => Number(v), 10).option('--server <url>').option('--token <token>', 'join token (default: make one with the saved profile)')
+    .option('--cpus <n>', 'CPUs per host', (v) => Number(v), 32).option('--memory <MiB>', 'memory per host', (v) => Number(v), 131072)
+    .option('--prefix <name>', 'host name prefix', 'sim')
+    .action(async (o: { hosts: number; server?: string; token?: string; cpus: number; memory: number; prefix: string }) => {
+      const profile = loadProfile();
+      const server = o.server ?? profile?.server;
+      if (!server) throw new Error('pass --server or run `kumo up` first');
+      let token = o.token;
+      if (!token) {
+        const client = new KumoClient({ baseUrl: server, ...(profile?.token ? { token: profile.token } : {}) });
+        const clusters = await client.list<{ id: string; hypervisor: string }>('clusters', { limit: 1000 });
+        const fake = clusters.items.find((c) => c.hypervisor === 'fake');
+        if (!fake) throw new Error('no cluster with hypervisor fake exists: create one with `kumo cluster create --hypervisor fake`');
+        token = (await client.create<{ token: string }>('join-tokens', { clusterId: fake.id })).token;
+      }
+      const started = Date.now();
+      const hosts = await simulateHosts({ serverUrl: server, token, count: o.hosts, cpus: o.cpus, memoryMiB: o.memory, namePrefix: o.prefix });
+      print(`${hosts.length} simulated hosts connected in ${((Date.now() - started) / 1000).toFixed(1)} s; Ctrl-C to stop them`);
+    });
+}
