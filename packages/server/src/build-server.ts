@@ -36,6 +36,8 @@ export interface KumoServer {
   app: FastifyInstance;
   ctx: ServerContext;
   controller: Controller;
+  /** Every route as registered (method, url), for conformance tests and docs. */
+  routes: Array<{ method: string; url: string }>;
   /** Start the controller (after listen or before inject). */
   start(): Promise<void>;
   close(): Promise<void>;
@@ -50,6 +52,10 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
     genReqId: () => Math.random().toString(36).slice(2, 10),
   });
   app.setValidatorCompiler(validatorCompiler);
+  const routes: Array<{ method: string; url: string }> = [];
+  app.addHook('onRoute', (r) => {
+    for (const m of Array.isArray(r.method) ? r.method : [r.method]) routes.push({ method: String(m), url: r.url });
+  });
   installErrorHandler(app);
 
   const repos = createRepos(opts.database.db);
@@ -85,7 +91,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
 
   let started = false;
   return {
-    app, ctx, controller,
+    app, ctx, controller, routes,
     async start() {
       if (started || opts.startController === false) return;
       started = true;

@@ -13,6 +13,8 @@ export interface CrudOptions<T extends keyof Database> {
   publicColumn?: keyof Database[T] & string;
   sortable: readonly (keyof Database[T] & string)[];
   filterable: readonly (keyof Database[T] & string)[];
+  /** Rows with this column = value are tombstones: lists skip them unless that column is filtered on. */
+  tombstone?: { column: keyof Database[T] & string; value: string };
 }
 
 /** Get, list, insert, update and delete for one table, always through the caller's scope. */
@@ -47,6 +49,8 @@ export class CrudRepo<T extends keyof Database> {
       const v = filters[f];
       if (v !== undefined) q = q.where(`${t}.${f}`, '=', v);
     }
+    const tomb = this.opts.tombstone;
+    if (tomb && filters[tomb.column] === undefined) q = q.where(`${t}.${tomb.column}`, '!=', tomb.value);
     return paginate(q, page, this.opts.sortable, t) as Promise<Page<Database[T] & { id: string }>>;
   }
 

@@ -12,6 +12,7 @@ export class InstancesRepo extends CrudRepo<'instances'> {
     super(db, {
       table: 'instances', tenantScoped: true,
       sortable: ['name', 'createdAt', 'phase'], filterable: ['name', 'zoneId', 'hostId', 'phase', 'accountId'],
+      tombstone: { column: 'phase', value: 'deleted' },
     });
   }
 
