@@ -32,6 +32,26 @@ export interface OpenDatabaseOptions {
 pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
 pg.types.setTypeParser(1700, (v) => Number.parseFloat(v));
 
+/**
+ * better-sqlite3 compiles a statement on every prepare(); Kysely prepares per query. The same SQL
+ * text recurs constantly (the API runs a few dozen shapes of query), so keep compiled statements.
+ */
+function withStatementCache(sqlite: SQLite.Database, max = 512) {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare: (sql: string) => {
+      let st = cache.get(sql);
+      if (!st) {
+        st = sqlite.prepare(sql);
+        if (cache.size >= max) cache.delete(cache.keys().next().value as string);
+        cache.set(sql, st);
+      }
+      return st;
+    },
+  };
+}
+
 /** Open (and migrate) the database: SQLite by default, PostgreSQL when given a postgres:// URL. */
 export async function openDatabase(opts: OpenDatabaseOptions): Promise<DatabaseHandle> {
   let handle: DatabaseHandle;
@@ -64,7 +84,7 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<DatabaseH
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('busy_timeout = 10000');
     sqlite.pragma('foreign_keys = ON');
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), plugins: [new KumoNamingPlugin()] });
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), plugins: [new KumoNamingPlugin()] });
     handle = { db, dialect: 'sqlite', location: file, close: () => db.destroy() };
   }
   if (opts.migrate !== false) await migrateToLatest(handle.db);

@@ -1,0 +1,23 @@
+export { QemuDriver, type QemuDriverOptions } from './qemu-driver.ts';
+export { buildQemuArgv, type QemuArgvHost } from './qemu-argv.ts';
+export {
+  QmpClient, QmpError, connectQmpWithRetry,
+  type QmpConnectOptions, type QmpEvent, type QmpErrorKind, type QmpExecuteOptions, type QmpGreeting, type QmpRetryOptions, type QmpVersion,
+} from './qmp-client.ts';
+export {
+  detectAccelerator, probeAccelerator, runAcceleratorProbe, kvmProbeRom,
+  type AcceleratorDetection, type ProbeOptions, type ProbeResult,
+} from './kvm-probe.ts';
+export { readHostFacts, parseCpuInfo, parseMemTotalMiB, parseQemuVersion } from './host-facts.ts';
+export { powerFromRunState, powerChangeFromEvent, type PowerChange } from './qemu-runstate.ts';
+export {
+  cgroupLimitsFor, planCgroup, parseOomKills, QEMU_MEMORY_OVERHEAD_MIB,
+  type CgroupLayout, type CgroupLimits, type CgroupPlan, type CgroupStep, type V1Controller,
+} from './cgroup-plan.ts';
+export { CgroupManager, detectCgroupLayout } from './cgroup-manager.ts';
+export { instancePaths, instanceDirPaths, INSTANCE_ID_PATTERN, type InstancePaths } from './instance-paths.ts';
+export { ByteRing } from './byte-ring.ts';
+export { tapLinkArgs, wireTaps } from './tap-wiring.ts';
+export { isProcessAlive, waitForProcessExit, processArgv } from './process-watch.ts';
+export { saveGuestState, loadGuestState, waitForMigration } from './qemu-state-file.ts';
+export { stderrLogger, type DriverLogger } from './driver-logger.ts';

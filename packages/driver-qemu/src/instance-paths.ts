@@ -1,0 +1,45 @@
+/**
+ * Files of one instance under the driver's state directory. The directory is the
+ * only state the driver keeps on disk; a new driver process rebuilds everything
+ * else from it (re-adoption).
+ */
+import { join } from 'node:path';
+
+export interface InstancePaths {
+  dir: string;
+  /** The InstanceSpec the guest was last started with (written after a successful start). */
+  specFile: string;
+  /** Power state of a guest that is not running: stopped / saved / crashed, with reason. */
+  statusFile: string;
+  /** Written by QEMU (-pidfile). */
+  pidFile: string;
+  qmpSocket: string;
+  serialSocket: string;
+  /** QEMU's stdout/stderr. */
+  logFile: string;
+  /** Unix socket the driver listens on while QEMU saves its state into it. */
+  saveSocket: string;
+  /** Unix socket QEMU listens on while the driver streams a saved state into it. */
+  restoreSocket: string;
+}
+
+export function instancePaths(stateDir: string, instanceId: string): InstancePaths {
+  return instanceDirPaths(join(stateDir, instanceId));
+}
+
+export function instanceDirPaths(dir: string): InstancePaths {
+  return {
+    dir,
+    specFile: join(dir, 'spec.json'),
+    statusFile: join(dir, 'status.json'),
+    pidFile: join(dir, 'qemu.pid'),
+    qmpSocket: join(dir, 'qmp.sock'),
+    serialSocket: join(dir, 'serial.sock'),
+    logFile: join(dir, 'qemu.log'),
+    saveSocket: join(dir, 'save.sock'),
+    restoreSocket: join(dir, 'restore.sock'),
+  };
+}
+
+/** Instance ids become directory and cgroup names: keep them to a safe alphabet. */
+export const INSTANCE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;

@@ -1,0 +1,55 @@
+/**
+ * What the QEMU driver keeps per instance, in memory and in the instance directory.
+ */
+import { readFile, rename, stat, writeFile } from 'node:fs/promises';
+import type { InstanceSpec } from '@kumo/core';
+import type { ByteRing } from './byte-ring.ts';
+import type { CgroupPlan } from './cgroup-plan.ts';
+import type { InstancePaths } from './instance-paths.ts';
+import type { LiveQemu } from './live-qemu.ts';
+
+/** Power of an instance whose QEMU is not running, kept in status.json. */
+export interface RestingStatus {
+  power: 'stopped' | 'saved' | 'crashed';
+  reason?: string;
+  statePath?: string;
+}
+
+export interface InstanceRecord {
+  id: string;
+  paths: InstancePaths;
+  spec: InstanceSpec | undefined;
+  live: LiveQemu | undefined;
+  /** Resolves when the live process is gone and cleaned up. */
+  liveDone: Promise<void> | undefined;
+  rest: RestingStatus;
+  ring: ByteRing;
+  cgroup: CgroupPlan | null;
+  /** Set by driver calls that end the process themselves; the exit then emits no event. */
+  exitIntent: RestingStatus | undefined;
+  /** > 0 while a driver call runs: QMP power events it causes are not reported. */
+  quiet: number;
+}
+
+export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  const tmp = `${path}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`);
+  await rename(tmp, path);
+}
+
+export async function readJson<T>(path: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function pathExists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

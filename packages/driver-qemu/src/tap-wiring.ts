@@ -1,0 +1,28 @@
+/**
+ * QEMU creates each NIC's tap (`-netdev tap,ifname=X`) when it starts; the driver
+ * then sets its MTU, puts it on its bridge and brings it up, before the guest runs.
+ * The taps vanish when QEMU exits (QEMU creates them non-persistent).
+ */
+import { execFile } from 'node:child_process';
+import type { NicSpec } from '@kumo/core';
+
+/** `ip` arguments for one tap. Pure. */
+export function tapLinkArgs(nic: NicSpec): string[] {
+  const args = ['link', 'set', 'dev', nic.tap];
+  if (nic.mtu !== undefined) args.push('mtu', String(nic.mtu));
+  if (nic.bridge !== undefined) args.push('master', nic.bridge);
+  args.push('up');
+  return args;
+}
+
+export async function wireTaps(nics: NicSpec[], ipBinary = 'ip'): Promise<void> {
+  for (const nic of nics) {
+    const args = tapLinkArgs(nic);
+    await new Promise<void>((resolve, reject) => {
+      execFile(ipBinary, args, { timeout: 10_000 }, (err, _stdout, stderr) => {
+        if (err) reject(new Error(`ip ${args.join(' ')}: ${stderr.trim() || err.message}`));
+        else resolve();
+      });
+    });
+  }
+}
