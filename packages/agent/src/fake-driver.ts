@@ -10,7 +10,7 @@ export interface FakeDriverOptions {
   delays?: { start?: number; stop?: number; other?: number };
 }
 
-interface FakeGuest { spec: InstanceSpec; power: PowerState; console: string[] }
+interface FakeGuest { spec: InstanceSpec; power: PowerState; console: string[]; line: string }
 
 type Failure = { kind: 'fail'; message: string } | { kind: 'hang' };
 
@@ -61,7 +61,7 @@ export class FakeDriver implements Driver {
     if (failure?.kind === 'fail') throw new DriverError(failure.message, 'start_failed');
     if (failure?.kind === 'hang') { await new Promise<void>((r) => this.hangs.add(r)); throw new DriverError('start interrupted', 'timeout'); }
     await this.wait(this.opts.delays?.start);
-    this.guests.set(spec.instanceId, { spec, power: 'running', console: [`[fake] ${spec.name} booted\r\n`, 'KUMO-BOOT-OK\r\n'] });
+    this.guests.set(spec.instanceId, { spec, power: 'running', console: [`[fake] ${spec.name} booted\r\n`, 'KUMO-BOOT-OK\r\n# '], line: '' });
     return this.status(spec.instanceId);
   }
 
@@ -105,11 +105,25 @@ export class FakeDriver implements Driver {
     return () => { this.listeners.delete(listener); };
   }
 
+  /** The fake guest's serial console behaves like a tiny shell: it echoes, and answers `echo …` and `hostname`. */
   async consoleWrite(id: string, data: Buffer): Promise<void> {
     const g = this.need(id);
-    const text = data.toString('utf8');
-    g.console.push(text);
-    this.emit({ kind: 'console', instanceId: id, data: Buffer.from(text) });
+    let out = '';
+    for (const ch of data.toString('utf8')) {
+      if (ch === '\r' || ch === '\n') {
+        const line = g.line.trim();
+        g.line = '';
+        out += '\r\n';
+        if (line.startsWith('echo ')) out += `${line.slice(5)}\r\n`;
+        else if (line === 'hostname') out += `${g.spec.name}\r\n`;
+        else if (line) out += `sh: ${line.split(' ')[0]}: not found\r\n`;
+        out += '# ';
+      } else if (ch === '\x7f') {
+        if (g.line) { g.line = g.line.slice(0, -1); out += '\b \b'; }
+      } else { g.line += ch; out += ch; }
+    }
+    g.console.push(out);
+    this.emit({ kind: 'console', instanceId: id, data: Buffer.from(out) });
   }
 
   async consoleLog(id: string): Promise<Buffer> { return Buffer.from(this.need(id).console.join('')); }

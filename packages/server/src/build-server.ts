@@ -12,6 +12,8 @@ import { registerCatalogRoutes } from './http/routes/catalog-routes.ts';
 import { registerTenancyRoutes } from './http/routes/tenancy-routes.ts';
 import { registerInstanceRoutes } from './http/routes/instance-routes.ts';
 import { registerOperationRoutes } from './http/routes/operation-routes.ts';
+import { registerStreamRoutes } from './http/routes/stream-routes.ts';
+import { registerWebConsole } from './http/web-console.ts';
 import { AuthService } from './services/auth-service.ts';
 import { OperationService } from './services/operation-service.ts';
 import { InstanceService } from './services/instance-service.ts';
@@ -30,6 +32,8 @@ export interface BuildServerOptions {
   /** Set false in tests that drive the controller by hand. */
   startController?: boolean;
   bodyLimitBytes?: number;
+  /** Directory of the built web console (packages/web/dist); served at / when given. */
+  webRoot?: string | undefined;
 }
 
 export interface KumoServer {
@@ -88,6 +92,8 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
   registerTenancyRoutes(app, ctx);
   registerInstanceRoutes(app, ctx);
   registerOperationRoutes(app, ctx);
+  registerStreamRoutes(app, ctx);
+  if (opts.webRoot) await registerWebConsole(app, opts.webRoot);
 
   let started = false;
   return {

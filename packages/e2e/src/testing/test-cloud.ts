@@ -29,6 +29,8 @@ export interface TestCloudOptions {
   memoryMiB?: number;
   delays?: FakeDriverOptions['delays'];
   controller?: Partial<ControllerOptions>;
+  /** Serve a built web console from this directory. */
+  webRoot?: string;
 }
 
 /**
@@ -38,7 +40,7 @@ export interface TestCloudOptions {
 export async function startTestCloud(opts: TestCloudOptions = {}): Promise<TestCloud> {
   const dataDir = mkdtempSync(join(tmpdir(), 'kumo-cloud-'));
   const db: DatabaseHandle & { drop?: () => Promise<void> } = opts.dialect === 'postgres' ? await openTestDatabase('postgres') : await openDatabase({ dataDir });
-  const server = await buildServer({ database: db, dataDir, logLevel: 'warn', controller: { heartbeatIntervalMs: 2000, ...opts.controller } });
+  const server = await buildServer({ database: db, dataDir, logLevel: 'warn', controller: { heartbeatIntervalMs: 2000, ...opts.controller }, webRoot: opts.webRoot });
   await server.app.listen({ host: '127.0.0.1', port: 0 });
   const url = `http://127.0.0.1:${(server.app.server.address() as AddressInfo).port}`;
   const creds = await server.ctx.auth.bootstrapAdmin('admin-password-for-tests');

@@ -12,6 +12,9 @@ export const sessionCookieName = 'kumo_session';
 function tokenOf(req: FastifyRequest): string | null {
   const h = req.headers.authorization;
   if (h?.startsWith('Bearer ')) return h.slice(7).trim();
+  // Browsers cannot set headers on WebSocket or EventSource: they send the session cookie, or a token in the query.
+  const q = (req.query as Record<string, unknown> | undefined)?.access_token;
+  if (typeof q === 'string' && (req.headers.upgrade === 'websocket' || req.url.startsWith('/api/v1/stream'))) return q;
   const cookie = req.headers.cookie;
   if (cookie) {
     for (const part of cookie.split(';')) {
