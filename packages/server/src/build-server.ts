@@ -13,6 +13,7 @@ import { registerTenancyRoutes } from './http/routes/tenancy-routes.ts';
 import { registerInstanceRoutes } from './http/routes/instance-routes.ts';
 import { registerOperationRoutes } from './http/routes/operation-routes.ts';
 import { registerStreamRoutes } from './http/routes/stream-routes.ts';
+import { registerImageFileRoutes } from './http/routes/image-file-routes.ts';
 import { registerWebConsole } from './http/web-console.ts';
 import { AuthService } from './services/auth-service.ts';
 import { OperationService } from './services/operation-service.ts';
@@ -34,6 +35,8 @@ export interface BuildServerOptions {
   bodyLimitBytes?: number;
   /** Directory of the built web console (packages/web/dist); served at / when given. */
   webRoot?: string | undefined;
+  /** Largest image upload accepted (bytes). */
+  maxImageBytes?: number;
 }
 
 export interface KumoServer {
@@ -93,6 +96,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
   registerInstanceRoutes(app, ctx);
   registerOperationRoutes(app, ctx);
   registerStreamRoutes(app, ctx);
+  registerImageFileRoutes(app, ctx, { maxImageBytes: opts.maxImageBytes ?? 20 * 1024 ** 3 });
   if (opts.webRoot) await registerWebConsole(app, opts.webRoot);
 
   let started = false;

@@ -4,7 +4,7 @@ import type { AuthService, Principal } from '../services/auth-service.ts';
 
 declare module 'fastify' {
   interface FastifyRequest { principal: Principal | null }
-  interface FastifyContextConfig { public?: boolean }
+  interface FastifyContextConfig { public?: boolean; agentAllowed?: boolean }
 }
 
 export const sessionCookieName = 'kumo_session';
@@ -33,6 +33,9 @@ export function installAuth(app: FastifyInstance, auth: AuthService): void {
     const token = tokenOf(req);
     if (!token) throw new ApiError('unauthenticated', 'send an API token: Authorization: Bearer <token>');
     req.principal = await auth.authenticate(token);
+    if (req.principal.role === 'agent' && !req.routeOptions.config?.agentAllowed) {
+      throw new ApiError('forbidden', 'host credentials may only fetch images');
+    }
     // Cookie sessions from a browser must prove they are same-origin on writes (CSRF).
     if (!req.headers.authorization && req.method !== 'GET' && req.method !== 'HEAD' && req.headers['x-kumo-csrf'] !== '1') {
       throw new ApiError('forbidden', 'cookie-authenticated writes need the X-Kumo-CSRF: 1 header');
@@ -47,6 +50,6 @@ export function principalOf(req: FastifyRequest): Principal {
 
 export function requireAdmin(req: FastifyRequest): Principal {
   const p = principalOf(req);
-  if (!p.scope.admin) throw new ApiError('forbidden', 'this needs an admin account');
+  if (p.role !== 'admin') throw new ApiError('forbidden', 'this needs an admin account');
   return p;
 }

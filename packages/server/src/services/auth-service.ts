@@ -3,7 +3,8 @@ import { ApiError } from '@kumo/api';
 import type { Repos, Scope } from '@kumo/db';
 import { hashPassword, hashSecret, newSecret, secretsEqual, splitCredential, verifyPassword } from './secrets.ts';
 
-export interface Principal { scope: Scope; username: string; role: 'admin' | 'user'; keyId: string }
+/** Who is calling. role 'agent' is a host using its host token (only routes marked agentAllowed). */
+export interface Principal { scope: Scope; username: string; role: 'admin' | 'user' | 'agent'; keyId: string }
 
 const sessionTtlMs = 12 * 3600_000;
 
@@ -57,6 +58,11 @@ export class AuthService {
   async authenticate(token: string): Promise<Principal> {
     const cred = splitCredential(token);
     if (!cred) throw new ApiError('unauthenticated', 'malformed credentials');
+    if (cred.id.startsWith('host-')) {
+      const host = await this.repos.db.selectFrom('hosts').select(['id', 'name', 'tokenHash']).where('id', '=', cred.id).executeTakeFirst();
+      if (!host || !secretsEqual(host.tokenHash, hashSecret(cred.secret))) throw new ApiError('unauthenticated', 'invalid host credentials');
+      return { scope: { accountId: 'acct-system', admin: true }, username: host.name, role: 'agent', keyId: host.id };
+    }
     const row = await this.repos.db.selectFrom('apiKeys').innerJoin('accounts', 'accounts.id', 'apiKeys.accountId')
       .leftJoin('users', 'users.id', 'apiKeys.userId')
       .select(['apiKeys.id', 'apiKeys.accountId', 'apiKeys.secretHash', 'apiKeys.expiresAt', 'accounts.role', 'accounts.name', 'users.username'])
