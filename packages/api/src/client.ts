@@ -23,6 +23,36 @@ export class KumoClient {
   }
 
   setToken(token: string | undefined): void { this.token = token; }
+  tokenValue(): string | undefined { return this.token; }
+
+  /** A request whose answer is text (console logs) rather than JSON. */
+  async requestText(method: string, path: string): Promise<string> {
+    const headers: Record<string, string> = {};
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    const res = await this.fetchImpl(this.baseUrl + path, { method, headers });
+    const text = await res.text();
+    if (!res.ok) {
+      const err = (JSON.parse(text) as ApiErrorBody).error;
+      throw new ApiError(err.code in errorCodes ? err.code : 'internal', err.message, err.details);
+    }
+    return text;
+  }
+
+  /** Stream a file as the body of a PUT, reporting bytes sent. */
+  async upload<T>(path: string, query: Query, body: ReadableStream<Uint8Array> | Uint8Array, size: number): Promise<T> {
+    const url = new URL(this.baseUrl + path);
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v));
+    const headers: Record<string, string> = { 'content-type': 'application/octet-stream', 'content-length': String(size) };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    const res = await this.fetchImpl(url, { method: 'PUT', headers, body, duplex: 'half' } as RequestInit);
+    const text = await res.text();
+    const data: unknown = text ? JSON.parse(text) : undefined;
+    if (!res.ok) {
+      const err = (data as ApiErrorBody).error;
+      throw new ApiError(err.code in errorCodes ? err.code : 'internal', err.message, err.details);
+    }
+    return data as T;
+  }
 
   async request<T>(method: string, path: string, opts: { body?: unknown; query?: Query; headers?: Record<string, string> } = {}): Promise<T> {
     const url = new URL(this.baseUrl + path);

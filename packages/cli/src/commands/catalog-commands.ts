@@ -1,10 +1,19 @@
-import { readFileSync } from 'node:fs';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { clientFor, resolveId } from '../cli-context.ts';
 import { renderList, renderOne } from '../output.ts';
 import { addResourceCommands, print } from './resource-commands.ts';
 
 const num = (v: string) => Number(v);
+
+async function sha256File(path: string): Promise<string> {
+  const h = createHash('sha256');
+  await pipeline(createReadStream(path), async function* (src: AsyncIterable<Buffer>) { for await (const chunk of src) h.update(chunk); yield* []; });
+  return h.digest('hex');
+}
 
 /** image, offering, keypair, affinity-group, api-key. */
 export function addCatalogCommands(program: Command): void {
@@ -23,6 +32,30 @@ export function addCatalogCommands(program: Command): void {
     const page = await client.request<{ items: Array<Record<string, unknown>> }>('GET', `/api/v1/images/${id}/versions`);
     print(renderList(page.items, [{ key: 'id', header: 'ID' }, { key: 'version', header: 'VERSION' }, { key: 'format', header: 'FORMAT' }, { key: 'sizeBytes', header: 'BYTES' }, { key: 'state', header: 'STATE' }], output));
   });
+
+  image.command('upload <image> <file>').description('upload a file as a new version of an image (SHA-256 checked by the server)')
+    .requiredOption('--version <version>').option('--format <qcow2|raw|iso|kernel-initrd>', 'format (default: from the file name)')
+    .option('--cmdline <text>', 'kernel command line (kernel-initrd bundles)')
+    .action(async (ref: string, file: string, o: { version: string; format?: string; cmdline?: string }, c: Command) => {
+      const { client, output } = clientFor(c);
+      const id = await resolveId(client, 'images', 'image', ref);
+      const format = o.format ?? (file.endsWith('.qcow2') ? 'qcow2' : file.endsWith('.iso') ? 'iso' : file.endsWith('.tar') ? 'kernel-initrd' : 'raw');
+      const size = statSync(file).size;
+      const sha256 = await sha256File(file);
+      let sent = 0;
+      const tty = process.stderr.isTTY;
+      const progress = new Transform({
+        transform(chunk: Buffer, _e, cb) {
+          sent += chunk.length;
+          if (tty) process.stderr.write(`\r\x1b[Kuploading ${Math.floor((sent / size) * 100)}% (${sent}/${size} bytes)`);
+          cb(null, chunk);
+        },
+      });
+      const stream = Readable.toWeb(createReadStream(file).pipe(progress)) as ReadableStream<Uint8Array>;
+      const v = await client.upload<Record<string, unknown>>(`/api/v1/images/${id}/versions/${encodeURIComponent(o.version)}/file`, { format, sha256, cmdline: o.cmdline }, stream, size);
+      if (tty) process.stderr.write('\n');
+      print(renderOne(v, output));
+    });
 
   const offering = addResourceCommands(program, {
     name: 'offering', path: 'offerings',

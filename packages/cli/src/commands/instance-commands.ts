@@ -4,6 +4,7 @@ import type { KumoClient, Operation } from '@kumo/api';
 import { CliError, clientFor, defaultZone, resolveId } from '../cli-context.ts';
 import { renderList, renderOne, type OutputFormat } from '../output.ts';
 import { followOperation } from '../progress.ts';
+import { runConsoleSession } from '../console-session.ts';
 import { addResourceCommands, print } from './resource-commands.ts';
 
 async function finish(client: KumoClient, op: Operation, wait: boolean | undefined, output: OutputFormat): Promise<void> {
@@ -69,6 +70,18 @@ export function addInstanceCommands(program: Command): void {
       const op = await client.request<Operation>('DELETE', `/api/v1/instances/${await resolveId(client, 'instances', 'instance', id)}`);
       await finish(client, op, o.wait, output);
     });
+
+  inst.command('console <id>').description('attach to the serial console (escape: Ctrl-])').action(async (id: string, _o: unknown, c: Command) => {
+    const { client } = clientFor(c);
+    const token = client.tokenValue();
+    if (!token) throw new CliError('not logged in');
+    await runConsoleSession({ serverUrl: client.baseUrl, token, instanceId: await resolveId(client, 'instances', 'instance', id) });
+  });
+  inst.command('log <id>').description('print recent serial console output').action(async (id: string, _o: unknown, c: Command) => {
+    const { client } = clientFor(c);
+    const text = await client.requestText('GET', `/api/v1/instances/${await resolveId(client, 'instances', 'instance', id)}/console/log`);
+    process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  });
 
   const operation = addResourceCommands(program, {
     name: 'operation', path: 'operations', deletable: false,

@@ -15,7 +15,7 @@ export class PlacementService {
   async loadHosts(zoneId: string): Promise<SchedulerHost[]> {
     const db = this.repos.db;
     const [hosts, clusters, pools] = await Promise.all([
-      db.selectFrom('hosts').selectAll().where('zoneId', '=', zoneId).where('state', '=', 'up').execute(),
+      db.selectFrom('hosts').selectAll().where('zoneId', '=', zoneId).execute(), // all states: the host-state filter counts the ones it removes
       db.selectFrom('clusters').selectAll().where('zoneId', '=', zoneId).execute(),
       db.selectFrom('pools').selectAll().where('zoneId', '=', zoneId).execute(),
     ]);
