@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import type { Driver, DriverEvent } from '@kumo/core';
+import type { Driver, DriverEvent, InstanceSpec } from '@kumo/core';
 import {
   agentProtocolVersion, type AgentMethod, type AgentMethods, type AgentToServer, type CallMessage, type InventoryEntry, type ServerToAgent,
 } from '@kumo/api';
@@ -24,6 +24,8 @@ export interface AgentOptions {
   /** Persist the host token across agent restarts (e.g. to a file). */
   saveHostToken?: (token: string) => void;
   reconnect?: { minMs: number; maxMs: number };
+  /** Turn the server's start request into the driver's spec (fetch the image, fill in boot files). */
+  prepareStart?: (req: AgentMethods['instance.start']) => Promise<InstanceSpec>;
   agentVersion?: string;
 }
 
@@ -142,7 +144,10 @@ export class AgentClient {
     const d = this.opts.driver;
     const p = params as never;
     switch (method) {
-      case 'instance.start': return d.start((p as AgentMethods['instance.start']).spec);
+      case 'instance.start': {
+        const req = p as AgentMethods['instance.start'];
+        return d.start(this.opts.prepareStart ? await this.opts.prepareStart(req) : req.spec);
+      }
       case 'instance.stop': { const s = p as AgentMethods['instance.stop']; return d.stop(s.instanceId, { force: s.force, timeoutSec: s.timeoutSec }); }
       case 'instance.reboot': return d.reboot((p as AgentMethods['instance.reboot']).instanceId);
       case 'instance.pause': return d.pause((p as AgentMethods['instance.pause']).instanceId);

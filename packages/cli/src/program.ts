@@ -17,13 +17,15 @@ export function buildProgram(): Command {
     .showHelpAfterError();
 
   program.command('login').description('log in and save the server and a token for later commands')
-    .requiredOption('--server <url>').requiredOption('--username <name>').option('--password <password>', 'or $KUMO_PASSWORD')
-    .action(async (o: { server: string; username: string; password?: string }) => {
+    .requiredOption('--username <name>').option('--password <password>', 'or $KUMO_PASSWORD')
+    .action(async (o: { username: string; password?: string }, c: Command) => {
+      const server = c.optsWithGlobals<{ server?: string }>().server;
+      if (!server) throw new Error('pass --server URL');
       const password = o.password ?? process.env.KUMO_PASSWORD;
       if (!password) throw new Error('pass --password or set KUMO_PASSWORD');
-      const client = new KumoClient({ baseUrl: o.server });
+      const client = new KumoClient({ baseUrl: server });
       const t = await client.request<{ token: string; expiresAt: string }>('POST', '/api/v1/auth/login', { body: { username: o.username, password } });
-      const p = saveProfile({ server: o.server, token: t.token });
+      const p = saveProfile({ server, token: t.token });
       print(`logged in as ${o.username}; profile saved to ${p} (expires ${t.expiresAt})`);
     });
 

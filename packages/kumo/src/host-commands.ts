@@ -19,10 +19,12 @@ export function addDaemonCommands(program: Command): void {
     });
 
   program.command('agent').description('run a host agent that joins the cloud')
-    .requiredOption('--server <url>', 'management server URL').option('--token <token>', 'join token (`kumo host join-token`)')
+    .option('--token <token>', 'join token (`kumo host join-token`)')
     .option('--name <name>', 'host name', hostname()).option('--address <ip>', 'address other hosts reach this one at', '127.0.0.1')
     .option('--driver <fake>', 'hypervisor driver', 'fake').option('--state-dir <dir>', 'agent state directory')
-    .action(async (o: { server: string; token?: string; name: string; address: string; driver: string; stateDir?: string }) => {
+    .action(async (o: { token?: string; name: string; address: string; driver: string; stateDir?: string }, c: Command) => {
+      const server = c.optsWithGlobals<{ server?: string }>().server;
+      if (!server) throw new Error('pass --server URL of the management server');
       const stateDir = o.stateDir ?? join(dataDir(), 'agent');
       mkdirSync(stateDir, { recursive: true });
       const tokenFile = join(stateDir, 'host-token');
@@ -30,23 +32,23 @@ export function addDaemonCommands(program: Command): void {
       if (!token) throw new Error('pass --token with a join token from `kumo host join-token`');
       if (o.driver !== 'fake') throw new Error(`driver ${o.driver} is not available in this build; use --driver fake`);
       const agent = new AgentClient({
-        serverUrl: o.server, token, hostName: o.name, address: o.address,
+        serverUrl: server, token, hostName: o.name, address: o.address,
         driver: new FakeDriver({ hostname: o.name }), volumes: new FakeVolumeManager(join(stateDir, 'pool')),
         saveHostToken: (t) => writeFileSync(tokenFile, `${t}\n`, { mode: 0o600 }),
         log: { info: (x, m) => print(`${m ?? ''} ${JSON.stringify(x)}`), warn: (x, m) => process.stderr.write(`warn: ${m ?? ''} ${JSON.stringify(x)}\n`), error: (x, m) => process.stderr.write(`error: ${m ?? ''} ${JSON.stringify(x)}\n`) },
       });
       agent.start();
       await agent.connected();
-      print(`agent ${o.name} joined ${o.server} as ${agent.hostId}`);
+      print(`agent ${o.name} joined ${server} as ${agent.hostId}`);
     });
 
   program.command('simulate').description('start N simulated hosts (fake driver) that join over the real agent protocol')
-    .option('--hosts <n>', 'how many', (v) => Number(v), 10).option('--server <url>').option('--token <token>', 'join token (default: make one with the saved profile)')
+    .option('--hosts <n>', 'how many', (v) => Number(v), 10).option('--token <token>', 'join token (default: make one with the saved profile)')
     .option('--cpus <n>', 'CPUs per host', (v) => Number(v), 32).option('--memory <MiB>', 'memory per host', (v) => Number(v), 131072)
     .option('--prefix <name>', 'host name prefix', 'sim')
-    .action(async (o: { hosts: number; server?: string; token?: string; cpus: number; memory: number; prefix: string }) => {
+    .action(async (o: { hosts: number; token?: string; cpus: number; memory: number; prefix: string }, c: Command) => {
       const profile = loadProfile();
-      const server = o.server ?? profile?.server;
+      const server = c.optsWithGlobals<{ server?: string }>().server ?? profile?.server;
       if (!server) throw new Error('pass --server or run `kumo up` first');
       let token = o.token;
       if (!token) {

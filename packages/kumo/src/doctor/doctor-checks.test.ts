@@ -1,0 +1,41 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { evaluateHost, type HostProbe } from './doctor-checks.ts';
+
+const healthy: HostProbe = {
+  isRoot: true, qemuVersion: 'QEMU emulator version 7.2.19', qemuImgVersion: 'qemu-img version 7.2.19', accelerator: 'kvm', acceleratorDetail: '',
+  ipForward: true, bridgeWorks: true, tools: { nft: true, dnsmasq: true, haproxy: true, busybox: true }, guestKernel: '6.1.0-56-amd64',
+  pools: [{ path: '/var/lib/kumo/pools/local', freeGiB: 100, totalGiB: 200 }],
+  server: { url: 'http://10.0.0.1:8080', reachable: true, clockSkewMs: 12 },
+};
+
+test('a healthy host has no warnings or failures', () => {
+  assert.deepEqual(evaluateHost(healthy).filter((f) => f.status !== 'ok'), []);
+});
+
+test('each problem is named with its fix', () => {
+  const f = evaluateHost({
+    ...healthy, isRoot: false, qemuVersion: null, accelerator: 'tcg', acceleratorDetail: 'guest hung under KVM', ipForward: false, bridgeWorks: false,
+    tools: { nft: false, dnsmasq: true, haproxy: false, busybox: true }, pools: [{ path: '/p', freeGiB: 1, totalGiB: 100 }],
+    server: { url: 'http://s', reachable: true, clockSkewMs: 9000 },
+  });
+  const by = new Map(f.map((x) => [x.check, x]));
+  assert.equal(by.get('qemu')?.status, 'fail');
+  assert.match(by.get('qemu')?.fix ?? '', /apt-get install -y --no-install-recommends qemu-system-x86 qemu-utils/);
+  assert.equal(by.get('kvm')?.status, 'warn');
+  assert.match(by.get('kvm')?.detail ?? '', /TCG/);
+  assert.match(by.get('ip-forward')?.fix ?? '', /sysctl -w net.ipv4.ip_forward=1/);
+  assert.equal(by.get('bridge')?.status, 'fail');
+  assert.match(by.get('network-tools')?.fix ?? '', /nftables haproxy/);
+  assert.equal(by.get('pool /p')?.status, 'warn');
+  assert.match(by.get('clock')?.detail ?? '', /9\.0 s/);
+  assert.equal(by.get('root')?.status, 'warn');
+});
+
+test('an unreachable server is a failure with a hint', () => {
+  const f = evaluateHost({ ...healthy, server: { url: 'http://s', reachable: false, error: 'ECONNREFUSED' } });
+  const s = f.find((x) => x.check === 'server');
+  assert.equal(s?.status, 'fail');
+  assert.match(s?.detail ?? '', /ECONNREFUSED/);
+  assert.equal(f.find((x) => x.check === 'clock'), undefined);
+});
