@@ -1,0 +1,114 @@
+/**
+ * bench/api: the REST API with 100,000 instances in the store (SQLite).
+ * Prints JSON: first page of GET /api/v1/instances (p50/p99), walking every page, and
+ * GET /api/v1/instances/{id} requests per second on loopback. The server runs in its own process.
+ *
+ *   node --import tsx bench/api/api-bench.ts [--instances 100000]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { newId } from '@kumo/core';
+import { createRepos, openDatabase, type InstanceRow } from '@kumo/db';
+import { seedAccount, seedInfrastructure } from '@kumo/db/testing';
+import { ServerProcess, freePort } from '../../packages/e2e/src/testing/server-process.ts';
+
+const arg = (name: string, def: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : def;
+};
+const total = arg('instances', 100_000);
+const seconds = arg('seconds', 5);
+const concurrency = arg('concurrency', 16);
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return Number((s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0).toFixed(2));
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'kumo-bench-api-'));
+const srv = new ServerProcess(dataDir, await freePort());
+try {
+  // Seed straight into the database: the bench measures reads, not creates.
+  const seedStart = performance.now();
+  const h = await openDatabase({ dataDir });
+  const repos = createRepos(h.db);
+  await srv.start(); // creates the admin account, then we add rows beside it
+  const acct = (await h.db.selectFrom('accounts').select('id').where('name', '=', 'admin').executeTakeFirstOrThrow()).id;
+  const infra = await seedInfrastructure(repos, { hosts: 100, cpus: 1_000_000, memoryMiB: 1_000_000_000 });
+  const imageId = newId('image'); const versionId = newId('imageVersion'); const offeringId = newId('offering');
+  const now = new Date().toISOString();
+  await repos.images.insert({ id: imageId, accountId: acct, name: 'bench', description: '', kind: 'template', public: 1, osType: 'linux', minDiskGiB: 1, createdAt: now });
+  await repos.imageVersions.insert({ id: versionId, imageId, version: '1', format: 'qcow2', sizeBytes: 1, sha256: 'a'.repeat(64), state: 'ready', cmdline: '', storagePath: '', createdAt: now });
+  await repos.offerings.insert({ id: offeringId, name: 'bench', description: '', vcpus: 1, memoryMiB: 512, rootDiskGiB: 1, qosClass: 'guaranteed', ha: 0, diskProvisioning: 'linked', stopTimeoutSec: 30, createdAt: now });
+  void seedAccount;
+  const ids: string[] = [];
+  for (let i = 0; i < total; i += 1000) {
+    const rows: InstanceRow[] = [];
+    for (let j = i; j < Math.min(i + 1000, total); j++) {
+      const id = newId('instance');
+      ids.push(id);
+      rows.push({
+        id, accountId: acct, name: `vm-${j}`, zoneId: infra.zoneId, podId: infra.podId, clusterId: infra.clusterId, hostId: infra.hosts[j % 100]!.id,
+        poolId: infra.poolIds[j % 100]!, imageId, imageVersionId: versionId, offeringId, keypairId: null, vcpus: 1, memoryMiB: 512, rootDiskGiB: 1,
+        hostTags: '[]', userData: '', desired: 'running', phase: 'running', task: null, observedPower: 'running', observedAt: now, errorReason: null,
+        excludedHostIds: '[]', version: 3, createdAt: now, updatedAt: now, deletedAt: null,
+      });
+    }
+    await h.db.insertInto('instances').values(rows).execute();
+  }
+  await h.close();
+  const seedMs = performance.now() - seedStart;
+
+  const login = await (await fetch(`${srv.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'kill-test-password' }) })).json() as { token: string };
+  const headers = { authorization: `Bearer ${login.token}` };
+  const get = async (path: string) => {
+    const r = await fetch(`${srv.url}${path}`, { headers });
+    if (!r.ok) throw new Error(`${path}: ${r.status}`);
+    return r.json() as Promise<{ items?: unknown[]; nextCursor?: string | null }>;
+  };
+
+  // 1. first page (default limit 100), sequential requests
+  for (let i = 0; i < 20; i++) await get('/api/v1/instances'); // warm up
+  const firstPage: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    const t = performance.now();
+    await get('/api/v1/instances');
+    firstPage.push(performance.now() - t);
+  }
+
+  // 2. walk every page at limit=1000
+  const walkStart = performance.now();
+  let cursor: string | null | undefined = null; let seen = 0; let pages = 0;
+  do {
+    const page = await get(`/api/v1/instances?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    seen += page.items?.length ?? 0; pages++;
+    cursor = page.nextCursor;
+  } while (cursor);
+  const walkMs = performance.now() - walkStart;
+  if (seen !== total) throw new Error(`walk saw ${seen} of ${total}`);
+
+  // 3. GET by id, `concurrency` loops for `seconds`
+  let done = 0;
+  const lat: number[] = [];
+  const end = Date.now() + seconds * 1000;
+  await Promise.all(Array.from({ length: concurrency }, async (_, k) => {
+    let i = k;
+    while (Date.now() < end) {
+      const t = performance.now();
+      await get(`/api/v1/instances/${ids[(i * 7919) % ids.length]}`);
+      lat.push(performance.now() - t);
+      done++; i++;
+    }
+  }));
+
+  console.log(JSON.stringify({
+    bench: 'api', instances: total, seedSeconds: Number((seedMs / 1000).toFixed(1)),
+    firstPage: { limit: 100, samples: firstPage.length, p50Ms: pct(firstPage, 50), p99Ms: pct(firstPage, 99), targetP50Ms: 20 },
+    walkAllPages: { limit: 1000, pages, seconds: Number((walkMs / 1000).toFixed(2)), targetSeconds: 2 },
+    getById: { concurrency, seconds, requests: done, perSecond: Math.round(done / seconds), p50Ms: pct(lat, 50), p99Ms: pct(lat, 99), targetPerSecond: 5000 },
+  }, null, 2));
+} finally {
+  await srv.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+}
