@@ -58,6 +58,9 @@ export class AgentClient {
 
   start(): void { this.connect(); }
 
+  /** The credentials the agent uses now (the host token once welcomed). */
+  currentToken(): string { return this.token; }
+
   /** Resolves once the server has welcomed this agent. */
   connected(): Promise<void> {
     if (this.hostId && this.ws?.readyState === WebSocket.OPEN) return Promise.resolve();

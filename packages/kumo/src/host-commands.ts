@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { KumoClient } from '@kumo/api';
-import { AgentClient, FakeDriver, FakeVolumeManager, simulateHosts } from '@kumo/agent';
+import { simulateHosts } from '@kumo/agent';
+import { consoleLogger, startLocalAgent } from './local-agent.ts';
 import { loadProfile, print } from '@kumo/cli';
 import { dataDir, databaseUrl } from './config.ts';
 import { runServer } from './run-server.ts';
@@ -21,23 +21,15 @@ export function addDaemonCommands(program: Command): void {
   program.command('agent').description('run a host agent that joins the cloud')
     .option('--token <token>', 'join token (`kumo host join-token`)')
     .option('--name <name>', 'host name', hostname()).option('--address <ip>', 'address other hosts reach this one at', '127.0.0.1')
-    .option('--driver <fake>', 'hypervisor driver', 'fake').option('--state-dir <dir>', 'agent state directory')
-    .action(async (o: { token?: string; name: string; address: string; driver: string; stateDir?: string }, c: Command) => {
+    .addOption(new Option('--driver <driver>', 'hypervisor driver').choices(['qemu', 'fake']).default('qemu'))
+    .option('--state-dir <dir>', 'agent state directory (default: <data dir>/agent)')
+    .action(async (o: { token?: string; name: string; address: string; driver: 'qemu' | 'fake'; stateDir?: string }, c: Command) => {
       const server = c.optsWithGlobals<{ server?: string }>().server;
       if (!server) throw new Error('pass --server URL of the management server');
-      const stateDir = o.stateDir ?? join(dataDir(), 'agent');
-      mkdirSync(stateDir, { recursive: true });
-      const tokenFile = join(stateDir, 'host-token');
-      const token = existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : o.token;
-      if (!token) throw new Error('pass --token with a join token from `kumo host join-token`');
-      if (o.driver !== 'fake') throw new Error(`driver ${o.driver} is not available in this build; use --driver fake`);
-      const agent = new AgentClient({
-        serverUrl: server, token, hostName: o.name, address: o.address,
-        driver: new FakeDriver({ hostname: o.name }), volumes: new FakeVolumeManager(join(stateDir, 'pool')),
-        saveHostToken: (t) => writeFileSync(tokenFile, `${t}\n`, { mode: 0o600 }),
-        log: { info: (x, m) => print(`${m ?? ''} ${JSON.stringify(x)}`), warn: (x, m) => process.stderr.write(`warn: ${m ?? ''} ${JSON.stringify(x)}\n`), error: (x, m) => process.stderr.write(`error: ${m ?? ''} ${JSON.stringify(x)}\n`) },
-      });
-      agent.start();
+      const agent = startLocalAgent({ serverUrl: server, joinToken: o.token, name: o.name, address: o.address, driver: o.driver, stateDir: o.stateDir ?? join(dataDir(), 'agent'), log: consoleLogger });
+      const stop = () => { void agent.close().finally(() => process.exit(0)); };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
       await agent.connected();
       print(`agent ${o.name} joined ${server} as ${agent.hostId}`);
     });

@@ -1,53 +1,70 @@
-import { hostname } from 'node:os';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { KumoClient } from '@kumo/api';
 import { createJoinToken, seedDefaultCloud, seedImage } from '@kumo/server';
-import { AgentClient, FakeDriver, FakeVolumeManager, simulateHosts } from '@kumo/agent';
-import { print, saveProfile } from '@kumo/cli';
+import { simulateHosts } from '@kumo/agent';
+import { CliError, print, saveProfile } from '@kumo/cli';
 import { dataDir, databaseUrl } from './config.ts';
 import { runServer } from './run-server.ts';
+import { startLocalAgent } from './local-agent.ts';
+import { installPackages, missingPackages } from './system-packages.ts';
+import { ensureTinyImage } from './tiny-image.ts';
 
-/** `kumo up`: the whole cloud on this machine — server, default zone, a local agent, a CLI profile. */
+/** `kumo up`: the whole cloud on this machine — server, default zone, this machine as a host, a CLI profile. */
 export function addUpCommand(program: Command): void {
-  program.command('up').description('run the whole cloud on this machine (server + local host)')
+  program.command('up').description('run the whole cloud on this machine (server + this machine as a QEMU host)')
     .option('--port <port>', 'HTTP port', (v) => Number(v), 8080)
     .option('--listen <address>', 'listen address', '127.0.0.1')
     .option('--data-dir <dir>', 'state directory (default $KUMO_DATA_DIR or ~/.kumo)')
-    .option('--simulate', 'use simulated (fake) hosts instead of this machine\'s hypervisor')
+    .option('--simulate', 'simulated hosts (fake driver) instead of real virtual machines; needs no root')
     .option('--hosts <n>', 'with --simulate: how many fake hosts', (v) => Number(v), 1)
     .action(async (o: { port: number; listen: string; dataDir?: string; simulate?: boolean; hosts: number }) => {
+      const say = (l: string) => print(l);
+      if (!o.simulate) {
+        if (process.getuid?.() !== 0) {
+          throw new CliError('kumo up runs real virtual machines and needs root for taps, bridges, namespaces and cgroups: run it as root, or run `kumo up --simulate` (npm start -- --simulate) for simulated hosts.');
+        }
+        const missing = missingPackages();
+        if (missing.length > 0 && !installPackages(missing, say)) {
+          throw new CliError(`missing Debian packages: ${missing.join(' ')}; install them with: apt-get install -y --no-install-recommends ${missing.join(' ')}`);
+        }
+      }
       const dir = dataDir(o.dataDir);
-      const { server, url, admin } = await runServer({ dataDir: dir, host: o.listen, port: o.port, databaseUrl: databaseUrl(), logLevel: 'warn' });
+      const webRoot = new URL('../../web/dist', import.meta.url).pathname;
+      const { server, url, admin } = await runServer({ dataDir: dir, host: o.listen, port: o.port, databaseUrl: databaseUrl(), logLevel: 'warn', webRoot });
       const ctx = server.ctx;
-      const defaults = await seedDefaultCloud(ctx, 'fake');
-      await seedImage(ctx, 'tiny', { format: 'qcow2', sizeBytes: 0, sha256: createHash('sha256').update('').digest('hex') });
+      const hypervisor = o.simulate ? 'fake' : 'qemu';
+      const defaults = await seedDefaultCloud(ctx, hypervisor);
       const adminAccount = await ctx.repos.db.selectFrom('accounts').select('id').where('role', '=', 'admin').orderBy('id').limit(1).executeTakeFirstOrThrow();
       const { token } = await ctx.auth.issueKey(adminAccount.id, null, 'kumo-up-cli', 'key', null);
       const profilePath = saveProfile({ server: url, token });
-      // Join token for the local agent(s), valid for a day.
-      const { token: jt } = await createJoinToken(ctx, defaults.clusterId);
-      const count = o.simulate ? Math.max(1, o.hosts) : 1;
+      const client = new KumoClient({ baseUrl: url, token });
+      const { token: joinToken } = await createJoinToken(ctx, defaults.clusterId);
+      let hostsLine: string;
       if (o.simulate) {
-        await simulateHosts({ serverUrl: url, token: jt, count, namePrefix: 'sim' });
+        await seedImage(ctx, 'tiny', { format: 'qcow2', sizeBytes: 0, sha256: createHash('sha256').update('').digest('hex') });
+        const count = Math.max(1, o.hosts);
+        await simulateHosts({ serverUrl: url, token: joinToken, count, namePrefix: 'sim' });
+        hostsLine = `${count} simulated host${count > 1 ? 's' : ''} (fake driver)`;
       } else {
-        const name = hostname();
-        const agent = new AgentClient({
-          serverUrl: url, token: jt, hostName: name, address: '127.0.0.1',
-          driver: new FakeDriver({ hostname: name }), volumes: new FakeVolumeManager(join(dir, 'pools', 'local')),
-        });
-        agent.start();
+        await ensureTinyImage(client, join(dir, 'tiny'), say);
+        const agent = startLocalAgent({ serverUrl: url, joinToken, driver: 'qemu', stateDir: join(dir, 'agent') });
         await agent.connected();
+        const host = await client.get<{ accelerator: string; name: string }>('hosts', agent.hostId!);
+        hostsLine = `this machine (${host.name}) runs QEMU guests with ${host.accelerator === 'kvm' ? 'KVM' : 'TCG software emulation (KVM is not usable here)'}`;
       }
       print([
         '',
         `Kumo is up at ${url}`,
-        `  API:       ${url}/api/v1  (OpenAPI: ${url}/api/v1/openapi.json)`,
+        `  web/API:   ${url}  (OpenAPI: ${url}/api/v1/openapi.json)`,
         `  admin:     ${admin.username} / ${admin.password ?? '(see the admin-password file in the data directory)'}`,
         `  data:      ${dir}`,
-        `  CLI:       profile saved to ${profilePath}; try \`kumo instance create --name vm1 --image tiny --offering small --wait\``,
-        `  hosts:     ${count} ${o.simulate ? 'simulated' : 'local (fake driver)'} host${count > 1 ? 's' : ''} joined zone1`,
-        'Press Ctrl-C to stop.',
+        `  hosts:     ${hostsLine}`,
+        `  CLI:       profile saved to ${profilePath}; try`,
+        '               ./bin/kumo instance create --name vm1 --image tiny --offering small --wait',
+        '               ./bin/kumo instance console vm1',
+        'Press Ctrl-C to stop the server and agent (guests keep running and are adopted at the next start).',
       ].join('\n'));
     });
 }

@@ -1,0 +1,41 @@
+import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import type { InstanceSpec } from '@kumo/core';
+import type { AgentMethods } from '@kumo/api';
+import { QemuDriver } from '@kumo/driver-qemu';
+import { ImageCache } from '@kumo/storage';
+import { QemuVolumeManager } from './qemu-volume-manager.ts';
+
+export interface QemuHostOptions {
+  stateDir: string;
+  serverUrl: string;
+  /** The host's current credentials, for image downloads. */
+  token: () => string | undefined;
+  accel?: 'kvm' | 'tcg' | 'auto';
+}
+
+/**
+ * A real host: the QEMU driver, directory pools and the image cache, wired for the agent.
+ * Layout under stateDir: instances/ (QEMU state), images/ (verified cache), pools/local/.
+ */
+export function createQemuHost(opts: QemuHostOptions) {
+  for (const d of ['instances', 'images', 'pools/local']) mkdirSync(join(opts.stateDir, d), { recursive: true });
+  const driver = new QemuDriver({ stateDir: join(opts.stateDir, 'instances'), accel: opts.accel ?? 'auto' });
+  const cache = new ImageCache({
+    dir: join(opts.stateDir, 'images'), baseUrl: opts.serverUrl,
+    authHeader: () => { const t = opts.token(); return t ? `Bearer ${t}` : undefined; },
+  });
+  const volumes = new QemuVolumeManager(cache, QemuVolumeManager.defaultLocalPool(opts.stateDir));
+
+  /** Boot files for kernel+initrd images come from the cache; the guest learns its name and id from the command line. */
+  const prepareStart = async (req: AgentMethods['instance.start']): Promise<InstanceSpec> => {
+    const spec = req.spec;
+    if (!req.image || req.image.format !== 'kernel-initrd') return spec;
+    const cached = await volumes.ensureImage(req.image);
+    if (cached.format !== 'kernel-initrd') return spec;
+    const cmdline = [cached.cmdline ?? spec.boot.cmdline ?? 'console=ttyS0', `kumo_hostname=${spec.name}`, `kumo_instance=${spec.instanceId}`].join(' ');
+    return { ...spec, boot: { kernelPath: cached.kernel, initrdPath: cached.initrd, cmdline } };
+  };
+
+  return { driver, volumes, cache, prepareStart };
+}

@@ -1,0 +1,48 @@
+import { join } from 'node:path';
+import type { AgentMethods, ImageRef } from '@kumo/api';
+import { DirectoryPool, type BaseImage, type CachedImage, type ImageCache } from '@kumo/storage';
+import type { VolumeManager } from './volume-manager.ts';
+
+/** Root disks in directory pools, made from images in this host's verified image cache. */
+export class QemuVolumeManager implements VolumeManager {
+  private readonly byPath = new Map<string, DirectoryPool>();
+
+  constructor(private readonly cache: ImageCache, private readonly localPoolPath: string) {}
+
+  /** The pool directory the agent offers to the server. */
+  get defaultPoolPath(): string { return this.localPoolPath; }
+
+  private pool(path: string): DirectoryPool {
+    let p = this.byPath.get(path);
+    if (!p) { p = new DirectoryPool({ path, kind: path === this.localPoolPath ? 'local' : 'shared' }); this.byPath.set(path, p); }
+    return p;
+  }
+
+  /** The base a root disk is cloned from: the image itself, or the root file system of a kernel bundle. */
+  static baseOf(cached: CachedImage): BaseImage | null {
+    if (cached.format === 'kernel-initrd') return cached.rootDisk ? { imageVersionId: cached.imageVersionId, path: cached.rootDisk, format: 'qcow2' } : null;
+    if (cached.format === 'iso') return null;
+    return { imageVersionId: cached.imageVersionId, path: cached.path, format: cached.format };
+  }
+
+  async ensureImage(ref: ImageRef): Promise<CachedImage> {
+    return this.cache.ensure(ref);
+  }
+
+  async create(req: AgentMethods['volume.create']): Promise<{ path: string }> {
+    const base = req.image ? QemuVolumeManager.baseOf(await this.cache.ensure(req.image)) : null;
+    const v = await this.pool(req.poolPath).createRootDisk({ volumeId: req.volumeId, sizeGiB: req.sizeGiB, provisioning: req.provisioning, base });
+    return { path: v.path };
+  }
+
+  async delete(req: AgentMethods['volume.delete']): Promise<void> {
+    await this.pool(req.poolPath).delete(req.volumeId);
+  }
+
+  async pools() {
+    const u = await this.pool(this.localPoolPath).usage();
+    return [{ path: this.localPoolPath, capacityGiB: Math.floor(u.capacityGiB), usedGiB: u.usedGiB }];
+  }
+
+  static defaultLocalPool(stateDir: string): string { return join(stateDir, 'pools', 'local'); }
+}
