@@ -1,3 +1,5 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import WebSocket from 'ws';
 import type { Driver, DriverEvent, InstanceSpec } from '@kumo/core';
 import {
@@ -151,11 +153,29 @@ export class AgentClient {
         const req = p as AgentMethods['instance.start'];
         return d.start(this.opts.prepareStart ? await this.opts.prepareStart(req) : req.spec);
       }
-      case 'instance.stop': { const s = p as AgentMethods['instance.stop']; return d.stop(s.instanceId, { force: s.force, timeoutSec: s.timeoutSec }); }
+      case 'instance.stop': {
+        const s = p as AgentMethods['instance.stop'];
+        const r = await d.stop(s.instanceId, { force: s.force, timeoutSec: s.timeoutSec });
+        if (s.statePath) await rm(s.statePath, { force: true }); // stopping a saved instance discards its memory
+        return r;
+      }
+      case 'instance.save': { const s = p as AgentMethods['instance.save']; await mkdir(dirname(s.statePath), { recursive: true }); return d.save(s.instanceId, s.statePath); }
+      case 'instance.restore': {
+        const req = p as AgentMethods['instance.restore'];
+        const spec = this.opts.prepareStart ? await this.opts.prepareStart({ spec: req.spec, image: req.image }) : req.spec;
+        const r = await d.restore(spec, req.statePath);
+        await rm(req.statePath, { force: true });
+        return r;
+      }
       case 'instance.reboot': return d.reboot((p as AgentMethods['instance.reboot']).instanceId);
       case 'instance.pause': return d.pause((p as AgentMethods['instance.pause']).instanceId);
       case 'instance.resume': return d.resume((p as AgentMethods['instance.resume']).instanceId);
-      case 'instance.destroy': await d.destroy((p as AgentMethods['instance.destroy']).instanceId); return null;
+      case 'instance.destroy': {
+        const s = p as AgentMethods['instance.destroy'];
+        await d.destroy(s.instanceId);
+        if (s.statePath) await rm(s.statePath, { force: true });
+        return null;
+      }
       case 'instance.inspect': return d.inspect((p as AgentMethods['instance.inspect']).instanceId);
       case 'instance.consoleLog': return (await d.consoleLog((p as AgentMethods['instance.consoleLog']).instanceId)).toString('base64');
       case 'volume.create': return this.opts.volumes.create(p);

@@ -49,11 +49,14 @@ export interface ConsoleOutputMessage { type: 'console'; instanceId: string; dat
 /** The methods a server may call on an agent and what they take. */
 export interface AgentMethods {
   'instance.start': { spec: InstanceSpec; image: ImageRef | null };
-  'instance.stop': { instanceId: string; force: boolean; timeoutSec: number };
+  'instance.stop': { instanceId: string; force: boolean; timeoutSec: number; statePath?: string };
   'instance.reboot': { instanceId: string };
   'instance.pause': { instanceId: string };
   'instance.resume': { instanceId: string };
-  'instance.destroy': { instanceId: string };
+  'instance.save': { instanceId: string; statePath: string };
+  'instance.restore': { spec: InstanceSpec; image: ImageRef | null; statePath: string };
+  /** Forget the instance on this host; statePath, when given, is a saved-state file to remove too. */
+  'instance.destroy': { instanceId: string; statePath?: string };
   'instance.inspect': { instanceId: string };
   'instance.consoleLog': { instanceId: string };
   'volume.create': { volumeId: string; instanceId: string; poolPath: string; sizeGiB: number; provisioning: 'linked' | 'full'; image: ImageRef | null };

@@ -46,9 +46,9 @@ export interface InstanceRow {
   hostId: string | null; poolId: string | null;
   imageId: string; imageVersionId: string; offeringId: string; keypairId: string | null;
   vcpus: number; memoryMiB: number; rootDiskGiB: number; hostTags: string; userData: string;
-  desired: 'running' | 'stopped' | 'paused' | 'deleted';
-  phase: 'pending' | 'stopped' | 'running' | 'paused' | 'error' | 'deleted';
-  task: 'scheduling' | 'provisioning' | 'starting' | 'stopping' | 'rebooting' | 'pausing' | 'resuming' | 'deleting' | null;
+  desired: 'running' | 'stopped' | 'paused' | 'saved' | 'deleted';
+  phase: 'pending' | 'stopped' | 'running' | 'paused' | 'saved' | 'error' | 'deleted';
+  task: 'scheduling' | 'provisioning' | 'starting' | 'stopping' | 'rebooting' | 'pausing' | 'resuming' | 'saving' | 'restoring' | 'deleting' | null;
   observedPower: string | null; observedAt: string | null; errorReason: string | null;
   excludedHostIds: string;
   version: number; createdAt: string; updatedAt: string; deletedAt: string | null;

@@ -24,7 +24,7 @@ describe('instance lifecycle against fake hosts over the real agent protocol', (
     const host = cloud.hosts.find((h) => h.agent.hostId === inst.hostId)!;
     assert.equal((await host.driver.inspect(inst.id)).power, 'running', 'the fake hypervisor really runs it');
 
-    for (const [action, phase, power] of [['stop', 'stopped', 'stopped'], ['start', 'running', 'running'], ['reboot', 'running', 'running'], ['pause', 'paused', 'paused'], ['resume', 'running', 'running']] as const) {
+    for (const [action, phase, power] of [['stop', 'stopped', 'stopped'], ['start', 'running', 'running'], ['reboot', 'running', 'running'], ['pause', 'paused', 'paused'], ['resume', 'running', 'running'], ['save', 'saved', 'saved'], ['restore', 'running', 'running'], ['save', 'saved', 'saved'], ['stop', 'stopped', 'stopped'], ['start', 'running', 'running']] as const) {
       const o = await cloud.client.request<Operation>('POST', `/api/v1/instances/${inst.id}/${action}`, { query: { wait: true }, body: {} });
       assert.equal(o.status, 'succeeded', `${action}: ${o.message}`);
       inst = await cloud.client.get<Instance>('instances', inst.id);

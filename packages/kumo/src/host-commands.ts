@@ -18,15 +18,15 @@ export function addDaemonCommands(program: Command): void {
       print(`Kumo server listening at ${url}${admin.password ? ` (admin password: ${admin.password})` : ''}`);
     });
 
-  program.command('agent').description('run a host agent that joins the cloud')
-    .option('--token <token>', 'join token (`kumo host join-token`)')
+  program.command('agent').description('run a host agent that joins the cloud: kumo agent --server URL --token JOIN-TOKEN')
     .option('--name <name>', 'host name', hostname()).option('--address <ip>', 'address other hosts reach this one at', '127.0.0.1')
     .addOption(new Option('--driver <driver>', 'hypervisor driver').choices(['qemu', 'fake']).default('qemu'))
     .option('--state-dir <dir>', 'agent state directory (default: <data dir>/agent)')
-    .action(async (o: { token?: string; name: string; address: string; driver: 'qemu' | 'fake'; stateDir?: string }, c: Command) => {
-      const server = c.optsWithGlobals<{ server?: string }>().server;
+    .action(async (o: { name: string; address: string; driver: 'qemu' | 'fake'; stateDir?: string }, c: Command) => {
+      // --server and --token are the global options: here the token is a join token.
+      const { server, token } = c.optsWithGlobals<{ server?: string; token?: string }>();
       if (!server) throw new Error('pass --server URL of the management server');
-      const agent = startLocalAgent({ serverUrl: server, joinToken: o.token, name: o.name, address: o.address, driver: o.driver, stateDir: o.stateDir ?? join(dataDir(), 'agent'), log: consoleLogger });
+      const agent = startLocalAgent({ serverUrl: server, joinToken: token, name: o.name, address: o.address, driver: o.driver, stateDir: o.stateDir ?? join(dataDir(), 'agent'), log: consoleLogger });
       const stop = () => { void agent.close().finally(() => process.exit(0)); };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
@@ -35,14 +35,14 @@ export function addDaemonCommands(program: Command): void {
     });
 
   program.command('simulate').description('start N simulated hosts (fake driver) that join over the real agent protocol')
-    .option('--hosts <n>', 'how many', (v) => Number(v), 10).option('--token <token>', 'join token (default: make one with the saved profile)')
+    .option('--hosts <n>', 'how many', (v) => Number(v), 10).option('--join-token <token>', 'join token (default: make one with the saved profile)')
     .option('--cpus <n>', 'CPUs per host', (v) => Number(v), 32).option('--memory <MiB>', 'memory per host', (v) => Number(v), 131072)
     .option('--prefix <name>', 'host name prefix', 'sim')
-    .action(async (o: { hosts: number; token?: string; cpus: number; memory: number; prefix: string }, c: Command) => {
+    .action(async (o: { hosts: number; joinToken?: string; cpus: number; memory: number; prefix: string }, c: Command) => {
       const profile = loadProfile();
       const server = c.optsWithGlobals<{ server?: string }>().server ?? profile?.server;
       if (!server) throw new Error('pass --server or run `kumo up` first');
-      let token = o.token;
+      let token = o.joinToken;
       if (!token) {
         const client = new KumoClient({ baseUrl: server, ...(profile?.token ? { token: profile.token } : {}) });
         const clusters = await client.list<{ id: string; hypervisor: string }>('clusters', { limit: 1000 });

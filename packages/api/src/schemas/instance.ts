@@ -3,9 +3,9 @@ import { AnyId, ListQueryBase, Name, Nullable, Tags, Timestamp } from './common.
 
 const lit = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
 
-export const DesiredState = lit(['running', 'stopped', 'paused', 'deleted'] as const);
-export const Phase = lit(['pending', 'stopped', 'running', 'paused', 'error', 'deleted'] as const);
-export const Task = lit(['scheduling', 'provisioning', 'starting', 'stopping', 'rebooting', 'pausing', 'resuming', 'deleting'] as const);
+export const DesiredState = lit(['running', 'stopped', 'paused', 'saved', 'deleted'] as const);
+export const Phase = lit(['pending', 'stopped', 'running', 'paused', 'saved', 'error', 'deleted'] as const);
+export const Task = lit(['scheduling', 'provisioning', 'starting', 'stopping', 'rebooting', 'pausing', 'resuming', 'saving', 'restoring', 'deleting'] as const);
 export const PowerState = lit(['running', 'stopped', 'paused', 'saved', 'crashed', 'unknown'] as const);
 
 export const Instance = Type.Object({
@@ -40,7 +40,7 @@ export const InstanceActionRequest = Type.Object({
 }, { additionalProperties: false });
 
 export const InstanceActionParams = Type.Object({
-  id: AnyId, action: lit(['start', 'stop', 'reboot', 'pause', 'resume'] as const),
+  id: AnyId, action: lit(['start', 'stop', 'reboot', 'pause', 'resume', 'save', 'restore'] as const),
 }, { additionalProperties: false });
 
 export const InstanceListQuery = Type.Object({

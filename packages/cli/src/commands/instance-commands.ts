@@ -50,7 +50,7 @@ export function addInstanceCommands(program: Command): void {
       }
     });
 
-  for (const action of ['start', 'reboot', 'pause', 'resume'] as const) {
+  for (const action of ['start', 'reboot', 'pause', 'resume', 'save', 'restore'] as const) {
     inst.command(`${action} <id>`).description(`${action} an instance`).option('--wait', 'wait for the operation')
       .action(async (id: string, o: { wait?: boolean }, c: Command) => {
         const { client, output } = clientFor(c);

@@ -37,7 +37,8 @@ test('planStep converges from every (desired, phase, host) combination', () => {
   const expected: Record<DesiredState, Phase[]> = {
     running: ['running'],
     stopped: ['stopped'],
-    paused: ['paused', 'stopped'], // a stopped instance is not started just to pause it
+    paused: ['paused', 'stopped', 'saved'], // a stopped instance is not started just to pause it
+    saved: ['saved', 'stopped', 'paused'], // only a running instance is saved
     deleted: ['deleted'],
   };
   for (const desired of desiredStates) {
@@ -59,7 +60,7 @@ test('planStep converges from every (desired, phase, host) combination', () => {
             };
           }
           if (phase === 'deleted' && desired !== 'deleted') { assert.equal(s.phase, 'deleted'); continue; }
-          if (phase === 'error' && desired !== 'deleted' && (!operationPending || desired === 'paused')) {
+          if (phase === 'error' && desired !== 'deleted' && (!operationPending || ((desired === 'paused' || desired === 'saved') && hostId !== null))) {
             assert.equal(s.phase, 'error', 'an error waits for a user action');
             continue;
           }

@@ -5,18 +5,18 @@
  *  - task     (controller): what the controller is doing right now, or null
  *  - observed (agent):      the hypervisor's power state
  */
-export const desiredStates = ['running', 'stopped', 'paused', 'deleted'] as const;
+export const desiredStates = ['running', 'stopped', 'paused', 'saved', 'deleted'] as const;
 export type DesiredState = (typeof desiredStates)[number];
 
-export const phases = ['pending', 'stopped', 'running', 'paused', 'error', 'deleted'] as const;
+export const phases = ['pending', 'stopped', 'running', 'paused', 'saved', 'error', 'deleted'] as const;
 export type Phase = (typeof phases)[number];
 
 export const tasks = [
-  'scheduling', 'provisioning', 'starting', 'stopping', 'rebooting', 'pausing', 'resuming', 'deleting',
+  'scheduling', 'provisioning', 'starting', 'stopping', 'rebooting', 'pausing', 'resuming', 'saving', 'restoring', 'deleting',
 ] as const;
 export type Task = (typeof tasks)[number];
 
-export const instanceActions = ['start', 'stop', 'reboot', 'pause', 'resume', 'delete'] as const;
+export const instanceActions = ['start', 'stop', 'reboot', 'pause', 'resume', 'save', 'restore', 'delete'] as const;
 export type InstanceAction = (typeof instanceActions)[number];
 
 interface ActionRule {
@@ -33,11 +33,14 @@ interface ActionRule {
 /** Which action is allowed from which phase: the table the API checks before writing `desired`. */
 export const actionRules: Readonly<Record<InstanceAction, ActionRule>> = {
   start: { from: ['stopped', 'error'], desired: 'running', task: 'starting', preempts: false },
-  stop: { from: ['running', 'paused', 'error'], desired: 'stopped', task: 'stopping', preempts: false },
+  stop: { from: ['running', 'paused', 'saved', 'error'], desired: 'stopped', task: 'stopping', preempts: false },
   reboot: { from: ['running'], task: 'rebooting', preempts: false },
   pause: { from: ['running'], desired: 'paused', task: 'pausing', preempts: false },
   resume: { from: ['paused'], desired: 'running', task: 'resuming', preempts: false },
-  delete: { from: ['pending', 'stopped', 'running', 'paused', 'error'], desired: 'deleted', task: 'deleting', preempts: true },
+  /** Xen-style save: the running guest's memory goes to a file and the guest stops; restore resumes it. */
+  save: { from: ['running'], desired: 'saved', task: 'saving', preempts: false },
+  restore: { from: ['saved'], desired: 'running', task: 'restoring', preempts: false },
+  delete: { from: ['pending', 'stopped', 'running', 'paused', 'saved', 'error'], desired: 'deleted', task: 'deleting', preempts: true },
 };
 
 export type ActionCheck =
@@ -61,7 +64,7 @@ export function checkInstanceAction(phase: Phase, task: Task | null, action: Ins
 }
 
 /** One step the controller takes toward the desired state. */
-export type Step = 'none' | 'schedule' | 'provision' | 'start' | 'stop' | 'pause' | 'resume' | 'reboot' | 'destroy';
+export type Step = 'none' | 'schedule' | 'provision' | 'start' | 'stop' | 'pause' | 'resume' | 'reboot' | 'save' | 'restore' | 'destroy';
 
 export interface StepInput {
   desired: DesiredState;
@@ -82,6 +85,8 @@ export const phaseAfterStep: Readonly<Record<Exclude<Step, 'none'>, Phase>> = {
   pause: 'paused',
   resume: 'running',
   reboot: 'running',
+  save: 'saved',
+  restore: 'running',
   destroy: 'deleted',
 };
 
@@ -94,6 +99,8 @@ export const taskForStep: Readonly<Record<Exclude<Step, 'none'>, Task>> = {
   pause: 'pausing',
   resume: 'resuming',
   reboot: 'rebooting',
+  save: 'saving',
+  restore: 'restoring',
   destroy: 'deleting',
 };
 
@@ -108,11 +115,15 @@ export function planStep(s: StepInput): Step {
     case 'running':
       if (s.phase === 'stopped' || s.phase === 'error') return 'start';
       if (s.phase === 'paused') return 'resume';
+      if (s.phase === 'saved') return 'restore';
       return s.rebootRequested ? 'reboot' : 'none';
     case 'stopped':
-      return s.phase === 'running' || s.phase === 'paused' || s.phase === 'error' ? 'stop' : 'none';
+      return s.phase === 'running' || s.phase === 'paused' || s.phase === 'saved' || s.phase === 'error' ? 'stop' : 'none';
     case 'paused':
       if (s.phase === 'running') return 'pause';
+      return 'none';
+    case 'saved':
+      if (s.phase === 'running') return 'save';
       return 'none';
   }
 }

@@ -44,9 +44,9 @@ export class InstancesRepo extends CrudRepo<'instances'> {
         eb('task', 'is not', null),
         eb('phase', '=', 'pending'),
         eb.and([eb('desired', '=', 'deleted'), eb('phase', '!=', 'deleted')]),
-        eb.and([eb('desired', '=', 'running'), eb('phase', 'in', ['stopped', 'paused'])]),
-        eb.and([eb('desired', '=', 'stopped'), eb('phase', 'in', ['running', 'paused'])]),
-        eb.and([eb('desired', '=', 'paused'), eb('phase', '=', 'running')]),
+        eb.and([eb('desired', '=', 'running'), eb('phase', 'in', ['stopped', 'paused', 'saved'])]),
+        eb.and([eb('desired', '=', 'stopped'), eb('phase', 'in', ['running', 'paused', 'saved'])]),
+        eb.and([eb('desired', 'in', ['paused', 'saved']), eb('phase', '=', 'running')]),
       ]))
       .execute();
     return rows.map((r) => r.id);

@@ -22,6 +22,8 @@ const stepProgress: Record<Exclude<Step, 'none'>, [number, string]> = {
   pause: [50, 'pausing'],
   resume: [50, 'resuming'],
   reboot: [50, 'rebooting'],
+  save: [50, 'saving memory to disk'],
+  restore: [50, 'restoring from the saved state'],
   destroy: [50, 'deleting'],
 };
 
@@ -117,12 +119,21 @@ export class InstanceReconciler {
         await this.hostCall(hostId!, 'instance.start', { spec, image } as never, t.startMs);
         return inst.version;
       }
+      case 'save':
+        await this.hostCall(hostId!, 'instance.save', { instanceId: inst.id, statePath: await this.statePath(inst) } as never, t.startMs);
+        return inst.version;
+      case 'restore': {
+        const { spec, image } = await buildInstanceSpec(this.repos, inst);
+        await this.hostCall(hostId!, 'instance.restore', { spec, image, statePath: await this.statePath(inst) } as never, t.startMs);
+        return inst.version;
+      }
       case 'stop': {
         const stopOp = active.find((o) => o.kind === 'instance.stop');
         const params = stopOp ? JSON.parse(stopOp.params) as { force?: boolean; timeoutSec?: number } : {};
         const offering = await this.repos.db.selectFrom('offerings').select('stopTimeoutSec').where('id', '=', inst.offeringId).executeTakeFirst();
         const timeoutSec = params.timeoutSec ?? offering?.stopTimeoutSec ?? 60;
-        await this.hostCall(hostId!, 'instance.stop', { instanceId: inst.id, force: params.force ?? false, timeoutSec } as never, timeoutSec * 1000 + t.stopGraceExtraMs);
+        const statePath = inst.phase === 'saved' ? { statePath: await this.statePath(inst) } : {};
+        await this.hostCall(hostId!, 'instance.stop', { instanceId: inst.id, force: params.force ?? false, timeoutSec, ...statePath } as never, timeoutSec * 1000 + t.stopGraceExtraMs);
         return inst.version;
       }
       case 'pause': await this.hostCall(hostId!, 'instance.pause', { instanceId: inst.id } as never, t.quickMs); return inst.version;
@@ -130,6 +141,13 @@ export class InstanceReconciler {
       case 'reboot': await this.hostCall(hostId!, 'instance.reboot', { instanceId: inst.id } as never, t.quickMs); return inst.version;
       case 'destroy': await this.destroy(inst); return inst.version;
     }
+  }
+
+  /** Where a saved instance's memory goes: beside its root disk, in the same pool. */
+  private async statePath(inst: InstanceRow): Promise<string> {
+    const row = await this.repos.db.selectFrom('pools').select('path').where('id', '=', inst.poolId ?? '').executeTakeFirst();
+    if (!row) throw new TerminalError('operation_failed', `instance ${inst.name} has no storage pool`);
+    return `${volumePath(row.path, inst.id)}.state`;
   }
 
   /** Make every volume of the instance that is not ready yet (idempotent on the agent). */
@@ -152,7 +170,7 @@ export class InstanceReconciler {
     if (inst.hostId) {
       const host = await this.repos.db.selectFrom('hosts').select(['id', 'state']).where('id', '=', inst.hostId).executeTakeFirst();
       if (host) {
-        await this.hostCall(host.id, 'instance.destroy', { instanceId: inst.id } as never, this.timeouts.quickMs * 2);
+        await this.hostCall(host.id, 'instance.destroy', { instanceId: inst.id, statePath: await this.statePath(inst) } as never, this.timeouts.quickMs * 2);
         for (const v of vols) {
           const pool = await this.repos.db.selectFrom('pools').select('path').where('id', '=', v.poolId).executeTakeFirstOrThrow();
           await this.hostCall(host.id, 'volume.delete', { volumeId: v.id, poolPath: pool.path } as never, this.timeouts.quickMs);

@@ -37,7 +37,7 @@ export class InventorySync {
     if (full) {
       // Instances the database places here that the agent does not have (host rebooted, wiped).
       for (const inst of await this.repos.instances.onHost(hostId)) {
-        if (!seen.has(inst.id) && (inst.phase === 'running' || inst.phase === 'paused')) await this.observe(inst, 'stopped', 'not found on host');
+        if (!seen.has(inst.id) && (inst.phase === 'running' || inst.phase === 'paused' || inst.phase === 'saved')) await this.observe(inst, 'stopped', 'not found on host');
         else if (!seen.has(inst.id) && inst.task !== null) this.enqueue(inst.id);
       }
     }
@@ -55,7 +55,7 @@ export class InventorySync {
   private async observe(inst: InstanceRow, power: string, reason: string | undefined): Promise<void> {
     await this.repos.instances.setObserved(inst.id, power, this.iso());
     if (inst.task !== null) { this.enqueue(inst.id); return; } // the controller is acting: it will see
-    const phaseNow: 'running' | 'paused' | 'stopped' | null = power === 'running' ? 'running' : power === 'paused' ? 'paused' : power === 'stopped' || power === 'crashed' ? 'stopped' : null;
+    const phaseNow: 'running' | 'paused' | 'saved' | 'stopped' | null = power === 'running' ? 'running' : power === 'paused' ? 'paused' : power === 'saved' ? 'saved' : power === 'stopped' || power === 'crashed' ? 'stopped' : null;
     if (phaseNow === null || phaseNow === inst.phase || inst.phase === 'pending' || inst.phase === 'error') return;
     if (inst.phase === 'stopped' && phaseNow !== 'stopped' && inst.desired === 'stopped') { this.enqueue(inst.id); }
     // A guest that shut itself down is a stop by its owner: desired follows. A crash is not: the

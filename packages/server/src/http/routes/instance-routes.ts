@@ -70,13 +70,13 @@ export function registerInstanceRoutes(app: FastifyInstance, ctx: ServerContext)
 
   app.post('/api/v1/instances/:id/:action', {
     schema: {
-      tags: ['instances'], summary: 'start | stop | reboot | pause | resume (202 + operation)', params: api.InstanceActionParams,
+      tags: ['instances'], summary: 'start | stop | reboot | pause | resume | save | restore (202 + operation)', params: api.InstanceActionParams,
       querystring: api.WaitQuery, headers: IdempotencyHeaders, body: Type.Optional(api.InstanceActionRequest),
       response: { 200: api.Operation, 202: api.Operation, ...errorResponses, 422: api.ErrorResponse },
     },
   }, async (req, reply) => {
     const p = principalOf(req);
-    const { id, action } = req.params as { id: string; action: 'start' | 'stop' | 'reboot' | 'pause' | 'resume' };
+    const { id, action } = req.params as { id: string; action: 'start' | 'stop' | 'reboot' | 'pause' | 'resume' | 'save' | 'restore' };
     const body = (req.body ?? {}) as api.InstanceActionRequest;
     if ((body.force !== undefined || body.timeoutSec !== undefined) && action !== 'stop') {
       throw new ApiError('bad_request', `force and timeoutSec apply to stop only, not ${action}`, { field: body.force !== undefined ? 'force' : 'timeoutSec' });
