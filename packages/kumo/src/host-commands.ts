@@ -45,9 +45,15 @@ export function addDaemonCommands(program: Command): void {
       let token = o.joinToken;
       if (!token) {
         const client = new KumoClient({ baseUrl: server, ...(profile?.token ? { token: profile.token } : {}) });
-        const clusters = await client.list<{ id: string; hypervisor: string }>('clusters', { limit: 1000 });
-        const fake = clusters.items.find((c) => c.hypervisor === 'fake');
-        if (!fake) throw new Error('no cluster with hypervisor fake exists: create one with `kumo cluster create --hypervisor fake`');
+        const clusters = await client.listAll<{ id: string; hypervisor: string }>('clusters');
+        let fake = clusters.find((c) => c.hypervisor === 'fake');
+        if (!fake) {
+          // Simulated hosts get their own cluster in the first pod, beside the real ones.
+          const pod = (await client.list<{ id: string; name: string }>('pods', { limit: 1 })).items[0];
+          if (!pod) throw new Error('no pod exists yet: run `kumo up` or create a zone and a pod first');
+          fake = await client.create<{ id: string; hypervisor: string }>('clusters', { podId: pod.id, name: 'simulated', hypervisor: 'fake' });
+          print(`created cluster "simulated" (fake hypervisor) in pod ${pod.name}`);
+        }
         token = (await client.create<{ token: string }>('join-tokens', { clusterId: fake.id })).token;
       }
       const started = Date.now();

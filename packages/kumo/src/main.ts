@@ -3,11 +3,13 @@ import { buildProgram, runCli } from '@kumo/cli';
 import { addUpCommand } from './up-command.ts';
 import { addDaemonCommands } from './host-commands.ts';
 import { addDoctorCommand } from './doctor-command.ts';
+import { addImageBuildCommand } from './image-commands.ts';
 
 const program = buildProgram();
 addUpCommand(program);
 addDaemonCommands(program);
 addDoctorCommand(program);
+addImageBuildCommand(program);
 const code = await runCli(program, process.argv);
 // Long-running commands (up, server, agent, simulate) keep the event loop alive; others exit.
 if (code !== 0) process.exit(code);
