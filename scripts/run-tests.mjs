@@ -30,7 +30,7 @@ if (filters.length) files = files.filter((f) => filters.some((x) => f.includes(x
 
 if (!args.includes('--no-check')) {
   if (run('npx', ['tsc', '-p', 'tsconfig.json']) !== 0) { console.error('type check failed'); process.exit(1); }
-  if (run('npx', ['eslint', 'packages']) !== 0) { console.error('lint failed'); process.exit(1); }
+  if (run('npx', ['eslint', 'packages', 'bench']) !== 0) { console.error('lint failed'); process.exit(1); }
 }
 const status = run(process.execPath, [
   '--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=600000', ...files,

@@ -37,9 +37,10 @@ const bundle = join(work, 'tiny.tar');
 const { sizeBytes, sha256 } = await writeKernelBundle(bundle, { vmlinuz: { path: tiny.kernel }, initrd: { path: tiny.initrd }, rootfs: { path: tiny.rootDisk }, cmdline: tiny.cmdline });
 const image = await client.create<{ id: string }>('images', { name: 'tiny', public: true });
 await client.upload(`/api/v1/images/${image.id}/versions/1/file`, { format: 'kernel-initrd', sha256, cmdline: tiny.cmdline }, Readable.toWeb(createReadStream(bundle)) as ReadableStream<Uint8Array>, sizeBytes);
-let agent: AgentClient;
-const host = createQemuHost({ stateDir: join(work, 'agent'), serverUrl: url, token: () => agent.currentToken() });
-agent = new AgentClient({ serverUrl: url, token: (await createJoinToken(server.ctx, cloud.clusterId)).token, hostName: 'bench', address: '127.0.0.1', driver: host.driver, volumes: host.volumes, prepareStart: host.prepareStart });
+const holder: { agent?: AgentClient } = {};
+const host = createQemuHost({ stateDir: join(work, 'agent'), serverUrl: url, token: () => holder.agent?.currentToken() });
+const agent = new AgentClient({ serverUrl: url, token: (await createJoinToken(server.ctx, cloud.clusterId)).token, hostName: 'bench', address: '127.0.0.1', driver: host.driver, volumes: host.volumes, prepareStart: host.prepareStart });
+holder.agent = agent;
 agent.start();
 await agent.connected();
 
