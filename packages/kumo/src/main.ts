@@ -5,6 +5,9 @@ import { addDaemonCommands } from './host-commands.ts';
 import { addDoctorCommand } from './doctor-command.ts';
 import { addImageBuildCommand } from './image-commands.ts';
 
+// `kumo host list | head` closes the pipe early: that is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); throw e; });
+
 const program = buildProgram();
 addUpCommand(program);
 addDaemonCommands(program);
