@@ -5,7 +5,8 @@
  *
  *   node --import tsx bench/api/api-bench.ts [--instances 100000]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { newId } from '@kumo/core';
@@ -20,6 +21,32 @@ const arg = (name: string, def: number) => {
 const total = arg('instances', 100_000);
 const seconds = arg('seconds', 5);
 const concurrency = arg('concurrency', 16);
+
+/** GET /api/v1/instances/{id} over 1,000 ids with wrk; null when wrk is not installed. */
+function runWrk(base: string, token: string, ids: string[], connections: number, secs: number): { perSecond: number; p50Ms: number; p99Ms: number; non2xx: number } | null {
+  if (spawnSync('sh', ['-c', 'command -v wrk'], { stdio: 'ignore' }).status !== 0) return null;
+  const script = join(dataDir, 'get-by-id.lua');
+  writeFileSync(script, [
+    `local ids = { ${ids.slice(0, 1000).map((i) => `"${i}"`).join(', ')} }`,
+    'local n = 0',
+    'request = function()',
+    '  n = n + 1',
+    `  return wrk.format("GET", "/api/v1/instances/" .. ids[(n % #ids) + 1], { ["authorization"] = "Bearer ${token}" })`,
+    'end',
+  ].join('\n'));
+  const out = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${secs}s`, '--latency', '-s', script, base], { encoding: 'utf8' }).stdout;
+  const ms = (label: string) => {
+    const m = new RegExp(`${label}\\s+([\\d.]+)(us|ms|s)`).exec(out);
+    if (!m) return NaN;
+    const v = Number(m[1]);
+    return Number((m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v).toFixed(2));
+  };
+  return {
+    perSecond: Math.round(Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0)),
+    p50Ms: ms('50%'), p99Ms: ms('99%'),
+    non2xx: Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0),
+  };
+}
 
 function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -88,11 +115,12 @@ try {
   const walkMs = performance.now() - walkStart;
   if (seen !== total) throw new Error(`walk saw ${seen} of ${total}`);
 
-  // 3. GET by id, `concurrency` loops for `seconds`
+  // 3. GET by id on loopback: wrk (a C load generator) when installed, else `concurrency` fetch loops.
+  const wrkResult = runWrk(srv.url, login.token, ids, concurrency, seconds);
   let done = 0;
   const lat: number[] = [];
   const end = Date.now() + seconds * 1000;
-  await Promise.all(Array.from({ length: concurrency }, async (_, k) => {
+  if (!wrkResult) await Promise.all(Array.from({ length: concurrency }, async (_, k) => {
     let i = k;
     while (Date.now() < end) {
       const t = performance.now();
@@ -106,7 +134,9 @@ try {
     bench: 'api', instances: total, seedSeconds: Number((seedMs / 1000).toFixed(1)),
     firstPage: { limit: 100, samples: firstPage.length, p50Ms: pct(firstPage, 50), p99Ms: pct(firstPage, 99), targetP50Ms: 20 },
     walkAllPages: { limit: 1000, pages, seconds: Number((walkMs / 1000).toFixed(2)), targetSeconds: 2 },
-    getById: { concurrency, seconds, requests: done, perSecond: Math.round(done / seconds), p50Ms: pct(lat, 50), p99Ms: pct(lat, 99), targetPerSecond: 5000 },
+    getById: wrkResult
+      ? { loadGenerator: 'wrk', connections: concurrency, seconds, ...wrkResult, targetPerSecond: 5000 }
+      : { loadGenerator: 'node fetch (install wrk for a lighter client)', concurrency, seconds, requests: done, perSecond: Math.round(done / seconds), p50Ms: pct(lat, 50), p99Ms: pct(lat, 99), targetPerSecond: 5000 },
   }, null, 2));
 } finally {
   await srv.stop();

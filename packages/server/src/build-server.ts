@@ -35,6 +35,8 @@ export interface BuildServerOptions {
   bodyLimitBytes?: number;
   /** Directory of the built web console (packages/web/dist); served at / when given. */
   webRoot?: string | undefined;
+  /** Log every request (access log). Off by default: errors and slow requests are always logged. */
+  accessLog?: boolean;
   /** Largest image upload accepted (bytes). */
   maxImageBytes?: number;
 }
@@ -57,7 +59,15 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
     logger: { level: opts.logLevel ?? 'info' },
     bodyLimit: opts.bodyLimitBytes ?? 1024 * 1024,
     genReqId: () => Math.random().toString(36).slice(2, 10),
+    disableRequestLogging: opts.accessLog !== true,
   });
+  if (opts.accessLog !== true) {
+    app.addHook('onResponse', async (req, reply) => {
+      if (reply.statusCode >= 500 || reply.elapsedTime > 2000) {
+        req.log.warn({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'slow or failed request');
+      }
+    });
+  }
   app.setValidatorCompiler(validatorCompiler);
   const routes: Array<{ method: string; url: string }> = [];
   app.addHook('onRoute', (r) => {

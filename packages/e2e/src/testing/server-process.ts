@@ -25,7 +25,7 @@ export class ServerProcess {
   get url(): string { return `http://127.0.0.1:${this.port}`; }
 
   async start(): Promise<void> {
-    this.child = spawn(process.execPath, ['--import', 'tsx', 'packages/kumo/src/main.ts', 'server', '--port', String(this.port), '--data-dir', this.dataDir], {
+    this.child = spawn(process.execPath, [...(process.env.KUMO_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', 'packages/kumo/src/main.ts', 'server', '--port', String(this.port), '--data-dir', this.dataDir], {
       cwd: repoRoot, env: { ...process.env, KUMO_ADMIN_PASSWORD: 'kill-test-password', ...this.env }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child.stdout?.on('data', (d: Buffer) => { this.output += d.toString(); });

@@ -10,6 +10,15 @@ const sessionTtlMs = 12 * 3600_000;
 
 /** Accounts, users, passwords, API keys and session tokens. */
 export class AuthService {
+  /**
+   * Verified tokens, for a few seconds: most requests come in bursts from the same client, and
+   * verifying is a database round trip. Revocation in this process evicts at once; another server
+   * process sees it within cacheTtlMs.
+   */
+  private readonly cache = new Map<string, { principal: Principal; until: number }>();
+  private static readonly cacheTtlMs = 5_000;
+  private static readonly cacheMax = 10_000;
+
   constructor(private readonly repos: Repos, private readonly clock: Clock) {}
 
   private iso(ms = this.clock.now()): string { return new Date(ms).toISOString(); }
@@ -56,6 +65,16 @@ export class AuthService {
 
   /** Bearer token → principal, or throws unauthenticated. */
   async authenticate(token: string): Promise<Principal> {
+    const now = this.clock.now();
+    const hit = this.cache.get(token);
+    if (hit && hit.until > now) return hit.principal;
+    const principal = await this.verify(token);
+    if (this.cache.size >= AuthService.cacheMax) this.cache.clear();
+    this.cache.set(token, { principal, until: now + AuthService.cacheTtlMs });
+    return principal;
+  }
+
+  private async verify(token: string): Promise<Principal> {
     const cred = splitCredential(token);
     if (!cred) throw new ApiError('unauthenticated', 'malformed credentials');
     if (cred.id.startsWith('host-')) {
@@ -73,6 +92,7 @@ export class AuthService {
   }
 
   async revoke(scope: Scope, keyId: string): Promise<boolean> {
+    for (const [t, c] of this.cache) if (c.principal.keyId === keyId) this.cache.delete(t);
     return this.repos.apiKeys.delete(scope, keyId);
   }
 }

@@ -81,7 +81,7 @@ export function registerTenancyRoutes(app: FastifyInstance, ctx: ServerContext):
   }, async (req, reply) => {
     const p = principalOf(req);
     const { id } = req.params as { id: string };
-    if (!(await repos.apiKeys.delete({ accountId: p.scope.accountId, admin: false }, id))) throw new ApiError('not_found', `API key ${id} not found`);
+    if (!(await ctx.auth.revoke({ accountId: p.scope.accountId, admin: false }, id))) throw new ApiError('not_found', `API key ${id} not found`);
     return reply.status(204).send();
   });
 
