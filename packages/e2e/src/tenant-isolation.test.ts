@@ -1,0 +1,80 @@
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { ApiError, KumoClient, type Instance, type Operation } from '@kumo/api';
+import { startTestCloud, type TestCloud } from './testing/test-cloud.ts';
+
+/** One tenant never sees or touches another's resources, through any route (a matrix, not a sample). */
+describe('tenant isolation', () => {
+  let cloud: TestCloud;
+  const users: Record<'alice' | 'bob', { client: KumoClient; instanceId: string; keypairId: string; opId: string; accountId: string }> = {} as never;
+
+  before(async () => {
+    cloud = await startTestCloud({ hosts: 1 });
+    for (const name of ['alice', 'bob'] as const) {
+      const acct = await cloud.client.create<{ id: string }>('accounts', { name, username: name, password: `${name}-password-1` });
+      const client = new KumoClient({ baseUrl: cloud.url });
+      client.setToken((await client.request<{ token: string }>('POST', '/api/v1/auth/login', { body: { username: name, password: `${name}-password-1` } })).token);
+      const kp = await client.create<{ id: string }>('keypairs', { name: 'k', publicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBzYqk5P8d4k5pNnEF0O1iO2p2m9Kq0G3N5k3d1s5Xx user@host' });
+      const op = await client.request<Operation>('POST', '/api/v1/instances', {
+        query: { wait: true }, body: { name: 'vm', zoneId: cloud.defaults.zoneId, imageId: cloud.imageId, offeringId: cloud.defaults.offeringIds.small, keypairId: kp.id },
+      });
+      assert.equal(op.status, 'succeeded', op.message);
+      users[name] = { client, instanceId: op.resourceId, keypairId: kp.id, opId: op.id, accountId: acct.id };
+    }
+  });
+  after(async () => { await cloud.close(); });
+
+  const notFound = async (p: Promise<unknown>, what: string) => {
+    await assert.rejects(p, (e: ApiError) => { assert.equal(e.code, 'not_found', what); return true; }, what);
+  };
+
+  test('reads of another tenant\'s resources answer 404, and lists leave them out', async () => {
+    const { client } = users.alice;
+    const bob = users.bob;
+    await notFound(client.get('instances', bob.instanceId), 'instance');
+    await notFound(client.request('GET', `/api/v1/instances/${bob.instanceId}/volumes`), 'volumes of the instance');
+    await notFound(client.requestText('GET', `/api/v1/instances/${bob.instanceId}/console/log`), 'console log');
+    await notFound(client.get('keypairs', bob.keypairId), 'key pair');
+    await notFound(client.get('operations', bob.opId), 'operation');
+    const lists: Array<[string, (x: Record<string, unknown>) => boolean]> = [
+      ['instances', (x) => x.id === bob.instanceId],
+      ['volumes', (x) => x.instanceId === bob.instanceId],
+      ['keypairs', (x) => x.id === bob.keypairId],
+      ['operations', (x) => x.resourceId === bob.instanceId],
+      ['events', (x) => x.resourceId === bob.instanceId],
+    ];
+    for (const [resource, isBobs] of lists) {
+      const items = await client.listAll<Record<string, unknown>>(resource);
+      assert.equal(items.filter(isBobs).length, 0, `${resource} list shows nothing of bob's`);
+      assert.ok(items.length > 0, `${resource} list shows alice's own`);
+    }
+    await assert.rejects(client.listAll('instances', { accountId: bob.accountId }), (e: ApiError) => e.code === 'forbidden');
+  });
+
+  test('writes to another tenant\'s resources answer 404 and change nothing', async () => {
+    const { client } = users.alice;
+    const bob = users.bob;
+    for (const action of ['stop', 'reboot', 'pause', 'save'] as const) await notFound(client.instanceAction(bob.instanceId, action), action);
+    await notFound(client.request('DELETE', `/api/v1/instances/${bob.instanceId}`), 'delete instance');
+    await notFound(client.delete('keypairs', bob.keypairId), 'delete key pair');
+    const still = await users.bob.client.get<Instance>('instances', bob.instanceId);
+    assert.equal(still.phase, 'running');
+    assert.equal(still.desired, 'running');
+  });
+
+  test('an instance cannot be created with another tenant\'s key pair', async () => {
+    await assert.rejects(users.alice.client.create('instances', {
+      name: 'sneaky', zoneId: cloud.defaults.zoneId, imageId: cloud.imageId, offeringId: cloud.defaults.offeringIds.small, keypairId: users.bob.keypairId,
+    }), (e: ApiError) => e.code === 'bad_request' && /key pair/.test(e.message));
+  });
+
+  test('users cannot manage the infrastructure; admins see every tenant', async () => {
+    const { client } = users.alice;
+    await assert.rejects(client.list('hosts'), (e: ApiError) => e.code === 'forbidden');
+    await assert.rejects(client.create('zones', { name: 'mine' }), (e: ApiError) => e.code === 'forbidden');
+    await assert.rejects(client.create('offerings', { name: 'free', vcpus: 64, memoryMiB: 65536, rootDiskGiB: 1 }), (e: ApiError) => e.code === 'forbidden');
+    await assert.rejects(client.create('images', { name: 'pub', public: true }), (e: ApiError) => e.code === 'forbidden');
+    const all = await cloud.client.listAll<Instance>('instances');
+    assert.ok(all.some((i) => i.id === users.alice.instanceId) && all.some((i) => i.id === users.bob.instanceId));
+  });
+});
