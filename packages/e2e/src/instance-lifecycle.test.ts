@@ -30,6 +30,7 @@ describe('instance lifecycle against fake hosts over the real agent protocol', (
       inst = await cloud.client.get<Instance>('instances', inst.id);
       assert.equal(inst.phase, phase, action);
       assert.equal((await host.driver.inspect(inst.id)).power, power, action);
+      assert.equal(inst.observed.power, power, `${action}: observed follows the host's reply`);
     }
     const del = await cloud.client.request<Operation>('DELETE', `/api/v1/instances/${inst.id}`, { query: { wait: true } });
     assert.equal(del.status, 'succeeded');

@@ -99,9 +99,18 @@ export class InstanceReconciler {
     }
   }
 
-  private hostCall(hostId: string, method: Parameters<AgentGateway['call']>[1], params: never, timeoutMs: number): Promise<unknown> {
+  /**
+   * Ask the host; a reply that carries the instance's status (what the driver observed once the call
+   * took effect) is recorded as `observed`, like any other agent report.
+   */
+  private async hostCall(hostId: string, method: Parameters<AgentGateway['call']>[1], params: never, timeoutMs: number): Promise<unknown> {
     if (!this.gateway.isConnected(hostId)) throw new WaitError(`waiting for host ${hostId} to connect`);
-    return this.gateway.call(hostId, method, params, timeoutMs);
+    const result = await this.gateway.call(hostId, method, params, timeoutMs);
+    const status = result as { instanceId?: unknown; power?: unknown } | null;
+    if (status && typeof status.instanceId === 'string' && typeof status.power === 'string') {
+      await this.repos.instances.setObserved(status.instanceId, status.power, this.iso());
+    }
+    return result;
   }
 
   private async execute(step: Exclude<Step, 'none'>, inst: InstanceRow, active: OperationRow[]): Promise<number> {

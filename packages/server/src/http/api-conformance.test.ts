@@ -1,6 +1,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { errorCodes } from '@kumo/api';
 import { inProcessServer } from '../testing/in-process-server.ts';
 import type { KumoServer } from '../build-server.ts';
@@ -62,6 +63,24 @@ describe('API conformance (every route, through fastify inject)', () => {
       if (!documented.has(`${r.method} ${toOpenApiPath(r.url)}`)) missing.push(`${r.method} ${r.url}`);
     }
     assert.deepEqual(missing, []);
+  });
+
+  test('every request and response schema in the document is valid JSON Schema 2020-12 (OpenAPI 3.1)', () => {
+    const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
+    let compiled = 0;
+    for (const [path, methods] of Object.entries(doc.paths)) {
+      for (const [m, op] of Object.entries(methods) as Array<[string, { requestBody?: { content?: Record<string, { schema?: object }> }; responses: Record<string, { content?: Record<string, { schema?: object }> }>; parameters?: Array<{ schema?: object; name: string }> }]>) {
+        const schemas: object[] = [];
+        for (const c of Object.values(op.requestBody?.content ?? {})) if (c.schema) schemas.push(c.schema);
+        for (const r of Object.values(op.responses)) for (const c of Object.values(r.content ?? {})) if (c.schema) schemas.push(c.schema);
+        for (const prm of op.parameters ?? []) if (prm.schema) schemas.push(prm.schema);
+        for (const sch of schemas) {
+          assert.doesNotThrow(() => ajv.compile(sch), `${m} ${path}`);
+          compiled++;
+        }
+      }
+    }
+    assert.ok(compiled > 150, `compiled ${compiled} schemas`);
   });
 
   test('without credentials every non-public route answers 401 with the error envelope', async () => {

@@ -15,18 +15,22 @@ export async function registerWebConsole(app: FastifyInstance, webRoot: string):
     return;
   }
   await app.register(compress, { global: true, threshold: 1024, encodings: ['br', 'gzip'] });
-  await app.register(fastifyStatic, {
-    root: webRoot,
-    prefix: '/',
-    wildcard: false,
-    index: ['index.html'],
-    setHeaders: (res, path) => {
-      void res.header('cache-control', /\/assets\//.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache');
-    },
-  });
-  app.get('/*', { config: { public: true }, schema: { hide: true } }, (req, reply) => {
-    if (req.url.startsWith('/api/')) return reply.callNotFound();
-    void reply.header('cache-control', 'no-cache');
-    return reply.sendFile('index.html');
+  // The console's files are public (the login page must load before anyone has a session).
+  await app.register(async (scope) => {
+    scope.addHook('onRoute', (r) => { r.config = { ...(r.config ?? {}), public: true }; });
+    await scope.register(fastifyStatic, {
+      root: webRoot,
+      prefix: '/',
+      wildcard: false,
+      index: ['index.html'],
+      setHeaders: (res, path) => {
+        void res.header('cache-control', /\/assets\//.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache');
+      },
+    });
+    scope.get('/*', { schema: { hide: true } }, (req, reply) => {
+      if (req.url.startsWith('/api/')) return reply.callNotFound();
+      void reply.header('cache-control', 'no-cache');
+      return reply.sendFile('index.html');
+    });
   });
 }

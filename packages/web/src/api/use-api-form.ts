@@ -1,0 +1,33 @@
+import { useState, type FormEvent } from 'react';
+import { formErrorsOf, noFormErrors, type FormErrors } from '../lib/field-errors.ts';
+
+/**
+ * State of a create form: values, the API's error per field, busy. `send` turns the values into
+ * the API call; on success the form resets and `onDone` runs.
+ */
+export function useApiForm<V extends Record<string, string | boolean>>(initial: V, fields: readonly string[], send: (v: V) => Promise<unknown>, onDone: () => void) {
+  const [values, setValues] = useState<V>(initial);
+  const [errors, setErrors] = useState<FormErrors>(noFormErrors);
+  const [busy, setBusy] = useState(false);
+  const set = <K extends keyof V>(k: K, v: V[K]) => setValues((s) => ({ ...s, [k]: v }));
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setErrors(noFormErrors);
+    try {
+      await send(values);
+      setValues(initial);
+      onDone();
+    } catch (err) {
+      setErrors(formErrorsOf(err, fields));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { values, set, errors, busy, submit };
+}
+
+/** A number field's text as the API should see it: absent when empty, so the API can say it is required. */
+export function numberOrUndefined(text: string): number | undefined {
+  return text.trim() === '' ? undefined : Number(text);
+}

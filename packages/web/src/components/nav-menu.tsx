@@ -1,0 +1,31 @@
+import { useI18n, type MessageKey } from '../i18n/i18n-context.tsx';
+import { LinkTo } from './link-to.tsx';
+
+const items: Array<{ path: string; key: MessageKey; admin?: boolean }> = [
+  { path: '/', key: 'nav.dashboard' },
+  { path: '/instances', key: 'nav.instances' },
+  { path: '/hosts', key: 'nav.hosts', admin: true },
+  { path: '/images', key: 'nav.images' },
+  { path: '/offerings', key: 'nav.offerings' },
+  { path: '/keypairs', key: 'nav.keypairs' },
+  { path: '/operations', key: 'nav.operations' },
+  { path: '/events', key: 'nav.events' },
+];
+
+function isCurrent(itemPath: string, path: string): boolean {
+  return itemPath === '/' ? path === '/' : path === itemPath || path.startsWith(`${itemPath}/`);
+}
+
+/** The main navigation: a sidebar, folded behind the Menu button on narrow windows. */
+export function NavMenu({ path, isAdmin, open }: { path: string; isAdmin: boolean; open: boolean }) {
+  const { t } = useI18n();
+  return (
+    <nav id="main-nav" className={`side-nav${open ? ' open' : ''}`} aria-label={t('nav.main')}>
+      <ul>
+        {items.filter((i) => !i.admin || isAdmin).map((i) => (
+          <li key={i.path}><LinkTo to={i.path} current={isCurrent(i.path, path)}>{t(i.key)}</LinkTo></li>
+        ))}
+      </ul>
+    </nav>
+  );
+}

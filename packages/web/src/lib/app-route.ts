@@ -1,0 +1,39 @@
+/** The screens of the console and the paths they live at (history API routing). */
+export type AppRoute =
+  | { screen: 'dashboard' }
+  | { screen: 'instances' }
+  | { screen: 'instance-new' }
+  | { screen: 'instance'; id: string }
+  | { screen: 'hosts' }
+  | { screen: 'images' }
+  | { screen: 'offerings' }
+  | { screen: 'keypairs' }
+  | { screen: 'operations' }
+  | { screen: 'events' }
+  | { screen: 'not-found'; path: string };
+
+const simple = ['instances', 'hosts', 'images', 'offerings', 'keypairs', 'operations', 'events'] as const;
+
+export function parseRoute(pathname: string): AppRoute {
+  const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  if (parts.length === 0 || (parts.length === 1 && parts[0] === 'dashboard')) return { screen: 'dashboard' };
+  const [first, second] = parts;
+  if (parts.length === 1) {
+    const s = simple.find((x) => x === first);
+    if (s) return { screen: s };
+  }
+  if (parts.length === 2 && first === 'instances' && second) {
+    return second === 'new' ? { screen: 'instance-new' } : { screen: 'instance', id: second };
+  }
+  return { screen: 'not-found', path: pathname };
+}
+
+export function routePath(r: AppRoute): string {
+  switch (r.screen) {
+    case 'dashboard': return '/';
+    case 'instance-new': return '/instances/new';
+    case 'instance': return `/instances/${encodeURIComponent(r.id)}`;
+    case 'not-found': return r.path;
+    default: return `/${r.screen}`;
+  }
+}

@@ -1,0 +1,30 @@
+import { parseRoute } from './lib/app-route.ts';
+import { DashboardScreen } from './screens/dashboard-screen.tsx';
+import { InstancesScreen } from './screens/instances-screen.tsx';
+import { InstanceWizardScreen } from './screens/instance-wizard-screen.tsx';
+import { InstanceScreen } from './screens/instance-screen.tsx';
+import { HostsScreen } from './screens/hosts-screen.tsx';
+import { ImagesScreen } from './screens/images-screen.tsx';
+import { OfferingsScreen } from './screens/offerings-screen.tsx';
+import { KeypairsScreen } from './screens/keypairs-screen.tsx';
+import { OperationsScreen } from './screens/operations-screen.tsx';
+import { EventsScreen } from './screens/events-screen.tsx';
+import { NotFoundScreen } from './screens/not-found-screen.tsx';
+
+/** The screen for the current path. */
+export function RouteView({ path }: { path: string }) {
+  const r = parseRoute(path);
+  switch (r.screen) {
+    case 'dashboard': return <DashboardScreen />;
+    case 'instances': return <InstancesScreen />;
+    case 'instance-new': return <InstanceWizardScreen />;
+    case 'instance': return <InstanceScreen key={r.id} id={r.id} />;
+    case 'hosts': return <HostsScreen />;
+    case 'images': return <ImagesScreen />;
+    case 'offerings': return <OfferingsScreen />;
+    case 'keypairs': return <KeypairsScreen />;
+    case 'operations': return <OperationsScreen />;
+    case 'events': return <EventsScreen />;
+    case 'not-found': return <NotFoundScreen path={r.path} />;
+  }
+}
