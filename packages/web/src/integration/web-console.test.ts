@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'vite';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { ensureChromium } from './ensure-chromium.ts';
 import { startTestCloud } from '@kumo/e2e';
 
 const webDir = join(import.meta.dirname, '..', '..');
@@ -69,7 +70,7 @@ test('web console: login, dashboard, wizard, live state, serial console, every s
 
   const cloud = await startTestCloud({ hosts: 2, webRoot: outDir, delays: { start: 1500, stop: 300 } });
   cleanups.push(() => cloud.close());
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumArgs });
+  const browser = await chromium.launch({ executablePath: ensureChromium(), args: chromiumArgs });
   cleanups.push(() => browser.close());
   mkdirSync(shotsDir, { recursive: true });
   t.diagnostic(`screenshots: ${shotsDir}`);
