@@ -60,9 +60,12 @@ async function viaApi(i: number): Promise<number> {
     };
     connect();
   });
+  const done = await client.waitOperation(op.id);
+  opMs.push(Date.parse(done.finishedAt ?? done.updatedAt) - Date.parse(done.createdAt));
   await client.request('DELETE', `/api/v1/instances/${id}`, { query: { wait: true } });
   return t1 - t0;
 }
+const opMs: number[] = [];
 
 /** By hand: the argv the driver would use, serial on stdio, no -S, on a fresh linked clone. */
 async function byHand(i: number): Promise<number> {
@@ -107,6 +110,7 @@ try {
     apiToBootMarkerMs: { p50: Math.round(median(api)), all: api.map(Math.round) },
     handToBootMarkerMs: { p50: Math.round(median(hand)), all: hand.map(Math.round) },
     controlPlaneOverheadMs: { p50: Math.round(median(api) - median(hand)), targetMs: 100 },
+    createOperationMs: { p50: median(opMs), note: 'API create → QEMU reports running (schedule, linked-clone disk, spawn paused, cont)' },
   }, null, 2));
 } finally {
   await agent.close();
