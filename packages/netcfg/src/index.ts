@@ -14,3 +14,4 @@ export * from './haproxy-conf.ts';
 export * from './bridge-fdb.ts';
 export * from './link-plan.ts';
 export { nftReplaceTablePreamble } from './nft-syntax.ts';
+export * from './network-names.ts';
