@@ -26,6 +26,8 @@ export interface AgentOptions {
   /** Persist the host token across agent restarts (e.g. to a file). */
   saveHostToken?: (token: string) => void;
   reconnect?: { minMs: number; maxMs: number };
+  /** The host's guest networking (bridges, VXLAN, security groups, routers); absent on hosts without it. */
+  network?: { apply(spec: unknown): Promise<unknown>; close(): Promise<void> };
   /** Turn the server's start request into the driver's spec (fetch the image, fill in boot files). */
   prepareStart?: (req: AgentMethods['instance.start']) => Promise<InstanceSpec>;
   agentVersion?: string;
@@ -178,6 +180,10 @@ export class AgentClient {
       }
       case 'instance.inspect': return d.inspect((p as AgentMethods['instance.inspect']).instanceId);
       case 'instance.consoleLog': return (await d.consoleLog((p as AgentMethods['instance.consoleLog']).instanceId)).toString('base64');
+      case 'network.apply': {
+        if (!this.opts.network) throw Object.assign(new Error('this host runs no network agent'), { code: 'invalid_state' });
+        return this.opts.network.apply((p as AgentMethods['network.apply']).spec);
+      }
       case 'volume.create': return this.opts.volumes.create(p);
       case 'volume.delete': await this.opts.volumes.delete(p); return null;
     }
@@ -201,6 +207,7 @@ export class AgentClient {
   async close(): Promise<void> {
     this.closed = true;
     this.unsubscribe();
+    await this.opts.network?.close();
     if (this.heartbeat) clearInterval(this.heartbeat);
     const ws = this.ws;
     if (ws && ws.readyState !== WebSocket.CLOSED) {

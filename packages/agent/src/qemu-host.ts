@@ -4,6 +4,7 @@ import type { InstanceSpec } from '@kumo/core';
 import type { AgentMethods } from '@kumo/api';
 import { QemuDriver } from '@kumo/driver-qemu';
 import { ImageCache } from '@kumo/storage';
+import { HostNetworkAgent, type HostNetworkSpec } from '@kumo/netagent';
 import { QemuVolumeManager } from './qemu-volume-manager.ts';
 
 export interface QemuHostOptions {
@@ -19,7 +20,7 @@ export interface QemuHostOptions {
  * Layout under stateDir: instances/ (QEMU state), images/ (verified cache), pools/local/.
  */
 export function createQemuHost(opts: QemuHostOptions) {
-  for (const d of ['instances', 'images', 'pools/local']) mkdirSync(join(opts.stateDir, d), { recursive: true });
+  for (const d of ['instances', 'images', 'pools/local', 'network']) mkdirSync(join(opts.stateDir, d), { recursive: true });
   const driver = new QemuDriver({ stateDir: join(opts.stateDir, 'instances'), accel: opts.accel ?? 'auto' });
   const cache = new ImageCache({
     dir: join(opts.stateDir, 'images'), baseUrl: opts.serverUrl,
@@ -37,5 +38,10 @@ export function createQemuHost(opts: QemuHostOptions) {
     return { ...spec, boot: { kernelPath: cached.kernel, initrdPath: cached.initrd, cmdline } };
   };
 
-  return { driver, volumes, cache, prepareStart };
+  // Guest networking: re-applies its last spec every 30 s, which repairs drift (a deleted nft table,
+  // a killed dnsmasq, a removed bridge) even while the server is unreachable.
+  const hostNetwork = new HostNetworkAgent({ stateDir: join(opts.stateDir, 'network'), resyncIntervalMs: 30_000 });
+  const network = { apply: (spec: unknown) => hostNetwork.apply(spec as HostNetworkSpec), close: () => hostNetwork.close() };
+
+  return { driver, volumes, cache, prepareStart, network };
 }

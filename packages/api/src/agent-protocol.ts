@@ -59,6 +59,11 @@ export interface AgentMethods {
   'instance.destroy': { instanceId: string; statePath?: string };
   'instance.inspect': { instanceId: string };
   'instance.consoleLog': { instanceId: string };
+  /**
+   * The whole desired guest networking of the host (the HostNetworkSpec of @kumo/netagent, built by
+   * the server from the database); the agent validates it. Answers the agent's apply report.
+   */
+  'network.apply': { spec: unknown };
   'volume.create': { volumeId: string; instanceId: string; poolPath: string; sizeGiB: number; provisioning: 'linked' | 'full'; image: ImageRef | null };
   'volume.delete': { volumeId: string; poolPath: string };
 }

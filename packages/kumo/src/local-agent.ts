@@ -29,7 +29,7 @@ export function startLocalAgent(o: LocalAgentOptions): AgentClient {
   };
   if (o.driver === 'qemu') {
     const host = createQemuHost({ stateDir: o.stateDir, serverUrl: o.serverUrl, token: () => agent.currentToken() });
-    agent = new AgentClient({ ...common, driver: host.driver, volumes: host.volumes, prepareStart: host.prepareStart });
+    agent = new AgentClient({ ...common, driver: host.driver, volumes: host.volumes, prepareStart: host.prepareStart, network: host.network });
   } else {
     agent = new AgentClient({ ...common, driver: new FakeDriver({ hostname: name }), volumes: new FakeVolumeManager(join(o.stateDir, 'pools', 'local')) });
   }

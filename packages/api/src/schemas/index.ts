@@ -4,3 +4,4 @@ export * from './catalog.ts';
 export * from './tenancy.ts';
 export * from './instance.ts';
 export * from './operation.ts';
+export * from './network.ts';
