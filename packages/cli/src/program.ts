@@ -3,6 +3,7 @@ import { KumoClient } from '@kumo/api';
 import { addInfraCommands } from './commands/infra-commands.ts';
 import { addCatalogCommands } from './commands/catalog-commands.ts';
 import { addInstanceCommands } from './commands/instance-commands.ts';
+import { addNetworkCommands } from './commands/network-commands.ts';
 import { print } from './commands/resource-commands.ts';
 import { saveProfile } from './profile.ts';
 import { reportError } from './cli-context.ts';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   addInfraCommands(program);
   addCatalogCommands(program);
   addInstanceCommands(program);
+  addNetworkCommands(program);
   return program;
 }
 

@@ -69,6 +69,71 @@ export interface EventRow {
   severity: 'info' | 'warning' | 'error'; message: string; createdAt: string;
 }
 
+// Guest networking (migration 002). JSON columns hold text; booleans are 0/1.
+export type TrafficType = 'management' | 'guest' | 'public';
+export type NetworkProtocol = 'tcp' | 'udp' | 'icmp' | 'all';
+export interface PhysicalNetworkRow {
+  id: string; zoneId: string; name: string;
+  /** JSON array of TrafficType. */
+  trafficTypes: string;
+  /** Default device on every host (a host mapping overrides it). */
+  device: string; deviceKind: 'interface' | 'bridge'; mtu: number;
+  vniStart: number | null; vniEnd: number | null; vlanStart: number | null; vlanEnd: number | null; createdAt: string;
+}
+/** Per-host underlay of a physical network: which device, and the host's address on it. */
+export interface PhysicalNetworkHostRow { physicalNetworkId: string; hostId: string; device: string; address: string; createdAt: string }
+export interface PublicIpRangeRow {
+  id: string; zoneId: string; physicalNetworkId: string; cidr: string; gateway: string; startIp: string; endIp: string;
+  vlan: number | null; createdAt: string;
+}
+export interface NetworkRow {
+  id: string; accountId: string; zoneId: string; physicalNetworkId: string; name: string; description: string;
+  kind: 'shared' | 'isolated'; cidr: string; gateway: string; rangeStart: string; rangeEnd: string;
+  vni: number | null; vlan: number | null; mtu: number; dnsDomain: string; egressDefaultPolicy: 'allow' | 'deny';
+  /** Bumped by every write that changes what hosts must do for this network. */
+  configVersion: number; createdAt: string; updatedAt: string;
+}
+export interface PublicIpRow {
+  id: string; accountId: string; zoneId: string; rangeId: string; address: string; networkId: string | null;
+  sourceNat: number; staticNatNicId: string | null; createdAt: string;
+}
+export interface RouterRow {
+  id: string; accountId: string; networkId: string; hostId: string | null; publicIpId: string | null;
+  state: 'pending' | 'starting' | 'running' | 'stopped' | 'error'; version: number; createdAt: string; updatedAt: string;
+}
+export interface NicRow {
+  id: string; accountId: string; instanceId: string; networkId: string; deviceIndex: number; mac: string; ip: string; createdAt: string;
+}
+export interface NicSecurityGroupRow { nicId: string; securityGroupId: string }
+export interface SecurityGroupRow { id: string; accountId: string; name: string; description: string; createdAt: string }
+export interface SecurityGroupRuleRow {
+  id: string; accountId: string; securityGroupId: string; direction: 'ingress' | 'egress'; protocol: NetworkProtocol;
+  portStart: number | null; portEnd: number | null; icmpType: number | null; icmpCode: number | null;
+  cidr: string | null; remoteGroupId: string | null; createdAt: string;
+}
+export interface PortForwardRow {
+  id: string; accountId: string; networkId: string; publicIpId: string; protocol: 'tcp' | 'udp';
+  publicPortStart: number; publicPortEnd: number; nicId: string; privatePortStart: number; privatePortEnd: number; createdAt: string;
+}
+export interface FirewallRuleRow {
+  id: string; accountId: string; networkId: string; publicIpId: string; protocol: NetworkProtocol;
+  portStart: number | null; portEnd: number | null; icmpType: number | null; icmpCode: number | null;
+  /** JSON array of CIDRs. */
+  sourceCidrs: string; createdAt: string;
+}
+export interface EgressRuleRow {
+  id: string; accountId: string; networkId: string; protocol: NetworkProtocol;
+  portStart: number | null; portEnd: number | null; icmpType: number | null; icmpCode: number | null;
+  /** JSON array of CIDRs. */
+  destinationCidrs: string; createdAt: string;
+}
+export interface LoadBalancerRow {
+  id: string; accountId: string; networkId: string; publicIpId: string; name: string; publicPort: number; privatePort: number;
+  algorithm: 'roundrobin' | 'leastconn'; healthIntervalMs: number | null; healthRise: number | null; healthFall: number | null;
+  healthHttpPath: string | null; createdAt: string;
+}
+export interface LoadBalancerMemberRow { loadBalancerId: string; nicId: string; createdAt: string }
+
 export interface Database {
   accounts: AccountRow;
   users: UserRow;
@@ -90,4 +155,19 @@ export interface Database {
   volumes: VolumeRow;
   operations: OperationRow;
   events: EventRow;
+  physicalNetworks: PhysicalNetworkRow;
+  physicalNetworkHosts: PhysicalNetworkHostRow;
+  publicIpRanges: PublicIpRangeRow;
+  networks: NetworkRow;
+  publicIps: PublicIpRow;
+  routers: RouterRow;
+  nics: NicRow;
+  nicSecurityGroups: NicSecurityGroupRow;
+  securityGroups: SecurityGroupRow;
+  securityGroupRules: SecurityGroupRuleRow;
+  portForwards: PortForwardRow;
+  firewallRules: FirewallRuleRow;
+  egressRules: EgressRuleRow;
+  loadBalancers: LoadBalancerRow;
+  loadBalancerMembers: LoadBalancerMemberRow;
 }

@@ -14,6 +14,7 @@ import { registerInstanceRoutes } from './http/routes/instance-routes.ts';
 import { registerOperationRoutes } from './http/routes/operation-routes.ts';
 import { registerStreamRoutes } from './http/routes/stream-routes.ts';
 import { registerImageFileRoutes } from './http/routes/image-file-routes.ts';
+import { registerNetworkRoutes } from './http/routes/network-routes.ts';
 import { registerWebConsole } from './http/web-console.ts';
 import { AuthService } from './services/auth-service.ts';
 import { OperationService } from './services/operation-service.ts';
@@ -106,6 +107,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
   registerInstanceRoutes(app, ctx);
   registerOperationRoutes(app, ctx);
   registerStreamRoutes(app, ctx);
+  registerNetworkRoutes(app, ctx);
   registerImageFileRoutes(app, ctx, { maxImageBytes: opts.maxImageBytes ?? 20 * 1024 ** 3 });
   if (opts.webRoot) await registerWebConsole(app, opts.webRoot);
 

@@ -207,7 +207,6 @@ export const SecurityGroupCreate = Type.Object({ name: Name, description: Type.O
 export const NicListQuery = Type.Object({
   ...ListQueryBase, instanceId: Type.Optional(AnyId), networkId: Type.Optional(AnyId), ip: Type.Optional(Ipv4),
 }, { additionalProperties: false });
-export const SubIdParams = Type.Object({ id: AnyId, subId: AnyId }, { additionalProperties: false });
 
 export type PhysicalNetwork = Static<typeof PhysicalNetwork>;
 export type PhysicalNetworkCreate = Static<typeof PhysicalNetworkCreate>;

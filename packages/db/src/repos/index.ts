@@ -5,8 +5,14 @@ import { InstancesRepo } from './instances-repo.ts';
 import { HostsRepo } from './hosts-repo.ts';
 import { OperationsRepo } from './operations-repo.ts';
 import { EventsRepo } from './events-repo.ts';
+import { NetworksRepo } from './networks-repo.ts';
+import { NicsRepo } from './nics-repo.ts';
+import { PublicIpsRepo } from './public-ips-repo.ts';
+import { SecurityGroupsRepo } from './security-groups-repo.ts';
 
 export { CrudRepo, InstancesRepo, HostsRepo, OperationsRepo, EventsRepo };
+export { NetworksRepo, NicsRepo, PublicIpsRepo, SecurityGroupsRepo };
+export { withSavepoint, isUniqueViolation, isForeignKeyViolation } from './savepoint.ts';
 export type { Reservation } from './hosts-repo.ts';
 export type { InstanceStatusPatch } from './instances-repo.ts';
 
@@ -33,6 +39,18 @@ export function createRepos(db: Kysely<Database>) {
     instances: new InstancesRepo(db),
     operations: new OperationsRepo(db),
     events: new EventsRepo(db),
+    physicalNetworks: new CrudRepo(db, { table: 'physicalNetworks', tenantScoped: false, sortable: ['name', 'createdAt'], filterable: ['name', 'zoneId'] }),
+    publicIpRanges: new CrudRepo(db, { table: 'publicIpRanges', tenantScoped: false, sortable: ['createdAt', 'startIp'], filterable: ['zoneId', 'physicalNetworkId'] }),
+    networks: new NetworksRepo(db),
+    publicIps: new PublicIpsRepo(db),
+    routers: new CrudRepo(db, { table: 'routers', tenantScoped: true, sortable: ['createdAt', 'state'], filterable: ['networkId', 'hostId', 'state'] }),
+    nics: new NicsRepo(db),
+    securityGroups: new SecurityGroupsRepo(db),
+    securityGroupRules: new CrudRepo(db, { table: 'securityGroupRules', tenantScoped: true, sortable: ['createdAt'], filterable: ['securityGroupId', 'direction'] }),
+    portForwards: new CrudRepo(db, { table: 'portForwards', tenantScoped: true, sortable: ['createdAt', 'publicPortStart'], filterable: ['networkId', 'publicIpId', 'nicId', 'protocol'] }),
+    firewallRules: new CrudRepo(db, { table: 'firewallRules', tenantScoped: true, sortable: ['createdAt'], filterable: ['networkId', 'publicIpId', 'protocol'] }),
+    egressRules: new CrudRepo(db, { table: 'egressRules', tenantScoped: true, sortable: ['createdAt'], filterable: ['networkId', 'protocol'] }),
+    loadBalancers: new CrudRepo(db, { table: 'loadBalancers', tenantScoped: true, sortable: ['name', 'createdAt'], filterable: ['name', 'networkId', 'publicIpId'] }),
   };
 }
 

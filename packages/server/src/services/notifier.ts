@@ -4,7 +4,8 @@ export type Change =
   | { kind: 'instance'; id: string; accountId: string }
   | { kind: 'operation'; id: string; accountId: string; status: string }
   | { kind: 'host'; id: string }
-  | { kind: 'event'; id: string; accountId: string };
+  | { kind: 'event'; id: string; accountId: string }
+  | { kind: 'network'; id: string; accountId: string };
 
 /**
  * In-process change feed: the API tells the controller what to look at, operation waiters wake up,

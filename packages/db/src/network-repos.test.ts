@@ -1,0 +1,138 @@
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { newId } from '@kumo/core';
+import { createRepos, isUniqueViolation, withSavepoint, type Repos } from './repos/index.ts';
+import { openTestDatabase, testDialects } from './testing/test-databases.ts';
+import { seedAccount, seedInfrastructure } from './testing/fixtures.ts';
+import type { NetworkRow, NicRow } from './schema.ts';
+import type { Scope } from './scope.ts';
+
+const now = () => new Date().toISOString();
+const admin: Scope = { accountId: 'acct-system', admin: true };
+// Ids of the networking tables have their own prefixes; the repositories do not care.
+const rid = (prefix: string) => `${prefix}-${newId('event').slice(3)}`;
+
+async function seedInstance(repos: Repos, accountId: string, zoneId: string): Promise<string> {
+  const imageId = newId('image'); const verId = newId('imageVersion'); const offId = newId('offering');
+  await repos.images.insert({ id: imageId, accountId, name: `img-${imageId.slice(-8)}`, description: '', kind: 'template', public: 1, osType: 'linux', minDiskGiB: 1, createdAt: now() });
+  await repos.imageVersions.insert({ id: verId, imageId, version: '1', format: 'qcow2', sizeBytes: 1, sha256: 'a'.repeat(64), state: 'ready', cmdline: '', storagePath: '', createdAt: now() });
+  await repos.offerings.insert({ id: offId, name: `o-${offId.slice(-8)}`, description: '', vcpus: 1, memoryMiB: 512, rootDiskGiB: 1, qosClass: 'guaranteed', ha: 0, diskProvisioning: 'linked', stopTimeoutSec: 30, createdAt: now() });
+  const id = newId('instance');
+  await repos.instances.insert({
+    id, accountId, name: `vm-${id.slice(-8)}`, zoneId, podId: null, clusterId: null, hostId: null, poolId: null,
+    imageId, imageVersionId: verId, offeringId: offId, keypairId: null, vcpus: 1, memoryMiB: 512, rootDiskGiB: 1, hostTags: '[]', userData: '',
+    desired: 'running', phase: 'pending', task: null, observedPower: null, observedAt: null, errorReason: null, excludedHostIds: '[]',
+    version: 1, createdAt: now(), updatedAt: now(), deletedAt: null,
+  });
+  return id;
+}
+
+// The networking tables' constraints and scoping, on every dialect (kysely's DIALECTS loop).
+for (const dialect of testDialects) {
+  describe(`network repositories on ${dialect}`, () => {
+    let repos: Repos;
+    let drop: () => Promise<void>;
+    let zoneId: string; let physId: string;
+    before(async () => {
+      const h = await openTestDatabase(dialect);
+      repos = createRepos(h.db);
+      drop = h.drop;
+      zoneId = (await seedInfrastructure(repos, { hosts: 1 })).zoneId;
+      physId = rid('pnet');
+      await repos.physicalNetworks.insert({
+        id: physId, zoneId, name: 'phys', trafficTypes: '["guest","public"]', device: 'eth1', deviceKind: 'interface', mtu: 1500,
+        vniStart: 1000, vniEnd: 1999, vlanStart: 100, vlanEnd: 199, createdAt: now(),
+      });
+    });
+    after(async () => { await drop(); });
+
+    const network = (accountId: string, name: string, patch: Partial<NetworkRow> = {}): NetworkRow => ({
+      id: rid('net'), accountId, zoneId, physicalNetworkId: physId, name, description: '', kind: 'isolated', cidr: '10.0.0.0/24',
+      gateway: '10.0.0.1', rangeStart: '10.0.0.2', rangeEnd: '10.0.0.254', vni: null, vlan: null, mtu: 1450, dnsDomain: 'cloud.internal',
+      egressDefaultPolicy: 'allow', configVersion: 1, createdAt: now(), updatedAt: now(), ...patch,
+    });
+    const nic = (accountId: string, instanceId: string, networkId: string, ip: string, mac: string, deviceIndex = 0): NicRow => ({
+      id: rid('nic'), accountId, instanceId, networkId, deviceIndex, mac, ip, createdAt: now(),
+    });
+
+    test('isolated networks are private to their account; shared ones are visible to all but changed by admins only', async () => {
+      const a = await seedAccount(repos, `alice-${dialect}`); const b = await seedAccount(repos, `bob-${dialect}`);
+      const ops = await seedAccount(repos, `ops-${dialect}`, 'admin');
+      const mine = network(a, 'mine'); const theirs = network(b, 'theirs'); const shared = network(ops, `shared-${dialect}`, { kind: 'shared' });
+      for (const n of [mine, theirs, shared]) await repos.networks.insert(n);
+      const sa: Scope = { accountId: a, admin: false };
+      const visible = (await repos.networks.list(sa, {})).items.map((n) => n.name).sort();
+      assert.deepEqual(visible, ['mine', `shared-${dialect}`]);
+      assert.equal(await repos.networks.get(sa, theirs.id), undefined, 'another account\'s network is invisible');
+      assert.ok(await repos.networks.get(sa, shared.id), 'a shared network is readable');
+      assert.equal(await repos.networks.getForWrite(sa, shared.id), undefined, 'but not writable');
+      assert.equal(await repos.networks.delete(sa, shared.id), false);
+      assert.equal(await repos.networks.delete(sa, theirs.id), false);
+      assert.ok((await repos.networks.list(admin, {})).items.length >= 3);
+    });
+
+    test('an IP is unique per network, a MAC cloud-wide, and an instance has one NIC per network', async () => {
+      const a = await seedAccount(repos, `nics-${dialect}`);
+      const n1 = network(a, 'n1'); const n2 = network(a, 'n2', { cidr: '10.0.1.0/24' });
+      await repos.networks.insert(n1); await repos.networks.insert(n2);
+      const i1 = await seedInstance(repos, a, zoneId); const i2 = await seedInstance(repos, a, zoneId);
+      await repos.nics.insert(nic(a, i1, n1.id, '10.0.0.2', '52:54:00:00:00:01'));
+      await assert.rejects(repos.nics.insert(nic(a, i2, n1.id, '10.0.0.2', '52:54:00:00:00:02')), isUniqueViolation, 'same IP twice in one network');
+      await assert.rejects(repos.nics.insert(nic(a, i2, n2.id, '10.0.1.2', '52:54:00:00:00:01')), isUniqueViolation, 'same MAC twice');
+      await assert.rejects(repos.nics.insert(nic(a, i1, n1.id, '10.0.0.3', '52:54:00:00:00:03', 1)), isUniqueViolation, 'two NICs of one instance on one network');
+      await repos.nics.insert(nic(a, i2, n2.id, '10.0.0.2', '52:54:00:00:00:04'));
+      assert.deepEqual(await repos.nics.usedIps(n1.id), ['10.0.0.2']);
+      assert.equal(await repos.nics.countInNetwork(n2.id), 1);
+      const other = await seedAccount(repos, `nics-other-${dialect}`);
+      assert.equal((await repos.nics.list({ accountId: other, admin: false }, {})).items.length, 0, 'NICs are tenant-scoped');
+    });
+
+    test('a VNI is unique per zone, a VLAN per physical network; networks without either do not collide', async () => {
+      const a = await seedAccount(repos, `seg-${dialect}`);
+      await repos.networks.insert(network(a, 'v1', { vni: 1000 }));
+      await assert.rejects(repos.networks.insert(network(a, 'v2', { vni: 1000 })), isUniqueViolation);
+      await repos.networks.insert(network(a, 'l1', { vlan: 100 }));
+      await assert.rejects(repos.networks.insert(network(a, 'l2', { vlan: 100 })), isUniqueViolation);
+      await repos.networks.insert(network(a, 'plain1'));
+      await repos.networks.insert(network(a, 'plain2'));
+      assert.deepEqual(await repos.networks.usedVnis(zoneId), [1000]);
+      assert.deepEqual(await repos.networks.usedVlans(physId), [100]);
+      await assert.rejects(repos.networks.insert(network(a, 'plain1')), isUniqueViolation, 'names are unique per account');
+    });
+
+    test('a public address is unique per zone and a NIC has at most one static NAT', async () => {
+      const a = await seedAccount(repos, `pub-${dialect}`);
+      const rangeId = rid('pipr');
+      await repos.publicIpRanges.insert({ id: rangeId, zoneId, physicalNetworkId: physId, cidr: '203.0.113.0/24', gateway: '203.0.113.1', startIp: '203.0.113.10', endIp: '203.0.113.20', vlan: null, createdAt: now() });
+      const ip = (address: string, staticNatNicId: string | null = null) => ({ id: rid('pip'), accountId: a, zoneId, rangeId, address, networkId: null, sourceNat: 0, staticNatNicId, createdAt: now() });
+      await repos.publicIps.insert(ip('203.0.113.10'));
+      await assert.rejects(repos.publicIps.insert(ip('203.0.113.10')), isUniqueViolation);
+      await repos.publicIps.insert(ip('203.0.113.11', 'nic-x'));
+      await repos.publicIps.insert(ip('203.0.113.12'));
+      await assert.rejects(repos.publicIps.insert(ip('203.0.113.13', 'nic-x')), isUniqueViolation);
+      assert.deepEqual((await repos.publicIps.usedInRange(rangeId)).sort(), ['203.0.113.10', '203.0.113.11', '203.0.113.12']);
+    });
+
+    test('a security group name is unique per account (the lazily created default cannot be made twice)', async () => {
+      const a = await seedAccount(repos, `sg-${dialect}`); const b = await seedAccount(repos, `sg2-${dialect}`);
+      const g = (accountId: string) => ({ id: rid('sg'), accountId, name: 'default', description: '', createdAt: now() });
+      await repos.securityGroups.insert(g(a));
+      await assert.rejects(repos.securityGroups.insert(g(a)), isUniqueViolation);
+      await repos.securityGroups.insert(g(b));
+      assert.equal((await repos.securityGroups.byName(a, 'default'))?.accountId, a);
+    });
+
+    test('a failed insert inside a savepoint leaves the transaction usable; bumpConfig counts up', async () => {
+      const a = await seedAccount(repos, `sp-${dialect}`);
+      const n = network(a, 'sp');
+      await repos.networks.insert(n);
+      await repos.db.transaction().execute(async (trx) => {
+        await assert.rejects(withSavepoint(trx, () => repos.networks.insert(network(a, 'sp'), trx)), isUniqueViolation);
+        await repos.networks.insert(network(a, 'sp-after'), trx);
+        await repos.networks.bumpConfig(trx, [n.id, n.id], now());
+      });
+      assert.ok((await repos.networks.list(admin, { limit: 1000 }, { accountId: a })).items.some((x) => x.name === 'sp-after'), 'the write after the failure committed');
+      assert.equal((await repos.networks.getAny(n.id))?.configVersion, 2, 'duplicates in the list bump once');
+    });
+  });
+}
