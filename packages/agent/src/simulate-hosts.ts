@@ -1,8 +1,9 @@
 import { FakeDriver, type FakeDriverOptions } from './fake-driver.ts';
 import { FakeVolumeManager } from './volume-manager.ts';
+import { FakeNetwork } from './fake-network.ts';
 import { AgentClient, type AgentLogger } from './agent-client.ts';
 
-export interface SimulatedHost { name: string; driver: FakeDriver; volumes: FakeVolumeManager; agent: AgentClient }
+export interface SimulatedHost { name: string; driver: FakeDriver; volumes: FakeVolumeManager; network: FakeNetwork; agent: AgentClient }
 
 export interface SimulateOptions {
   serverUrl: string;
@@ -28,12 +29,13 @@ export async function simulateHosts(opts: SimulateOptions): Promise<SimulatedHos
       const name = `${prefix}-${String(j).padStart(4, '0')}`;
       const driver = new FakeDriver({ hostname: name, cpus: opts.cpus ?? 32, memoryMiB: opts.memoryMiB ?? 131072, ...(opts.delays ? { delays: opts.delays } : {}) });
       const volumes = new FakeVolumeManager(`/var/lib/kumo/sim/${name}`);
+      const network = new FakeNetwork();
       const agent = new AgentClient({
         serverUrl: opts.serverUrl, token: opts.token, hostName: name, address: `198.18.${Math.floor(j / 250)}.${(j % 250) + 1}`,
-        driver, volumes, ...(opts.log ? { log: opts.log } : {}),
+        driver, volumes, network, ...(opts.log ? { log: opts.log } : {}),
       });
       agent.start();
-      group.push({ name, driver, volumes, agent });
+      group.push({ name, driver, volumes, network, agent });
     }
     await Promise.all(group.map((h) => h.agent.connected()));
     hosts.push(...group);

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { AnyId, ListQueryBase, Name, Nullable, Tags, Timestamp } from './common.ts';
+import { NicRequests } from './network.ts';
 
 const lit = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
 
@@ -32,6 +33,7 @@ export const InstanceCreate = Type.Object({
   affinityGroupIds: Type.Optional(Type.Array(AnyId, { maxItems: 8 })),
   userData: Type.Optional(Type.String({ maxLength: 65536, description: 'cloud-init user-data, plain text' })),
   start: Type.Optional(Type.Boolean({ description: 'start after creation (default true)' })),
+  nics: Type.Optional(NicRequests),
 }, { additionalProperties: false });
 
 export const InstanceActionRequest = Type.Object({

@@ -9,6 +9,7 @@ import { WorkQueue } from './work-queue.ts';
 import { InstanceReconciler, asTerminal, isRetryable, type ReconcilerTimeouts } from './instance-reconciler.ts';
 import { InventorySync } from './inventory-sync.ts';
 import { HostMonitor } from './host-monitor.ts';
+import { NetworkReconciler } from './network-reconciler.ts';
 import { CasLost } from './placement.ts';
 import { WaitError } from './errors.ts';
 
@@ -44,6 +45,7 @@ export class Controller {
   readonly queue: WorkQueue;
   readonly reconciler: InstanceReconciler;
   readonly inventory: InventorySync;
+  readonly networks: NetworkReconciler;
   private readonly hostMonitor: HostMonitor;
   private resyncTimer: unknown = null;
   private hostTimer: unknown = null;
@@ -61,7 +63,8 @@ export class Controller {
     private readonly opts: ControllerOptions,
   ) {
     this.queue = new WorkQueue(clock, { concurrency: opts.workers, baseBackoffMs: opts.baseBackoffMs, maxBackoffMs: opts.maxBackoffMs });
-    this.reconciler = new InstanceReconciler(repos, gateway, ops, events, notifier, clock, opts.timeouts);
+    this.networks = new NetworkReconciler(repos, gateway, notifier, clock, log, { resyncIntervalMs: opts.resyncIntervalMs * 2, applyTimeoutMs: opts.timeouts.quickMs });
+    this.reconciler = new InstanceReconciler(repos, gateway, ops, events, notifier, clock, opts.timeouts, (hostId) => this.networks.applyHost(hostId));
     this.inventory = new InventorySync(repos, gateway, events, clock, log, (id) => this.queue.add(id));
     this.hostMonitor = new HostMonitor(repos, clock, events, notifier, {
       heartbeatIntervalMs: opts.heartbeatIntervalMs, missedBeatsForDisconnected: 3, downAfterMs: opts.hostDownAfterMs,
@@ -80,6 +83,7 @@ export class Controller {
       if (c.kind === 'host') void this.enqueueHostInstances(c.id);
     });
     this.queue.start((id) => this.handle(id));
+    this.networks.start();
     await this.resync();
     this.scheduleResync();
     this.scheduleHostCheck();
@@ -149,5 +153,6 @@ export class Controller {
     if (this.resyncTimer !== null) this.clock.clearTimeout(this.resyncTimer);
     if (this.hostTimer !== null) this.clock.clearTimeout(this.hostTimer);
     await this.queue.stop();
+    await this.networks.stop();
   }
 }

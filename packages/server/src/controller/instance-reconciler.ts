@@ -11,6 +11,8 @@ import type { Notifier } from '../services/notifier.ts';
 import { CasLost, PlacementService } from './placement.ts';
 import { TerminalError, WaitError } from './errors.ts';
 import { buildInstanceSpec, volumePath } from './instance-spec.ts';
+import { releaseNics } from '../services/network-nic-service.ts';
+import { publishNetworkChanges } from '../services/network-tx.ts';
 
 export interface ReconcilerTimeouts { startMs: number; stopGraceExtraMs: number; quickMs: number; provisionMs: number }
 
@@ -43,6 +45,8 @@ export class InstanceReconciler {
     private readonly notifier: Notifier,
     private readonly clock: Clock,
     private readonly timeouts: ReconcilerTimeouts,
+    /** Make the host's guest networking current (bridges its NICs' taps join) before a guest starts there. */
+    private readonly ensureHostNetwork: (hostId: string) => Promise<void> = async () => undefined,
   ) {
     this.placement = new PlacementService(repos, clock);
   }
@@ -125,6 +129,7 @@ export class InstanceReconciler {
       case 'start': {
         await this.provision(inst); // after an error the disk may never have been made
         const { spec, image } = await buildInstanceSpec(this.repos, inst);
+        if (spec.nics.length > 0) await this.ensureHostNetwork(hostId!);
         await this.hostCall(hostId!, 'instance.start', { spec, image } as never, t.startMs);
         return inst.version;
       }
@@ -133,6 +138,7 @@ export class InstanceReconciler {
         return inst.version;
       case 'restore': {
         const { spec, image } = await buildInstanceSpec(this.repos, inst);
+        if (spec.nics.length > 0) await this.ensureHostNetwork(hostId!);
         await this.hostCall(hostId!, 'instance.restore', { spec, image, statePath: await this.statePath(inst) } as never, t.startMs);
         return inst.version;
       }
@@ -187,6 +193,7 @@ export class InstanceReconciler {
       }
     }
     // Release capacity, drop volumes and mark deleted in one transaction: a crash repeats all or none.
+    let nicNetworks: string[] = [];
     await this.repos.db.transaction().execute(async (trx) => {
       const root = vols.find((v) => v.kind === 'root');
       if (inst.hostId) {
@@ -194,9 +201,11 @@ export class InstanceReconciler {
       }
       await trx.deleteFrom('volumes').where('instanceId', '=', inst.id).execute();
       await trx.deleteFrom('affinityMembers').where('instanceId', '=', inst.id).execute();
+      nicNetworks = await releaseNics(trx, inst.id, this.iso());
       const v = await this.repos.instances.compareAndSwap(inst.id, inst.version, { phase: 'deleted', task: null, deletedAt: this.iso() }, this.iso(), trx);
       if (v === null) throw new CasLost();
     });
+    await publishNetworkChanges(this.notifier, this.repos.db, nicNetworks);
   }
 
   /** A step failed for good: the instance shows `error` with a reason a person can act on. */

@@ -1,6 +1,7 @@
 import type { InstanceSpec } from '@kumo/core';
 import type { ImageRef } from '@kumo/api';
 import type { InstanceRow, Repos } from '@kumo/db';
+import { networkBridgeName } from '@kumo/netcfg';
 
 /** Where a volume's file lives inside its pool. */
 export function volumePath(poolPath: string, volumeId: string): string {
@@ -15,10 +16,12 @@ export function tapName(instanceId: string, n: number): string {
 /** The desired spec an agent gets for an instance: everything it needs, nothing from the database. */
 export async function buildInstanceSpec(repos: Repos, inst: InstanceRow): Promise<{ spec: InstanceSpec; image: ImageRef | null }> {
   const db = repos.db;
-  const [volumes, offering, version] = await Promise.all([
+  const [volumes, offering, version, nics] = await Promise.all([
     db.selectFrom('volumes').selectAll().where('instanceId', '=', inst.id).orderBy('kind', 'desc').orderBy('id').execute(),
     db.selectFrom('offerings').selectAll().where('id', '=', inst.offeringId).executeTakeFirstOrThrow(),
     db.selectFrom('imageVersions').selectAll().where('id', '=', inst.imageVersionId).executeTakeFirstOrThrow(),
+    db.selectFrom('nics').innerJoin('networks', 'networks.id', 'nics.networkId')
+      .select(['nics.id', 'nics.mac', 'nics.deviceIndex', 'nics.networkId', 'networks.mtu']).where('nics.instanceId', '=', inst.id).orderBy('nics.deviceIndex').execute(),
   ]);
   const spec: InstanceSpec = {
     instanceId: inst.id,
@@ -26,7 +29,7 @@ export async function buildInstanceSpec(repos: Repos, inst: InstanceRow): Promis
     vcpus: inst.vcpus,
     memoryMiB: inst.memoryMiB,
     disks: volumes.map((v, index) => ({ volumeId: v.id, path: v.path, format: v.format === 'raw' ? 'raw' : 'qcow2', index })),
-    nics: [],
+    nics: nics.map((n) => ({ nicId: n.id, mac: n.mac, tap: tapName(inst.id, n.deviceIndex), bridge: networkBridgeName(n.networkId), mtu: n.mtu })),
     boot: version.format === 'kernel-initrd' ? { cmdline: version.cmdline } : {},
     stopTimeoutSec: offering.stopTimeoutSec,
     cpuQuota: offering.qosClass === 'guaranteed' ? 1 : 0.5,

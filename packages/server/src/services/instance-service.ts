@@ -4,6 +4,8 @@ import type { InstanceRow, OperationRow, Repos, Scope } from '@kumo/db';
 import type { Notifier } from './notifier.ts';
 import type { EventLog } from './event-log.ts';
 import { requestHash, type OperationService } from './operation-service.ts';
+import { allocateNics } from './network-nic-service.ts';
+import { publishNetworkChanges } from './network-tx.ts';
 
 export interface ActionParams { force?: boolean | undefined; timeoutSec?: number | undefined }
 
@@ -72,9 +74,11 @@ export class InstanceService {
       observedPower: null, observedAt: null, errorReason: null, excludedHostIds: '[]', version: 1, createdAt: now, updatedAt: now, deletedAt: null,
     };
     const op = this.ops.newRow({ accountId: scope.accountId, kind: 'instance.create', resourceType: 'instance', resourceId: id, idempotencyKey, requestHash: hash });
+    let nicNetworks: string[] = [];
     try {
       await r.db.transaction().execute(async (trx) => {
         await r.instances.insert(row, trx);
+        nicNetworks = (await allocateNics(trx, scope, id, body.nics ?? [], { nowIso: now })).map((n) => n.networkId);
         for (const g of groups) await trx.insertInto('affinityMembers').values({ groupId: g, instanceId: id }).execute();
         await r.operations.insert(op, trx);
         await this.events.record({ accountId: scope.accountId, resourceType: 'instance', resourceId: id, kind: 'instance.created', message: `instance ${body.name} created` }, trx);
@@ -88,6 +92,7 @@ export class InstanceService {
       throw e;
     }
     this.notifier.publish({ kind: 'instance', id, accountId: scope.accountId });
+    await publishNetworkChanges(this.notifier, r.db, nicNetworks);
     return op;
   }
 
