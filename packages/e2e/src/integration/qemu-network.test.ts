@@ -1,0 +1,117 @@
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AddressInfo } from 'node:net';
+import WebSocket from 'ws';
+import { KumoClient, type Operation } from '@kumo/api';
+import { openDatabase } from '@kumo/db';
+import { buildServer, createJoinToken, seedDefaultCloud, type KumoServer } from '@kumo/server';
+import { buildTinyImage } from '@kumo/image-tiny';
+import { writeKernelBundle } from '@kumo/storage';
+import { createTestbed, type Testbed, type TestbedProcess } from '@kumo/netcfg/testbed';
+import { eventually } from '../testing/test-cloud.ts';
+import { killLeftoverGuests, pidsMentioning } from '../testing/qemu-cleanup.ts';
+
+const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
+const cacheDir = join(process.env.KUMO_TEST_CACHE_DIR ?? '/var/tmp/kumo-test-cache', 'tiny');
+
+/** Real guests on an isolated VXLAN network across two namespace hosts, served by a router namespace. */
+describe('guest networking with real QEMU guests', { timeout: 300_000 }, () => {
+  let bed: Testbed; let server: KumoServer; let client: KumoClient; let url = ''; let work = '';
+  const agents: TestbedProcess[] = [];
+  const created: string[] = [];
+  let closeDb: () => Promise<void> = async () => undefined;
+  let zoneId = ''; let offeringId = ''; let imageId = ''; let networkId = '';
+
+  const consoleLog = (id: string) => client.requestText('GET', `/api/v1/instances/${id}/console/log`);
+  const typeInto = async (id: string, text: string, expect: RegExp, timeoutMs = 30_000) => {
+    const ws = new WebSocket(`${url.replace('http', 'ws')}/api/v1/instances/${id}/console`, { headers: { authorization: `Bearer ${client.tokenValue()}` } });
+    let out = '';
+    ws.on('message', (d: Buffer) => { out += d.toString(); });
+    await new Promise<void>((res, rej) => { ws.once('open', () => res()); ws.once('error', rej); });
+    ws.send(Buffer.from(`\r${text}\r`));
+    try { return await eventually(async () => expect.exec(out), `console answer ${expect}`, timeoutMs); } finally { ws.close(); }
+  };
+
+  before(async () => {
+    work = mkdtempSync('/var/tmp/kumo-net-e2e-');
+    bed = await createTestbed({ name: 'net-e2e', hosts: 2 });
+    for (let i = 0; i < 2; i++) {
+      await bed.exec(i, ['ip', 'link', 'add', 'kpub', 'type', 'bridge']);
+      await bed.exec(i, ['ip', 'link', 'set', 'kpub', 'up']);
+    }
+    const database = await openDatabase({ dataDir: join(work, 'server') });
+    closeDb = () => database.close();
+    server = await buildServer({ database, dataDir: join(work, 'server'), logLevel: 'warn', controller: { heartbeatIntervalMs: 2000 } });
+    await server.app.listen({ host: bed.serverIp, port: 0 });
+    url = `http://${bed.serverIp}:${(server.app.server.address() as AddressInfo).port}`;
+    await server.ctx.auth.bootstrapAdmin('net-test-password');
+    client = new KumoClient({ baseUrl: url });
+    client.setToken((await server.ctx.auth.login('admin', 'net-test-password')).token);
+    const cloud = await seedDefaultCloud(server.ctx, 'qemu');
+    zoneId = cloud.zoneId; offeringId = cloud.offeringIds.small!;
+    const joinToken = (await createJoinToken(server.ctx, cloud.clusterId)).token;
+    await server.start();
+    const tiny = await buildTinyImage({ outDir: cacheDir });
+    const file = join(work, 'tiny.tar');
+    const { sizeBytes, sha256 } = await writeKernelBundle(file, { vmlinuz: { path: tiny.kernel }, initrd: { path: tiny.initrd }, rootfs: { path: tiny.rootDisk }, cmdline: tiny.cmdline });
+    imageId = (await client.create<{ id: string }>('images', { name: 'tiny', public: true })).id;
+    const { createReadStream } = await import('node:fs');
+    const { Readable } = await import('node:stream');
+    await client.upload(`/api/v1/images/${imageId}/versions/1/file`, { format: 'kernel-initrd', sha256, cmdline: tiny.cmdline }, Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>, sizeBytes);
+    for (let i = 0; i < 2; i++) {
+      agents.push(bed.spawn(i, [process.execPath, '--import', 'tsx', join(repoRoot, 'packages/kumo/src/main.ts'), '--server', url, '--token', joinToken, 'agent',
+        '--driver', 'qemu', '--name', `nh${i}`, '--address', bed.hosts[i]!.underlayIp, '--state-dir', join(work, `host${i}`)]));
+    }
+    await eventually(async () => (await client.listAll<{ state: string }>('hosts')).filter((h) => h.state === 'up').length === 2, 'both hosts up', 60_000)
+      .catch((e: unknown) => { throw new Error(`${String(e)}\n${agents.map((a) => a.output()).join('\n')}`); });
+    // The zone's physical networks: guests over VXLAN on the underlay, routers' public side on a local bridge.
+    await client.create('physical-networks', { zoneId, name: 'guest', trafficTypes: ['guest'], device: bed.hosts[0]!.underlayDevice, vniRange: { start: 5000, end: 5100 } });
+    await client.create('physical-networks', { zoneId, name: 'public', trafficTypes: ['public'], device: 'kpub', deviceKind: 'bridge' });
+    await client.create('public-ip-ranges', { zoneId, cidr: '203.0.113.0/24', gateway: '203.0.113.1', startIp: '203.0.113.10', endIp: '203.0.113.20' });
+    networkId = (await client.create<{ id: string }>('networks', { name: 'app', zoneId, cidr: '10.60.0.0/24' })).id;
+  });
+
+  after(async () => {
+    for (const id of created) await client.request('DELETE', `/api/v1/instances/${id}`, { query: { wait: true, waitTimeoutSec: 60 } }).catch(() => undefined);
+    if (networkId) await client.delete('networks', networkId).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 1500)); // let the agents tear the router down
+    for (const a of agents) a.child.kill('SIGTERM');
+    await Promise.all(agents.map((a) => a.exited));
+    await server?.close();
+    await closeDb();
+    // Anything an agent left (router namespaces, daemons) is swept: names and command lines say whose.
+    for (const pid of pidsMentioning(work)) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+    try {
+      for (const ns of execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').map((l) => l.split(' ')[0] ?? '')) {
+        if (/^kr-[0-9a-z]{10}$/.test(ns)) execFileSync('ip', ['netns', 'del', ns]);
+      }
+    } catch { /* none */ }
+    await bed?.destroy();
+    killLeftoverGuests(work, created);
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  test('two guests on one isolated network on two hosts get DHCP leases, reach each other across VXLAN and read their metadata', async () => {
+    const group = await client.create<{ id: string }>('affinity-groups', { name: 'apart', policy: 'anti-affinity' });
+    const ops = await Promise.all(['na', 'nb'].map((name) => client.request<Operation>('POST', '/api/v1/instances', {
+      query: { wait: true, waitTimeoutSec: 240 },
+      body: { name, zoneId, imageId, offeringId, affinityGroupIds: [group.id], nics: [{ networkId }] },
+    })));
+    for (const op of ops) { created.push(op.resourceId); assert.equal(op.status, 'succeeded', op.message); }
+    const [a, b] = ops.map((o) => o.resourceId) as [string, string];
+    const ips: string[] = [];
+    for (const id of [a, b]) {
+      const m = await eventually(async () => /KUMO-NET-UP eth0 (10\.60\.0\.\d+)/.exec(await consoleLog(id)), `DHCP lease in ${id}`, 90_000);
+      ips.push(m[1]!);
+    }
+    const nics = await client.request<{ items: Array<{ ip: string }> }>('GET', `/api/v1/instances/${a}/nics`);
+    assert.equal(ips[0], nics.items[0]!.ip, 'the lease is the address the database allocated');
+    const ping = await typeInto(a, `ping -c 3 -W 2 ${ips[1]}`, /(\d) packets received/, 40_000);
+    assert.ok(Number(ping[1]) >= 2, `ping across VXLAN: ${ping[0]}`);
+    await eventually(async () => (await consoleLog(a)).includes(`KUMO-INSTANCE-ID=${a}`), 'instance id from 169.254.169.254', 60_000);
+  });
+});
