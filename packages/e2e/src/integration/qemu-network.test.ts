@@ -12,6 +12,7 @@ import { buildServer, createJoinToken, seedDefaultCloud, type KumoServer } from 
 import { buildTinyImage } from '@kumo/image-tiny';
 import { writeKernelBundle } from '@kumo/storage';
 import { createTestbed, type Testbed, type TestbedProcess } from '@kumo/netcfg/testbed';
+import { routerNetnsName } from '@kumo/netcfg';
 import { eventually } from '../testing/test-cloud.ts';
 import { killLeftoverGuests, pidsMentioning } from '../testing/qemu-cleanup.ts';
 
@@ -25,6 +26,7 @@ describe('guest networking with real QEMU guests', { timeout: 300_000 }, () => {
   const created: string[] = [];
   let closeDb: () => Promise<void> = async () => undefined;
   let zoneId = ''; let offeringId = ''; let imageId = ''; let networkId = '';
+  let guestA = '';
 
   const consoleLog = (id: string) => client.requestText('GET', `/api/v1/instances/${id}/console/log`);
   const typeInto = async (id: string, text: string, expect: RegExp, timeoutMs = 30_000) => {
@@ -113,5 +115,53 @@ describe('guest networking with real QEMU guests', { timeout: 300_000 }, () => {
     const ping = await typeInto(a, `ping -c 3 -W 2 ${ips[1]}`, /(\d) packets received/, 40_000);
     assert.ok(Number(ping[1]) >= 2, `ping across VXLAN: ${ping[0]}`);
     await eventually(async () => (await consoleLog(a)).includes(`KUMO-INSTANCE-ID=${a}`), 'instance id from 169.254.169.254', 60_000);
+    guestA = a;
+  });
+
+  test('SNAT out, a port forward in (blocked by the security group until a rule allows it), and the router repairs a deleted nft table', async () => {
+    assert.ok(guestA, 'needs the guests of the first test');
+    const router = (await client.listAll<{ id: string; networkId: string; hostId: string }>('routers')).find((r) => r.networkId === networkId)!;
+    const routerHost = (await client.get<{ name: string }>('hosts', router.hostId)).name === 'nh0' ? 0 : 1;
+    // A "public" namespace on the router host's public bridge, at the range's gateway address.
+    const pub = await bed.createNamespace('pub');
+    await bed.exec(routerHost, ['ip', 'link', 'add', 'kpv0', 'type', 'veth', 'peer', 'name', 'pv0']);
+    await bed.exec(routerHost, ['ip', 'link', 'set', 'pv0', 'netns', pub]);
+    await bed.exec(routerHost, ['ip', 'link', 'set', 'kpv0', 'master', 'kpub', 'up']);
+    await bed.execIn(pub, ['ip', 'addr', 'add', '203.0.113.1/24', 'dev', 'pv0']);
+    await bed.execIn(pub, ['ip', 'link', 'set', 'pv0', 'up']);
+    const www = join(work, 'www');
+    execFileSync('mkdir', ['-p', www]);
+    execFileSync('sh', ['-c', `echo public-ok > ${www}/index.html`]);
+    bed.spawnIn(pub, ['busybox', 'httpd', '-f', '-p', '80', '-h', www]);
+
+    // SNAT: the public namespace has no route to 10.60.0.0/24, so an answer proves the source was rewritten.
+    await typeInto(guestA, 'wget -q -O - http://203.0.113.1/', /public-ok/, 30_000);
+
+    const sourceNat = (await client.listAll<{ id: string; address: string; networkId: string | null; sourceNat: boolean }>('public-ips')).find((p) => p.networkId === networkId && p.sourceNat)!;
+    const nicA = (await client.request<{ items: Array<{ id: string }> }>('GET', `/api/v1/instances/${guestA}/nics`)).items[0]!;
+    await client.create('port-forwards', { publicIpId: sourceNat.id, protocol: 'tcp', publicPorts: { from: 8080, to: 8080 }, nicId: nicA.id, privatePorts: { from: 80, to: 80 } });
+    await client.create('firewall-rules', { publicIpId: sourceNat.id, protocol: 'tcp', ports: { from: 8080, to: 8080 }, sourceCidrs: ['0.0.0.0/0'] });
+    const fetchFromPublic = () => bed.execIn(pub, ['busybox', 'wget', '-q', '-O', '-', `http://${sourceNat.address}:8080/`], { timeoutMs: 4000, allowFailure: true })
+      .then((r) => r.stdout, () => '');
+    await new Promise((r) => setTimeout(r, 3000)); // the spec reaches the router host
+    assert.doesNotMatch(await fetchFromPublic(), /na/, 'the default security group admits only its own members');
+    const sg = (await client.listAll<{ id: string; name: string }>('security-groups')).find((g) => g.name === 'default')!;
+    await client.request('POST', `/api/v1/security-groups/${sg.id}/rules`, { body: { direction: 'ingress', protocol: 'tcp', ports: { from: 80, to: 80 }, cidr: '0.0.0.0/0' } });
+    const page = await eventually(async () => { const t = await fetchFromPublic(); return /na/.test(t) ? t : null; }, 'port forward through the security group', 30_000);
+    assert.match(page, /na/, 'the guest\'s own page (its hostname) came back');
+
+    // Drift: delete the router's nft table by hand; the agent's own resync (30 s) puts it back.
+    // The agent runs under `ip netns exec`, which gives it a private mount namespace: its router
+    // namespaces are named there, so enter it to reach them (an agent run by systemd has none).
+    const ns = routerNetnsName(router.id);
+    const inRouter = (...argv: string[]) => execFileSync('nsenter', [`--mount=/proc/${agents[routerHost]!.pid}/ns/mnt`, 'ip', 'netns', 'exec', ns, ...argv], { encoding: 'utf8' });
+    const visible = execFileSync('nsenter', [`--mount=/proc/${agents[routerHost]!.pid}/ns/mnt`, 'ip', 'netns', 'list'], { encoding: 'utf8' });
+    assert.ok(visible.includes(ns), `router namespace ${ns} among: ${visible} (root: ${execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })})`);
+    assert.match(inRouter('nft', 'list', 'tables'), /table ip kumo_router/);
+    // (an apply may be replacing the table at this very moment: nft then answers busy; try again)
+    await eventually(async () => { try { inRouter('nft', 'delete', 'table', 'ip', 'kumo_router'); return true; } catch { return false; } }, 'deleting the table', 10_000);
+    assert.equal(await fetchFromPublic(), '', 'with the table gone the port forward is dead');
+    await eventually(async () => inRouter('nft', 'list', 'tables').includes('kumo_router'), 'nft table repaired', 45_000);
+    await eventually(async () => /na/.test(await fetchFromPublic()), 'port forward works again', 15_000);
   });
 });
