@@ -26,7 +26,7 @@ describe('guest networking with real QEMU guests', { timeout: 300_000 }, () => {
   const created: string[] = [];
   let closeDb: () => Promise<void> = async () => undefined;
   let zoneId = ''; let offeringId = ''; let imageId = ''; let networkId = '';
-  let guestA = '';
+  let guestA = ''; let otherNetworkId = ''; let guestIps: string[] = [];
 
   const consoleLog = (id: string) => client.requestText('GET', `/api/v1/instances/${id}/console/log`);
   const typeInto = async (id: string, text: string, expect: RegExp, timeoutMs = 30_000) => {
@@ -79,7 +79,7 @@ describe('guest networking with real QEMU guests', { timeout: 300_000 }, () => {
 
   after(async () => {
     for (const id of created) await client.request('DELETE', `/api/v1/instances/${id}`, { query: { wait: true, waitTimeoutSec: 60 } }).catch(() => undefined);
-    if (networkId) await client.delete('networks', networkId).catch(() => undefined);
+    for (const n of [networkId, otherNetworkId]) if (n) await client.delete('networks', n).catch(() => undefined);
     await new Promise((r) => setTimeout(r, 1500)); // let the agents tear the router down
     for (const a of agents) a.child.kill('SIGTERM');
     await Promise.all(agents.map((a) => a.exited));
@@ -115,7 +115,8 @@ describe('guest networking with real QEMU guests', { timeout: 300_000 }, () => {
     const ping = await typeInto(a, `ping -c 3 -W 2 ${ips[1]}`, /(\d) packets received/, 40_000);
     assert.ok(Number(ping[1]) >= 2, `ping across VXLAN: ${ping[0]}`);
     await eventually(async () => (await consoleLog(a)).includes(`KUMO-INSTANCE-ID=${a}`), 'instance id from 169.254.169.254', 60_000);
-    guestA = a;
+    guestA = a; guestIps = ips;
+
   });
 
   test('SNAT out, a port forward in (blocked by the security group until a rule allows it), and the router repairs a deleted nft table', async () => {
@@ -157,11 +158,29 @@ describe('guest networking with real QEMU guests', { timeout: 300_000 }, () => {
     const inRouter = (...argv: string[]) => execFileSync('nsenter', [`--mount=/proc/${agents[routerHost]!.pid}/ns/mnt`, 'ip', 'netns', 'exec', ns, ...argv], { encoding: 'utf8' });
     const visible = execFileSync('nsenter', [`--mount=/proc/${agents[routerHost]!.pid}/ns/mnt`, 'ip', 'netns', 'list'], { encoding: 'utf8' });
     assert.ok(visible.includes(ns), `router namespace ${ns} among: ${visible} (root: ${execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })})`);
-    assert.match(inRouter('nft', 'list', 'tables'), /table ip kumo_router/);
+    await eventually(async () => /table ip kumo_router/.test(inRouter('nft', 'list', 'tables')), 'router table present', 15_000);
     // (an apply may be replacing the table at this very moment: nft then answers busy; try again)
     await eventually(async () => { try { inRouter('nft', 'delete', 'table', 'ip', 'kumo_router'); return true; } catch { return false; } }, 'deleting the table', 10_000);
     assert.equal(await fetchFromPublic(), '', 'with the table gone the port forward is dead');
     await eventually(async () => inRouter('nft', 'list', 'tables').includes('kumo_router'), 'nft table repaired', 45_000);
     await eventually(async () => /na/.test(await fetchFromPublic()), 'port forward works again', 15_000);
+  });
+
+  test('a guest on another network of the same account reaches neither of them', async () => {
+    assert.equal(guestIps.length, 2, 'needs the guests of the first test');
+    // A guest on another network of the same account reaches neither of them.
+    const other = await client.create<{ id: string }>('networks', { name: 'other', zoneId, cidr: '10.61.0.0/24' });
+    otherNetworkId = other.id;
+    const opC = await client.request<Operation>('POST', '/api/v1/instances', {
+      query: { wait: true, waitTimeoutSec: 240 }, body: { name: 'nc', zoneId, imageId, offeringId, nics: [{ networkId: other.id }] },
+    });
+    created.push(opC.resourceId);
+    assert.equal(opC.status, 'succeeded', opC.message);
+    await eventually(async () => /KUMO-NET-UP eth0 10\.61\.0\.\d+/.exec(await consoleLog(opC.resourceId)), 'DHCP lease on the other network', 90_000);
+    // (the marker is typed as DO''NE so that the echoed command line does not match it)
+    await typeInto(opC.resourceId, `ping -c 2 -W 1 ${guestIps[0]}; ping -c 2 -W 1 ${guestIps[1]}; echo DO''NE`, /DONE/, 30_000);
+    const log = await consoleLog(opC.resourceId);
+    assert.doesNotMatch(log, /[12] packets received/, 'no packet from the other network came back');
+    assert.match(log, /0 packets received/);
   });
 });
