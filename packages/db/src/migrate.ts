@@ -12,8 +12,15 @@ class InCodeMigrations implements MigrationProvider {
   getMigrations(): Promise<Record<string, Migration>> { return Promise.resolve(migrations); }
 }
 
-export async function migrateToLatest<T>(db: Kysely<T>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: new InCodeMigrations(), migrationTableName: 'kumo_migrations', migrationLockTableName: 'kumo_migrations_lock' });
+/**
+ * Apply every migration not yet applied. `schema` (PostgreSQL) names where the bookkeeping tables live:
+ * without it the migrator looks for them across all schemas and can mistake another schema's for its own.
+ */
+export async function migrateToLatest<T>(db: Kysely<T>, schema?: string): Promise<string[]> {
+  const migrator = new Migrator({
+    db, provider: new InCodeMigrations(), migrationTableName: 'kumo_migrations', migrationLockTableName: 'kumo_migrations_lock',
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

@@ -14,6 +14,8 @@ export interface DatabaseHandle {
   dialect: Dialect;
   /** Where it lives: a file path or the URL without password. */
   location: string;
+  /** The PostgreSQL schema in use, when one was named. */
+  pgSchema?: string;
   close(): Promise<void>;
 }
 
@@ -74,7 +76,7 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<DatabaseH
     });
     const u = new URL(opts.url);
     u.password = '';
-    handle = { db, dialect: 'postgres', location: u.toString() + (schema ? ` (schema ${schema})` : ''), close: () => db.destroy() };
+    handle = { db, dialect: 'postgres', location: u.toString() + (schema ? ` (schema ${schema})` : ''), close: () => db.destroy(), ...(schema ? { pgSchema: schema } : {}) };
   } else {
     const dir = opts.dataDir ?? '.';
     mkdirSync(dir, { recursive: true });
@@ -87,6 +89,6 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<DatabaseH
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), plugins: [new KumoNamingPlugin()] });
     handle = { db, dialect: 'sqlite', location: file, close: () => db.destroy() };
   }
-  if (opts.migrate !== false) await migrateToLatest(handle.db);
+  if (opts.migrate !== false) await migrateToLatest(handle.db, handle.pgSchema);
   return handle;
 }
