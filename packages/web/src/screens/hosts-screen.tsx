@@ -8,12 +8,10 @@ import { useI18n } from '../i18n/i18n-context.tsx';
 import { hostStateLabel } from '../i18n/labels.ts';
 import { useSession } from '../session-context.ts';
 import { ScreenHeader } from '../components/screen-header.tsx';
+import { PagedTable } from '../components/paged-table.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
 import { UsageMeter } from '../components/usage-meter.tsx';
 import { SortHeader } from '../components/sort-header.tsx';
-import { PagerButtons } from '../components/pager-buttons.tsx';
-import { ErrorNote } from '../components/error-note.tsx';
-import { LoadingNote } from '../components/loading-note.tsx';
 
 type HostAction = 'enable' | 'disable' | 'maintenance';
 
@@ -48,52 +46,40 @@ export function HostsScreen() {
   return (
     <div>
       <ScreenHeader title={t('host.title')} />
-      <ErrorNote message={error ?? list.error?.message} />
-      {!list.data ? <LoadingNote /> : (
-        <>
-          <div className="table-wrap">
-            <table className="table" data-testid="hosts-table">
-              <thead>
-                <tr>
-                  <SortHeader field="name" label={t('common.name')} sort={sort} onSort={setSort} />
-                  <SortHeader field="state" label={t('common.state')} sort={sort} onSort={setSort} />
-                  <th scope="col">{t('host.hypervisor')}</th>
-                  <th scope="col">{t('host.accelerator')}</th>
-                  <th scope="col" className="meter-col">{t('host.capacity')}</th>
-                  <th scope="col">{t('host.instances')}</th>
-                  <th scope="col">{t('host.heartbeat')}</th>
-                  <th scope="col">{t('common.actions')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.items.length === 0 && <tr><td colSpan={8} className="muted">{t('common.empty')}</td></tr>}
-                {list.items.map((h) => (
-                  <tr key={h.id} data-testid="host-row" data-state={h.state}>
-                    <td><strong>{h.name}</strong><div className="muted small">{h.address}</div></td>
-                    <td><StatusBadge value={h.state} label={hostStateLabel(t, h.state)} /></td>
-                    <td>{h.hypervisor}<div className="muted small">{h.hypervisorVersion}</div></td>
-                    <td>{h.accelerator || '—'}</td>
-                    <td className="meter-col">
-                      <UsageMeter label={t('dash.cpu')} used={h.cpuAllocated} total={h.cpus} format={formatCount} />
-                      <UsageMeter label={t('dash.memory')} used={h.memoryAllocatedMiB} total={h.memoryMiB} format={formatMiB} />
-                    </td>
-                    <td>{h.instanceCount}</td>
-                    <td className="nowrap">{h.lastHeartbeatAt ? t('host.ago', { age: formatAge(now - Date.parse(h.lastHeartbeatAt), lang) }) : t('host.never')}</td>
-                    <td>
-                      <div className="action-bar compact" role="group" aria-label={t('host.actionsFor', { name: h.name })}>
-                        {(['enable', 'disable', 'maintenance'] as const).map((a) => (
-                          <button key={a} type="button" disabled={busy === h.id || isCurrent(h.state, a)} onClick={() => void act(h, a)} data-action={a}>{t(`action.${a}`)}</button>
-                        ))}
-                      </div>
-                    </td>
-                  </tr>
+      <PagedTable
+        list={list} testId="hosts-table" columns={8} error={error}
+        header={<>
+          <SortHeader field="name" label={t('common.name')} sort={sort} onSort={setSort} />
+          <SortHeader field="state" label={t('common.state')} sort={sort} onSort={setSort} />
+          <th scope="col">{t('host.hypervisor')}</th>
+          <th scope="col">{t('host.accelerator')}</th>
+          <th scope="col" className="meter-col">{t('host.capacity')}</th>
+          <th scope="col">{t('host.instances')}</th>
+          <th scope="col">{t('host.heartbeat')}</th>
+          <th scope="col">{t('common.actions')}</th>
+        </>}
+        row={(h) => (
+          <tr key={h.id} data-testid="host-row" data-state={h.state}>
+            <td><strong>{h.name}</strong><div className="muted small">{h.address}</div></td>
+            <td><StatusBadge value={h.state} label={hostStateLabel(t, h.state)} /></td>
+            <td>{h.hypervisor}<div className="muted small">{h.hypervisorVersion}</div></td>
+            <td>{h.accelerator || '—'}</td>
+            <td className="meter-col">
+              <UsageMeter label={t('dash.cpu')} used={h.cpuAllocated} total={h.cpus} format={formatCount} />
+              <UsageMeter label={t('dash.memory')} used={h.memoryAllocatedMiB} total={h.memoryMiB} format={formatMiB} />
+            </td>
+            <td>{h.instanceCount}</td>
+            <td className="nowrap">{h.lastHeartbeatAt ? t('host.ago', { age: formatAge(now - Date.parse(h.lastHeartbeatAt), lang) }) : t('host.never')}</td>
+            <td>
+              <div className="action-bar compact" role="group" aria-label={t('host.actionsFor', { name: h.name })}>
+                {(['enable', 'disable', 'maintenance'] as const).map((a) => (
+                  <button key={a} type="button" disabled={busy === h.id || isCurrent(h.state, a)} onClick={() => void act(h, a)} data-action={a}>{t(`action.${a}`)}</button>
                 ))}
-              </tbody>
-            </table>
-          </div>
-          <PagerButtons page={list.page} hasPrev={list.hasPrev} hasNext={list.hasNext} onPrev={list.prev} onNext={list.next} />
-        </>
-      )}
+              </div>
+            </td>
+          </tr>
+        )}
+      />
     </div>
   );
 }

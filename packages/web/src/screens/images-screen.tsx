@@ -4,10 +4,8 @@ import { usePagedList } from '../api/use-paged-list.ts';
 import { formatDateTime } from '../lib/format.ts';
 import { useI18n } from '../i18n/i18n-context.tsx';
 import { ScreenHeader } from '../components/screen-header.tsx';
+import { PagedTable } from '../components/paged-table.tsx';
 import { SortHeader } from '../components/sort-header.tsx';
-import { PagerButtons } from '../components/pager-buttons.tsx';
-import { ErrorNote } from '../components/error-note.tsx';
-import { LoadingNote } from '../components/loading-note.tsx';
 import { ImageCreateForm } from '../components/image-create-form.tsx';
 import { ImageVersionsPanel } from '../components/image-versions-panel.tsx';
 
@@ -24,52 +22,40 @@ export function ImagesScreen() {
         <button type="button" className="primary" aria-expanded={creating} onClick={() => setCreating((c) => !c)}>{creating ? t('common.cancel') : t('img.create')}</button>
       </ScreenHeader>
       {creating && <ImageCreateForm onDone={() => { setCreating(false); list.reload(); }} />}
-      <ErrorNote message={list.error?.message} />
-      {!list.data ? <LoadingNote /> : (
-        <>
-          <div className="table-wrap">
-            <table className="table" data-testid="images-table">
-              <thead>
-                <tr>
-                  <SortHeader field="name" label={t('common.name')} sort={sort} onSort={setSort} />
-                  <th scope="col">{t('img.kind')}</th>
-                  <th scope="col">{t('img.public')}</th>
-                  <th scope="col">{t('img.osType')}</th>
-                  <th scope="col">{t('img.minDisk')}</th>
-                  <th scope="col">{t('img.latest')}</th>
-                  <SortHeader field="createdAt" label={t('common.createdAt')} sort={sort} onSort={setSort} />
-                  <th scope="col">{t('img.versions')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.items.length === 0 && <tr><td colSpan={8} className="muted">{t('common.empty')}</td></tr>}
-                {list.items.map((i) => (
-                  <Fragment key={i.id}>
-                    <tr data-testid="image-row">
-                      <td><strong>{i.name}</strong>{i.description && <div className="muted small">{i.description}</div>}</td>
-                      <td>{i.kind}</td>
-                      <td>{i.public ? t('common.yes') : t('common.no')}</td>
-                      <td>{i.osType}</td>
-                      <td>{i.minDiskGiB} GiB</td>
-                      <td className="mono">{i.latestVersionId ?? '—'}</td>
-                      <td className="nowrap">{formatDateTime(i.createdAt, lang)}</td>
-                      <td>
-                        <button type="button" aria-expanded={open === i.id} aria-controls={`versions-${i.id}`} onClick={() => setOpen(open === i.id ? null : i.id)}>
-                          {open === i.id ? t('img.hideVersions') : t('img.showVersions')}
-                        </button>
-                      </td>
-                    </tr>
-                    {open === i.id && (
-                      <tr id={`versions-${i.id}`}><td colSpan={8}><ImageVersionsPanel imageId={i.id} /></td></tr>
-                    )}
-                  </Fragment>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <PagerButtons page={list.page} hasPrev={list.hasPrev} hasNext={list.hasNext} onPrev={list.prev} onNext={list.next} />
-        </>
-      )}
+      <PagedTable
+        list={list} testId="images-table" columns={8}
+        header={<>
+          <SortHeader field="name" label={t('common.name')} sort={sort} onSort={setSort} />
+          <th scope="col">{t('img.kind')}</th>
+          <th scope="col">{t('img.public')}</th>
+          <th scope="col">{t('img.osType')}</th>
+          <th scope="col">{t('img.minDisk')}</th>
+          <th scope="col">{t('img.latest')}</th>
+          <SortHeader field="createdAt" label={t('common.createdAt')} sort={sort} onSort={setSort} />
+          <th scope="col">{t('img.versions')}</th>
+        </>}
+        row={(i) => (
+          <Fragment key={i.id}>
+            <tr data-testid="image-row">
+              <td><strong>{i.name}</strong>{i.description && <div className="muted small">{i.description}</div>}</td>
+              <td>{i.kind}</td>
+              <td>{i.public ? t('common.yes') : t('common.no')}</td>
+              <td>{i.osType}</td>
+              <td>{i.minDiskGiB} GiB</td>
+              <td className="mono">{i.latestVersionId ?? '—'}</td>
+              <td className="nowrap">{formatDateTime(i.createdAt, lang)}</td>
+              <td>
+                <button type="button" aria-expanded={open === i.id} aria-controls={`versions-${i.id}`} onClick={() => setOpen(open === i.id ? null : i.id)}>
+                  {open === i.id ? t('img.hideVersions') : t('img.showVersions')}
+                </button>
+              </td>
+            </tr>
+            {open === i.id && (
+              <tr id={`versions-${i.id}`}><td colSpan={8}><ImageVersionsPanel imageId={i.id} /></td></tr>
+        )}
+                    </Fragment>
+        )}
+      />
     </div>
   );
 }

@@ -5,9 +5,7 @@ import { usePagedList } from '../api/use-paged-list.ts';
 import { formatDateTime } from '../lib/format.ts';
 import { useI18n } from '../i18n/i18n-context.tsx';
 import { ScreenHeader } from '../components/screen-header.tsx';
-import { PagerButtons } from '../components/pager-buttons.tsx';
-import { ErrorNote } from '../components/error-note.tsx';
-import { LoadingNote } from '../components/loading-note.tsx';
+import { PagedTable } from '../components/paged-table.tsx';
 import { KeypairCreateForm } from '../components/keypair-create-form.tsx';
 
 /** SSH key pairs: list, add, delete. */
@@ -27,35 +25,23 @@ export function KeypairsScreen() {
         <button type="button" className="primary" aria-expanded={creating} onClick={() => setCreating((c) => !c)}>{creating ? t('common.cancel') : t('kp.create')}</button>
       </ScreenHeader>
       {creating && <KeypairCreateForm onDone={() => { setCreating(false); list.reload(); }} />}
-      <ErrorNote message={error ?? list.error?.message} />
-      {!list.data ? <LoadingNote /> : (
-        <>
-          <div className="table-wrap">
-            <table className="table" data-testid="keypairs-table">
-              <thead>
-                <tr>
-                  <th scope="col">{t('common.name')}</th>
-                  <th scope="col">{t('kp.fingerprint')}</th>
-                  <th scope="col">{t('common.createdAt')}</th>
-                  <th scope="col">{t('common.actions')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.items.length === 0 && <tr><td colSpan={4} className="muted">{t('common.empty')}</td></tr>}
-                {list.items.map((k) => (
-                  <tr key={k.id} data-testid="keypair-row">
-                    <td><strong>{k.name}</strong></td>
-                    <td className="mono">{k.fingerprint}</td>
-                    <td className="nowrap">{formatDateTime(k.createdAt, lang)}</td>
-                    <td><button type="button" className="danger" onClick={() => void remove(k)} aria-label={t('kp.deleteNamed', { name: k.name })}>{t('common.delete')}</button></td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <PagerButtons page={list.page} hasPrev={list.hasPrev} hasNext={list.hasNext} onPrev={list.prev} onNext={list.next} />
-        </>
-      )}
+      <PagedTable
+        list={list} testId="keypairs-table" columns={4} error={error}
+        header={<>
+          <th scope="col">{t('common.name')}</th>
+          <th scope="col">{t('kp.fingerprint')}</th>
+          <th scope="col">{t('common.createdAt')}</th>
+          <th scope="col">{t('common.actions')}</th>
+        </>}
+        row={(k) => (
+          <tr key={k.id} data-testid="keypair-row">
+            <td><strong>{k.name}</strong></td>
+            <td className="mono">{k.fingerprint}</td>
+            <td className="nowrap">{formatDateTime(k.createdAt, lang)}</td>
+            <td><button type="button" className="danger" onClick={() => void remove(k)} aria-label={t('kp.deleteNamed', { name: k.name })}>{t('common.delete')}</button></td>
+          </tr>
+        )}
+      />
     </div>
   );
 }

@@ -5,10 +5,8 @@ import { formatGiB, formatMiB } from '../lib/format.ts';
 import { useI18n } from '../i18n/i18n-context.tsx';
 import { useSession } from '../session-context.ts';
 import { ScreenHeader } from '../components/screen-header.tsx';
+import { PagedTable } from '../components/paged-table.tsx';
 import { SortHeader } from '../components/sort-header.tsx';
-import { PagerButtons } from '../components/pager-buttons.tsx';
-import { ErrorNote } from '../components/error-note.tsx';
-import { LoadingNote } from '../components/loading-note.tsx';
 import { OfferingCreateForm } from '../components/offering-create-form.tsx';
 
 /** Compute offerings; admins create them. */
@@ -24,43 +22,31 @@ export function OfferingsScreen() {
         {isAdmin && <button type="button" className="primary" aria-expanded={creating} onClick={() => setCreating((c) => !c)}>{creating ? t('common.cancel') : t('off.create')}</button>}
       </ScreenHeader>
       {creating && <OfferingCreateForm onDone={() => { setCreating(false); list.reload(); }} />}
-      <ErrorNote message={list.error?.message} />
-      {!list.data ? <LoadingNote /> : (
-        <>
-          <div className="table-wrap">
-            <table className="table" data-testid="offerings-table">
-              <thead>
-                <tr>
-                  <SortHeader field="name" label={t('common.name')} sort={sort} onSort={setSort} />
-                  <SortHeader field="vcpus" label={t('off.vcpus')} sort={sort} onSort={setSort} />
-                  <SortHeader field="memoryMiB" label={t('off.memory')} sort={sort} onSort={setSort} />
-                  <th scope="col">{t('off.rootDisk')}</th>
-                  <th scope="col">{t('off.qos')}</th>
-                  <th scope="col">{t('off.ha')}</th>
-                  <th scope="col">{t('off.provisioning')}</th>
-                  <th scope="col">{t('off.stopTimeout')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.items.length === 0 && <tr><td colSpan={8} className="muted">{t('common.empty')}</td></tr>}
-                {list.items.map((o) => (
-                  <tr key={o.id} data-testid="offering-row">
-                    <td><strong>{o.name}</strong>{o.description && <div className="muted small">{o.description}</div>}</td>
-                    <td>{o.vcpus}</td>
-                    <td>{formatMiB(o.memoryMiB)}</td>
-                    <td>{formatGiB(o.rootDiskGiB)}</td>
-                    <td>{o.qosClass}</td>
-                    <td>{o.ha ? t('common.yes') : t('common.no')}</td>
-                    <td>{o.diskProvisioning}</td>
-                    <td>{o.stopTimeoutSec} s</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <PagerButtons page={list.page} hasPrev={list.hasPrev} hasNext={list.hasNext} onPrev={list.prev} onNext={list.next} />
-        </>
-      )}
+      <PagedTable
+        list={list} testId="offerings-table" columns={8}
+        header={<>
+          <SortHeader field="name" label={t('common.name')} sort={sort} onSort={setSort} />
+          <SortHeader field="vcpus" label={t('off.vcpus')} sort={sort} onSort={setSort} />
+          <SortHeader field="memoryMiB" label={t('off.memory')} sort={sort} onSort={setSort} />
+          <th scope="col">{t('off.rootDisk')}</th>
+          <th scope="col">{t('off.qos')}</th>
+          <th scope="col">{t('off.ha')}</th>
+          <th scope="col">{t('off.provisioning')}</th>
+          <th scope="col">{t('off.stopTimeout')}</th>
+        </>}
+        row={(o) => (
+          <tr key={o.id} data-testid="offering-row">
+            <td><strong>{o.name}</strong>{o.description && <div className="muted small">{o.description}</div>}</td>
+            <td>{o.vcpus}</td>
+            <td>{formatMiB(o.memoryMiB)}</td>
+            <td>{formatGiB(o.rootDiskGiB)}</td>
+            <td>{o.qosClass}</td>
+            <td>{o.ha ? t('common.yes') : t('common.no')}</td>
+            <td>{o.diskProvisioning}</td>
+            <td>{o.stopTimeoutSec} s</td>
+          </tr>
+        )}
+      />
     </div>
   );
 }

@@ -5,12 +5,10 @@ import { formatDateTime } from '../lib/format.ts';
 import { useI18n } from '../i18n/i18n-context.tsx';
 import { opStatusLabel, opStatuses } from '../i18n/labels.ts';
 import { ScreenHeader } from '../components/screen-header.tsx';
+import { PagedTable } from '../components/paged-table.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
 import { ProgressBar } from '../components/progress-bar.tsx';
 import { LinkTo } from '../components/link-to.tsx';
-import { PagerButtons } from '../components/pager-buttons.tsx';
-import { ErrorNote } from '../components/error-note.tsx';
-import { LoadingNote } from '../components/loading-note.tsx';
 
 /** Operations, newest first, with live progress. */
 export function OperationsScreen() {
@@ -29,41 +27,29 @@ export function OperationsScreen() {
           </select>
         </div>
       </div>
-      <ErrorNote message={list.error?.message} />
-      {!list.data ? <LoadingNote /> : (
-        <>
-          <div className="table-wrap">
-            <table className="table" data-testid="operations-table">
-              <thead>
-                <tr>
-                  <th scope="col">{t('common.kind')}</th>
-                  <th scope="col">{t('common.resource')}</th>
-                  <th scope="col">{t('common.status')}</th>
-                  <th scope="col" className="meter-col">{t('common.progress')}</th>
-                  <th scope="col">{t('common.message')}</th>
-                  <th scope="col">{t('common.createdAt')}</th>
-                  <th scope="col">{t('ops.finished')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.items.length === 0 && <tr><td colSpan={7} className="muted">{t('common.empty')}</td></tr>}
-                {list.items.map((op) => (
-                  <tr key={op.id} data-testid="operation-row">
-                    <td className="nowrap">{op.kind}</td>
-                    <td className="mono">{op.resourceType === 'instance' ? <LinkTo to={`/instances/${op.resourceId}`}>{op.resourceId}</LinkTo> : op.resourceId}</td>
-                    <td><StatusBadge value={op.status} label={opStatusLabel(t, op.status)} /></td>
-                    <td className="meter-col"><ProgressBar value={op.progress / 100} label={t('ops.progressOf', { kind: op.kind })} tone={op.status === 'failed' ? 'danger' : 'accent'} /> <span className="small muted">{op.progress}%</span></td>
-                    <td>{op.error ? <span className="text-danger">{op.error.code}: {op.error.message}</span> : op.message}</td>
-                    <td className="nowrap">{formatDateTime(op.createdAt, lang)}</td>
-                    <td className="nowrap">{formatDateTime(op.finishedAt, lang)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <PagerButtons page={list.page} hasPrev={list.hasPrev} hasNext={list.hasNext} onPrev={list.prev} onNext={list.next} />
-        </>
-      )}
+      <PagedTable
+        list={list} testId="operations-table" columns={7}
+        header={<>
+          <th scope="col">{t('common.kind')}</th>
+          <th scope="col">{t('common.resource')}</th>
+          <th scope="col">{t('common.status')}</th>
+          <th scope="col" className="meter-col">{t('common.progress')}</th>
+          <th scope="col">{t('common.message')}</th>
+          <th scope="col">{t('common.createdAt')}</th>
+          <th scope="col">{t('ops.finished')}</th>
+        </>}
+        row={(op) => (
+          <tr key={op.id} data-testid="operation-row">
+            <td className="nowrap">{op.kind}</td>
+            <td className="mono">{op.resourceType === 'instance' ? <LinkTo to={`/instances/${op.resourceId}`}>{op.resourceId}</LinkTo> : op.resourceId}</td>
+            <td><StatusBadge value={op.status} label={opStatusLabel(t, op.status)} /></td>
+            <td className="meter-col"><ProgressBar value={op.progress / 100} label={t('ops.progressOf', { kind: op.kind })} tone={op.status === 'failed' ? 'danger' : 'accent'} /> <span className="small muted">{op.progress}%</span></td>
+            <td>{op.error ? <span className="text-danger">{op.error.code}: {op.error.message}</span> : op.message}</td>
+            <td className="nowrap">{formatDateTime(op.createdAt, lang)}</td>
+            <td className="nowrap">{formatDateTime(op.finishedAt, lang)}</td>
+          </tr>
+        )}
+      />
     </div>
   );
 }
