@@ -15,14 +15,31 @@ export async function openTestDatabase(dialect: Dialect): Promise<DatabaseHandle
     return { ...h, drop: async () => { await h.close(); rmSync(dir, { recursive: true, force: true }); } };
   }
   const schema = `kumo_test_${randomBytes(6).toString('hex')}`;
-  const h = await openDatabase({ url: testPostgresUrl, pgSchema: schema });
+  // Test files run in parallel, each migrating its own schema; concurrent DDL in one database has
+  // raced in PostgreSQL's catalog ("relation … does not exist"). Migrations are serialised here.
+  const lock = new pg.Client({ connectionString: testPostgresUrl });
+  await lock.connect();
+  let h: DatabaseHandle;
+  try {
+    await lock.query('SELECT pg_advisory_lock(727274)');
+    h = await openDatabase({ url: testPostgresUrl, pgSchema: schema });
+  } finally {
+    await lock.query('SELECT pg_advisory_unlock(727274)').catch(() => undefined);
+    await lock.end();
+  }
   return {
     ...h,
     drop: async () => {
       await h.close();
       const c = new pg.Client({ connectionString: testPostgresUrl });
       await c.connect();
-      try { await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`); } finally { await c.end(); }
+      try {
+        await c.query('SELECT pg_advisory_lock(727274)');
+        await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      } finally {
+        await c.query('SELECT pg_advisory_unlock(727274)').catch(() => undefined);
+        await c.end();
+      }
     },
   };
 }
