@@ -62,6 +62,24 @@ describe('instance lifecycle against fake hosts over the real agent protocol', (
     } finally { await slow.close(); }
   });
 
+  test('racing writers: of concurrent actions on one instance exactly one wins, the others get 409', async () => {
+    const op = await create('racer');
+    const id = op.resourceId;
+    const results = await Promise.allSettled(Array.from({ length: 8 }, () => cloud.client.instanceAction(id, 'stop')));
+    const won = results.filter((r) => r.status === 'fulfilled');
+    const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    assert.equal(won.length, 1, 'one stop is accepted');
+    for (const l of lost) {
+      const e = l.reason as ApiError;
+      assert.equal(e.status, 409, String(e));
+      assert.ok(['conflict', 'instance_busy', 'invalid_state'].includes(e.code), e.code);
+    }
+    await cloud.client.waitOperation((won[0] as PromiseFulfilledResult<Operation>).value.id);
+    assert.equal((await cloud.client.get<Instance>('instances', id)).phase, 'stopped');
+    const ops = await cloud.client.listAll<Operation>('operations', { resourceId: id });
+    assert.equal(ops.filter((o) => o.kind === 'instance.stop').length, 1, 'only the winner left an operation');
+  });
+
   test('an Idempotency-Key makes a retried create return the same operation', async () => {
     const body = { name: 'idem-1', zoneId: cloud.defaults.zoneId, imageId: cloud.imageId, offeringId: cloud.defaults.offeringIds.small };
     const a = await cloud.client.create<Operation>('instances', body, { 'idempotency-key': 'retry-me' });
