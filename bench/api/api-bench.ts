@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { newId } from '@kumo/core';
 import { createRepos, openDatabase, type InstanceRow } from '@kumo/db';
-import { seedAccount, seedInfrastructure } from '@kumo/db/testing';
+import { seedInfrastructure } from '@kumo/db/testing';
 import { ServerProcess, freePort } from '../../packages/e2e/src/testing/server-process.ts';
 
 const arg = (name: string, def: number) => {
@@ -68,7 +68,6 @@ try {
   await repos.images.insert({ id: imageId, accountId: acct, name: 'bench', description: '', kind: 'template', public: 1, osType: 'linux', minDiskGiB: 1, createdAt: now });
   await repos.imageVersions.insert({ id: versionId, imageId, version: '1', format: 'qcow2', sizeBytes: 1, sha256: 'a'.repeat(64), state: 'ready', cmdline: '', storagePath: '', createdAt: now });
   await repos.offerings.insert({ id: offeringId, name: 'bench', description: '', vcpus: 1, memoryMiB: 512, rootDiskGiB: 1, qosClass: 'guaranteed', ha: 0, diskProvisioning: 'linked', stopTimeoutSec: 30, createdAt: now });
-  void seedAccount;
   const ids: string[] = [];
   for (let i = 0; i < total; i += 1000) {
     const rows: InstanceRow[] = [];

@@ -9,9 +9,6 @@ export class QemuVolumeManager implements VolumeManager {
 
   constructor(private readonly cache: ImageCache, private readonly localPoolPath: string) {}
 
-  /** The pool directory the agent offers to the server. */
-  get defaultPoolPath(): string { return this.localPoolPath; }
-
   private pool(path: string): DirectoryPool {
     let p = this.byPath.get(path);
     if (!p) { p = new DirectoryPool({ path, kind: path === this.localPoolPath ? 'local' : 'shared' }); this.byPath.set(path, p); }

@@ -54,7 +54,3 @@ export function newId(kind: IdKind, nowMs: number = Date.now()): string {
   for (let i = 0; i < 7; i++) rand += alphabet[(bytes[i] ?? 0) % 32];
   return `${idPrefixes[kind]}-${encodeTime(Math.max(nowMs, lastMs))}${seqChars}${rand}`;
 }
-
-export function idHasKind(id: string, kind: IdKind): boolean {
-  return id.startsWith(`${idPrefixes[kind]}-`);
-}

@@ -127,8 +127,3 @@ export function planStep(s: StepInput): Step {
       return 'none';
   }
 }
-
-/** True when nothing is left to do for the instance. */
-export function isSettled(s: StepInput): boolean {
-  return planStep(s) === 'none';
-}

@@ -62,7 +62,4 @@ export class HostsRepo extends CrudRepo<'hosts'> {
     return this.db.selectFrom('hosts').selectAll().where('clusterId', '=', clusterId).where('name', '=', name).executeTakeFirst();
   }
 
-  async allIds(): Promise<string[]> {
-    return (await this.db.selectFrom('hosts').select('id').execute()).map((r) => r.id);
-  }
 }

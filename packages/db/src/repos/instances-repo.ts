@@ -1,6 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, InstanceRow } from '../schema.ts';
-import type { Scope } from '../scope.ts';
 import { CrudRepo } from './crud-repo.ts';
 
 export type InstanceStatusPatch = Partial<Pick<InstanceRow,
@@ -56,11 +55,6 @@ export class InstancesRepo extends CrudRepo<'instances'> {
     return this.db.selectFrom('instances').selectAll().where('hostId', '=', hostId).where('phase', '!=', 'deleted').execute();
   }
 
-  async countVisible(scope: Scope): Promise<number> {
-    let q = this.db.selectFrom('instances').select((eb) => eb.fn.countAll<number>().as('n')).where('phase', '!=', 'deleted');
-    if (!scope.admin) q = q.where('accountId', '=', scope.accountId);
-    return Number((await q.executeTakeFirst())?.n ?? 0);
-  }
 
   async affinityGroupIds(instanceId: string): Promise<string[]> {
     const rows = await this.db.selectFrom('affinityMembers').select('groupId').where('instanceId', '=', instanceId).execute();

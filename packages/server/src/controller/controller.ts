@@ -118,8 +118,6 @@ export class Controller {
     }, this.opts.heartbeatIntervalMs);
   }
 
-  checkHosts(): Promise<void> { return this.hostMonitor.check(); }
-
   private async handle(id: string): Promise<void> {
     try {
       const again = await this.reconciler.reconcile(id);
