@@ -6,9 +6,8 @@
  *   node --import tsx bench/boot/boot-bench.ts [--runs 10]
  */
 import { spawn, execFileSync } from 'node:child_process';
-import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import WebSocket from 'ws';
 import { KumoClient, type Operation } from '@kumo/api';
@@ -17,14 +16,15 @@ import { buildServer, createJoinToken, seedDefaultCloud } from '@kumo/server';
 import { AgentClient, createQemuHost } from '@kumo/agent';
 import { buildQemuArgv } from '@kumo/driver-qemu';
 import { buildTinyImage } from '@kumo/image-tiny';
-import { writeKernelBundle } from '@kumo/storage';
+import { ensureTinyImage } from '@kumo/kumo/tiny-image';
 
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1] || 10) || 10;
 const marker = 'KUMO-BOOT-OK';
 const work = mkdtempSync('/var/tmp/kumo-bench-boot-');
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] ?? NaN; };
 
-const tiny = await buildTinyImage({ outDir: join(process.env.KUMO_TEST_CACHE_DIR ?? '/var/tmp/kumo-test-cache', 'tiny') });
+const tinyDir = join(process.env.KUMO_TEST_CACHE_DIR ?? '/var/tmp/kumo-test-cache', 'tiny');
+const tiny = await buildTinyImage({ outDir: tinyDir });
 const database = await openDatabase({ dataDir: join(work, 'server') });
 const server = await buildServer({ database, dataDir: join(work, 'server'), logLevel: 'warn' });
 await server.app.listen({ host: '127.0.0.1', port: 0 });
@@ -33,10 +33,7 @@ await server.ctx.auth.bootstrapAdmin('bench-password');
 const client = new KumoClient({ baseUrl: url, token: (await server.ctx.auth.login('admin', 'bench-password')).token });
 const cloud = await seedDefaultCloud(server.ctx, 'qemu');
 await server.start();
-const bundle = join(work, 'tiny.tar');
-const { sizeBytes, sha256 } = await writeKernelBundle(bundle, { vmlinuz: { path: tiny.kernel }, initrd: { path: tiny.initrd }, rootfs: { path: tiny.rootDisk }, cmdline: tiny.cmdline });
-const image = await client.create<{ id: string }>('images', { name: 'tiny', public: true });
-await client.upload(`/api/v1/images/${image.id}/versions/1/file`, { format: 'kernel-initrd', sha256, cmdline: tiny.cmdline }, Readable.toWeb(createReadStream(bundle)) as ReadableStream<Uint8Array>, sizeBytes);
+const image = { id: await ensureTinyImage(client, work, () => undefined, tinyDir) };
 const holder: { agent?: AgentClient } = {};
 const host = createQemuHost({ stateDir: join(work, 'agent'), serverUrl: url, token: () => holder.agent?.currentToken() });
 const agent = new AgentClient({ serverUrl: url, token: (await createJoinToken(server.ctx, cloud.clusterId)).token, hostName: 'bench', address: '127.0.0.1', driver: host.driver, volumes: host.volumes, prepareStart: host.prepareStart });

@@ -10,7 +10,8 @@ import { KumoClient, type Instance, type Operation } from '@kumo/api';
 import { openDatabase } from '@kumo/db';
 import { buildServer, createJoinToken, seedDefaultCloud, type KumoServer } from '@kumo/server';
 import { buildTinyImage } from '@kumo/image-tiny';
-import { writeKernelBundle } from '@kumo/storage';
+import type { KernelBundleParts } from '@kumo/storage';
+import { uploadKernelImage } from '@kumo/kumo/tiny-image';
 import { createTestbed, type Testbed, type TestbedProcess } from '@kumo/netcfg/testbed';
 import { eventually } from '../testing/test-cloud.ts';
 import { killLeftoverGuests, pidsMentioning } from '../testing/qemu-cleanup.ts';
@@ -63,15 +64,8 @@ describe('two QEMU hosts in network namespaces', { timeout: 300_000 }, () => {
 
     // The tiny image as a kernel bundle, and a broken one whose "kernel" is noise.
     const tiny = await buildTinyImage({ outDir: cacheDir });
-    const upload = async (name: string, parts: Parameters<typeof writeKernelBundle>[1]) => {
-      const file = join(work, `${name}.tar`);
-      const { sizeBytes, sha256 } = await writeKernelBundle(file, parts);
-      const img = await client.create<{ id: string }>('images', { name, public: true });
-      const { createReadStream } = await import('node:fs');
-      const { Readable } = await import('node:stream');
-      await client.upload(`/api/v1/images/${img.id}/versions/1/file`, { format: 'kernel-initrd', sha256, cmdline: tiny.cmdline }, Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>, sizeBytes);
-      return img.id;
-    };
+    const upload = async (name: string, parts: KernelBundleParts) =>
+      (await uploadKernelImage(client, { name, bundlePath: join(work, `${name}.tar`), parts, cmdline: tiny.cmdline })).imageId;
     tinyId = await upload('tiny', { vmlinuz: { path: tiny.kernel }, initrd: { path: tiny.initrd }, rootfs: { path: tiny.rootDisk }, cmdline: tiny.cmdline });
     const noise = join(work, 'noise');
     writeFileSync(noise, createHash('sha512').update('not a kernel').digest());

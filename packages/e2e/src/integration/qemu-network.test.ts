@@ -9,8 +9,7 @@ import WebSocket from 'ws';
 import { KumoClient, type Operation } from '@kumo/api';
 import { openDatabase } from '@kumo/db';
 import { buildServer, createJoinToken, seedDefaultCloud, type KumoServer } from '@kumo/server';
-import { buildTinyImage } from '@kumo/image-tiny';
-import { writeKernelBundle } from '@kumo/storage';
+import { ensureTinyImage } from '@kumo/kumo/tiny-image';
 import { createTestbed, type Testbed, type TestbedProcess } from '@kumo/netcfg/testbed';
 import { eventually } from '../testing/test-cloud.ts';
 import { killLeftoverGuests, pidsMentioning } from '../testing/qemu-cleanup.ts';
@@ -56,13 +55,7 @@ describe('guest networking with real QEMU guests', { timeout: 300_000 }, () => {
     zoneId = cloud.zoneId; offeringId = cloud.offeringIds.small!;
     const joinToken = (await createJoinToken(server.ctx, cloud.clusterId)).token;
     await server.start();
-    const tiny = await buildTinyImage({ outDir: cacheDir });
-    const file = join(work, 'tiny.tar');
-    const { sizeBytes, sha256 } = await writeKernelBundle(file, { vmlinuz: { path: tiny.kernel }, initrd: { path: tiny.initrd }, rootfs: { path: tiny.rootDisk }, cmdline: tiny.cmdline });
-    imageId = (await client.create<{ id: string }>('images', { name: 'tiny', public: true })).id;
-    const { createReadStream } = await import('node:fs');
-    const { Readable } = await import('node:stream');
-    await client.upload(`/api/v1/images/${imageId}/versions/1/file`, { format: 'kernel-initrd', sha256, cmdline: tiny.cmdline }, Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>, sizeBytes);
+    imageId = await ensureTinyImage(client, work, () => undefined, cacheDir);
     for (let i = 0; i < 2; i++) {
       agents.push(bed.spawn(i, [process.execPath, '--import', 'tsx', join(repoRoot, 'packages/kumo/src/main.ts'), '--server', url, '--token', joinToken, 'agent',
         '--driver', 'qemu', '--name', `nh${i}`, '--address', bed.hosts[i]!.underlayIp, '--state-dir', join(work, `host${i}`)]));
