@@ -56,6 +56,22 @@ export interface InstanceSpec {
   stopTimeoutSec: number;
   /** CPU share as a fraction of vcpus (1 = guaranteed full cores; 0.5 = best effort at half). */
   cpuQuota?: number;
+  /**
+   * A NoCloud config drive (an ISO 9660 image labelled `cidata`) the driver builds on
+   * the host and attaches read-only, for guests without network metadata. Rebuilt
+   * from this spec at every start, removed with the instance.
+   */
+  configDrive?: ConfigDriveSpec;
+}
+
+/** The files of a NoCloud config drive, as text (cloud-init's nocloud datasource). */
+export interface ConfigDriveSpec {
+  /** `meta-data`: YAML with at least instance-id and local-hostname. */
+  metaData: string;
+  /** `user-data`: the instance's user data, verbatim (may be empty). */
+  userData: string;
+  /** `network-config`: cloud-init network config v2 (YAML); omitted means DHCP on the first NIC. */
+  networkConfig?: string;
 }
 
 export interface InstanceStatus {

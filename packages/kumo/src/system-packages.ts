@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 
 /** Debian packages a QEMU host needs (the same list as scripts/install-system-deps.sh). */
 export const hostPackages = [
-  'qemu-system-x86', 'qemu-utils', 'dnsmasq-base', 'nftables', 'haproxy', 'busybox-static', 'linux-image-amd64', 'e2fsprogs', 'xz-utils', 'iproute2',
+  'qemu-system-x86', 'qemu-utils', 'dnsmasq-base', 'nftables', 'haproxy', 'busybox-static', 'linux-image-amd64', 'e2fsprogs', 'xz-utils', 'iproute2', 'genisoimage',
 ];
 
 export function missingPackages(pkgs: string[] = hostPackages): string[] {

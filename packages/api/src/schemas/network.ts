@@ -82,7 +82,8 @@ export const Network = Type.Object({
   ipRange: Type.Object({ start: Type.String(), end: Type.String() }),
   segment: lit(['vxlan', 'vlan', 'flat'] as const), vni: Nullable(Type.Integer()), vlan: Nullable(Type.Integer()),
   mtu: Type.Integer(), dnsDomain: Type.String(), egressDefaultPolicy: EgressPolicy,
-  routerId: Nullable(Type.String()), sourceNatIp: Nullable(Type.String()),
+  routerId: Nullable(Type.String({ description: 'the router (isolated) or DHCP server (shared) of the network' })), sourceNatIp: Nullable(Type.String()),
+  dhcpServerIp: Nullable(Type.String({ description: 'shared networks: the address of Kumo\'s DHCP, DNS and metadata server (the last of ipRange)' })),
   configVersion: Type.Integer({ description: 'bumped by every change hosts must apply' }), createdAt: Timestamp, updatedAt: Timestamp,
 });
 export const NetworkCreate = Type.Object({

@@ -4,6 +4,7 @@ import type {
   EgressRuleRow, FirewallRuleRow, LoadBalancerRow, NetworkRow, NicRow, PhysicalNetworkHostRow, PhysicalNetworkRow, PortForwardRow,
   PublicIpRangeRow, PublicIpRow, RouterRow, SecurityGroupRow, SecurityGroupRuleRow, TrafficType,
 } from '@kumo/db';
+import { dhcpServerIpOf } from '../services/network-dhcp-server.ts';
 
 /** Networking rows as stored → resources as the API shows them. No logic beyond reshaping. */
 const range = (from: number | null, to: number | null) => (from === null || to === null ? null : { from, to });
@@ -30,7 +31,7 @@ export const toNetwork = (r: NetworkRow, router: Pick<RouterRow, 'id'> | undefin
   id: r.id, accountId: r.accountId, zoneId: r.zoneId, physicalNetworkId: r.physicalNetworkId, name: r.name, description: r.description,
   kind: r.kind, cidr: r.cidr, gateway: r.gateway, netmask: netmaskOfCidr(r.cidr), ipRange: { start: r.rangeStart, end: r.rangeEnd },
   segment: networkSegment(r), vni: r.vni, vlan: r.vlan, mtu: r.mtu, dnsDomain: r.dnsDomain, egressDefaultPolicy: r.egressDefaultPolicy,
-  routerId: router?.id ?? null, sourceNatIp: sourceNatIp ?? null, configVersion: r.configVersion, createdAt: r.createdAt, updatedAt: r.updatedAt,
+  routerId: router?.id ?? null, sourceNatIp: sourceNatIp ?? null, dhcpServerIp: dhcpServerIpOf(r), configVersion: r.configVersion, createdAt: r.createdAt, updatedAt: r.updatedAt,
 });
 export const toRouter = (r: RouterRow): api.Router => ({
   id: r.id, accountId: r.accountId, networkId: r.networkId, hostId: r.hostId, publicIpId: r.publicIpId, state: r.state, version: r.version,

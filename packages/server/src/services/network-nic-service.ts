@@ -4,6 +4,7 @@ import { ApiError, type NicRequest } from '@kumo/api';
 import { allocateIpv4, allocateMac, NetcfgError, type RandomBytes } from '@kumo/netcfg';
 import { createRepos, type Database, type NetworkRow, type NicRow, type Scope } from '@kumo/db';
 import { newNetworkId } from './network-ids.ts';
+import { dhcpServerIpOf } from './network-dhcp-server.ts';
 import { retryOnConflict, toApiError } from './network-errors.ts';
 import { ensureDefaultGroup } from './network-secgroup-service.ts';
 import { networksDependingOnGroups } from './network-tx.ts';
@@ -82,7 +83,7 @@ export async function allocateNics(trx: Kysely<Database>, scope: Scope, instance
       try {
         ip = allocateIpv4({
           cidr: net.cidr, range: { start: net.rangeStart, end: net.rangeEnd }, used,
-          reserved: [{ ip: net.gateway, reason: 'the gateway' }],
+          reserved: [{ ip: net.gateway, reason: 'the gateway' }, ...dhcpServerReservation(net)],
           ...(req.ip !== undefined ? { requested: req.ip } : {}), field: field(i, 'ip'),
         });
       } catch (e) {
@@ -102,6 +103,11 @@ export async function allocateNics(trx: Kysely<Database>, scope: Scope, instance
     out.push(nic);
   }
   return out.sort((a, b) => a.deviceIndex - b.deviceIndex);
+}
+
+function dhcpServerReservation(net: NetworkRow): Array<{ ip: string; reason: string }> {
+  const ip = dhcpServerIpOf(net);
+  return ip === null ? [] : [{ ip, reason: 'the network\'s DHCP server' }];
 }
 
 /**

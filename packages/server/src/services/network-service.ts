@@ -68,6 +68,12 @@ export class NetworkService {
       range = { start: usableIp(b.ipRange.start, 'ipRange.start'), end: usableIp(b.ipRange.end, 'ipRange.end') };
       if (range.start > range.end) throw new ApiError('bad_request', `the range starts at ${b.ipRange.start}, after its end ${b.ipRange.end}`, { field: 'ipRange' });
       if (range.start === range.end && range.start === gateway) throw new ApiError('bad_request', 'the range holds only the gateway', { field: 'ipRange' });
+      if (kind === 'shared' && range.end - range.start < 1) {
+        throw new ApiError('bad_request', 'a shared network\'s range needs at least two addresses: the last one is Kumo\'s DHCP and metadata server', { field: 'ipRange' });
+      }
+      if (kind === 'shared' && range.end === gateway) {
+        throw new ApiError('bad_request', `the range must not end at the gateway ${b.gateway ?? ''}: its last address is Kumo's DHCP and metadata server`, { field: 'ipRange.end' });
+      }
     }
 
     // Segment.
@@ -124,6 +130,7 @@ export class NetworkService {
         await trx.insertInto('networks').values(row).execute();
       });
       if (kind === 'isolated') await this.createRouter(trx, row);
+      else await this.createDhcpServer(trx, row);
       touch(row.id);
       return row;
     });
@@ -150,6 +157,19 @@ export class NetworkService {
     };
     await trx.insertInto('routers').values(router).execute();
     return router;
+  }
+
+  /**
+   * A shared network's DHCP, DNS and metadata server: a router row without a public address, placed
+   * and reconciled like a router; it serves on dhcpServerIpOf(network).
+   */
+  private async createDhcpServer(trx: Kysely<Database>, net: NetworkRow): Promise<RouterRow> {
+    const server: RouterRow = {
+      id: newNetworkId('router'), accountId: net.accountId, networkId: net.id, hostId: null, publicIpId: null, state: 'pending',
+      version: 1, createdAt: net.createdAt, updatedAt: net.createdAt,
+    };
+    await trx.insertInto('routers').values(server).execute();
+    return server;
   }
 
   async update(row: NetworkRow, b: NetworkUpdate): Promise<NetworkRow> {

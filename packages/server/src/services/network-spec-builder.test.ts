@@ -41,7 +41,8 @@ describe('network spec builder (rows → HostNetworkSpec, golden files)', () => 
     assert.deepEqual(spec.nics.map((n) => n.nicId), ['nic-db', 'nic-db2', 'nic-sh', 'nic-web1'], 'only NICs of instances on this host, none of deleted instances');
     assert.equal(spec.nics.find((n) => n.nicId === 'nic-db2')?.tap, 'kt' + 'i-db'.slice(-10) + '1');
     assert.deepEqual(spec.nics.find((n) => n.nicId === 'nic-web1')?.dnsServers, ['10.1.0.1']);
-    assert.equal(spec.nics.find((n) => n.nicId === 'nic-sh')?.dnsServers, undefined, 'shared networks have no router DNS');
+    assert.deepEqual(spec.nics.find((n) => n.nicId === 'nic-sh')?.dnsServers, ['192.168.10.200'], 'shared networks: DNS from their DHCP server');
+    assert.deepEqual(spec.dhcpServers, [], 'the shared network\'s DHCP server runs on host-b');
     assert.deepEqual(spec.securityGroups.find((g) => g.id === 'sg-web')?.memberIps, ['10.1.0.10', '10.1.0.11']);
 
     const [router] = spec.routers;
@@ -60,13 +61,18 @@ describe('network spec builder (rows → HostNetworkSpec, golden files)', () => 
     assert.equal(router.metadata.instances.find((m) => m.instanceId === 'i-db')?.publicIpv4, '203.0.113.12');
   });
 
-  test('host-b: its own underlay mapping, host-a as peer (router and NICs there), no router of its own', () => {
+  test('host-b: its own underlay mapping, host-a as peer (router and NICs there), no router of its own, the shared network\'s DHCP server', () => {
     const spec = specFor('host-b');
-    assert.deepEqual(spec.networks.map((n) => n.networkId), ['net-iso']);
+    assert.deepEqual(spec.networks.map((n) => n.networkId), ['net-iso', 'net-shared'], 'the DHCP server brings the shared network to host-b');
     const iso = spec.networks[0];
     assert.deepEqual(iso?.kind === 'isolated' ? iso.segment : null, { type: 'vxlan', vni: 5001, underlay: { device: 'eth2', localIp: '192.168.50.12' }, peers: ['10.0.0.11'] });
     assert.deepEqual(spec.routers, []);
     assert.deepEqual(spec.nics.map((n) => n.nicId), ['nic-web2']);
+    const [server] = spec.dhcpServers;
+    assert.equal(spec.dhcpServers.length, 1);
+    assert.deepEqual({ id: server?.serverId, ip: server?.ip, gateway: server?.gateway, cidr: server?.cidr }, { id: 'rtr-shared', ip: '192.168.10.200', gateway: '192.168.10.1', cidr: '192.168.10.0/24' });
+    assert.deepEqual(server?.dhcp.hosts.map((h) => h.ip), ['192.168.10.100', '192.168.10.101'], 'a lease for every NIC of the network, wherever its instance runs');
+    assert.deepEqual(server?.metadata.instances.map((m) => m.ip), ['192.168.10.100', '192.168.10.101']);
   });
 
   test('a host without members gets an empty spec', () => {

@@ -9,9 +9,10 @@
 import type { DhcpHost, LoadBalancer, SecurityGroup, SecurityGroupRule } from '@kumo/netcfg';
 import { networkBridgeName, parseCidr, parseIpv4 } from '@kumo/netcfg';
 import type { NetworkRow, NicRow, PhysicalNetworkRow, SecurityGroupRuleRow } from '@kumo/db';
-import type { HostNetworkSpec, InstanceMetadata, NetworkSpec, NicNetworkSpec, RouterSpec } from '@kumo/netagent';
+import type { DhcpServerSpec, HostNetworkSpec, InstanceMetadata, NetworkSpec, NicNetworkSpec, RouterSpec } from '@kumo/netagent';
 import { tapName } from '../controller/instance-spec.ts';
 import type { HostNetworkRows } from './network-spec-rows.ts';
+import { dhcpServerIpOf } from './network-dhcp-server.ts';
 
 const byId = <T extends { id: string }>(rows: readonly T[]) => new Map(rows.map((r) => [r.id, r]));
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -105,7 +106,7 @@ export function buildHostNetworkSpec(rows: HostNetworkRows): HostNetworkSpec {
     return {
       instanceId: n.instanceId, nicId: n.id, networkId: n.networkId, tap: tapName(n.instanceId, n.deviceIndex), mac: n.mac, ips: [n.ip],
       securityGroupIds: [...(groupsOfNic.get(n.id) ?? [])].sort(cmp),
-      ...(net.kind === 'isolated' ? { dnsServers: [net.gateway] } : {}),
+      dnsServers: [dhcpServerIpOf(net) ?? net.gateway],
     };
   });
   // The groups of this host's NICs and, transitively, every group their rules name as a peer.
@@ -125,6 +126,31 @@ export function buildHostNetworkSpec(rows: HostNetworkRows): HostNetworkSpec {
     };
   });
 
+  /** A network's DHCP leases and metadata table: one entry per NIC, names unique within the network. */
+  const guestTables = (networkId: string): { dhcpHosts: DhcpHost[]; metadata: InstanceMetadata[] } => {
+    const netNics = liveNics.filter((n) => n.networkId === networkId).sort((a, b) => byIp(a.ip, b.ip));
+    const names = hostnames(netNics, (n) => instances.get(n.instanceId)?.name ?? n.instanceId);
+    const netIps = rows.publicIps.filter((p) => p.networkId === networkId);
+    const dhcpHosts: DhcpHost[] = netNics.map((n) => ({ mac: n.mac, ip: n.ip, hostname: names.get(n.id) as string }));
+    const metadata: InstanceMetadata[] = netNics.map((n) => {
+      const inst = instances.get(n.instanceId);
+      const key = inst?.keypairId ? rows.keypairs.find((k) => k.id === inst.keypairId) : undefined;
+      const offering = inst ? rows.offerings.find((o) => o.id === inst.offeringId) : undefined;
+      const eip = netIps.find((p) => p.staticNatNicId === n.id);
+      const zone = inst ? zoneName(inst.zoneId) : undefined;
+      return {
+        instanceId: n.instanceId, ip: n.ip, hostname: names.get(n.id) as string, mac: n.mac,
+        ...(inst ? { name: inst.name, imageId: inst.imageId } : {}),
+        ...(eip ? { publicIpv4: eip.address } : {}),
+        ...(key ? { publicKeys: [{ name: key.name, openssh: key.publicKey.trim() }] } : {}),
+        ...(inst && inst.userData !== '' ? { userData: Buffer.from(inst.userData, 'utf8').toString('base64') } : {}),
+        ...(zone ? { availabilityZone: zone } : {}),
+        ...(offering ? { instanceType: offering.name } : {}),
+      };
+    });
+    return { dhcpHosts, metadata };
+  };
+
   // ---- routers ----
   const routers: RouterSpec[] = [];
   for (const router of localRouters) {
@@ -137,8 +163,6 @@ export function buildHostNetworkSpec(rows: HostNetworkRows): HostNetworkSpec {
     const netIps = rows.publicIps.filter((p) => p.networkId === net.id);
     const addressOf = (publicIpId: string) => publicIps.get(publicIpId)?.address;
     const nicIp = (nicId: string) => nicById.get(nicId)?.ip;
-    const netNics = liveNics.filter((n) => n.networkId === net.id).sort((a, b) => byIp(a.ip, b.ip));
-    const names = hostnames(netNics, (n) => instances.get(n.instanceId)?.name ?? n.instanceId);
 
     const portForwards = rows.portForwards.filter((p) => p.networkId === net.id && addressOf(p.publicIpId) && nicIp(p.nicId)).sort((a, b) => cmp(a.id, b.id)).map((p) => ({
       id: p.id, publicIp: addressOf(p.publicIpId) as string, protocol: p.protocol,
@@ -164,23 +188,7 @@ export function buildHostNetworkSpec(rows: HostNetworkRows): HostNetworkSpec {
 
     const prefix = parseCidr(range.cidr).prefix;
     const extra = netIps.filter((p) => p.id !== snat.id).map((p) => p.address).sort(byIp);
-    const dhcpHosts: DhcpHost[] = netNics.map((n) => ({ mac: n.mac, ip: n.ip, hostname: names.get(n.id) as string }));
-    const metadata: InstanceMetadata[] = netNics.map((n) => {
-      const inst = instances.get(n.instanceId);
-      const key = inst?.keypairId ? rows.keypairs.find((k) => k.id === inst.keypairId) : undefined;
-      const offering = inst ? rows.offerings.find((o) => o.id === inst.offeringId) : undefined;
-      const eip = netIps.find((p) => p.staticNatNicId === n.id);
-      const zone = inst ? zoneName(inst.zoneId) : undefined;
-      return {
-        instanceId: n.instanceId, ip: n.ip, hostname: names.get(n.id) as string, mac: n.mac,
-        ...(inst ? { name: inst.name, imageId: inst.imageId } : {}),
-        ...(eip ? { publicIpv4: eip.address } : {}),
-        ...(key ? { publicKeys: [{ name: key.name, openssh: key.publicKey.trim() }] } : {}),
-        ...(inst && inst.userData !== '' ? { userData: Buffer.from(inst.userData, 'utf8').toString('base64') } : {}),
-        ...(zone ? { availabilityZone: zone } : {}),
-        ...(offering ? { instanceType: offering.name } : {}),
-      };
-    });
+    const { dhcpHosts, metadata } = guestTables(net.id);
     routers.push({
       routerId: router.id, networkId: net.id,
       guest: { ip: net.gateway, cidr: net.cidr },
@@ -196,6 +204,16 @@ export function buildHostNetworkSpec(rows: HostNetworkRows): HostNetworkSpec {
     });
   }
 
-  return { version: 1, hostId, generation: rows.generation, networks: networkSpecs, nics, securityGroups, routers };
+  // ---- DHCP servers of shared networks (their gateway is the physical network's router) ----
+  const dhcpServers: DhcpServerSpec[] = localRouters.filter((r) => networks.get(r.networkId)?.kind === 'shared' && specNetworks.has(r.networkId)).map((r) => {
+    const net = networks.get(r.networkId) as NetworkRow;
+    const { dhcpHosts, metadata } = guestTables(net.id);
+    return {
+      serverId: r.id, networkId: net.id, ip: dhcpServerIpOf(net) as string, cidr: net.cidr, gateway: net.gateway,
+      dhcp: { domain: net.dnsDomain, hosts: dhcpHosts }, metadata: { instances: metadata },
+    };
+  });
+
+  return { version: 1, hostId, generation: rows.generation, networks: networkSpecs, nics, securityGroups, routers, dhcpServers };
 }
 

@@ -75,6 +75,7 @@ describe('NICs (allocateNics/releaseNics, /nics routes) and security groups', ()
       [net.id, '10.20.0.255', 400, 'reserved'],
       [net.id, '10.20.0.2', 409, 'in_use'],
       [lan.id, '192.0.2.50', 400, 'out_of_range'],
+      [lan.id, '192.0.2.102', 400, 'reserved'],
       [net.id, '10.20.0.07', 400, 'invalid'],
     ];
     for (const [networkId, ip, status, reason] of cases) {

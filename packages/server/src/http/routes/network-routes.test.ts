@@ -157,7 +157,12 @@ describe('networking API: physical networks, public IP ranges, networks, public 
     assert.equal(noRange.status, 400);
     assert.equal(noRange.body.error.details.field, 'ipRange');
     const lan = await t.ok(t.admin, 'POST', '/api/v1/networks', { name: 'lan', zoneId: t.zoneId, kind: 'shared', cidr: '192.0.2.0/24', gateway: '192.0.2.254', ipRange: { start: '192.0.2.100', end: '192.0.2.199' }, vlan: 120 });
-    assert.deepEqual([lan.segment, lan.vlan, lan.mtu, lan.routerId, lan.sourceNatIp, lan.gateway], ['vlan', 120, 1500, null, null, '192.0.2.254']);
+    assert.deepEqual([lan.segment, lan.vlan, lan.mtu, lan.sourceNatIp, lan.gateway, lan.dhcpServerIp], ['vlan', 120, 1500, null, '192.0.2.254', '192.0.2.199']);
+    const server = await t.ok(t.admin, 'GET', `/api/v1/routers/${lan.routerId}`);
+    assert.deepEqual([server.networkId, server.publicIpId], [lan.id, null], 'the DHCP server is a router without a public address');
+    const oneAddress = await t.call(t.admin, 'POST', '/api/v1/networks', { name: 'lan1', zoneId: t.zoneId, kind: 'shared', cidr: '198.51.100.0/24', ipRange: { start: '198.51.100.10', end: '198.51.100.10' } });
+    assert.equal(oneAddress.status, 400);
+    assert.equal(oneAddress.body.error.details.field, 'ipRange');
     for (const who of [t.alice, t.bob]) {
       const names = (await t.ok(who, 'GET', '/api/v1/networks')).items.map((n: any) => n.name);
       assert.ok(names.includes('lan'));
