@@ -77,7 +77,7 @@ try {
       rows.push({
         id, accountId: acct, name: `vm-${j}`, zoneId: infra.zoneId, podId: infra.podId, clusterId: infra.clusterId, hostId: infra.hosts[j % 100]!.id,
         poolId: infra.poolIds[j % 100]!, imageId, imageVersionId: versionId, offeringId, keypairId: null, vcpus: 1, memoryMiB: 512, rootDiskGiB: 1,
-        hostTags: '[]', userData: '', desired: 'running', phase: 'running', task: null, observedPower: 'running', observedAt: now, errorReason: null,
+        hostTags: '[]', userData: '', configDrive: 0, desired: 'running', phase: 'running', task: null, observedPower: 'running', observedAt: now, errorReason: null,
         excludedHostIds: '[]', version: 3, createdAt: now, updatedAt: now, deletedAt: null,
       });
     }

@@ -20,7 +20,7 @@ async function seedInstance(repos: Repos, accountId: string, zoneId: string): Pr
   const id = newId('instance');
   await repos.instances.insert({
     id, accountId, name: `vm-${id.slice(-8)}`, zoneId, podId: null, clusterId: null, hostId: null, poolId: null,
-    imageId, imageVersionId: verId, offeringId: offId, keypairId: null, vcpus: 1, memoryMiB: 512, rootDiskGiB: 1, hostTags: '[]', userData: '',
+    imageId, imageVersionId: verId, offeringId: offId, keypairId: null, vcpus: 1, memoryMiB: 512, rootDiskGiB: 1, hostTags: '[]', userData: '', configDrive: 0,
     desired: 'running', phase: 'pending', task: null, observedPower: null, observedAt: null, errorReason: null, excludedHostIds: '[]',
     version: 1, createdAt: now(), updatedAt: now(), deletedAt: null,
   });

@@ -68,7 +68,7 @@ for (const dialect of testDialects) {
       const id = newId('instance');
       await repos.instances.insert({
         id, accountId: acct, name: 'vm', zoneId: infra.zoneId, podId: null, clusterId: null, hostId: null, poolId: null,
-        imageId, imageVersionId: verId, offeringId: offId, keypairId: null, vcpus: 1, memoryMiB: 512, rootDiskGiB: 1, hostTags: '[]', userData: '',
+        imageId, imageVersionId: verId, offeringId: offId, keypairId: null, vcpus: 1, memoryMiB: 512, rootDiskGiB: 1, hostTags: '[]', userData: '', configDrive: 0,
         desired: 'running', phase: 'pending', task: 'scheduling', observedPower: null, observedAt: null, errorReason: null, excludedHostIds: '[]',
         version: 1, createdAt: now(), updatedAt: now(), deletedAt: null,
       });

@@ -46,6 +46,8 @@ export interface InstanceRow {
   hostId: string | null; poolId: string | null;
   imageId: string; imageVersionId: string; offeringId: string; keypairId: string | null;
   vcpus: number; memoryMiB: number; rootDiskGiB: number; hostTags: string; userData: string;
+  /** 1: attach a NoCloud config drive (migration 003). */
+  configDrive: number;
   desired: 'running' | 'stopped' | 'paused' | 'saved' | 'deleted';
   phase: 'pending' | 'stopped' | 'running' | 'paused' | 'saved' | 'error' | 'deleted';
   task: 'scheduling' | 'provisioning' | 'starting' | 'stopping' | 'rebooting' | 'pausing' | 'resuming' | 'saving' | 'restoring' | 'deleting' | null;

@@ -10,6 +10,9 @@ import { runServer } from './run-server.ts';
 import { startLocalAgent } from './local-agent.ts';
 import { installPackages, missingPackages } from './system-packages.ts';
 import { ensureTinyImage } from './tiny-image.ts';
+import { applyLocalPublicNetwork } from './local-network/local-public-network-apply.ts';
+import { defaultLocalPublicNetwork } from './local-network/local-public-network.ts';
+import { ensureLocalCloudNetwork } from './local-network/local-cloud-network.ts';
 
 /** `kumo up`: the whole cloud on this machine — server, default zone, this machine as a host, a CLI profile. */
 export function addUpCommand(program: Command): void {
@@ -19,7 +22,8 @@ export function addUpCommand(program: Command): void {
     .option('--data-dir <dir>', 'state directory (default $KUMO_DATA_DIR or ~/.kumo)')
     .option('--simulate', 'simulated hosts (fake driver) instead of real virtual machines; needs no root')
     .option('--hosts <n>', 'with --simulate: how many fake hosts', (v) => Number(v), 1)
-    .action(async (o: { port: number; listen: string; dataDir?: string; simulate?: boolean; hosts: number }) => {
+    .option('--no-network', 'skip the default guest network and the local public bridge with NAT')
+    .action(async (o: { port: number; listen: string; dataDir?: string; simulate?: boolean; hosts: number; network: boolean }) => {
       const say = (l: string) => print(l);
       if (!o.simulate) {
         if (process.getuid?.() !== 0) {
@@ -42,6 +46,7 @@ export function addUpCommand(program: Command): void {
       const client = new KumoClient({ baseUrl: url, token });
       const { token: joinToken } = await createJoinToken(ctx, defaults.clusterId);
       let hostsLine: string;
+      let networkLine = 'none (instances get no NIC unless you create networks)';
       if (o.simulate) {
         await seedImage(ctx, 'tiny', { format: 'qcow2', sizeBytes: 0, sha256: createHash('sha256').update('').digest('hex') });
         const count = Math.max(1, o.hosts);
@@ -53,6 +58,12 @@ export function addUpCommand(program: Command): void {
         await agent.connected();
         const host = await client.get<{ accelerator: string; name: string }>('hosts', agent.hostId!);
         hostsLine = `this machine (${host.name}) runs QEMU guests with ${host.accelerator === 'kvm' ? 'KVM' : 'TCG software emulation (KVM is not usable here)'}`;
+        if (o.network) {
+          const pub = defaultLocalPublicNetwork;
+          applyLocalPublicNetwork(pub);
+          const net = await ensureLocalCloudNetwork(client, defaults.zoneId, pub);
+          networkLine = `network "default" (10.0.0.0/24, ${net.networkId}) with a router; public IPs ${pub.startIp}-${pub.endIp} on bridge ${pub.bridge}, NAT to the outside`;
+        }
       }
       print([
         '',
@@ -61,6 +72,7 @@ export function addUpCommand(program: Command): void {
         `  admin:     ${admin.username} / ${admin.password ?? '(see the admin-password file in the data directory)'}`,
         `  data:      ${dir}`,
         `  hosts:     ${hostsLine}`,
+        `  network:   ${networkLine}`,
         `  CLI:       profile saved to ${profilePath}; try`,
         '               ./bin/kumo instance create --name vm1 --image tiny --offering small --wait',
         '               ./bin/kumo instance console vm1',

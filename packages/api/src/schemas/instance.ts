@@ -17,6 +17,7 @@ export const Instance = Type.Object({
   desired: DesiredState, phase: Phase, task: Nullable(Task),
   observed: Type.Object({ power: Nullable(PowerState), at: Nullable(Timestamp) }),
   errorReason: Nullable(Type.String()), hostTags: Tags, affinityGroupIds: Type.Array(Type.String()),
+  configDrive: Type.Boolean(),
   version: Type.Integer(), createdAt: Timestamp, updatedAt: Timestamp,
 });
 
@@ -34,6 +35,7 @@ export const InstanceCreate = Type.Object({
   userData: Type.Optional(Type.String({ maxLength: 65536, description: 'cloud-init user-data, plain text' })),
   start: Type.Optional(Type.Boolean({ description: 'start after creation (default true)' })),
   nics: Type.Optional(NicRequests),
+  configDrive: Type.Optional(Type.Boolean({ description: 'attach a NoCloud config drive (ISO 9660 labelled cidata: meta-data, user-data, network-config) for guests without network metadata' })),
 }, { additionalProperties: false });
 
 export const InstanceActionRequest = Type.Object({

@@ -124,7 +124,10 @@ export const NicRequest = Type.Object({
   securityGroupIds: Type.Optional(SecurityGroupIds),
 }, { additionalProperties: false });
 /** The optional `nics` field of an instance create request. */
-export const NicRequests = Type.Array(NicRequest, { minItems: 1, maxItems: 8 });
+export const NicRequests = Type.Array(NicRequest, {
+  minItems: 0, maxItems: 8,
+  description: 'one NIC per network, in device order; omitted: one NIC on the account\'s network named "default" in the instance\'s zone, if it has one; []: no NIC',
+});
 export const NicUpdate = Type.Object({ securityGroupIds: SecurityGroupIds }, { additionalProperties: false });
 
 // ---- port forwards, firewall, egress ----

@@ -30,8 +30,14 @@ export function addInstanceCommands(program: Command): void {
     .requiredOption('--image <image>', 'image name or id').requiredOption('--offering <offering>', 'offering name or id')
     .option('--zone <zone>').option('--keypair <keypair>').option('--user-data-file <path>').option('--count <n>', 'how many', (v) => Number(v), 1)
     .option('--host-tag <tag...>', 'hosts must carry these tags').option('--affinity-group <group...>')
+    .option('--network <network...>', 'one NIC on each network (name or id), in order; default: the account\'s network "default", if any')
+    .option('--no-network', 'no NIC at all')
+    .option('--config-drive', 'attach a NoCloud config drive (meta-data, user-data, network-config)')
     .option('--no-start', 'create stopped').option('--wait', 'wait until running (progress bar)')
-    .action(async (o: { name: string; image: string; offering: string; zone?: string; keypair?: string; userDataFile?: string; count: number; hostTag?: string[]; affinityGroup?: string[]; start: boolean; wait?: boolean }, c: Command) => {
+    .action(async (o: {
+      name: string; image: string; offering: string; zone?: string; keypair?: string; userDataFile?: string; count: number; hostTag?: string[];
+      affinityGroup?: string[]; network?: string[] | false; configDrive?: boolean; start: boolean; wait?: boolean;
+    }, c: Command) => {
       const { client, output } = clientFor(c);
       const body = {
         zoneId: await defaultZone(client, o.zone),
@@ -41,6 +47,9 @@ export function addInstanceCommands(program: Command): void {
         ...(o.userDataFile ? { userData: readFileSync(o.userDataFile, 'utf8') } : {}),
         ...(o.hostTag ? { hostTags: o.hostTag } : {}),
         ...(o.affinityGroup ? { affinityGroupIds: await Promise.all(o.affinityGroup.map((g) => resolveId(client, 'affinity-groups', 'affinity group', g))) } : {}),
+        ...(o.network === false ? { nics: [] } : {}),
+        ...(Array.isArray(o.network) ? { nics: await Promise.all(o.network.map(async (n) => ({ networkId: await resolveId(client, 'networks', 'network', n) }))) } : {}),
+        ...(o.configDrive ? { configDrive: true } : {}),
         ...(o.start ? {} : { start: false }),
       };
       const count = Math.max(1, o.count);

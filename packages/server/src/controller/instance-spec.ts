@@ -1,7 +1,10 @@
 import type { InstanceSpec } from '@kumo/core';
 import type { ImageRef } from '@kumo/api';
 import type { InstanceRow, Repos } from '@kumo/db';
-import { networkBridgeName } from '@kumo/netcfg';
+import { networkBridgeName, parseCidr } from '@kumo/netcfg';
+import { renderConfigDrive } from '../services/config-drive.ts';
+import { dhcpServerIpOf } from '../services/network-dhcp-server.ts';
+import { hostnameOf } from '../services/instance-hostname.ts';
 
 /** Where a volume's file lives inside its pool. */
 export function volumePath(poolPath: string, volumeId: string): string {
@@ -21,8 +24,10 @@ export async function buildInstanceSpec(repos: Repos, inst: InstanceRow): Promis
     db.selectFrom('offerings').selectAll().where('id', '=', inst.offeringId).executeTakeFirstOrThrow(),
     db.selectFrom('imageVersions').selectAll().where('id', '=', inst.imageVersionId).executeTakeFirstOrThrow(),
     db.selectFrom('nics').innerJoin('networks', 'networks.id', 'nics.networkId')
-      .select(['nics.id', 'nics.mac', 'nics.deviceIndex', 'nics.networkId', 'networks.mtu']).where('nics.instanceId', '=', inst.id).orderBy('nics.deviceIndex').execute(),
+      .select(['nics.id', 'nics.mac', 'nics.ip', 'nics.deviceIndex', 'nics.networkId', 'networks.mtu', 'networks.cidr', 'networks.gateway', 'networks.kind', 'networks.rangeEnd', 'networks.dnsDomain'])
+      .where('nics.instanceId', '=', inst.id).orderBy('nics.deviceIndex').execute(),
   ]);
+  const keypair = inst.configDrive === 1 && inst.keypairId ? await db.selectFrom('keypairs').select('publicKey').where('id', '=', inst.keypairId).executeTakeFirst() : undefined;
   const spec: InstanceSpec = {
     instanceId: inst.id,
     name: inst.name,
@@ -33,6 +38,15 @@ export async function buildInstanceSpec(repos: Repos, inst: InstanceRow): Promis
     boot: version.format === 'kernel-initrd' ? { cmdline: version.cmdline } : {},
     stopTimeoutSec: offering.stopTimeoutSec,
     cpuQuota: offering.qosClass === 'guaranteed' ? 1 : 0.5,
+    ...(inst.configDrive === 1 ? {
+      configDrive: renderConfigDrive({
+        instanceId: inst.id, hostname: hostnameOf(inst.name), publicKeys: keypair ? [keypair.publicKey] : [], userData: inst.userData,
+        nics: nics.map((n) => ({
+          mac: n.mac, ip: n.ip, prefix: parseCidr(n.cidr).prefix, gateway: n.gateway, mtu: n.mtu,
+          dnsServers: [dhcpServerIpOf(n) ?? n.gateway], searchDomain: n.dnsDomain,
+        })),
+      }),
+    } : {}),
   };
   const image: ImageRef = {
     imageVersionId: version.id, url: `/api/v1/images/${version.imageId}/versions/${version.id}/file`,

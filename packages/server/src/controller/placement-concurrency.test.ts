@@ -18,7 +18,7 @@ async function seedInstances(repos: Repos, zoneId: string, accountId: string, n:
   for (let i = 0; i < n; i++) {
     const row: InstanceRow = {
       id: newId('instance'), accountId, name: `vm${i}`, zoneId, podId: null, clusterId: null, hostId: null, poolId: null, imageId, imageVersionId: versionId,
-      offeringId, keypairId: null, vcpus: 2, memoryMiB: 2048, rootDiskGiB: 10, hostTags: '[]', userData: '', desired: 'running', phase: 'pending',
+      offeringId, keypairId: null, vcpus: 2, memoryMiB: 2048, rootDiskGiB: 10, hostTags: '[]', userData: '', configDrive: 0, desired: 'running', phase: 'pending',
       task: 'scheduling', observedPower: null, observedAt: null, errorReason: null, excludedHostIds: '[]', version: 1, createdAt: now(), updatedAt: now(), deletedAt: null,
     };
     await repos.instances.insert(row);

@@ -48,7 +48,7 @@ export const toInstance = (r: InstanceRow, affinityGroupIds: string[] = []): api
   vcpus: r.vcpus, memoryMiB: r.memoryMiB, rootDiskGiB: r.rootDiskGiB,
   desired: r.desired, phase: r.phase, task: r.task,
   observed: { power: r.observedPower as api.Instance['observed']['power'], at: r.observedAt },
-  errorReason: r.errorReason, hostTags: JSON.parse(r.hostTags) as string[], affinityGroupIds,
+  errorReason: r.errorReason, hostTags: JSON.parse(r.hostTags) as string[], affinityGroupIds, configDrive: r.configDrive === 1,
   version: r.version, createdAt: r.createdAt, updatedAt: r.updatedAt,
 });
 export const toVolume = (r: VolumeRow): api.Volume => ({

@@ -4,7 +4,7 @@ import type { InstanceRow, OperationRow, Repos, Scope } from '@kumo/db';
 import type { Notifier } from './notifier.ts';
 import type { EventLog } from './event-log.ts';
 import { requestHash, type OperationService } from './operation-service.ts';
-import { allocateNics } from './network-nic-service.ts';
+import { allocateNics, defaultNics } from './network-nic-service.ts';
 import { publishNetworkChanges } from './network-tx.ts';
 
 export interface ActionParams { force?: boolean | undefined; timeoutSec?: number | undefined }
@@ -70,7 +70,7 @@ export class InstanceService {
       id, accountId: scope.accountId, name: body.name, zoneId: zone.id, podId: body.podId ?? null, clusterId: body.clusterId ?? null,
       hostId: null, poolId: null, imageId: image.id, imageVersionId: version.id, offeringId: offering.id, keypairId: body.keypairId ?? null,
       vcpus: offering.vcpus, memoryMiB: offering.memoryMiB, rootDiskGiB, hostTags: JSON.stringify(body.hostTags ?? []),
-      userData: body.userData ?? '', desired: body.start === false ? 'stopped' : 'running', phase: 'pending', task: null,
+      userData: body.userData ?? '', configDrive: body.configDrive === true ? 1 : 0, desired: body.start === false ? 'stopped' : 'running', phase: 'pending', task: null,
       observedPower: null, observedAt: null, errorReason: null, excludedHostIds: '[]', version: 1, createdAt: now, updatedAt: now, deletedAt: null,
     };
     const op = this.ops.newRow({ accountId: scope.accountId, kind: 'instance.create', resourceType: 'instance', resourceId: id, idempotencyKey, requestHash: hash });
@@ -78,7 +78,7 @@ export class InstanceService {
     try {
       await r.db.transaction().execute(async (trx) => {
         await r.instances.insert(row, trx);
-        nicNetworks = (await allocateNics(trx, scope, id, body.nics ?? [], { nowIso: now })).map((n) => n.networkId);
+        nicNetworks = (await allocateNics(trx, scope, id, body.nics ?? (await defaultNics(trx, scope.accountId, zone.id)), { nowIso: now })).map((n) => n.networkId);
         for (const g of groups) await trx.insertInto('affinityMembers').values({ groupId: g, instanceId: id }).execute();
         await r.operations.insert(op, trx);
         await this.events.record({ accountId: scope.accountId, resourceType: 'instance', resourceId: id, kind: 'instance.created', message: `instance ${body.name} created` }, trx);

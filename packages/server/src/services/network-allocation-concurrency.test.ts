@@ -25,7 +25,7 @@ async function seedInstances(repos: Repos, zoneId: string, accountId: string, n:
     const id = newId('instance');
     await repos.instances.insert({
       id, accountId, name: `vm${i}`, zoneId, podId: null, clusterId: null, hostId: null, poolId: null, imageId, imageVersionId: versionId, offeringId,
-      keypairId: null, vcpus: 1, memoryMiB: 256, rootDiskGiB: 1, hostTags: '[]', userData: '', desired: 'running', phase: 'pending', task: null,
+      keypairId: null, vcpus: 1, memoryMiB: 256, rootDiskGiB: 1, hostTags: '[]', userData: '', configDrive: 0, desired: 'running', phase: 'pending', task: null,
       observedPower: null, observedAt: null, errorReason: null, excludedHostIds: '[]', version: 1, createdAt: now(), updatedAt: now(), deletedAt: null,
     });
     ids.push(id);

@@ -17,6 +17,12 @@ export interface AllocateNicsOptions {
 
 const field = (i: number, name: string) => `nics[${i}].${name}`;
 
+/** The NICs of an instance created without `nics`: one on the account's network named `default` in the zone, if any. */
+export async function defaultNics(trx: Kysely<Database>, accountId: string, zoneId: string): Promise<NicRequest[]> {
+  const net = await trx.selectFrom('networks').select('id').where('accountId', '=', accountId).where('zoneId', '=', zoneId).where('name', '=', 'default').executeTakeFirst();
+  return net ? [{ networkId: net.id }] : [];
+}
+
 /**
  * Give an instance its NICs, inside the caller's transaction (the one that inserts the instance:
  * call this after the instance row is written). Every request is checked first, with errors that

@@ -13,16 +13,13 @@ import type { DhcpServerSpec, HostNetworkSpec, InstanceMetadata, NetworkSpec, Ni
 import { tapName } from '../controller/instance-spec.ts';
 import type { HostNetworkRows } from './network-spec-rows.ts';
 import { dhcpServerIpOf } from './network-dhcp-server.ts';
+import { hostnameOf } from './instance-hostname.ts';
 
 const byId = <T extends { id: string }>(rows: readonly T[]) => new Map(rows.map((r) => [r.id, r]));
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const byIp = (a: string, b: string) => parseIpv4(a) - parseIpv4(b);
 
-/** An instance name as a DNS label: lowercase letters, digits and inner hyphens. */
-export function hostnameOf(name: string): string {
-  const label = name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63).replace(/-+$/, '');
-  return label === '' ? 'instance' : label;
-}
+export { hostnameOf };
 
 /** Hostnames for a network's NICs, unique within the network (a clash gets a suffix from the NIC id). */
 function hostnames(nics: readonly NicRow[], nameOf: (nic: NicRow) => string): Map<string, string> {

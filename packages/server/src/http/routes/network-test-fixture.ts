@@ -67,7 +67,7 @@ export async function networkTestbed(): Promise<NetworkTestbed> {
       const t = new Date().toISOString();
       await repos.instances.insert({
         id, accountId: who.accountId, name, zoneId: infra.zoneId, podId: null, clusterId: null, hostId, poolId: null, imageId, imageVersionId: versionId,
-        offeringId, keypairId: null, vcpus: 1, memoryMiB: 256, rootDiskGiB: 1, hostTags: '[]', userData: '', desired: 'running', phase: hostId ? 'running' : 'pending',
+        offeringId, keypairId: null, vcpus: 1, memoryMiB: 256, rootDiskGiB: 1, hostTags: '[]', userData: '', configDrive: 0, desired: 'running', phase: hostId ? 'running' : 'pending',
         task: null, observedPower: null, observedAt: null, errorReason: null, excludedHostIds: '[]', version: 1, createdAt: t, updatedAt: t, deletedAt: null,
       });
       return id;
