@@ -24,7 +24,8 @@ function run(cmd, argv) {
   return r.status ?? 1;
 }
 
-let files = findTests('packages', []).sort();
+// Pure tests of the benchmarks' own logic run too (the benchmarks themselves are run by hand).
+let files = [...findTests('packages', []), ...findTests('bench', [])].sort();
 if (onlyUnit) files = files.filter((f) => !f.includes('/integration/'));
 if (filters.length) files = files.filter((f) => filters.some((x) => f.includes(x)));
 

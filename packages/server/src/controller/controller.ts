@@ -64,7 +64,7 @@ export class Controller {
   ) {
     this.queue = new WorkQueue(clock, { concurrency: opts.workers, baseBackoffMs: opts.baseBackoffMs, maxBackoffMs: opts.maxBackoffMs });
     this.networks = new NetworkReconciler(repos, gateway, notifier, clock, log, { resyncIntervalMs: opts.resyncIntervalMs * 2, applyTimeoutMs: opts.timeouts.quickMs });
-    this.reconciler = new InstanceReconciler(repos, gateway, ops, events, notifier, clock, opts.timeouts, (hostId) => this.networks.applyHost(hostId));
+    this.reconciler = new InstanceReconciler(repos, gateway, ops, events, notifier, clock, opts.timeouts, (hostId, instanceId) => this.networks.prepareInstanceStart(hostId, instanceId));
     this.inventory = new InventorySync(repos, gateway, events, clock, log, (id) => this.queue.add(id));
     this.hostMonitor = new HostMonitor(repos, clock, events, notifier, {
       heartbeatIntervalMs: opts.heartbeatIntervalMs, missedBeatsForDisconnected: 3, downAfterMs: opts.hostDownAfterMs,

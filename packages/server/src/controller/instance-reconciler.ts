@@ -45,8 +45,8 @@ export class InstanceReconciler {
     private readonly notifier: Notifier,
     private readonly clock: Clock,
     private readonly timeouts: ReconcilerTimeouts,
-    /** Make the host's guest networking current (bridges its NICs' taps join) before a guest starts there. */
-    private readonly ensureHostNetwork: (hostId: string) => Promise<void> = async () => undefined,
+    /** Make guest networking current before a guest starts on the host: its taps' bridges, its router's lease. */
+    private readonly ensureHostNetwork: (hostId: string, instanceId: string) => Promise<void> = async () => undefined,
   ) {
     this.placement = new PlacementService(repos, clock);
   }
@@ -129,7 +129,7 @@ export class InstanceReconciler {
       case 'start': {
         await this.provision(inst); // after an error the disk may never have been made
         const { spec, image } = await buildInstanceSpec(this.repos, inst);
-        if (spec.nics.length > 0) await this.ensureHostNetwork(hostId!);
+        if (spec.nics.length > 0) await this.ensureHostNetwork(hostId!, inst.id);
         await this.hostCall(hostId!, 'instance.start', { spec, image } as never, t.startMs);
         return inst.version;
       }
@@ -138,7 +138,7 @@ export class InstanceReconciler {
         return inst.version;
       case 'restore': {
         const { spec, image } = await buildInstanceSpec(this.repos, inst);
-        if (spec.nics.length > 0) await this.ensureHostNetwork(hostId!);
+        if (spec.nics.length > 0) await this.ensureHostNetwork(hostId!, inst.id);
         await this.hostCall(hostId!, 'instance.restore', { spec, image, statePath: await this.statePath(inst) } as never, t.startMs);
         return inst.version;
       }

@@ -141,6 +141,28 @@ export class NetworkReconciler {
     }
   }
 
+  /**
+   * Before a guest with NICs starts (or is restored): its host's spec, so the bridges its taps join
+   * exist; then, in parallel and best effort, every other host of its networks, so that the router
+   * or DHCP server already has its lease and the VXLAN flood lists include its host when its first
+   * DHCP request goes out (otherwise that request is lost and the guest waits for its client's retry,
+   * 3 s with busybox udhcpc). A host that cannot be reached now is queued and gets it later.
+   */
+  async prepareInstanceStart(hostId: string, instanceId: string): Promise<void> {
+    await this.applyHost(hostId);
+    const nets = await this.repos.db.selectFrom('nics').select('networkId').where('instanceId', '=', instanceId).execute();
+    const others = new Set<string>();
+    for (const n of nets) for (const h of await this.hostsOfNetwork(n.networkId)) if (h !== hostId) others.add(h);
+    await Promise.all([...others].map(async (h) => {
+      try {
+        await this.applyHost(h);
+      } catch (e) {
+        this.log.warn({ hostId: h, instanceId, err: (e as Error).message }, 'network apply before a guest start failed; queued');
+        this.queue.add(h);
+      }
+    }));
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     this.unsubscribe?.();
