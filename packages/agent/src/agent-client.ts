@@ -27,7 +27,12 @@ export interface AgentOptions {
   saveHostToken?: (token: string) => void;
   reconnect?: { minMs: number; maxMs: number };
   /** The host's guest networking (bridges, VXLAN, security groups, routers); absent on hosts without it. */
-  network?: { apply(spec: unknown): Promise<unknown>; close(): Promise<void> };
+  network?: {
+    apply(spec: unknown): Promise<unknown>;
+    close(): Promise<void>;
+    /** What the host kernel can do for guest networking, reported in the hello. */
+    capabilities?(): Promise<{ vlan8021q: boolean }>;
+  };
   /** Turn the server's start request into the driver's spec (fetch the image, fill in boot files). */
   prepareStart?: (req: AgentMethods['instance.start']) => Promise<InstanceSpec>;
   agentVersion?: string;
@@ -101,11 +106,15 @@ export class AgentClient {
   }
 
   private async sendHello(): Promise<void> {
-    const [facts, list, pools] = await Promise.all([this.opts.driver.facts(), this.opts.driver.list(), this.opts.volumes.pools()]);
+    const [facts, list, pools, caps] = await Promise.all([
+      this.opts.driver.facts(), this.opts.driver.list(), this.opts.volumes.pools(),
+      this.opts.network?.capabilities?.().catch((e: unknown) => { this.log.warn({ err: String(e) }, 'network capability probe failed'); return undefined; }),
+    ]);
     const inventory: InventoryEntry[] = list.map((s) => ({ instanceId: s.instanceId, power: s.power, ...(s.reason ? { reason: s.reason } : {}) }));
     this.send({
       type: 'hello', protocol: agentProtocolVersion, token: this.token, hostName: this.opts.hostName, address: this.opts.address,
       hypervisor: this.opts.driver.kind, facts, pools, inventory, agentVersion: this.opts.agentVersion ?? '0.1.0',
+      ...(caps ? { networkCapabilities: { vlan8021q: caps.vlan8021q } } : {}),
     });
   }
 

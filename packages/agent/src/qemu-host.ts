@@ -13,6 +13,8 @@ export interface QemuHostOptions {
   /** The host's current credentials, for image downloads. */
   token: () => string | undefined;
   accel?: 'kvm' | 'tcg' | 'auto';
+  /** How often guest networking re-applies its last spec (drift repair); default 30 s. */
+  networkResyncMs?: number;
 }
 
 /**
@@ -38,10 +40,13 @@ export function createQemuHost(opts: QemuHostOptions) {
     return { ...spec, boot: { kernelPath: cached.kernel, initrdPath: cached.initrd, cmdline } };
   };
 
-  // Guest networking: re-applies its last spec every 30 s, which repairs drift (a deleted nft table,
-  // a killed dnsmasq, a removed bridge) even while the server is unreachable.
-  const hostNetwork = new HostNetworkAgent({ stateDir: join(opts.stateDir, 'network'), resyncIntervalMs: 30_000 });
-  const network = { apply: (spec: unknown) => hostNetwork.apply(spec as HostNetworkSpec), close: () => hostNetwork.close() };
+  // Guest networking: re-applies its last spec every 30 s (by default), which repairs drift (a deleted
+  // nft table, a killed dnsmasq, a removed bridge) even while the server is unreachable.
+  const hostNetwork = new HostNetworkAgent({ stateDir: join(opts.stateDir, 'network'), resyncIntervalMs: opts.networkResyncMs ?? 30_000 });
+  const network = {
+    apply: (spec: unknown) => hostNetwork.apply(spec as HostNetworkSpec), close: () => hostNetwork.close(),
+    capabilities: () => hostNetwork.capabilities(),
+  };
 
   return { driver, volumes, cache, prepareStart, network };
 }

@@ -29,6 +29,8 @@ export interface HelloMessage {
   pools: PoolReport[];
   inventory: InventoryEntry[];
   agentVersion: string;
+  /** What the host kernel can do for guest networking; absent when the agent has no network agent. */
+  networkCapabilities?: { vlan8021q: boolean };
 }
 
 export interface WelcomeMessage {

@@ -19,6 +19,8 @@ export interface HostRow {
   cpus: number; memoryMiB: number; cpuAllocated: number; memoryAllocatedMiB: number;
   tags: string; dedicatedAccountId: string | null; tokenHash: string;
   lastHeartbeatAt: string | null; connectedAt: string | null; createdAt: string; version: number;
+  /** 1/0: the host's kernel can (not) create 802.1Q VLAN interfaces; null: not reported (migration 003). */
+  vlanCapable: number | null;
 }
 export interface JoinTokenRow { id: string; clusterId: string; secretHash: string; expiresAt: string; createdAt: string }
 export interface PoolRow {

@@ -22,11 +22,14 @@ export function addDaemonCommands(program: Command): void {
     .option('--name <name>', 'host name', hostname()).option('--address <ip>', 'address other hosts reach this one at', '127.0.0.1')
     .addOption(new Option('--driver <driver>', 'hypervisor driver').choices(['qemu', 'fake']).default('qemu'))
     .option('--state-dir <dir>', 'agent state directory (default: <data dir>/agent)')
-    .action(async (o: { name: string; address: string; driver: 'qemu' | 'fake'; stateDir?: string }, c: Command) => {
+    .option('--network-resync <seconds>', 'how often guest networking is re-applied from the last spec, repairing drift', (v) => Number(v), 30)
+    .action(async (o: { name: string; address: string; driver: 'qemu' | 'fake'; stateDir?: string; networkResync: number }, c: Command) => {
       // --server and --token are the global options: here the token is a join token.
       const { server, token } = c.optsWithGlobals<{ server?: string; token?: string }>();
       if (!server) throw new Error('pass --server URL of the management server');
-      const agent = startLocalAgent({ serverUrl: server, joinToken: token, name: o.name, address: o.address, driver: o.driver, stateDir: o.stateDir ?? join(dataDir(), 'agent'), log: consoleLogger });
+      const agent = startLocalAgent({ serverUrl: server, joinToken: token, name: o.name, address: o.address, driver: o.driver, stateDir: o.stateDir ?? join(dataDir(), 'agent'), log: consoleLogger,
+        networkResyncMs: Math.max(1, o.networkResync) * 1000,
+      });
       const stop = () => { void agent.close().finally(() => process.exit(0)); };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);

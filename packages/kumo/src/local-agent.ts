@@ -12,6 +12,8 @@ export interface LocalAgentOptions {
   driver: 'qemu' | 'fake';
   stateDir: string;
   log?: AgentLogger;
+  /** Guest networking drift repair interval (QEMU hosts). */
+  networkResyncMs?: number;
 }
 
 /** Start this machine's agent: QEMU (real guests) or the fake driver, remembering its host token. */
@@ -28,7 +30,10 @@ export function startLocalAgent(o: LocalAgentOptions): AgentClient {
     ...(o.log ? { log: o.log } : {}),
   };
   if (o.driver === 'qemu') {
-    const host = createQemuHost({ stateDir: o.stateDir, serverUrl: o.serverUrl, token: () => agent.currentToken() });
+    const host = createQemuHost({
+      stateDir: o.stateDir, serverUrl: o.serverUrl, token: () => agent.currentToken(),
+      ...(o.networkResyncMs !== undefined ? { networkResyncMs: o.networkResyncMs } : {}),
+    });
     agent = new AgentClient({ ...common, driver: host.driver, volumes: host.volumes, prepareStart: host.prepareStart, network: host.network });
   } else {
     agent = new AgentClient({ ...common, driver: new FakeDriver({ hostname: name }), volumes: new FakeVolumeManager(join(o.stateDir, 'pools', 'local')) });

@@ -19,6 +19,12 @@ export type ChangeKind =
   | 'router-route'
   | 'router-sysctl'
   | 'router-nft'
+  | 'dhcp-server'
+  | 'dhcp-server-link'
+  | 'dhcp-server-address'
+  | 'dhcp-server-route'
+  | 'dhcp-server-sysctl'
+  | 'dhcp-server-nft'
   | 'dnsmasq'
   | 'metadata'
   | 'haproxy';
@@ -26,7 +32,7 @@ export type ChangeKind =
 export interface ApplyChange {
   action: ChangeAction;
   kind: ChangeKind;
-  /** networkId, routerId, tap name or "host". */
+  /** networkId, routerId, serverId (DHCP servers and their dnsmasq/metadata), tap name or "host". */
   id: string;
   detail: string;
 }

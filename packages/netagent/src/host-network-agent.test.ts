@@ -2,7 +2,7 @@
 // kernel (empty host), so these tests check ordering rules, state on disk, refusals
 // and the resync timer; the real kernel work is in integration/.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -12,6 +12,7 @@ import type { CommandResult, CommandRunner } from './command-runner.ts';
 import type { HostNetworkSpec } from './host-network-spec.ts';
 import { HostNetworkAgent, StaleSpecError, type HostNetworkAgentOptions } from './host-network-agent.ts';
 import { networkBridgeName } from './network-names.ts';
+import { sharedSpec } from './integration/shared-network-spec.ts';
 import { emptySpec } from './integration/two-host-spec.ts';
 
 class FakeRunner implements CommandRunner {
@@ -111,4 +112,20 @@ test('the resync timer runs passes on the injected clock and stops on close', as
   assert.equal(clock.pendingTimers(), 0);
   clock.advance(60_000);
   assert.equal(passes(), start + 3);
+});
+
+test('state files written before DHCP servers existed are read as having none; a server without its network is reported', async (t) => {
+  const { stateDir, make } = setup(t);
+  const { dhcpServers: _, ...old } = emptySpec(0, 3);
+  writeFileSync(join(stateDir, 'spec.json'), JSON.stringify(old));
+  writeFileSync(join(stateDir, 'applied.json'), JSON.stringify({ networks: {}, routers: {} }));
+  const agent = make();
+  assert.deepEqual(agent.spec?.dhcpServers, []);
+  const resync = await agent.resync();
+  assert.deepEqual({ ...resync, durationMs: 0 }, { generation: 3, ok: true, changes: [], errors: [], durationMs: 0 });
+
+  // The fake host has no device phys0: the shared network fails, so does its server.
+  const report = await agent.apply(sharedSpec(0, { generation: 4 }));
+  assert.deepEqual(report.errors.map((e) => [e.kind, e.id]), [['network', 'net-s'], ['dhcp-server', 'dhcp-s']]);
+  assert.match(report.errors[1]!.message, /network net-s is not ready/);
 });

@@ -7,8 +7,9 @@
  * spec with its first resync(), adopting the daemons that still run.
  *
  * Order of one pass: security-group tables (so rules exist before taps join
- * bridges), networks, removal of routers no longer desired, routers, removal of
- * links no longer desired. Each object is applied on its own: a failure is reported
+ * bridges), networks, removal of router and DHCP server namespaces no longer
+ * desired, routers, DHCP servers of shared networks, removal of links no longer
+ * desired. Each object is applied on its own: a failure is reported
  * in the ApplyReport (after undoing that object's partial work) and the pass goes
  * on with the others; the next resync retries it.
  *
@@ -22,7 +23,8 @@ import { systemClock, type Clock } from '@kumo/core';
 import { ChangeLog, type ApplyReport, type ObjectHistory } from './apply-report.ts';
 import { LinksApplier } from './apply/links-applier.ts';
 import { segmentDeviceOf } from './apply/network-link-plan.ts';
-import { RouterApplier, type ObservedRouter } from './apply/router-applier.ts';
+import { DHCP_SERVER_FAMILY, DhcpServerApplier, type ObservedDhcpServer } from './apply/dhcp-server-applier.ts';
+import { OwnedNamespaces, ROUTER_FAMILY, RouterApplier, type ObservedRouter } from './apply/router-applier.ts';
 import type { ScriptRunner } from './apply/router-daemons.ts';
 import { SecurityGroupApplier } from './apply/secgroup-applier.ts';
 import { execCommandRunner, type CommandRunner } from './command-runner.ts';
@@ -62,15 +64,19 @@ export interface HostNetworkObservation {
   links: ObservedLink[];
   securityGroupTables: string[];
   routers: ObservedRouter[];
+  dhcpServers: ObservedDhcpServer[];
 }
 
 /** Hashes of the spec objects as last applied successfully: tells created / updated / repaired apart. */
 interface AppliedState {
   networks: Record<string, string>;
   routers: Record<string, string>;
+  dhcpServers: Record<string, string>;
   securityGroups?: string;
   hostSysctl?: boolean;
 }
+
+const emptyApplied = (): AppliedState => ({ networks: {}, routers: {}, dhcpServers: {} });
 
 export class StaleSpecError extends Error {
   override readonly name = 'StaleSpecError';
@@ -94,9 +100,11 @@ export class HostNetworkAgent {
   private readonly clock: Clock;
   private readonly links: LinksApplier;
   private readonly secgroups: SecurityGroupApplier;
+  private readonly namespaces: OwnedNamespaces;
   private readonly routers: RouterApplier;
+  private readonly dhcpServers: DhcpServerApplier;
   private desired: HostNetworkSpec | undefined;
-  private applied: AppliedState = { networks: {}, routers: {} };
+  private applied: AppliedState = emptyApplied();
   private caps: HostNetCapabilities | undefined;
   private chain: Promise<unknown> = Promise.resolve();
   private timer: unknown;
@@ -109,12 +117,14 @@ export class HostNetworkAgent {
     this.clock = options.clock ?? systemClock;
     this.links = new LinksApplier(this.shell, () => this.caps ?? { vlan8021q: false, bridgeConntrack: false, brNetfilter: false });
     this.secgroups = new SecurityGroupApplier(this.shell, options.stateDir);
-    this.routers = new RouterApplier({
+    this.namespaces = new OwnedNamespaces({
       shell: this.shell,
       stateDir: options.stateDir,
       netnsPrefix: options.routerNetnsPrefix ?? DEFAULT_ROUTER_NETNS_PREFIX,
-      runScript: options.runScript ?? defaultRunScript(),
-    });
+    }, [ROUTER_FAMILY, DHCP_SERVER_FAMILY]);
+    const runScript = options.runScript ?? defaultRunScript();
+    this.routers = new RouterApplier({ namespaces: this.namespaces, runScript });
+    this.dhcpServers = new DhcpServerApplier({ namespaces: this.namespaces, runScript });
     this.loadState();
     this.schedule();
   }
@@ -139,9 +149,9 @@ export class HostNetworkAgent {
     const applied = readFileIfExists(this.appliedFile);
     if (applied !== undefined) {
       try {
-        this.applied = { networks: {}, routers: {}, ...(JSON.parse(applied) as Partial<AppliedState>) };
+        this.applied = { ...emptyApplied(), ...(JSON.parse(applied) as Partial<AppliedState>) };
       } catch {
-        this.applied = { networks: {}, routers: {} };
+        this.applied = emptyApplied();
       }
     }
   }
@@ -177,10 +187,21 @@ export class HostNetworkAgent {
     });
   }
 
-  /** What the host has now: the agent's links, security-group tables and routers. */
+  /** What the host has now: the agent's links, security-group tables, routers and DHCP servers. */
   async observe(): Promise<HostNetworkObservation> {
     const links = [...(await this.links.observe()).values()].filter((l) => isOwnedLinkName(l.name));
-    return { links, securityGroupTables: await this.secgroups.observe(), routers: await this.routers.observe() };
+    return {
+      links,
+      securityGroupTables: await this.secgroups.observe(),
+      routers: await this.routers.observe(),
+      dhcpServers: await this.dhcpServers.observe(),
+    };
+  }
+
+  /** What this host's kernel can do for guest networking (probed once), for the agent's hello. */
+  async capabilities(): Promise<HostNetCapabilities> {
+    this.caps ??= this.options.capabilities ?? await probeKernelCapabilities(this.shell);
+    return this.caps;
   }
 
   /** Stops the periodic resync and waits for a running pass. Leaves the host as it is. */
@@ -212,19 +233,50 @@ export class HostNetworkAgent {
   }
 
   private async securityGroupMode(log: ChangeLog): Promise<SecurityGroupMode | undefined> {
-    this.caps ??= this.options.capabilities ?? await probeKernelCapabilities(this.shell);
+    const caps = await this.capabilities();
     try {
-      return securityGroupModeFor(this.caps);
+      return securityGroupModeFor(caps);
     } catch (e) {
       log.error('security-groups', 'host', e);
       return undefined;
     }
   }
 
+  /**
+   * Routers or DHCP servers, each on its network (which must be ready), classified
+   * against the hash it was last applied with. One that fails keeps its previous
+   * record, so the retry is classified against it.
+   */
+  private async ensureEach<T extends { networkId: string }>(
+    kind: 'router' | 'dhcp-server',
+    items: readonly { id: string; spec: T }[],
+    applied: Readonly<Record<string, string>>,
+    next: Record<string, string>,
+    pass: { ready: ReadonlyMap<string, NetworkSpec>; log: ChangeLog },
+    ensure: (spec: T, network: NetworkSpec, history: ObjectHistory) => Promise<void>,
+  ): Promise<void> {
+    for (const { id, spec } of items) {
+      const previous = applied[id];
+      if (previous !== undefined) next[id] = previous;
+      const network = pass.ready.get(spec.networkId);
+      if (network === undefined) {
+        pass.log.error(kind, id, new Error(`network ${spec.networkId} is not ready on this host`));
+        continue;
+      }
+      const hash = sha256(canonicalJson(spec));
+      try {
+        await ensure(spec, network, historyOf(previous, hash));
+        next[id] = hash;
+      } catch (e) {
+        pass.log.error(kind, id, e);
+      }
+    }
+  }
+
   private async reconcile(spec: HostNetworkSpec): Promise<ApplyReport> {
     const started = Date.now();
     const log = new ChangeLog();
-    const next: AppliedState = { networks: {}, routers: {}, ...(this.applied.hostSysctl === true ? { hostSysctl: true } : {}) };
+    const next: AppliedState = { ...emptyApplied(), ...(this.applied.hostSysctl === true ? { hostSysctl: true } : {}) };
 
     const mode = await this.securityGroupMode(log);
     if (mode !== undefined) {
@@ -256,21 +308,12 @@ export class HostNetworkAgent {
       }
     }
 
-    await this.routers.removeUndesired(spec.routers.map((r) => r.routerId), log);
-    for (const router of spec.routers) {
-      const network = ready.get(router.networkId);
-      if (network === undefined) {
-        log.error('router', router.routerId, new Error(`network ${router.networkId} is not ready on this host`));
-        continue;
-      }
-      const hash = sha256(canonicalJson(router));
-      try {
-        await this.routers.ensure({ router, network, history: historyOf(this.applied.routers[router.routerId], hash) }, log);
-        next.routers[router.routerId] = hash;
-      } catch (e) {
-        log.error('router', router.routerId, e);
-      }
-    }
+    await this.namespaces.removeUndesired({ router: spec.routers.map((r) => r.routerId), 'dhcp-server': spec.dhcpServers.map((s) => s.serverId) }, log);
+    const pass = { ready, log };
+    await this.ensureEach('router', spec.routers.map((router) => ({ id: router.routerId, spec: router })), this.applied.routers, next.routers, pass,
+      (router, network, history) => this.routers.ensure({ router, network, history }, log));
+    await this.ensureEach('dhcp-server', spec.dhcpServers.map((server) => ({ id: server.serverId, spec: server })), this.applied.dhcpServers, next.dhcpServers, pass,
+      (server, network, history) => this.dhcpServers.ensure({ server, network, history }, log));
 
     const keep = new Set<string>();
     for (const n of spec.networks) {
@@ -282,6 +325,7 @@ export class HostNetworkAgent {
       keep.add(routerGuestVethName(r.routerId));
       keep.add(routerPublicLinkName(r.routerId));
     }
+    for (const s of spec.dhcpServers) keep.add(routerGuestVethName(s.serverId)); // a DHCP server's leg is named like a router's
     try {
       await this.links.removeUndesired(keep, log);
     } catch (e) {
@@ -290,7 +334,6 @@ export class HostNetworkAgent {
 
     // Objects that failed keep their previous record, so the retry is classified against it.
     for (const [id, hash] of Object.entries(this.applied.networks)) if (!(id in next.networks) && spec.networks.some((n) => n.networkId === id)) next.networks[id] = hash;
-    for (const [id, hash] of Object.entries(this.applied.routers)) if (!(id in next.routers) && spec.routers.some((r) => r.routerId === id)) next.routers[id] = hash;
     if (next.securityGroups === undefined && this.applied.securityGroups !== undefined) next.securityGroups = this.applied.securityGroups;
     this.applied = next;
     writeFileAtomic(this.appliedFile, `${JSON.stringify(next, null, 1)}\n`);

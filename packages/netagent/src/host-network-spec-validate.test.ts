@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { NetcfgError } from '@kumo/netcfg';
-import type { HostNetworkSpec, IsolatedNetworkSpec, RouterSpec } from './host-network-spec.ts';
+import { networkBridgeName } from './network-names.ts';
+import type { DhcpServerSpec, HostNetworkSpec, IsolatedNetworkSpec, RouterSpec } from './host-network-spec.ts';
 import { validateHostNetworkSpec } from './host-network-spec-validate.ts';
+import { dhcpServer, SHARED, sharedSpec } from './integration/shared-network-spec.ts';
 import { emptySpec, scenarioSpec } from './integration/two-host-spec.ts';
 
 const hostIps: [string, string] = ['10.251.0.10', '10.251.0.11'];
@@ -11,8 +13,8 @@ function valid(): HostNetworkSpec {
   return structuredClone(scenarioSpec(1, { generation: 3, hostIps }));
 }
 
-function rejects(mutate: (s: HostNetworkSpec) => void, field: string | RegExp, code?: string): void {
-  const spec = valid();
+function rejects(mutate: (s: HostNetworkSpec) => void, field: string | RegExp, code?: string, base: () => HostNetworkSpec = valid): void {
+  const spec = base();
   mutate(spec);
   assert.throws(() => validateHostNetworkSpec(spec), (e: unknown) => {
     assert.ok(e instanceof NetcfgError, String(e));
@@ -83,4 +85,56 @@ test('a router on a shared network is refused', () => {
   const spec = valid();
   spec.networks[1] = { networkId: 'net-b', kind: 'shared', bridge: spec.networks[1]!.bridge, mtu: 1500, physicalDevice: 'eth1' };
   assert.throws(() => validateHostNetworkSpec(spec), { field: 'routers[0].networkId', code: 'conflict' });
+});
+
+const shared = (): HostNetworkSpec => structuredClone(sharedSpec(0, { generation: 1 }));
+const server = (s: HostNetworkSpec): DhcpServerSpec => s.dhcpServers[0]!;
+const rejectsShared = (mutate: (s: HostNetworkSpec) => void, field: string | RegExp, code?: string): void => rejects(mutate, field, code, shared);
+
+test('a spec written before DHCP servers existed has none', () => {
+  const old: Partial<HostNetworkSpec> = valid();
+  delete old.dhcpServers;
+  const checked = validateHostNetworkSpec(old);
+  assert.deepEqual(checked.dhcpServers, []);
+  assert.equal('dhcpServers' in old, false, 'the input is not modified');
+  validateHostNetworkSpec(shared());
+  validateHostNetworkSpec(sharedSpec(1, { generation: 1 }));
+  rejects((s) => { (s as { dhcpServers: unknown }).dhcpServers = {}; }, 'dhcpServers');
+});
+
+test('DHCP servers: a shared network of the spec, one per network, ids apart from routers\'', () => {
+  rejectsShared((s) => { server(s).networkId = 'net-x'; }, 'dhcpServers[0].networkId');
+  rejectsShared((s) => { server(s).serverId = 'bad id'; }, 'dhcpServers[0].serverId');
+  rejectsShared((s) => { s.dhcpServers.push({ ...server(s), serverId: 'dhcp-2' }); }, 'dhcpServers[1].networkId', 'conflict');
+  rejectsShared((s) => {
+    s.networks.push({ ...s.networks[0]!, networkId: 'net-t', bridge: networkBridgeName('net-t') });
+    s.dhcpServers.push({ ...server(s), networkId: 'net-t' });
+  }, 'dhcpServers[1].serverId', 'conflict');
+  // On an isolated network the router serves DHCP.
+  rejects((s) => { s.dhcpServers = [{ ...dhcpServer(), networkId: 'net-a' }]; }, 'dhcpServers[0].networkId', 'conflict');
+  // Server namespaces are named by id like routers'.
+  rejects((s) => {
+    const { networks } = shared();
+    s.networks.push(networks[0]!);
+    s.dhcpServers = [{ ...dhcpServer(), serverId: router(s).routerId }];
+  }, 'dhcpServers[0].serverId', 'conflict');
+});
+
+test('DHCP servers: usable address and gateway in the CIDR, DHCP and metadata entries with spec paths', () => {
+  rejectsShared((s) => { server(s).cidr = '10.60.0.0/33'; }, 'dhcpServers[0].cidr');
+  rejectsShared((s) => { server(s).ip = '10.61.0.250'; }, 'dhcpServers[0].ip', 'out_of_range');
+  rejectsShared((s) => { server(s).ip = '10.60.0.255'; }, 'dhcpServers[0].ip', 'out_of_range');
+  rejectsShared((s) => { server(s).ip = '10.60.0.0'; }, 'dhcpServers[0].ip', 'out_of_range');
+  rejectsShared((s) => { server(s).gateway = '192.0.2.1'; }, 'dhcpServers[0].gateway', 'out_of_range');
+  rejectsShared((s) => { server(s).gateway = SHARED.serverIp; }, 'dhcpServers[0].gateway', 'conflict');
+  rejectsShared((s) => { server(s).dhcp.hosts[0]!.ip = SHARED.serverIp; }, 'dhcpServers[0].dhcp.hosts[0].ip', 'conflict');
+  rejectsShared((s) => { server(s).dhcp.hosts[1]!.ip = SHARED.gateway; }, 'dhcpServers[0].dhcp.hosts[1].ip', 'reserved');
+  rejectsShared((s) => { server(s).dhcp.hosts[0]!.ip = '10.61.0.5'; }, 'dhcpServers[0].dhcp.hosts[0].ip', 'out_of_range');
+  rejectsShared((s) => { server(s).dhcp.hosts[1]!.mac = server(s).dhcp.hosts[0]!.mac; }, 'dhcpServers[0].dhcp.hosts[1].mac', 'conflict');
+  rejectsShared((s) => { server(s).dhcp.domain = 'Not A Domain'; }, 'dhcpServers[0].dhcp.domain');
+  rejectsShared((s) => { server(s).dhcp.upstreamServers = ['8.8.8.300']; }, 'dhcpServers[0].dhcp.upstreamServers[0]');
+  rejectsShared((s) => { (server(s).dhcp as { hosts: unknown }).hosts = 'all'; }, 'dhcpServers[0].dhcp.hosts');
+  rejectsShared((s) => { server(s).metadata.instances[0]!.ip = '10.99.0.1'; }, 'dhcpServers[0].metadata.instances[0].ip', 'out_of_range');
+  rejectsShared((s) => { server(s).metadata.instances.push({ ...server(s).metadata.instances[0]! }); }, 'dhcpServers[0].metadata.instances[2].ip', 'conflict');
+  rejectsShared((s) => { server(s).metadata.instances[1]!.userData = 'not base64!'; }, 'dhcpServers[0].metadata.instances[1].userData');
 });

@@ -2,20 +2,21 @@
  * Checks a HostNetworkSpec before the agent touches anything: shapes, names, cross
  * references, and — by rendering them once with placeholder paths — everything
  * netcfg's renderers would refuse. Throws NetcfgError with the path of the offending
- * field (`routers[0].nat.portForwards[1].privateIp`). Pure.
+ * field (`routers[0].nat.portForwards[1].privateIp`). A spec without `dhcpServers`
+ * (written before they existed) is returned with an empty list. Pure.
  */
 import {
-  NetcfgError, checkHostname, checkId, checkInteger, checkInterfaceName, cidrContains, normalizeIpv4, parseCidr, parseIpv4, parseMac,
+  NetcfgError, checkHostname, checkId, checkInteger, checkInterfaceName, cidrContains, cidrLast, normalizeIpv4, parseCidr, parseIpv4, parseMac,
   renderDnsmasqConf, renderHaproxyConf, renderRouterNft, renderSecurityGroupNft, VNI_MAX, VNI_MIN, VXLAN_OVERHEAD_BYTES,
 } from '@kumo/netcfg';
 import {
-  HOST_NETWORK_SPEC_VERSION, type HostNetworkSpec, type InstanceMetadata, type NetworkSpec, type NicNetworkSpec, type RouterSpec,
+  HOST_NETWORK_SPEC_VERSION, type DhcpServerSpec, type HostNetworkSpec, type InstanceMetadata, type NetworkSpec, type NicNetworkSpec, type RouterSpec,
 } from './host-network-spec.ts';
 import { isOnLink, parseInterfaceAddress } from './interface-address.ts';
 import { networkBridgeName, usesReservedPrefix } from './network-names.ts';
 import { securedNic } from './secured-nic.ts';
 import {
-  routerDnsmasqConfig, routerHaproxyConfig, routerNftConfig, routerRequiredPublicIps,
+  dhcpServerDnsmasqConfig, routerDnsmasqConfig, routerHaproxyConfig, routerNftConfig, routerRequiredPublicIps,
 } from './router-artifacts.ts';
 
 function fail(field: string, message: string, code: NetcfgError['code'] = 'invalid'): never {
@@ -58,6 +59,12 @@ function specRouterField(field: string): string {
   if (field.startsWith('guestIp')) return field.replace('guestIp', 'guest.ip');
   if (field.startsWith('listeners')) return field.replace('listeners', 'loadBalancers');
   return /^(portForwards|staticNats|firewallRules|egress|sourceNatIp)/.test(field) ? `nat.${field}` : field;
+}
+
+/** netcfg's DnsmasqConfig field names -> the DhcpServerSpec's. */
+function specDhcpServerField(field: string): string {
+  if (/^(dnsServers|metadataRouteVia)/.test(field)) return 'ip';
+  return /^(cidr|gateway)/.test(field) ? field : `dhcp.${field}`;
 }
 
 /** netcfg's security-group field names -> the spec's. */
@@ -121,7 +128,7 @@ function checkNic(nic: NicNetworkSpec, f: string, networks: Map<string, NetworkS
 function checkInstance(i: InstanceMetadata, f: string, cidr: ReturnType<typeof parseCidr>): void {
   obj(i, f);
   checkId(i.instanceId, `${f}.instanceId`);
-  if (!cidrContains(cidr, parseIpv4(i.ip, `${f}.ip`))) fail(`${f}.ip`, `${i.ip} is not in the router's guest network`, 'out_of_range');
+  if (!cidrContains(cidr, parseIpv4(i.ip, `${f}.ip`))) fail(`${f}.ip`, `${i.ip} is not in the network's CIDR`, 'out_of_range');
   checkHostname(i.hostname.split('.')[0] ?? '', `${f}.hostname`);
   if (i.mac !== undefined) parseMac(i.mac, `${f}.mac`);
   if (i.publicIpv4 !== undefined) parseIpv4(i.publicIpv4, `${f}.publicIpv4`);
@@ -167,18 +174,46 @@ function checkRouter(r: RouterSpec, f: string, networks: Map<string, NetworkSpec
   under(`${f}.dhcp`, () => renderDnsmasqConf(routerDnsmasqConfig(r, network, { pidFile: '/run/x.pid', leaseFile: '/run/x.leases' })));
   const haproxy = routerHaproxyConfig(r, { pidFile: '/run/x.pid' });
   if (haproxy !== undefined) under(f, () => renderHaproxyConf(haproxy));
-  const cidr = parseCidr(r.guest.cidr);
+  checkInstances(r.metadata.instances, `${f}.metadata.instances`, parseCidr(r.guest.cidr));
+}
+
+function checkInstances(instances: unknown, f: string, cidr: ReturnType<typeof parseCidr>): void {
   const ips = new Set<string>();
-  arr(r.metadata.instances, `${f}.metadata.instances`).forEach((i, j) => {
-    const field = `${f}.metadata.instances[${j}]`;
-    checkInstance(i as InstanceMetadata, field, cidr);
-    unique(ips, normalizeIpv4((i as InstanceMetadata).ip), `${field}.ip`, 'metadata address');
+  arr(instances, f).forEach((i, j) => {
+    checkInstance(i as InstanceMetadata, `${f}[${j}]`, cidr);
+    unique(ips, normalizeIpv4((i as InstanceMetadata).ip), `${f}[${j}].ip`, 'metadata address');
   });
+}
+
+/** A usable (not network, not broadcast) address of `cidr`. */
+function usableIn(cidr: ReturnType<typeof parseCidr>, cidrText: string, ip: unknown, field: string): string {
+  const v = parseIpv4(str(ip, field), field);
+  if (!cidrContains(cidr, v) || v === cidr.network || v === cidrLast(cidr)) fail(field, `${String(ip)} is not a usable address of ${cidrText}`, 'out_of_range');
+  return normalizeIpv4(ip as string);
+}
+
+function checkDhcpServer(d: DhcpServerSpec, f: string, networks: Map<string, NetworkSpec>): void {
+  obj(d, f);
+  checkId(d.serverId, `${f}.serverId`);
+  const network = networks.get(str(d.networkId, `${f}.networkId`));
+  if (network === undefined) fail(`${f}.networkId`, `network ${d.networkId} is not in networks`);
+  if (network.kind !== 'shared') fail(`${f}.networkId`, `network ${d.networkId} is isolated; its router serves DHCP, DHCP servers are for shared networks`, 'conflict');
+  const cidr = parseCidr(str(d.cidr, `${f}.cidr`), { field: `${f}.cidr` });
+  const ip = usableIn(cidr, d.cidr, d.ip, `${f}.ip`);
+  const gateway = usableIn(cidr, d.cidr, d.gateway, `${f}.gateway`);
+  if (gateway === ip) fail(`${f}.gateway`, `the gateway ${gateway} is the server's own address`, 'conflict');
+  arr(obj(d.dhcp, `${f}.dhcp`).hosts, `${f}.dhcp.hosts`);
+  obj(d.metadata, `${f}.metadata`);
+  under(f, () => renderDnsmasqConf(dhcpServerDnsmasqConfig(d, network, { pidFile: '/run/x.pid', leaseFile: '/run/x.leases' })), specDhcpServerField);
+  d.dhcp.hosts.forEach((h, i) => {
+    if (normalizeIpv4(h.ip) === ip) fail(`${f}.dhcp.hosts[${i}].ip`, `${h.ip} is the DHCP server's own address`, 'conflict');
+  });
+  checkInstances(d.metadata.instances, `${f}.metadata.instances`, cidr);
 }
 
 /** Returns the spec typed when it is acceptable; throws NetcfgError otherwise. */
 export function validateHostNetworkSpec(input: unknown): HostNetworkSpec {
-  const spec = obj(input, 'spec') as unknown as HostNetworkSpec;
+  const spec = obj(input, 'spec') as unknown as Omit<HostNetworkSpec, 'dhcpServers'> & { dhcpServers?: DhcpServerSpec[] };
   if (spec.version !== HOST_NETWORK_SPEC_VERSION) fail('version', `spec version ${String(spec.version)} is not supported (expected ${HOST_NETWORK_SPEC_VERSION})`);
   checkId(spec.hostId, 'hostId');
   checkInteger(spec.generation, 0, Number.MAX_SAFE_INTEGER, 'generation');
@@ -217,5 +252,16 @@ export function validateHostNetworkSpec(input: unknown): HostNetworkSpec {
     unique(routerIds, router.routerId, `routers[${i}].routerId`, 'router');
     unique(routedNetworks, router.networkId, `routers[${i}].networkId`, 'routed network');
   });
-  return spec;
+
+  // Servers' namespaces are named by id like routers': the ids must not meet.
+  const serverIds = new Set<string>(routerIds);
+  const servedNetworks = new Set<string>();
+  const dhcpServers = spec.dhcpServers ?? [];
+  arr(dhcpServers, 'dhcpServers').forEach((d, i) => {
+    const server = d as DhcpServerSpec;
+    checkDhcpServer(server, `dhcpServers[${i}]`, networks);
+    unique(serverIds, server.serverId, `dhcpServers[${i}].serverId`, 'router or DHCP server');
+    unique(servedNetworks, server.networkId, `dhcpServers[${i}].networkId`, 'served network');
+  });
+  return { ...spec, dhcpServers };
 }

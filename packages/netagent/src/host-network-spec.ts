@@ -25,6 +25,11 @@ export interface HostNetworkSpec {
   /** Every group a NIC of this host is in or a rule of such a group references. */
   securityGroups: SecurityGroup[];
   routers: RouterSpec[];
+  /**
+   * DHCP, DNS and metadata servers of shared networks placed on this host (shared networks
+   * have no router: the physical network's own router is the guests' gateway).
+   */
+  dhcpServers: DhcpServerSpec[];
 }
 
 export type NetworkSpec = IsolatedNetworkSpec | SharedNetworkSpec;
@@ -164,4 +169,29 @@ export interface InstanceMetadata {
   instanceType?: string;
   imageId?: string;
   projectId?: string;
+}
+
+/**
+ * The DHCP/DNS/metadata server of one shared network on this host: a network namespace
+ * (like a router's, same prefix and naming by serverId) with one veth leg in the
+ * network's bridge carrying `ip`. No NAT, no public side, no forwarding.
+ *
+ * Guests get `gateway` as their default route and, by DHCP option 121 (classless static
+ * routes, which makes clients ignore option 3, so the default route is repeated there),
+ * `169.254.169.254/32 via ip`: the metadata service answers in the server's namespace, keyed
+ * by the request's source address exactly like a router's (anti-spoofing on the taps makes
+ * the source trustworthy).
+ */
+export interface DhcpServerSpec {
+  serverId: string;
+  /** A shared network of `networks`. */
+  networkId: string;
+  /** The server's address on the network (outside the NIC allocation range). */
+  ip: string;
+  /** The network's CIDR. */
+  cidr: string;
+  /** The physical network's router, handed to guests as their default gateway. */
+  gateway: string;
+  dhcp: RouterDhcpSpec;
+  metadata: { instances: InstanceMetadata[] };
 }

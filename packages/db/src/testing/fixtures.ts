@@ -5,7 +5,7 @@ import type { HostRow } from '../schema.ts';
 const now = () => new Date().toISOString();
 
 /** A zone > pod > cluster with N up hosts, each with a local pool: the smallest useful cloud. */
-export async function seedInfrastructure(repos: Repos, opts: { hosts: number; cpus?: number; memoryMiB?: number; hypervisor?: 'fake' | 'qemu' }) {
+export async function seedInfrastructure(repos: Repos, opts: { hosts: number; cpus?: number; memoryMiB?: number; hypervisor?: 'fake' | 'qemu'; vlanCapable?: 0 | 1 }) {
   const zoneId = newId('zone'); const podId = newId('pod'); const clusterId = newId('cluster');
   await repos.zones.insert({ id: zoneId, name: `z-${zoneId.slice(-6)}`, description: '', placementStrategy: 'spread', createdAt: now() });
   await repos.pods.insert({ id: podId, zoneId, name: 'pod1', createdAt: now() });
@@ -18,6 +18,7 @@ export async function seedInfrastructure(repos: Repos, opts: { hosts: number; cp
       address: `10.0.0.${i + 1}`, accelerator: 'none', cpuModel: 'fake', hypervisorVersion: '1', agentVersion: '1',
       cpus: opts.cpus ?? 8, memoryMiB: opts.memoryMiB ?? 8192, cpuAllocated: 0, memoryAllocatedMiB: 0, tags: '[]',
       dedicatedAccountId: null, tokenHash: 'x', lastHeartbeatAt: now(), connectedAt: now(), createdAt: now(), version: 1,
+      vlanCapable: opts.vlanCapable ?? null,
     };
     await repos.hosts.insert(h);
     const poolId = newId('pool');

@@ -2,11 +2,16 @@
  * Virtual routers: one network namespace per router with its links, addresses,
  * default route, ip_forward, the nft ruleset (renderRouterNft, loaded atomically and
  * reloaded on drift) and its daemons (dnsmasq, metadata service, haproxy). Files live
- * in <stateDir>/routers/<short id>/. Routers no longer desired are torn down: every
- * process in the namespace is stopped, the namespace deleted (its veths go with it),
- * its files removed. Only namespaces named <prefix><short id> are ever touched.
+ * in <stateDir>/routers/<short id>/.
+ *
+ * OwnedNamespaces is what routers and shared networks' DHCP servers have in common:
+ * namespaces named <prefix><short id> (one prefix for both, so the agent recognises
+ * all of its namespaces by shape), created and torn down the same way. Namespaces no
+ * longer desired are torn down: every process in the namespace is stopped, the
+ * namespace deleted (its veths go with it), its files removed. Only namespaces named
+ * <prefix><short id> are ever touched.
  */
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderRouterNft } from '@kumo/netcfg';
 import { actionFor, type ChangeLog, type ObjectHistory } from '../apply-report.ts';
@@ -15,11 +20,31 @@ import type { NetworkSpec, RouterSpec } from '../host-network-spec.ts';
 import type { HostShell } from '../host-shell.ts';
 import { isOwnedNetnsName, routerNetnsName, shortNameId } from '../network-names.ts';
 import { withRevert } from '../revert.ts';
-import { routerNftConfig } from '../router-artifacts.ts';
+import { routerDnsmasqConfig, routerMetadataTable, routerNftConfig } from '../router-artifacts.ts';
 import { ensureNftRuleset, nftAction } from './nft-ruleset.ts';
 import { ensureDaemon, stopDaemon, type DaemonOutcome, type DaemonSpec } from './router-daemon.ts';
 import { dnsmasqDaemon, haproxyDaemon, haproxyIdentity, metadataDaemon, type ScriptRunner } from './router-daemons.ts';
-import { ensureRouterAddressing, ensureRouterLinks } from './router-links.ts';
+import { ensureRouterAddressing, ensureRouterLinks, type NetnsLinkContext, type NetnsOwner } from './router-links.ts';
+
+/** A kind of agent namespace: where its files live and which daemons may run in it. */
+export interface NetnsFamily {
+  owner: NetnsOwner;
+  /** Under the state dir: <subdir>/<short id>/. */
+  subdir: string;
+  /** [daemon name, config file]: <name>.pid next to the config, whose path is in the command line. */
+  daemons: readonly (readonly [string, string])[];
+}
+
+export const ROUTER_FAMILY: NetnsFamily = {
+  owner: 'router',
+  subdir: 'routers',
+  daemons: [['dnsmasq', 'dnsmasq.conf'], ['metadata', 'metadata.json'], ['haproxy', 'haproxy.cfg']],
+};
+
+export interface ObservedNetns {
+  netns: string;
+  daemons: Record<string, number | undefined>;
+}
 
 export interface DesiredRouter {
   router: RouterSpec;
@@ -32,11 +57,10 @@ export interface ObservedRouter {
   daemons: Record<'dnsmasq' | 'metadata' | 'haproxy', number | undefined>;
 }
 
-export interface RouterApplierOptions {
+export interface OwnedNamespacesOptions {
   shell: HostShell;
   stateDir: string;
   netnsPrefix: string;
-  runScript: ScriptRunner;
 }
 
 function daemonAction(outcome: Exclude<DaemonOutcome, 'unchanged'>, history: ObjectHistory): 'created' | 'updated' | 'repaired' {
@@ -44,122 +68,179 @@ function daemonAction(outcome: Exclude<DaemonOutcome, 'unchanged'>, history: Obj
   return 'updated';
 }
 
-export class RouterApplier {
-  constructor(private readonly o: RouterApplierOptions) {}
+/** Keeps each daemon running with its config; logs what it did under the owner's id. */
+export async function ensureDaemons(shell: HostShell, daemons: readonly DaemonSpec[], id: string, history: ObjectHistory, log: ChangeLog): Promise<void> {
+  for (const daemon of daemons) {
+    const outcome = await ensureDaemon(shell, daemon);
+    if (outcome !== 'unchanged') log.add(daemonAction(outcome, history), daemon.name as 'dnsmasq' | 'metadata' | 'haproxy', id, `${daemon.name} ${outcome}`);
+  }
+}
 
-  netnsOf(routerId: string): string {
-    return routerNetnsName(routerId, this.o.netnsPrefix);
+export class OwnedNamespaces {
+  constructor(private readonly o: OwnedNamespacesOptions, private readonly families: readonly NetnsFamily[]) {}
+
+  netnsOf(id: string): string {
+    return routerNetnsName(id, this.o.netnsPrefix);
   }
 
-  dirOf(routerId: string): string {
-    return join(this.o.stateDir, 'routers', shortNameId(routerId));
+  private dirOf(family: NetnsFamily, id: string): string {
+    return join(this.o.stateDir, family.subdir, shortNameId(id));
   }
 
-  private dirOfNetns(netns: string): string {
-    return join(this.o.stateDir, 'routers', netns.slice(this.o.netnsPrefix.length));
+  private dirOfNetns(family: NetnsFamily, netns: string): string {
+    return join(this.o.stateDir, family.subdir, netns.slice(this.o.netnsPrefix.length));
   }
 
-  private async ownedNetns(): Promise<string[]> {
+  /** The family whose state dir the namespace has; routers when none has one (state lost). */
+  private familyOf(netns: string): NetnsFamily {
+    return this.families.find((f) => existsSync(this.dirOfNetns(f, netns))) ?? this.families[0]!;
+  }
+
+  private async owned(): Promise<string[]> {
     return (await this.o.shell.listNetns()).filter((n) => isOwnedNetnsName(n, this.o.netnsPrefix));
   }
 
-  async observe(): Promise<ObservedRouter[]> {
-    return (await this.ownedNetns()).map((netns) => {
-      const dir = this.dirOfNetns(netns);
-      const find = (name: string, config: string): number | undefined =>
-        findDaemon({ pidFile: join(dir, `${name}.pid`), netns, marker: join(dir, config) });
-      return {
-        netns,
-        daemons: { dnsmasq: find('dnsmasq', 'dnsmasq.conf'), metadata: find('metadata', 'metadata.json'), haproxy: find('haproxy', 'haproxy.cfg') },
-      };
+  /** The family's namespaces present, with the pids of their daemons. */
+  async observe(family: NetnsFamily): Promise<ObservedNetns[]> {
+    return (await this.owned()).filter((netns) => this.familyOf(netns) === family).map((netns) => {
+      const dir = this.dirOfNetns(family, netns);
+      const daemons: Record<string, number | undefined> = {};
+      for (const [name, config] of family.daemons) daemons[name] = findDaemon({ pidFile: join(dir, `${name}.pid`), netns, marker: join(dir, config) });
+      return { netns, daemons };
     });
   }
 
-  /** Brings one router to its spec; on failure undoes what this call created and throws. */
-  async ensure(d: DesiredRouter, log: ChangeLog): Promise<void> {
-    const { shell } = this.o;
-    const { router, network, history } = d;
-    const id = router.routerId;
-    const netns = this.netnsOf(id);
-    const dir = this.dirOf(id);
+  /**
+   * Brings one namespace of the family to its spec: its state dir, the namespace
+   * itself (lo up, ip_forward as `forwarding` says), then `build` for the rest. On
+   * failure undoes what this call created and throws.
+   */
+  async ensure(
+    family: NetnsFamily,
+    o: { id: string; history: ObjectHistory; log: ChangeLog; forwarding: boolean },
+    build: (ctx: NetnsLinkContext, dir: string) => Promise<void>,
+  ): Promise<void> {
+    const dir = this.dirOf(family, o.id);
     mkdirSync(dir, { recursive: true });
     await withRevert(async (revert) => {
-      if (!(await shell.listNetns()).includes(netns)) {
-        await shell.run(['ip', 'netns', 'add', netns]);
-        revert.add(`delete namespace ${netns}`, () => this.destroyNetns(netns));
-        log.add(actionFor(history), 'router', id, `create namespace ${netns}`);
-      }
-      await shell.run(['ip', '-n', netns, 'link', 'set', 'lo', 'up']);
-      const forward = await shell.inNetns(netns, ['sysctl', '-n', 'net.ipv4.ip_forward']);
-      if (forward.stdout.trim() !== '1') {
-        await shell.inNetns(netns, ['sysctl', '-qw', 'net.ipv4.ip_forward=1']);
-        log.add(actionFor(history), 'router-sysctl', id, 'net.ipv4.ip_forward=1');
-      }
-      const ctx = { shell, netns, router, guestBridge: network.bridge, mtu: network.mtu, history, log, revert };
-      await ensureRouterLinks(ctx);
-      await ensureRouterAddressing(ctx);
-
-      const nft = await ensureNftRuleset({
-        run: (argv, options) => shell.inNetns(netns, argv, options),
-        tables: [{ family: 'ip', name: 'kumo_router' }],
-        file: join(dir, 'router.nft'),
-      }, renderRouterNft(routerNftConfig(router)));
-      if (nft !== 'unchanged') log.add(nftAction(nft, history), 'router-nft', id, `${nft} table ip kumo_router`);
-
-      const daemons: DaemonSpec[] = [dnsmasqDaemon(dir, netns, router, network), metadataDaemon(dir, netns, router, this.o.runScript)];
-      const haproxy = haproxyDaemon(dir, netns, router);
-      if (haproxy !== undefined) daemons.push(haproxy);
-      for (const daemon of daemons) {
-        const outcome = await ensureDaemon(shell, daemon);
-        if (outcome !== 'unchanged') log.add(daemonAction(outcome, history), daemon.name as 'dnsmasq' | 'metadata' | 'haproxy', id, `${daemon.name} ${outcome}`);
-      }
-      if (haproxy === undefined && await stopDaemon(haproxyIdentity(dir, netns))) {
-        log.add('removed', 'haproxy', id, 'no load balancers: haproxy stopped');
-      }
+      const ctx: NetnsLinkContext = { shell: this.o.shell, netns: this.netnsOf(o.id), owner: family.owner, id: o.id, history: o.history, log: o.log, revert };
+      await this.ensureNetns(ctx);
+      await this.ensureSysctl(ctx, 'net.ipv4.ip_forward', o.forwarding ? '1' : '0');
+      await build(ctx, dir);
     });
+  }
+
+  /** Loads the namespace's nft table from `file` (atomically; again when it drifted). */
+  async ensureNft(ctx: NetnsLinkContext, table: string, file: string, text: string): Promise<void> {
+    const nft = await ensureNftRuleset({
+      run: (argv, options) => ctx.shell.inNetns(ctx.netns, argv, options),
+      tables: [{ family: 'ip', name: table }],
+      file,
+    }, text);
+    if (nft !== 'unchanged') ctx.log.add(nftAction(nft, ctx.history), `${ctx.owner}-nft`, ctx.id, `${nft} table ip ${table}`);
+  }
+
+  /** Creates the namespace when it is missing (undone on failure) and sets lo up. */
+  private async ensureNetns(ctx: NetnsLinkContext): Promise<void> {
+    const { shell, netns } = ctx;
+    if (!(await shell.listNetns()).includes(netns)) {
+      await shell.run(['ip', 'netns', 'add', netns]);
+      ctx.revert.add(`delete namespace ${netns}`, () => this.destroyNetns(netns));
+      ctx.log.add(actionFor(ctx.history), ctx.owner, ctx.id, `create namespace ${netns}`);
+    }
+    await shell.run(['ip', '-n', netns, 'link', 'set', 'lo', 'up']);
+  }
+
+  /** Sets a sysctl of the namespace when it differs. */
+  private async ensureSysctl(ctx: NetnsLinkContext, key: string, value: string): Promise<void> {
+    const current = await ctx.shell.inNetns(ctx.netns, ['sysctl', '-n', key]);
+    if (current.stdout.trim() === value) return;
+    await ctx.shell.inNetns(ctx.netns, ['sysctl', '-qw', `${key}=${value}`]);
+    ctx.log.add(actionFor(ctx.history), `${ctx.owner}-sysctl`, ctx.id, `${key}=${value}`);
   }
 
   /** Stops every process in the namespace and deletes it. */
-  async destroyNetns(netns: string): Promise<void> {
+  private async destroyNetns(netns: string): Promise<void> {
     const pids = await this.o.shell.run(['ip', 'netns', 'pids', netns], { allowFailure: true });
     await Promise.all(pids.stdout.split('\n').map(Number).filter((p) => p > 1).map((p) => stopProcess(p, 3000)));
     await this.o.shell.run(['ip', 'netns', 'del', netns], { allowFailure: true });
   }
 
-  /** Tears down the agent's routers whose ids are not in `keep`. */
-  async removeUndesired(keep: readonly string[], log: ChangeLog): Promise<void> {
-    const keepNetns = new Set(keep.map((id) => this.netnsOf(id)));
-    for (const netns of await this.ownedNetns()) {
+  /** Tears down the agent's namespaces (and state dirs) whose ids are not in `keep` for their family. */
+  async removeUndesired(keep: Partial<Record<NetnsOwner, readonly string[]>>, log: ChangeLog): Promise<void> {
+    const keepNetns = new Set(Object.values(keep).flat().map((id) => this.netnsOf(id)));
+    for (const netns of await this.owned()) {
       if (keepNetns.has(netns)) continue;
+      const family = this.familyOf(netns);
       try {
         await this.destroyNetns(netns);
-        await this.stopStrays(this.dirOfNetns(netns));
-        rmSync(this.dirOfNetns(netns), { recursive: true, force: true });
-        log.add('removed', 'router', netns, `namespace ${netns} and its processes`);
+        await this.stopStrays(family, this.dirOfNetns(family, netns));
+        rmSync(this.dirOfNetns(family, netns), { recursive: true, force: true });
+        log.add('removed', family.owner, netns, `namespace ${netns} and its processes`);
       } catch (e) {
-        log.error('router', netns, e);
+        log.error(family.owner, netns, e);
       }
     }
-    const keepDirs = new Set(keep.map((id) => shortNameId(id)));
-    let dirs: string[] = [];
-    try {
-      dirs = readdirSync(join(this.o.stateDir, 'routers'));
-    } catch {
-      // no routers yet
-    }
-    for (const short of dirs) {
-      if (keepDirs.has(short)) continue;
-      const dir = join(this.o.stateDir, 'routers', short);
-      await this.stopStrays(dir);
-      rmSync(dir, { recursive: true, force: true });
+    for (const family of this.families) {
+      const keepDirs = new Set((keep[family.owner] ?? []).map((id) => shortNameId(id)));
+      let dirs: string[] = [];
+      try {
+        dirs = readdirSync(join(this.o.stateDir, family.subdir));
+      } catch {
+        // none of this family yet
+      }
+      for (const short of dirs) {
+        if (keepDirs.has(short)) continue;
+        const dir = join(this.o.stateDir, family.subdir, short);
+        await this.stopStrays(family, dir);
+        rmSync(dir, { recursive: true, force: true });
+      }
     }
   }
 
-  /** Stops daemons of a router dir that outlived their namespace (deleted by hand). */
-  private async stopStrays(dir: string): Promise<void> {
-    for (const [name, config] of [['dnsmasq', 'dnsmasq.conf'], ['metadata', 'metadata.json'], ['haproxy', 'haproxy.cfg']] as const) {
+  /** Stops daemons of a state dir that outlived their namespace (deleted by hand). */
+  private async stopStrays(family: NetnsFamily, dir: string): Promise<void> {
+    for (const [name, config] of family.daemons) {
       const pid = findStrayDaemon({ pidFile: join(dir, `${name}.pid`), netns: '', marker: join(dir, config) });
       if (pid !== undefined) await stopProcess(pid);
     }
+  }
+}
+
+/** What the router and DHCP server appliers work with. */
+export interface NetnsApplierOptions {
+  namespaces: OwnedNamespaces;
+  runScript: ScriptRunner;
+}
+
+export class RouterApplier {
+  constructor(private readonly o: NetnsApplierOptions) {}
+
+  async observe(): Promise<ObservedRouter[]> {
+    return (await this.o.namespaces.observe(ROUTER_FAMILY)) as ObservedRouter[];
+  }
+
+  /** Brings one router to its spec; on failure undoes what this call created and throws. */
+  async ensure(d: DesiredRouter, log: ChangeLog): Promise<void> {
+    const { router, network, history } = d;
+    const id = router.routerId;
+    await this.o.namespaces.ensure(ROUTER_FAMILY, { id, history, log, forwarding: true }, async (base, dir) => {
+      const { shell, netns } = base;
+      const ctx = { ...base, router, guestBridge: network.bridge, mtu: network.mtu };
+      await ensureRouterLinks(ctx);
+      await ensureRouterAddressing(ctx);
+      await this.o.namespaces.ensureNft(base, 'kumo_router', join(dir, 'router.nft'), renderRouterNft(routerNftConfig(router)));
+
+      const daemons: DaemonSpec[] = [
+        dnsmasqDaemon(dir, netns, (files) => routerDnsmasqConfig(router, network, files)),
+        metadataDaemon(dir, netns, routerMetadataTable(router), router.guest.ip, this.o.runScript),
+      ];
+      const haproxy = haproxyDaemon(dir, netns, router);
+      if (haproxy !== undefined) daemons.push(haproxy);
+      await ensureDaemons(shell, daemons, id, history, log);
+      if (haproxy === undefined && await stopDaemon(haproxyIdentity(dir, netns))) {
+        log.add('removed', 'haproxy', id, 'no load balancers: haproxy stopped');
+      }
+    });
   }
 }

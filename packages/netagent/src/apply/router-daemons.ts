@@ -3,18 +3,19 @@
  * when its config changes, its leases file survives), the metadata service (reads
  * its table file by itself when it changes) and, when the router has load
  * balancers, haproxy in master-worker mode (config checked, then reloaded with
- * SIGUSR2).
+ * SIGUSR2). A shared network's DHCP server namespace runs the same dnsmasq and
+ * metadata service.
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { renderDnsmasqConf, renderHaproxyConf } from '@kumo/netcfg';
-import type { NetworkSpec, RouterSpec } from '../host-network-spec.ts';
-import {
-  METADATA_LOCAL_PORT, routerDnsmasqConfig, routerHaproxyConfig, routerMetadataTable,
-} from '../router-artifacts.ts';
+import { renderDnsmasqConf, renderHaproxyConf, type DnsmasqConfig } from '@kumo/netcfg';
+import type { RouterSpec } from '../host-network-spec.ts';
+import type { MetadataTable } from '../metadata/metadata-table.ts';
+import { METADATA_LOCAL_PORT, routerHaproxyConfig, type DaemonFiles } from '../router-artifacts.ts';
 import type { DaemonSpec } from './router-daemon.ts';
 
-export function dnsmasqDaemon(dir: string, netns: string, router: RouterSpec, network: NetworkSpec): DaemonSpec {
+/** `config` builds the dnsmasq config (routerDnsmasqConfig, dhcpServerDnsmasqConfig) with the daemon's files. */
+export function dnsmasqDaemon(dir: string, netns: string, config: (files: DaemonFiles) => DnsmasqConfig): DaemonSpec {
   const configFile = join(dir, 'dnsmasq.conf');
   const pidFile = join(dir, 'dnsmasq.pid');
   return {
@@ -22,7 +23,7 @@ export function dnsmasqDaemon(dir: string, netns: string, router: RouterSpec, ne
     netns,
     dir,
     configFile,
-    configText: renderDnsmasqConf(routerDnsmasqConfig(router, network, { pidFile, leaseFile: join(dir, 'dnsmasq.leases') })),
+    configText: renderDnsmasqConf(config({ pidFile, leaseFile: join(dir, 'dnsmasq.leases') })),
     pidFile,
     argv: ['dnsmasq', `--conf-file=${configFile}`, `--log-facility=${join(dir, 'dnsmasq.log')}`],
     start: 'daemonizes',
@@ -33,7 +34,8 @@ export function dnsmasqDaemon(dir: string, netns: string, router: RouterSpec, ne
 /** argv head that runs a TypeScript entry point (node with the tsx loader). */
 export type ScriptRunner = (scriptPath: string) => string[];
 
-export function metadataDaemon(dir: string, netns: string, router: RouterSpec, runScript: ScriptRunner): DaemonSpec {
+/** The metadata service answering for `table` on listenIp:METADATA_LOCAL_PORT (169.254.169.254:80 is redirected there). */
+export function metadataDaemon(dir: string, netns: string, table: MetadataTable, listenIp: string, runScript: ScriptRunner): DaemonSpec {
   const configFile = join(dir, 'metadata.json');
   const pidFile = join(dir, 'metadata.pid');
   const main = fileURLToPath(new URL('../metadata/metadata-server-main.ts', import.meta.url));
@@ -42,12 +44,12 @@ export function metadataDaemon(dir: string, netns: string, router: RouterSpec, r
     netns,
     dir,
     configFile,
-    configText: `${JSON.stringify(routerMetadataTable(router), null, 1)}\n`,
+    configText: `${JSON.stringify(table, null, 1)}\n`,
     pidFile,
     argv: [
       ...runScript(main),
-      '--network', router.networkId, '--table', configFile,
-      '--listen', router.guest.ip, '--port', String(METADATA_LOCAL_PORT), '--pid-file', pidFile,
+      '--network', table.networkId, '--table', configFile,
+      '--listen', listenIp, '--port', String(METADATA_LOCAL_PORT), '--pid-file', pidFile,
     ],
     start: 'foreground',
     onConfigChange: 'none',

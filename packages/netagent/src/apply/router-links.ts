@@ -2,8 +2,9 @@
  * The links of a router namespace: a veth from rg0 into the network's bridge, and
  * rp0 on the public side (a veth into a public bridge, or a macvlan on a physical
  * device), with deterministic MACs; then their addresses and the default route.
- * Each function observes, changes only what differs, and registers undo steps for
- * what it creates.
+ * A shared network's DHCP server namespace uses the guest leg and the addressing
+ * helpers alone (its owner is 'dhcp-server'). Each function observes, changes only
+ * what differs, and registers undo steps for what it creates.
  */
 import { normalizeIpv4 } from '@kumo/netcfg';
 import { actionFor, type ChangeAction, type ChangeLog, type ObjectHistory } from '../apply-report.ts';
@@ -17,16 +18,25 @@ import {
 import type { Revert } from '../revert.ts';
 import { routerGuestAddress } from '../router-artifacts.ts';
 
-export interface RouterLinkContext {
+/** Whose namespace it is; changes are logged as `<owner>-link`, `<owner>-address`, `<owner>-route`. */
+export type NetnsOwner = 'router' | 'dhcp-server';
+
+export interface NetnsLinkContext {
   shell: HostShell;
   netns: string;
+  owner: NetnsOwner;
+  /** routerId or serverId: link names, MACs and change-log ids derive from it. */
+  id: string;
+  history: ObjectHistory;
+  log: ChangeLog;
+  revert: Revert;
+}
+
+export interface RouterLinkContext extends NetnsLinkContext {
   router: RouterSpec;
   /** The bridge of the router's network and its MTU. */
   guestBridge: string;
   mtu: number;
-  history: ObjectHistory;
-  log: ChangeLog;
-  revert: Revert;
 }
 
 async function links(shell: HostShell, netns: string | undefined): Promise<Map<string, ObservedLink>> {
@@ -34,25 +44,25 @@ async function links(shell: HostShell, netns: string | undefined): Promise<Map<s
   return parseIpLinks((await shell.run(argv)).stdout);
 }
 
-function note(ctx: RouterLinkContext, detail: string, action: ChangeAction = actionFor(ctx.history)): void {
-  ctx.log.add(action, 'router-link', ctx.router.routerId, detail);
+function note(ctx: NetnsLinkContext, detail: string, action: ChangeAction = actionFor(ctx.history)): void {
+  ctx.log.add(action, `${ctx.owner}-link`, ctx.id, detail);
 }
 
 /** Host-side attributes of a veth end: bridge port, MTU, up. */
-async function ensureHostPort(ctx: RouterLinkContext, name: string, link: ObservedLink | undefined, bridge: string, mtu: number | undefined): Promise<void> {
+async function ensureHostPort(ctx: NetnsLinkContext, name: string, link: ObservedLink | undefined, bridge: string, mtu: number | undefined): Promise<void> {
   if (link !== undefined && link.master === bridge && link.up && (mtu === undefined || link.mtu === mtu)) return;
   await ctx.shell.ip(['link', 'set', 'dev', name, ...(mtu === undefined ? [] : ['mtu', String(mtu)]), 'master', bridge, 'up']);
   note(ctx, `attach ${name} to ${bridge}`);
 }
 
 /** Router-side attributes: MAC, MTU, up. */
-async function ensureRouterSide(ctx: RouterLinkContext, name: string, link: ObservedLink | undefined, mac: string, mtu: number | undefined): Promise<void> {
+async function ensureRouterSide(ctx: NetnsLinkContext, name: string, link: ObservedLink | undefined, mac: string, mtu: number | undefined): Promise<void> {
   if (link !== undefined && link.mac === mac && link.up && (mtu === undefined || link.mtu === mtu)) return;
   await ctx.shell.run(['ip', '-n', ctx.netns, 'link', 'set', 'dev', name, 'address', mac, ...(mtu === undefined ? [] : ['mtu', String(mtu)]), 'up']);
   note(ctx, `set ${name} ${mac} up`);
 }
 
-async function createVeth(ctx: RouterLinkContext, hostName: string, routerName: string, mac: string, mtu: number | undefined): Promise<void> {
+async function createVeth(ctx: NetnsLinkContext, hostName: string, routerName: string, mac: string, mtu: number | undefined): Promise<void> {
   const mtuArgs = mtu === undefined ? [] : ['mtu', String(mtu)];
   await ctx.shell.ip(['link', 'add', hostName, ...mtuArgs, 'type', 'veth', 'peer', 'name', routerName, ...mtuArgs, 'address', mac, 'netns', ctx.netns]);
   ctx.revert.add(`delete ${hostName}`, () => ctx.shell.ip(['link', 'del', hostName], { allowFailure: true }));
@@ -60,7 +70,7 @@ async function createVeth(ctx: RouterLinkContext, hostName: string, routerName: 
 }
 
 /** A veth pair whose ends are both present is kept; a half pair is deleted and recreated. */
-async function ensureVeth(ctx: RouterLinkContext, hostName: string, routerName: string, bridge: string, mac: string, mtu: number | undefined): Promise<void> {
+async function ensureVeth(ctx: NetnsLinkContext, hostName: string, routerName: string, bridge: string, mac: string, mtu: number | undefined): Promise<void> {
   let host = (await links(ctx.shell, undefined)).get(hostName);
   let inner = (await links(ctx.shell, ctx.netns)).get(routerName);
   if (host?.kind !== 'veth' || inner?.kind !== 'veth') {
@@ -97,9 +107,14 @@ async function ensureMacvlan(ctx: RouterLinkContext, device: string, mac: string
   await ensureRouterSide(ctx, ROUTER_PUBLIC_IFNAME, rp0, mac, undefined);
 }
 
+/** rg0 in the namespace, its host end krg-<s> a port of the network's bridge. */
+export async function ensureGuestLeg(ctx: NetnsLinkContext, bridge: string, mtu: number): Promise<void> {
+  await ensureVeth(ctx, routerGuestVethName(ctx.id), ROUTER_GUEST_IFNAME, bridge, derivedMac(ctx.id, 'guest'), mtu);
+}
+
 export async function ensureRouterLinks(ctx: RouterLinkContext): Promise<void> {
   const id = ctx.router.routerId;
-  await ensureVeth(ctx, routerGuestVethName(id), ROUTER_GUEST_IFNAME, ctx.guestBridge, derivedMac(id, 'guest'), ctx.mtu);
+  await ensureGuestLeg(ctx, ctx.guestBridge, ctx.mtu);
   const attach = ctx.router.public.attach;
   if ('bridge' in attach) {
     const bridge = (await links(ctx.shell, undefined)).get(attach.bridge);
@@ -114,22 +129,26 @@ export async function ensureRouterLinks(ctx: RouterLinkContext): Promise<void> {
   }
 }
 
-export async function ensureRouterAddressing(ctx: RouterLinkContext): Promise<void> {
+/** The addresses of the namespace's devices (`[device, "ip/prefix"[]]`) and its default route. */
+export async function ensureNetnsAddressing(ctx: NetnsLinkContext, wanted: [string, string[]][], defaultRoute: { gateway: string; dev: string }): Promise<void> {
   const addrs = parseIpv4Addresses((await ctx.shell.run(['ip', '-n', ctx.netns, '-j', 'addr', 'show'])).stdout);
-  const wanted: [string, string[]][] = [
-    [ROUTER_GUEST_IFNAME, [routerGuestAddress(ctx.router)]],
-    [ROUTER_PUBLIC_IFNAME, ctx.router.public.ips],
-  ];
   for (const [device, desired] of wanted) {
     for (const argv of planAddressSync({ netns: ctx.netns, device, desired, current: addrs.get(device) ?? [] })) {
       await ctx.shell.run(argv);
-      ctx.log.add(actionFor(ctx.history), 'router-address', ctx.router.routerId, `${argv[4]} ${argv[5]} on ${device}`);
+      ctx.log.add(actionFor(ctx.history), `${ctx.owner}-address`, ctx.id, `${argv[4]} ${argv[5]} on ${device}`);
     }
   }
-  const gateway = normalizeIpv4(ctx.router.public.gateway);
+  const gateway = normalizeIpv4(defaultRoute.gateway);
   const routes = parseIpRoutes((await ctx.shell.run(['ip', '-n', ctx.netns, '-j', 'route', 'show', 'default'])).stdout);
-  if (!routes.some((r) => r.gateway === gateway && r.dev === ROUTER_PUBLIC_IFNAME)) {
-    await ctx.shell.run(['ip', '-n', ctx.netns, 'route', 'replace', 'default', 'via', gateway, 'dev', ROUTER_PUBLIC_IFNAME]);
-    ctx.log.add(actionFor(ctx.history), 'router-route', ctx.router.routerId, `default via ${gateway}`);
+  if (!routes.some((r) => r.gateway === gateway && r.dev === defaultRoute.dev)) {
+    await ctx.shell.run(['ip', '-n', ctx.netns, 'route', 'replace', 'default', 'via', gateway, 'dev', defaultRoute.dev]);
+    ctx.log.add(actionFor(ctx.history), `${ctx.owner}-route`, ctx.id, `default via ${gateway}`);
   }
+}
+
+export async function ensureRouterAddressing(ctx: RouterLinkContext): Promise<void> {
+  await ensureNetnsAddressing(ctx, [
+    [ROUTER_GUEST_IFNAME, [routerGuestAddress(ctx.router)]],
+    [ROUTER_PUBLIC_IFNAME, ctx.router.public.ips],
+  ], { gateway: ctx.router.public.gateway, dev: ROUTER_PUBLIC_IFNAME });
 }

@@ -107,6 +107,7 @@ export function scenarioSpec(host: 0 | 1, o: ScenarioOptions): HostNetworkSpec {
       nics: [nic(GUESTS.a0)],
       securityGroups: groups,
       routers: [routerA(o)],
+      dhcpServers: [],
     };
   }
   return {
@@ -115,10 +116,11 @@ export function scenarioSpec(host: 0 | 1, o: ScenarioOptions): HostNetworkSpec {
     nics: [nic(GUESTS.a1), ...(o.withoutNetB === true ? [] : [nic(GUESTS.b0)])],
     securityGroups: groups,
     routers: o.withoutNetB === true ? [] : [routerB()],
+    dhcpServers: [],
   };
 }
 
 /** Nothing desired: the agent removes everything it owns. */
 export function emptySpec(host: 0 | 1, generation: number): HostNetworkSpec {
-  return { version: 1, hostId: `host-${host}`, generation, networks: [], nics: [], securityGroups: [], routers: [] };
+  return { version: 1, hostId: `host-${host}`, generation, networks: [], nics: [], securityGroups: [], routers: [], dhcpServers: [] };
 }

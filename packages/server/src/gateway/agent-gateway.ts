@@ -112,6 +112,7 @@ export class AgentGateway {
     const facts = {
       address: msg.address, accelerator: msg.facts.accelerator, cpuModel: msg.facts.cpuModel, hypervisorVersion: msg.facts.hypervisorVersion,
       agentVersion: msg.agentVersion, cpus: msg.facts.cpus, memoryMiB: msg.facts.memoryMiB, lastHeartbeatAt: now, connectedAt: now,
+      vlanCapable: msg.networkCapabilities === undefined ? null : msg.networkCapabilities.vlan8021q ? 1 : 0,
     };
     let hostId: string;
     await this.repos.db.transaction().execute(async (trx) => {

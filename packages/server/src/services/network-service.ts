@@ -89,6 +89,14 @@ export class NetworkService {
         throw new ApiError('bad_request', `VLAN ${b.vlan} is outside the range ${phys.vlanStart}-${phys.vlanEnd} of physical network ${phys.name}`, { field: 'vlan' });
       }
     }
+    if (segment === 'vlan' || (kind === 'shared' && b.vlan !== undefined)) {
+      // Hosts report whether their kernel has 802.1Q; one that cannot would fail to carry the network.
+      const lacking = await repos.db.selectFrom('hosts').select('name').where('zoneId', '=', zone.id).where('vlanCapable', '=', 0).orderBy('name').execute();
+      if (lacking.length > 0) {
+        const names = lacking.map((h) => h.name);
+        throw new ApiError('bad_request', `host${names.length > 1 ? 's' : ''} ${names.join(', ')} of zone ${zone.name} cannot create 802.1Q VLAN interfaces (the kernel lacks VLAN_8021Q): use a VXLAN network (segment "vxlan"), or load the 8021q module on those hosts and restart their agents`, { field: kind === 'shared' ? 'vlan' : 'segment', hosts: names });
+      }
+    }
     const maxMtu = segment === 'vxlan' ? phys.mtu - VXLAN_OVERHEAD_BYTES : phys.mtu;
     if (b.mtu !== undefined && b.mtu > maxMtu) throw new ApiError('bad_request', `the MTU can be at most ${maxMtu} on this ${segment} network (underlay ${phys.mtu})`, { field: 'mtu' });
 

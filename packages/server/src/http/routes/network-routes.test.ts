@@ -152,6 +152,28 @@ describe('networking API: physical networks, public IP ranges, networks, public 
     assert.equal(none.body.error.code, 'no_capacity');
   });
 
+  test('a VLAN network is refused, naming the host, where a host of the zone reports no 802.1Q; nothing is written', async () => {
+    const db = t.server.ctx.repos.db;
+    const host = await db.selectFrom('hosts').select(['id', 'name']).where('zoneId', '=', t.zoneId).orderBy('name').executeTakeFirstOrThrow();
+    await db.updateTable('hosts').set({ vlanCapable: 0 }).where('id', '=', host.id).execute();
+    try {
+      const before = (await t.ok(t.admin, 'GET', '/api/v1/networks')).items.length;
+      const refused = await t.call(t.admin, 'POST', '/api/v1/networks', { name: 'tagged', zoneId: t.zoneId, cidr: '10.99.0.0/24', segment: 'vlan' });
+      assert.equal(refused.status, 400);
+      assert.equal(refused.body.error.details.field, 'segment');
+      assert.deepEqual(refused.body.error.details.hosts, [host.name]);
+      assert.match(refused.body.error.message, /cannot create 802\.1Q VLAN interfaces .*VLAN_8021Q.*use a VXLAN network/);
+      const sharedTagged = await t.call(t.admin, 'POST', '/api/v1/networks', { name: 'tagged-lan', zoneId: t.zoneId, kind: 'shared', cidr: '198.51.100.0/24', ipRange: { start: '198.51.100.10', end: '198.51.100.20' }, vlan: 300 });
+      assert.equal(sharedTagged.body.error.details.field, 'vlan');
+      assert.equal((await t.ok(t.admin, 'GET', '/api/v1/networks')).items.length, before, 'nothing was written');
+      const vxlan = await t.ok(t.admin, 'POST', '/api/v1/networks', { name: 'tagged', zoneId: t.zoneId, cidr: '10.99.0.0/24' });
+      assert.equal(vxlan.segment, 'vxlan', 'VXLAN networks are unaffected');
+      await t.ok(t.admin, 'DELETE', `/api/v1/networks/${vxlan.id}`);
+    } finally {
+      await db.updateTable('hosts').set({ vlanCapable: null }).where('id', '=', host.id).execute();
+    }
+  });
+
   test('a shared network: admin only, needs an address range, visible to every account, changed by admins only', async () => {
     const noRange = await t.call(t.admin, 'POST', '/api/v1/networks', { name: 'lan', zoneId: t.zoneId, kind: 'shared', cidr: '192.0.2.0/24' });
     assert.equal(noRange.status, 400);
