@@ -15,6 +15,9 @@ export interface QemuHostOptions {
   accel?: 'kvm' | 'tcg' | 'auto';
   /** How often guest networking re-applies its last spec (drift repair); default 30 s. */
   networkResyncMs?: number;
+  /** Names of router and DHCP-server namespaces (default "kr-"); distinct per agent when several share one machine. */
+  netnsPrefix?: string;
+  log?: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void };
 }
 
 /**
@@ -42,7 +45,10 @@ export function createQemuHost(opts: QemuHostOptions) {
 
   // Guest networking: re-applies its last spec every 30 s (by default), which repairs drift (a deleted
   // nft table, a killed dnsmasq, a removed bridge) even while the server is unreachable.
-  const hostNetwork = new HostNetworkAgent({ stateDir: join(opts.stateDir, 'network'), resyncIntervalMs: opts.networkResyncMs ?? 30_000 });
+  const hostNetwork = new HostNetworkAgent({
+    stateDir: join(opts.stateDir, 'network'), resyncIntervalMs: opts.networkResyncMs ?? 30_000, ...(opts.log ? { log: opts.log } : {}),
+    ...(opts.netnsPrefix !== undefined ? { routerNetnsPrefix: opts.netnsPrefix } : {}),
+  });
   const network = {
     apply: (spec: unknown) => hostNetwork.apply(spec as HostNetworkSpec), close: () => hostNetwork.close(),
     capabilities: () => hostNetwork.capabilities(),

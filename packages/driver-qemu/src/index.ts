@@ -20,4 +20,7 @@ export { ByteRing } from './byte-ring.ts';
 export { tapLinkArgs, wireTaps } from './tap-wiring.ts';
 export { isProcessAlive, waitForProcessExit, processArgv } from './process-watch.ts';
 export { saveGuestState, loadGuestState, waitForMigration } from './qemu-state-file.ts';
+export { CONFIG_DRIVE_LABEL, GENISOIMAGE_PACKAGE, configDriveFiles, genisoimageArgs, type ConfigDriveFile } from './config-drive-files.ts';
+export { buildConfigDrive, removeConfigDrive, type BuildConfigDriveOptions } from './config-drive.ts';
+export { specForRestore, type RestoreSpec } from './restore-spec.ts';
 export { stderrLogger, type DriverLogger } from './driver-logger.ts';

@@ -21,6 +21,8 @@ export interface InstancePaths {
   saveSocket: string;
   /** Unix socket QEMU listens on while the driver streams a saved state into it. */
   restoreSocket: string;
+  /** NoCloud config drive (ISO 9660, label cidata), built from spec.configDrive at every start. */
+  configDrive: string;
 }
 
 export function instancePaths(stateDir: string, instanceId: string): InstancePaths {
@@ -38,6 +40,7 @@ export function instanceDirPaths(dir: string): InstancePaths {
     logFile: join(dir, 'qemu.log'),
     saveSocket: join(dir, 'save.sock'),
     restoreSocket: join(dir, 'restore.sock'),
+    configDrive: join(dir, 'cidata.iso'),
   };
 }
 

@@ -1,7 +1,7 @@
 /**
  * What the QEMU driver keeps per instance, in memory and in the instance directory.
  */
-import { readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import type { InstanceSpec } from '@kumo/core';
 import type { ByteRing } from './byte-ring.ts';
 import type { CgroupPlan } from './cgroup-plan.ts';
@@ -31,9 +31,11 @@ export interface InstanceRecord {
   quiet: number;
 }
 
+/** Written owner-only: spec.json carries the config drive's user data. */
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
   const tmp = `${path}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`);
+  await rm(tmp, { force: true }); // a leftover would keep its old mode
+  await writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
   await rename(tmp, path);
 }
 

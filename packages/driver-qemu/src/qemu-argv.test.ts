@@ -60,6 +60,7 @@ test('argv: invalid specs are rejected with a DriverError naming the problem', (
     ['nothing to boot', { disks: [] }],
     ['socket path too long', {}, { accel: 'tcg', runDir: `/${'x'.repeat(100)}` }],
     ['contains a comma', {}, { accel: 'tcg', runDir: '/run/a,b' }],
+    ['configDrive.userData must be text', { configDrive: { metaData: 'instance-id: i-1\n', userData: 5 as unknown as string } }],
   ];
   for (const [msg, patch, h] of cases) {
     assert.throws(() => buildQemuArgv({ ...base, ...patch }, h ?? host), (err: unknown) => {
@@ -68,5 +69,21 @@ test('argv: invalid specs are rejected with a DriverError naming the problem', (
       assert.ok(err.message.includes(msg), `${err.message} should mention ${msg}`);
       return true;
     });
+  }
+});
+
+test('argv: a config drive only appends its drive, so every other device keeps its PCI slot', () => {
+  const withNics: InstanceSpec = { ...base, nics: [{ nicId: 'n', mac: '52:54:00:00:00:01', tap: 't0' }] };
+  for (const h of [host, { ...host, incoming: 'defer' }]) {
+    const without = buildQemuArgv(withNics, h);
+    const withDrive = buildQemuArgv({ ...withNics, configDrive: { metaData: 'instance-id: i-1\n', userData: '' } }, h);
+    const tail = h.incoming === undefined ? 0 : 2; // -incoming defer stays last
+    assert.deepEqual(withDrive.slice(0, without.length - tail), without.slice(0, without.length - tail));
+    assert.deepEqual(withDrive.slice(without.length - tail, withDrive.length - tail), [
+      '-blockdev',
+      '{"node-name":"cidata","driver":"raw","read-only":true,"file":{"driver":"file","filename":"/run/kumo/i-1/cidata.iso","read-only":true}}',
+      '-device',
+      'virtio-blk-pci,id=virtio-cidata,drive=cidata,serial=cidata',
+    ]);
   }
 });

@@ -13,8 +13,15 @@
  * - Disks use -blockdev in JSON form, so file names never need QemuOpts escaping.
  * - TCG gets a bounded translation cache (tb-size): it is the bulk of QEMU's memory
  *   overhead above guest RAM, and the memory cgroup budgets ~100 MiB for it.
+ * - The config drive (spec.configDrive; the driver builds <runDir>/cidata.iso) is a
+ *   read-only raw virtio-blk disk, the last device on the command line: PCI slots
+ *   are assigned in command-line order, so disks and NICs keep the slots (and the
+ *   guest the names: vda…, enp0sN) they have without it, and a guest needs only
+ *   virtio_blk and isofs to read it (a cdrom would need ahci/libata/sr_mod or
+ *   virtio_scsi/sr_mod). OpenStack attaches its config drive the same way.
  */
 import { DriverError, type InstanceSpec } from '@kumo/core';
+import { configDriveFiles } from './config-drive-files.ts';
 import { instanceDirPaths } from './instance-paths.ts';
 
 export interface QemuArgvHost {
@@ -65,6 +72,7 @@ function checkSpec(spec: InstanceSpec, host: QemuArgvHost): void {
   const { kernelPath, initrdPath, cmdline } = spec.boot;
   if (kernelPath === undefined && (initrdPath !== undefined || cmdline !== undefined)) invalid('initrd/cmdline without kernel');
   if (kernelPath === undefined && spec.disks.length === 0) invalid('nothing to boot: no kernel and no disk');
+  if (spec.configDrive !== undefined) configDriveFiles(spec.configDrive);
   if (host.runDir.includes(',')) invalid(`run directory contains a comma: ${host.runDir}`);
   const p = instanceDirPaths(host.runDir);
   for (const sock of [p.qmpSocket, p.serialSocket]) {
@@ -131,6 +139,16 @@ export function buildQemuArgv(spec: InstanceSpec, host: QemuArgvHost): string[] 
     if (n.mtu !== undefined) dev += `,host_mtu=${n.mtu}`;
     add('-device', dev);
   });
+
+  if (spec.configDrive !== undefined) {
+    add('-blockdev', JSON.stringify({
+      'node-name': 'cidata',
+      driver: 'raw',
+      'read-only': true,
+      file: { driver: 'file', filename: p.configDrive, 'read-only': true },
+    }));
+    add('-device', 'virtio-blk-pci,id=virtio-cidata,drive=cidata,serial=cidata');
+  }
 
   if (host.incoming !== undefined) add('-incoming', host.incoming);
   return argv;

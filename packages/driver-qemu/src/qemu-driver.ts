@@ -3,9 +3,10 @@
  *
  * State on disk, per instance, in <stateDir>/<instanceId>/ (see instance-paths.ts):
  * spec.json (written after a successful start), status.json (power of a guest that
- * is not running), qemu.pid, qmp.sock, serial.sock, qemu.log. QEMU processes run
- * detached and outlive the agent; a new QemuDriver on the same stateDir re-adopts
- * them (pidfile + command line check + QMP) on first use.
+ * is not running), qemu.pid, qmp.sock, serial.sock, qemu.log, cidata.iso (the
+ * config drive, rebuilt from spec.configDrive at every start and restore). QEMU
+ * processes run detached and outlive the agent; a new QemuDriver on the same
+ * stateDir re-adopts them (pidfile + command line check + QMP) on first use.
  *
  * Guarantees (see @kumo/core Driver):
  * - every call resolves once QEMU (or /proc) shows the new state;
@@ -17,6 +18,8 @@
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { DriverError, type Driver, type DriverEvent, type HostFacts, type InstanceSpec, type InstanceStatus, type PowerState } from '@kumo/core';
 import { buildQemuArgv } from './qemu-argv.ts';
+import { buildConfigDrive, removeConfigDrive } from './config-drive.ts';
+import { specForRestore } from './restore-spec.ts';
 import { ByteRing } from './byte-ring.ts';
 import { pathExists, readJson, writeJsonAtomic, type InstanceRecord, type RestingStatus } from './instance-record.ts';
 import { CgroupManager } from './cgroup-manager.ts';
@@ -54,6 +57,8 @@ export interface QemuDriverOptions {
   stateTransferTimeoutMs?: number;
   /** Default 'ip'. */
   ipBinary?: string;
+  /** Builds config drives. Default 'genisoimage' (Debian package genisoimage). */
+  genisoimageBinary?: string;
   logger?: DriverLogger;
 }
 
@@ -466,9 +471,16 @@ export class QemuDriver implements Driver {
   }
 
   /** Spawn QEMU for spec (fresh boot, or restore from statePath) and wait until it runs. */
-  private async launch(spec: InstanceSpec, existing: InstanceRecord | undefined, statePath: string | undefined): Promise<InstanceStatus> {
-    const id = spec.instanceId;
+  private async launch(requested: InstanceSpec, existing: InstanceRecord | undefined, statePath: string | undefined): Promise<InstanceStatus> {
+    const id = requested.instanceId;
     const paths = instancePaths(this.opts.stateDir, id);
+    let spec = requested;
+    if (statePath !== undefined) {
+      // The restored QEMU must have the devices the state was saved with.
+      const r = specForRestore(requested, existing?.rest.power === 'saved' ? existing.spec : undefined);
+      spec = r.spec;
+      for (const note of r.notes) this.log.warn({ instanceId: id }, `restore: ${note}`);
+    }
     const accel = await this.accelerator();
     const argv = buildQemuArgv(spec, {
       accel,
@@ -493,6 +505,11 @@ export class QemuDriver implements Driver {
     let live: LiveQemu | undefined;
     rec.quiet++;
     try {
+      if (spec.configDrive !== undefined) {
+        await buildConfigDrive(spec.configDrive, paths.configDrive, this.opts.genisoimageBinary ? { genisoimage: this.opts.genisoimageBinary } : {});
+      } else {
+        await removeConfigDrive(paths.configDrive);
+      }
       cgroup = await this.cgroups.create(id, cgroupLimitsFor(spec));
       launched = await launchQemu({ qemuBinary: this.qemuBinary, argv, logFile: paths.logFile, procsFiles: cgroup?.procsFiles ?? [] });
       const proc = launched;
@@ -543,6 +560,7 @@ export class QemuDriver implements Driver {
       if (cgroup) await this.cgroups.remove(cgroup);
       const tail = await readLogTail(paths.logFile);
       await this.removeRuntimeFiles(paths);
+      await removeConfigDrive(paths.configDrive); // rebuilt at the next start anyway
       if (!dirExisted) await rm(paths.dir, { recursive: true, force: true });
       const what = statePath !== undefined ? 'restore' : 'start';
       throw new DriverError(`${what} of ${id} failed: ${message(err)}${tail ? `\nQEMU said:\n${tail}` : ''}`, 'start_failed');

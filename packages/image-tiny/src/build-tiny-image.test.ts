@@ -14,6 +14,8 @@ kernel/fs/jbd2/jbd2.ko:
 kernel/crypto/crc32c_generic.ko:
 kernel/lib/crc16.ko:
 kernel/drivers/acpi/button.ko:
+kernel/fs/isofs/isofs.ko: kernel/drivers/cdrom/cdrom.ko
+kernel/drivers/cdrom/cdrom.ko:
 kernel/drivers/virtio/virtio.ko: kernel/drivers/virtio/virtio_ring.ko
 kernel/drivers/virtio/virtio_ring.ko:
 kernel/drivers/virtio/virtio_pci_modern_dev.ko:
@@ -37,7 +39,8 @@ test('the initrd drivers resolve against Debian modules.dep in a loadable order'
   const names = plan.load.map((m) => m.name);
   assert.deepEqual(names, [
     'virtio_pci_legacy_dev', 'virtio_pci_modern_dev', 'virtio_ring', 'virtio', 'virtio_pci', 'virtio_blk',
-    'failover', 'net_failover', 'virtio_net', 'crc32c_generic', 'crc16', 'mbcache', 'jbd2', 'ext4', 'button', 'evdev',
+    'failover', 'net_failover', 'virtio_net', 'crc32c_generic', 'crc16', 'mbcache', 'jbd2', 'ext4', 'cdrom', 'isofs',
+    'button', 'evdev',
   ]);
   for (const [i, m] of plan.load.entries()) {
     for (const dep of m.deps) assert.ok(plan.load.findIndex((x) => x.path === dep) < i, `${m.name} after ${dep}`);
@@ -47,7 +50,7 @@ test('the initrd drivers resolve against Debian modules.dep in a loadable order'
 
 test('a kernel with the drivers built in needs no modules for them', () => {
   const builtin = parseModulesBuiltin(
-    ['virtio_pci', 'virtio_blk', 'virtio_net', 'crc32c_generic', 'ext4', 'button', 'evdev']
+    ['virtio_pci', 'virtio_blk', 'virtio_net', 'crc32c_generic', 'ext4', 'isofs', 'button', 'evdev']
       .map((n) => `kernel/x/${n}.ko`).join('\n'),
   );
   const plan = resolveModuleLoadOrder(initrdModuleNames, parseModulesDep(''), builtin);

@@ -6,6 +6,15 @@
  *   KUMO-BOOT-OK                userspace is up, the power button is armed
  *   KUMO-NET-UP <if> <ip>/<len>  a DHCP lease was applied
  *   KUMO-INSTANCE-ID=<id>       the metadata service answered
+ *   KUMO-CONFIG-DRIVE instance-id=<id>
+ *                               a NoCloud config drive (a disk with an ISO 9660 file
+ *                               system labelled cidata) is mounted read-only at
+ *                               /run/kumo/cidata; <id> is meta-data's instance-id
+ *                               (empty when it has none). Printed before KUMO-BOOT-OK.
+ *   KUMO-USER-DATA exit=<status>
+ *                               the config drive's user-data began with #! and ran
+ *                               (once per instance id, in the background, its output
+ *                               on the console before this line)
  *
  * Kernel arguments read from /proc/cmdline (the `kumo_x` spelling is preferred;
  * `kumo.x` works too, but the kernel hides dotted names from init's environment
@@ -73,6 +82,80 @@ fi
 exec /sbin/init
 `;
 
+/** Shell function: the instance-id of a NoCloud meta-data file (exported for tests). */
+export const metaDataHelper = `# meta_instance_id FILE: instance-id from NoCloud meta-data (YAML, or JSON with one
+# key per line); empty when absent or when it has characters outside [A-Za-z0-9._:-].
+meta_instance_id() {
+  local id
+  id=$(sed -n "s/^[[:space:]]*[\\"']\\{0,1\\}instance-id[\\"']\\{0,1\\}[[:space:]]*:[[:space:]]*//p" "$1" 2>/dev/null \\
+    | head -n 1 | tr -d "\\"'\\r," | sed 's/[[:space:]]#.*$//; s/[[:space:]]*$//')
+  case "$id" in
+    ''|*[!A-Za-z0-9._:-]*) id= ;;
+  esac
+  echo "$id"
+}
+`;
+
+/** Where the config drive is mounted in the guest. */
+export const configDriveMountPoint = '/run/kumo/cidata';
+
+export const configDriveScript = `#!/bin/sh
+# NoCloud config drive: find a disk whose ISO 9660 volume id is cidata (or CIDATA),
+# mount it read-only at ${configDriveMountPoint}, print KUMO-CONFIG-DRIVE, and run a
+# user-data script (#!) once per instance id, in the background, with its output on
+# the console followed by KUMO-USER-DATA exit=<status>. Silent without a drive.
+export PATH=/sbin:/bin:/usr/sbin:/usr/bin
+mnt=${configDriveMountPoint}
+
+${metaDataHelper}
+# virtio_blk registers its disks while insmod runs; give them a moment to show up.
+want=$(grep -lx 0x0002 /sys/bus/virtio/devices/*/device 2>/dev/null | wc -l)
+tries=0
+while [ "$(ls -d /sys/block/vd* 2>/dev/null | wc -l)" -lt "$want" ] && [ $tries -lt 40 ]; do
+  usleep 50000
+  tries=$((tries + 1))
+done
+
+dev=
+for sys in /sys/block/vd* /sys/block/sr* /sys/block/sd*; do
+  [ -e "$sys" ] || continue
+  candidate=/dev/\${sys##*/}
+  [ -b "$candidate" ] || continue
+  # ISO 9660 primary volume descriptor: "CD001" at byte 32769, volume id at 32808.
+  [ "$(dd if="$candidate" bs=1 skip=32769 count=5 2>/dev/null)" = CD001 ] || continue
+  label=$(dd if="$candidate" bs=1 skip=32808 count=32 2>/dev/null | tr -d ' ')
+  case "$label" in
+    cidata|CIDATA) dev=$candidate; break ;;
+  esac
+done
+[ -n "$dev" ] || exit 0
+
+mkdir -p "$mnt"
+if ! mount -t iso9660 -o ro "$dev" "$mnt"; then
+  echo "kumo: cannot mount the config drive $dev"
+  exit 0
+fi
+id=$(meta_instance_id "$mnt/meta-data")
+[ -n "$id" ] && echo "$id" > /run/kumo/instance-id
+echo "KUMO-CONFIG-DRIVE instance-id=$id"
+
+# user-data starting with #! is a script (as for cloud-init): run it once per instance.
+[ "$(head -c 2 "$mnt/user-data" 2>/dev/null)" = '#!' ] || exit 0
+key=\${id:-unknown}
+done_file=/var/lib/kumo/user-data.done
+if [ "$(cat "$done_file" 2>/dev/null)" = "$key" ]; then
+  echo "kumo: user-data already ran for instance $key"
+  exit 0
+fi
+mkdir -p /var/lib/kumo
+echo "$key" > "$done_file"
+sync  # "once" must hold across a reset too
+cp "$mnt/user-data" /run/kumo/user-data
+chmod 0700 /run/kumo/user-data
+( /run/kumo/user-data; echo "KUMO-USER-DATA exit=$?" ) </dev/null >/dev/console 2>&1 &
+exit 0
+`;
+
 export const inittab = `# Kumo tiny guest (busybox init)
 ::sysinit:/etc/init.d/rcS
 ttyS0::respawn:-/bin/sh
@@ -125,6 +208,9 @@ if [ -e /sys/class/net/eth0 ]; then
   udhcpc -f -i eth0 -s /etc/udhcpc/default.script -p /run/udhcpc.eth0.pid \\
     -O mtu -O staticroutes -x hostname:"$host" </dev/null >/run/udhcpc.eth0.log 2>&1 &
 fi
+
+# NoCloud config drive: KUMO-CONFIG-DRIVE, then user-data in the background.
+/usr/libexec/kumo/config-drive
 
 echo KUMO-BOOT-OK
 `;
@@ -236,5 +322,5 @@ export const groupFile = 'root:x:0:\ntty:x:5:\n';
 /** Every script and config text, for the build's input hash. */
 export const allGuestTexts: Readonly<Record<string, string>> = {
   initScript, inittab, rcScript, rcShutdownScript, udhcpcScript, fetchInstanceIdScript,
-  powerButtonScript, profileScript, osRelease, passwdFile, groupFile,
+  configDriveScript, powerButtonScript, profileScript, osRelease, passwdFile, groupFile,
 };

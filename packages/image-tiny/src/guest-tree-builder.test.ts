@@ -28,7 +28,8 @@ test('the userland links every applet to busybox with relative symlinks', () => 
   assert.deepEqual(tree.get('sbin/init'), { kind: 'symlink', path: 'sbin/init', target: '../bin/busybox' });
   assert.deepEqual(tree.get('usr/sbin/httpd'), { kind: 'symlink', path: 'usr/sbin/httpd', target: '../../bin/busybox' });
   assert.equal(tree.has('linuxrc'), false, 'applets outside a directory are left out');
-  for (const script of ['etc/init.d/rcS', 'etc/init.d/rcK', 'etc/udhcpc/default.script', 'etc/acpi/PWRF/00000080', 'usr/libexec/kumo/fetch-instance-id']) {
+  for (const script of ['etc/init.d/rcS', 'etc/init.d/rcK', 'etc/udhcpc/default.script', 'etc/acpi/PWRF/00000080', 'usr/libexec/kumo/fetch-instance-id',
+    'usr/libexec/kumo/config-drive']) {
     const e = tree.get(script);
     assert.equal(e?.kind === 'file' ? e.mode : 0, 0o755, `${script} is executable`);
   }
@@ -61,7 +62,7 @@ test('the root disk has the same userland but no /init and only the extra module
 
 test('every guest script is valid shell', () => {
   const scripts = Object.entries(allGuestTexts).filter(([, body]) => body.startsWith('#!/bin/sh'));
-  assert.equal(scripts.length, 6);
+  assert.equal(scripts.length, 7);
   for (const [name, body] of scripts) {
     assert.doesNotThrow(() => execFileSync('/bin/sh', ['-n'], { input: body, stdio: ['pipe', 'ignore', 'pipe'] }), name);
   }

@@ -6,7 +6,7 @@ import {
   chardev, dir, executable, file, relativeTarget, symlink, type TreeEntry,
 } from './guest-tree.ts';
 import {
-  fetchInstanceIdScript, groupFile, initScript, initrdModuleListPath, inittab, osRelease,
+  configDriveScript, fetchInstanceIdScript, groupFile, initScript, initrdModuleListPath, inittab, osRelease,
   passwdFile, powerButtonScript, profileScript, rcScript, rcShutdownScript, udhcpcScript,
 } from './guest-scripts.ts';
 
@@ -41,6 +41,7 @@ export function userlandTree(busybox: Uint8Array, applets: readonly string[]): T
     executable('etc/udhcpc/default.script', udhcpcScript),
     executable('etc/acpi/PWRF/00000080', powerButtonScript),
     executable('usr/libexec/kumo/fetch-instance-id', fetchInstanceIdScript),
+    executable('usr/libexec/kumo/config-drive', configDriveScript),
     file('etc/profile', profileScript),
     file('etc/os-release', osRelease),
     file('etc/passwd', passwdFile),

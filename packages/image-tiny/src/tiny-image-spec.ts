@@ -15,11 +15,13 @@ export const tinyImageCmdline = 'console=ttyS0 quiet panic=-1';
 
 /**
  * Drivers loaded by the initramfs, in this order (plus their dependencies).
- * crc32c_generic is ext4's soft dependency (metadata checksums); button and
- * evdev make the ACPI power button reach busybox acpid.
+ * crc32c_generic is ext4's soft dependency (metadata checksums); isofs (with its
+ * dependency cdrom) reads a NoCloud config drive, which Kumo attaches as a
+ * virtio-blk disk; button and evdev make the ACPI power button reach busybox acpid.
+ * They stay loaded after switch_root, so the root disk does not carry them.
  */
 export const initrdModuleNames: readonly string[] = [
-  'virtio_pci', 'virtio_blk', 'virtio_net', 'crc32c_generic', 'ext4', 'button', 'evdev',
+  'virtio_pci', 'virtio_blk', 'virtio_net', 'crc32c_generic', 'ext4', 'isofs', 'button', 'evdev',
 ];
 
 /**

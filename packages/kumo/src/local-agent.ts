@@ -14,6 +14,8 @@ export interface LocalAgentOptions {
   log?: AgentLogger;
   /** Guest networking drift repair interval (QEMU hosts). */
   networkResyncMs?: number;
+  /** Prefix of router/DHCP-server namespace names (QEMU hosts). */
+  netnsPrefix?: string;
 }
 
 /** Start this machine's agent: QEMU (real guests) or the fake driver, remembering its host token. */
@@ -33,6 +35,8 @@ export function startLocalAgent(o: LocalAgentOptions): AgentClient {
     const host = createQemuHost({
       stateDir: o.stateDir, serverUrl: o.serverUrl, token: () => agent.currentToken(),
       ...(o.networkResyncMs !== undefined ? { networkResyncMs: o.networkResyncMs } : {}),
+      ...(o.log ? { log: o.log } : {}),
+      ...(o.netnsPrefix !== undefined ? { netnsPrefix: o.netnsPrefix } : {}),
     });
     agent = new AgentClient({ ...common, driver: host.driver, volumes: host.volumes, prepareStart: host.prepareStart, network: host.network });
   } else {

@@ -13,34 +13,10 @@ import { QemuDriver, type QemuDriverOptions } from '../qemu-driver.ts';
 import { isProcessAlive } from '../process-watch.ts';
 import { detectCgroupLayout } from '../cgroup-manager.ts';
 import type { DriverLogger } from '../driver-logger.ts';
+import { consoleCount, waitConsole, waitFor } from './console-wait.ts';
 
 const run = promisify(execFile);
 const MiB = 1024 * 1024;
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function count(haystack: string, needle: string): number {
-  return haystack.split(needle).length - 1;
-}
-
-async function consoleCount(d: QemuDriver, id: string, needle: string): Promise<number> {
-  return count((await d.consoleLog(id)).toString('latin1'), needle);
-}
-
-function waitConsole(d: QemuDriver, id: string, needle: string, atLeast: number, timeoutMs: number): Promise<number> {
-  return waitFor(`${atLeast}× "${needle}" on the console of ${id}`, async () => {
-    const n = await consoleCount(d, id, needle);
-    return n >= atLeast ? n : undefined;
-  }, timeoutMs);
-}
 
 async function linkInfo(name: string): Promise<{ master?: string; mtu: number; operstate: string; flags: string[] } | undefined> {
   try {

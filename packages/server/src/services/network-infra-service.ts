@@ -8,7 +8,11 @@ import { netcfg } from './network-errors.ts';
 
 export const trafficTypesOf = (row: PhysicalNetworkRow): TrafficType[] => JSON.parse(row.trafficTypes) as TrafficType[];
 
-/** The zone's physical network carrying this traffic type (at most one per zone and type). */
+/**
+ * The zone's physical network carrying this traffic type: at most one per zone for management and
+ * public traffic; guest traffic may run on several (say, the VXLAN underlay and a LAN that shared
+ * networks bridge to), and then the oldest is the default for isolated networks.
+ */
 export async function physicalNetworkFor(db: Kysely<Database>, zoneId: string, traffic: TrafficType): Promise<PhysicalNetworkRow | undefined> {
   const rows = await db.selectFrom('physicalNetworks').selectAll().where('zoneId', '=', zoneId).orderBy('id').execute();
   return rows.find((r) => trafficTypesOf(r).includes(traffic));
@@ -38,9 +42,9 @@ export class NetworkInfraService {
     if ((b.vniRange || b.vlanRange) && !b.trafficTypes.includes('guest')) {
       throw new ApiError('bad_request', 'VNI and VLAN ranges are for isolated guest networks: add guest to trafficTypes or leave the ranges out', { field: b.vniRange ? 'vniRange' : 'vlanRange' });
     }
-    for (const t of b.trafficTypes) {
+    for (const t of b.trafficTypes.filter((x) => x !== 'guest')) {
       const other = await physicalNetworkFor(repos.db, b.zoneId, t);
-      if (other) throw new ApiError('conflict', `physical network ${other.name} (${other.id}) already carries ${t} traffic in this zone; one physical network per traffic type and zone`, { field: 'trafficTypes' });
+      if (other) throw new ApiError('conflict', `physical network ${other.name} (${other.id}) already carries ${t} traffic in this zone; one physical network per zone carries ${t} traffic`, { field: 'trafficTypes' });
     }
     if (await repos.db.selectFrom('physicalNetworks').select('id').where('zoneId', '=', b.zoneId).where('name', '=', b.name).executeTakeFirst()) {
       throw new ApiError('conflict', `physical network ${b.name} already exists in this zone`, { field: 'name' });

@@ -16,20 +16,22 @@ describe('networking API: physical networks, public IP ranges, networks, public 
   });
   after(async () => { await t.close(); });
 
-  test('physical networks: admin only, one per traffic type and zone, ranges checked', async () => {
+  test('physical networks: admin only, one per zone for public and management traffic, several for guest traffic, ranges checked', async () => {
     assert.equal((await t.call(t.alice, 'GET', '/api/v1/physical-networks')).status, 403);
     assert.equal((await t.call(t.alice, 'POST', '/api/v1/physical-networks', { zoneId: t.zoneId, name: 'x', trafficTypes: ['guest'], device: 'eth9' })).status, 403);
-    const dup = await t.call(t.admin, 'POST', '/api/v1/physical-networks', { zoneId: t.zoneId, name: 'guest2', trafficTypes: ['guest'], device: 'eth2' });
+    const dup = await t.call(t.admin, 'POST', '/api/v1/physical-networks', { zoneId: t.zoneId, name: 'public2', trafficTypes: ['public'], device: 'eth2' });
     assert.equal(dup.status, 409);
     assert.equal(dup.body.error.details.field, 'trafficTypes');
-    assert.match(dup.body.error.message, /already carries guest traffic/);
+    assert.match(dup.body.error.message, /already carries public traffic/);
+    // A second guest physical network (a LAN for shared networks); the first stays the default for isolated ones.
+    await t.ok(t.admin, 'POST', '/api/v1/physical-networks', { zoneId: t.zoneId, name: 'lan', trafficTypes: ['guest'], device: 'eth2' });
     const bad = await t.call(t.admin, 'POST', '/api/v1/physical-networks', { zoneId: t.zoneId, name: 'storage', trafficTypes: ['management'], device: 'eth3', vniRange: { start: 10, end: 5 } });
     assert.equal(bad.status, 400);
     assert.equal(bad.body.error.details.field, 'vniRange');
     const badDevice = await t.call(t.admin, 'POST', '/api/v1/physical-networks', { zoneId: t.zoneId, name: 'x', trafficTypes: ['management'], device: 'a-very-long-interface-name' });
     assert.equal(badDevice.status, 400);
     const list = await t.ok(t.admin, 'GET', `/api/v1/physical-networks?zoneId=${t.zoneId}`);
-    assert.deepEqual(list.items.map((p: any) => p.name).sort(), ['guest', 'public']);
+    assert.deepEqual(list.items.map((p: any) => p.name).sort(), ['guest', 'lan', 'public']);
     const guest = list.items.find((p: any) => p.name === 'guest');
     assert.deepEqual(guest.vniRange, { start: 5000, end: 5009 });
     assert.equal(guest.mtu, 1500);
