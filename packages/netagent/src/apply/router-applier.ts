@@ -18,7 +18,8 @@ import { actionFor, type ChangeLog, type ObjectHistory } from '../apply-report.t
 import { findDaemon, findStrayDaemon, stopProcess } from '../daemon-process.ts';
 import type { NetworkSpec, RouterSpec } from '../host-network-spec.ts';
 import type { HostShell } from '../host-shell.ts';
-import { isOwnedNetnsName, routerNetnsName, shortNameId } from '../network-names.ts';
+import { parseIpLinks } from '../ip-json.ts';
+import { isOwnedNetnsName, ROUTER_GUEST_VETH_PREFIX, routerNetnsName, shortNameId } from '../network-names.ts';
 import { withRevert } from '../revert.ts';
 import { routerDnsmasqConfig, routerMetadataTable, routerNftConfig } from '../router-artifacts.ts';
 import { ensureNftRuleset, nftAction } from './nft-ruleset.ts';
@@ -96,8 +97,20 @@ export class OwnedNamespaces {
     return this.families.find((f) => existsSync(this.dirOfNetns(f, netns))) ?? this.families[0]!;
   }
 
+  /**
+   * The namespaces this agent created: named <prefix><short id>, and with a state dir
+   * here or (state dir lost) their guest leg krg-<short id> in this host's namespace.
+   * The name alone is not enough: agents of several hosts on one machine (testbed
+   * hosts, the QEMU end-to-end test) share /run/netns and the default prefix, and
+   * must never tear down each other's routers.
+   */
   private async owned(): Promise<string[]> {
-    return (await this.o.shell.listNetns()).filter((n) => isOwnedNetnsName(n, this.o.netnsPrefix));
+    const named = (await this.o.shell.listNetns()).filter((n) => isOwnedNetnsName(n, this.o.netnsPrefix));
+    const short = (netns: string): string => netns.slice(this.o.netnsPrefix.length);
+    const stateless = named.filter((n) => !this.families.some((f) => existsSync(this.dirOfNetns(f, n))));
+    if (stateless.length === 0) return named;
+    const hostLinks = parseIpLinks((await this.o.shell.ip(['-j', 'link', 'show'])).stdout);
+    return named.filter((n) => !stateless.includes(n) || hostLinks.has(`${ROUTER_GUEST_VETH_PREFIX}${short(n)}`));
   }
 
   /** The family's namespaces present, with the pids of their daemons. */
