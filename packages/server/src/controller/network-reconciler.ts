@@ -7,6 +7,9 @@ import { loadHostNetworkRows } from '../services/network-spec-rows.ts';
 import { buildHostNetworkSpec } from '../services/network-spec-builder.ts';
 import { WorkQueue } from './work-queue.ts';
 
+/** Host states in which a router stays where it is. */
+const ROUTER_STAYS_ON: ReadonlySet<string> = new Set(['up', 'disconnected', 'disabled']);
+
 export interface NetworkReconcilerOptions { resyncIntervalMs: number; applyTimeoutMs: number }
 
 /**
@@ -38,7 +41,11 @@ export class NetworkReconciler {
   start(): void {
     this.unsubscribe = this.notifier.subscribe((c) => {
       if (c.kind === 'network') void this.enqueueNetwork(c.id);
-      if (c.kind === 'host') this.queue.add(c.id);
+      if (c.kind === 'host') {
+        // A host that went down (or came up) may orphan routers or offer them a new home.
+        void this.placeRouters().catch((e: unknown) => this.log.error({ err: e }, 'router placement failed'));
+        this.queue.add(c.id);
+      }
     });
     this.queue.start(async (hostId) => {
       try {
@@ -62,6 +69,7 @@ export class NetworkReconciler {
   /** Every connected host that has (or had) guest networking gets its spec again. */
   async resync(): Promise<void> {
     try {
+      await this.placeRouters();
       const rows = await this.repos.db.selectFrom('hosts').select('id').where('state', '=', 'up').execute();
       for (const r of rows) if (this.gateway.isConnected(r.id) && (await this.hasNetworking(r.id))) this.queue.add(r.id);
     } catch (e) { this.log.error({ err: e }, 'network resync failed'); }
@@ -95,8 +103,12 @@ export class NetworkReconciler {
   }
 
   /**
-   * Routers whose host is missing or not up go to an up, connected host of their zone: one that
-   * already carries the network's guests if possible, else the one with the fewest routers.
+   * Routers (and DHCP servers) without a host, or whose host is down, in maintenance or deleted, go
+   * to an up, connected host of their zone: one that already carries the network's guests if
+   * possible, else the one with the fewest routers. A host that is only `disconnected` (its agent
+   * restarting, the server restarting, a short network cut) keeps its routers: its namespaces keep
+   * forwarding without an agent, and a second copy elsewhere would answer for the same public
+   * addresses. They move once the host is declared down.
    */
   async placeRouters(): Promise<void> {
     const db = this.repos.db;
@@ -105,7 +117,7 @@ export class NetworkReconciler {
       .select(['routers.id', 'routers.networkId', 'routers.hostId', 'routers.version', 'networks.zoneId', 'hosts.state as hostState'])
       .execute();
     for (const r of routers) {
-      if (r.hostId && r.hostState === 'up') continue;
+      if (r.hostId && r.hostState !== null && ROUTER_STAYS_ON.has(r.hostState)) continue;
       const candidates = (await db.selectFrom('hosts').select(['id', 'hypervisor']).where('zoneId', '=', r.zoneId).where('state', '=', 'up').orderBy('id').execute())
         .filter((h) => this.gateway.isConnected(h.id) && h.hypervisor !== 'lxc');
       if (candidates.length === 0) continue;
