@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import swagger from '@fastify/swagger';
 import websocket from '@fastify/websocket';
 import type { Clock } from '@kumo/core';
@@ -60,7 +60,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
     logger: { level: opts.logLevel ?? 'info' },
     bodyLimit: opts.bodyLimitBytes ?? 1024 * 1024,
     genReqId: () => Math.random().toString(36).slice(2, 10),
-    disableRequestLogging: opts.accessLog !== true,
+    logController: new LogController({ disableRequestLogging: opts.accessLog !== true }),
   });
   if (opts.accessLog !== true) {
     app.addHook('onResponse', async (req, reply) => {
