@@ -1,7 +1,7 @@
 import {
   newId, phaseAfterStep, planStep, taskForStep, type Clock, type Step,
 } from '@kumo/core';
-import { ApiError } from '@kumo/api';
+import { ApiError, type AgentMethod, type AgentMethods } from '@kumo/api';
 import type { InstanceRow, OperationRow, Repos } from '@kumo/db';
 import type { AgentGateway } from '../gateway/agent-gateway.ts';
 import { AgentCallError } from '../gateway/agent-session.ts';
@@ -107,7 +107,7 @@ export class InstanceReconciler {
    * Ask the host; a reply that carries the instance's status (what the driver observed once the call
    * took effect) is recorded as `observed`, like any other agent report.
    */
-  private async hostCall(hostId: string, method: Parameters<AgentGateway['call']>[1], params: never, timeoutMs: number): Promise<unknown> {
+  private async hostCall<M extends AgentMethod>(hostId: string, method: M, params: AgentMethods[M], timeoutMs: number): Promise<unknown> {
     if (!this.gateway.isConnected(hostId)) throw new WaitError(`waiting for host ${hostId} to connect`);
     const result = await this.gateway.call(hostId, method, params, timeoutMs);
     const status = result as { instanceId?: unknown; power?: unknown } | null;
@@ -130,16 +130,16 @@ export class InstanceReconciler {
         await this.provision(inst); // after an error the disk may never have been made
         const { spec, image } = await buildInstanceSpec(this.repos, inst);
         if (spec.nics.length > 0) await this.ensureHostNetwork(hostId!, inst.id);
-        await this.hostCall(hostId!, 'instance.start', { spec, image } as never, t.startMs);
+        await this.hostCall(hostId!, 'instance.start', { spec, image }, t.startMs);
         return inst.version;
       }
       case 'save':
-        await this.hostCall(hostId!, 'instance.save', { instanceId: inst.id, statePath: await this.statePath(inst) } as never, t.startMs);
+        await this.hostCall(hostId!, 'instance.save', { instanceId: inst.id, statePath: await this.statePath(inst) }, t.startMs);
         return inst.version;
       case 'restore': {
         const { spec, image } = await buildInstanceSpec(this.repos, inst);
         if (spec.nics.length > 0) await this.ensureHostNetwork(hostId!, inst.id);
-        await this.hostCall(hostId!, 'instance.restore', { spec, image, statePath: await this.statePath(inst) } as never, t.startMs);
+        await this.hostCall(hostId!, 'instance.restore', { spec, image, statePath: await this.statePath(inst) }, t.startMs);
         return inst.version;
       }
       case 'stop': {
@@ -148,12 +148,12 @@ export class InstanceReconciler {
         const offering = await this.repos.db.selectFrom('offerings').select('stopTimeoutSec').where('id', '=', inst.offeringId).executeTakeFirst();
         const timeoutSec = params.timeoutSec ?? offering?.stopTimeoutSec ?? 60;
         const statePath = inst.phase === 'saved' ? { statePath: await this.statePath(inst) } : {};
-        await this.hostCall(hostId!, 'instance.stop', { instanceId: inst.id, force: params.force ?? false, timeoutSec, ...statePath } as never, timeoutSec * 1000 + t.stopGraceExtraMs);
+        await this.hostCall(hostId!, 'instance.stop', { instanceId: inst.id, force: params.force ?? false, timeoutSec, ...statePath }, timeoutSec * 1000 + t.stopGraceExtraMs);
         return inst.version;
       }
-      case 'pause': await this.hostCall(hostId!, 'instance.pause', { instanceId: inst.id } as never, t.quickMs); return inst.version;
-      case 'resume': await this.hostCall(hostId!, 'instance.resume', { instanceId: inst.id } as never, t.quickMs); return inst.version;
-      case 'reboot': await this.hostCall(hostId!, 'instance.reboot', { instanceId: inst.id } as never, t.quickMs); return inst.version;
+      case 'pause': await this.hostCall(hostId!, 'instance.pause', { instanceId: inst.id }, t.quickMs); return inst.version;
+      case 'resume': await this.hostCall(hostId!, 'instance.resume', { instanceId: inst.id }, t.quickMs); return inst.version;
+      case 'reboot': await this.hostCall(hostId!, 'instance.reboot', { instanceId: inst.id }, t.quickMs); return inst.version;
       case 'destroy': await this.destroy(inst); return inst.version;
     }
   }
@@ -175,7 +175,7 @@ export class InstanceReconciler {
       await this.hostCall(inst.hostId!, 'volume.create', {
         volumeId: v.id, instanceId: inst.id, poolPath: pool.path, sizeGiB: v.sizeGiB,
         provisioning: v.provisioning === 'full' ? 'full' : 'linked', image: v.kind === 'root' ? image : null,
-      } as never, this.timeouts.provisionMs);
+      }, this.timeouts.provisionMs);
       await this.repos.db.updateTable('volumes').set({ state: 'ready' }).where('id', '=', v.id).execute();
     }
   }
@@ -185,10 +185,10 @@ export class InstanceReconciler {
     if (inst.hostId) {
       const host = await this.repos.db.selectFrom('hosts').select(['id', 'state']).where('id', '=', inst.hostId).executeTakeFirst();
       if (host) {
-        await this.hostCall(host.id, 'instance.destroy', { instanceId: inst.id, statePath: await this.statePath(inst) } as never, this.timeouts.quickMs * 2);
+        await this.hostCall(host.id, 'instance.destroy', { instanceId: inst.id, statePath: await this.statePath(inst) }, this.timeouts.quickMs * 2);
         for (const v of vols) {
           const pool = await this.repos.db.selectFrom('pools').select('path').where('id', '=', v.poolId).executeTakeFirstOrThrow();
-          await this.hostCall(host.id, 'volume.delete', { volumeId: v.id, poolPath: pool.path } as never, this.timeouts.quickMs);
+          await this.hostCall(host.id, 'volume.delete', { volumeId: v.id, poolPath: pool.path }, this.timeouts.quickMs);
         }
       }
     }
