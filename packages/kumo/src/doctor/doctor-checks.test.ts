@@ -39,3 +39,12 @@ test('an unreachable server is a failure with a hint', () => {
   assert.match(s?.detail ?? '', /ECONNREFUSED/);
   assert.equal(f.find((x) => x.check === 'clock'), undefined);
 });
+
+test('a host firewall that drops forwarded traffic is named when bridged traffic passes it', () => {
+  const f = evaluateHost({ ...healthy, bridgeNfCallIptables: true, forwardDropChains: ['ip filter FORWARD'] });
+  const c = f.find((x) => x.check === 'bridged-firewall');
+  assert.equal(c?.status, 'warn');
+  assert.match(c?.detail ?? '', /ip filter FORWARD drops by default/);
+  assert.match(c?.fix ?? '', /physdev-is-bridged -j ACCEPT/);
+  assert.equal(evaluateHost({ ...healthy, bridgeNfCallIptables: false, forwardDropChains: ['ip filter FORWARD'] }).find((x) => x.check === 'bridged-firewall')?.status, 'ok');
+});

@@ -11,6 +11,10 @@ export interface HostProbe {
   guestKernel: string | null;
   pools: Array<{ path: string; freeGiB: number; totalGiB: number }>;
   server: { url: string; reachable: boolean; error?: string; clockSkewMs?: number } | null;
+  /** net.bridge.bridge-nf-call-iptables: bridged IPv4 passes the host's inet forward hooks (null: br_netfilter not loaded). */
+  bridgeNfCallIptables?: boolean | null;
+  /** Forward-hook chains of other tables whose policy is drop, e.g. "ip filter FORWARD" (Docker sets one). */
+  forwardDropChains?: string[];
 }
 
 export interface Finding { check: string; status: 'ok' | 'warn' | 'fail'; detail: string; fix?: string }
@@ -35,6 +39,15 @@ export function evaluateHost(p: HostProbe): Finding[] {
   else if (p.ipForward) f.push({ check: 'ip-forward', status: 'ok', detail: 'IPv4 forwarding on' });
   if (p.bridgeWorks === false) f.push({ check: 'bridge', status: 'fail', detail: 'cannot create a Linux bridge', fix: 'modprobe bridge (or build the kernel with CONFIG_BRIDGE)' });
   else if (p.bridgeWorks) f.push({ check: 'bridge', status: 'ok', detail: 'Linux bridges work' });
+  if (p.bridgeNfCallIptables === true && (p.forwardDropChains ?? []).length > 0) {
+    f.push({
+      check: 'bridged-firewall', status: 'warn',
+      detail: `bridged guest traffic passes the host's forward hook (bridge-nf-call-iptables=1) and ${p.forwardDropChains!.join(', ')} drops by default: guests on Kumo's bridges will lose their traffic`,
+      fix: 'accept bridged traffic before that policy, e.g. iptables -I FORWARD -m physdev --physdev-is-bridged -j ACCEPT (Docker: also in the DOCKER-USER chain), or run guests on a host without that firewall',
+    });
+  } else if (p.bridgeNfCallIptables !== undefined) {
+    f.push({ check: 'bridged-firewall', status: 'ok', detail: p.bridgeNfCallIptables ? 'no host firewall chain drops forwarded traffic by default' : 'bridged traffic bypasses the host firewall' });
+  }
   const missing = Object.entries(p.tools).filter(([, ok]) => !ok).map(([t]) => t);
   const pkgOf: Record<string, string> = { nft: 'nftables', dnsmasq: 'dnsmasq-base', haproxy: 'haproxy', busybox: 'busybox-static' };
   f.push(missing.length === 0

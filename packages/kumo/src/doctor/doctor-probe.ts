@@ -22,6 +22,17 @@ function bridgeWorks(): boolean | null {
   } catch { return false; } finally { spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' }); }
 }
 
+/** Forward-hook base chains with policy drop outside Kumo's own tables (nft -j list chains). */
+function forwardDropChains(): string[] {
+  try {
+    const out = JSON.parse(execFileSync('nft', ['-j', 'list', 'chains'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 })) as {
+      nftables: Array<{ chain?: { family: string; table: string; name: string; hook?: string; policy?: string } }>;
+    };
+    return out.nftables.map((x) => x.chain).filter((c): c is NonNullable<typeof c> => c !== undefined && c.hook === 'forward' && c.policy === 'drop' && !c.table.startsWith('kumo'))
+      .map((c) => `${c.family} ${c.table} ${c.name}`);
+  } catch { return []; }
+}
+
 /** Look at this host the way the agent will need it. */
 export async function probeHost(opts: { poolPaths: string[]; serverUrl?: string | undefined }): Promise<HostProbe> {
   const qemuVersion = firstLine('qemu-system-x86_64', ['--version']);
@@ -56,5 +67,7 @@ export async function probeHost(opts: { poolPaths: string[]; serverUrl?: string 
     tools: { nft: has('nft'), dnsmasq: has('dnsmasq'), haproxy: has('haproxy'), busybox: has('busybox') },
     guestKernel: kernels.sort().at(-1)?.slice('vmlinuz-'.length) ?? null,
     pools, server,
+    bridgeNfCallIptables: existsSync('/proc/sys/net/bridge/bridge-nf-call-iptables') ? readFileSync('/proc/sys/net/bridge/bridge-nf-call-iptables', 'utf8').trim() === '1' : null,
+    forwardDropChains: forwardDropChains(),
   };
 }
