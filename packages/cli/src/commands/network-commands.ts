@@ -35,7 +35,7 @@ const withTraffic = (cmd: Command) => cmd.requiredOption('--protocol <tcp|udp|ic
 
 const ruleColumns: Column[] = [{ key: 'id', header: 'ID' }, { key: 'protocol', header: 'PROTO' }, { key: 'ports', header: 'PORTS' }, { key: 'icmpType', header: 'ICMP' }];
 
-/** physical-network, public-ip-range, network, nic, public-ip, port-forward, firewall-rule, egress-rule, load-balancer, security-group. */
+/** physical-network, public-ip-range, network, router, nic, public-ip, port-forward, firewall-rule, egress-rule, load-balancer, security-group. */
 export function addNetworkCommands(program: Command): void {
   // ---- admin: physical networks and public IP ranges ----
   const phys = addResourceCommands(program, {
@@ -83,7 +83,10 @@ export function addNetworkCommands(program: Command): void {
   // ---- networks and NICs ----
   const network = addResourceCommands(program, {
     name: 'network', path: 'networks',
-    columns: [{ key: 'id', header: 'ID' }, { key: 'name', header: 'NAME' }, { key: 'kind', header: 'KIND' }, { key: 'cidr', header: 'CIDR' }, { key: 'segment', header: 'SEGMENT' }, { key: 'vni', header: 'VNI' }, { key: 'vlan', header: 'VLAN' }, { key: 'sourceNatIp', header: 'SNAT-IP' }],
+    columns: [
+      { key: 'id', header: 'ID' }, { key: 'name', header: 'NAME' }, { key: 'kind', header: 'KIND' }, { key: 'cidr', header: 'CIDR' }, { key: 'segment', header: 'SEGMENT' },
+      { key: 'vni', header: 'VNI' }, { key: 'vlan', header: 'VLAN' }, { key: 'sourceNatIp', header: 'SNAT-IP' }, { key: 'dhcpServerIp', header: 'DHCP-IP' },
+    ],
     listFilters: [{ flag: '--kind <shared|isolated>', key: 'kind', description: 'filter by kind' }, { flag: '--name <name>', key: 'name', description: 'filter by name' }],
   });
   network.command('create').description('an isolated network (default) or, for admins, a shared one').requiredOption('--name <name>').requiredOption('--cidr <cidr>')
@@ -107,6 +110,13 @@ export function addNetworkCommands(program: Command): void {
       const { client, output } = clientFor(c);
       print(renderOne(await client.update('networks', await resolveId(client, 'networks', 'network', ref), { egressDefaultPolicy: o.egress, description: o.description }), output));
     });
+
+  // Routers of isolated networks and DHCP servers of shared ones: read-only, placed by the controller.
+  addResourceCommands(program, {
+    name: 'router', path: 'routers', deletable: false,
+    columns: [{ key: 'id', header: 'ID' }, { key: 'networkId', header: 'NETWORK' }, { key: 'hostId', header: 'HOST' }, { key: 'state', header: 'STATE' }, { key: 'publicIpId', header: 'SNAT-IP-ID' }],
+    listFilters: [{ flag: '--network-id <id>', key: 'networkId', description: 'filter by network' }, { flag: '--host-id <id>', key: 'hostId', description: 'filter by host' }],
+  });
 
   const nic = addResourceCommands(program, {
     name: 'nic', path: 'nics', deletable: false,
