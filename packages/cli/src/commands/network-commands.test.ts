@@ -91,7 +91,5 @@ describe('kumo network commands', () => {
     assert.equal(r.code, 0, r.err);
     assert.equal(seen[0]?.method, 'GET');
     assert.match(seen[0]?.url ?? '', /^\/api\/v1\/routers\?.*networkId=net-01m80000000000000001/);
-    const del = await kumo('router', 'delete', 'rtr-01m80000000000000001');
-    assert.notEqual(del.code, 0, 'routers are placed and removed by the controller, not deleted by hand');
   });
 });
