@@ -1,11 +1,11 @@
 /** A change announced on /api/v1/stream: what changed, never its state (re-fetch it). */
-export type ChangeKind = 'instance' | 'operation' | 'host' | 'event';
+export type ChangeKind = 'instance' | 'operation' | 'host' | 'event' | 'network';
 export interface Change { kind: ChangeKind; id: string; status?: string }
 /** After the stream reconnects, changes may have been missed: everyone re-fetches. */
 export interface Resync { kind: 'resync' }
 export type FeedMessage = Change | Resync;
 
-const kinds: ReadonlySet<string> = new Set(['instance', 'operation', 'host', 'event']);
+const kinds: ReadonlySet<string> = new Set(['instance', 'operation', 'host', 'event', 'network']);
 
 export function parseChange(data: string): Change | null {
   try {

@@ -1,11 +1,14 @@
 import { useState, type FormEvent } from 'react';
 import { formErrorsOf, noFormErrors, type FormErrors } from '../lib/field-errors.ts';
 
+/** What a form holds per field: typed text, a checkbox, or the ids ticked in a checkbox list. */
+export type FormValues = Record<string, string | boolean | readonly string[]>;
+
 /**
  * State of a create form: values, the API's error per field, busy. `send` turns the values into
  * the API call; on success the form resets and `onDone` runs.
  */
-export function useApiForm<V extends Record<string, string | boolean>>(initial: V, fields: readonly string[], send: (v: V) => Promise<unknown>, onDone: () => void) {
+export function useApiForm<V extends FormValues>(initial: V, fields: readonly string[], send: (v: V) => Promise<unknown>, onDone: () => void) {
   const [values, setValues] = useState<V>(initial);
   const [errors, setErrors] = useState<FormErrors>(noFormErrors);
   const [busy, setBusy] = useState(false);
@@ -27,7 +30,6 @@ export function useApiForm<V extends Record<string, string | boolean>>(initial: 
   return { values, set, errors, busy, submit };
 }
 
-/** A number field's text as the API should see it: absent when empty, so the API can say it is required. */
-export function numberOrUndefined(text: string): number | undefined {
-  return text.trim() === '' ? undefined : Number(text);
-}
+export type ApiForm<V extends FormValues> = ReturnType<typeof useApiForm<V>>;
+
+export { numberOrUndefined } from '../lib/form-values.ts';

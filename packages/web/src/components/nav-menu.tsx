@@ -4,6 +4,8 @@ import { LinkTo } from './link-to.tsx';
 const items: Array<{ path: string; key: MessageKey; admin?: boolean }> = [
   { path: '/', key: 'nav.dashboard' },
   { path: '/instances', key: 'nav.instances' },
+  { path: '/networks', key: 'nav.networks' },
+  { path: '/security-groups', key: 'nav.securityGroups' },
   { path: '/hosts', key: 'nav.hosts', admin: true },
   { path: '/images', key: 'nav.images' },
   { path: '/offerings', key: 'nav.offerings' },

@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react';
 import type { usePagedList } from '../api/use-paged-list.ts';
-import { useI18n } from '../i18n/i18n-context.tsx';
 import { ErrorNote } from './error-note.tsx';
+import { ItemTable, type TableHeader } from './item-table.tsx';
 import { LoadingNote } from './loading-note.tsx';
 import { PagerButtons } from './pager-buttons.tsx';
 
@@ -9,10 +9,9 @@ export interface PagedTableProps<T> {
   list: ReturnType<typeof usePagedList<T>>;
   /** data-testid of the table. */
   testId: string;
-  /** The header cells. */
-  header: ReactNode;
-  /** How many columns (for the "nothing here" row). */
-  columns: number;
+  header: TableHeader;
+  /** How many columns (for the "nothing here" row); by default the number of header cells given as a list. */
+  columns?: number;
   row: (item: T) => ReactNode;
   /** An error of the screen's own (a failed action) shown before the list's. */
   error?: string | null | undefined;
@@ -20,23 +19,12 @@ export interface PagedTableProps<T> {
 
 /** A list screen's table: error note, loading note, the rows or an empty row, and Prev/Next. */
 export function PagedTable<T>({ list, testId, header, columns, row, error }: PagedTableProps<T>) {
-  const { t } = useI18n();
   return (
     <>
       <ErrorNote message={error ?? list.error?.message} />
       {!list.data ? <LoadingNote /> : (
         <>
-          <div className="table-wrap">
-            <table className="table" data-testid={testId}>
-              <thead>
-                <tr>{header}</tr>
-              </thead>
-              <tbody>
-                {list.items.length === 0 && <tr><td colSpan={columns} className="muted">{t('common.empty')}</td></tr>}
-                {list.items.map(row)}
-              </tbody>
-            </table>
-          </div>
+          <ItemTable items={list.items} testId={testId} header={header} {...(columns ? { columns } : {})} row={row} />
           <PagerButtons page={list.page} hasPrev={list.hasPrev} hasNext={list.hasNext} onPrev={list.prev} onNext={list.next} />
         </>
       )}

@@ -8,13 +8,13 @@ import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'vite';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { ensureChromium } from './ensure-chromium.ts';
+import { openScreen, shot, shotsDir } from './browser-helpers.ts';
+import { networkingSteps, seedZoneNetworking } from './network-steps.ts';
 import { startTestCloud } from '@kumo/e2e';
 
 const webDir = join(import.meta.dirname, '..', '..');
-const repoRoot = join(webDir, '..', '..');
-const shotsDir = join(repoRoot, 'test-artifacts', 'web-screenshots');
 const adminPassword = 'admin-password-for-tests';
 const chromiumArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
@@ -27,16 +27,6 @@ function headOf(url: string, acceptEncoding: string): Promise<{ status: number; 
     req.on('error', reject);
     req.end();
   });
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(shotsDir, `${name}.png`), fullPage: true });
-}
-
-/** Open a screen from the navigation and wait for its heading. */
-async function openScreen(page: Page, link: string, heading: string): Promise<void> {
-  await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: link, exact: true }).click();
-  await page.getByRole('heading', { level: 1, name: heading }).waitFor();
 }
 
 /** Navigation start → dashboard data rendered, in a fresh context (cold HTTP cache) with the session cookie. */
@@ -57,7 +47,7 @@ async function measureDashboardLoad(browser: Browser, from: BrowserContext, url:
   }
 }
 
-test('web console: login, dashboard, wizard, live state, serial console, every screen, Japanese, narrow', { timeout: 180_000 }, async (t) => {
+test('web console: login, dashboard, wizard, live state, serial console, networking, every screen, Japanese, narrow', { timeout: 180_000 }, async (t) => {
   const cleanups: Array<() => Promise<void> | void> = [];
   let finished = false;
   t.after(async () => { for (const c of cleanups.reverse()) await c(); });
@@ -70,6 +60,7 @@ test('web console: login, dashboard, wizard, live state, serial console, every s
 
   const cloud = await startTestCloud({ hosts: 2, webRoot: outDir, delays: { start: 1500, stop: 300 } });
   cleanups.push(() => cloud.close());
+  await seedZoneNetworking(cloud.client, cloud.defaults.zoneId);
   const browser = await chromium.launch({ executablePath: ensureChromium(), args: chromiumArgs });
   cleanups.push(() => browser.close());
   mkdirSync(shotsDir, { recursive: true });
@@ -249,6 +240,9 @@ test('web console: login, dashboard, wizard, live state, serial console, every s
   await page.getByTestId('keypair-row').filter({ hasText: 'laptop' }).waitFor();
   await shot(page, '09-keypairs');
 
+  // Networking: networks, security groups, NICs from the wizard, NAT, firewall, egress, load balancers.
+  await networkingSteps(page, cloud.client);
+
   // Operations and events, newest first.
   await openScreen(page, 'Operations', 'Operations');
   for (const kind of ['instance.create', 'instance.stop', 'instance.delete']) await page.getByTestId('operation-row').filter({ hasText: kind }).first().waitFor();
@@ -267,6 +261,12 @@ test('web console: login, dashboard, wizard, live state, serial console, every s
   await page.getByRole('heading', { level: 1, name: 'ダッシュボード' }).waitFor();
   assert.equal(await page.evaluate(() => document.documentElement.lang), 'ja');
   await shot(page, '12-dashboard-ja');
+  await openScreen(page, 'ネットワーク', 'ネットワーク', 'メインナビゲーション');
+  await page.locator('[data-testid=network-row][data-name=app]').getByRole('link', { name: 'app' }).click();
+  await page.getByRole('heading', { level: 1, name: 'ネットワーク app' }).waitFor();
+  await page.getByTestId('port-forward-row').waitFor();
+  await shot(page, '12b-network-ja');
+  await openScreen(page, 'ダッシュボード', 'ダッシュボード', 'メインナビゲーション');
   await page.getByTestId('language').selectOption('en');
   await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
 

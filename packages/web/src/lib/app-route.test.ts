@@ -8,6 +8,9 @@ test('paths map to screens and back', () => {
     ['/instances', { screen: 'instances' }],
     ['/instances/new', { screen: 'instance-new' }],
     ['/instances/instance-abc', { screen: 'instance', id: 'instance-abc' }],
+    ['/networks', { screen: 'networks' }],
+    ['/networks/net-abc', { screen: 'network', id: 'net-abc' }],
+    ['/security-groups', { screen: 'security-groups' }],
     ['/hosts', { screen: 'hosts' }],
     ['/events', { screen: 'events' }],
   ];
@@ -16,5 +19,6 @@ test('paths map to screens and back', () => {
     assert.equal(routePath(route), path);
   }
   assert.deepEqual(parseRoute('/hosts/'), { screen: 'hosts' });
+  assert.deepEqual(parseRoute('/networks/net-1/x'), { screen: 'not-found', path: '/networks/net-1/x' });
   assert.deepEqual(parseRoute('/nope/x/y'), { screen: 'not-found', path: '/nope/x/y' });
 });

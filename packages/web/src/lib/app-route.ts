@@ -4,6 +4,9 @@ export type AppRoute =
   | { screen: 'instances' }
   | { screen: 'instance-new' }
   | { screen: 'instance'; id: string }
+  | { screen: 'networks' }
+  | { screen: 'network'; id: string }
+  | { screen: 'security-groups' }
   | { screen: 'hosts' }
   | { screen: 'images' }
   | { screen: 'offerings' }
@@ -12,7 +15,7 @@ export type AppRoute =
   | { screen: 'events' }
   | { screen: 'not-found'; path: string };
 
-const simple = ['instances', 'hosts', 'images', 'offerings', 'keypairs', 'operations', 'events'] as const;
+const simple = ['instances', 'networks', 'security-groups', 'hosts', 'images', 'offerings', 'keypairs', 'operations', 'events'] as const;
 
 export function parseRoute(pathname: string): AppRoute {
   const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);
@@ -25,6 +28,7 @@ export function parseRoute(pathname: string): AppRoute {
   if (parts.length === 2 && first === 'instances' && second) {
     return second === 'new' ? { screen: 'instance-new' } : { screen: 'instance', id: second };
   }
+  if (parts.length === 2 && first === 'networks' && second) return { screen: 'network', id: second };
   return { screen: 'not-found', path: pathname };
 }
 
@@ -33,6 +37,7 @@ export function routePath(r: AppRoute): string {
     case 'dashboard': return '/';
     case 'instance-new': return '/instances/new';
     case 'instance': return `/instances/${encodeURIComponent(r.id)}`;
+    case 'network': return `/networks/${encodeURIComponent(r.id)}`;
     case 'not-found': return r.path;
     default: return `/${r.screen}`;
   }

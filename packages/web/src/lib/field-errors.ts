@@ -10,13 +10,14 @@ interface ErrorLike { message: string; code?: unknown; details?: unknown }
 
 /**
  * The API names the offending field in `error.details.field` (a dotted path for nested
- * fields). Known fields get the message next to them; everything else goes to the form.
+ * fields, `nics[1].ip` for items of a list). Known fields, by their first segment, get the
+ * message next to them; everything else goes to the form.
  */
 export function formErrorsOf(err: unknown, knownFields: readonly string[]): FormErrors {
   const e = err as ErrorLike | null;
   const message = e && typeof e.message === 'string' ? e.message : String(err);
   const details = e?.details as { field?: unknown } | undefined;
-  const field = typeof details?.field === 'string' ? details.field.split('.')[0] ?? '' : '';
+  const field = typeof details?.field === 'string' ? details.field.split(/[.[]/)[0] ?? '' : '';
   if (field && knownFields.includes(field)) return { fields: { [field]: message }, form: null };
   return { fields: {}, form: message };
 }

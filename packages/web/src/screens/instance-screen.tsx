@@ -11,13 +11,14 @@ import { LinkTo } from '../components/link-to.tsx';
 import { InstanceActionsBar } from '../components/instance-actions-bar.tsx';
 import { InstanceDetails } from '../components/instance-details.tsx';
 import { VolumeTable } from '../components/volume-table.tsx';
+import { InstanceNicsCard } from '../components/instance-nics-card.tsx';
 import { EventList } from '../components/event-list.tsx';
 import { OperationProgressList } from '../components/operation-progress-list.tsx';
 import { ConsolePanel } from '../components/console-panel.tsx';
 import { ErrorNote } from '../components/error-note.tsx';
 import { LoadingNote } from '../components/loading-note.tsx';
 
-/** One instance: state, actions, disks, operations, events and its serial console. */
+/** One instance: state, actions, NICs, disks, operations, events and its serial console. */
 export function InstanceScreen({ id }: { id: string }) {
   const { t } = useI18n();
   const hostNames = useHostNames();
@@ -81,6 +82,7 @@ export function InstanceScreen({ id }: { id: string }) {
             <InstanceDetails instance={i} hostName={i.hostId ? hostNames.get(i.hostId) : undefined} />
           </section>
           <ConsolePanel instanceId={i.id} available={i.phase === 'running' || i.phase === 'paused'} />
+          <InstanceNicsCard instanceId={i.id} />
           <div className="grid cards wide">
             <section className="card" aria-labelledby="disks-title">
               <h2 id="disks-title">{t('inst.disks')}</h2>

@@ -1,31 +1,36 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import type { Image, ImageVersion, InstanceCreate, Keypair, Offering, Operation, Zone } from '@kumo/api';
+import type { Image, ImageVersion, InstanceCreate, Keypair, Network, Offering, Operation, SecurityGroup, Zone } from '@kumo/api';
 import { client } from '../api/kumo-client.ts';
 import { useLiveResource } from '../api/use-live-resource.ts';
 import { formErrorsOf, noFormErrors, type FormErrors } from '../lib/field-errors.ts';
 import { formatMiB } from '../lib/format.ts';
 import { newIdempotencyKey } from '../lib/idempotency-key.ts';
+import { defaultNicChoice, nicRequests, type NicChoice } from '../lib/nic-choice.ts';
 import { navigate } from '../navigation.ts';
 import { useI18n } from '../i18n/i18n-context.tsx';
+import { useSession } from '../session-context.ts';
 import { ScreenHeader } from '../components/screen-header.tsx';
 import { FormField } from '../components/form-field.tsx';
 import { CheckField } from '../components/check-field.tsx';
 import { ErrorNote } from '../components/error-note.tsx';
 import { LoadingNote } from '../components/loading-note.tsx';
+import { WizardNetworkFields } from '../components/wizard-network-fields.tsx';
 
-const apiFields = ['name', 'zoneId', 'imageId', 'imageVersionId', 'offeringId', 'keypairId', 'userData', 'start'] as const;
+const apiFields = ['name', 'zoneId', 'imageId', 'imageVersionId', 'offeringId', 'keypairId', 'userData', 'start', 'nics', 'configDrive'] as const;
 const maxCount = 20;
 
-interface Choices { zones: Zone[]; images: Image[]; offerings: Offering[]; keypairs: Keypair[] }
+interface Choices { zones: Zone[]; images: Image[]; offerings: Offering[]; keypairs: Keypair[]; networks: Network[]; groups: SecurityGroup[] }
 
 /** Create one or more instances; the API's validation messages appear at their fields. */
 export function InstanceWizardScreen() {
   const { t } = useI18n();
+  const { user } = useSession();
   const choices = useLiveResource<Choices>(async () => {
-    const [zones, images, offerings, keypairs] = await Promise.all([
+    const [zones, images, offerings, keypairs, networks, groups] = await Promise.all([
       client.listAll<Zone>('zones'), client.listAll<Image>('images'), client.listAll<Offering>('offerings', { sort: 'vcpus' }), client.listAll<Keypair>('keypairs'),
+      client.listAll<Network>('networks', { sort: 'name' }), client.listAll<SecurityGroup>('security-groups', { sort: 'name' }),
     ]);
-    return { zones, images, offerings, keypairs };
+    return { zones, images, offerings, keypairs, networks, groups };
   }, [], { kinds: [] });
 
   const [name, setName] = useState('');
@@ -37,6 +42,8 @@ export function InstanceWizardScreen() {
   const [userData, setUserData] = useState('');
   const [count, setCount] = useState('1');
   const [start, setStart] = useState(true);
+  const [nicPick, setNicPick] = useState<{ zoneId: string; choice: NicChoice } | null>(null);
+  const [configDrive, setConfigDrive] = useState(false);
   const [errors, setErrors] = useState<FormErrors>(noFormErrors);
   const [busy, setBusy] = useState(false);
   const [versions, setVersions] = useState<ImageVersion[]>([]);
@@ -48,6 +55,10 @@ export function InstanceWizardScreen() {
     setImageId((v) => v || c.images[0]?.id || '');
     setOfferingId((v) => v || c.offerings[0]?.id || '');
   }, [c]);
+
+  // Networks belong to a zone: until the user picks some in this zone, what the API would pick.
+  const networksOfZone = (c?.networks ?? []).filter((n) => n.zoneId === zoneId);
+  const nicChoice = nicPick?.zoneId === zoneId ? nicPick.choice : defaultNicChoice(c?.networks ?? [], user.accountId, zoneId);
 
   useEffect(() => {
     setImageVersionId('');
@@ -68,7 +79,8 @@ export function InstanceWizardScreen() {
     try {
       for (let i = 1; i <= n; i++) {
         const body: InstanceCreate = {
-          name: n === 1 ? name : `${name}-${i}`, zoneId, imageId, offeringId, start,
+          name: n === 1 ? name : `${name}-${i}`, zoneId, imageId, offeringId, start, nics: nicRequests(nicChoice),
+          ...(configDrive ? { configDrive: true } : {}),
           ...(imageVersionId ? { imageVersionId } : {}), ...(keypairId ? { keypairId } : {}), ...(userData ? { userData } : {}),
         };
         ops.push(await client.create<Operation>('instances', body, { 'idempotency-key': newIdempotencyKey() }));
@@ -130,8 +142,11 @@ export function InstanceWizardScreen() {
             <FormField id="userData" label={t('wiz.userData')} error={fe.userData} hint={t('wiz.userDataHint')}>
               <textarea rows={4} value={userData} onChange={(e) => setUserData(e.target.value)} spellCheck={false} />
             </FormField>
-            <p className="muted">{t('wiz.networksLater')}</p>
           </fieldset>
+          <WizardNetworkFields
+            networks={networksOfZone} groups={c.groups} choice={nicChoice} onChoice={(choice) => setNicPick({ zoneId, choice })}
+            configDrive={configDrive} onConfigDrive={setConfigDrive} errors={fe}
+          />
           <fieldset>
             <legend>{t('wiz.stepCount')}</legend>
             <FormField id="count" label={t('wiz.count')} error={fe.count} hint={t('wiz.countHint')}>
