@@ -17,6 +17,10 @@ export interface InstancePaths {
   serialSocket: string;
   /** QEMU's stdout/stderr. */
   logFile: string;
+  /** Serial console output, appended by QEMU itself (chardev logfile=); rotated by the driver. */
+  consoleLog: string;
+  /** The console output before console.log's last rotation. */
+  consoleLogOlder: string;
   /** Unix socket the driver listens on while QEMU saves its state into it. */
   saveSocket: string;
   /** Unix socket QEMU listens on while the driver streams a saved state into it. */
@@ -38,6 +42,8 @@ export function instanceDirPaths(dir: string): InstancePaths {
     qmpSocket: join(dir, 'qmp.sock'),
     serialSocket: join(dir, 'serial.sock'),
     logFile: join(dir, 'qemu.log'),
+    consoleLog: join(dir, 'console.log'),
+    consoleLogOlder: join(dir, 'console.log.1'),
     saveSocket: join(dir, 'save.sock'),
     restoreSocket: join(dir, 'restore.sock'),
     configDrive: join(dir, 'cidata.iso'),

@@ -3,8 +3,8 @@
  */
 import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import type { InstanceSpec } from '@kumo/core';
-import type { ByteRing } from './byte-ring.ts';
 import type { CgroupPlan } from './cgroup-plan.ts';
+import type { ConsoleLog } from './console-log.ts';
 import type { InstancePaths } from './instance-paths.ts';
 import type { LiveQemu } from './live-qemu.ts';
 
@@ -23,7 +23,8 @@ export interface InstanceRecord {
   /** Resolves when the live process is gone and cleaned up. */
   liveDone: Promise<void> | undefined;
   rest: RestingStatus;
-  ring: ByteRing;
+  /** console.log + console.log.1: kept across stops and agent restarts, removed by destroy. */
+  console: ConsoleLog;
   cgroup: CgroupPlan | null;
   /** Set by driver calls that end the process themselves; the exit then emits no event. */
   exitIntent: RestingStatus | undefined;
@@ -54,4 +55,11 @@ export async function pathExists(path: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** Files that belong to a running QEMU only (the console log and qemu.log stay). */
+export async function removeRuntimeFiles(paths: InstancePaths): Promise<void> {
+  await Promise.all(
+    [paths.pidFile, paths.qmpSocket, paths.serialSocket, paths.saveSocket, paths.restoreSocket].map((p) => rm(p, { force: true })),
+  );
 }

@@ -12,7 +12,6 @@ import { connectQmpWithRetry, type QmpClient, type QmpEvent } from './qmp-client
 import { SerialConsole } from './serial-console.ts';
 import { isProcessAlive } from './process-watch.ts';
 import { powerFromRunState } from './qemu-runstate.ts';
-import type { ByteRing } from './byte-ring.ts';
 import type { InstancePaths } from './instance-paths.ts';
 
 export interface LiveQemuHooks {
@@ -44,11 +43,10 @@ export class LiveQemu {
   constructor(
     readonly pid: number,
     readonly paths: InstancePaths,
-    ring: ByteRing,
     private readonly hooks: LiveQemuHooks,
     childExited?: Promise<unknown>,
   ) {
-    this.console = new SerialConsole(paths.serialSocket, ring, (d) => hooks.onConsoleData(d), () => this.onConsoleDrop());
+    this.console = new SerialConsole(paths.serialSocket, (d) => hooks.onConsoleData(d), () => this.onConsoleDrop());
     this.gone = new Promise((resolve) => (this.resolveGone = resolve));
     void childExited?.then(() => this.hurry());
     void this.check();

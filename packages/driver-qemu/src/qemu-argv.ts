@@ -10,6 +10,9 @@
  *   outlives the agent, and the driver reaps its own children.
  * - QMP and serial are unix-socket chardev servers with wait=off: the guest never
  *   blocks on a missing client; a re-started agent reconnects to both.
+ * - The serial chardev also appends everything the guest prints to console.log
+ *   (logfile=, logappend=on: O_APPEND, so the driver's rotation can truncate it),
+ *   whether or not a client is connected: output while no agent runs is kept.
  * - Disks use -blockdev in JSON form, so file names never need QemuOpts escaping.
  * - TCG gets a bounded translation cache (tb-size): it is the bulk of QEMU's memory
  *   overhead above guest RAM, and the memory cgroup budgets ~100 MiB for it.
@@ -102,7 +105,7 @@ export function buildQemuArgv(spec: InstanceSpec, host: QemuArgvHost): string[] 
   add('-rtc', 'base=utc');
   add('-chardev', `socket,id=qmp,path=${p.qmpSocket},server=on,wait=off`);
   add('-mon', 'chardev=qmp,mode=control');
-  add('-chardev', `socket,id=serial0,path=${p.serialSocket},server=on,wait=off`);
+  add('-chardev', `socket,id=serial0,path=${p.serialSocket},server=on,wait=off,logfile=${p.consoleLog},logappend=on`);
   add('-serial', 'chardev:serial0');
   add('-pidfile', p.pidFile);
   add('-S');

@@ -1,11 +1,10 @@
 /**
  * The driver's connection to a guest's serial port (a QEMU chardev socket server).
- * Output goes into a bounded ring log and to a data callback; writes go to the guest.
- * The chardev serves one client at a time and drops output while nobody is
- * connected, so the driver stays connected for the whole life of the guest.
+ * Output goes to a data callback; writes go to the guest. The chardev serves one
+ * client at a time and sends output only to a connected client (QEMU's own logfile
+ * keeps it regardless), so the driver stays connected for the whole life of the guest.
  */
 import { connect as netConnect, type Socket } from 'node:net';
-import type { ByteRing } from './byte-ring.ts';
 
 export interface SerialConnectOptions {
   deadlineMs: number;
@@ -19,7 +18,6 @@ export class SerialConsole {
 
   constructor(
     readonly socketPath: string,
-    private readonly ring: ByteRing,
     private readonly onData: (data: Buffer) => void,
     /** Called when an established connection ends without close() (QEMU exited, or the peer dropped us). */
     private readonly onDisconnect: () => void = () => {},
@@ -55,10 +53,7 @@ export class SerialConsole {
       s.once('connect', () => {
         s.off('error', reject);
         s.on('error', () => { /* surfaced through close */ });
-        s.on('data', (d: Buffer) => {
-          this.ring.append(d);
-          this.onData(d);
-        });
+        s.on('data', (d: Buffer) => this.onData(d));
         s.once('close', () => {
           if (this.socket === s) this.socket = undefined;
           if (!this.closing) this.onDisconnect();

@@ -188,6 +188,7 @@ test('QEMU driver against a real guest', { timeout: 240_000 }, async (t) => {
     });
     assert.deepEqual(await d2.list(), [{ instanceId: id, power: 'running' }]);
     assert.equal(d2.pidOf(id), pid);
+    assert.ok(await consoleCount(d2, id, 'KUMO-BOOT-OK') >= 2, 'the console log from before the restart (boot and reboot) is kept');
     await d2.consoleWrite(id, Buffer.from('echo "again-$KM"\n'));
     await waitConsole(d2, id, 'again-saved-42', 1, 20_000);
   });

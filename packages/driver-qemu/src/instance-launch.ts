@@ -1,0 +1,136 @@
+/**
+ * The start and restore path: spawn QEMU for a spec (fresh boot, or restore from a
+ * saved state), wait until it runs, and undo everything on failure.
+ */
+import { mkdir, rm, stat } from 'node:fs/promises';
+import { DriverError, type InstanceSpec, type InstanceStatus } from '@kumo/core';
+import type { CgroupPlan } from './cgroup-plan.ts';
+import { cgroupLimitsFor } from './cgroup-plan.ts';
+import { buildConfigDrive, removeConfigDrive } from './config-drive.ts';
+import { errorMessage, type DriverContext } from './driver-context.ts';
+import { attach, hooksFor } from './instance-attach.ts';
+import { INSTANCE_ID_PATTERN, instancePaths } from './instance-paths.ts';
+import { pathExists, removeRuntimeFiles, writeJsonAtomic, type InstanceRecord } from './instance-record.ts';
+import { KILL_WAIT_MS } from './instance-terminate.ts';
+import { LiveQemu } from './live-qemu.ts';
+import { waitForProcessExit } from './process-watch.ts';
+import { buildQemuArgv } from './qemu-argv.ts';
+import { launchQemu, readLogTail, type LaunchedQemu } from './qemu-launch.ts';
+import { loadGuestState } from './qemu-state-file.ts';
+import { specForRestore } from './restore-spec.ts';
+import { wireTaps } from './tap-wiring.ts';
+
+export function checkInstanceId(id: string, code: DriverError['code']): void {
+  if (!INSTANCE_ID_PATTERN.test(id)) throw new DriverError(`invalid instance id ${JSON.stringify(id)}`, code);
+}
+
+/** start (statePath undefined) or restore: idempotent while the instance runs. */
+export function startInstance(ctx: DriverContext, spec: InstanceSpec, statePath: string | undefined): Promise<InstanceStatus> {
+  return ctx.mutex.run(spec.instanceId, async () => {
+    const rec = ctx.records.get(spec.instanceId);
+    if (rec?.live) return ctx.statusOf(rec, true);
+    return launch(ctx, spec, rec, statePath);
+  });
+}
+
+/** Spawn QEMU for spec (fresh boot, or restore from statePath) and wait until it runs. */
+async function launch(ctx: DriverContext, requested: InstanceSpec, existing: InstanceRecord | undefined, statePath: string | undefined): Promise<InstanceStatus> {
+  const { opts } = ctx;
+  const id = requested.instanceId;
+  const paths = instancePaths(opts.stateDir, id);
+  let spec = requested;
+  if (statePath !== undefined) {
+    // The restored QEMU must have the devices the state was saved with.
+    const r = specForRestore(requested, existing?.rest.power === 'saved' ? existing.spec : undefined);
+    spec = r.spec;
+    for (const note of r.notes) ctx.log.warn({ instanceId: id }, `restore: ${note}`);
+  }
+  const accel = await ctx.accelerator();
+  const argv = buildQemuArgv(spec, {
+    accel,
+    runDir: paths.dir,
+    ...(opts.machine ? { machine: opts.machine } : {}),
+    ...(statePath !== undefined ? { incoming: 'defer' } : {}),
+  });
+  if (statePath !== undefined) {
+    try {
+      if (!(await stat(statePath)).isFile()) throw new Error('not a regular file');
+    } catch (err) {
+      throw new DriverError(`restore of ${id} failed: saved state ${statePath}: ${errorMessage(err)}`, 'start_failed');
+    }
+  }
+  const dirExisted = await pathExists(paths.dir);
+  await mkdir(paths.dir, { recursive: true });
+  await removeRuntimeFiles(paths);
+
+  const rec = existing ?? ctx.newRecord(id);
+  let cgroup: CgroupPlan | null = null;
+  let launched: LaunchedQemu | undefined;
+  let live: LiveQemu | undefined;
+  rec.quiet++;
+  try {
+    if (spec.configDrive !== undefined) {
+      await buildConfigDrive(spec.configDrive, paths.configDrive, opts.genisoimageBinary ? { genisoimage: opts.genisoimageBinary } : {});
+    } else {
+      await removeConfigDrive(paths.configDrive);
+    }
+    await rec.console.prepare();
+    rec.console.writer = 'qemu'; // the argv has logfile=
+    cgroup = await ctx.cgroups.create(id, cgroupLimitsFor(spec));
+    launched = await launchQemu({ qemuBinary: ctx.qemuBinary, argv, logFile: paths.logFile, procsFiles: cgroup?.procsFiles ?? [] });
+    const proc = launched;
+    live = new LiveQemu(proc.pid, paths, hooksFor(ctx, rec), proc.exited);
+    const l = live;
+    const exitedEarly = proc.exited.then(({ code, signal }) => {
+      throw new Error(`QEMU exited during startup (${signal ?? `exit code ${code}`})`);
+    });
+    exitedEarly.catch(() => {});
+    const timeoutMs = opts.startTimeoutMs ?? 30_000;
+    await Promise.race([l.connectQmp(timeoutMs), exitedEarly]);
+    await Promise.race([l.connectConsole(timeoutMs), exitedEarly]);
+    await wireTaps(spec.nics, opts.ipBinary);
+    if (statePath !== undefined) {
+      await Promise.race([
+        loadGuestState(l.requireQmp(), {
+          socketPath: paths.restoreSocket,
+          statePath,
+          timeoutMs: opts.stateTransferTimeoutMs ?? 600_000,
+        }),
+        exitedEarly,
+      ]);
+    }
+    await l.requireQmp().execute('cont');
+    const power = await l.refreshPower();
+    if (power !== 'running') throw new Error(`QEMU reports ${power} after cont`);
+
+    await writeJsonAtomic(paths.specFile, spec);
+    await rm(paths.statusFile, { force: true });
+    rec.spec = spec;
+    rec.cgroup = cgroup;
+    rec.rest = { power: 'stopped' };
+    rec.exitIntent = undefined;
+    ctx.records.set(id, rec);
+    attach(ctx, rec, l);
+    return { instanceId: id, power: 'running' };
+  } catch (err) {
+    // undo in reverse order: process, connections, cgroup, files
+    if (launched) {
+      try {
+        process.kill(launched.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      await waitForProcessExit(launched.pid, { timeoutMs: KILL_WAIT_MS });
+    }
+    await live?.detach();
+    if (cgroup) await ctx.cgroups.remove(cgroup);
+    const tail = await readLogTail(paths.logFile);
+    await removeRuntimeFiles(paths);
+    await removeConfigDrive(paths.configDrive); // rebuilt at the next start anyway
+    if (!dirExisted) await rm(paths.dir, { recursive: true, force: true });
+    const what = statePath !== undefined ? 'restore' : 'start';
+    throw new DriverError(`${what} of ${id} failed: ${errorMessage(err)}${tail ? `\nQEMU said:\n${tail}` : ''}`, 'start_failed');
+  } finally {
+    rec.quiet--;
+  }
+}
