@@ -2,12 +2,14 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import * as m001 from './migrations/001-initial.ts';
 import * as m002 from './migrations/002-networking.ts';
 import * as m003 from './migrations/003-config-drive-vlan-capable.ts';
+import * as m004 from './migrations/004-instance-sort-indexes.ts';
 
 /** Append-only, numbered. Never edit a released migration: add the next number. */
 const migrations: Record<string, Migration> = {
   '001-initial': m001,
   '002-networking': m002,
   '003-config-drive-vlan-capable': m003,
+  '004-instance-sort-indexes': m004,
 };
 
 class InCodeMigrations implements MigrationProvider {

@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import { KumoNamingPlugin } from './naming-plugin.ts';
+import { cachedSqliteDatabase } from './sqlite-statements.ts';
 import { migrateToLatest } from './migrate.ts';
 import type { Database } from './schema.ts';
 
@@ -33,26 +34,6 @@ export interface OpenDatabaseOptions {
 // int8 / numeric come back as strings from pg by default; Kumo's counts and sizes fit in a double.
 pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
 pg.types.setTypeParser(1700, (v) => Number.parseFloat(v));
-
-/**
- * better-sqlite3 compiles a statement on every prepare(); Kysely prepares per query. The same SQL
- * text recurs constantly (the API runs a few dozen shapes of query), so keep compiled statements.
- */
-function withStatementCache(sqlite: SQLite.Database, max = 512) {
-  const cache = new Map<string, SQLite.Statement>();
-  return {
-    close: () => sqlite.close(),
-    prepare: (sql: string) => {
-      let st = cache.get(sql);
-      if (!st) {
-        st = sqlite.prepare(sql);
-        if (cache.size >= max) cache.delete(cache.keys().next().value as string);
-        cache.set(sql, st);
-      }
-      return st;
-    },
-  };
-}
 
 /** Open (and migrate) the database: SQLite by default, PostgreSQL when given a postgres:// URL. */
 export async function openDatabase(opts: OpenDatabaseOptions): Promise<DatabaseHandle> {
@@ -86,7 +67,7 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<DatabaseH
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('busy_timeout = 10000');
     sqlite.pragma('foreign_keys = ON');
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), plugins: [new KumoNamingPlugin()] });
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachedSqliteDatabase(sqlite) }), plugins: [new KumoNamingPlugin()] });
     handle = { db, dialect: 'sqlite', location: file, close: () => db.destroy() };
   }
   if (opts.migrate !== false) await migrateToLatest(handle.db, handle.pgSchema);

@@ -21,9 +21,11 @@ export interface CrudOptions<T extends keyof Database> {
 export class CrudRepo<T extends keyof Database> {
   constructor(protected readonly db: Kysely<Database>, readonly opts: CrudOptions<T>) {}
 
-  protected scoped(db: Kysely<Database>, scope: Scope, forWrite = false) {
+  /** `columns` narrows the select (default: every column). */
+  protected scoped(db: Kysely<Database>, scope: Scope, forWrite = false, columns?: readonly string[]) {
     const t = this.opts.table as string;
-    let q = (db as Kysely<any>).selectFrom(t).selectAll(t);
+    const from = (db as Kysely<any>).selectFrom(t);
+    let q = columns ? from.select(columns.map((c) => `${t}.${c}`)) : from.selectAll(t);
     if (this.opts.tenantScoped && !scope.admin) {
       const pub = this.opts.publicColumn;
       q = pub && !forWrite
@@ -43,7 +45,12 @@ export class CrudRepo<T extends keyof Database> {
   }
 
   async list(scope: Scope, page: PageRequest, filters: Partial<Record<string, unknown>> = {}): Promise<Page<Database[T] & { id: string }>> {
-    let q: any = this.scoped(this.db, scope);
+    return this.listColumns(scope, page, filters) as Promise<Page<Database[T] & { id: string }>>;
+  }
+
+  /** list() reading only `columns` (which must include id and the sort fields); every column without. */
+  protected async listColumns(scope: Scope, page: PageRequest, filters: Partial<Record<string, unknown>>, columns?: readonly string[]): Promise<Page<{ id: string }>> {
+    let q: any = this.scoped(this.db, scope, false, columns);
     const t = this.opts.table as string;
     for (const f of this.opts.filterable) {
       const v = filters[f];
@@ -51,7 +58,7 @@ export class CrudRepo<T extends keyof Database> {
     }
     const tomb = this.opts.tombstone;
     if (tomb && filters[tomb.column] === undefined) q = q.where(`${t}.${tomb.column}`, '!=', tomb.value);
-    return paginate(q, page, this.opts.sortable, t) as Promise<Page<Database[T] & { id: string }>>;
+    return paginate(q, page, this.opts.sortable, t) as Promise<Page<{ id: string }>>;
   }
 
   async insert(row: Database[T], db: Kysely<Database> = this.db): Promise<void> {

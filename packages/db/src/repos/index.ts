@@ -14,7 +14,7 @@ export { CrudRepo, InstancesRepo, HostsRepo, OperationsRepo, EventsRepo };
 export { NetworksRepo, NicsRepo, PublicIpsRepo, SecurityGroupsRepo };
 export { withSavepoint, isUniqueViolation, isForeignKeyViolation } from './savepoint.ts';
 export type { Reservation } from './hosts-repo.ts';
-export type { InstanceStatusPatch } from './instances-repo.ts';
+export type { InstanceStatusPatch, InstanceListRow } from './instances-repo.ts';
 
 /** Every repository over one database. */
 export function createRepos(db: Kysely<Database>) {

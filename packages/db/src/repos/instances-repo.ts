@@ -1,9 +1,22 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, InstanceRow } from '../schema.ts';
+import type { Page, PageRequest } from '../pagination.ts';
+import type { Scope } from '../scope.ts';
 import { CrudRepo } from './crud-repo.ts';
 
 export type InstanceStatusPatch = Partial<Pick<InstanceRow,
   'phase' | 'task' | 'hostId' | 'poolId' | 'podId' | 'clusterId' | 'errorReason' | 'excludedHostIds' | 'deletedAt' | 'desired'>>;
+
+/**
+ * What a listing reads: every column but user data (up to 64 KiB each), the scheduler's excluded hosts,
+ * pod, cluster and deletion time, none of which a list shows.
+ */
+export const instanceListColumns = [
+  'id', 'accountId', 'name', 'zoneId', 'hostId', 'poolId', 'imageId', 'imageVersionId', 'offeringId', 'keypairId',
+  'vcpus', 'memoryMiB', 'rootDiskGiB', 'hostTags', 'configDrive', 'desired', 'phase', 'task',
+  'observedPower', 'observedAt', 'errorReason', 'version', 'createdAt', 'updatedAt',
+] as const satisfies readonly (keyof InstanceRow)[];
+export type InstanceListRow = Pick<InstanceRow, typeof instanceListColumns[number]>;
 
 /** Instances, with compare-and-swap on `version` for every controller write. */
 export class InstancesRepo extends CrudRepo<'instances'> {
@@ -13,6 +26,11 @@ export class InstancesRepo extends CrudRepo<'instances'> {
       sortable: ['name', 'createdAt', 'phase'], filterable: ['name', 'zoneId', 'hostId', 'phase', 'accountId'],
       tombstone: { column: 'phase', value: 'deleted' },
     });
+  }
+
+  /** list() without the columns no listing shows (instanceListColumns). */
+  async listBrief(scope: Scope, page: PageRequest, filters: Partial<Record<string, unknown>> = {}): Promise<Page<InstanceListRow>> {
+    return this.listColumns(scope, page, filters, instanceListColumns) as Promise<Page<InstanceListRow>>;
   }
 
   /**
@@ -57,8 +75,17 @@ export class InstancesRepo extends CrudRepo<'instances'> {
 
 
   async affinityGroupIds(instanceId: string): Promise<string[]> {
-    const rows = await this.db.selectFrom('affinityMembers').select('groupId').where('instanceId', '=', instanceId).execute();
+    const rows = await this.db.selectFrom('affinityMembers').select('groupId').where('instanceId', '=', instanceId).orderBy('groupId').execute();
     return rows.map((r) => r.groupId);
+  }
+
+  /** Affinity groups of many instances in one query (a list page): instance id → group ids, sorted. */
+  async affinityGroupIdsOf(instanceIds: readonly string[]): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    if (instanceIds.length === 0) return out;
+    const rows = await this.db.selectFrom('affinityMembers').select(['instanceId', 'groupId']).where('instanceId', 'in', [...instanceIds]).orderBy('groupId').execute();
+    for (const r of rows) out.set(r.instanceId, [...(out.get(r.instanceId) ?? []), r.groupId]);
+    return out;
   }
 
   /** Hosts of the other live members of an affinity group. */

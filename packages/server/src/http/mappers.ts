@@ -1,6 +1,6 @@
 import type * as api from '@kumo/api';
 import type {
-  ClusterRow, DiskOfferingRow, EventRow, HostRow, ImageRow, ImageVersionRow, InstanceRow, KeypairRow, OfferingRow,
+  ClusterRow, DiskOfferingRow, EventRow, HostRow, ImageRow, ImageVersionRow, InstanceListRow, KeypairRow, OfferingRow,
   OperationRow, PodRow, PoolRow, ZoneRow, AffinityGroupRow, VolumeRow, AccountRow,
 } from '@kumo/db';
 
@@ -42,7 +42,7 @@ export const toKeypair = (r: KeypairRow): api.Keypair => ({
 });
 export const toAffinityGroup = (r: AffinityGroupRow): api.AffinityGroup => ({ id: r.id, accountId: r.accountId, name: r.name, policy: r.policy, createdAt: r.createdAt });
 export const toAccount = (r: AccountRow): api.Account => ({ id: r.id, name: r.name, role: r.role, createdAt: r.createdAt });
-export const toInstance = (r: InstanceRow, affinityGroupIds: string[] = []): api.Instance => ({
+export const toInstance = (r: InstanceListRow, affinityGroupIds: string[] = []): api.Instance => ({
   id: r.id, accountId: r.accountId, name: r.name, zoneId: r.zoneId, hostId: r.hostId, poolId: r.poolId,
   imageId: r.imageId, imageVersionId: r.imageVersionId, offeringId: r.offeringId, keypairId: r.keypairId,
   vcpus: r.vcpus, memoryMiB: r.memoryMiB, rootDiskGiB: r.rootDiskGiB,

@@ -24,12 +24,18 @@ export function registerInstanceRoutes(app: FastifyInstance, ctx: ServerContext)
 
   app.get('/api/v1/instances', {
     schema: { tags: ['instances'], summary: 'List instances', querystring: api.InstanceListQuery, response: { 200: api.ListOf(api.Instance), ...errorResponses } },
-  }, async (req) => {
+  }, async (req, reply) => {
     const p = principalOf(req);
     const { limit, cursor, sort, ...filters } = req.query as Record<string, string | number | undefined>;
     if (filters.accountId && !p.scope.admin && filters.accountId !== p.scope.accountId) throw new ApiError('forbidden', 'only admins list other accounts', { field: 'accountId' });
-    const page = await repos.instances.list(p.scope, { limit: limit as number, cursor: cursor as string, sort: sort as string }, filters);
-    return { items: page.items.map((r) => toInstance(r)), nextCursor: page.nextCursor };
+    const page = await repos.instances.listBrief(p.scope, { limit: limit as number, cursor: cursor as string, sort: sort as string }, filters);
+    // Pages hold up to 1,000 instances. toInstance yields exactly the schema's fields in the schema's
+    // order (instance-list.test.ts compares pages with single gets byte for byte), so JSON.stringify
+    // writes what the schema's serializer would at 2.5× its speed: that one runs ajv on every nullable
+    // and enum field to pick an anyOf branch. A custom serializer leaves the content type to us.
+    void reply.type('application/json; charset=utf-8').serializer(JSON.stringify);
+    const groups = await repos.instances.affinityGroupIdsOf(page.items.map((r) => r.id));
+    return { items: page.items.map((r) => toInstance(r, groups.get(r.id) ?? [])), nextCursor: page.nextCursor };
   });
 
   app.get('/api/v1/instances/:id', {
