@@ -3,19 +3,16 @@
 // once; the drive survives save/restore and is rebuilt from the spec at every start.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, rmdir, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { DriverError, type InstanceSpec } from '@kumo/core';
 import { buildTinyImage } from '@kumo/image-tiny';
 import { QemuDriver, type QemuDriverOptions } from '../qemu-driver.ts';
-import { detectCgroupLayout } from '../cgroup-manager.ts';
 import type { DriverLogger } from '../driver-logger.ts';
 import { consoleCount, waitConsole } from './console-wait.ts';
+import { removeCgroupParent, tinyGuestSpec } from './test-guest.ts';
 
-const run = promisify(execFile);
 const BOOT_MS = 60_000;
 const SHELL_MS = 20_000;
 
@@ -34,28 +31,17 @@ test('config drive in a real guest', { timeout: 300_000 }, async (t) => {
   t.after(async () => {
     await d.destroy(id).catch(() => {});
     await d.close().catch(() => {});
-    const layout = await detectCgroupLayout('/sys/fs/cgroup');
-    const roots = layout.kind === 'v1' ? [...new Set(Object.values(layout.controllers))] : layout.kind === 'v2' ? [layout.root] : [];
-    for (const r of roots) await rmdir(join(r, cgroupParent)).catch(() => {});
+    await removeCgroupParent(cgroupParent);
     await rm(work, { recursive: true, force: true });
   });
 
-  const overlay = join(work, 'root.qcow2');
-  await run('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', image.rootDisk, overlay]);
-  const spec: InstanceSpec = {
-    instanceId: id,
-    name: 'cd-vm',
-    vcpus: 1,
-    memoryMiB: 128,
-    disks: [{ volumeId: 'vol-cd-root', path: overlay, format: 'qcow2', index: 0 }],
-    nics: [],
-    boot: { kernelPath: image.kernel, initrdPath: image.initrd, cmdline: `${image.cmdline} kumo_hostname=cd-vm` },
-    stopTimeoutSec: 10,
+  const spec = await tinyGuestSpec({
+    id, name: 'cd-vm', image, overlay: join(work, 'root.qcow2'),
     configDrive: {
       metaData: 'instance-id: i-configdrive-test\nlocal-hostname: cd-vm\n',
       userData: '#!/bin/sh\necho "user-data says $((6*7)) on $(hostname)"\n',
     },
-  };
+  });
   const iso = join(stateDir, id, 'cidata.iso');
   const shell = async (command: string, expect: string): Promise<void> => {
     const before = await consoleCount(d, id, expect);

@@ -3,19 +3,15 @@
 // is in consoleLog() of the next driver; the files stay bounded; destroy removes them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, rmdir, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import type { InstanceSpec } from '@kumo/core';
 import { buildTinyImage } from '@kumo/image-tiny';
 import { QemuDriver, type QemuDriverOptions } from '../qemu-driver.ts';
-import { detectCgroupLayout } from '../cgroup-manager.ts';
 import type { DriverLogger } from '../driver-logger.ts';
 import { waitConsole, waitFor } from './console-wait.ts';
+import { removeCgroupParent, tinyGuestSpec } from './test-guest.ts';
 
-const run = promisify(execFile);
 const LIMIT = 8 * 1024;
 const quietLogger: DriverLogger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 
@@ -39,24 +35,11 @@ test('console log survives driver restarts', { timeout: 240_000 }, async (t) => 
     const cleaner = new QemuDriver(opts);
     await cleaner.destroy(id).catch(() => {});
     await cleaner.close();
-    const layout = await detectCgroupLayout('/sys/fs/cgroup');
-    const roots = layout.kind === 'v1' ? [...new Set(Object.values(layout.controllers))] : layout.kind === 'v2' ? [layout.root] : [];
-    for (const r of roots) await rmdir(join(r, cgroupParent)).catch(() => {});
+    await removeCgroupParent(cgroupParent);
     await rm(work, { recursive: true, force: true });
   });
 
-  const overlay = join(work, 'root.qcow2');
-  await run('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', image.rootDisk, overlay]);
-  const spec: InstanceSpec = {
-    instanceId: id,
-    name: 'cl-vm',
-    vcpus: 1,
-    memoryMiB: 128,
-    disks: [{ volumeId: 'vol-cl-root', path: overlay, format: 'qcow2', index: 0 }],
-    nics: [],
-    boot: { kernelPath: image.kernel, initrdPath: image.initrd, cmdline: `${image.cmdline} kumo_hostname=cl-vm` },
-    stopTimeoutSec: 10,
-  };
+  const spec = await tinyGuestSpec({ id, name: 'cl-vm', image, overlay: join(work, 'root.qcow2') });
   const liveFile = join(stateDir, id, 'console.log');
   const olderFile = join(stateDir, id, 'console.log.1');
   const fileText = async (p: string): Promise<string> => (await readFile(p).catch(() => Buffer.alloc(0))).toString('latin1');

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm, rmdir } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DriverError, type DriverEvent, type InstanceSpec } from '@kumo/core';
@@ -14,6 +14,7 @@ import { isProcessAlive } from '../process-watch.ts';
 import { detectCgroupLayout } from '../cgroup-manager.ts';
 import type { DriverLogger } from '../driver-logger.ts';
 import { consoleCount, waitConsole, waitFor } from './console-wait.ts';
+import { removeCgroupParent } from './test-guest.ts';
 
 const run = promisify(execFile);
 const MiB = 1024 * 1024;
@@ -54,9 +55,7 @@ test('QEMU driver against a real guest', { timeout: 240_000 }, async (t) => {
     await cleaner.destroy(`${id}-bad`).catch(() => {});
     await cleaner.close();
     await run('ip', ['link', 'del', bridge]).catch(() => {});
-    const layout = await detectCgroupLayout('/sys/fs/cgroup');
-    const roots = layout.kind === 'v1' ? [...new Set(Object.values(layout.controllers))] : layout.kind === 'v2' ? [layout.root] : [];
-    for (const r of roots) await rmdir(join(r, cgroupParent)).catch(() => {});
+    await removeCgroupParent(cgroupParent);
     await rm(work, { recursive: true, force: true });
   });
 
