@@ -13,7 +13,6 @@ export {
   METADATA_LOCAL_PORT, routerNftConfig, routerDnsmasqConfig, routerHaproxyConfig, routerMetadataTable,
   dhcpServerAddress, dhcpServerDnsmasqConfig, dhcpServerMetadataTable,
 } from './router-artifacts.ts';
-export { renderDhcpServerNft, DHCP_SERVER_NFT_TABLE, type DhcpServerNftConfig } from './apply/dhcp-server-nft.ts';
 export { routeMetadataRequest, openstackMetaData, type MetadataRequest, type MetadataResponse, type MetadataRouterContext } from './metadata/metadata-router.ts';
 export { MetadataIndex, type MetadataTable } from './metadata/metadata-table.ts';
 export { createMetadataService, type MetadataService, type MetadataServerOptions } from './metadata/metadata-server.ts';

@@ -8,6 +8,7 @@ export * from './traffic-match.ts';
 export * from './host-capabilities.ts';
 export * from './router-config.ts';
 export * from './router-nft.ts';
+export * from './dhcp-server-nft.ts';
 export * from './secgroup-nft.ts';
 export * from './dnsmasq-conf.ts';
 export * from './haproxy-conf.ts';

@@ -6,6 +6,26 @@ import { collapseCidrs, formatCidr, formatIpv4, parseCidr, parseIpv4, type Ipv4C
  * Opening lines that replace a table atomically within one `nft -f` transaction:
  * declaring the table first makes the delete safe when it does not exist yet.
  */
+/** A chain block inside a table block, one statement per line. */
+export function nftChain(name: string, lines: readonly string[]): string[] {
+  return [`\tchain ${name} {`, ...lines.map((l) => `\t\t${l}`), '\t}'];
+}
+
+/**
+ * Input rules of a namespace serving guests on `iface` at `ip` (a router's guest side, a shared
+ * network's DHCP server): DHCP, DNS, ping, and the metadata service only as the target of the
+ * 169.254.169.254 redirect (`ct status dnat`), never addressed directly.
+ */
+export function nftGuestServiceInput(iface: string, ip: string, metadataPort: number | undefined): string[] {
+  return [
+    `iifname ${iface} udp dport 67 accept`,
+    `iifname ${iface} ip daddr ${ip} udp dport 53 accept`,
+    `iifname ${iface} ip daddr ${ip} tcp dport 53 accept`,
+    ...(metadataPort === undefined ? [] : [`iifname ${iface} ip daddr ${ip} tcp dport ${metadataPort} ct status dnat accept`]),
+    `iifname ${iface} ip daddr ${ip} icmp type echo-request accept`,
+  ];
+}
+
 export function nftReplaceTablePreamble(family: string, table: string): string[] {
   return [`table ${family} ${table} {}`, `delete table ${family} ${table}`];
 }

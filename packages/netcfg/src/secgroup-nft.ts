@@ -39,7 +39,7 @@ import type { HostNetCapabilities } from './host-capabilities.ts';
 import { formatIpv4, parseCidr, parseIpv4 } from './ipv4-cidr.ts';
 import { parseMac } from './mac-address.ts';
 import {
-  checkNftTableName, nftAddressMatch, nftAddressSet, nftComment, nftIdentifier, nftQuote, nftReplaceTablePreamble, nftRule,
+  nftChain, checkNftTableName, nftAddressMatch, nftAddressSet, nftComment, nftIdentifier, nftQuote, nftReplaceTablePreamble, nftRule,
 } from './nft-syntax.ts';
 import { checkTrafficMatch, nftTrafficMatch, type TrafficMatch } from './traffic-match.ts';
 import { checkId, checkInterfaceName } from './validate.ts';
@@ -185,10 +185,6 @@ function hex32(n: number): string {
   return `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
 }
 
-function chain(name: string, lines: string[]): string[] {
-  return [`\tchain ${name} {`, ...lines.map((l) => `\t\t${l}`), '\t}'];
-}
-
 function antiSpoofLines(nic: SecuredNic): string[] {
   const mac = parseMac(nic.mac);
   const ips = nftAddressSet(nic.ips, 'ips');
@@ -277,11 +273,11 @@ export function renderSecurityGroupNft(config: SecurityGroupHostConfig): string 
 
   if (config.mode === 'bridge') {
     out.push(...nftReplaceTablePreamble('bridge', table), `table bridge ${table} {`, ...setLines(groups, setNames));
-    out.push(...chain('prerouting', ['type filter hook prerouting priority -100; policy accept;', ...vmap('iifname', nics, 'from')]));
-    out.push('', ...chain('postrouting', ['type filter hook postrouting priority -100; policy accept;', ...vmap('oifname', nics, 'to')]));
+    out.push(...nftChain('prerouting', ['type filter hook prerouting priority -100; policy accept;', ...vmap('iifname', nics, 'from')]));
+    out.push('', ...nftChain('postrouting', ['type filter hook postrouting priority -100; policy accept;', ...vmap('oifname', nics, 'to')]));
     for (const { nic, chainBase } of nics) {
-      out.push('', ...chain(`${chainBase}_from`, [...antiSpoofLines(nic), ...statefulEgress(nic, groups, setNames)]));
-      out.push('', ...chain(`${chainBase}_to`, ['ether type arp accept', 'ether type != ip drop', ...statefulIngress(nic, groups, setNames)]));
+      out.push('', ...nftChain(`${chainBase}_from`, [...antiSpoofLines(nic), ...statefulEgress(nic, groups, setNames)]));
+      out.push('', ...nftChain(`${chainBase}_to`, ['ether type arp accept', 'ether type != ip drop', ...statefulIngress(nic, groups, setNames)]));
     }
     out.push('}');
     return `${out.join('\n')}\n`;
@@ -290,30 +286,30 @@ export function renderSecurityGroupNft(config: SecurityGroupHostConfig): string 
   // br_netfilter: bridge table tags, inet table filters.
   const keep = (~SECGROUP_MARK_MASK) >>> 0;
   out.push(...nftReplaceTablePreamble('bridge', table), `table bridge ${table} {`);
-  out.push(...chain('prerouting', [
+  out.push(...nftChain('prerouting', [
     'type filter hook prerouting priority -200; policy accept;',
     `meta mark set meta mark & ${hex32(keep)}`,
     ...vmap('iifname', nics, 'from'),
   ]));
-  out.push('', ...chain('forward', ['type filter hook forward priority -200; policy accept;', ...vmap('oifname', nics, 'to')]));
+  out.push('', ...nftChain('forward', ['type filter hook forward priority -200; policy accept;', ...vmap('oifname', nics, 'to')]));
   for (const { nic, chainBase, index } of nics) {
-    out.push('', ...chain(`${chainBase}_from`, [`meta mark set meta mark & ${hex32(keep | 0xfff)} | ${hex32(index << 12)}`, ...antiSpoofLines(nic)]));
-    out.push('', ...chain(`${chainBase}_to`, ['ether type arp accept', 'ether type != ip drop', `meta mark set meta mark & ${hex32(keep | 0xfff000)} | ${hex32(index)}`]));
+    out.push('', ...nftChain(`${chainBase}_from`, [`meta mark set meta mark & ${hex32(keep | 0xfff)} | ${hex32(index << 12)}`, ...antiSpoofLines(nic)]));
+    out.push('', ...nftChain(`${chainBase}_to`, ['ether type arp accept', 'ether type != ip drop', `meta mark set meta mark & ${hex32(keep | 0xfff000)} | ${hex32(index)}`]));
   }
   out.push('}', ...nftReplaceTablePreamble('inet', table), `table inet ${table} {`, ...setLines(groups, setNames));
   const egressMap = nics.map((n) => `${hex32(n.index << 12)} : jump ${n.chainBase}_egress`);
   const ingressMap = nics.map((n) => `${hex32(n.index)} : jump ${n.chainBase}_ingress`);
-  out.push(...chain('prerouting', [
+  out.push(...nftChain('prerouting', [
     'type filter hook prerouting priority filter; policy accept;',
     ...(nics.length === 0 ? [] : [`meta mark & 0x00fff000 vmap { ${egressMap.join(', ')} }`]),
   ]));
-  out.push('', ...chain('forward', [
+  out.push('', ...nftChain('forward', [
     'type filter hook forward priority filter; policy accept;',
     ...(nics.length === 0 ? [] : [`meta mark & 0x00000fff vmap { ${ingressMap.join(', ')} }`]),
   ]));
   for (const { nic, chainBase } of nics) {
-    out.push('', ...chain(`${chainBase}_egress`, statefulEgress(nic, groups, setNames)));
-    out.push('', ...chain(`${chainBase}_ingress`, statefulIngress(nic, groups, setNames)));
+    out.push('', ...nftChain(`${chainBase}_egress`, statefulEgress(nic, groups, setNames)));
+    out.push('', ...nftChain(`${chainBase}_ingress`, statefulIngress(nic, groups, setNames)));
   }
   out.push('}');
   return `${out.join('\n')}\n`;

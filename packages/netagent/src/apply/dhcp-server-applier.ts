@@ -15,11 +15,11 @@
  * table, daemons) is repaired by ensure(), like a router's.
  */
 import { join } from 'node:path';
+import { DHCP_SERVER_NFT_TABLE, renderDhcpServerNft } from '@kumo/netcfg';
 import type { ChangeLog, ObjectHistory } from '../apply-report.ts';
 import type { DhcpServerSpec, NetworkSpec } from '../host-network-spec.ts';
 import { ROUTER_GUEST_IFNAME } from '../network-names.ts';
 import { dhcpServerAddress, dhcpServerDnsmasqConfig, dhcpServerMetadataTable, METADATA_LOCAL_PORT } from '../router-artifacts.ts';
-import { DHCP_SERVER_NFT_TABLE, renderDhcpServerNft } from './dhcp-server-nft.ts';
 import { ensureDaemons, type NetnsApplierOptions, type NetnsFamily } from './router-applier.ts';
 import { dnsmasqDaemon, metadataDaemon } from './router-daemons.ts';
 import { ensureGuestLeg, ensureNetnsAddressing } from './router-links.ts';
