@@ -24,7 +24,8 @@ import { ChangeLog, type ApplyReport, type ObjectHistory } from './apply-report.
 import { LinksApplier } from './apply/links-applier.ts';
 import { segmentDeviceOf } from './apply/network-link-plan.ts';
 import { DHCP_SERVER_FAMILY, DhcpServerApplier, type ObservedDhcpServer } from './apply/dhcp-server-applier.ts';
-import { OwnedNamespaces, ROUTER_FAMILY, RouterApplier, type ObservedRouter } from './apply/router-applier.ts';
+import { OwnedNamespaces } from './apply/owned-namespaces.ts';
+import { ROUTER_FAMILY, RouterApplier, type ObservedRouter } from './apply/router-applier.ts';
 import type { ScriptRunner } from './apply/router-daemons.ts';
 import { SecurityGroupApplier } from './apply/secgroup-applier.ts';
 import { execCommandRunner, type CommandRunner } from './command-runner.ts';

@@ -20,7 +20,7 @@ import type { ChangeLog, ObjectHistory } from '../apply-report.ts';
 import type { DhcpServerSpec, NetworkSpec } from '../host-network-spec.ts';
 import { ROUTER_GUEST_IFNAME } from '../network-names.ts';
 import { dhcpServerAddress, dhcpServerDnsmasqConfig, dhcpServerMetadataTable, METADATA_LOCAL_PORT } from '../router-artifacts.ts';
-import { ensureDaemons, type NetnsApplierOptions, type NetnsFamily } from './router-applier.ts';
+import { ensureDaemons, type NetnsApplierOptions, type NetnsFamily } from './owned-namespaces.ts';
 import { dnsmasqDaemon, metadataDaemon } from './router-daemons.ts';
 import { ensureGuestLeg, ensureNetnsAddressing } from './router-links.ts';
 
