@@ -137,9 +137,9 @@ export class NetworkReconciler {
   }
 
   /** Build this host's spec from the database and have its agent apply it. */
-  async applyHost(hostId: string): Promise<void> {
+  async applyHost(hostId: string, opts: { placeRouters?: boolean } = {}): Promise<void> {
     if (!this.gateway.isConnected(hostId)) return; // it gets everything again when it reconnects
-    await this.placeRouters();
+    if (opts.placeRouters !== false) await this.placeRouters();
     const generation = Math.max(this.clock.now(), (this.generations.get(hostId) ?? 0) + 1);
     this.generations.set(hostId, generation);
     const spec = buildHostNetworkSpec(await loadHostNetworkRows(this.repos.db, hostId, generation));
@@ -161,13 +161,13 @@ export class NetworkReconciler {
    * 3 s with busybox udhcpc). A host that cannot be reached now is queued and gets it later.
    */
   async prepareInstanceStart(hostId: string, instanceId: string): Promise<void> {
-    await this.applyHost(hostId);
+    await this.applyHost(hostId); // places orphaned routers first, once
     const nets = await this.repos.db.selectFrom('nics').select('networkId').where('instanceId', '=', instanceId).execute();
     const others = new Set<string>();
     for (const n of nets) for (const h of await this.hostsOfNetwork(n.networkId)) if (h !== hostId) others.add(h);
     await Promise.all([...others].map(async (h) => {
       try {
-        await this.applyHost(h);
+        await this.applyHost(h, { placeRouters: false });
       } catch (e) {
         this.log.warn({ hostId: h, instanceId, err: (e as Error).message }, 'network apply before a guest start failed; queued');
         this.queue.add(h);
