@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { validateHostNetworkSpec } from '@kumo/netagent';
-import { buildHostNetworkSpec, hostnameOf } from './network-spec-builder.ts';
+import { buildHostNetworkSpec } from './network-spec-builder.ts';
+import { hostnameOf } from './instance-hostname.ts';
 import type { HostNetworkRows } from './network-spec-rows.ts';
 
 const testdata = (name: string) => fileURLToPath(new URL(`./testdata/${name}`, import.meta.url));

@@ -19,8 +19,6 @@ const byId = <T extends { id: string }>(rows: readonly T[]) => new Map(rows.map(
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const byIp = (a: string, b: string) => parseIpv4(a) - parseIpv4(b);
 
-export { hostnameOf };
-
 /** Hostnames for a network's NICs, unique within the network (a clash gets a suffix from the NIC id). */
 function hostnames(nics: readonly NicRow[], nameOf: (nic: NicRow) => string): Map<string, string> {
   const out = new Map<string, string>();
