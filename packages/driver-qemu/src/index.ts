@@ -16,7 +16,6 @@ export {
 } from './cgroup-plan.ts';
 export { CgroupManager, detectCgroupLayout } from './cgroup-manager.ts';
 export { instancePaths, instanceDirPaths, INSTANCE_ID_PATTERN, type InstancePaths } from './instance-paths.ts';
-export { ByteRing } from './byte-ring.ts';
 export { tapLinkArgs, wireTaps } from './tap-wiring.ts';
 export { isProcessAlive, waitForProcessExit, processArgv } from './process-watch.ts';
 export { saveGuestState, loadGuestState, waitForMigration } from './qemu-state-file.ts';
