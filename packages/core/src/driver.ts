@@ -95,10 +95,32 @@ export interface HostFacts {
   hypervisorVersion: string;
 }
 
+/** Progress of long-running driver work (a save, a migration, a disk copy), streamed to the server. */
+export interface JobProgress {
+  /** What is happening now, e.g. "saving memory", "copying disk". */
+  phase: string;
+  /** 0–100 when known. */
+  percent?: number;
+  bytesDone?: number;
+  bytesTotal?: number;
+  /** Free-form detail for the operator (e.g. "pass 3, dirty rate 12 MiB/s"). */
+  detail?: string;
+}
+
+/**
+ * Passed to long-running driver methods: `signal` aborts the work (the driver then undoes what it
+ * did and leaves the host as it was before the call, rejecting with DriverError code 'cancelled'),
+ * `onProgress` receives progress as it happens.
+ */
+export interface DriverCallContext {
+  signal?: AbortSignal;
+  onProgress?: (p: JobProgress) => void;
+}
+
 export class DriverError extends Error {
   constructor(
     message: string,
-    readonly code: 'not_found' | 'start_failed' | 'timeout' | 'invalid_state' | 'host_failure' = 'host_failure',
+    readonly code: 'not_found' | 'start_failed' | 'timeout' | 'invalid_state' | 'host_failure' | 'cancelled' = 'host_failure',
   ) {
     super(message);
     this.name = 'DriverError';
@@ -120,9 +142,9 @@ export interface Driver {
   pause(instanceId: string): Promise<InstanceStatus>;
   resume(instanceId: string): Promise<InstanceStatus>;
   /** Save the running guest's state to statePath and stop it (Xen-style save). */
-  save(instanceId: string, statePath: string): Promise<InstanceStatus>;
+  save(instanceId: string, statePath: string, ctx?: DriverCallContext): Promise<InstanceStatus>;
   /** Start from a state file written by save(). */
-  restore(spec: InstanceSpec, statePath: string): Promise<InstanceStatus>;
+  restore(spec: InstanceSpec, statePath: string, ctx?: DriverCallContext): Promise<InstanceStatus>;
   /** Stop (forced) and forget everything about the instance on this host. Not found is success. */
   destroy(instanceId: string): Promise<void>;
   /** Observed changes the driver did not cause itself (guest poweroff, crash) and console output. */
