@@ -1,11 +1,13 @@
-import { mkdir, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import WebSocket from 'ws';
-import type { Driver, DriverEvent, InstanceSpec } from '@kumo/core';
+import { protocolV1Capabilities, systemClock, type Clock, type Driver, type DriverCapability, type DriverEvent, type InstanceSpec } from '@kumo/core';
 import {
-  agentProtocolVersion, type AgentMethod, type AgentMethods, type AgentToServer, type CallMessage, type InventoryEntry, type ServerToAgent,
+  agentMethodDefs, agentProtocolVersion, checkParams, isAgentMethod, parseServerFrame,
+  type AgentMethod, type AgentMethods, type AgentToServer, type CallMessage, type InventoryEntry, type ServerToAgent,
 } from '@kumo/api';
 import type { VolumeManager } from './volume-manager.ts';
+import { JobRunner, wireErrorOf } from './job-runner.ts';
+import { HostTransfers } from './host-transfers.ts';
+import { callHandlers, type CallHandlers, type HostNetwork } from './call-handlers.ts';
 
 export interface AgentLogger {
   info(obj: object, msg?: string): void;
@@ -27,33 +29,41 @@ export interface AgentOptions {
   saveHostToken?: (token: string) => void;
   reconnect?: { minMs: number; maxMs: number };
   /** The host's guest networking (bridges, VXLAN, security groups, routers); absent on hosts without it. */
-  network?: {
-    apply(spec: unknown): Promise<unknown>;
-    close(): Promise<void>;
-    /** What the host kernel can do for guest networking, reported in the hello. */
-    capabilities?(): Promise<{ vlan8021q: boolean }>;
-  };
+  network?: HostNetwork;
   /** Turn the server's start request into the driver's spec (fetch the image, fill in boot files). */
   prepareStart?: (req: AgentMethods['instance.start']) => Promise<InstanceSpec>;
+  /** What the driver can do, announced in the hello. */
+  capabilities?: () => readonly DriverCapability[];
   agentVersion?: string;
+  clock?: Clock;
+  /** Address that host-to-host transfer listeners bind to (default: `address`). */
+  transferBindAddress?: string;
 }
 
 const silent: AgentLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 /**
- * The host agent's link to the server: dials the WebSocket, says hello with the host's facts and its
- * full inventory, runs the server's calls on the driver, and reports what the driver observes.
- * Reconnects forever with backoff; on every reconnect the inventory is sent again.
+ * The host agent's link to the server: dials the WebSocket, says hello with the host's facts, its
+ * capabilities, its full inventory and its jobs, runs the server's calls on the driver (long ones as
+ * jobs that outlive the connection), and reports what the driver observes. Reconnects forever with
+ * backoff (the reconnect timer keeps the process alive: an agent never exits because its server went
+ * away); on every reconnect the inventory and the jobs are sent again.
  */
 export class AgentClient {
   private ws: WebSocket | null = null;
   private token: string;
   private closed = false;
   private heartbeat: NodeJS.Timeout | null = null;
+  private reconnectTimer: NodeJS.Timeout | null = null;
   private retryMs: number;
   private readonly log: AgentLogger;
   private readonly unsubscribe: () => void;
+  private readonly jobs: JobRunner;
+  private readonly transfers: HostTransfers;
+  private readonly handlers: CallHandlers;
   hostId: string | null = null;
+  /** This registration's fencing generation (from the welcome); calls made for an older one are refused. */
+  generation: number | null = null;
   private connectedWaiters: Array<() => void> = [];
   /** Rejections from the server (e.g. an expired token), for the CLI to show. */
   lastError: string | null = null;
@@ -63,6 +73,11 @@ export class AgentClient {
     this.log = opts.log ?? silent;
     this.retryMs = opts.reconnect?.minMs ?? 500;
     this.unsubscribe = opts.driver.onEvent((e) => this.onDriverEvent(e));
+    this.jobs = new JobRunner({ clock: opts.clock ?? systemClock, send: (f) => this.send({ ...f, ...this.generationField() }) });
+    this.transfers = new HostTransfers(opts.transferBindAddress ?? opts.address);
+    this.handlers = callHandlers({
+      driver: opts.driver, volumes: opts.volumes, network: opts.network, transfers: this.transfers, jobs: this.jobs, prepareStart: opts.prepareStart,
+    });
   }
 
   start(): void { this.connect(); }
@@ -78,7 +93,12 @@ export class AgentClient {
 
   isConnected(): boolean { return this.ws?.readyState === WebSocket.OPEN && this.hostId !== null; }
 
+  runningJobs(): number { return this.jobs.runningCount(); }
+
+  private generationField(): { generation?: number } { return this.generation === null ? {} : { generation: this.generation }; }
+
   private connect(): void {
+    this.reconnectTimer = null;
     if (this.closed) return;
     const url = `${this.opts.serverUrl.replace(/^http/, 'ws').replace(/\/+$/, '')}/api/v1/agent`;
     const ws = new WebSocket(url, { handshakeTimeout: 10_000 });
@@ -86,7 +106,10 @@ export class AgentClient {
     ws.on('open', () => { this.sendHello().catch((e: unknown) => this.log.error({ err: String(e) }, 'hello failed')); });
     ws.on('message', (raw: Buffer) => {
       let msg: ServerToAgent;
-      try { msg = JSON.parse(raw.toString('utf8')) as ServerToAgent; } catch { return; }
+      try { msg = parseServerFrame(JSON.parse(raw.toString('utf8'))); } catch (e) {
+        this.log.warn({ err: (e as Error).message }, 'ignored a malformed frame from the server');
+        return;
+      }
       this.onMessage(msg);
     });
     ws.on('close', () => {
@@ -96,7 +119,8 @@ export class AgentClient {
       if (this.closed) return;
       const ms = this.retryMs;
       this.retryMs = Math.min(this.retryMs * 2, this.opts.reconnect?.maxMs ?? 15_000);
-      setTimeout(() => this.connect(), ms).unref();
+      // Deliberately not unref'd: this timer is what keeps a standalone agent alive while its server is away.
+      this.reconnectTimer = setTimeout(() => this.connect(), ms);
     });
     ws.on('error', (e) => { this.log.warn({ err: e.message }, 'server connection error'); });
   }
@@ -106,15 +130,16 @@ export class AgentClient {
   }
 
   private async sendHello(): Promise<void> {
-    const [facts, list, pools, caps] = await Promise.all([
+    const [facts, list, pools, netCaps] = await Promise.all([
       this.opts.driver.facts(), this.opts.driver.list(), this.opts.volumes.pools(),
       this.opts.network?.capabilities?.().catch((e: unknown) => { this.log.warn({ err: String(e) }, 'network capability probe failed'); return undefined; }),
     ]);
     const inventory: InventoryEntry[] = list.map((s) => ({ instanceId: s.instanceId, power: s.power, ...(s.reason ? { reason: s.reason } : {}) }));
     this.send({
       type: 'hello', protocol: agentProtocolVersion, token: this.token, hostName: this.opts.hostName, address: this.opts.address,
-      hypervisor: this.opts.driver.kind, facts, pools, inventory, agentVersion: this.opts.agentVersion ?? '0.1.0',
-      ...(caps ? { networkCapabilities: { vlan8021q: caps.vlan8021q } } : {}),
+      hypervisor: this.opts.driver.kind, facts, pools, inventory, agentVersion: this.opts.agentVersion ?? '0.2.0',
+      capabilities: [...(this.opts.capabilities?.() ?? protocolV1Capabilities)], jobs: this.jobs.summaries(),
+      ...(netCaps ? { networkCapabilities: { vlan8021q: netCaps.vlan8021q } } : {}),
     });
   }
 
@@ -122,13 +147,14 @@ export class AgentClient {
     switch (msg.type) {
       case 'welcome':
         this.hostId = msg.hostId;
+        this.generation = msg.generation ?? null;
         this.lastError = null;
         if (msg.hostToken !== this.token) { this.token = msg.hostToken; this.opts.saveHostToken?.(msg.hostToken); }
         this.retryMs = this.opts.reconnect?.minMs ?? 500;
         if (this.heartbeat) clearInterval(this.heartbeat);
         this.heartbeat = setInterval(() => { void this.sendHeartbeat(); }, msg.heartbeatIntervalMs);
         this.heartbeat.unref();
-        this.log.info({ hostId: msg.hostId }, 'connected to server');
+        this.log.info({ hostId: msg.hostId, generation: msg.generation }, 'connected to server');
         for (const w of this.connectedWaiters.splice(0)) w();
         return;
       case 'call': void this.handleCall(msg); return;
@@ -143,64 +169,39 @@ export class AgentClient {
   }
 
   private async sendHeartbeat(): Promise<void> {
-    try { this.send({ type: 'heartbeat', at: new Date().toISOString(), pools: await this.opts.volumes.pools() }); } catch { /* next time */ }
+    try { this.send({ type: 'heartbeat', at: new Date().toISOString(), pools: await this.opts.volumes.pools(), ...this.generationField() }); } catch { /* next time */ }
   }
 
   private async handleCall(msg: CallMessage): Promise<void> {
     try {
-      const result = await this.dispatch(msg.method, msg.params);
+      if (!isAgentMethod(msg.method)) throw Object.assign(new Error(`this agent does not know the method ${msg.method}`), { code: 'unknown_method' });
+      if (msg.generation !== undefined && this.generation !== null && msg.generation < this.generation) {
+        throw Object.assign(new Error(`call made for registration ${msg.generation} of this host, which is now at ${this.generation}`), { code: 'stale_generation' });
+      }
+      const method = msg.method;
+      const params = checkParams(method, msg.params);
+      if (agentMethodDefs[method].job) {
+        const key = msg.jobKey ?? `${method}:${msg.id}:${Date.now()}`;
+        const { jobId, attached } = this.jobs.start(key, method, msg.timeoutMs, (ctx) => this.run(method, params, ctx));
+        if (attached) this.log.info({ jobId, key }, 're-attached to a running job');
+        this.send({ type: 'reply', id: msg.id, ok: true, job: { jobId } });
+        return;
+      }
+      const result = await this.run(method, params, {});
       this.send({ type: 'reply', id: msg.id, ok: true, result });
     } catch (e) {
-      const err = e as Error & { code?: string };
-      this.send({ type: 'reply', id: msg.id, ok: false, error: { code: err.code ?? 'host_failure', message: err.message } });
+      this.send({ type: 'reply', id: msg.id, ok: false, error: wireErrorOf(e) });
     }
   }
 
-  private async dispatch(method: AgentMethod, params: AgentMethods[AgentMethod]): Promise<unknown> {
-    const d = this.opts.driver;
-    const p = params as never;
-    switch (method) {
-      case 'instance.start': {
-        const req = p as AgentMethods['instance.start'];
-        return d.start(this.opts.prepareStart ? await this.opts.prepareStart(req) : req.spec);
-      }
-      case 'instance.stop': {
-        const s = p as AgentMethods['instance.stop'];
-        const r = await d.stop(s.instanceId, { force: s.force, timeoutSec: s.timeoutSec });
-        if (s.statePath) await rm(s.statePath, { force: true }); // stopping a saved instance discards its memory
-        return r;
-      }
-      case 'instance.save': { const s = p as AgentMethods['instance.save']; await mkdir(dirname(s.statePath), { recursive: true }); return d.save(s.instanceId, s.statePath); }
-      case 'instance.restore': {
-        const req = p as AgentMethods['instance.restore'];
-        const spec = this.opts.prepareStart ? await this.opts.prepareStart({ spec: req.spec, image: req.image }) : req.spec;
-        const r = await d.restore(spec, req.statePath);
-        await rm(req.statePath, { force: true });
-        return r;
-      }
-      case 'instance.reboot': return d.reboot((p as AgentMethods['instance.reboot']).instanceId);
-      case 'instance.pause': return d.pause((p as AgentMethods['instance.pause']).instanceId);
-      case 'instance.resume': return d.resume((p as AgentMethods['instance.resume']).instanceId);
-      case 'instance.destroy': {
-        const s = p as AgentMethods['instance.destroy'];
-        await d.destroy(s.instanceId);
-        if (s.statePath) await rm(s.statePath, { force: true });
-        return null;
-      }
-      case 'instance.inspect': return d.inspect((p as AgentMethods['instance.inspect']).instanceId);
-      case 'instance.consoleLog': return (await d.consoleLog((p as AgentMethods['instance.consoleLog']).instanceId)).toString('base64');
-      case 'network.apply': {
-        if (!this.opts.network) throw Object.assign(new Error('this host runs no network agent'), { code: 'invalid_state' });
-        return this.opts.network.apply((p as AgentMethods['network.apply']).spec);
-      }
-      case 'volume.create': return this.opts.volumes.create(p);
-      case 'volume.delete': await this.opts.volumes.delete(p); return null;
-    }
+  private run<M extends AgentMethod>(method: M, params: AgentMethods[M], ctx: Parameters<CallHandlers[M]>[1]): Promise<unknown> {
+    const handler = this.handlers[method] as (p: AgentMethods[M], c: typeof ctx) => Promise<unknown>;
+    return handler(params, ctx);
   }
 
   private onDriverEvent(e: DriverEvent): void {
     if (e.kind === 'power') {
-      this.send({ type: 'observed', instances: [{ instanceId: e.instanceId, power: e.power, ...(e.reason ? { reason: e.reason } : {}) }] });
+      this.send({ type: 'observed', instances: [{ instanceId: e.instanceId, power: e.power, ...(e.reason ? { reason: e.reason } : {}) }], ...this.generationField() });
     } else {
       this.send({ type: 'console', instanceId: e.instanceId, data: e.data.toString('base64') });
     }
@@ -210,12 +211,16 @@ export class AgentClient {
   kill(): void {
     this.closed = true;
     if (this.heartbeat) clearInterval(this.heartbeat);
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.ws?.terminate();
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.unsubscribe();
+    this.jobs.abortAll();
+    await this.transfers.closeAll();
     await this.opts.network?.close();
     if (this.heartbeat) clearInterval(this.heartbeat);
     const ws = this.ws;

@@ -1,4 +1,4 @@
 export * from './errors.ts';
 export * from './schemas/index.ts';
 export * from './client.ts';
-export * from './agent-protocol.ts';
+export * from './agent/index.ts';

@@ -1,4 +1,5 @@
 export * from './driver.ts';
+export * from './driver-capabilities.ts';
 export * from './ids.ts';
 export * from './clock.ts';
 export * from './lifecycle/index.ts';

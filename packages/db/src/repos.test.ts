@@ -112,6 +112,7 @@ for (const dialect of testDialects) {
       const op = (id: string) => ({
         id, accountId: acct, kind: 'instance.create', resourceType: 'instance', resourceId: 'i-x', status: 'pending' as const, progress: 0, message: '',
         params: '{}', errorCode: null, errorMessage: null, idempotencyKey: 'k1', requestHash: 'h', createdAt: now(), startedAt: null, finishedAt: null, updatedAt: now(),
+        progressDetail: null, cancelRequestedAt: null,
       });
       await repos.operations.insert(op(newId('operation')));
       await assert.rejects(repos.operations.insert(op(newId('operation'))));

@@ -21,7 +21,15 @@ export interface HostRow {
   lastHeartbeatAt: string | null; connectedAt: string | null; createdAt: string; version: number;
   /** 1/0: the host's kernel can (not) create 802.1Q VLAN interfaces; null: not reported (migration 003). */
   vlanCapable: number | null;
+  /** Fencing generation: bumped at every registration; calls carry it (migration 007). */
+  generation: number;
+  /** JSON array of DriverCapability; null until an agent reported it (migration 007). */
+  capabilities: string | null;
+  /** Agent protocol version the host's agent speaks (migration 007). */
+  protocol: number;
 }
+/** A port the server allocated on a host for a host-to-host transfer (migration 007). */
+export interface HostPortRow { hostId: string; port: number; purpose: string; resourceId: string; createdAt: string }
 export interface JoinTokenRow { id: string; clusterId: string; secretHash: string; expiresAt: string; createdAt: string }
 export interface PoolRow {
   id: string; zoneId: string; clusterId: string; hostId: string | null; name: string; kind: 'local' | 'shared';
@@ -67,6 +75,10 @@ export interface OperationRow {
   params: string; errorCode: string | null; errorMessage: string | null;
   idempotencyKey: string | null; requestHash: string | null;
   createdAt: string; startedAt: string | null; finishedAt: string | null; updatedAt: string;
+  /** JSON JobProgress of the job doing the work, when there is one (migration 007). */
+  progressDetail: string | null;
+  /** A user asked to cancel; the controller stops the job and ends the operation `cancelled` (migration 007). */
+  cancelRequestedAt: string | null;
 }
 export interface EventRow {
   id: string; accountId: string; resourceType: string; resourceId: string; kind: string;
@@ -146,6 +158,7 @@ export interface Database {
   pods: PodRow;
   clusters: ClusterRow;
   hosts: HostRow;
+  hostPorts: HostPortRow;
   joinTokens: JoinTokenRow;
   pools: PoolRow;
   images: ImageRow;

@@ -19,7 +19,7 @@ describe('host failures', () => {
         body: { name: 'hangs', zoneId: cloud.defaults.zoneId, imageId: cloud.imageId, offeringId: cloud.defaults.offeringIds.small },
       });
       assert.equal(op.status, 'failed');
-      assert.match(op.error?.message ?? '', /did not answer instance\.start within/);
+      assert.match(op.error?.message ?? '', /did not finish instance\.start within/);
       const inst = await cloud.client.get<Instance>('instances', op.resourceId);
       assert.equal(inst.phase, 'error');
       assert.equal(inst.task, null, 'not stuck in starting');

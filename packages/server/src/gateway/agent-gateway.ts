@@ -1,27 +1,42 @@
 import type { WebSocket } from 'ws';
-import { newId, type Clock } from '@kumo/core';
+import type { Clock, DriverCapability, JobProgress } from '@kumo/core';
 import {
-  ApiError, agentProtocolVersion, type AgentMethod, type AgentMethods, type AgentToServer, type HelloMessage, type InventoryEntry,
+  ApiError, WireValidationError, agentMethodDefs, agentProtocolVersion, checkParams, checkResult, oldestAgentProtocolVersion, parseAgentFrame,
+  type AgentMethod, type AgentMethods, type AgentResults, type AgentToServer, type HelloMessage, type InventoryEntry,
 } from '@kumo/api';
-import type { HostRow, Repos } from '@kumo/db';
+import type { Repos } from '@kumo/db';
 import type { FastifyBaseLogger } from 'fastify';
-import { hashSecret, newSecret, secretsEqual, splitCredential } from '../services/secrets.ts';
 import type { EventLog } from '../services/event-log.ts';
 import type { Notifier } from '../services/notifier.ts';
 import { AgentSession } from './agent-session.ts';
+import { AgentCallError } from './agent-call-error.ts';
+import { AgentRegistration } from './agent-registration.ts';
+import { JobWaiters } from './job-waiters.ts';
 
 export interface GatewayHooks {
   /** An agent reported instance states; `full` means it is its whole inventory (hello). */
   onInventory(hostId: string, entries: InventoryEntry[], full: boolean): void;
 }
 
-export interface GatewayOptions { heartbeatIntervalMs: number; helloTimeoutMs: number }
+export interface GatewayOptions { heartbeatIntervalMs: number; helloTimeoutMs: number; jobReplyTimeoutMs?: number }
 
-/** Agents dial in over WebSocket; this keeps one session per host and relays calls and reports. */
+export interface CallOptions {
+  /** Job methods: names the work, so that asking again (after a server restart, a retry) attaches to the same job. */
+  jobKey?: string;
+  onProgress?: (p: JobProgress) => void;
+  /** Aborting cancels the job on the host (`job.cancel`); the call then rejects with code `cancelled`. */
+  signal?: AbortSignal;
+}
+
+/** Agents dial in over WebSocket; this keeps one session per host and relays typed calls, jobs and reports. */
 export class AgentGateway {
   private readonly sessions = new Map<string, AgentSession>();
   private readonly consoleListeners = new Map<string, Set<(data: Buffer) => void>>();
+  private readonly jobs: JobWaiters;
+  private readonly registration: AgentRegistration;
   hooks: GatewayHooks = { onInventory: () => undefined };
+  /** Reports dropped because they came from an older registration of their host (fencing). */
+  staleReports = 0;
 
   constructor(
     private readonly repos: Repos,
@@ -30,17 +45,52 @@ export class AgentGateway {
     private readonly notifier: Notifier,
     private readonly log: FastifyBaseLogger,
     readonly opts: GatewayOptions,
-  ) {}
+  ) {
+    this.jobs = new JobWaiters(clock);
+    this.registration = new AgentRegistration(repos, clock);
+  }
 
   private iso(): string { return new Date(this.clock.now()).toISOString(); }
 
   isConnected(hostId: string): boolean { return this.sessions.has(hostId); }
   connectedCount(): number { return this.sessions.size; }
+  /** What the connected host's driver can do; null when it is not connected. */
+  capabilitiesOf(hostId: string): ReadonlySet<DriverCapability> | null { return this.sessions.get(hostId)?.capabilities ?? null; }
+  generationOf(hostId: string): number | null { return this.sessions.get(hostId)?.generation ?? null; }
+  pendingJobs(hostId?: string): number { return this.jobs.pending(hostId); }
 
-  call<M extends AgentMethod>(hostId: string, method: M, params: AgentMethods[M], timeoutMs: number): Promise<unknown> {
+  /**
+   * Call a method on a host's agent and resolve with its validated result. Job methods (agentMethodDefs)
+   * run as jobs on agents that speak protocol 2: progress reaches `onProgress`, the wait survives the
+   * WebSocket dropping (the agent's next hello settles it), `timeoutMs` is the job's deadline.
+   */
+  async call<M extends AgentMethod>(hostId: string, method: M, params: AgentMethods[M], timeoutMs: number, opts: CallOptions = {}): Promise<AgentResults[M]> {
     const s = this.sessions.get(hostId);
-    if (!s) return Promise.reject(new ApiError('host_unavailable', `host ${hostId} is not connected`));
-    return s.call(method, params, timeoutMs);
+    if (!s) throw new ApiError('host_unavailable', `host ${hostId} is not connected`);
+    const def = agentMethodDefs[method];
+    if (s.protocol < def.since) throw new AgentCallError('unsupported_by_agent', `host ${hostId} runs an agent of protocol ${s.protocol}, which has no ${method}; upgrade the agent`);
+    checkParams(method, params);
+    if (!def.job || s.protocol < 2) {
+      const reply = await s.request(method, params, timeoutMs);
+      return checkResult(method, reply.result ?? null);
+    }
+    const reply = await s.request(method, params, Math.min(timeoutMs, this.opts.jobReplyTimeoutMs ?? 30_000), opts.jobKey);
+    const jobId = reply.job?.jobId;
+    if (!jobId) throw new WireValidationError(`${method} reply`, '/job', 'is missing: a job method must answer with a job id');
+    const done = this.jobs.wait(hostId, jobId, method, timeoutMs, opts.onProgress);
+    const signal = opts.signal;
+    if (signal) {
+      const cancel = () => { this.cancelJob(hostId, jobId); };
+      if (signal.aborted) cancel(); else signal.addEventListener('abort', cancel, { once: true });
+      done.finally(() => signal.removeEventListener('abort', cancel)).catch(() => undefined);
+    }
+    return done as Promise<AgentResults[M]>;
+  }
+
+  private cancelJob(hostId: string, jobId: string): void {
+    this.call(hostId, 'job.cancel', { jobId }, 15_000)
+      .then((r) => this.log.info({ hostId, jobId, state: r.state }, 'job cancel asked'))
+      .catch((e: unknown) => this.log.warn({ hostId, jobId, err: (e as Error).message }, 'job cancel failed; the job runs on until its deadline'));
   }
 
   subscribeConsole(instanceId: string, fn: (data: Buffer) => void): () => void {
@@ -60,14 +110,22 @@ export class AgentGateway {
   /** Handle one new WebSocket from an agent, for its whole life. */
   accept(socket: WebSocket): void {
     let session: AgentSession | null = null;
+    let helloSeen = false;
     const helloTimer = setTimeout(() => {
       if (!session) socket.close(4000, 'no hello');
     }, this.opts.helloTimeoutMs);
     socket.on('message', (raw: Buffer) => {
+      let json: unknown;
+      try { json = JSON.parse(raw.toString('utf8')); } catch { socket.close(4002, 'bad json'); return; }
       let msg: AgentToServer;
-      try { msg = JSON.parse(raw.toString('utf8')) as AgentToServer; } catch { socket.close(4002, 'bad json'); return; }
+      try { msg = parseAgentFrame(json); } catch (e) {
+        this.onBadFrame(session, json, e as Error);
+        if (!session) socket.close(4002, 'bad frame');
+        return;
+      }
       if (!session) {
-        if (msg.type !== 'hello') { socket.close(4001, 'hello expected'); return; }
+        if (msg.type !== 'hello' || helloSeen) { if (!helloSeen) socket.close(4001, 'hello expected'); return; }
+        helloSeen = true;
         clearTimeout(helloTimer);
         this.hello(socket, msg).then((s) => { session = s; }, (e: unknown) => {
           const err = e instanceof ApiError ? e : new ApiError('internal', String(e));
@@ -86,81 +144,63 @@ export class AgentGateway {
     socket.on('error', () => undefined);
   }
 
-  private async authenticate(msg: HelloMessage): Promise<{ host: HostRow | undefined; clusterId: string }> {
-    const cred = splitCredential(msg.token);
-    if (!cred) throw new ApiError('unauthenticated', 'malformed agent token');
-    if (cred.id.startsWith('host-')) {
-      const host = await this.repos.db.selectFrom('hosts').selectAll().where('id', '=', cred.id).executeTakeFirst();
-      if (!host || !secretsEqual(host.tokenHash, hashSecret(cred.secret))) throw new ApiError('unauthenticated', 'unknown host credentials');
-      return { host, clusterId: host.clusterId };
-    }
-    const jt = await this.repos.db.selectFrom('joinTokens').selectAll().where('id', '=', cred.id).executeTakeFirst();
-    if (!jt || !secretsEqual(jt.secretHash, hashSecret(cred.secret))) throw new ApiError('unauthenticated', 'unknown join token');
-    if (jt.expiresAt < this.iso()) throw new ApiError('unauthenticated', 'join token expired; make a new one with `kumo host join-token`');
-    return { host: await this.repos.hosts.byName(jt.clusterId, msg.hostName), clusterId: jt.clusterId };
+  private onBadFrame(session: AgentSession | null, json: unknown, e: Error): void {
+    this.log.warn({ hostId: session?.hostId, err: e.message }, 'malformed frame from an agent');
+    const f = json as { type?: unknown; id?: unknown };
+    if (session && f && f.type === 'reply' && typeof f.id === 'string') session.failCall(f.id, e);
   }
 
   private async hello(socket: WebSocket, msg: HelloMessage): Promise<AgentSession> {
-    if (msg.protocol !== agentProtocolVersion) throw new ApiError('bad_request', `agent protocol ${msg.protocol} is not supported (server speaks ${agentProtocolVersion})`);
-    const { host: existing, clusterId } = await this.authenticate(msg);
-    const cluster = await this.repos.db.selectFrom('clusters').selectAll().where('id', '=', clusterId).executeTakeFirstOrThrow();
-    if (cluster.hypervisor !== msg.hypervisor) {
-      throw new ApiError('bad_request', `cluster ${cluster.name} runs ${cluster.hypervisor}, this agent offers ${msg.hypervisor}`);
+    if (msg.protocol < oldestAgentProtocolVersion || msg.protocol > agentProtocolVersion) {
+      throw new ApiError('bad_request', `agent protocol ${msg.protocol} is not supported (server speaks ${oldestAgentProtocolVersion} to ${agentProtocolVersion})`);
     }
-    const secret = newSecret();
-    const now = this.iso();
-    const facts = {
-      address: msg.address, accelerator: msg.facts.accelerator, cpuModel: msg.facts.cpuModel, hypervisorVersion: msg.facts.hypervisorVersion,
-      agentVersion: msg.agentVersion, cpus: msg.facts.cpus, memoryMiB: msg.facts.memoryMiB, lastHeartbeatAt: now, connectedAt: now,
-      vlanCapable: msg.networkCapabilities === undefined ? null : msg.networkCapabilities.vlan8021q ? 1 : 0,
-    };
-    let hostId: string;
-    await this.repos.db.transaction().execute(async (trx) => {
-      if (existing) {
-        hostId = existing.id;
-        const state = existing.adminState === 'enabled' ? 'up' : existing.adminState;
-        await trx.updateTable('hosts').set({ ...facts, state, tokenHash: hashSecret(secret), version: existing.version + 1 }).where('id', '=', hostId).execute();
-      } else {
-        hostId = newId('host', this.clock.now());
-        await trx.insertInto('hosts').values({
-          id: hostId, zoneId: cluster.zoneId, podId: cluster.podId, clusterId, name: msg.hostName, hypervisor: msg.hypervisor,
-          state: 'up', adminState: 'enabled', ...facts, cpuAllocated: 0, memoryAllocatedMiB: 0, tags: '[]', dedicatedAccountId: null,
-          tokenHash: hashSecret(secret), createdAt: now, version: 1,
-        }).execute();
-      }
-      // Local pools: one per path the agent offers.
-      for (const p of msg.pools) {
-        const pool = await trx.selectFrom('pools').select(['id']).where('hostId', '=', hostId).where('path', '=', p.path).executeTakeFirst();
-        if (pool) await trx.updateTable('pools').set({ capacityGiB: p.capacityGiB, usedGiB: p.usedGiB }).where('id', '=', pool.id).execute();
-        else {
-          await trx.insertInto('pools').values({
-            id: newId('pool', this.clock.now()), zoneId: cluster.zoneId, clusterId, hostId, name: `local-${msg.hostName}${msg.pools.length > 1 ? `-${msg.pools.indexOf(p)}` : ''}`,
-            kind: 'local', path: p.path, capacityGiB: p.capacityGiB, allocatedGiB: 0, usedGiB: p.usedGiB, overcommit: 1, createdAt: now,
-          }).execute();
-        }
-      }
-    });
-    const id = hostId!;
+    const reg = await this.registration.register(msg);
+    const id = reg.hostId;
     this.sessions.get(id)?.close(); // a newer connection replaces an older one
-    const session = new AgentSession(id, socket);
+    const session = new AgentSession(id, socket, msg.protocol, reg.generation, new Set(reg.capabilities), this.clock);
     this.sessions.set(id, session);
-    session.send({ type: 'welcome', hostId: id, hostToken: `${id}.${secret}`, heartbeatIntervalMs: this.opts.heartbeatIntervalMs, serverTime: now });
-    await this.events.record({ accountId: 'acct-system', resourceType: 'host', resourceId: id, kind: existing ? 'host.reconnected' : 'host.joined', message: `host ${msg.hostName} connected (${msg.inventory.length} instances reported)` });
+    session.send({
+      type: 'welcome', hostId: id, hostToken: reg.hostToken, heartbeatIntervalMs: this.opts.heartbeatIntervalMs, serverTime: this.iso(),
+      protocol: msg.protocol, generation: reg.generation,
+    });
+    await this.events.record({
+      accountId: 'acct-system', resourceType: 'host', resourceId: id, kind: reg.isNew ? 'host.joined' : 'host.reconnected',
+      message: `host ${msg.hostName} connected (protocol ${msg.protocol}, generation ${reg.generation}, ${msg.inventory.length} instances, ${msg.jobs?.length ?? 0} jobs reported)`,
+    });
     this.notifier.publish({ kind: 'host', id });
+    this.jobs.onHello(id, msg.jobs ?? []);
     this.hooks.onInventory(id, msg.inventory, true);
     return session;
+  }
+
+  /** Reports from a replaced session or an older registration are not facts about the host any more. */
+  private isStale(session: AgentSession, generation: number | undefined): boolean {
+    if (this.sessions.get(session.hostId) !== session || (generation !== undefined && generation < session.generation)) {
+      this.staleReports++;
+      this.log.warn({ hostId: session.hostId, generation, current: session.generation }, 'ignored a report from an older registration of the host');
+      return true;
+    }
+    return false;
   }
 
   private async onMessage(session: AgentSession, msg: AgentToServer): Promise<void> {
     switch (msg.type) {
       case 'reply': session.onReply(msg); return;
       case 'heartbeat':
+        if (this.isStale(session, msg.generation)) return;
         await this.repos.db.updateTable('hosts').set({ lastHeartbeatAt: this.iso() }).where('id', '=', session.hostId).execute();
         for (const p of msg.pools) {
           await this.repos.db.updateTable('pools').set({ usedGiB: p.usedGiB, capacityGiB: p.capacityGiB }).where('hostId', '=', session.hostId).where('path', '=', p.path).execute();
         }
         return;
-      case 'observed': this.hooks.onInventory(session.hostId, msg.instances, false); return;
+      case 'observed':
+        if (this.isStale(session, msg.generation)) return;
+        this.hooks.onInventory(session.hostId, msg.instances, false);
+        return;
+      case 'job':
+        if (this.isStale(session, msg.generation)) return;
+        this.jobs.onFrame(session.hostId, msg);
+        return;
       case 'console': {
         const set = this.consoleListeners.get(msg.instanceId);
         if (set) { const buf = Buffer.from(msg.data, 'base64'); for (const fn of set) fn(buf); }
@@ -182,5 +222,6 @@ export class AgentGateway {
   closeAll(): void {
     for (const s of this.sessions.values()) s.close();
     this.sessions.clear();
+    this.jobs.rejectAll(new ApiError('host_unavailable', 'the server is shutting down'));
   }
 }

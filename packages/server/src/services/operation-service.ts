@@ -28,6 +28,7 @@ export class OperationService {
       id: newId('operation', this.clock.now()), accountId: o.accountId, kind: o.kind, resourceType: o.resourceType, resourceId: o.resourceId,
       status: 'pending', progress: 0, message: 'queued', params: JSON.stringify(o.params ?? {}), errorCode: null, errorMessage: null,
       idempotencyKey: o.idempotencyKey ?? null, requestHash: o.requestHash ?? null, createdAt: now, startedAt: null, finishedAt: null, updatedAt: now,
+      progressDetail: null, cancelRequestedAt: null,
     };
   }
 

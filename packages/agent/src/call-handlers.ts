@@ -1,0 +1,70 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { DriverError, type Driver, type DriverCallContext, type InstanceSpec } from '@kumo/core';
+import type { AgentMethod, AgentMethods, AgentResults } from '@kumo/api';
+import type { VolumeManager } from './volume-manager.ts';
+import type { HostTransfers } from './host-transfers.ts';
+import type { JobRunner } from './job-runner.ts';
+
+export interface HostNetwork {
+  apply(spec: unknown): Promise<AgentResults['network.apply']>;
+  close(): Promise<void>;
+  /** What the host kernel can do for guest networking, reported in the hello. */
+  capabilities?(): Promise<{ vlan8021q: boolean }>;
+}
+
+export interface CallHandlerDeps {
+  driver: Driver;
+  volumes: VolumeManager;
+  network: HostNetwork | undefined;
+  transfers: HostTransfers;
+  jobs: JobRunner;
+  /** Turn the server's start request into the driver's spec (fetch the image, fill in boot files). */
+  prepareStart: ((req: AgentMethods['instance.start']) => Promise<InstanceSpec>) | undefined;
+}
+
+export type CallHandlers = { [M in AgentMethod]: (params: AgentMethods[M], ctx: DriverCallContext) => Promise<AgentResults[M]> };
+
+/** What the agent does for each method the server may call; typed by the protocol's schemas. */
+export function callHandlers(deps: CallHandlerDeps): CallHandlers {
+  const d = deps.driver;
+  const specFor = (req: AgentMethods['instance.start']): Promise<InstanceSpec> => (deps.prepareStart ? deps.prepareStart(req) : Promise.resolve(req.spec));
+  return {
+    'instance.start': async (p) => d.start(await specFor(p)),
+    'instance.stop': async (p) => {
+      const r = await d.stop(p.instanceId, { force: p.force, timeoutSec: p.timeoutSec });
+      if (p.statePath) await rm(p.statePath, { force: true }); // stopping a saved instance discards its memory
+      return r;
+    },
+    'instance.save': async (p, ctx) => {
+      await mkdir(dirname(p.statePath), { recursive: true });
+      return d.save(p.instanceId, p.statePath, ctx);
+    },
+    'instance.restore': async (p, ctx) => {
+      const spec = await specFor({ spec: p.spec, image: p.image });
+      const r = await d.restore(spec, p.statePath, ctx);
+      await rm(p.statePath, { force: true });
+      return r;
+    },
+    'instance.reboot': (p) => d.reboot(p.instanceId),
+    'instance.pause': (p) => d.pause(p.instanceId),
+    'instance.resume': (p) => d.resume(p.instanceId),
+    'instance.destroy': async (p) => {
+      await d.destroy(p.instanceId);
+      if (p.statePath) await rm(p.statePath, { force: true });
+      return null;
+    },
+    'instance.inspect': (p) => d.inspect(p.instanceId),
+    'instance.consoleLog': async (p) => (await d.consoleLog(p.instanceId)).toString('base64'),
+    'network.apply': (p) => {
+      if (!deps.network) throw new DriverError('this host runs no network agent', 'invalid_state');
+      return deps.network.apply(p.spec);
+    },
+    'volume.create': (p) => deps.volumes.create(p),
+    'volume.delete': async (p) => { await deps.volumes.delete(p); return null; },
+    'job.cancel': async (p) => deps.jobs.cancel(p.jobId),
+    'transfer.listen': (p) => deps.transfers.listen(p),
+    'transfer.send': (p, ctx) => deps.transfers.send(p, ctx),
+    'transfer.close': (p) => deps.transfers.close(p),
+  };
+}

@@ -1,0 +1,74 @@
+/**
+ * TypeBox schemas of the driver-neutral instance spec that travels to agents. The TypeScript types
+ * live in @kumo/core (the driver contract); `spec-schemas.check.ts` proves at compile time that these
+ * schemas and those types describe the same values, so neither can drift.
+ */
+import { Type } from '@sinclair/typebox';
+
+export const PowerStateSchema = Type.Union(
+  (['running', 'stopped', 'paused', 'saved', 'crashed', 'unknown'] as const).map((p) => Type.Literal(p)),
+);
+
+export const DiskSpecSchema = Type.Object({
+  volumeId: Type.String({ minLength: 1 }),
+  path: Type.String({ minLength: 1 }),
+  format: Type.Union([Type.Literal('qcow2'), Type.Literal('raw')]),
+  index: Type.Integer({ minimum: 0 }),
+  readOnly: Type.Optional(Type.Boolean()),
+});
+
+export const NicSpecSchema = Type.Object({
+  nicId: Type.String({ minLength: 1 }),
+  mac: Type.String({ pattern: '^[0-9a-f]{2}(:[0-9a-f]{2}){5}$' }),
+  tap: Type.String({ minLength: 1, maxLength: 15 }),
+  bridge: Type.Optional(Type.String({ minLength: 1, maxLength: 15 })),
+  mtu: Type.Optional(Type.Integer({ minimum: 576, maximum: 65535 })),
+});
+
+export const BootSpecSchema = Type.Object({
+  kernelPath: Type.Optional(Type.String()),
+  initrdPath: Type.Optional(Type.String()),
+  cmdline: Type.Optional(Type.String()),
+});
+
+export const ConfigDriveSpecSchema = Type.Object({
+  metaData: Type.String(),
+  userData: Type.String(),
+  networkConfig: Type.Optional(Type.String()),
+});
+
+export const InstanceSpecSchema = Type.Object({
+  instanceId: Type.String({ minLength: 1 }),
+  name: Type.String({ minLength: 1 }),
+  vcpus: Type.Integer({ minimum: 1 }),
+  memoryMiB: Type.Integer({ minimum: 1 }),
+  disks: Type.Array(DiskSpecSchema),
+  nics: Type.Array(NicSpecSchema),
+  boot: BootSpecSchema,
+  stopTimeoutSec: Type.Integer({ minimum: 0 }),
+  cpuQuota: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+  configDrive: Type.Optional(ConfigDriveSpecSchema),
+});
+
+export const InstanceStatusSchema = Type.Object({
+  instanceId: Type.String(),
+  power: PowerStateSchema,
+  reason: Type.Optional(Type.String()),
+});
+
+export const HostFactsSchema = Type.Object({
+  hostname: Type.String(),
+  cpuModel: Type.String(),
+  cpus: Type.Integer({ minimum: 0 }),
+  memoryMiB: Type.Integer({ minimum: 0 }),
+  accelerator: Type.Union([Type.Literal('kvm'), Type.Literal('tcg'), Type.Literal('none')]),
+  hypervisorVersion: Type.String(),
+});
+
+export const JobProgressSchema = Type.Object({
+  phase: Type.String(),
+  percent: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
+  bytesDone: Type.Optional(Type.Integer({ minimum: 0 })),
+  bytesTotal: Type.Optional(Type.Integer({ minimum: 0 })),
+  detail: Type.Optional(Type.String()),
+});
