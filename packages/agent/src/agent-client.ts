@@ -207,6 +207,9 @@ export class AgentClient {
     }
   }
 
+  /** Drop the WebSocket as a network blip would; the agent reconnects and its jobs run on. */
+  dropConnection(): void { this.ws?.terminate(); }
+
   /** Drop the connection without telling anyone (a crashed host, for tests). */
   kill(): void {
     this.closed = true;

@@ -2,6 +2,7 @@ import type { Clock } from '@kumo/core';
 import type { Repos } from '@kumo/db';
 import type { AuthService } from './services/auth-service.ts';
 import type { OperationService } from './services/operation-service.ts';
+import type { OperationCancelService } from './services/operation-cancel-service.ts';
 import type { InstanceService } from './services/instance-service.ts';
 import type { EventLog } from './services/event-log.ts';
 import type { Notifier } from './services/notifier.ts';
@@ -13,6 +14,7 @@ export interface ServerContext {
   clock: Clock;
   auth: AuthService;
   ops: OperationService;
+  opCancel: OperationCancelService;
   instances: InstanceService;
   events: EventLog;
   notifier: Notifier;

@@ -7,6 +7,11 @@ export const Operation = Type.Object({
   id: Type.String(), accountId: Type.String(), kind: Type.String({ description: 'e.g. instance.create, instance.stop' }),
   resourceType: Type.String(), resourceId: Type.String(), status: OperationStatus, progress: Type.Integer({ minimum: 0, maximum: 100 }),
   message: Type.String(),
+  progressDetail: Nullable(Type.Object({
+    phase: Type.String(), percent: Type.Optional(Type.Number()), bytesDone: Type.Optional(Type.Integer()), bytesTotal: Type.Optional(Type.Integer()),
+    detail: Type.Optional(Type.String()),
+  }, { description: 'what the host reported last about the job doing the work' })),
+  cancelRequestedAt: Nullable(Timestamp),
   error: Nullable(Type.Object({ code: Type.String(), message: Type.String() })),
   createdAt: Timestamp, startedAt: Nullable(Timestamp), finishedAt: Nullable(Timestamp), updatedAt: Timestamp,
 });

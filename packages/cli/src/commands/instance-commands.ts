@@ -101,6 +101,15 @@ export function addInstanceCommands(program: Command): void {
     const { client, output } = clientFor(c);
     await finish(client, await client.get<Operation>('operations', id), true, output);
   });
+  operation.command('cancel <id>').description('cancel an operation: the host undoes the work (instance save and restore)')
+    .option('--wait', 'wait until the operation has ended').action(async (id: string, o: { wait?: boolean }, c: Command) => {
+      const { client, output } = clientFor(c);
+      const op = await client.request<Operation>('POST', `/api/v1/operations/${encodeURIComponent(id)}/cancel`);
+      if (!o.wait) { print(renderOne(op as unknown as Record<string, unknown>, output)); return; }
+      const final = await followOperation(client, op);
+      print(renderOne(final as unknown as Record<string, unknown>, output));
+      if (final.status !== 'cancelled') throw new CliError(`operation ended ${final.status} before the cancel took effect: ${final.message}`, 2);
+    });
 
   program.command('event').description('recent events').command('list').alias('ls').option('--resource <id>').option('--limit <n>', '', (v) => Number(v), 50)
     .action(async (o: { resource?: string; limit: number }, c: Command) => {

@@ -1,3 +1,4 @@
+import type { DriverCapability } from '../driver-capabilities.ts';
 /**
  * Instance lifecycle as data. Four fields, one writer each:
  *  - desired  (API):        running | stopped | paused | deleted
@@ -41,6 +42,23 @@ export const actionRules: Readonly<Record<InstanceAction, ActionRule>> = {
   save: { from: ['running'], desired: 'saved', task: 'saving', preempts: false },
   restore: { from: ['saved'], desired: 'running', task: 'restoring', preempts: false },
   delete: { from: ['pending', 'stopped', 'running', 'paused', 'saved', 'error'], desired: 'deleted', task: 'deleting', preempts: true },
+};
+
+/**
+ * Actions whose work runs as a job the host can undo, and what `desired` returns to when a user
+ * cancels one (the instance stays where it was: a cancelled save leaves it running).
+ */
+export const cancellableActions: Readonly<Partial<Record<InstanceAction, DesiredState>>> = {
+  save: 'running',
+  restore: 'saved',
+};
+
+/** The driver capability an action needs from the instance's host; the API refuses it up front without. */
+export const actionCapabilities: Readonly<Partial<Record<InstanceAction, DriverCapability>>> = {
+  pause: 'pause',
+  resume: 'pause',
+  save: 'save-restore',
+  restore: 'save-restore',
 };
 
 export type ActionCheck =

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, HostRow } from '../schema.ts';
+import { protocolV1Capabilities } from '@kumo/core';
 import { CrudRepo } from './crud-repo.ts';
 
 export interface Reservation { hostId: string; poolId: string; vcpus: number; memoryMiB: number; diskGiB: number }
@@ -11,6 +12,15 @@ export class HostsRepo extends CrudRepo<'hosts'> {
       table: 'hosts', tenantScoped: false,
       sortable: ['name', 'createdAt', 'state'], filterable: ['zoneId', 'clusterId', 'state', 'name'],
     });
+  }
+
+  /** What the host's driver can do (as its agent last reported), with its name for messages. */
+  async capabilitiesOf(hostId: string): Promise<{ name: string; hypervisor: HostRow['hypervisor']; capabilities: string[] } | undefined> {
+    const h = await this.db.selectFrom('hosts').select(['name', 'hypervisor', 'capabilities']).where('id', '=', hostId).executeTakeFirst();
+    if (!h) return undefined;
+    // Hosts registered before agents reported capabilities (protocol 1) could do what that release did.
+    const capabilities = h.capabilities === null ? [...protocolV1Capabilities] : JSON.parse(h.capabilities) as string[];
+    return { name: h.name, hypervisor: h.hypervisor, capabilities };
   }
 
   /**

@@ -80,6 +80,7 @@ export class Controller {
   async start(): Promise<void> {
     this.unsubscribe = this.notifier.subscribe((c) => {
       if (c.kind === 'instance') this.queue.add(c.id);
+      if (c.kind === 'cancel' && c.resourceType === 'instance') this.reconciler.cancelRunning(c.resourceId);
       if (c.kind === 'host') void this.enqueueHostInstances(c.id);
     });
     this.queue.start((id) => this.handle(id));

@@ -1,10 +1,11 @@
 import {
-  newId, phaseAfterStep, planStep, taskForStep, type Clock, type Step,
+  newId, phaseAfterStep, planStep, taskForStep, type Clock, type JobProgress, type Step,
 } from '@kumo/core';
-import { ApiError, type AgentMethod, type AgentMethods } from '@kumo/api';
+import { ApiError, type AgentMethod, type AgentMethods, type AgentResults } from '@kumo/api';
 import type { InstanceRow, OperationRow, Repos } from '@kumo/db';
-import type { AgentGateway } from '../gateway/agent-gateway.ts';
-import { AgentCallError } from '../gateway/agent-session.ts';
+import type { AgentGateway, CallOptions } from '../gateway/agent-gateway.ts';
+import { AgentCallError } from '../gateway/agent-call-error.ts';
+import { OperationProgress } from './operation-progress.ts';
 import type { EventLog } from '../services/event-log.ts';
 import type { OperationService } from '../services/operation-service.ts';
 import type { Notifier } from '../services/notifier.ts';
@@ -13,6 +14,9 @@ import { TerminalError, WaitError } from './errors.ts';
 import { buildInstanceSpec, volumePath } from './instance-spec.ts';
 import { releaseNics } from '../services/network-nic-service.ts';
 import { publishNetworkChanges } from '../services/network-tx.ts';
+
+/** What a step's host call needs to run as a resumable, cancellable job with progress. */
+interface StepJob { jobKey: string; onProgress: (p: JobProgress) => void; signal: AbortSignal }
 
 export interface ReconcilerTimeouts { startMs: number; stopGraceExtraMs: number; quickMs: number; provisionMs: number }
 
@@ -36,6 +40,9 @@ const stepProgress: Record<Exclude<Step, 'none'>, [number, string]> = {
  */
 export class InstanceReconciler {
   private readonly placement: PlacementService;
+  /** Steps running now, by instance: aborting one cancels its job on the host. */
+  private readonly running = new Map<string, AbortController>();
+  private readonly progress: OperationProgress;
 
   constructor(
     private readonly repos: Repos,
@@ -49,6 +56,15 @@ export class InstanceReconciler {
     private readonly ensureHostNetwork: (hostId: string, instanceId: string) => Promise<void> = async () => undefined,
   ) {
     this.placement = new PlacementService(repos, clock);
+    this.progress = new OperationProgress(ops, clock);
+  }
+
+  /** A user asked to cancel the work on this instance: stop its running job, if any. */
+  cancelRunning(instanceId: string): boolean {
+    const c = this.running.get(instanceId);
+    if (!c) return false;
+    c.abort();
+    return true;
   }
 
   private iso(): string { return new Date(this.clock.now()).toISOString(); }
@@ -78,7 +94,25 @@ export class InstanceReconciler {
       this.notifier.publish({ kind: 'instance', id, accountId: inst.accountId });
     }
     const current: InstanceRow = { ...inst, task, version };
-    const newVersion = await this.execute(step, current, active);
+    const abort = new AbortController();
+    if (active.some((o) => o.cancelRequestedAt !== null)) abort.abort(); // asked while no step ran (or before a restart)
+    const job: StepJob = {
+      // The task was recorded at `version`: after a server restart the same step gets the same key and re-attaches.
+      jobKey: `${id}:${step}:${version}`,
+      onProgress: (p) => { for (const op of active) this.progress.report(op, message, p); },
+      signal: abort.signal,
+    };
+    this.running.set(id, abort);
+    let newVersion: number;
+    try {
+      newVersion = await this.execute(step, current, active, job);
+    } catch (e) {
+      if (e instanceof AgentCallError && e.code === 'cancelled') return this.cancelled(current, active, message);
+      throw e;
+    } finally {
+      if (this.running.get(id) === abort) this.running.delete(id);
+      this.progress.forget(active);
+    }
     if (step !== 'destroy') {
       const patch = step === 'schedule' ? { task: null } : { phase: phaseAfterStep[step], task: null, errorReason: null };
       const v = await this.repos.instances.compareAndSwap(id, newVersion, patch, this.iso());
@@ -92,10 +126,22 @@ export class InstanceReconciler {
     return true;
   }
 
+  /** The host undid the step at the user's request: the instance stays as it was, the operation ends cancelled. */
+  private async cancelled(inst: InstanceRow, active: OperationRow[], what: string): Promise<boolean> {
+    const v = await this.repos.instances.compareAndSwap(inst.id, inst.version, { task: null }, this.iso());
+    if (v === null) throw new CasLost();
+    for (const op of active) await this.ops.finish(op.id, 'cancelled', `cancelled while ${what}; the instance is ${inst.phase} as before`);
+    await this.events.record({ accountId: inst.accountId, resourceType: 'instance', resourceId: inst.id, kind: 'instance.cancelled', message: `${what} of ${inst.name} was cancelled; it is ${inst.phase} as before` });
+    this.notifier.publish({ kind: 'instance', id: inst.id, accountId: inst.accountId });
+    return true;
+  }
+
   /** Nothing left to do: end the operations that waited for this. */
   private async settle(inst: InstanceRow, active: OperationRow[]): Promise<void> {
     for (const op of active) {
-      if (inst.phase === 'error') {
+      if (op.cancelRequestedAt !== null) {
+        await this.ops.finish(op.id, 'cancelled', `cancelled; the instance is ${inst.phase}`);
+      } else if (inst.phase === 'error') {
         await this.ops.finish(op.id, 'failed', inst.errorReason ?? 'instance is in error', { code: 'operation_failed', message: inst.errorReason ?? 'instance is in error' });
       } else {
         await this.ops.finish(op.id, 'succeeded', `instance is ${inst.phase}`);
@@ -107,9 +153,9 @@ export class InstanceReconciler {
    * Ask the host; a reply that carries the instance's status (what the driver observed once the call
    * took effect) is recorded as `observed`, like any other agent report.
    */
-  private async hostCall<M extends AgentMethod>(hostId: string, method: M, params: AgentMethods[M], timeoutMs: number): Promise<unknown> {
+  private async hostCall<M extends AgentMethod>(hostId: string, method: M, params: AgentMethods[M], timeoutMs: number, opts: CallOptions = {}): Promise<AgentResults[M]> {
     if (!this.gateway.isConnected(hostId)) throw new WaitError(`waiting for host ${hostId} to connect`);
-    const result = await this.gateway.call(hostId, method, params, timeoutMs);
+    const result = await this.gateway.call(hostId, method, params, timeoutMs, opts);
     const status = result as { instanceId?: unknown; power?: unknown } | null;
     if (status && typeof status.instanceId === 'string' && typeof status.power === 'string') {
       await this.repos.instances.setObserved(status.instanceId, status.power, this.iso());
@@ -117,7 +163,7 @@ export class InstanceReconciler {
     return result;
   }
 
-  private async execute(step: Exclude<Step, 'none'>, inst: InstanceRow, active: OperationRow[]): Promise<number> {
+  private async execute(step: Exclude<Step, 'none'>, inst: InstanceRow, active: OperationRow[], job: StepJob): Promise<number> {
     const t = this.timeouts;
     const hostId = inst.hostId;
     switch (step) {
@@ -130,16 +176,16 @@ export class InstanceReconciler {
         await this.provision(inst); // after an error the disk may never have been made
         const { spec, image } = await buildInstanceSpec(this.repos, inst);
         if (spec.nics.length > 0) await this.ensureHostNetwork(hostId!, inst.id);
-        await this.hostCall(hostId!, 'instance.start', { spec, image }, t.startMs);
+        await this.hostCall(hostId!, 'instance.start', { spec, image }, t.startMs, { jobKey: job.jobKey, onProgress: job.onProgress });
         return inst.version;
       }
       case 'save':
-        await this.hostCall(hostId!, 'instance.save', { instanceId: inst.id, statePath: await this.statePath(inst) }, t.startMs);
+        await this.hostCall(hostId!, 'instance.save', { instanceId: inst.id, statePath: await this.statePath(inst) }, t.startMs, job);
         return inst.version;
       case 'restore': {
         const { spec, image } = await buildInstanceSpec(this.repos, inst);
         if (spec.nics.length > 0) await this.ensureHostNetwork(hostId!, inst.id);
-        await this.hostCall(hostId!, 'instance.restore', { spec, image, statePath: await this.statePath(inst) }, t.startMs);
+        await this.hostCall(hostId!, 'instance.restore', { spec, image, statePath: await this.statePath(inst) }, t.startMs, job);
         return inst.version;
       }
       case 'stop': {
@@ -175,7 +221,7 @@ export class InstanceReconciler {
       await this.hostCall(inst.hostId!, 'volume.create', {
         volumeId: v.id, instanceId: inst.id, poolPath: pool.path, sizeGiB: v.sizeGiB,
         provisioning: v.provisioning === 'full' ? 'full' : 'linked', image: v.kind === 'root' ? image : null,
-      }, this.timeouts.provisionMs);
+      }, this.timeouts.provisionMs, { jobKey: `${v.id}:create` });
       await this.repos.db.updateTable('volumes').set({ state: 'ready' }).where('id', '=', v.id).execute();
     }
   }

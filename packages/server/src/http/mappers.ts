@@ -58,6 +58,7 @@ export const toVolume = (r: VolumeRow): api.Volume => ({
 export const toOperation = (r: OperationRow): api.Operation => ({
   id: r.id, accountId: r.accountId, kind: r.kind, resourceType: r.resourceType, resourceId: r.resourceId,
   status: r.status, progress: r.progress, message: r.message,
+  progressDetail: r.progressDetail ? JSON.parse(r.progressDetail) as api.Operation['progressDetail'] : null, cancelRequestedAt: r.cancelRequestedAt,
   error: r.errorCode ? { code: r.errorCode, message: r.errorMessage ?? '' } : null,
   createdAt: r.createdAt, startedAt: r.startedAt, finishedAt: r.finishedAt, updatedAt: r.updatedAt,
 });

@@ -1,4 +1,4 @@
-import { checkInstanceAction, newId, type Clock, type InstanceAction } from '@kumo/core';
+import { actionCapabilities, checkInstanceAction, newId, type Clock, type InstanceAction } from '@kumo/core';
 import { ApiError, type InstanceCreate } from '@kumo/api';
 import type { InstanceRow, OperationRow, Repos, Scope } from '@kumo/db';
 import type { Notifier } from './notifier.ts';
@@ -96,6 +96,16 @@ export class InstanceService {
     return op;
   }
 
+  /** Refuse, before asking anything of the host, an action the instance's host cannot do. */
+  private async requireCapability(inst: InstanceRow, action: InstanceAction): Promise<void> {
+    const capability = actionCapabilities[action];
+    if (!capability || !inst.hostId) return;
+    const host = await this.repos.hosts.capabilitiesOf(inst.hostId);
+    if (host && !host.capabilities.includes(capability)) {
+      throw new ApiError('capability_missing', `host ${host.name} (${host.hypervisor}) cannot ${action} instances: it lacks the capability ${capability}`, { capability, hostId: inst.hostId });
+    }
+  }
+
   /** start, stop, reboot, pause, resume, delete: check the lifecycle table, write desired with CAS. */
   async act(scope: Scope, id: string, action: InstanceAction, params: ActionParams, idempotencyKey?: string): Promise<OperationRow> {
     const hash = requestHash([`instance.${action}`, id, params]);
@@ -106,6 +116,7 @@ export class InstanceService {
     const busyTask = inst.task ?? (active.length > 0 ? 'busy' : null);
     const check = checkInstanceAction(inst.phase, busyTask as InstanceRow['task'], action);
     if (!check.ok) throw new ApiError(check.code, check.reason, { phase: inst.phase, task: inst.task });
+    await this.requireCapability(inst, action);
     const op = this.ops.newRow({ accountId: scope.accountId, kind: `instance.${action}`, resourceType: 'instance', resourceId: id, params, idempotencyKey, requestHash: hash });
     await this.repos.db.transaction().execute(async (trx) => {
       const patch: Partial<InstanceRow> = { version: inst.version + 1, updatedAt: this.iso() };

@@ -5,7 +5,9 @@ export type Change =
   | { kind: 'operation'; id: string; accountId: string; status: string }
   | { kind: 'host'; id: string }
   | { kind: 'event'; id: string; accountId: string }
-  | { kind: 'network'; id: string; accountId: string };
+  | { kind: 'network'; id: string; accountId: string }
+  /** A user asked to cancel the work on a resource (its operation carries cancelRequestedAt). */
+  | { kind: 'cancel'; resourceType: string; resourceId: string };
 
 /**
  * In-process change feed: the API tells the controller what to look at, operation waiters wake up,

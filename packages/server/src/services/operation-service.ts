@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { newId, type Clock } from '@kumo/core';
+import { newId, type Clock, type JobProgress } from '@kumo/core';
 import { ApiError } from '@kumo/api';
 import type { Kysely } from 'kysely';
 import type { Database, OperationRow, Repos, Scope } from '@kumo/db';
@@ -11,6 +11,8 @@ export interface OperationInput {
 }
 
 export const terminalStatuses = new Set(['succeeded', 'failed', 'cancelled']);
+
+function mib(bytes: number): string { return (bytes / 1048576).toFixed(1); }
 
 export function requestHash(parts: unknown): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
@@ -55,6 +57,19 @@ export class OperationService {
   async start(op: OperationRow, message: string, progress: number): Promise<void> {
     if (op.status === 'pending') await this.update(op.id, { status: 'running', startedAt: this.iso(), message, progress });
     else if (op.message !== message || op.progress !== progress) await this.update(op.id, { message, progress });
+  }
+
+  /** Progress of the job doing the work: percent, a readable message and the raw report. */
+  async progress(id: string, stepMessage: string, p: JobProgress): Promise<void> {
+    const bytes = p.bytesTotal ? ` (${mib(p.bytesDone ?? 0)} of ${mib(p.bytesTotal)} MiB)` : p.bytesDone ? ` (${mib(p.bytesDone)} MiB)` : '';
+    const message = `${stepMessage}: ${p.phase}${bytes}${p.detail ? `; ${p.detail}` : ''}`;
+    const patch: Partial<OperationRow> = { message, progressDetail: JSON.stringify(p) };
+    if (p.percent !== undefined) patch.progress = Math.max(0, Math.min(99, Math.floor(p.percent)));
+    const r = await this.repos.db.updateTable('operations').set({ ...patch, updatedAt: this.iso() }).where('id', '=', id).where('status', '=', 'running').executeTakeFirst();
+    if (Number(r.numUpdatedRows) === 1) {
+      const op = await this.repos.operations.getAny(id);
+      if (op) this.notifier.publish({ kind: 'operation', id, accountId: op.accountId, status: op.status });
+    }
   }
 
   async finish(id: string, status: 'succeeded' | 'failed' | 'cancelled', message: string, error?: { code: string; message: string }): Promise<void> {

@@ -32,6 +32,18 @@ export function registerOperationRoutes(app: FastifyInstance, ctx: ServerContext
     return toOperation(op);
   });
 
+  app.post('/api/v1/operations/:id/cancel', {
+    schema: {
+      tags: ['operations'], summary: 'Cancel an operation: the host undoes the work and the operation ends `cancelled` (instance save and restore)',
+      params: api.IdParams, response: { 202: api.Operation, ...errorResponses },
+    },
+  }, async (req, reply) => {
+    const p = principalOf(req);
+    const { id } = req.params as { id: string };
+    reply.code(202);
+    return toOperation(await ctx.opCancel.cancel(p.scope, id));
+  });
+
   app.get('/api/v1/events', {
     schema: { tags: ['operations'], summary: 'List events (newest last; sort=-id for newest first)', querystring: api.EventListQuery, response: { 200: api.ListOf(api.Event), ...errorResponses } },
   }, async (req) => {

@@ -1,0 +1,189 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { DriverError, type DriverCallContext, type InstanceSpec, type InstanceStatus } from '@kumo/core';
+import type { AgentToServer, CallMessage, HelloMessage } from '@kumo/api';
+import { AgentClient } from './agent-client.ts';
+import { FakeDriver } from './fake-driver.ts';
+import { FakeVolumeManager } from './volume-manager.ts';
+
+/** A fake driver whose save takes `steps` ticks, reports progress and honours the cancel signal. */
+class SteppedSaveDriver extends FakeDriver {
+  saves = 0;
+  constructor(private readonly steps: number) { super({ hostname: 'h1' }); }
+  override async save(id: string, statePath: string, ctx?: DriverCallContext): Promise<InstanceStatus> {
+    this.saves++;
+    for (let i = 1; i <= this.steps; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      if (ctx?.signal?.aborted) throw new DriverError(`save of ${id} cancelled; the guest runs on`, 'cancelled');
+      ctx?.onProgress?.({ phase: 'saving memory', percent: (i / this.steps) * 100, bytesDone: i * 1024, bytesTotal: this.steps * 1024 });
+    }
+    return super.save(id, statePath);
+  }
+}
+
+const spec: InstanceSpec = { instanceId: 'i-1', name: 'vm1', vcpus: 1, memoryMiB: 64, disks: [], nics: [], boot: {}, stopTimeoutSec: 1 };
+
+/** A stand-in server: accepts the agent's hello, welcomes it with `generation`, and records every frame. */
+async function fakeServer(generation: number) {
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+  await new Promise<void>((r) => wss.once('listening', () => r()));
+  const frames: AgentToServer[] = [];
+  let sock: WebSocket | null = null;
+  const hellos: HelloMessage[] = [];
+  const waiters: Array<() => void> = [];
+  wss.on('connection', (ws) => {
+    sock = ws;
+    ws.on('message', (raw: Buffer) => {
+      const f = JSON.parse(raw.toString()) as AgentToServer;
+      frames.push(f);
+      if (f.type === 'hello') {
+        hellos.push(f);
+        ws.send(JSON.stringify({ type: 'welcome', hostId: 'host-1', hostToken: 'host-1.secret', heartbeatIntervalMs: 60_000, serverTime: new Date().toISOString(), protocol: 2, generation }));
+      }
+      for (const w of waiters.splice(0)) w();
+    });
+  });
+  const next = async <T extends AgentToServer>(pred: (f: AgentToServer) => f is T, from = 0): Promise<T> => {
+    for (;;) {
+      const found = frames.slice(from).find(pred);
+      if (found) return found;
+      await new Promise<void>((r) => waiters.push(r));
+    }
+  };
+  return {
+    url: `http://127.0.0.1:${(wss.address() as AddressInfo).port}`, frames, hellos, next,
+    call(msg: Omit<CallMessage, 'type'>) { sock?.send(JSON.stringify({ type: 'call', ...msg })); },
+    reply(id: string) { return next((f): f is Extract<AgentToServer, { type: 'reply' }> => f.type === 'reply' && f.id === id); },
+    jobDone(jobId: string) { return next((f): f is Extract<AgentToServer, { type: 'job' }> => f.type === 'job' && f.jobId === jobId && f.event === 'done'); },
+    drop() { sock?.terminate(); },
+    close: () => new Promise<void>((r) => { for (const c of wss.clients) c.terminate(); wss.close(() => r()); }),
+  };
+}
+
+async function withAgent(steps: number, fn: (a: { srv: Awaited<ReturnType<typeof fakeServer>>; agent: AgentClient; driver: SteppedSaveDriver }) => Promise<void>, reconnectMs = 20) {
+  return withAgentOpts(steps, reconnectMs, fn);
+}
+
+async function withAgentOpts(steps: number, reconnectMs: number, fn: (a: { srv: Awaited<ReturnType<typeof fakeServer>>; agent: AgentClient; driver: SteppedSaveDriver }) => Promise<void>) {
+  const srv = await fakeServer(5);
+  const driver = new SteppedSaveDriver(steps);
+  const agent = new AgentClient({ serverUrl: srv.url, token: 'jt.x', hostName: 'h1', address: '127.0.0.1', driver, volumes: new FakeVolumeManager('/pool'), reconnect: { minMs: reconnectMs, maxMs: reconnectMs } });
+  agent.start();
+  await agent.connected();
+  try { await fn({ srv, agent, driver }); } finally { await agent.close(); await srv.close(); }
+}
+
+test('the hello carries capabilities and jobs; the welcome sets the fencing generation', async () => {
+  await withAgent(1, async ({ srv, agent }) => {
+    const hello = srv.hellos[0]!;
+    assert.equal(hello.protocol, 2);
+    assert.deepEqual(hello.capabilities, ['save-restore', 'pause', 'serial-console']);
+    assert.deepEqual(hello.jobs, []);
+    assert.equal(agent.generation, 5);
+  });
+});
+
+test('a call with malformed parameters is refused naming the field, and the driver is not called', async () => {
+  await withAgent(1, async ({ srv, driver }) => {
+    srv.call({ id: 'c1', method: 'instance.start', params: { spec: { ...spec, vcpus: 0 }, image: null }, timeoutMs: 5000, generation: 5 });
+    const r = await srv.reply('c1');
+    assert.equal(r.ok, false);
+    assert.equal(r.error?.code, 'bad_message');
+    assert.match(r.error?.message ?? '', /\/spec\/vcpus/);
+    assert.equal((await driver.list()).length, 0);
+  });
+});
+
+test('an unknown method is refused', async () => {
+  await withAgent(1, async ({ srv }) => {
+    srv.call({ id: 'c1', method: 'instance.teleport', params: {}, timeoutMs: 5000 });
+    const r = await srv.reply('c1');
+    assert.equal(r.error?.code, 'unknown_method');
+  });
+});
+
+test('a call made for an older generation of the host is refused (fencing)', async () => {
+  await withAgent(1, async ({ srv, driver }) => {
+    srv.call({ id: 'c1', method: 'instance.start', params: { spec, image: null }, timeoutMs: 5000, generation: 4, jobKey: 'k' });
+    const r = await srv.reply('c1');
+    assert.equal(r.ok, false);
+    assert.equal(r.error?.code, 'stale_generation');
+    assert.equal((await driver.list()).length, 0, 'nothing was started');
+  });
+});
+
+test('a job answers with its id, streams progress, ends once; the same key attaches instead of starting again', async () => {
+  await withAgent(5, async ({ srv, driver }) => {
+    await driver.start(spec);
+    srv.call({ id: 'c1', method: 'instance.save', params: { instanceId: 'i-1', statePath: '/tmp/kumo-test-none/s' }, timeoutMs: 10_000, generation: 5, jobKey: 'i-1:save:7' });
+    const r1 = await srv.reply('c1');
+    const jobId = r1.job?.jobId;
+    assert.ok(jobId, 'answered at once with a job id');
+    srv.call({ id: 'c2', method: 'instance.save', params: { instanceId: 'i-1', statePath: '/tmp/kumo-test-none/s' }, timeoutMs: 10_000, generation: 5, jobKey: 'i-1:save:7' });
+    assert.equal((await srv.reply('c2')).job?.jobId, jobId, 'same key, same job');
+    const done = await srv.jobDone(jobId);
+    assert.equal(done.state, 'succeeded');
+    assert.equal((done.result as InstanceStatus).power, 'saved');
+    assert.ok(srv.frames.some((f) => f.type === 'job' && f.jobId === jobId && f.event === 'progress' && (f.progress?.bytesTotal ?? 0) > 0), 'progress was streamed');
+    assert.equal(driver.saves, 1, 'the work ran once');
+  });
+});
+
+test('job.cancel stops a job; it ends cancelled and the guest runs on', async () => {
+  await withAgent(50, async ({ srv, driver }) => {
+    await driver.start(spec);
+    srv.call({ id: 'c1', method: 'instance.save', params: { instanceId: 'i-1', statePath: '/tmp/kumo-test-none/s' }, timeoutMs: 10_000, generation: 5, jobKey: 'k1' });
+    const jobId = (await srv.reply('c1')).job!.jobId;
+    srv.call({ id: 'c2', method: 'job.cancel', params: { jobId }, timeoutMs: 5000, generation: 5 });
+    assert.deepEqual((await srv.reply('c2')).result, { found: true, state: 'running' });
+    const done = await srv.jobDone(jobId);
+    assert.equal(done.state, 'cancelled');
+    assert.equal(done.error?.code, 'cancelled');
+    assert.equal((await driver.inspect('i-1')).power, 'running');
+  });
+});
+
+test('a job runs on while the link is down; the next hello lists it as running, and its end comes on the new link', async () => {
+  await withAgent(20, async ({ srv, agent, driver }) => {
+    await driver.start(spec);
+    srv.call({ id: 'c1', method: 'instance.save', params: { instanceId: 'i-1', statePath: '/tmp/kumo-test-none/s' }, timeoutMs: 10_000, generation: 5, jobKey: 'k1' });
+    const jobId = (await srv.reply('c1')).job!.jobId;
+    const before = srv.frames.length;
+    srv.drop();
+    await agent.connected();
+    const hello = await srv.next((f): f is HelloMessage => f.type === 'hello', before);
+    assert.equal(hello.jobs?.find((j) => j.jobId === jobId)?.state, 'running');
+    const done = await srv.jobDone(jobId);
+    assert.equal(done.state, 'succeeded');
+    assert.equal(driver.saves, 1);
+  });
+});
+
+test('a job that ends while the link is down is listed with its result in the next hello', async () => {
+  await withAgentOpts(10, 600, async ({ srv, agent, driver }) => {
+    await driver.start(spec);
+    srv.call({ id: 'c1', method: 'instance.save', params: { instanceId: 'i-1', statePath: '/tmp/kumo-test-none/s' }, timeoutMs: 10_000, generation: 5, jobKey: 'k1' });
+    const jobId = (await srv.reply('c1')).job!.jobId;
+    srv.drop();
+    await new Promise((r) => setTimeout(r, 50));
+    await agent.connected(); // 600 ms later: the save (10 × 20 ms) ended while disconnected
+    const hello = await srv.next((f): f is HelloMessage => f.type === 'hello' && (f.jobs?.length ?? 0) > 0);
+    const job = hello.jobs!.find((j) => j.jobId === jobId);
+    assert.equal(job?.state, 'succeeded');
+    assert.equal((job?.result as InstanceStatus).power, 'saved');
+    assert.equal(driver.saves, 1);
+  });
+});
+
+test('a job past its deadline is aborted and ends with a timeout', async () => {
+  await withAgent(50, async ({ srv, driver }) => {
+    await driver.start(spec);
+    srv.call({ id: 'c1', method: 'instance.save', params: { instanceId: 'i-1', statePath: '/tmp/kumo-test-none/s' }, timeoutMs: 100, generation: 5, jobKey: 'k1' });
+    const done = await srv.jobDone((await srv.reply('c1')).job!.jobId);
+    assert.equal(done.state, 'failed');
+    assert.equal(done.error?.code, 'timeout');
+    assert.equal((await driver.inspect('i-1')).power, 'running');
+  });
+});

@@ -1,0 +1,49 @@
+import { cancellableActions, type Clock, type InstanceAction } from '@kumo/core';
+import { ApiError } from '@kumo/api';
+import type { OperationRow, Repos, Scope } from '@kumo/db';
+import type { EventLog } from './event-log.ts';
+import type { Notifier } from './notifier.ts';
+import { terminalStatuses, type OperationService } from './operation-service.ts';
+
+/**
+ * Cancelling an operation: the user's request is recorded (cancelRequestedAt) together with the
+ * instance's `desired` going back to where it was, in one compare-and-swap; the controller then
+ * cancels the host's job, which undoes its work, and ends the operation `cancelled`. Only work that
+ * a host can roll back is cancellable (core's cancellableActions).
+ */
+export class OperationCancelService {
+  constructor(
+    private readonly repos: Repos,
+    private readonly ops: OperationService,
+    private readonly events: EventLog,
+    private readonly notifier: Notifier,
+    private readonly clock: Clock,
+  ) {}
+
+  private iso(): string { return new Date(this.clock.now()).toISOString(); }
+
+  async cancel(scope: Scope, id: string): Promise<OperationRow> {
+    const op = await this.ops.get(scope, id);
+    if (terminalStatuses.has(op.status)) throw new ApiError('not_cancellable', `operation ${id} has ended (${op.status})`, { status: op.status });
+    if (op.cancelRequestedAt !== null) return op;
+    const action = op.resourceType === 'instance' && op.kind.startsWith('instance.') ? op.kind.slice('instance.'.length) as InstanceAction : null;
+    const revertTo = action ? cancellableActions[action] : undefined;
+    if (!revertTo) {
+      const which = Object.keys(cancellableActions).map((a) => `instance.${a}`).join(', ');
+      throw new ApiError('not_cancellable', `operations of kind ${op.kind} cannot be cancelled; cancellable kinds: ${which}`, { kind: op.kind });
+    }
+    const inst = await this.repos.instances.getAny(op.resourceId);
+    if (!inst) throw new ApiError('not_found', `instance ${op.resourceId} not found`);
+    const now = this.iso();
+    await this.repos.db.transaction().execute(async (trx) => {
+      const r = await trx.updateTable('instances').set({ desired: revertTo, version: inst.version + 1, updatedAt: now })
+        .where('id', '=', inst.id).where('version', '=', inst.version).executeTakeFirst();
+      if (Number(r.numUpdatedRows) !== 1) throw new ApiError('conflict', 'the instance changed while this request was handled; retry');
+      await trx.updateTable('operations').set({ cancelRequestedAt: now, message: 'cancelling', updatedAt: now }).where('id', '=', op.id).execute();
+      await this.events.record({ accountId: inst.accountId, resourceType: 'instance', resourceId: inst.id, kind: `${op.kind}.cancel-requested`, message: `cancel of ${op.kind} requested` }, trx);
+    });
+    this.notifier.publish({ kind: 'cancel', resourceType: 'instance', resourceId: inst.id });
+    this.notifier.publish({ kind: 'instance', id: inst.id, accountId: inst.accountId });
+    return this.ops.get(scope, id);
+  }
+}
