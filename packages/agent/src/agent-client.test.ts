@@ -2,26 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { DriverError, type DriverCallContext, type InstanceSpec, type InstanceStatus } from '@kumo/core';
+import type { InstanceSpec, InstanceStatus } from '@kumo/core';
 import type { AgentToServer, CallMessage, HelloMessage } from '@kumo/api';
 import { AgentClient } from './agent-client.ts';
-import { FakeDriver } from './fake-driver.ts';
+import { SteppedSaveDriver } from './testing/stepped-save-driver.ts';
 import { FakeVolumeManager } from './volume-manager.ts';
-
-/** A fake driver whose save takes `steps` ticks, reports progress and honours the cancel signal. */
-class SteppedSaveDriver extends FakeDriver {
-  saves = 0;
-  constructor(private readonly steps: number) { super({ hostname: 'h1' }); }
-  override async save(id: string, statePath: string, ctx?: DriverCallContext): Promise<InstanceStatus> {
-    this.saves++;
-    for (let i = 1; i <= this.steps; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      if (ctx?.signal?.aborted) throw new DriverError(`save of ${id} cancelled; the guest runs on`, 'cancelled');
-      ctx?.onProgress?.({ phase: 'saving memory', percent: (i / this.steps) * 100, bytesDone: i * 1024, bytesTotal: this.steps * 1024 });
-    }
-    return super.save(id, statePath);
-  }
-}
 
 const spec: InstanceSpec = { instanceId: 'i-1', name: 'vm1', vcpus: 1, memoryMiB: 64, disks: [], nics: [], boot: {}, stopTimeoutSec: 1 };
 
@@ -68,7 +53,7 @@ async function withAgent(steps: number, fn: (a: { srv: Awaited<ReturnType<typeof
 
 async function withAgentOpts(steps: number, reconnectMs: number, fn: (a: { srv: Awaited<ReturnType<typeof fakeServer>>; agent: AgentClient; driver: SteppedSaveDriver }) => Promise<void>) {
   const srv = await fakeServer(5);
-  const driver = new SteppedSaveDriver(steps);
+  const driver = new SteppedSaveDriver('h1', steps);
   const agent = new AgentClient({ serverUrl: srv.url, token: 'jt.x', hostName: 'h1', address: '127.0.0.1', driver, volumes: new FakeVolumeManager('/pool'), reconnect: { minMs: reconnectMs, maxMs: reconnectMs } });
   agent.start();
   await agent.connected();

@@ -80,6 +80,12 @@ export class InstanceReconciler {
       operationPending: active.length > 0,
     });
     if (step === 'none') {
+      if (inst.task !== null) {
+        // A step's task outlived it (its work was cancelled, or a restart came between): nothing is being done now.
+        const v = await this.repos.instances.compareAndSwap(id, inst.version, { task: null }, this.iso());
+        if (v === null) throw new CasLost();
+        this.notifier.publish({ kind: 'instance', id, accountId: inst.accountId });
+      }
       await this.settle(inst, active);
       return false;
     }
@@ -127,7 +133,9 @@ export class InstanceReconciler {
   }
 
   /** The host undid the step at the user's request: the instance stays as it was, the operation ends cancelled. */
-  private async cancelled(inst: InstanceRow, active: OperationRow[], what: string): Promise<boolean> {
+  private async cancelled(step: InstanceRow, active: OperationRow[], what: string): Promise<boolean> {
+    // The cancel request itself wrote `desired` (a new version): re-read before clearing the task.
+    const inst = await this.repos.instances.getAny(step.id) ?? step;
     const v = await this.repos.instances.compareAndSwap(inst.id, inst.version, { task: null }, this.iso());
     if (v === null) throw new CasLost();
     for (const op of active) await this.ops.finish(op.id, 'cancelled', `cancelled while ${what}; the instance is ${inst.phase} as before`);
