@@ -3,3 +3,4 @@ export { seedDefaultCloud, seedImage, defaultOfferings, type DefaultCloud } from
 export { defaultControllerOptions, type ControllerOptions } from './controller/controller.ts';
 export type { ServerContext } from './context.ts';
 export { createJoinToken } from './services/join-tokens.ts';
+export { AgentCallError } from './gateway/agent-call-error.ts';

@@ -34,6 +34,12 @@ export class OperationCancelService {
     }
     const inst = await this.repos.instances.getAny(op.resourceId);
     if (!inst) throw new ApiError('not_found', `instance ${op.resourceId} not found`);
+    if (inst.hostId) {
+      const host = await this.repos.db.selectFrom('hosts').select(['name', 'protocol']).where('id', '=', inst.hostId).executeTakeFirst();
+      if (host && host.protocol < 2) {
+        throw new ApiError('not_cancellable', `host ${host.name} runs an agent of protocol ${host.protocol}, which cannot cancel work; upgrade its agent`, { hostId: inst.hostId });
+      }
+    }
     const now = this.iso();
     await this.repos.db.transaction().execute(async (trx) => {
       const r = await trx.updateTable('instances').set({ desired: revertTo, version: inst.version + 1, updatedAt: now })
