@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { DriverError, type DriverCallContext } from '@kumo/core';
 import type { AgentMethods, AgentResults } from '@kumo/api';
 
-interface Listener { server: Server; path: string; bytes: number; sha256: string | null; complete: boolean; conn: Socket | null }
+interface Listener { server: Server; path: string; bytes: number; sha256: string | null; complete: boolean; conn: Socket | null; received: Promise<void> | null }
 
 /** Counts and hashes what flows through, reporting progress. */
 function meter(onChunk: (bytes: number) => void): { stream: Transform; digest: () => string } {
@@ -36,13 +36,13 @@ export class HostTransfers {
     await mkdir(dirname(req.path), { recursive: true });
     const partial = `${req.path}.partial`;
     const server = createServer();
-    const l: Listener = { server, path: req.path, bytes: 0, sha256: null, complete: false, conn: null };
+    const l: Listener = { server, path: req.path, bytes: 0, sha256: null, complete: false, conn: null, received: null };
     server.on('connection', (sock) => {
       if (l.conn) { sock.destroy(); return; } // one stream per transfer
       l.conn = sock;
       server.close();
       const m = meter((n) => { l.bytes += n; });
-      pipeline(sock, m.stream, createWriteStream(partial)).then(async () => {
+      l.received = pipeline(sock, m.stream, createWriteStream(partial)).then(async () => {
         const fh = await open(partial, 'r+');
         try { await fh.sync(); } finally { await fh.close(); }
         await rename(partial, req.path);
@@ -58,9 +58,18 @@ export class HostTransfers {
     return { address: this.bindAddress, port: req.port };
   }
 
-  async close(req: AgentMethods['transfer.close']): Promise<AgentResults['transfer.close']> {
+  /**
+   * Close a listener. A stream still arriving gets `settleMs` to end (the sender finished a moment
+   * before the receiver has written and renamed its file); after that it is cut and its file removed.
+   */
+  async close(req: AgentMethods['transfer.close'], settleMs = 10_000): Promise<AgentResults['transfer.close']> {
     const l = this.listeners.get(req.transferId);
     if (!l) return { found: false, complete: false, bytes: 0, sha256: null };
+    if (l.received && !l.complete) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([l.received, new Promise((r) => { timer = setTimeout(r, settleMs); })]);
+      clearTimeout(timer);
+    }
     this.listeners.delete(req.transferId);
     l.server.close();
     if (!l.complete) {
@@ -90,6 +99,6 @@ export class HostTransfers {
   }
 
   async closeAll(): Promise<void> {
-    for (const id of [...this.listeners.keys()]) await this.close({ transferId: id });
+    for (const id of [...this.listeners.keys()]) await this.close({ transferId: id }, 0);
   }
 }

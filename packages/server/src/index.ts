@@ -4,3 +4,4 @@ export { defaultControllerOptions, type ControllerOptions } from './controller/c
 export type { ServerContext } from './context.ts';
 export { createJoinToken } from './services/join-tokens.ts';
 export { AgentCallError } from './gateway/agent-call-error.ts';
+export { transferFile, type FileTransfer } from './controller/host-transfer.ts';

@@ -12,6 +12,7 @@ import { HostMonitor } from './host-monitor.ts';
 import { NetworkReconciler } from './network-reconciler.ts';
 import { CasLost } from './placement.ts';
 import { WaitError } from './errors.ts';
+import { HostPorts } from './host-ports.ts';
 
 export interface ControllerOptions {
   workers: number;
@@ -46,6 +47,8 @@ export class Controller {
   readonly reconciler: InstanceReconciler;
   readonly inventory: InventorySync;
   readonly networks: NetworkReconciler;
+  /** Ports on hosts for host-to-host transfers. */
+  readonly hostPorts: HostPorts;
   private readonly hostMonitor: HostMonitor;
   private resyncTimer: unknown = null;
   private hostTimer: unknown = null;
@@ -62,6 +65,7 @@ export class Controller {
     private readonly log: FastifyBaseLogger,
     private readonly opts: ControllerOptions,
   ) {
+    this.hostPorts = new HostPorts(repos, clock);
     this.queue = new WorkQueue(clock, { concurrency: opts.workers, baseBackoffMs: opts.baseBackoffMs, maxBackoffMs: opts.maxBackoffMs });
     this.networks = new NetworkReconciler(repos, gateway, notifier, clock, log, { resyncIntervalMs: opts.resyncIntervalMs * 2, applyTimeoutMs: opts.timeouts.quickMs });
     this.reconciler = new InstanceReconciler(repos, gateway, ops, events, notifier, clock, opts.timeouts, (hostId, instanceId) => this.networks.prepareInstanceStart(hostId, instanceId));
