@@ -3,23 +3,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createHash } from 'node:crypto';
 import { KumoClient, type Instance, type Operation } from '@kumo/api';
 import { simulateHosts, type SimulatedHost } from '@kumo/agent';
 import { ServerProcess, freePort } from './testing/server-process.ts';
+import { provisionThroughApi as provision } from './testing/provision-cloud.ts';
 import { eventually } from './testing/test-cloud.ts';
-
-/** Set up a cloud through the public API only (as an operator would). */
-async function provision(client: KumoClient) {
-  const zone = await client.create<{ id: string }>('zones', { name: 'z1' });
-  const pod = await client.create<{ id: string }>('pods', { zoneId: zone.id, name: 'p1' });
-  const cluster = await client.create<{ id: string }>('clusters', { podId: pod.id, name: 'c1', hypervisor: 'fake' });
-  const offering = await client.create<{ id: string }>('offerings', { name: 'small', vcpus: 1, memoryMiB: 256, rootDiskGiB: 1 });
-  const image = await client.create<{ id: string }>('images', { name: 'tiny', public: true });
-  await client.request('POST', `/api/v1/images/${image.id}/versions`, { body: { version: '1', format: 'qcow2', sizeBytes: 0, sha256: createHash('sha256').update('').digest('hex') } });
-  const jt = await client.create<{ token: string }>('join-tokens', { clusterId: cluster.id });
-  return { zoneId: zone.id, offeringId: offering.id, imageId: image.id, joinToken: jt.token };
-}
 
 test('kill -9 of the server mid-operation loses, duplicates and strands nothing', { timeout: 240_000 }, async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'kumo-kill-'));

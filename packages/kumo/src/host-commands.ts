@@ -24,13 +24,14 @@ export function addDaemonCommands(program: Command): void {
     .option('--state-dir <dir>', 'agent state directory (default: <data dir>/agent)')
     .option('--network-resync <seconds>', 'how often guest networking is re-applied from the last spec, repairing drift', (v) => Number(v), 30)
     .option('--netns-prefix <prefix>', 'names of this agent\'s router and DHCP-server namespaces start with it; give each agent its own when several share one machine (namespaces as hosts)', 'kr-')
-    .action(async (o: { name: string; address: string; driver: 'qemu' | 'fake'; stateDir?: string; networkResync: number; netnsPrefix: string }, c: Command) => {
+    .option('--fake-start-delay <ms>', 'fake driver: milliseconds a start takes (demos, failure tests)', (v) => Number(v), 0)
+    .action(async (o: { name: string; address: string; driver: 'qemu' | 'fake'; stateDir?: string; networkResync: number; netnsPrefix: string; fakeStartDelay: number }, c: Command) => {
       if (!/^[a-z][a-z0-9-]{0,7}$/.test(o.netnsPrefix)) throw new Error(`--netns-prefix: ${o.netnsPrefix} is not 1-8 lowercase letters, digits or hyphens starting with a letter`);
       // --server and --token are the global options: here the token is a join token.
       const { server, token } = c.optsWithGlobals<{ server?: string; token?: string }>();
       if (!server) throw new Error('pass --server URL of the management server');
       const agent = startLocalAgent({ serverUrl: server, joinToken: token, name: o.name, address: o.address, driver: o.driver, stateDir: o.stateDir ?? join(dataDir(), 'agent'), log: consoleLogger,
-        networkResyncMs: Math.max(1, o.networkResync) * 1000, netnsPrefix: o.netnsPrefix,
+        networkResyncMs: Math.max(1, o.networkResync) * 1000, netnsPrefix: o.netnsPrefix, fakeStartDelayMs: o.fakeStartDelay,
       });
       const stop = () => { void agent.close().finally(() => process.exit(0)); };
       process.once('SIGINT', stop);

@@ -16,6 +16,8 @@ export interface LocalAgentOptions {
   networkResyncMs?: number;
   /** Prefix of router/DHCP-server namespace names (QEMU hosts). */
   netnsPrefix?: string;
+  /** Fake driver: how long a start takes (ms), for demos and failure tests. */
+  fakeStartDelayMs?: number;
 }
 
 /** Start this machine's agent: QEMU (real guests) or the fake driver, remembering its host token. */
@@ -40,7 +42,7 @@ export function startLocalAgent(o: LocalAgentOptions): AgentClient {
     });
     agent = new AgentClient({ ...common, driver: host.driver, volumes: host.volumes, prepareStart: host.prepareStart, network: host.network });
   } else {
-    agent = new AgentClient({ ...common, driver: new FakeDriver({ hostname: name }), volumes: new FakeVolumeManager(join(o.stateDir, 'pools', 'local')) });
+    agent = new AgentClient({ ...common, driver: new FakeDriver({ hostname: name, ...(o.fakeStartDelayMs ? { delays: { start: o.fakeStartDelayMs } } : {}) }), volumes: new FakeVolumeManager(join(o.stateDir, 'pools', 'local')) });
   }
   agent.start();
   return agent;
