@@ -4,7 +4,7 @@
  * changes it causes are not reported as events.
  */
 import { rm } from 'node:fs/promises';
-import { DriverError, type InstanceStatus } from '@kumo/core';
+import { DriverError, type DriverCallContext, type InstanceStatus } from '@kumo/core';
 import { asDriverError, type DriverContext } from './driver-context.ts';
 import { INSTANCE_ID_PATTERN, instancePaths } from './instance-paths.ts';
 import { terminate } from './instance-terminate.ts';
@@ -83,7 +83,7 @@ export function rebootInstance(ctx: DriverContext, instanceId: string): Promise<
   });
 }
 
-export function saveInstance(ctx: DriverContext, instanceId: string, statePath: string): Promise<InstanceStatus> {
+export function saveInstance(ctx: DriverContext, instanceId: string, statePath: string, job?: DriverCallContext): Promise<InstanceStatus> {
   return ctx.mutex.run(instanceId, async () => {
     const rec = ctx.requireRecord(instanceId);
     const live = rec.live;
@@ -101,6 +101,8 @@ export function saveInstance(ctx: DriverContext, instanceId: string, statePath: 
           socketPath: rec.paths.saveSocket,
           statePath,
           timeoutMs: ctx.opts.stateTransferTimeoutMs ?? 600_000,
+          ...(ctx.opts.saveBandwidthBytesPerSec ? { bandwidthBytesPerSec: ctx.opts.saveBandwidthBytesPerSec } : {}),
+          ...(job ? { job } : {}),
         });
       } catch (err) {
         if (wasRunning && live.qmp) await live.qmp.execute('cont').catch(() => {});

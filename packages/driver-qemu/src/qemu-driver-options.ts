@@ -23,6 +23,11 @@ export interface QemuDriverOptions {
   startTimeoutMs?: number;
   /** Limit for save/restore streams. Default 10 min. */
   stateTransferTimeoutMs?: number;
+  /**
+   * Bandwidth of a save's memory stream in bytes per second, so that saving many guests at once
+   * does not starve the host's disk. Default: unlimited (64 GiB/s).
+   */
+  saveBandwidthBytesPerSec?: number;
   /** Default 'ip'. */
   ipBinary?: string;
   /** Builds config drives. Default 'genisoimage' (Debian package genisoimage). */

@@ -24,7 +24,7 @@
  * - power events are emitted only for changes the driver did not cause itself
  *   (guest poweroff or reboot, QEMU crash or OOM kill, pause on I/O error).
  */
-import { DriverError, type Driver, type DriverEvent, type HostFacts, type InstanceSpec, type InstanceStatus } from '@kumo/core';
+import { DriverError, type Driver, type DriverCallContext, type DriverEvent, type HostFacts, type InstanceSpec, type InstanceStatus } from '@kumo/core';
 import { DriverContext } from './driver-context.ts';
 import { readHostFacts } from './host-facts.ts';
 import { destroyInstance, pauseInstance, rebootInstance, resumeInstance, saveInstance, stopInstance } from './instance-actions.ts';
@@ -96,9 +96,9 @@ export class QemuDriver implements Driver {
     return rebootInstance(this.ctx, instanceId);
   }
 
-  async save(instanceId: string, statePath: string): Promise<InstanceStatus> {
+  async save(instanceId: string, statePath: string, job?: DriverCallContext): Promise<InstanceStatus> {
     await this.ready();
-    return saveInstance(this.ctx, instanceId, statePath);
+    return saveInstance(this.ctx, instanceId, statePath, job);
   }
 
   async destroy(instanceId: string): Promise<void> {

@@ -16,6 +16,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { connect as netConnect, createServer, type Socket } from 'node:net';
 import { pipeline } from 'node:stream/promises';
+import { DriverError, type DriverCallContext } from '@kumo/core';
 import type { QmpClient } from './qmp-client.ts';
 
 const MIGRATION_EVENTS = { capabilities: [{ capability: 'events', state: true }] };
@@ -56,6 +57,29 @@ export interface SaveOptions {
   socketPath: string;
   statePath: string;
   timeoutMs: number;
+  /** Bytes per second; default unlimited. */
+  bandwidthBytesPerSec?: number;
+  /** Cancel (migrate_cancel; the partial file is removed) and progress from query-migrate. */
+  job?: DriverCallContext;
+  /** How often progress is read from QEMU. Default 250 ms. */
+  progressIntervalMs?: number;
+}
+
+interface MigrateInfo { status?: string; ram?: { transferred?: number; remaining?: number; total?: number } }
+
+/** Reads query-migrate while a migration runs and reports RAM progress. */
+function reportMigrationProgress(qmp: QmpClient, job: DriverCallContext | undefined, intervalMs: number): () => void {
+  const onProgress = job?.onProgress;
+  if (!onProgress) return () => undefined;
+  const timer = setInterval(() => {
+    qmp.execute<MigrateInfo>('query-migrate', undefined, { timeoutMs: 2000 }).then((info) => {
+      const ram = info.ram;
+      if (!ram || !ram.total) return;
+      const done = Math.max(0, ram.total - (ram.remaining ?? ram.total));
+      onProgress({ phase: 'saving memory', bytesDone: done, bytesTotal: ram.total, percent: Math.min(100, (done / ram.total) * 100), detail: `${ram.transferred ?? 0} bytes written` });
+    }, () => undefined);
+  }, intervalMs);
+  return () => clearInterval(timer);
 }
 
 /** Stream the (paused) guest's state into statePath. The guest is left in 'postmigrate'. */
@@ -80,10 +104,23 @@ export async function saveGuestState(qmp: QmpClient, opts: SaveOptions): Promise
   migration.done.catch(() => {});
   try {
     await qmp.execute('migrate-set-capabilities', MIGRATION_EVENTS);
-    // the guest is paused: one pass, no reason to throttle it
-    await qmp.execute('migrate-set-parameters', { 'max-bandwidth': 64 * 1024 * 1024 * 1024 });
+    // the guest is paused: one pass; throttled only when the operator asks for it
+    await qmp.execute('migrate-set-parameters', { 'max-bandwidth': opts.bandwidthBytesPerSec ?? 64 * 1024 * 1024 * 1024 });
+    const signal = opts.job?.signal;
+    if (signal?.aborted) throw new DriverError('save cancelled before it began', 'cancelled');
     await qmp.execute('migrate', { uri: `unix:${opts.socketPath}` });
-    await Promise.all([migration.done, received]);
+    const stopProgress = reportMigrationProgress(qmp, opts.job, opts.progressIntervalMs ?? 250);
+    const onAbort = () => { qmp.execute('migrate_cancel').catch(() => undefined); };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await Promise.all([migration.done, received]);
+    } catch (err) {
+      if (signal?.aborted) throw new DriverError('save cancelled; the state file was discarded', 'cancelled');
+      throw err;
+    } finally {
+      stopProgress();
+      signal?.removeEventListener('abort', onAbort);
+    }
     const fh = await open(partial, 'r+');
     try {
       await fh.sync();
