@@ -18,6 +18,12 @@ export class AuthService {
   private readonly cache = new Map<string, { principal: Principal; until: number }>();
   private static readonly cacheTtlMs = 5_000;
   private static readonly cacheMax = 10_000;
+  /**
+   * When each key's lastUsedAt was last written (or read): it is written at most once per
+   * lastUsedResolutionMs per key, so a busy key costs one small write a minute, not one per request.
+   */
+  private readonly lastUsedWrites = new Map<string, number>();
+  static readonly lastUsedResolutionMs = 60_000;
 
   constructor(private readonly repos: Repos, private readonly clock: Clock) {}
 
@@ -67,11 +73,25 @@ export class AuthService {
   async authenticate(token: string): Promise<Principal> {
     const now = this.clock.now();
     const hit = this.cache.get(token);
-    if (hit && hit.until > now) return hit.principal;
+    if (hit && hit.until > now) {
+      await this.noteUse(hit.principal, now);
+      return hit.principal;
+    }
     const principal = await this.verify(token);
     if (this.cache.size >= AuthService.cacheMax) this.cache.clear();
     this.cache.set(token, { principal, until: now + AuthService.cacheTtlMs });
+    await this.noteUse(principal, now);
     return principal;
+  }
+
+  /** Record that an API key or session was used: lastUsedAt, at most once a minute per key. */
+  private async noteUse(p: Principal, now: number): Promise<void> {
+    if (p.role === 'agent') return;
+    const last = this.lastUsedWrites.get(p.keyId);
+    if (last !== undefined && now - last < AuthService.lastUsedResolutionMs) return;
+    if (this.lastUsedWrites.size >= AuthService.cacheMax) this.lastUsedWrites.clear();
+    this.lastUsedWrites.set(p.keyId, now);
+    await this.repos.apiKeys.update({ accountId: p.scope.accountId, admin: false }, p.keyId, { lastUsedAt: this.iso(now) });
   }
 
   private async verify(token: string): Promise<Principal> {
@@ -84,15 +104,18 @@ export class AuthService {
     }
     const row = await this.repos.db.selectFrom('apiKeys').innerJoin('accounts', 'accounts.id', 'apiKeys.accountId')
       .leftJoin('users', 'users.id', 'apiKeys.userId')
-      .select(['apiKeys.id', 'apiKeys.accountId', 'apiKeys.secretHash', 'apiKeys.expiresAt', 'accounts.role', 'accounts.name', 'users.username'])
+      .select(['apiKeys.id', 'apiKeys.accountId', 'apiKeys.secretHash', 'apiKeys.expiresAt', 'apiKeys.lastUsedAt', 'accounts.role', 'accounts.name', 'users.username'])
       .where('apiKeys.id', '=', cred.id).executeTakeFirst();
     if (!row || !secretsEqual(row.secretHash, hashSecret(cred.secret))) throw new ApiError('unauthenticated', 'invalid credentials');
     if (row.expiresAt && row.expiresAt < this.iso()) throw new ApiError('unauthenticated', 'credentials expired; log in again');
+    // Another server process may have written it lately: start counting from what is stored.
+    if (row.lastUsedAt !== null && !this.lastUsedWrites.has(row.id)) this.lastUsedWrites.set(row.id, Date.parse(row.lastUsedAt));
     return { scope: { accountId: row.accountId, admin: row.role === 'admin' }, username: row.username ?? row.name, role: row.role, keyId: row.id };
   }
 
   async revoke(scope: Scope, keyId: string): Promise<boolean> {
     for (const [t, c] of this.cache) if (c.principal.keyId === keyId) this.cache.delete(t);
+    this.lastUsedWrites.delete(keyId);
     return this.repos.apiKeys.delete(scope, keyId);
   }
 }
