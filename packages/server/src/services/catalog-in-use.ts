@@ -1,5 +1,5 @@
 import { ApiError } from '@kumo/api';
-import type { Database, InstanceCatalogRef, Repos } from '@kumo/db';
+import { isForeignKeyViolation, type Database, type InstanceCatalogRef, type Repos } from '@kumo/db';
 import type { Kysely } from 'kysely';
 
 /**
@@ -16,4 +16,15 @@ export async function releaseOrRefuse(repos: Repos, db: Kysely<Database>, ref: I
     });
   }
   await repos.instances.releaseFromDeleted(ref, id, db);
+}
+
+/**
+ * Run a catalog delete (its transaction). An instance created between the check and the delete
+ * makes the delete violate a foreign key: that is the same refusal, not a server error.
+ */
+export async function deleteInUseGuarded<R>(what: string, fn: () => Promise<R>): Promise<R> {
+  try { return await fn(); } catch (e) {
+    if (isForeignKeyViolation(e)) throw new ApiError('in_use', `${what} was just taken into use by a new instance; delete that first`);
+    throw e;
+  }
 }

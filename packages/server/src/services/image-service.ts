@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { newId, type Clock } from '@kumo/core';
 import { ApiError, type ImageCreate, type ImageVersionCreate } from '@kumo/api';
 import type { ImageRow, ImageVersionRow, Repos, Scope } from '@kumo/db';
-import { releaseOrRefuse } from './catalog-in-use.ts';
+import { deleteInUseGuarded, releaseOrRefuse } from './catalog-in-use.ts';
 import { uniquely } from './unique-insert.ts';
 
 /** Images (templates, ISOs, kernels) and their versions' metadata; the files are ImageStore's. */
@@ -44,13 +44,13 @@ export class ImageService {
    */
   async delete(scope: Scope, id: string): Promise<void> {
     const image = await this.getForWrite(scope, id);
-    const versions = await this.repos.db.transaction().execute(async (trx) => {
+    const versions = await deleteInUseGuarded(`image ${image.name}`, () => this.repos.db.transaction().execute(async (trx) => {
       await releaseOrRefuse(this.repos, trx, 'imageId', image.id, `image ${image.name}`);
       const all = await this.repos.imageVersions.ofImage(image.id, trx);
       await this.repos.imageVersions.deleteOfImage(image.id, trx);
       if (!(await this.repos.images.delete(scope, image.id, trx))) throw new ApiError('not_found', `image ${id} not found`);
       return all;
-    });
+    }));
     for (const v of versions) if (v.storagePath) rmSync(v.storagePath, { force: true });
   }
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { newId, type Clock } from '@kumo/core';
 import { ApiError, type AffinityGroupCreate, type KeypairCreate } from '@kumo/api';
 import type { AffinityGroupRow, KeypairRow, Repos, Scope } from '@kumo/db';
-import { releaseOrRefuse } from './catalog-in-use.ts';
+import { deleteInUseGuarded, releaseOrRefuse } from './catalog-in-use.ts';
 import { uniquely } from './unique-insert.ts';
 
 export function sshFingerprint(publicKey: string): string {
@@ -24,12 +24,12 @@ export class KeypairService {
 
   /** Refused (409) while instances that are not deleted use it; deleted instances let go of it. */
   async deleteKeypair(scope: Scope, id: string): Promise<void> {
-    await this.repos.db.transaction().execute(async (trx) => {
+    await deleteInUseGuarded(`key pair ${id}`, () => this.repos.db.transaction().execute(async (trx) => {
       const row = await this.repos.keypairs.getForWrite(scope, id, trx);
       if (!row) throw new ApiError('not_found', `key pair ${id} not found`);
       await releaseOrRefuse(this.repos, trx, 'keypairId', row.id, `key pair ${row.name}`);
       await this.repos.keypairs.delete(scope, row.id, trx);
-    });
+    }));
   }
 
   async createAffinityGroup(scope: Scope, b: AffinityGroupCreate): Promise<AffinityGroupRow> {

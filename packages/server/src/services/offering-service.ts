@@ -1,7 +1,7 @@
 import { newId, type Clock } from '@kumo/core';
 import { ApiError, type DiskOfferingCreate, type OfferingCreate } from '@kumo/api';
 import type { DiskOfferingRow, OfferingRow, Repos, Scope } from '@kumo/db';
-import { releaseOrRefuse } from './catalog-in-use.ts';
+import { deleteInUseGuarded, releaseOrRefuse } from './catalog-in-use.ts';
 import { uniquely } from './unique-insert.ts';
 
 /** Compute offerings (instance types) and disk offerings: admins write them, everyone reads them. */
@@ -22,12 +22,12 @@ export class OfferingService {
 
   /** Refused (409) while instances that are not deleted use it; deleted instances let go of it. */
   async delete(scope: Scope, id: string): Promise<void> {
-    await this.repos.db.transaction().execute(async (trx) => {
+    await deleteInUseGuarded(`offering ${id}`, () => this.repos.db.transaction().execute(async (trx) => {
       const row = await this.repos.offerings.getForWrite(scope, id, trx);
       if (!row) throw new ApiError('not_found', `offering ${id} not found`);
       await releaseOrRefuse(this.repos, trx, 'offeringId', row.id, `offering ${row.name}`);
       await this.repos.offerings.delete(scope, row.id, trx);
-    });
+    }));
   }
 
   async createDisk(b: DiskOfferingCreate): Promise<DiskOfferingRow> {
