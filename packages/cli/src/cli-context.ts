@@ -47,7 +47,7 @@ const namedResources: ReadonlySet<string> = new Set([
  */
 export async function resolveId(client: KumoClient, resource: string, noun: string, value: string): Promise<string> {
   if (idPattern.test(value)) return value;
-  if (!namedResources.has(resource)) throw new CliError(`"${value}" is not a ${noun} id (${noun}s are referred to by id)`);
+  if (!namedResources.has(resource)) throw new CliError(`${noun}s are referred to by id, and "${value}" is not one`);
   const page = await client.list<{ id: string; name: string; accountId?: string }>(resource, { name: value, limit: 10 });
   if (page.items.length === 0) throw new CliError(`no ${noun} named ${value}`);
   if (page.items.length > 1) {

@@ -93,7 +93,7 @@ describe('kumo: names or ids everywhere', () => {
     assert.match(r.err, /no offering named huge/);
     r = await kumo('public-ip', 'show', 'my-ip');
     assert.equal(r.code, 1);
-    assert.match(r.err, /"my-ip" is not a public ip id/);
+    assert.match(r.err, /public ips are referred to by id, and "my-ip" is not one/);
   });
 
   test('instance show prints its addresses per NIC (network=ip, public ip (mac))', async () => {
