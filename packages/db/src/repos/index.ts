@@ -11,12 +11,14 @@ import { PublicIpsRepo } from './public-ips-repo.ts';
 import { SecurityGroupsRepo } from './security-groups-repo.ts';
 import { ImageVersionsRepo } from './image-versions-repo.ts';
 import { RoutersRepo } from './routers-repo.ts';
+import { CredentialsRepo } from './credentials-repo.ts';
 
 export { CrudRepo, InstancesRepo, HostsRepo, OperationsRepo, EventsRepo };
-export { NetworksRepo, NicsRepo, PublicIpsRepo, SecurityGroupsRepo, ImageVersionsRepo, RoutersRepo };
+export { NetworksRepo, NicsRepo, PublicIpsRepo, SecurityGroupsRepo, ImageVersionsRepo, RoutersRepo, CredentialsRepo };
 export { withSavepoint, isUniqueViolation, isForeignKeyViolation } from './savepoint.ts';
 export type { Reservation } from './hosts-repo.ts';
 export type { InstanceAddressRow } from './nics-repo.ts';
+export type { LoginUser, KeyCredential } from './credentials-repo.ts';
 export type { InstanceStatusPatch, InstanceListRow, InstanceCatalogRef } from './instances-repo.ts';
 
 /** Every repository over one database. */
@@ -25,6 +27,7 @@ export function createRepos(db: Kysely<Database>) {
     db,
     accounts: new CrudRepo(db, { table: 'accounts', tenantScoped: false, sortable: ['name', 'createdAt'], filterable: ['name', 'role'] }),
     users: new CrudRepo(db, { table: 'users', tenantScoped: true, sortable: ['username'], filterable: ['username'] }),
+    credentials: new CredentialsRepo(db),
     apiKeys: new CrudRepo(db, { table: 'apiKeys', tenantScoped: true, sortable: ['name', 'createdAt'], filterable: ['name', 'kind'] }),
     zones: new CrudRepo(db, { table: 'zones', tenantScoped: false, sortable: ['name', 'createdAt'], filterable: ['name'] }),
     pods: new CrudRepo(db, { table: 'pods', tenantScoped: false, sortable: ['name', 'createdAt'], filterable: ['name', 'zoneId'] }),
