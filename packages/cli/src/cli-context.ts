@@ -34,12 +34,26 @@ export function reportError(e: unknown): number {
 
 const idPattern = /^[a-z]+-[0-9a-z]{20}$/;
 
-/** Accept an id or a unique name for a reference (`--image tiny`). */
+/** Resources whose list takes `?name=`: there a name can stand for an id. The others take ids only. */
+const namedResources: ReadonlySet<string> = new Set([
+  'zones', 'pods', 'clusters', 'hosts', 'physical-networks', 'networks', 'load-balancers', 'security-groups',
+  'images', 'offerings', 'disk-offerings', 'keypairs', 'affinity-groups', 'accounts', 'instances',
+]);
+
+/**
+ * The one resolver for every argument or option that names a resource: an id passes as it is; a
+ * name is looked up (`--image tiny`, `kumo offering show small`). No match or several matches fail
+ * with a message that lists them.
+ */
 export async function resolveId(client: KumoClient, resource: string, noun: string, value: string): Promise<string> {
   if (idPattern.test(value)) return value;
-  const page = await client.list<{ id: string; name: string }>(resource, { name: value, limit: 2 });
+  if (!namedResources.has(resource)) throw new CliError(`${noun}s are referred to by id, and "${value}" is not one`);
+  const page = await client.list<{ id: string; name: string; accountId?: string }>(resource, { name: value, limit: 10 });
   if (page.items.length === 0) throw new CliError(`no ${noun} named ${value}`);
-  if (page.items.length > 1) throw new CliError(`several ${noun}s are named ${value}; use the id`);
+  if (page.items.length > 1) {
+    const matches = page.items.map((m) => (m.accountId ? `${m.id} (account ${m.accountId})` : m.id)).join(', ');
+    throw new CliError(`${page.items.length}${page.nextCursor ? '+' : ''} ${noun}s are named ${value}: ${matches}; use the id`);
+  }
   return page.items[0]!.id;
 }
 

@@ -4,9 +4,12 @@ export type OutputFormat = 'table' | 'json' | 'yaml';
 
 export interface Column { key: string; header: string; width?: number }
 
+/** Table renderings of fields that are not plain values (key → text). */
+export type Formatters = Record<string, (v: unknown) => string>;
+
 function cell(v: unknown): string {
   if (v === null || v === undefined) return '-';
-  if (Array.isArray(v)) return v.join(',') || '-';
+  if (Array.isArray(v)) return v.map((x) => (x !== null && typeof x === 'object' ? JSON.stringify(x) : String(x))).join(',') || '-';
   if (typeof v === 'object') return JSON.stringify(v);
   return String(v);
 }
@@ -25,10 +28,13 @@ export function renderList(rows: Array<Record<string, unknown>>, columns: Column
   return [line(columns.map((c) => c.header)), ...cells.map(line)].join('\n');
 }
 
-export function renderOne(obj: Record<string, unknown>, format: OutputFormat): string {
+export function renderOne(obj: Record<string, unknown>, format: OutputFormat, formatters: Formatters = {}): string {
   if (format === 'json') return JSON.stringify(obj, null, 2);
   if (format === 'yaml') return toYaml(obj);
   const keys = Object.keys(obj);
   const w = Math.max(...keys.map((k) => k.length));
-  return keys.map((k) => `${k.padEnd(w)}  ${cell(obj[k])}`).join('\n');
+  return keys.map((k) => {
+    const f = formatters[k];
+    return `${k.padEnd(w)}  ${f ? f(obj[k]) : cell(obj[k])}`;
+  }).join('\n');
 }

@@ -4,3 +4,4 @@ export * from './ids.ts';
 export * from './clock.ts';
 export * from './lifecycle/index.ts';
 export * from './scheduler/index.ts';
+export * from './http-check-path.ts';

@@ -134,5 +134,29 @@ for (const dialect of testDialects) {
       assert.ok((await repos.networks.list(admin, { limit: 1000 }, { accountId: a })).items.some((x) => x.name === 'sp-after'), 'the write after the failure committed');
       assert.equal((await repos.networks.getAny(n.id))?.configVersion, 2, 'duplicates in the list bump once');
     });
+
+    test('router states from an apply: only routers still on that host change, and only when different', async () => {
+      const a = await seedAccount(repos, `rtr-${dialect}`);
+      const [h1, h2] = (await seedInfrastructure(repos, { hosts: 2 })).hosts.map((h) => h.id);
+      const router = async (hostId: string | null) => {
+        const net = network(a, `rtr-${rid('n').slice(-6)}`);
+        await repos.networks.insert(net);
+        const id = rid('rtr');
+        await repos.routers.insert({ id, accountId: a, networkId: net.id, hostId, publicIpId: null, state: 'starting', stateReason: null, version: 1, createdAt: now(), updatedAt: now() });
+        return { id, networkId: net.id };
+      };
+      const [r1, r2, moved] = [await router(h1!), await router(h1!), await router(h2!)];
+      const state = async (id: string) => { const r = await repos.routers.get(admin, id); return [r?.state, r?.stateReason]; };
+      let changed = await repos.routers.recordApplied(h1!, [r1.id, moved.id], new Map([[r2.id, 'router: nft failed']]), now());
+      assert.deepEqual(changed.sort(), [r1.networkId, r2.networkId].sort(), 'the router placed elsewhere is not touched');
+      assert.deepEqual(await state(r1.id), ['running', null]);
+      assert.deepEqual(await state(r2.id), ['error', 'router: nft failed']);
+      assert.deepEqual(await state(moved.id), ['starting', null]);
+      changed = await repos.routers.recordApplied(h1!, [r1.id], new Map([[r2.id, 'router: nft failed']]), now());
+      assert.deepEqual(changed, [], 'nothing written when nothing changed');
+      changed = await repos.routers.recordApplied(h1!, [r1.id, r2.id], new Map(), now());
+      assert.deepEqual(changed, [r2.networkId]);
+      assert.deepEqual(await state(r2.id), ['running', null], 'a later success clears the error');
+    });
   });
 }

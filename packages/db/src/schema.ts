@@ -54,7 +54,8 @@ export interface AffinityMemberRow { groupId: string; instanceId: string }
 export interface InstanceRow {
   id: string; accountId: string; name: string; zoneId: string; podId: string | null; clusterId: string | null;
   hostId: string | null; poolId: string | null;
-  imageId: string; imageVersionId: string; offeringId: string; keypairId: string | null;
+  /** Null only on deleted instances whose image (version), offering or key pair was deleted since (migration 008). */
+  imageId: string | null; imageVersionId: string | null; offeringId: string | null; keypairId: string | null;
   vcpus: number; memoryMiB: number; rootDiskGiB: number; hostTags: string; userData: string;
   /** 1: attach a NoCloud config drive (migration 003). */
   configDrive: number;
@@ -115,7 +116,10 @@ export interface PublicIpRow {
 }
 export interface RouterRow {
   id: string; accountId: string; networkId: string; hostId: string | null; publicIpId: string | null;
-  state: 'pending' | 'starting' | 'running' | 'stopped' | 'error'; version: number; createdAt: string; updatedAt: string;
+  state: 'pending' | 'starting' | 'running' | 'stopped' | 'error';
+  /** Why the router is in `error` (its host's apply report, or a refused apply); null otherwise (migration 008). */
+  stateReason: string | null;
+  version: number; createdAt: string; updatedAt: string;
 }
 export interface NicRow {
   id: string; accountId: string; instanceId: string; networkId: string; deviceIndex: number; mac: string; ip: string; createdAt: string;

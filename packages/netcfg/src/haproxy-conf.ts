@@ -5,6 +5,7 @@
  * SIGUSR2 (master-worker mode) after re-rendering. The public IPs must be on the
  * router's public interface and opened by firewall rules (router-config.ts).
  */
+import { isRenderableHttpCheckPath } from '@kumo/core/http-check-path';
 import { NetcfgError } from './netcfg-error.ts';
 import { formatIpv4, parseIpv4 } from './ipv4-cidr.ts';
 import { checkAbsolutePath, checkId, checkInteger, checkPort } from './validate.ts';
@@ -50,14 +51,13 @@ export interface HaproxyConfig {
 }
 
 const ALGORITHMS: readonly BalanceAlgorithm[] = ['roundrobin', 'leastconn', 'source'];
-const HTTP_PATH_RE = /^\/[A-Za-z0-9_.~!$&'()*+,;=:@%/?-]*$/;
 
 function checkHealthCheck(h: HealthCheck, field: string): void {
   checkInteger(h.intervalMs, 100, 3_600_000, `${field}.intervalMs`);
   checkInteger(h.rise, 1, 100, `${field}.rise`);
   checkInteger(h.fall, 1, 100, `${field}.fall`);
-  if (h.httpPath !== undefined && !HTTP_PATH_RE.test(h.httpPath)) {
-    throw new NetcfgError('invalid', `${field}.httpPath`, `"${h.httpPath}" is not an acceptable HTTP path: it must start with / and contain no spaces or quotes`);
+  if (h.httpPath !== undefined && !isRenderableHttpCheckPath(h.httpPath)) {
+    throw new NetcfgError('invalid', `${field}.httpPath`, `"${h.httpPath}" is not an acceptable HTTP path: it must start with / and contain no spaces, quotes, backslashes, # or $`);
   }
 }
 

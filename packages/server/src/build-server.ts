@@ -14,6 +14,7 @@ import { registerInstanceRoutes } from './http/routes/instance-routes.ts';
 import { registerOperationRoutes } from './http/routes/operation-routes.ts';
 import { registerStreamRoutes } from './http/routes/stream-routes.ts';
 import { registerImageFileRoutes } from './http/routes/image-file-routes.ts';
+import { createCatalogServices } from './services/catalog-services.ts';
 import { registerNetworkRoutes } from './http/routes/network-routes.ts';
 import { registerWebConsole } from './http/web-console.ts';
 import { AuthService } from './services/auth-service.ts';
@@ -86,7 +87,9 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
   const gateway = new AgentGateway(repos, clock, events, notifier, app.log, { heartbeatIntervalMs: copts.heartbeatIntervalMs, helloTimeoutMs: 10_000 });
   const instances = new InstanceService(repos, ops, events, notifier, clock);
   const opCancel = new OperationCancelService(repos, ops, events, notifier, clock);
-  const ctx: ServerContext = { repos, clock, auth, ops, opCancel, instances, events, notifier, gateway, dataDir: opts.dataDir };
+  const maxImageBytes = opts.maxImageBytes ?? 20 * 1024 ** 3;
+  const catalog = createCatalogServices(repos, clock, auth, events, { dataDir: opts.dataDir, maxImageBytes });
+  const ctx: ServerContext = { repos, clock, auth, ops, opCancel, instances, catalog, events, notifier, gateway, dataDir: opts.dataDir };
   const controller = new Controller(repos, gateway, ops, events, notifier, clock, app.log, copts);
 
   await app.register(swagger, {
@@ -110,7 +113,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
   registerOperationRoutes(app, ctx);
   registerStreamRoutes(app, ctx);
   registerNetworkRoutes(app, ctx);
-  registerImageFileRoutes(app, ctx, { maxImageBytes: opts.maxImageBytes ?? 20 * 1024 ** 3 });
+  registerImageFileRoutes(app, ctx, { maxImageBytes });
   if (opts.webRoot) await registerWebConsole(app, opts.webRoot);
 
   let started = false;

@@ -7,6 +7,7 @@ import type { InstanceService } from './services/instance-service.ts';
 import type { EventLog } from './services/event-log.ts';
 import type { Notifier } from './services/notifier.ts';
 import type { AgentGateway } from './gateway/agent-gateway.ts';
+import type { CatalogServices } from './services/catalog-services.ts';
 
 /** What route handlers may use: services and repositories, never the controller's internals. */
 export interface ServerContext {
@@ -16,6 +17,8 @@ export interface ServerContext {
   ops: OperationService;
   opCancel: OperationCancelService;
   instances: InstanceService;
+  /** Images, offerings, key pairs, affinity groups, API keys and accounts. */
+  catalog: CatalogServices;
   events: EventLog;
   notifier: Notifier;
   gateway: AgentGateway;

@@ -62,3 +62,4 @@ export type DiskOffering = Static<typeof DiskOffering>;
 export type ImageCreate = Static<typeof ImageCreate>;
 export type ImageVersionCreate = Static<typeof ImageVersionCreate>;
 export type OfferingCreate = Static<typeof OfferingCreate>;
+export type DiskOfferingCreate = Static<typeof DiskOfferingCreate>;

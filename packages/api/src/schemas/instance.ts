@@ -9,11 +9,19 @@ export const Phase = lit(['pending', 'stopped', 'running', 'paused', 'saved', 'e
 export const Task = lit(['scheduling', 'provisioning', 'starting', 'stopping', 'rebooting', 'pausing', 'resuming', 'saving', 'restoring', 'deleting'] as const);
 export const PowerState = lit(['running', 'stopped', 'paused', 'saved', 'crashed', 'unknown'] as const);
 
+export const InstanceAddress = Type.Object({
+  nicId: Type.String(), deviceIndex: Type.Integer(), networkId: Type.String(), networkName: Type.String(),
+  mac: Type.String(), ip: Type.String({ description: 'private address on the network' }),
+  publicIp: Nullable(Type.String({ description: 'the public address statically NATed to this NIC (elastic IP), if any' })),
+});
+
 export const Instance = Type.Object({
   id: Type.String(), accountId: Type.String(), name: Type.String(),
   zoneId: Type.String(), hostId: Nullable(Type.String()), poolId: Nullable(Type.String()),
-  imageId: Type.String(), imageVersionId: Type.String(), offeringId: Type.String(), keypairId: Nullable(Type.String()),
+  imageId: Nullable(Type.String({ description: 'null only on a deleted instance whose image was deleted since' })),
+  imageVersionId: Nullable(Type.String()), offeringId: Nullable(Type.String()), keypairId: Nullable(Type.String()),
   vcpus: Type.Integer(), memoryMiB: Type.Integer(), rootDiskGiB: Type.Integer(),
+  addresses: Type.Array(InstanceAddress, { description: 'per NIC in device order: network, MAC, private IP, static-NAT public IP' }),
   desired: DesiredState, phase: Phase, task: Nullable(Task),
   observed: Type.Object({ power: Nullable(PowerState), at: Nullable(Timestamp) }),
   errorReason: Nullable(Type.String()), hostTags: Tags, affinityGroupIds: Type.Array(Type.String()),
@@ -66,6 +74,7 @@ export const WaitQuery = Type.Object({
 }, { additionalProperties: false });
 
 export type Instance = Static<typeof Instance>;
+export type InstanceAddress = Static<typeof InstanceAddress>;
 export type InstanceCreate = Static<typeof InstanceCreate>;
 export type InstanceActionRequest = Static<typeof InstanceActionRequest>;
 export type Volume = Static<typeof Volume>;

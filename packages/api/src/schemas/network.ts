@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { httpCheckPathMaxLength, httpCheckPathPattern } from '@kumo/core/http-check-path';
 import { AnyId, Description, ListQueryBase, Name, Nullable, Timestamp } from './common.ts';
 
 /** Guest networking: physical networks, public IPs, guest networks, NICs, NAT, firewall, load balancers, security groups. */
@@ -83,6 +84,8 @@ export const Network = Type.Object({
   segment: lit(['vxlan', 'vlan', 'flat'] as const), vni: Nullable(Type.Integer()), vlan: Nullable(Type.Integer()),
   mtu: Type.Integer(), dnsDomain: Type.String(), egressDefaultPolicy: EgressPolicy,
   routerId: Nullable(Type.String({ description: 'the router (isolated) or DHCP server (shared) of the network' })), sourceNatIp: Nullable(Type.String()),
+  routerState: Nullable(Type.String({ description: 'pending | starting | running | error: error while its host cannot apply the network\'s configuration' })),
+  routerStateReason: Nullable(Type.String({ description: 'why the router is in error; null otherwise' })),
   dhcpServerIp: Nullable(Type.String({ description: 'shared networks: the address of Kumo\'s DHCP, DNS and metadata server (the last of ipRange)' })),
   configVersion: Type.Integer({ description: 'bumped by every change hosts must apply' }), createdAt: Timestamp, updatedAt: Timestamp,
 });
@@ -108,7 +111,9 @@ export const NetworkUpdate = Type.Object({
 
 export const Router = Type.Object({
   id: Type.String(), accountId: Type.String(), networkId: Type.String(), hostId: Nullable(Type.String()),
-  publicIpId: Nullable(Type.String()), state: Type.String(), version: Type.Integer(), createdAt: Timestamp, updatedAt: Timestamp,
+  publicIpId: Nullable(Type.String()), state: Type.String(),
+  stateReason: Nullable(Type.String({ description: 'why the router is in error (its host\'s apply report); null otherwise' })),
+  version: Type.Integer(), createdAt: Timestamp, updatedAt: Timestamp,
 });
 
 // ---- NICs ----
@@ -172,7 +177,10 @@ export const HealthCheckInput = Type.Object({
   intervalMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 3_600_000 })),
   rise: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
   fall: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
-  httpPath: Type.Optional(Type.String({ minLength: 1, maxLength: 255, pattern: "^/[A-Za-z0-9_.~!$&'()*+,;=:@%/?-]*$" })),
+  httpPath: Type.Optional(Type.String({
+    minLength: 1, maxLength: httpCheckPathMaxLength, pattern: httpCheckPathPattern,
+    description: 'starts with /; letters, digits and _.~!&()*+,;=:@%/?- only (no quotes, spaces, backslashes, # or $: HAProxy could not take them)',
+  })),
 }, { additionalProperties: false });
 export const LoadBalancer = Type.Object({
   id: Type.String(), accountId: Type.String(), networkId: Type.String(), publicIpId: Type.String(), publicIp: Type.String(),

@@ -46,3 +46,7 @@ export type ApiKey = Static<typeof ApiKey>;
 export type Keypair = Static<typeof Keypair>;
 export type AffinityGroup = Static<typeof AffinityGroup>;
 export type TokenResponse = Static<typeof TokenResponse>;
+export type AccountCreate = Static<typeof AccountCreate>;
+export type ApiKeyCreate = Static<typeof ApiKeyCreate>;
+export type KeypairCreate = Static<typeof KeypairCreate>;
+export type AffinityGroupCreate = Static<typeof AffinityGroupCreate>;

@@ -43,7 +43,7 @@ export function addInfraCommands(program: Command): void {
       { key: 'accelerator', header: 'ACCEL' }, { key: 'cpus', header: 'CPUS' }, { key: 'cpuAllocated', header: 'CPU-USED' },
       { key: 'memoryMiB', header: 'MEM-MIB' }, { key: 'memoryAllocatedMiB', header: 'MEM-USED' }, { key: 'instanceCount', header: 'INSTANCES' },
     ],
-    listFilters: [{ flag: '--state <state>', key: 'state', description: 'up, disconnected, down, maintenance, disabled' }, { flag: '--cluster <id>', key: 'clusterId', description: 'cluster id' }],
+    listFilters: [{ flag: '--state <state>', key: 'state', description: 'up, disconnected, down, maintenance, disabled' }, { flag: '--cluster <cluster>', key: 'clusterId', description: 'cluster (name or id)', ref: ['clusters', 'cluster'] }],
   });
   for (const action of ['enable', 'disable', 'maintenance'] as const) {
     host.command(`${action} <id>`).description(`${action} a host`).action(async (id: string, _o: unknown, c: Command) => {

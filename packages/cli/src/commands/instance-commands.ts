@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { KumoClient, Operation } from '@kumo/api';
+import type { InstanceAddress, KumoClient, Operation } from '@kumo/api';
 import { CliError, clientFor, defaultZone, resolveId } from '../cli-context.ts';
 import { renderList, renderOne, type OutputFormat } from '../output.ts';
 import { followOperation } from '../progress.ts';
@@ -14,6 +14,15 @@ async function finish(client: KumoClient, op: Operation, wait: boolean | undefin
   if (final.status !== 'succeeded') throw new CliError(`operation ${final.status}: ${final.error?.message ?? final.message}`, 2);
 }
 
+/**
+ * An instance's addresses on one line, as `openstack server show` prints them: per NIC
+ * `network=private-ip[, public-ip] (mac)`, separated by `; `.
+ */
+export function formatAddresses(v: unknown): string {
+  if (!Array.isArray(v) || v.length === 0) return '-';
+  return (v as InstanceAddress[]).map((a) => `${a.networkName}=${a.ip}${a.publicIp ? `, ${a.publicIp}` : ''} (${a.mac})`).join('; ');
+}
+
 /** instance, operation, event. */
 export function addInstanceCommands(program: Command): void {
   const inst = addResourceCommands(program, {
@@ -23,6 +32,7 @@ export function addInstanceCommands(program: Command): void {
       { key: 'vcpus', header: 'VCPUS' }, { key: 'memoryMiB', header: 'MEM-MIB' }, { key: 'hostId', header: 'HOST' },
     ],
     listFilters: [{ flag: '--phase <phase>', key: 'phase', description: 'filter by phase' }, { flag: '--name <name>', key: 'name', description: 'filter by name' }],
+    showFormat: { addresses: formatAddresses },
   });
 
   inst.command('create').description('create (and start) instances')

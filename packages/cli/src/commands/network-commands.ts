@@ -114,14 +114,20 @@ export function addNetworkCommands(program: Command): void {
   // Routers of isolated networks and DHCP servers of shared ones: read-only, placed by the controller.
   addResourceCommands(program, {
     name: 'router', path: 'routers', deletable: false,
-    columns: [{ key: 'id', header: 'ID' }, { key: 'networkId', header: 'NETWORK' }, { key: 'hostId', header: 'HOST' }, { key: 'state', header: 'STATE' }, { key: 'publicIpId', header: 'SNAT-IP-ID' }],
-    listFilters: [{ flag: '--network-id <id>', key: 'networkId', description: 'filter by network' }, { flag: '--host-id <id>', key: 'hostId', description: 'filter by host' }],
+    columns: [{ key: 'id', header: 'ID' }, { key: 'networkId', header: 'NETWORK' }, { key: 'hostId', header: 'HOST' }, { key: 'state', header: 'STATE' }, { key: 'publicIpId', header: 'SNAT-IP-ID' }, { key: 'stateReason', header: 'REASON' }],
+    listFilters: [
+      { flag: '--network-id <network>', key: 'networkId', description: 'filter by network (name or id)', ref: ['networks', 'network'] },
+      { flag: '--host-id <host>', key: 'hostId', description: 'filter by host (name or id)', ref: ['hosts', 'host'] },
+    ],
   });
 
   const nic = addResourceCommands(program, {
     name: 'nic', path: 'nics', deletable: false,
     columns: [{ key: 'id', header: 'ID' }, { key: 'instanceId', header: 'INSTANCE' }, { key: 'networkId', header: 'NETWORK' }, { key: 'deviceIndex', header: 'DEV' }, { key: 'ip', header: 'IP' }, { key: 'mac', header: 'MAC' }, { key: 'securityGroupIds', header: 'GROUPS' }],
-    listFilters: [{ flag: '--instance <id>', key: 'instanceId', description: 'NICs of an instance' }, { flag: '--network <id>', key: 'networkId', description: 'NICs on a network' }],
+    listFilters: [
+      { flag: '--instance <instance>', key: 'instanceId', description: 'NICs of an instance (name or id)', ref: ['instances', 'instance'] },
+      { flag: '--network <network>', key: 'networkId', description: 'NICs on a network (name or id)', ref: ['networks', 'network'] },
+    ],
   });
   nic.command('set-groups <nic> <groups...>').description('replace the security groups of a NIC')
     .action(async (id: string, groups: string[], _o: unknown, c: Command) => {
@@ -134,7 +140,7 @@ export function addNetworkCommands(program: Command): void {
   const pip = addResourceCommands(program, {
     name: 'public-ip', path: 'public-ips', deletable: false,
     columns: [{ key: 'id', header: 'ID' }, { key: 'address', header: 'ADDRESS' }, { key: 'networkId', header: 'NETWORK' }, { key: 'sourceNat', header: 'SNAT' }, { key: 'staticNatNicId', header: 'STATIC-NAT' }],
-    listFilters: [{ flag: '--network <id>', key: 'networkId', description: 'addresses of a network' }],
+    listFilters: [{ flag: '--network <network>', key: 'networkId', description: 'addresses of a network (name or id)', ref: ['networks', 'network'] }],
   });
   pip.command('allocate').description('a public address for an isolated network').requiredOption('--network <network>').option('--address <ip>')
     .action(async (o: { network: string; address?: string }, c: Command) => {

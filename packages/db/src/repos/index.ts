@@ -9,12 +9,17 @@ import { NetworksRepo } from './networks-repo.ts';
 import { NicsRepo } from './nics-repo.ts';
 import { PublicIpsRepo } from './public-ips-repo.ts';
 import { SecurityGroupsRepo } from './security-groups-repo.ts';
+import { ImageVersionsRepo } from './image-versions-repo.ts';
+import { RoutersRepo } from './routers-repo.ts';
+import { CredentialsRepo } from './credentials-repo.ts';
 
 export { CrudRepo, InstancesRepo, HostsRepo, OperationsRepo, EventsRepo };
-export { NetworksRepo, NicsRepo, PublicIpsRepo, SecurityGroupsRepo };
+export { NetworksRepo, NicsRepo, PublicIpsRepo, SecurityGroupsRepo, ImageVersionsRepo, RoutersRepo, CredentialsRepo };
 export { withSavepoint, isUniqueViolation, isForeignKeyViolation } from './savepoint.ts';
 export type { Reservation } from './hosts-repo.ts';
-export type { InstanceStatusPatch, InstanceListRow } from './instances-repo.ts';
+export type { InstanceAddressRow } from './nics-repo.ts';
+export type { LoginUser, KeyCredential } from './credentials-repo.ts';
+export type { InstanceStatusPatch, InstanceListRow, InstanceCatalogRef } from './instances-repo.ts';
 
 /** Every repository over one database. */
 export function createRepos(db: Kysely<Database>) {
@@ -22,6 +27,7 @@ export function createRepos(db: Kysely<Database>) {
     db,
     accounts: new CrudRepo(db, { table: 'accounts', tenantScoped: false, sortable: ['name', 'createdAt'], filterable: ['name', 'role'] }),
     users: new CrudRepo(db, { table: 'users', tenantScoped: true, sortable: ['username'], filterable: ['username'] }),
+    credentials: new CredentialsRepo(db),
     apiKeys: new CrudRepo(db, { table: 'apiKeys', tenantScoped: true, sortable: ['name', 'createdAt'], filterable: ['name', 'kind'] }),
     zones: new CrudRepo(db, { table: 'zones', tenantScoped: false, sortable: ['name', 'createdAt'], filterable: ['name'] }),
     pods: new CrudRepo(db, { table: 'pods', tenantScoped: false, sortable: ['name', 'createdAt'], filterable: ['name', 'zoneId'] }),
@@ -30,7 +36,7 @@ export function createRepos(db: Kysely<Database>) {
     joinTokens: new CrudRepo(db, { table: 'joinTokens', tenantScoped: false, sortable: ['createdAt'], filterable: ['clusterId'] }),
     pools: new CrudRepo(db, { table: 'pools', tenantScoped: false, sortable: ['name', 'createdAt'], filterable: ['name', 'zoneId', 'clusterId', 'hostId', 'kind'] }),
     images: new CrudRepo(db, { table: 'images', tenantScoped: true, publicColumn: 'public', sortable: ['name', 'createdAt'], filterable: ['name', 'kind'] }),
-    imageVersions: new CrudRepo(db, { table: 'imageVersions', tenantScoped: false, sortable: ['version', 'createdAt'], filterable: ['imageId', 'state'] }),
+    imageVersions: new ImageVersionsRepo(db),
     offerings: new CrudRepo(db, { table: 'offerings', tenantScoped: false, sortable: ['name', 'createdAt', 'vcpus', 'memoryMiB'], filterable: ['name'] }),
     diskOfferings: new CrudRepo(db, { table: 'diskOfferings', tenantScoped: false, sortable: ['name', 'createdAt', 'sizeGiB'], filterable: ['name'] }),
     keypairs: new CrudRepo(db, { table: 'keypairs', tenantScoped: true, sortable: ['name', 'createdAt'], filterable: ['name'] }),
@@ -43,7 +49,7 @@ export function createRepos(db: Kysely<Database>) {
     publicIpRanges: new CrudRepo(db, { table: 'publicIpRanges', tenantScoped: false, sortable: ['createdAt', 'startIp'], filterable: ['zoneId', 'physicalNetworkId'] }),
     networks: new NetworksRepo(db),
     publicIps: new PublicIpsRepo(db),
-    routers: new CrudRepo(db, { table: 'routers', tenantScoped: true, sortable: ['createdAt', 'state'], filterable: ['networkId', 'hostId', 'state'] }),
+    routers: new RoutersRepo(db),
     nics: new NicsRepo(db),
     securityGroups: new SecurityGroupsRepo(db),
     securityGroupRules: new CrudRepo(db, { table: 'securityGroupRules', tenantScoped: true, sortable: ['createdAt'], filterable: ['securityGroupId', 'direction'] }),

@@ -18,6 +18,9 @@ export const instanceListColumns = [
 ] as const satisfies readonly (keyof InstanceRow)[];
 export type InstanceListRow = Pick<InstanceRow, typeof instanceListColumns[number]>;
 
+/** Catalog entries an instance refers to, which it must not keep alive once deleted. */
+export type InstanceCatalogRef = 'imageId' | 'offeringId' | 'keypairId';
+
 /** Instances, with compare-and-swap on `version` for every controller write. */
 export class InstancesRepo extends CrudRepo<'instances'> {
   constructor(db: Kysely<Database>) {
@@ -73,6 +76,23 @@ export class InstancesRepo extends CrudRepo<'instances'> {
     return this.db.selectFrom('instances').selectAll().where('hostId', '=', hostId).where('phase', '!=', 'deleted').execute();
   }
 
+
+  /**
+   * Instances not deleted (deleting ones included) that use this image, offering or key pair: what refuses
+   * their deletion. Every account's: a public image may be used by others.
+   */
+  async liveUsersOf(ref: InstanceCatalogRef, id: string, db: Kysely<Database> = this.db, limit = 10): Promise<Array<{ id: string; name: string }>> {
+    return db.selectFrom('instances').select(['id', 'name']).where(ref, '=', id).where('phase', '!=', 'deleted').orderBy('id').limit(limit).execute();
+  }
+
+  /**
+   * Deleted instances keep their rows (history) but let go of an image (and its versions), an
+   * offering or a key pair that is being deleted.
+   */
+  async releaseFromDeleted(ref: InstanceCatalogRef, id: string, db: Kysely<Database> = this.db): Promise<void> {
+    const patch = ref === 'imageId' ? { imageId: null, imageVersionId: null } : { [ref]: null };
+    await db.updateTable('instances').set(patch).where(ref, '=', id).where('phase', '=', 'deleted').execute();
+  }
 
   async affinityGroupIds(instanceId: string): Promise<string[]> {
     const rows = await this.db.selectFrom('affinityMembers').select('groupId').where('instanceId', '=', instanceId).orderBy('groupId').execute();

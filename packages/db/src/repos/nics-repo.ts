@@ -2,6 +2,10 @@ import type { Kysely } from 'kysely';
 import type { Database, NicRow } from '../schema.ts';
 import { CrudRepo } from './crud-repo.ts';
 
+export interface InstanceAddressRow {
+  nicId: string; deviceIndex: number; networkId: string; networkName: string; mac: string; ip: string; publicIp: string | null;
+}
+
 /** Guest NICs: one address and MAC each, unique per network (IP) and cloud-wide (MAC). */
 export class NicsRepo extends CrudRepo<'nics'> {
   constructor(db: Kysely<Database>) {
@@ -23,6 +27,25 @@ export class NicsRepo extends CrudRepo<'nics'> {
   async countInNetwork(networkId: string, db: Kysely<Database> = this.db): Promise<number> {
     const r = await db.selectFrom('nics').select((eb) => eb.fn.countAll<number>().as('n')).where('networkId', '=', networkId).executeTakeFirst();
     return Number(r?.n ?? 0);
+  }
+
+  /**
+   * The addresses of many instances in one query (a list page or one instance): per NIC, in device
+   * order, its network (id and name), MAC, private IP and the public IP statically NATed to it.
+   * Callers pass ids of instances they already read through their scope.
+   */
+  async addressesOf(instanceIds: readonly string[], db: Kysely<Database> = this.db): Promise<Map<string, InstanceAddressRow[]>> {
+    const out = new Map<string, InstanceAddressRow[]>();
+    if (instanceIds.length === 0) return out;
+    const rows = await db.selectFrom('nics').innerJoin('networks', 'networks.id', 'nics.networkId')
+      .leftJoin('publicIps', 'publicIps.staticNatNicId', 'nics.id')
+      .select(['nics.instanceId', 'nics.id as nicId', 'nics.deviceIndex', 'nics.networkId', 'networks.name as networkName', 'nics.mac', 'nics.ip', 'publicIps.address as publicIp'])
+      .where('nics.instanceId', 'in', [...instanceIds]).orderBy('nics.instanceId').orderBy('nics.deviceIndex').execute();
+    for (const { instanceId, ...a } of rows) {
+      const list = out.get(instanceId);
+      if (list) list.push(a); else out.set(instanceId, [a]);
+    }
+    return out;
   }
 
   /** Security-group ids of each NIC, sorted. */

@@ -5,6 +5,8 @@ import type { AgentGateway } from '../gateway/agent-gateway.ts';
 import type { Notifier } from '../services/notifier.ts';
 import { loadHostNetworkRows } from '../services/network-spec-rows.ts';
 import { buildHostNetworkSpec } from '../services/network-spec-builder.ts';
+import { AgentCallError } from '../gateway/agent-session.ts';
+import { routerOutcomeOfRefusal, routerOutcomeOfReport, type RouterApplyOutcome } from './router-apply-outcome.ts';
 import { WorkQueue } from './work-queue.ts';
 
 /** Host states in which a router stays where it is. */
@@ -127,7 +129,7 @@ export class NetworkReconciler {
       const pick = candidates.find((h) => withGuests.has(h.id))
         ?? [...candidates].sort((a, b) => (load.get(a.id) ?? 0) - (load.get(b.id) ?? 0))[0]!;
       const now = new Date(this.clock.now()).toISOString();
-      const res = await db.updateTable('routers').set({ hostId: pick.id, state: 'starting', version: r.version + 1, updatedAt: now })
+      const res = await db.updateTable('routers').set({ hostId: pick.id, state: 'starting', stateReason: null, version: r.version + 1, updatedAt: now })
         .where('id', '=', r.id).where('version', '=', r.version).executeTakeFirst();
       if (Number(res.numUpdatedRows) !== 1) continue; // someone else placed it
       await db.updateTable('networks').set({ updatedAt: now }).where('id', '=', r.networkId).execute();
@@ -143,7 +145,17 @@ export class NetworkReconciler {
     const generation = Math.max(this.clock.now(), (this.generations.get(hostId) ?? 0) + 1);
     this.generations.set(hostId, generation);
     const spec = buildHostNetworkSpec(await loadHostNetworkRows(this.repos.db, hostId, generation));
-    await this.gateway.call(hostId, 'network.apply', { spec }, this.opts.applyTimeoutMs);
+    const routerIds = [...spec.routers.map((r) => r.routerId), ...spec.dhcpServers.map((d) => d.serverId)];
+    let report: unknown;
+    try {
+      report = await this.gateway.call(hostId, 'network.apply', { spec }, this.opts.applyTimeoutMs);
+    } catch (e) {
+      // The agent answered with a refusal (an invalid spec, say): its routers are in error until an
+      // apply succeeds. A timeout or a lost connection says nothing about them: they keep their state.
+      if (e instanceof AgentCallError && e.code !== 'timeout') await this.recordRouters(hostId, routerOutcomeOfRefusal(routerIds, e));
+      throw e;
+    }
+    await this.recordRouters(hostId, routerOutcomeOfReport(routerIds, report));
     const nets = new Set(spec.networks.map((n) => n.networkId));
     const before = this.lastNetworks.get(hostId) ?? new Set<string>();
     this.lastNetworks.set(hostId, nets);
@@ -151,6 +163,12 @@ export class NetworkReconciler {
     for (const n of new Set([...nets, ...before])) {
       if (nets.has(n) !== before.has(n)) for (const other of await this.hostsOfNetwork(n)) if (other !== hostId) this.queue.add(other);
     }
+  }
+
+  /** Router states from an apply: `running`, or `error` with the reason (GET /networks/{id}, /routers). */
+  private async recordRouters(hostId: string, outcome: RouterApplyOutcome): Promise<void> {
+    const changed = await this.repos.routers.recordApplied(hostId, outcome.running, outcome.failed, new Date(this.clock.now()).toISOString());
+    if (changed.length > 0) this.log.info({ hostId, running: outcome.running, failed: Object.fromEntries(outcome.failed) }, 'router states changed');
   }
 
   /**

@@ -24,8 +24,11 @@ export interface CrudSpec<T extends keyof Database, S extends TSchema, C extends
   adminWrite?: boolean;
   create?: { schema: C; handler: (p: Principal, body: Static<C>) => Promise<Database[T]> };
   update?: { schema: U; handler: (p: Principal, row: Database[T], body: Static<U>) => Promise<Database[T]> };
-  /** Throw (e.g. in_use) to refuse a delete. Omit `delete` entirely for resources that cannot be deleted. */
-  delete?: { check?: (p: Principal, row: Database[T]) => Promise<void> };
+  /**
+   * `check`: throw (e.g. in_use) to refuse a delete, which then removes the row; `handler`: a service
+   * that does the whole delete instead. Omit `delete` entirely for resources that cannot be deleted.
+   */
+  delete?: { check?: (p: Principal, row: Database[T]) => Promise<void>; handler?: (p: Principal, id: string) => Promise<void> };
 }
 
 /** The list/get/create/update/delete routes of a plain resource, all with the same conventions. */
@@ -83,21 +86,20 @@ export function registerCrud<T extends keyof Database, S extends TSchema, C exte
       schema: { tags: [spec.tag], summary: `Delete a ${spec.noun}`, params: IdParams, response: { 204: Type.Null(), ...errorResponses } },
     }, async (req, reply) => {
       const p = writer(req);
-      const row = await load(p, (req.params as { id: string }).id, true);
-      await d.check?.(p, row);
-      await spec.repo.delete(p.scope, (row as { id: string }).id);
+      const id = (req.params as { id: string }).id;
+      if (d.handler) {
+        await d.handler(p, id);
+      } else {
+        const row = await load(p, id, true);
+        await d.check?.(p, row);
+        await spec.repo.delete(p.scope, (row as { id: string }).id);
+      }
       return reply.status(204).send();
     });
   }
 }
 
-/** Map a unique-constraint violation to a 409 that names the field. */
-export async function uniquely<R>(field: string, what: string, fn: () => Promise<R>): Promise<R> {
-  try { return await fn(); } catch (e) {
-    if (/unique|duplicate/i.test(String(e))) throw new ApiError('conflict', `${what} already exists`, { field });
-    throw e;
-  }
-}
+export { uniquely } from '../services/unique-insert.ts';
 
 /** Refuse when other rows still point here. */
 export async function refuseIfReferenced<T extends keyof Database>(repo: CrudRepo<T>, checks: Array<[keyof Database, string, string]>, id: string, noun: string): Promise<void> {

@@ -1,7 +1,7 @@
 import type * as api from '@kumo/api';
 import type {
   ClusterRow, DiskOfferingRow, EventRow, HostRow, ImageRow, ImageVersionRow, InstanceListRow, KeypairRow, OfferingRow,
-  OperationRow, PodRow, PoolRow, ZoneRow, AffinityGroupRow, VolumeRow, AccountRow,
+  OperationRow, PodRow, PoolRow, ZoneRow, AffinityGroupRow, VolumeRow, AccountRow, ApiKeyRow, InstanceAddressRow,
 } from '@kumo/db';
 
 /** Rows as stored → resources as the API shows them. One function per resource, no logic. */
@@ -41,11 +41,16 @@ export const toKeypair = (r: KeypairRow): api.Keypair => ({
   id: r.id, accountId: r.accountId, name: r.name, publicKey: r.publicKey, fingerprint: r.fingerprint, createdAt: r.createdAt,
 });
 export const toAffinityGroup = (r: AffinityGroupRow): api.AffinityGroup => ({ id: r.id, accountId: r.accountId, name: r.name, policy: r.policy, createdAt: r.createdAt });
+/** An API key; `secret` only in the answer to its creation. */
+export const toApiKey = (r: ApiKeyRow, secret?: string): api.ApiKey => ({
+  id: r.id, name: r.name, accountId: r.accountId, createdAt: r.createdAt, lastUsedAt: r.lastUsedAt, expiresAt: r.expiresAt, ...(secret === undefined ? {} : { secret }),
+});
 export const toAccount = (r: AccountRow): api.Account => ({ id: r.id, name: r.name, role: r.role, createdAt: r.createdAt });
-export const toInstance = (r: InstanceListRow, affinityGroupIds: string[] = []): api.Instance => ({
+export const toInstance = (r: InstanceListRow, affinityGroupIds: string[] = [], addresses: InstanceAddressRow[] = []): api.Instance => ({
   id: r.id, accountId: r.accountId, name: r.name, zoneId: r.zoneId, hostId: r.hostId, poolId: r.poolId,
   imageId: r.imageId, imageVersionId: r.imageVersionId, offeringId: r.offeringId, keypairId: r.keypairId,
   vcpus: r.vcpus, memoryMiB: r.memoryMiB, rootDiskGiB: r.rootDiskGiB,
+  addresses: addresses.map((a) => ({ nicId: a.nicId, deviceIndex: a.deviceIndex, networkId: a.networkId, networkName: a.networkName, mac: a.mac, ip: a.ip, publicIp: a.publicIp })),
   desired: r.desired, phase: r.phase, task: r.task,
   observed: { power: r.observedPower as api.Instance['observed']['power'], at: r.observedAt },
   errorReason: r.errorReason, hostTags: JSON.parse(r.hostTags) as string[], affinityGroupIds, configDrive: r.configDrive === 1,

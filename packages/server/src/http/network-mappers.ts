@@ -27,14 +27,14 @@ export const toPublicIp = (r: PublicIpRow): api.PublicIp => ({
 });
 export const networkSegment = (r: Pick<NetworkRow, 'vni' | 'vlan'>): 'vxlan' | 'vlan' | 'flat' => (r.vni !== null ? 'vxlan' : r.vlan !== null ? 'vlan' : 'flat');
 export const netmaskOfCidr = (cidr: string): string => netmaskOf(parseCidr(cidr).prefix);
-export const toNetwork = (r: NetworkRow, router: Pick<RouterRow, 'id'> | undefined, sourceNatIp: string | undefined): api.Network => ({
+export const toNetwork = (r: NetworkRow, router: Pick<RouterRow, 'id' | 'state' | 'stateReason'> | undefined, sourceNatIp: string | undefined): api.Network => ({
   id: r.id, accountId: r.accountId, zoneId: r.zoneId, physicalNetworkId: r.physicalNetworkId, name: r.name, description: r.description,
   kind: r.kind, cidr: r.cidr, gateway: r.gateway, netmask: netmaskOfCidr(r.cidr), ipRange: { start: r.rangeStart, end: r.rangeEnd },
   segment: networkSegment(r), vni: r.vni, vlan: r.vlan, mtu: r.mtu, dnsDomain: r.dnsDomain, egressDefaultPolicy: r.egressDefaultPolicy,
-  routerId: router?.id ?? null, sourceNatIp: sourceNatIp ?? null, dhcpServerIp: dhcpServerIpOf(r), configVersion: r.configVersion, createdAt: r.createdAt, updatedAt: r.updatedAt,
+  routerId: router?.id ?? null, sourceNatIp: sourceNatIp ?? null, routerState: router?.state ?? null, routerStateReason: router?.stateReason ?? null, dhcpServerIp: dhcpServerIpOf(r), configVersion: r.configVersion, createdAt: r.createdAt, updatedAt: r.updatedAt,
 });
 export const toRouter = (r: RouterRow): api.Router => ({
-  id: r.id, accountId: r.accountId, networkId: r.networkId, hostId: r.hostId, publicIpId: r.publicIpId, state: r.state, version: r.version,
+  id: r.id, accountId: r.accountId, networkId: r.networkId, hostId: r.hostId, publicIpId: r.publicIpId, state: r.state, stateReason: r.stateReason, version: r.version,
   createdAt: r.createdAt, updatedAt: r.updatedAt,
 });
 export const toNic = (r: NicRow, net: Pick<NetworkRow, 'gateway' | 'cidr'>, securityGroupIds: string[]): api.Nic => ({

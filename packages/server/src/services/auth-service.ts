@@ -18,6 +18,12 @@ export class AuthService {
   private readonly cache = new Map<string, { principal: Principal; until: number }>();
   private static readonly cacheTtlMs = 5_000;
   private static readonly cacheMax = 10_000;
+  /**
+   * When each key's lastUsedAt was last written (or read): it is written at most once per
+   * lastUsedResolutionMs per key, so a busy key costs one small write a minute, not one per request.
+   */
+  private readonly lastUsedWrites = new Map<string, number>();
+  static readonly lastUsedResolutionMs = 60_000;
 
   constructor(private readonly repos: Repos, private readonly clock: Clock) {}
 
@@ -25,8 +31,7 @@ export class AuthService {
 
   /** Create the first admin account if the database has none. Returns its password once. */
   async bootstrapAdmin(password?: string): Promise<{ username: string; password: string } | null> {
-    const existing = await this.repos.db.selectFrom('accounts').select('id').limit(1).executeTakeFirst();
-    if (existing) return null;
+    if (await this.repos.credentials.anyAccount()) return null;
     const pw = password ?? newSecret(12);
     await this.createAccount({ name: 'admin', role: 'admin', username: 'admin', password: pw });
     return { username: 'admin', password: pw };
@@ -48,8 +53,7 @@ export class AuthService {
 
   /** Username + password → a session token (expires). */
   async login(username: string, password: string): Promise<{ token: string; expiresAt: string; principal: Principal }> {
-    const user = await this.repos.db.selectFrom('users').innerJoin('accounts', 'accounts.id', 'users.accountId')
-      .select(['users.id', 'users.accountId', 'users.passwordHash', 'accounts.role']).where('users.username', '=', username).executeTakeFirst();
+    const user = await this.repos.credentials.userForLogin(username);
     if (!user || !verifyPassword(password, user.passwordHash)) throw new ApiError('unauthenticated', 'wrong username or password');
     const expiresAt = this.iso(this.clock.now() + sessionTtlMs);
     const { token, keyId } = await this.issueKey(user.accountId, user.id, 'session', 'session', expiresAt);
@@ -67,32 +71,46 @@ export class AuthService {
   async authenticate(token: string): Promise<Principal> {
     const now = this.clock.now();
     const hit = this.cache.get(token);
-    if (hit && hit.until > now) return hit.principal;
+    if (hit && hit.until > now) {
+      await this.noteUse(hit.principal, now);
+      return hit.principal;
+    }
     const principal = await this.verify(token);
     if (this.cache.size >= AuthService.cacheMax) this.cache.clear();
     this.cache.set(token, { principal, until: now + AuthService.cacheTtlMs });
+    await this.noteUse(principal, now);
     return principal;
+  }
+
+  /** Record that an API key or session was used: lastUsedAt, at most once a minute per key. */
+  private async noteUse(p: Principal, now: number): Promise<void> {
+    if (p.role === 'agent') return;
+    const last = this.lastUsedWrites.get(p.keyId);
+    if (last !== undefined && now - last < AuthService.lastUsedResolutionMs) return;
+    if (this.lastUsedWrites.size >= AuthService.cacheMax) this.lastUsedWrites.clear();
+    this.lastUsedWrites.set(p.keyId, now);
+    await this.repos.apiKeys.update({ accountId: p.scope.accountId, admin: false }, p.keyId, { lastUsedAt: this.iso(now) });
   }
 
   private async verify(token: string): Promise<Principal> {
     const cred = splitCredential(token);
     if (!cred) throw new ApiError('unauthenticated', 'malformed credentials');
     if (cred.id.startsWith('host-')) {
-      const host = await this.repos.db.selectFrom('hosts').select(['id', 'name', 'tokenHash']).where('id', '=', cred.id).executeTakeFirst();
+      const host = await this.repos.credentials.host(cred.id);
       if (!host || !secretsEqual(host.tokenHash, hashSecret(cred.secret))) throw new ApiError('unauthenticated', 'invalid host credentials');
       return { scope: { accountId: 'acct-system', admin: true }, username: host.name, role: 'agent', keyId: host.id };
     }
-    const row = await this.repos.db.selectFrom('apiKeys').innerJoin('accounts', 'accounts.id', 'apiKeys.accountId')
-      .leftJoin('users', 'users.id', 'apiKeys.userId')
-      .select(['apiKeys.id', 'apiKeys.accountId', 'apiKeys.secretHash', 'apiKeys.expiresAt', 'accounts.role', 'accounts.name', 'users.username'])
-      .where('apiKeys.id', '=', cred.id).executeTakeFirst();
+    const row = await this.repos.credentials.key(cred.id);
     if (!row || !secretsEqual(row.secretHash, hashSecret(cred.secret))) throw new ApiError('unauthenticated', 'invalid credentials');
     if (row.expiresAt && row.expiresAt < this.iso()) throw new ApiError('unauthenticated', 'credentials expired; log in again');
-    return { scope: { accountId: row.accountId, admin: row.role === 'admin' }, username: row.username ?? row.name, role: row.role, keyId: row.id };
+    // Another server process may have written it lately: start counting from what is stored.
+    if (row.lastUsedAt !== null && !this.lastUsedWrites.has(row.id)) this.lastUsedWrites.set(row.id, Date.parse(row.lastUsedAt));
+    return { scope: { accountId: row.accountId, admin: row.role === 'admin' }, username: row.username ?? row.accountName, role: row.role, keyId: row.id };
   }
 
   async revoke(scope: Scope, keyId: string): Promise<boolean> {
     for (const [t, c] of this.cache) if (c.principal.keyId === keyId) this.cache.delete(t);
+    this.lastUsedWrites.delete(keyId);
     return this.repos.apiKeys.delete(scope, keyId);
   }
 }

@@ -38,8 +38,8 @@ export class InstanceService {
     const image = await r.images.get(scope, body.imageId);
     if (!image) throw new ApiError('bad_request', `image ${body.imageId} does not exist`, { field: 'imageId' });
     const version = body.imageVersionId
-      ? await r.db.selectFrom('imageVersions').selectAll().where('id', '=', body.imageVersionId).where('imageId', '=', image.id).executeTakeFirst()
-      : await r.db.selectFrom('imageVersions').selectAll().where('imageId', '=', image.id).where('state', '=', 'ready').orderBy('id', 'desc').limit(1).executeTakeFirst();
+      ? await r.imageVersions.getOfImage(image.id, body.imageVersionId)
+      : await r.imageVersions.latestReady(image.id);
     if (!version) throw new ApiError('bad_request', `image ${image.name} has no ready version${body.imageVersionId ? ` ${body.imageVersionId}` : ''}`, { field: body.imageVersionId ? 'imageVersionId' : 'imageId' });
     if (version.state !== 'ready') throw new ApiError('bad_request', `image version ${version.version} is ${version.state}`, { field: 'imageVersionId' });
     const offering = await r.offerings.get(scope, body.offeringId);

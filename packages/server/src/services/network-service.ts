@@ -160,7 +160,7 @@ export class NetworkService {
   private async createRouter(trx: Kysely<Database>, net: NetworkRow): Promise<RouterRow> {
     const ip = await allocatePublicIp(trx, { zoneId: net.zoneId, accountId: net.accountId, networkId: net.id, sourceNat: true, field: 'zoneId', nowIso: net.createdAt });
     const router: RouterRow = {
-      id: newNetworkId('router'), accountId: net.accountId, networkId: net.id, hostId: null, publicIpId: ip.id, state: 'pending',
+      id: newNetworkId('router'), accountId: net.accountId, networkId: net.id, hostId: null, publicIpId: ip.id, state: 'pending', stateReason: null,
       version: 1, createdAt: net.createdAt, updatedAt: net.createdAt,
     };
     await trx.insertInto('routers').values(router).execute();
@@ -173,7 +173,7 @@ export class NetworkService {
    */
   private async createDhcpServer(trx: Kysely<Database>, net: NetworkRow): Promise<RouterRow> {
     const server: RouterRow = {
-      id: newNetworkId('router'), accountId: net.accountId, networkId: net.id, hostId: null, publicIpId: null, state: 'pending',
+      id: newNetworkId('router'), accountId: net.accountId, networkId: net.id, hostId: null, publicIpId: null, state: 'pending', stateReason: null,
       version: 1, createdAt: net.createdAt, updatedAt: net.createdAt,
     };
     await trx.insertInto('routers').values(server).execute();

@@ -135,7 +135,8 @@ export function buildHostNetworkSpec(rows: HostNetworkRows): HostNetworkSpec {
       const zone = inst ? zoneName(inst.zoneId) : undefined;
       return {
         instanceId: n.instanceId, ip: n.ip, hostname: names.get(n.id) as string, mac: n.mac,
-        ...(inst ? { name: inst.name, imageId: inst.imageId } : {}),
+        ...(inst ? { name: inst.name } : {}),
+        ...(inst?.imageId ? { imageId: inst.imageId } : {}), // null only once the instance is deleted
         ...(eip ? { publicIpv4: eip.address } : {}),
         ...(key ? { publicKeys: [{ name: key.name, openssh: key.publicKey.trim() }] } : {}),
         ...(inst && inst.userData !== '' ? { userData: Buffer.from(inst.userData, 'utf8').toString('base64') } : {}),

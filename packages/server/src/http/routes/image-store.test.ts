@@ -56,4 +56,11 @@ describe('image store: streamed, checksummed uploads and downloads', () => {
     assert.equal(res.statusCode, 400);
     assert.equal(res.json().error.details.field, 'sha256');
   });
+  test('deleting an image removes its versions and their stored files', async () => {
+    assert.equal(readdirSync(join(server.ctx.dataDir, 'images')).length, 1);
+    const del = await server.app.inject({ method: 'DELETE', url: `/api/v1/images/${imageId}`, headers: auth() });
+    assert.equal(del.statusCode, 204, del.body);
+    assert.deepEqual(readdirSync(join(server.ctx.dataDir, 'images')), [], 'the stored file is gone');
+    assert.equal((await server.app.inject({ method: 'GET', url: `/api/v1/images/${imageId}/versions`, headers: auth() })).statusCode, 404);
+  });
 });

@@ -77,7 +77,7 @@ describe('GET /api/v1/instances: pages are the single instances, byte for byte',
     const page = JSON.parse(await get('/api/v1/instances?limit=1')) as { items: Array<Record<string, unknown>> };
     assert.deepEqual(Object.keys(page.items[0]!), [
       'id', 'accountId', 'name', 'zoneId', 'hostId', 'poolId', 'imageId', 'imageVersionId', 'offeringId', 'keypairId',
-      'vcpus', 'memoryMiB', 'rootDiskGiB', 'desired', 'phase', 'task', 'observed', 'errorReason', 'hostTags', 'affinityGroupIds',
+      'vcpus', 'memoryMiB', 'rootDiskGiB', 'addresses', 'desired', 'phase', 'task', 'observed', 'errorReason', 'hostTags', 'affinityGroupIds',
       'configDrive', 'version', 'createdAt', 'updatedAt',
     ]);
   });

@@ -25,7 +25,7 @@ export function registerNetworkRoutes(app: FastifyInstance, ctx: ServerContext):
   registerNetworkInfraRoutes(app, ctx, svc);
 
   const networkToApi = async (r: NetworkRow) => {
-    const router = await repos.db.selectFrom('routers').select(['id', 'publicIpId']).where('networkId', '=', r.id).executeTakeFirst();
+    const router = await repos.db.selectFrom('routers').select(['id', 'publicIpId', 'state', 'stateReason']).where('networkId', '=', r.id).executeTakeFirst();
     const snat = router?.publicIpId ? await repos.db.selectFrom('publicIps').select('address').where('id', '=', router.publicIpId).executeTakeFirst() : undefined;
     return toNetwork(r, router, snat?.address);
   };

@@ -1,0 +1,93 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { Migrator, sql, type Kysely, type Migration } from 'kysely';
+import * as m001 from './migrations/001-initial.ts';
+import * as m002 from './migrations/002-networking.ts';
+import * as m003 from './migrations/003-config-drive-vlan-capable.ts';
+import * as m004 from './migrations/004-instance-sort-indexes.ts';
+import { migrateToLatest } from './migrate.ts';
+import { openDatabase, type DatabaseHandle } from './open-database.ts';
+import { createRepos } from './repos/index.ts';
+import type { Database } from './schema.ts';
+import { seedAccount, seedInfrastructure } from './testing/fixtures.ts';
+import { testDialects, testPostgresUrl } from './testing/test-databases.ts';
+
+const before008: Record<string, Migration> = {
+  '001-initial': m001, '002-networking': m002, '003-config-drive-vlan-capable': m003, '004-instance-sort-indexes': m004,
+};
+
+async function openUnmigrated(dialect: 'sqlite' | 'postgres'): Promise<{ h: DatabaseHandle; drop(): Promise<void> }> {
+  if (dialect === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'kumo-m008-'));
+    const h = await openDatabase({ dataDir: dir, migrate: false });
+    return { h, drop: async () => { await h.close(); rmSync(dir, { recursive: true, force: true }); } };
+  }
+  const schema = `kumo_m008_${randomBytes(6).toString('hex')}`;
+  const h = await openDatabase({ url: testPostgresUrl, pgSchema: schema, migrate: false });
+  return {
+    h,
+    drop: async () => {
+      await h.close();
+      const c = new pg.Client({ connectionString: testPostgresUrl });
+      await c.connect();
+      try { await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`); } finally { await c.end(); }
+    },
+  };
+}
+
+// Migration 008 on a database that already holds instances (with NICs, volumes, affinity groups
+// pointing at them): SQLite rebuilds the instances table, PostgreSQL alters it in place.
+for (const dialect of testDialects) {
+  describe(`migration 008 on ${dialect}`, () => {
+    test('upgrades a database with instances: rows, children and indexes kept, references nullable', async () => {
+      const { h, drop } = await openUnmigrated(dialect);
+      try {
+        const db = h.db as Kysely<Database>;
+        const first = new Migrator({
+          db, provider: { getMigrations: () => Promise.resolve(before008) }, migrationTableName: 'kumo_migrations', migrationLockTableName: 'kumo_migrations_lock',
+          ...(h.pgSchema ? { migrationTableSchema: h.pgSchema } : {}),
+        });
+        const r = await first.migrateToLatest();
+        assert.equal(r.error, undefined);
+        const repos = createRepos(db);
+        const infra = await seedInfrastructure(repos, { hosts: 1 });
+        const acct = await seedAccount(repos, 'old');
+        const now = new Date().toISOString();
+        /* eslint-disable @typescript-eslint/no-explicit-any -- rows as the schema was before 008 */
+        const old = db as Kysely<any>;
+        await old.insertInto('images').values({ id: 'image-a', accountId: acct, name: 'a', description: '', kind: 'template', public: 0, osType: 'linux', minDiskGiB: 1, createdAt: now }).execute();
+        await old.insertInto('imageVersions').values({ id: 'imgv-a', imageId: 'image-a', version: '1', format: 'qcow2', sizeBytes: 1, sha256: 'a', state: 'ready', cmdline: '', storagePath: '', createdAt: now }).execute();
+        await old.insertInto('offerings').values({ id: 'off-a', name: 'a', description: '', vcpus: 1, memoryMiB: 1, rootDiskGiB: 1, qosClass: 'guaranteed', ha: 0, diskProvisioning: 'linked', stopTimeoutSec: 1, createdAt: now }).execute();
+        await old.insertInto('instances').values({
+          id: 'i-a', accountId: acct, name: 'vm', zoneId: infra.zoneId, podId: null, clusterId: null, hostId: infra.hosts[0]!.id, poolId: infra.poolIds[0]!,
+          imageId: 'image-a', imageVersionId: 'imgv-a', offeringId: 'off-a', keypairId: null, vcpus: 1, memoryMiB: 1, rootDiskGiB: 1, hostTags: '[]', userData: 'hello',
+          configDrive: 1, desired: 'running', phase: 'running', task: null, observedPower: null, observedAt: null, errorReason: null, excludedHostIds: '[]',
+          version: 7, createdAt: now, updatedAt: now, deletedAt: null,
+        }).execute();
+        await old.insertInto('volumes').values({ id: 'vol-a', accountId: acct, instanceId: 'i-a', poolId: infra.poolIds[0]!, kind: 'root', sizeGiB: 1, format: 'qcow2', provisioning: 'linked', path: '/x', state: 'ready', createdAt: now }).execute();
+        /* eslint-enable @typescript-eslint/no-explicit-any */
+
+        assert.deepEqual(await migrateToLatest(db, h.pgSchema), ['008-nullable-instance-refs-router-reason']);
+
+        const inst = await repos.instances.getAny('i-a');
+        assert.deepEqual([inst?.name, inst?.userData, inst?.configDrive, inst?.version, inst?.imageId], ['vm', 'hello', 1, 7, 'image-a']);
+        assert.equal((await repos.instances.onHost(infra.hosts[0]!.id)).length, 1);
+        // References may now be null, and the foreign keys still hold.
+        await db.updateTable('instances').set({ imageId: null, imageVersionId: null, offeringId: null }).where('id', '=', 'i-a').execute();
+        await assert.rejects(db.updateTable('instances').set({ imageId: 'image-missing' }).where('id', '=', 'i-a').execute());
+        await assert.rejects(db.deleteFrom('instances').where('id', '=', 'i-a').execute(), 'the volume still points at the instance');
+        if (dialect === 'sqlite') {
+          const ix = await sql<{ name: string }>`select name from sqlite_master where type = 'index' and tbl_name = 'instances' and sql is not null order by name`.execute(db);
+          assert.deepEqual(ix.rows.map((r) => r.name), ['instances_account', 'instances_created', 'instances_host', 'instances_name', 'instances_phase', 'instances_unsettled']);
+          const fk = await sql`PRAGMA foreign_keys`.execute(db);
+          assert.deepEqual(fk.rows, [{ foreignKeys: 1 }], 'foreign keys are on again');
+        }
+      } finally { await drop(); }
+    });
+  });
+}

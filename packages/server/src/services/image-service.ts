@@ -1,0 +1,72 @@
+import { rmSync } from 'node:fs';
+import { newId, type Clock } from '@kumo/core';
+import { ApiError, type ImageCreate, type ImageVersionCreate } from '@kumo/api';
+import type { ImageRow, ImageVersionRow, Repos, Scope } from '@kumo/db';
+import { deleteInUseGuarded, releaseOrRefuse } from './catalog-in-use.ts';
+import { uniquely } from './unique-insert.ts';
+
+/** Images (templates, ISOs, kernels) and their versions' metadata; the files are ImageStore's. */
+export class ImageService {
+  constructor(private readonly repos: Repos, private readonly clock: Clock) {}
+
+  private now(): string { return new Date(this.clock.now()).toISOString(); }
+
+  async get(scope: Scope, id: string): Promise<ImageRow> {
+    const image = await this.repos.images.get(scope, id);
+    if (!image) throw new ApiError('not_found', `image ${id} not found`);
+    return image;
+  }
+
+  /** The image if the caller may change it (not someone else's public image). */
+  async getForWrite(scope: Scope, id: string): Promise<ImageRow> {
+    const image = await this.repos.images.getForWrite(scope, id);
+    if (!image) throw new ApiError('not_found', `image ${id} not found`);
+    return image;
+  }
+
+  async latestVersionId(imageId: string): Promise<string | null> {
+    return (await this.repos.imageVersions.latestReady(imageId))?.id ?? null;
+  }
+
+  async create(scope: Scope, b: ImageCreate): Promise<ImageRow> {
+    if (b.public && !scope.admin) throw new ApiError('forbidden', 'only admins publish public images', { field: 'public' });
+    const row: ImageRow = {
+      id: newId('image'), accountId: scope.accountId, name: b.name, description: b.description ?? '', kind: b.kind ?? 'template',
+      public: b.public ? 1 : 0, osType: b.osType ?? 'linux', minDiskGiB: b.minDiskGiB ?? 1, createdAt: this.now(),
+    };
+    await uniquely('name', `image ${b.name}`, () => this.repos.images.insert(row));
+    return row;
+  }
+
+  /**
+   * Delete an image with its versions and their stored files. Refused (409) while instances that are
+   * not deleted use it; deleted instances let go of it.
+   */
+  async delete(scope: Scope, id: string): Promise<void> {
+    const image = await this.getForWrite(scope, id);
+    const versions = await deleteInUseGuarded(`image ${image.name}`, () => this.repos.db.transaction().execute(async (trx) => {
+      await releaseOrRefuse(this.repos, trx, 'imageId', image.id, `image ${image.name}`);
+      const all = await this.repos.imageVersions.ofImage(image.id, trx);
+      await this.repos.imageVersions.deleteOfImage(image.id, trx);
+      if (!(await this.repos.images.delete(scope, image.id, trx))) throw new ApiError('not_found', `image ${id} not found`);
+      return all;
+    }));
+    for (const v of versions) if (v.storagePath) rmSync(v.storagePath, { force: true });
+  }
+
+  async versions(scope: Scope, id: string): Promise<ImageVersionRow[]> {
+    const image = await this.get(scope, id);
+    return this.repos.imageVersions.ofImage(image.id);
+  }
+
+  /** Register a version by its metadata (the file is uploaded separately or lives elsewhere). */
+  async registerVersion(scope: Scope, id: string, b: ImageVersionCreate): Promise<ImageVersionRow> {
+    const image = await this.getForWrite(scope, id);
+    const row: ImageVersionRow = {
+      id: newId('imageVersion'), imageId: image.id, version: b.version, format: b.format, sizeBytes: b.sizeBytes, sha256: b.sha256,
+      state: 'ready', cmdline: b.cmdline ?? '', storagePath: '', createdAt: this.now(),
+    };
+    await uniquely('version', `version ${b.version} of image ${image.name}`, () => this.repos.imageVersions.insert(row));
+    return row;
+  }
+}

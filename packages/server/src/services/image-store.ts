@@ -1,0 +1,78 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Transform, type Readable } from 'node:stream';
+import { newId, type Clock } from '@kumo/core';
+import { ApiError } from '@kumo/api';
+import type { ImageVersionRow, Repos, Scope } from '@kumo/db';
+import type { EventLog } from './event-log.ts';
+import type { ImageService } from './image-service.ts';
+
+export interface ImageUpload { version: string; format: ImageVersionRow['format']; sha256: string; cmdline?: string | undefined }
+
+/**
+ * The image store (secondary storage) kept by the server in its data directory: uploads stream to a
+ * temporary file while hashing, are size-limited, and become a ready version only if the SHA-256
+ * matches; agents download versions with their host token.
+ */
+export class ImageStore {
+  constructor(
+    private readonly repos: Repos, private readonly images: ImageService, private readonly events: EventLog,
+    private readonly clock: Clock, private readonly dir: string, private readonly maxImageBytes: number,
+  ) {
+    mkdirSync(dir, { recursive: true });
+  }
+
+  async upload(scope: Scope, imageId: string, u: ImageUpload, body: Readable | undefined): Promise<ImageVersionRow> {
+    const image = await this.images.getForWrite(scope, imageId);
+    const taken = () => new ApiError('conflict', `image ${image.name} already has a version ${u.version}`, { field: 'version' });
+    if (await this.repos.imageVersions.findByVersion(image.id, u.version)) throw taken();
+    if (!body || typeof body.pipe !== 'function') throw new ApiError('bad_request', 'send the image as the request body with content-type application/octet-stream');
+    const versionId = newId('imageVersion');
+    const partial = join(this.dir, `${versionId}.partial`);
+    const final = join(this.dir, versionId);
+    const hash = createHash('sha256');
+    const max = this.maxImageBytes;
+    let size = 0;
+    const meter = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        size += chunk.length;
+        if (size > max) { cb(new ApiError('payload_too_large', `image larger than the limit of ${max} bytes`)); return; }
+        hash.update(chunk); cb(null, chunk);
+      },
+    });
+    try {
+      await pipeline(body, meter, createWriteStream(partial, { flags: 'wx' }));
+      const got = hash.digest('hex');
+      if (got !== u.sha256) throw new ApiError('bad_request', `checksum mismatch: the body has sha256 ${got}, not ${u.sha256} (truncated or corrupt upload)`, { field: 'sha256' });
+      if (size === 0) throw new ApiError('bad_request', 'empty image', { field: 'body' });
+      renameSync(partial, final);
+    } catch (e) {
+      rmSync(partial, { force: true });
+      if (e instanceof ApiError) throw e;
+      throw new ApiError('bad_request', `upload failed: ${(e as Error).message}`);
+    }
+    const row: ImageVersionRow = {
+      id: versionId, imageId: image.id, version: u.version, format: u.format, sizeBytes: size, sha256: u.sha256, state: 'ready',
+      cmdline: u.cmdline ?? '', storagePath: final, createdAt: new Date(this.clock.now()).toISOString(),
+    };
+    try {
+      await this.repos.imageVersions.insert(row);
+    } catch (e) {
+      rmSync(final, { force: true });
+      if (/unique|duplicate/i.test(String(e))) throw taken();
+      throw e;
+    }
+    await this.events.record({ accountId: image.accountId, resourceType: 'image', resourceId: image.id, kind: 'image.version.uploaded', message: `version ${u.version} of ${image.name} uploaded (${size} bytes)` });
+    return row;
+  }
+
+  /** The stored file of a ready version. */
+  async file(scope: Scope, imageId: string, versionId: string): Promise<ImageVersionRow & { storagePath: string }> {
+    const image = await this.images.get(scope, imageId);
+    const v = await this.repos.imageVersions.getOfImage(image.id, versionId);
+    if (!v || v.state !== 'ready' || !v.storagePath) throw new ApiError('not_found', `image version ${versionId} has no stored file`);
+    return v;
+  }
+}
