@@ -97,7 +97,13 @@ export class FakeDriver implements Driver {
   stop(id: string, opts: StopOptions): Promise<InstanceStatus> {
     return this.call('stop', id, undefined, async () => {
       const g = this.host.guests.get(id);
-      if (!g || !live(g.power)) return this.status(id);
+      if (!g || g.power === 'stopped') return this.status(id);
+      if (!live(g.power)) {
+        // saved or crashed: nothing runs; it becomes stopped (a state file is its caller's to delete)
+        delete g.statePath;
+        this.setGuest(g, 'stopped', 'stopped');
+        return this.status(id);
+      }
       await sleep(this.clock, this.opts.delays?.stop ?? 0, undefined, `stop of ${id}`);
       for (const a of this.host.runtimeArtifacts(id)) this.host.remove(a);
       this.setGuest(g, 'stopped', opts.force ? 'stopped (forced)' : 'stopped');
@@ -234,7 +240,7 @@ export class FakeDriver implements Driver {
         run: () => {
           const prev = h.guests.get(id);
           const con = state ? [...(prev?.console ?? state.console)] : [...(prev?.console ?? []), ...bootBanner(spec.name)];
-          h.guests.set(id, { spec, power: 'running', console: con, line: state?.line ?? '' });
+          h.guests.set(id, { spec, power: 'running', console: con, line: state?.line ?? '', env: { ...state?.env } });
           return () => { if (prev) h.guests.set(id, prev); else h.guests.delete(id); };
         },
       },
@@ -250,7 +256,7 @@ export class FakeDriver implements Driver {
         phase: 'writing state', delayMs: this.opts.delays?.other ?? 0,
         run: () => {
           const prev = h.stateFiles.get(statePath);
-          h.stateFiles.set(statePath, { instanceId: id, console: [...g.console], line: g.line });
+          h.stateFiles.set(statePath, { instanceId: id, console: [...g.console], line: g.line, env: { ...g.env } });
           const u = h.add(`file:${statePath}`);
           return () => { if (prev) h.stateFiles.set(statePath, prev); else h.stateFiles.delete(statePath); u(); };
         },

@@ -14,12 +14,14 @@ export interface FakeGuest {
   /** Console output so far (chunks) and the line being typed. */
   console: string[];
   line: string;
+  /** The console shell's variables (part of the guest's memory: save and restore keep them). */
+  env: Record<string, string>;
   /** Where save() wrote this guest's state, while it is 'saved'. */
   statePath?: string;
 }
 
 /** What a saved state file holds: the guest's memory, i.e. its console and shell as they were. */
-export interface FakeStateFile { instanceId: string; console: string[]; line: string }
+export interface FakeStateFile { instanceId: string; console: string[]; line: string; env: Record<string, string> }
 
 export class FakeHost {
   readonly guests = new Map<string, FakeGuest>();

@@ -70,7 +70,8 @@ export interface Driver {
    * Stop the guest: graceful (ACPI power button, then kill after opts.timeoutSec) or forced.
    * Resolves { power: 'stopped' } once the guest process is gone. Idempotent; unknown instance →
    * 'stopped' with reason 'not defined'. A paused guest is stopped at once (it cannot act on the
-   * power button). Deadline: opts.timeoutSec plus the driver's kill bound.
+   * power button). A saved or crashed instance (nothing runs) becomes 'stopped' at once; a
+   * state file is left to its caller. Deadline: opts.timeoutSec plus the driver's kill bound.
    */
   stop(instanceId: string, opts: StopOptions): Promise<InstanceStatus>;
 
