@@ -49,7 +49,7 @@ export function lifecycleCases<D extends Driver>(run: ConformanceRun<D>): void {
     await run.consoleAnswers('rebooted');
   });
 
-  test('save (twice) stops into a state file; restore (twice) brings the same memory back', async () => {
+  test('save (twice) stops into a state file; stop of a saved instance makes it stopped (regression: QEMU left it saved); restore (twice) brings the same memory back', async () => {
     const d = run.driver;
     if (!d.capabilities().includes('save-restore')) {
       await rejectsWith(d.save(id(), run.h.statePath('nocap.state')), 'unsupported', 'save without the capability');
