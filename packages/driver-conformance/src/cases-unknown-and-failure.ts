@@ -23,6 +23,10 @@ export function unknownAndFailureCases<D extends Driver>(run: ConformanceRun<D>)
     await rejectsWith(d.reboot(id), 'not_found', 'reboot of an unknown instance');
     if (d.capabilities().includes('pause')) await rejectsWith(d.pause(id), 'not_found', 'pause of an unknown instance');
     if (d.capabilities().includes('save-restore')) await rejectsWith(d.save(id, run.h.statePath('unknown.state'), {}), 'not_found', 'save of an unknown instance');
+    if (d.capabilities().includes('serial-console')) {
+      await rejectsWith(d.consoleWrite(id, Buffer.from('x')), 'not_found', 'consoleWrite to an unknown instance');
+      await rejectsWith(d.consoleLog(id), 'not_found', 'consoleLog of an unknown instance');
+    }
     assert.ok(!(await d.list()).some((s) => s.instanceId === id));
     assert.deepEqual(await run.h.hostResidue(), run.initialResidue, 'nothing created');
   });
