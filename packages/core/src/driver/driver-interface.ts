@@ -62,7 +62,8 @@ export interface Driver {
    * not loaded: that is restore). Failure: DriverError 'start_failed' carrying the hypervisor's
    * own error, and nothing of the attempt is left (process, taps, cgroup, new files); an
    * instance that existed before keeps its files. Deadline: the driver's start bound (QEMU:
-   * startTimeoutMs), or ctx.signal → 'cancelled'. ctx.onProgress gets the start's phases.
+   * startTimeoutMs). A driver that takes ctx here (the fake does; QEMU not yet) also stops at
+   * ctx.signal → 'cancelled', leaving nothing, and reports the start's phases to ctx.onProgress.
    */
   start(spec: InstanceSpec, ctx?: DriverCallContext): Promise<InstanceStatus>;
 
