@@ -151,3 +151,37 @@ test('the console shell keeps variables across save and restore', async () => {
   await d.consoleWrite('a', Buffer.from('echo again-$X\n'));
   assert.match((await d.consoleLog('a')).toString(), /\r\nagain-v-6\r\n/);
 });
+
+test('a restore cancelled mid-way leaves the instance saved and the state file in place', async () => {
+  const d = new FakeDriver({ hostname: 'h', delays: { other: 20 } });
+  await d.start(spec('a'));
+  await d.save('a', '/s');
+  const before = d.host.snapshot();
+  const ac = new AbortController();
+  const phases: string[] = [];
+  const p = d.restore(spec('a'), '/s', {
+    signal: ac.signal,
+    onProgress: (pr) => {
+      phases.push(pr.phase);
+      if (pr.phase === 'loading state') ac.abort();
+    },
+  });
+  await assert.rejects(p, isDriverError('cancelled', /restore of a cancelled/));
+  assert.deepEqual(phases, ['preparing', 'creating NICs', 'spawning', 'loading state']);
+  assert.equal((await d.inspect('a')).power, 'saved');
+  assert.deepEqual(d.host.snapshot(), before);
+  assert.equal((await d.restore(spec('a'), '/s')).power, 'running', 'the state file still restores');
+});
+
+test('an injected delay is cut short by the call\'s signal, changing nothing', async () => {
+  const clock = new FakeClock();
+  const d = new FakeDriver({ hostname: 'h', clock });
+  d.inject('start', { kind: 'delay', ms: 60_000 });
+  const ac = new AbortController();
+  const p = d.start(spec('a'), { signal: ac.signal });
+  await new Promise((r) => setTimeout(r, 5));
+  ac.abort();
+  await assert.rejects(p, isDriverError('cancelled'));
+  assert.equal(clock.pendingTimers(), 0, 'the delay\'s timer was cleared');
+  assert.deepEqual(await d.list(), []);
+});
