@@ -1,5 +1,6 @@
 // Lint rules; the layer rules keep imports pointing down:
 // kumo (binary) → cli, server, agent;  web/cli → api;  server → db, api, core;  agent → drivers → core.
+// Drivers are driver-qemu and driver-fake; driver-conformance (the shared driver test suite) sees only core.
 import tseslint from 'typescript-eslint';
 
 const forbid = (...names) => ({
@@ -7,6 +8,9 @@ const forbid = (...names) => ({
     patterns: names.map((n) => ({ group: [n, `${n}/*`], message: `layer rule: this package must not import ${n}` })),
   }],
 });
+
+// The driver packages, and the conformance suite that only their tests use.
+const drivers = ['@kumo/driver-qemu', '@kumo/driver-fake', '@kumo/driver-conformance'];
 
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', 'packages/web/dist/**'] },
@@ -17,10 +21,12 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
     },
   },
-  { files: ['packages/core/**'], rules: forbid('@kumo/api', '@kumo/db', '@kumo/server', '@kumo/agent', '@kumo/cli', '@kumo/driver-qemu', '@kumo/netcfg', '@kumo/web') },
-  { files: ['packages/api/**'], rules: forbid('@kumo/db', '@kumo/server', '@kumo/agent', '@kumo/cli', '@kumo/driver-qemu', '@kumo/netcfg', '@kumo/web') },
-  { files: ['packages/cli/**', 'packages/web/**'], rules: forbid('@kumo/db', '@kumo/server', '@kumo/agent', '@kumo/driver-qemu', '@kumo/netcfg', '@kumo/core') },
-  { files: ['packages/db/**'], rules: forbid('@kumo/server', '@kumo/agent', '@kumo/cli', '@kumo/driver-qemu', '@kumo/web') },
-  { files: ['packages/server/**'], rules: forbid('@kumo/agent', '@kumo/cli', '@kumo/driver-qemu', '@kumo/web') },
+  { files: ['packages/core/**'], rules: forbid('@kumo/api', '@kumo/db', '@kumo/server', '@kumo/agent', '@kumo/cli', ...drivers, '@kumo/netcfg', '@kumo/web') },
+  { files: ['packages/api/**'], rules: forbid('@kumo/db', '@kumo/server', '@kumo/agent', '@kumo/cli', ...drivers, '@kumo/netcfg', '@kumo/web') },
+  { files: ['packages/cli/**', 'packages/web/**'], rules: forbid('@kumo/db', '@kumo/server', '@kumo/agent', ...drivers, '@kumo/netcfg', '@kumo/core') },
+  { files: ['packages/db/**'], rules: forbid('@kumo/server', '@kumo/agent', '@kumo/cli', ...drivers, '@kumo/web') },
+  { files: ['packages/server/**'], rules: forbid('@kumo/agent', '@kumo/cli', ...drivers, '@kumo/web') },
   { files: ['packages/agent/**', 'packages/driver-qemu/**'], rules: forbid('@kumo/db', '@kumo/server', '@kumo/cli', '@kumo/web') },
+  { files: ['packages/driver-fake/**', 'packages/driver-conformance/**'], rules: forbid('@kumo/agent', '@kumo/driver-qemu', '@kumo/netcfg', '@kumo/db', '@kumo/server', '@kumo/cli', '@kumo/web') },
+  { files: ['packages/driver-conformance/**'], rules: forbid('@kumo/agent', ...drivers, '@kumo/netcfg', '@kumo/db', '@kumo/server', '@kumo/cli', '@kumo/web') },
 );

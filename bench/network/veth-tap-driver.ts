@@ -7,11 +7,11 @@
  * the guest starts DHCP the moment the instance is started. Stopping or destroying the instance
  * deletes the veth, as QEMU's exit removes its taps.
  */
-import type { Driver, DriverEvent, HostFacts, InstanceSpec, InstanceStatus } from '@kumo/core';
+import type { Driver, DriverCapability, DriverEvent, HostFacts, InstanceSpec, InstanceStatus } from '@kumo/core';
 import { DriverError } from '@kumo/core';
 import { tapLinkArgs } from '@kumo/driver-qemu';
 import { runCommand } from '@kumo/netcfg/testbed';
-import type { FakeDriver } from '@kumo/agent';
+import type { FakeDriver } from '@kumo/driver-fake';
 
 /** A guest waiting for its instance: its namespace, and what to call once the instance runs. */
 export interface PreparedGuest {
@@ -75,6 +75,7 @@ export class VethTapDriver implements Driver {
     await this.inner.close();
   }
 
+  capabilities(): readonly DriverCapability[] { return this.inner.capabilities(); }
   facts(): Promise<HostFacts> { return this.inner.facts(); }
   list(): Promise<InstanceStatus[]> { return this.inner.list(); }
   inspect(id: string): Promise<InstanceStatus> { return this.inner.inspect(id); }

@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { protocolV1Capabilities, systemClock, type Clock, type Driver, type DriverCapability, type DriverEvent, type InstanceSpec } from '@kumo/core';
+import { systemClock, type Clock, type Driver, type DriverEvent, type InstanceSpec } from '@kumo/core';
 import {
   agentMethodDefs, agentProtocolVersion, checkParams, isAgentMethod, parseServerFrame,
   type AgentMethod, type AgentMethods, type AgentToServer, type CallMessage, type InventoryEntry, type ServerToAgent,
@@ -32,8 +32,6 @@ export interface AgentOptions {
   network?: HostNetwork;
   /** Turn the server's start request into the driver's spec (fetch the image, fill in boot files). */
   prepareStart?: (req: AgentMethods['instance.start']) => Promise<InstanceSpec>;
-  /** What the driver can do, announced in the hello. */
-  capabilities?: () => readonly DriverCapability[];
   agentVersion?: string;
   clock?: Clock;
   /** Address that host-to-host transfer listeners bind to (default: `address`). */
@@ -138,7 +136,7 @@ export class AgentClient {
     this.send({
       type: 'hello', protocol: agentProtocolVersion, token: this.token, hostName: this.opts.hostName, address: this.opts.address,
       hypervisor: this.opts.driver.kind, facts, pools, inventory, agentVersion: this.opts.agentVersion ?? '0.2.0',
-      capabilities: [...(this.opts.capabilities?.() ?? protocolV1Capabilities)], jobs: this.jobs.summaries(),
+      capabilities: [...this.opts.driver.capabilities()], jobs: this.jobs.summaries(),
       ...(netCaps ? { networkCapabilities: { vlan8021q: netCaps.vlan8021q } } : {}),
     });
   }

@@ -1,4 +1,5 @@
-export * from './fake-driver.ts';
+// The fake driver lives in @kumo/driver-fake; re-exported so @kumo/agent's public API keeps working.
+export { FakeDriver, FakeHost, fakeDriverCapabilities, type FakeDriverOptions } from '@kumo/driver-fake';
 export * from './volume-manager.ts';
 export * from './agent-client.ts';
 export * from './job-runner.ts';

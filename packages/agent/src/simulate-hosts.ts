@@ -1,4 +1,4 @@
-import { FakeDriver, type FakeDriverOptions } from './fake-driver.ts';
+import { FakeDriver, type FakeDriverOptions } from '@kumo/driver-fake';
 import { FakeVolumeManager } from './volume-manager.ts';
 import { FakeNetwork } from './fake-network.ts';
 import { AgentClient, type AgentLogger } from './agent-client.ts';

@@ -1,15 +1,8 @@
 /**
- * The contract every hypervisor driver (qemu, lxc, fake) fulfils on a host.
- *
- * Rules that hold for every method:
- * - Idempotent: calling it again with the same arguments after success is a no-op
- *   that succeeds (start on a running instance, stop on a stopped one, destroy on
- *   one that does not exist).
- * - A call resolves only once the new state is observed (QEMU reports it, the
- *   process is gone, ...). It rejects with a DriverError whose message is meant for
- *   the user (for a failed start it carries the hypervisor's own error text).
- * - After a failed call the host holds nothing new: partial work is undone.
- * - Drivers never touch the database; they get specs and report observations.
+ * What drivers are given and what they report: the instance spec, statuses, events and host
+ * facts. The contract itself (the Driver interface, what each method guarantees on success and
+ * failure, idempotency, deadlines, capabilities, cancel and progress) lives in driver/ and is
+ * re-exported here; docs/drivers.md explains it for driver authors.
  */
 
 /** Power state as the hypervisor sees it. */
@@ -95,64 +88,8 @@ export interface HostFacts {
   hypervisorVersion: string;
 }
 
-/** Progress of long-running driver work (a save, a migration, a disk copy), streamed to the server. */
-export interface JobProgress {
-  /** What is happening now, e.g. "saving memory", "copying disk". */
-  phase: string;
-  /** 0–100 when known. */
-  percent?: number;
-  bytesDone?: number;
-  bytesTotal?: number;
-  /** Free-form detail for the operator (e.g. "pass 3, dirty rate 12 MiB/s"). */
-  detail?: string;
-}
-
-/**
- * Passed to long-running driver methods: `signal` aborts the work (the driver then undoes what it
- * did and leaves the host as it was before the call, rejecting with DriverError code 'cancelled'),
- * `onProgress` receives progress as it happens.
- */
-export interface DriverCallContext {
-  signal?: AbortSignal;
-  onProgress?: (p: JobProgress) => void;
-}
-
-export class DriverError extends Error {
-  constructor(
-    message: string,
-    readonly code: 'not_found' | 'start_failed' | 'timeout' | 'invalid_state' | 'host_failure' | 'cancelled' = 'host_failure',
-  ) {
-    super(message);
-    this.name = 'DriverError';
-  }
-}
-
-export interface Driver {
-  readonly kind: 'qemu' | 'lxc' | 'fake';
-  facts(): Promise<HostFacts>;
-  /** Every instance this driver knows on the host, including ones it re-adopted after a restart. */
-  list(): Promise<InstanceStatus[]>;
-  /** Status of one instance; power 'stopped' with reason 'not defined' when unknown. */
-  inspect(instanceId: string): Promise<InstanceStatus>;
-  /** Boot the instance from spec (define + start). Resolves when the hypervisor reports it running. */
-  start(spec: InstanceSpec): Promise<InstanceStatus>;
-  /** Graceful (ACPI, then kill after spec.stopTimeoutSec) or forced stop. */
-  stop(instanceId: string, opts: { force: boolean; timeoutSec: number }): Promise<InstanceStatus>;
-  reboot(instanceId: string): Promise<InstanceStatus>;
-  pause(instanceId: string): Promise<InstanceStatus>;
-  resume(instanceId: string): Promise<InstanceStatus>;
-  /** Save the running guest's state to statePath and stop it (Xen-style save). */
-  save(instanceId: string, statePath: string, ctx?: DriverCallContext): Promise<InstanceStatus>;
-  /** Start from a state file written by save(). */
-  restore(spec: InstanceSpec, statePath: string, ctx?: DriverCallContext): Promise<InstanceStatus>;
-  /** Stop (forced) and forget everything about the instance on this host. Not found is success. */
-  destroy(instanceId: string): Promise<void>;
-  /** Observed changes the driver did not cause itself (guest poweroff, crash) and console output. */
-  onEvent(listener: (e: DriverEvent) => void): () => void;
-  /** Write bytes to the instance's serial console. */
-  consoleWrite(instanceId: string, data: Buffer): Promise<void>;
-  /** Recent console output (bounded ring log). */
-  consoleLog(instanceId: string): Promise<Buffer>;
-  /** Release timers/sockets; never stops guests. */
-  close(): Promise<void>;
-}
+export * from './driver/driver-interface.ts';
+export * from './driver/driver-capabilities.ts';
+export * from './driver/driver-error.ts';
+export * from './driver/driver-call-context.ts';
+export * from './driver/power-reason.ts';

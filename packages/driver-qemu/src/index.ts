@@ -1,4 +1,4 @@
-export { QemuDriver, type QemuDriverOptions } from './qemu-driver.ts';
+export { QemuDriver, qemuDriverCapabilities, type QemuDriverOptions } from './qemu-driver.ts';
 export { buildQemuArgv, type QemuArgvHost } from './qemu-argv.ts';
 export {
   QmpClient, QmpError, connectQmpWithRetry,

@@ -7,6 +7,7 @@ import { rm } from 'node:fs/promises';
 import { DriverError, type DriverCallContext, type InstanceStatus } from '@kumo/core';
 import { asDriverError, type DriverContext } from './driver-context.ts';
 import { INSTANCE_ID_PATTERN, instancePaths } from './instance-paths.ts';
+import { writeJsonAtomic } from './instance-record.ts';
 import { terminate } from './instance-terminate.ts';
 import type { LiveQemu } from './live-qemu.ts';
 import { saveGuestState } from './qemu-state-file.ts';
@@ -16,7 +17,14 @@ export function stopInstance(ctx: DriverContext, instanceId: string, opts: { for
     const rec = ctx.records.get(instanceId);
     if (!rec) return { instanceId, power: 'stopped', reason: 'not defined' };
     const live = rec.live;
-    if (!live) return ctx.statusOf(rec, false);
+    if (!live) {
+      // saved or crashed: nothing runs; it becomes stopped (a state file is its caller's to delete)
+      if (rec.rest.power !== 'stopped') {
+        rec.rest = { power: 'stopped', reason: 'stopped' };
+        await writeJsonAtomic(rec.paths.statusFile, rec.rest);
+      }
+      return ctx.statusOf(rec, false);
+    }
     rec.quiet++;
     try {
       const power = await live.refreshPower();

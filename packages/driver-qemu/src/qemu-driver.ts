@@ -24,7 +24,9 @@
  * - power events are emitted only for changes the driver did not cause itself
  *   (guest poweroff or reboot, QEMU crash or OOM kill, pause on I/O error).
  */
-import { DriverError, type Driver, type DriverCallContext, type DriverEvent, type HostFacts, type InstanceSpec, type InstanceStatus } from '@kumo/core';
+import {
+  DriverError, type Driver, type DriverCallContext, type DriverCapability, type DriverEvent, type HostFacts, type InstanceSpec, type InstanceStatus,
+} from '@kumo/core';
 import { DriverContext } from './driver-context.ts';
 import { readHostFacts } from './host-facts.ts';
 import { destroyInstance, pauseInstance, rebootInstance, resumeInstance, saveInstance, stopInstance } from './instance-actions.ts';
@@ -35,6 +37,12 @@ import { INSTANCE_ID_PATTERN } from './instance-paths.ts';
 import type { QemuDriverOptions } from './qemu-driver-options.ts';
 
 export type { QemuDriverOptions } from './qemu-driver-options.ts';
+
+/**
+ * What the QEMU driver does today. Live migration, hot-plug and a graphical console come with
+ * later work; their capabilities are claimed when their methods exist and are tested.
+ */
+export const qemuDriverCapabilities: readonly DriverCapability[] = ['save-restore', 'pause', 'serial-console'];
 
 export class QemuDriver implements Driver {
   readonly kind = 'qemu' as const;
@@ -47,6 +55,10 @@ export class QemuDriver implements Driver {
   }
 
   // ---- Driver interface ---------------------------------------------------
+
+  capabilities(): readonly DriverCapability[] {
+    return qemuDriverCapabilities;
+  }
 
   async facts(): Promise<HostFacts> {
     return readHostFacts(this.ctx.qemuBinary, await this.accelerator());

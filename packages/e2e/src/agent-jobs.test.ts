@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { ApiError, type Instance, type Operation } from '@kumo/api';
 import { AgentClient, FakeVolumeManager } from '@kumo/agent';
 import { SteppedSaveDriver } from '@kumo/agent/testing';
-import type { DriverCapability } from '@kumo/core';
 import { startTestCloud, eventually, type TestCloud } from './testing/test-cloud.ts';
 
 /**
@@ -17,10 +16,10 @@ describe('agent jobs and capabilities over the real agent protocol', () => {
   let agent: AgentClient;
   const extraAgents: AgentClient[] = [];
 
-  async function addHost(name: string, d: SteppedSaveDriver, capabilities?: DriverCapability[]): Promise<AgentClient> {
+  async function addHost(name: string, d: SteppedSaveDriver): Promise<AgentClient> {
     const a = new AgentClient({
       serverUrl: cloud.url, token: cloud.joinToken, hostName: name, address: '127.0.0.1', driver: d, volumes: new FakeVolumeManager(`/var/lib/kumo/${name}`),
-      reconnect: { minMs: 50, maxMs: 200 }, ...(capabilities ? { capabilities: () => capabilities } : {}),
+      reconnect: { minMs: 50, maxMs: 200 },
     });
     a.start();
     await a.connected();
@@ -109,8 +108,8 @@ describe('agent jobs and capabilities over the real agent protocol', () => {
   });
 
   test('an action the host cannot do is refused with 409 capability_missing, and nothing is asked of the host', async () => {
-    const limited = new SteppedSaveDriver('no-save', 1);
-    await addHost('no-save', limited, ['pause', 'serial-console']);
+    const limited = new SteppedSaveDriver('no-save', 1, 20, ['pause', 'serial-console']);
+    await addHost('no-save', limited);
     const inst = await createOn('limited-1', 'no-save');
     const opsBefore = (await cloud.client.list<Operation>('operations', { resourceId: inst.id })).items.length;
     await assert.rejects(act(inst.id, 'save'), (e: ApiError) => {

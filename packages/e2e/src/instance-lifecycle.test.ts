@@ -100,7 +100,7 @@ describe('instance lifecycle against fake hosts over the real agent protocol', (
     assert.equal(inst.phase, 'error');
     assert.match(inst.errorReason ?? '', /Could not open/);
     // a user's start retries it, and this time the host starts it
-    for (const h of cloud.hosts) h.driver['startFailures'].length = 0;
+    for (const h of cloud.hosts) h.driver.clearFaults('start');
     const retry = await cloud.client.request<Operation>('POST', `/api/v1/instances/${inst.id}/start`, { query: { wait: true }, body: {} });
     assert.equal(retry.status, 'succeeded', retry.message);
     assert.equal((await cloud.client.get<Instance>('instances', inst.id)).phase, 'running');

@@ -51,7 +51,7 @@ test('kill -9 of the server mid-operation loses, duplicates and strands nothing'
     for (const inst of instances) {
       assert.equal(inst.phase, 'running', inst.name);
       assert.equal(inst.task, null, `${inst.name} is not stuck`);
-      const runningOn = hosts.filter((h) => h.driver['guests'].has(inst.id));
+      const runningOn = hosts.filter((h) => h.driver.host.guests.has(inst.id));
       assert.equal(runningOn.length, 1, `${inst.name} runs on exactly one host`);
       assert.equal(hostIdByName.get(runningOn[0]!.name), inst.hostId, `${inst.name} runs where the database says`);
     }

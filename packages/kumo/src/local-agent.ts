@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AgentClient, FakeDriver, FakeVolumeManager, createQemuHost, type AgentLogger } from '@kumo/agent';
+import { AgentClient, FakeVolumeManager, createQemuHost, type AgentLogger } from '@kumo/agent';
+import { FakeDriver } from '@kumo/driver-fake';
 
 export interface LocalAgentOptions {
   serverUrl: string;

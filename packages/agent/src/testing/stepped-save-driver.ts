@@ -1,5 +1,5 @@
-import { DriverError, type DriverCallContext, type InstanceStatus } from '@kumo/core';
-import { FakeDriver } from '../fake-driver.ts';
+import { DriverError, type DriverCallContext, type DriverCapability, type InstanceStatus } from '@kumo/core';
+import { FakeDriver } from '@kumo/driver-fake';
 
 /**
  * A fake host whose save takes `steps` ticks of `tickMs`, reports byte progress after each and
@@ -7,7 +7,9 @@ import { FakeDriver } from '../fake-driver.ts';
  */
 export class SteppedSaveDriver extends FakeDriver {
   saves = 0;
-  constructor(hostname: string, private readonly steps: number, private readonly tickMs = 20) { super({ hostname }); }
+  constructor(hostname: string, private readonly steps: number, private readonly tickMs = 20, capabilities?: readonly DriverCapability[]) {
+    super({ hostname, ...(capabilities ? { capabilities } : {}) });
+  }
 
   override async save(id: string, statePath: string, ctx?: DriverCallContext): Promise<InstanceStatus> {
     this.saves++;

@@ -1,4 +1,4 @@
-import type { DriverCapability } from '../driver-capabilities.ts';
+import type { DriverCapability } from '../driver/driver-capabilities.ts';
 /**
  * Instance lifecycle as data. Four fields, one writer each:
  *  - desired  (API):        running | stopped | paused | deleted

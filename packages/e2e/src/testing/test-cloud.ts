@@ -7,7 +7,8 @@ import { KumoClient } from '@kumo/api';
 import { openDatabase, type DatabaseHandle, type Dialect } from '@kumo/db';
 import { openTestDatabase } from '@kumo/db/testing';
 import { buildServer, seedDefaultCloud, seedImage, type ControllerOptions, type KumoServer, type DefaultCloud } from '@kumo/server';
-import { simulateHosts, type SimulatedHost, type FakeDriverOptions } from '@kumo/agent';
+import { simulateHosts, type SimulatedHost } from '@kumo/agent';
+import type { FakeDriverOptions } from '@kumo/driver-fake';
 
 export interface TestCloud {
   server: KumoServer;

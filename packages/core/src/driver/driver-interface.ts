@@ -1,0 +1,140 @@
+/**
+ * The contract every hypervisor driver (qemu, lxc, fake) fulfils on a host. It is checked by one
+ * conformance suite run against every driver (packages/driver-conformance; docs/drivers.md).
+ *
+ * Rules that hold for every method unless its own doc says otherwise:
+ * - Resolves only once the new state is observed (QEMU reports it, the process is gone, …).
+ * - Rejects with a DriverError (never anything else) whose message is meant for the user; its
+ *   code (driver-error.ts) says what happened.
+ * - After a rejection the host holds nothing new: multi-step work registers its undo as it goes
+ *   and runs it on failure, timeout or cancel (no process, file, tap, cgroup left by the call).
+ * - Idempotent: repeating a call after it succeeded is a no-op that succeeds with the same
+ *   status (start on a running guest, stop on a stopped one, pause on a paused one, save to the
+ *   same state path of a saved one, destroy of one that does not exist).
+ * - Calls on one instance are serialised by the driver; calls on different instances may run
+ *   concurrently.
+ * - Deadlines: every method either finishes within a bound the driver documents (below; the QEMU
+ *   driver's are options of QemuDriverOptions) or takes a DriverCallContext whose signal the
+ *   caller aborts at its deadline. The agent additionally bounds every call it forwards.
+ * - Capability-gated methods (capabilityGatedMethods) reject with code 'unsupported' and change
+ *   nothing when capabilities() does not list their capability.
+ * - Power events (onEvent) report only changes the driver did not cause itself.
+ * - Drivers never touch the database; they get specs and report observations. They keep what
+ *   they need to re-adopt guests on the host itself, so a new driver instance (the agent
+ *   restarted) lists and drives the guests the previous one started.
+ */
+import type { HostFacts, InstanceSpec, InstanceStatus, DriverEvent } from '../driver.ts';
+import type { DriverCallContext } from './driver-call-context.ts';
+import type { DriverCapability } from './driver-capabilities.ts';
+
+export interface StopOptions {
+  /** true: end the guest at once (kill). false: ask it (ACPI power button), kill after timeoutSec. */
+  force: boolean;
+  /** The graceful stop's bound, in seconds; the kill after it is bounded by the driver. */
+  timeoutSec: number;
+}
+
+export interface Driver {
+  readonly kind: 'qemu' | 'lxc' | 'fake';
+
+  /**
+   * What this driver can do on this host today (see driver-capabilities.ts). Synchronous and
+   * constant for the life of the driver instance; the agent sends it in its hello.
+   */
+  capabilities(): readonly DriverCapability[];
+
+  /** The host's CPU, memory, hypervisor version and accelerator. Read-only; bounded by the driver. */
+  facts(): Promise<HostFacts>;
+
+  /**
+   * Every instance defined on the host, including ones a previous driver instance started (they
+   * are re-adopted on first use, with the power they really have). Read-only.
+   */
+  list(): Promise<InstanceStatus[]>;
+
+  /** Status of one instance; power 'stopped' with reason 'not defined' when unknown (no error). Read-only. */
+  inspect(instanceId: string): Promise<InstanceStatus>;
+
+  /**
+   * Define and boot the instance from spec. Resolves { power: 'running' } once the hypervisor
+   * reports it running. Idempotent: on a running (or paused) instance it changes nothing and
+   * resolves its status. Starts a stopped, crashed or saved instance afresh (a saved state is
+   * not loaded: that is restore). Failure: DriverError 'start_failed' carrying the hypervisor's
+   * own error, and nothing of the attempt is left (process, taps, cgroup, new files); an
+   * instance that existed before keeps its files. Deadline: the driver's start bound (QEMU:
+   * startTimeoutMs). A driver that takes ctx here (the fake does; QEMU not yet) also stops at
+   * ctx.signal → 'cancelled', leaving nothing, and reports the start's phases to ctx.onProgress.
+   */
+  start(spec: InstanceSpec, ctx?: DriverCallContext): Promise<InstanceStatus>;
+
+  /**
+   * Stop the guest: graceful (ACPI power button, then kill after opts.timeoutSec) or forced.
+   * Resolves { power: 'stopped' } once the guest process is gone. Idempotent; unknown instance →
+   * 'stopped' with reason 'not defined'. A paused guest is stopped at once (it cannot act on the
+   * power button). A saved or crashed instance (nothing runs) becomes 'stopped' at once; a
+   * state file is left to its caller. Deadline: opts.timeoutSec plus the driver's kill bound.
+   */
+  stop(instanceId: string, opts: StopOptions): Promise<InstanceStatus>;
+
+  /**
+   * Reset the guest (it boots again in the same process). Resolves { power: 'running' } once the
+   * reset is observed. Not idempotent by nature (each call resets), but never fails on a running
+   * guest. Unknown → 'not_found'; not running → 'invalid_state'. Deadline: the driver's bound
+   * (QEMU: 10 s for the RESET event).
+   */
+  reboot(instanceId: string): Promise<InstanceStatus>;
+
+  /**
+   * Freeze the guest's vCPUs (memory stays). Resolves { power: 'paused' }. Idempotent. Unknown →
+   * 'not_found'; not running → 'invalid_state'. Capability: 'pause'. Deadline: driver bound.
+   */
+  pause(instanceId: string): Promise<InstanceStatus>;
+
+  /** Undo pause. Resolves { power: 'running' }. Idempotent. Capability: 'pause'. Deadline: driver bound. */
+  resume(instanceId: string): Promise<InstanceStatus>;
+
+  /**
+   * Write the running (or paused) guest's memory and device state to statePath, then end its
+   * process (Xen-style save). Resolves { power: 'saved' }. Idempotent for the same statePath.
+   * Failure or cancel (ctx.signal → 'cancelled'): the guest keeps running as before (a paused one
+   * stays paused) and no state file is left. Unknown → 'not_found'; stopped → 'invalid_state'.
+   * Capability: 'save-restore'. Deadline: ctx.signal, and the driver's transfer bound (QEMU:
+   * stateTransferTimeoutMs). ctx.onProgress gets the bytes written.
+   */
+  save(instanceId: string, statePath: string, ctx?: DriverCallContext): Promise<InstanceStatus>;
+
+  /**
+   * Start the instance from a state file written by save() (on this host or one with the same
+   * hypervisor). Resolves { power: 'running' }. Idempotent while the instance runs. Failure or
+   * cancel: as start (nothing left; the state file is kept). Capability: 'save-restore'.
+   * Deadline: as save.
+   */
+  restore(spec: InstanceSpec, statePath: string, ctx?: DriverCallContext): Promise<InstanceStatus>;
+
+  /**
+   * Stop (forced) and forget everything about the instance on this host: process, taps, cgroup,
+   * its directory and console log (never the disks of the spec, which storage owns). Unknown
+   * instance → success. Afterwards inspect() says 'not defined' and list() omits it. Deadline:
+   * driver's kill bound.
+   */
+  destroy(instanceId: string): Promise<void>;
+
+  /**
+   * Observed changes the driver did not cause itself (guest poweroff, reset, panic, process
+   * crash: reason conventions in power-reason.ts) and console output. Returns the unsubscribe.
+   * After an event, inspect() and list() report the same power.
+   */
+  onEvent(listener: (e: DriverEvent) => void): () => void;
+
+  /** Write bytes to the instance's serial console. Unknown → 'not_found'. Capability: 'serial-console'. */
+  consoleWrite(instanceId: string, data: Buffer): Promise<void>;
+
+  /**
+   * Recent console output (bounded log, kept across agent restarts while the instance exists).
+   * Unknown → 'not_found'. Capability: 'serial-console'.
+   */
+  consoleLog(instanceId: string): Promise<Buffer>;
+
+  /** Release timers, sockets and watchers; never stops guests (a new driver re-adopts them). */
+  close(): Promise<void>;
+}

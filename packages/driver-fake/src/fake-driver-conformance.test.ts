@@ -1,0 +1,35 @@
+// The conformance suite against the fake driver: every case, including the ones gated on
+// harness support (cancel of start and save, a driver without capabilities).
+import type { InstanceSpec } from '@kumo/core';
+import { describeDriverConformance } from '@kumo/driver-conformance';
+import { FakeDriver, type FakeDriverOptions } from './fake-driver.ts';
+import { FakeHost } from './fake-host.ts';
+
+const host = new FakeHost('conformance-host');
+const opts: FakeDriverOptions = { hostname: 'conformance-host', host, delays: { start: 5, stop: 5, other: 5 } };
+const spec = (name: string): InstanceSpec => ({
+  instanceId: `i-${name}`, name, vcpus: 1, memoryMiB: 128, disks: [],
+  nics: [{ nicId: `nic-${name}`, mac: '52:54:00:00:00:01', tap: `tap-${name}` }],
+  boot: {}, stopTimeoutSec: 5,
+});
+
+describeDriverConformance<FakeDriver>('fake', {
+  newDriver: async () => new FakeDriver(opts),
+  guestSpec: async (name) => spec(name),
+  failingSpec: async (d) => {
+    d.failAfter('start', 2, 'qemu-system-x86_64: -drive file=/missing.qcow2: Could not open');
+    return spec('fails');
+  },
+  guestPowerOff: async (d, id) => d.guestPoweroff(id),
+  hostResidue: async () => host.snapshot(),
+  statePath: (name) => `/fake/${name}`,
+  stateFileExists: async (path) => host.stateFiles.has(path) && host.artifacts.has(`file:${path}`),
+  bootMarker: 'KUMO-BOOT-OK',
+  bootTimeoutMs: 2000,
+  answerTimeoutMs: 2000,
+  stopTimeoutSec: 5,
+  driverWithoutCapabilities: async () => new FakeDriver({ ...opts, capabilities: [] }),
+  slowDownSave: async () => {}, // delays.other makes the fake's save take long enough to cancel mid-way
+  slowDownStart: async () => {}, // likewise delays.start
+  cleanup: async () => host.wipe(),
+});

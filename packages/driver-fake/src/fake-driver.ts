@@ -1,0 +1,309 @@
+/**
+ * A hypervisor in memory (Nova's fake driver as a product): real state transitions, timings and
+ * capacity facts, the full Driver contract (undo on failure, cancel and progress, adoption by a
+ * new driver over the same FakeHost, capability gating), plus failure injection into every
+ * method for tests and demos. One per simulated host.
+ */
+import {
+  cancelledError, capabilityGatedMethods, DriverError,
+  type Clock, type Driver, type DriverCallContext, type DriverCapability, type DriverErrorCode, type DriverEvent,
+  type HostFacts, type InstanceSpec, type InstanceStatus, type PowerState, type StopOptions,
+} from '@kumo/core';
+import { bootBanner, typeIntoConsole } from './fake-console.ts';
+import { FaultBook, type FakeDriverMethod, type FakeFault, type FaultOptions } from './fake-faults.ts';
+import { FakeHost, type FakeGuest, type FakeStateFile } from './fake-host.ts';
+import { runSteps, sleep, type FakeStep } from './fake-steps.ts';
+import { KeyedLock } from './keyed-lock.ts';
+
+/** What the fake really implements, and so claims by default. */
+export const fakeDriverCapabilities: readonly DriverCapability[] = ['save-restore', 'pause', 'serial-console'];
+
+export interface FakeDriverOptions {
+  hostname: string;
+  cpus?: number;
+  memoryMiB?: number;
+  /** How long each transition takes (ms, on `clock`); 0 for scale tests. Save and restore take `other`. */
+  delays?: { start?: number; stop?: number; other?: number };
+  /** The machine under the driver. Share one between successive drivers to simulate an agent restart. Default: a new one. */
+  host?: FakeHost;
+  /** Default fakeDriverCapabilities. Methods gated by a capability left out reject with 'unsupported'. */
+  capabilities?: readonly DriverCapability[];
+  /** Default: real time. */
+  clock?: Clock;
+}
+
+const realClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};
+
+const multiStep = new Set<FakeDriverMethod>(['start', 'restore', 'save']);
+const live = (p: PowerState | undefined): boolean => p === 'running' || p === 'paused';
+
+export class FakeDriver implements Driver {
+  readonly kind = 'fake' as const;
+  readonly host: FakeHost;
+  private readonly caps: readonly DriverCapability[];
+  private readonly clock: Clock;
+  private readonly listeners = new Set<(e: DriverEvent) => void>();
+  private readonly faults = new FaultBook();
+  private readonly hangs = new Set<() => void>();
+  private readonly lock = new KeyedLock();
+  private readonly unsubscribe: () => void;
+
+  constructor(private readonly opts: FakeDriverOptions) {
+    this.host = opts.host ?? new FakeHost(opts.hostname);
+    this.caps = [...(opts.capabilities ?? fakeDriverCapabilities)];
+    this.clock = opts.clock ?? realClock;
+    this.unsubscribe = this.host.subscribe((e) => { for (const l of [...this.listeners]) l(e); });
+  }
+
+  capabilities(): readonly DriverCapability[] { return this.caps; }
+
+  facts(): Promise<HostFacts> {
+    return this.call('facts', undefined, undefined, async () => ({
+      hostname: this.opts.hostname, cpuModel: 'Kumo Fake CPU', cpus: this.opts.cpus ?? 32, memoryMiB: this.opts.memoryMiB ?? 131072,
+      accelerator: 'none', hypervisorVersion: 'fake-1',
+    }));
+  }
+
+  list(): Promise<InstanceStatus[]> {
+    return this.call('list', undefined, undefined, async () => [...this.host.guests.keys()].map((id) => this.status(id)));
+  }
+
+  inspect(id: string): Promise<InstanceStatus> { return this.call('inspect', undefined, undefined, async () => this.status(id)); }
+
+  start(spec: InstanceSpec, ctx?: DriverCallContext): Promise<InstanceStatus> {
+    const id = spec.instanceId;
+    return this.call('start', id, ctx, async (fail) => {
+      if (live(this.host.guests.get(id)?.power)) return this.status(id);
+      await runSteps(this.launchSteps(spec, undefined), { what: `start of ${id}`, clock: this.clock, ctx, failAfter: fail });
+      return this.status(id);
+    });
+  }
+
+  restore(spec: InstanceSpec, statePath: string, ctx?: DriverCallContext): Promise<InstanceStatus> {
+    const id = spec.instanceId;
+    return this.call('restore', id, ctx, async (fail) => {
+      if (live(this.host.guests.get(id)?.power)) return this.status(id);
+      const file = this.host.stateFiles.get(statePath);
+      if (!file) throw new DriverError(`restore of ${id} failed: saved state ${statePath}: No such file or directory`, 'start_failed');
+      await runSteps(this.launchSteps(spec, file), { what: `restore of ${id}`, clock: this.clock, ctx, failAfter: fail });
+      return this.status(id);
+    });
+  }
+
+  stop(id: string, opts: StopOptions): Promise<InstanceStatus> {
+    return this.call('stop', id, undefined, async () => {
+      const g = this.host.guests.get(id);
+      if (!g || g.power === 'stopped') return this.status(id);
+      if (!live(g.power)) {
+        // saved or crashed: nothing runs; it becomes stopped (a state file is its caller's to delete)
+        delete g.statePath;
+        this.setGuest(g, 'stopped', 'stopped');
+        return this.status(id);
+      }
+      await sleep(this.clock, this.opts.delays?.stop ?? 0, undefined, `stop of ${id}`);
+      for (const a of this.host.runtimeArtifacts(id)) this.host.remove(a);
+      this.setGuest(g, 'stopped', opts.force ? 'stopped (forced)' : 'stopped');
+      return this.status(id);
+    });
+  }
+
+  reboot(id: string): Promise<InstanceStatus> {
+    return this.call('reboot', id, undefined, async () => {
+      const g = this.need(id);
+      if (g.power !== 'running') throw new DriverError(`cannot reboot: ${id} is ${g.power}`, 'invalid_state');
+      await sleep(this.clock, this.opts.delays?.other ?? 0, undefined, `reboot of ${id}`);
+      g.console.push('[fake] reboot\r\nKUMO-BOOT-OK\r\n# ');
+      return this.status(id);
+    });
+  }
+
+  pause(id: string): Promise<InstanceStatus> { return this.setPower('pause', id, 'running', 'paused'); }
+  resume(id: string): Promise<InstanceStatus> { return this.setPower('resume', id, 'paused', 'running'); }
+
+  save(id: string, statePath: string, ctx?: DriverCallContext): Promise<InstanceStatus> {
+    return this.call('save', id, ctx, async (fail) => {
+      const g = this.need(id);
+      if (g.power === 'saved' && g.statePath === statePath) return this.status(id);
+      if (!live(g.power)) throw new DriverError(`cannot save: ${id} is ${g.power}`, 'invalid_state');
+      await runSteps(this.saveSteps(g, statePath), { what: `save of ${id}`, clock: this.clock, ctx, failAfter: fail });
+      return this.status(id);
+    });
+  }
+
+  destroy(id: string): Promise<void> {
+    return this.call('destroy', id, undefined, async () => {
+      await sleep(this.clock, this.opts.delays?.other ?? 0, undefined, `destroy of ${id}`);
+      for (const a of this.host.instanceArtifacts(id)) this.host.remove(a);
+      this.host.guests.delete(id);
+    });
+  }
+
+  onEvent(listener: (e: DriverEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => { this.listeners.delete(listener); };
+  }
+
+  consoleWrite(id: string, data: Buffer): Promise<void> {
+    return this.call('consoleWrite', id, undefined, async () => {
+      const out = typeIntoConsole(this.need(id), data);
+      this.host.emit({ kind: 'console', instanceId: id, data: Buffer.from(out) });
+    });
+  }
+
+  consoleLog(id: string): Promise<Buffer> {
+    return this.call('consoleLog', undefined, undefined, async () => Buffer.from(this.need(id).console.join('')));
+  }
+
+  async close(): Promise<void> {
+    for (const h of this.hangs) h();
+    this.hangs.clear();
+    this.unsubscribe();
+    this.listeners.clear();
+  }
+
+  // ---- failure injection and simulation ----
+
+  /** The next `times` calls of method (default 1) fail, hang or are delayed (see FakeFault). */
+  inject(method: FakeDriverMethod, fault: FakeFault, opts?: FaultOptions): void { this.faults.add(method, fault, opts); }
+  /** Multi-step work (start, restore, save) does `steps` steps, then fails with message and undoes them. */
+  failAfter(method: 'start' | 'restore' | 'save', steps: number, message: string, opts?: FaultOptions): void {
+    this.faults.add(method, { kind: 'fail', message, afterSteps: steps }, opts);
+  }
+  clearFaults(method?: FakeDriverMethod): void { this.faults.clear(method); }
+  pendingFaults(method?: FakeDriverMethod): number { return this.faults.pending(method); }
+  /** The next start fails with this message (as QEMU's stderr would). */
+  failNextStart(message: string): void { this.inject('start', { kind: 'fail', message }); }
+  /** The next start never returns (until close() or its signal). */
+  hangNextStart(): void { this.inject('start', { kind: 'hang' }); }
+  /** The guest powers itself off, as `poweroff` inside it would. */
+  guestPoweroff(id: string): void { this.need(id); this.host.guestPoweroff(id); }
+  /** The guest process dies (crash). */
+  guestCrash(id: string): void { this.need(id); this.host.guestCrash(id); }
+  /** Everything on the host is lost (the host rebooted). */
+  wipe(): void { this.host.wipe(); }
+  runningCount(): number { return [...this.host.guests.values()].filter((g) => g.power === 'running').length; }
+
+  // ---- internals ----
+
+  /** Gate, fault, per-instance lock: what every method goes through. */
+  private async call<T>(method: FakeDriverMethod, lockId: string | undefined, ctx: DriverCallContext | undefined,
+    work: (failMidway: { steps: number; error: DriverError } | undefined) => Promise<T>): Promise<T> {
+    const cap = (capabilityGatedMethods as Partial<Record<FakeDriverMethod, DriverCapability>>)[method];
+    if (cap && !this.caps.includes(cap)) {
+      throw new DriverError(`${method} is not supported by this host's driver (no '${cap}' capability)`, 'unsupported');
+    }
+    const fault = this.faults.take(method);
+    if (fault?.kind === 'hang') await this.hang(method, ctx?.signal);
+    let midway: { steps: number; error: DriverError } | undefined;
+    if (fault?.kind === 'fail') {
+      const error = new DriverError(fault.message, fault.code ?? defaultCode(method));
+      if (fault.afterSteps === undefined || !multiStep.has(method)) throw error;
+      midway = { steps: fault.afterSteps, error };
+    }
+    const run = async (): Promise<T> => {
+      if (fault?.kind === 'delay') await sleep(this.clock, fault.ms, ctx?.signal, method);
+      return work(midway);
+    };
+    return lockId === undefined ? run() : this.lock.run(lockId, run);
+  }
+
+  private hang(method: string, signal: AbortSignal | undefined): Promise<never> {
+    return new Promise<never>((_, reject) => {
+      const onAbort = (): void => {
+        this.hangs.delete(release);
+        reject(cancelledError(method, signal as AbortSignal));
+      };
+      const release = (): void => {
+        signal?.removeEventListener('abort', onAbort);
+        reject(new DriverError(`${method} interrupted`, 'timeout'));
+      };
+      if (signal?.aborted) return onAbort();
+      this.hangs.add(release);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  private launchSteps(spec: InstanceSpec, state: FakeStateFile | undefined): FakeStep[] {
+    const id = spec.instanceId;
+    const h = this.host;
+    return [
+      { phase: 'preparing', run: () => h.add(`dir:${id}`) },
+      { phase: 'creating NICs', run: () => { const u = spec.nics.map((n) => h.add(`nic:${id}/${n.nicId}`)); return () => u.forEach((f) => f()); } },
+      { phase: 'spawning', run: () => h.add(`process:${id}`) },
+      ...(state ? [{ phase: 'loading state', delayMs: this.opts.delays?.other ?? 0, run: () => {} }] : []),
+      {
+        phase: 'booting', delayMs: state ? 0 : this.opts.delays?.start ?? 0,
+        run: () => {
+          const prev = h.guests.get(id);
+          const con = state ? [...(prev?.console ?? state.console)] : [...(prev?.console ?? []), ...bootBanner(spec.name)];
+          h.guests.set(id, { spec, power: 'running', console: con, line: state?.line ?? '', env: { ...state?.env } });
+          return () => { if (prev) h.guests.set(id, prev); else h.guests.delete(id); };
+        },
+      },
+    ];
+  }
+
+  private saveSteps(g: FakeGuest, statePath: string): FakeStep[] {
+    const h = this.host;
+    const id = g.spec.instanceId;
+    return [
+      { phase: 'pausing', run: () => { const was = g.power; g.power = 'paused'; return () => { g.power = was; }; } },
+      {
+        phase: 'writing state', delayMs: this.opts.delays?.other ?? 0,
+        run: () => {
+          const prev = h.stateFiles.get(statePath);
+          h.stateFiles.set(statePath, { instanceId: id, console: [...g.console], line: g.line, env: { ...g.env } });
+          const u = h.add(`file:${statePath}`);
+          return () => { if (prev) h.stateFiles.set(statePath, prev); else h.stateFiles.delete(statePath); u(); };
+        },
+      },
+      {
+        phase: 'stopping',
+        run: () => {
+          const removed = h.runtimeArtifacts(id).map((a) => h.remove(a));
+          const was = { ...g };
+          this.setGuest(g, 'saved', 'state saved');
+          g.statePath = statePath;
+          return () => { Object.assign(g, was); if (was.statePath === undefined) delete g.statePath; removed.forEach((f) => f()); };
+        },
+      },
+    ];
+  }
+
+  private setPower(method: 'pause' | 'resume', id: string, from: PowerState, to: PowerState): Promise<InstanceStatus> {
+    return this.call(method, id, undefined, async () => {
+      const g = this.need(id);
+      if (g.power === to) return this.status(id);
+      if (g.power !== from) throw new DriverError(`cannot ${method}: ${id} is ${g.power}`, 'invalid_state');
+      await sleep(this.clock, this.opts.delays?.other ?? 0, undefined, `${method} of ${id}`);
+      this.setGuest(g, to, undefined);
+      return this.status(id);
+    });
+  }
+
+  private setGuest(g: FakeGuest, power: PowerState, reason: string | undefined): void {
+    g.power = power;
+    if (reason === undefined) delete g.reason;
+    else g.reason = reason;
+  }
+
+  private status(id: string): InstanceStatus {
+    const g = this.host.guests.get(id);
+    if (!g) return { instanceId: id, power: 'stopped', reason: 'not defined' };
+    return g.reason !== undefined && !live(g.power) ? { instanceId: id, power: g.power, reason: g.reason } : { instanceId: id, power: g.power };
+  }
+
+  private need(id: string): FakeGuest {
+    const g = this.host.guests.get(id);
+    if (!g) throw new DriverError(`instance ${id} is not defined on ${this.opts.hostname}`, 'not_found');
+    return g;
+  }
+}
+
+function defaultCode(method: FakeDriverMethod): DriverErrorCode {
+  return method === 'start' || method === 'restore' ? 'start_failed' : 'host_failure';
+}

@@ -1,0 +1,3 @@
+export { FakeDriver, fakeDriverCapabilities, type FakeDriverOptions } from './fake-driver.ts';
+export { FakeHost, type FakeGuest, type FakeStateFile } from './fake-host.ts';
+export { fakeDriverMethods, type FakeDriverMethod, type FakeFault, type FaultOptions } from './fake-faults.ts';
