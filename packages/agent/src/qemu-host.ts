@@ -13,6 +13,8 @@ export interface QemuHostOptions {
   /** The host's current credentials, for image downloads. */
   token: () => string | undefined;
   accel?: 'kvm' | 'tcg' | 'auto';
+  /** Throttle saves' memory streams (bytes/s); default unlimited. */
+  saveBandwidthBytesPerSec?: number;
   /** How often guest networking re-applies its last spec (drift repair); default 30 s. */
   networkResyncMs?: number;
   /** Names of router and DHCP-server namespaces (default "kr-"); distinct per agent when several share one machine. */
@@ -26,7 +28,10 @@ export interface QemuHostOptions {
  */
 export function createQemuHost(opts: QemuHostOptions) {
   for (const d of ['instances', 'images', 'pools/local', 'network']) mkdirSync(join(opts.stateDir, d), { recursive: true });
-  const driver = new QemuDriver({ stateDir: join(opts.stateDir, 'instances'), accel: opts.accel ?? 'auto' });
+  const driver = new QemuDriver({
+    stateDir: join(opts.stateDir, 'instances'), accel: opts.accel ?? 'auto',
+    ...(opts.saveBandwidthBytesPerSec ? { saveBandwidthBytesPerSec: opts.saveBandwidthBytesPerSec } : {}),
+  });
   const cache = new ImageCache({
     dir: join(opts.stateDir, 'images'), baseUrl: opts.serverUrl,
     authHeader: () => { const t = opts.token(); return t ? `Bearer ${t}` : undefined; },
