@@ -147,6 +147,15 @@ export class FakeDriver implements Driver {
     g.power = 'stopped';
     this.emit({ kind: 'power', instanceId: id, power: 'crashed', reason: 'process exited unexpectedly' });
   }
+  /**
+   * A copy of another fake host's guest appears here in `power` (as the receiving side of a live
+   * migration would: `incoming`, then `paused`), reported like any other power change.
+   */
+  copyFrom(other: FakeDriver, id: string, power: PowerState): void {
+    const g = other.need(id);
+    this.guests.set(id, { spec: g.spec, power, console: [], line: '' });
+    this.emit({ kind: 'power', instanceId: id, power, reason: 'migration copy' });
+  }
   /** Everything on the host is lost (the host rebooted). */
   wipe(): void { this.guests.clear(); }
   runningCount(): number { return [...this.guests.values()].filter((g) => g.power === 'running').length; }

@@ -18,6 +18,7 @@ import { registerNetworkRoutes } from './http/routes/network-routes.ts';
 import { registerWebConsole } from './http/web-console.ts';
 import { AuthService } from './services/auth-service.ts';
 import { OperationService } from './services/operation-service.ts';
+import { HostService } from './services/host-service.ts';
 import { InstanceService } from './services/instance-service.ts';
 import { EventLog } from './services/event-log.ts';
 import { Notifier } from './services/notifier.ts';
@@ -84,7 +85,8 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
   const copts: ControllerOptions = { ...defaultControllerOptions, ...opts.controller, timeouts: { ...defaultControllerOptions.timeouts, ...opts.controller?.timeouts } };
   const gateway = new AgentGateway(repos, clock, events, notifier, app.log, { heartbeatIntervalMs: copts.heartbeatIntervalMs, helloTimeoutMs: 10_000 });
   const instances = new InstanceService(repos, ops, events, notifier, clock);
-  const ctx: ServerContext = { repos, clock, auth, ops, instances, events, notifier, gateway, dataDir: opts.dataDir };
+  const hosts = new HostService(repos, ops, events, notifier, clock);
+  const ctx: ServerContext = { repos, clock, auth, ops, instances, hosts, events, notifier, gateway, dataDir: opts.dataDir };
   const controller = new Controller(repos, gateway, ops, events, notifier, clock, app.log, copts);
 
   await app.register(swagger, {

@@ -3,6 +3,7 @@ import type { Repos } from '@kumo/db';
 import type { AuthService } from './services/auth-service.ts';
 import type { OperationService } from './services/operation-service.ts';
 import type { InstanceService } from './services/instance-service.ts';
+import type { HostService } from './services/host-service.ts';
 import type { EventLog } from './services/event-log.ts';
 import type { Notifier } from './services/notifier.ts';
 import type { AgentGateway } from './gateway/agent-gateway.ts';
@@ -14,6 +15,7 @@ export interface ServerContext {
   auth: AuthService;
   ops: OperationService;
   instances: InstanceService;
+  hosts: HostService;
   events: EventLog;
   notifier: Notifier;
   gateway: AgentGateway;

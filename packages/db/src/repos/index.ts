@@ -9,12 +9,14 @@ import { NetworksRepo } from './networks-repo.ts';
 import { NicsRepo } from './nics-repo.ts';
 import { PublicIpsRepo } from './public-ips-repo.ts';
 import { SecurityGroupsRepo } from './security-groups-repo.ts';
+import { VolumesRepo } from './volumes-repo.ts';
 
-export { CrudRepo, InstancesRepo, HostsRepo, OperationsRepo, EventsRepo };
+export { CrudRepo, InstancesRepo, HostsRepo, OperationsRepo, EventsRepo, VolumesRepo };
 export { NetworksRepo, NicsRepo, PublicIpsRepo, SecurityGroupsRepo };
 export { withSavepoint, isUniqueViolation, isForeignKeyViolation } from './savepoint.ts';
 export type { Reservation } from './hosts-repo.ts';
 export type { InstanceStatusPatch, InstanceListRow } from './instances-repo.ts';
+export type { VolumeStatusPatch } from './volumes-repo.ts';
 
 /** Every repository over one database. */
 export function createRepos(db: Kysely<Database>) {
@@ -35,7 +37,7 @@ export function createRepos(db: Kysely<Database>) {
     diskOfferings: new CrudRepo(db, { table: 'diskOfferings', tenantScoped: false, sortable: ['name', 'createdAt', 'sizeGiB'], filterable: ['name'] }),
     keypairs: new CrudRepo(db, { table: 'keypairs', tenantScoped: true, sortable: ['name', 'createdAt'], filterable: ['name'] }),
     affinityGroups: new CrudRepo(db, { table: 'affinityGroups', tenantScoped: true, sortable: ['name', 'createdAt'], filterable: ['name', 'policy'] }),
-    volumes: new CrudRepo(db, { table: 'volumes', tenantScoped: true, sortable: ['createdAt', 'sizeGiB'], filterable: ['instanceId', 'poolId', 'kind'] }),
+    volumes: new VolumesRepo(db),
     instances: new InstancesRepo(db),
     operations: new OperationsRepo(db),
     events: new EventsRepo(db),

@@ -118,8 +118,7 @@ export class AgentGateway {
     await this.repos.db.transaction().execute(async (trx) => {
       if (existing) {
         hostId = existing.id;
-        const state = existing.adminState === 'enabled' ? 'up' : existing.adminState;
-        await trx.updateTable('hosts').set({ ...facts, state, tokenHash: hashSecret(secret), version: existing.version + 1 }).where('id', '=', hostId).execute();
+        await trx.updateTable('hosts').set({ ...facts, state: 'up', tokenHash: hashSecret(secret), version: existing.version + 1 }).where('id', '=', hostId).execute();
       } else {
         hostId = newId('host', this.clock.now());
         await trx.insertInto('hosts').values({
