@@ -64,7 +64,7 @@ export interface InstanceRow {
    * While the instance moves: the host its incoming copy is on (migration 006); the copy on hostId is
    * the one that may run. Optional so that inserts may leave it out (the column defaults to null).
    */
-  targetHostId?: string | null;
+  targetHostId?: string | null | undefined;
   version: number; createdAt: string; updatedAt: string; deletedAt: string | null;
 }
 export interface VolumeRow {
