@@ -47,6 +47,28 @@ describe('volume lifecycle', () => {
     } finally { await cloud.close(); }
   });
 
+  test('deleting an instance while its root volume is being created deletes the volume and cancels its create', async () => {
+    const cloud = await startTestCloud({ hosts: 1 });
+    try {
+      const host = cloud.hosts[0]!;
+      const release = host.volumes.holdNextCreate();
+      const op = await createInstance(cloud, 'gone-early', false);
+      const vol = await eventually(async () => {
+        const v = await rootVolume(cloud, op.resourceId);
+        return v?.task === 'creating' ? v : null;
+      }, 'the volume is being created');
+      const del = await cloud.client.request<Operation>('DELETE', `/api/v1/instances/${op.resourceId}`);
+      await eventually(async () => (await rootVolume(cloud, op.resourceId))?.desired === 'deleted', 'the instance asked for its volume to go');
+      release();
+      const done = await cloud.client.waitOperation(del.id);
+      assert.equal(done.status, 'succeeded', done.message);
+      assert.equal(host.volumes.has(vol.id), false, 'nothing left on the host');
+      assert.deepEqual(await cloud.client.listAll<Volume>('volumes', { instanceId: op.resourceId }), [], 'the volume row is gone');
+      const volOps = await cloud.client.listAll<Operation>('operations', { resourceId: vol.id });
+      assert.deepEqual(volOps.map((o) => [o.kind, o.status]).sort(), [['volume.create', 'cancelled'], ['volume.delete', 'succeeded']]);
+    } finally { await cloud.close(); }
+  });
+
   test('a volume that cannot be created puts the instance in error with the reason; a new start tries the volume again', async () => {
     const cloud = await startTestCloud({ hosts: 1 });
     try {

@@ -112,7 +112,10 @@ export class VolumeReconciler implements Reconciler<'volume'> {
       if (Number(r.numDeletedRows) !== 1) throw new CasLost('volume');
       await this.repos.hosts.release(trx, { hostId: '', poolId: vol.poolId, vcpus: 0, memoryMiB: 0, diskGiB: vol.sizeGiB });
     });
-    for (const op of active) await this.ops.finish(op.id, 'succeeded', 'volume is deleted');
+    for (const op of active) {
+      if (op.kind === 'volume.delete') await this.ops.finish(op.id, 'succeeded', 'volume is deleted');
+      else await this.ops.finish(op.id, 'cancelled', 'the volume was deleted before it was ready');
+    }
     await this.events.record({ accountId: vol.accountId, resourceType: 'volume', resourceId: vol.id, kind: 'volume.deleted', message: `volume ${vol.id} is deleted` });
     this.publish(vol);
   }
