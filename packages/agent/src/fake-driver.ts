@@ -24,6 +24,7 @@ export class FakeDriver implements Driver {
   private readonly listeners = new Set<(e: DriverEvent) => void>();
   private readonly startFailures: Failure[] = [];
   private readonly hangs = new Set<() => void>();
+  private readonly stopHolds: Array<Promise<void>> = [];
 
   constructor(private readonly opts: FakeDriverOptions) {}
 
@@ -68,6 +69,8 @@ export class FakeDriver implements Driver {
   async stop(id: string, _opts: { force: boolean; timeoutSec: number }): Promise<InstanceStatus> {
     const g = this.guests.get(id);
     if (!g || g.power === 'stopped') return this.status(id);
+    const hold = this.stopHolds.shift();
+    if (hold) await hold;
     await this.wait(this.opts.delays?.stop);
     g.power = 'stopped';
     return this.status(id);
@@ -135,6 +138,12 @@ export class FakeDriver implements Driver {
   failNextStart(message: string): void { this.startFailures.push({ kind: 'fail', message }); }
   /** The next start never returns (until close()). */
   hangNextStart(): void { this.startFailures.push({ kind: 'hang' }); }
+  /** The next stop waits until the returned function is called (a guest slow to shut down). */
+  holdNextStop(): () => void {
+    let release: () => void = () => undefined;
+    this.stopHolds.push(new Promise<void>((r) => { release = r; }));
+    return release;
+  }
   /** The guest powers itself off, as `poweroff` inside it would. */
   guestPoweroff(id: string): void {
     const g = this.need(id);

@@ -54,12 +54,13 @@ describe('host maintenance', () => {
   });
 
   test('preparing waits while an instance on the host has a task in progress, and says how many guests remain', async () => {
-    const cloud = await startTestCloud({ hosts: 1, delays: { stop: 600 }, controller: { waitRetryMs: 50 } });
+    const cloud = await startTestCloud({ hosts: 1, controller: { waitRetryMs: 50 } });
     try {
       const a = await createInstance(cloud, 'a');
       const b = await createInstance(cloud, 'b');
       assert.equal(a.status, 'succeeded'); assert.equal(b.status, 'succeeded');
       const hostId = cloud.hosts[0]!.agent.hostId!;
+      const releaseStop = cloud.hosts[0]!.driver.holdNextStop();
       const stop = await cloud.client.instanceAction(a.resourceId, 'stop');
       await eventually(async () => (await cloud.client.get<Instance>('instances', a.resourceId)).task === 'stopping', 'stop under way');
       const op = await cloud.client.request<Operation>('POST', `/api/v1/hosts/${hostId}/maintenance`);
@@ -74,6 +75,8 @@ describe('host maintenance', () => {
       const refused = await createInstance(cloud, 'refused');
       assert.equal(refused.status, 'failed');
       assert.equal(refused.error?.code, 'no_capacity');
+      assert.equal((await cloud.client.get<Operation>('operations', op.id)).status, 'running', 'still waiting while the stop is held');
+      releaseStop();
       const done = await cloud.client.waitOperation(op.id);
       assert.equal(done.status, 'succeeded', done.message);
       const stopped = await cloud.client.waitOperation(stop.id);
@@ -85,10 +88,11 @@ describe('host maintenance', () => {
   });
 
   test('enable during preparation cancels the maintenance; only admins may ask; unknown hosts are 404', async () => {
-    const cloud = await startTestCloud({ hosts: 1, delays: { stop: 800 }, controller: { waitRetryMs: 50 } });
+    const cloud = await startTestCloud({ hosts: 1, controller: { waitRetryMs: 50 } });
     try {
       const a = await createInstance(cloud, 'a');
       const hostId = cloud.hosts[0]!.agent.hostId!;
+      const releaseStop = cloud.hosts[0]!.driver.holdNextStop();
       await cloud.client.instanceAction(a.resourceId, 'stop');
       await eventually(async () => (await cloud.client.get<Instance>('instances', a.resourceId)).task === 'stopping', 'stop under way');
       const m = await cloud.client.request<Operation>('POST', `/api/v1/hosts/${hostId}/maintenance`);
@@ -100,6 +104,7 @@ describe('host maintenance', () => {
       assert.equal(cancelled.status, 'cancelled');
       assert.match(cancelled.message, /overtook the maintenance/);
       assert.equal((await cloud.client.get<Host>('hosts', hostId)).adminState, 'enabled');
+      releaseStop();
 
       await cloud.client.create('accounts', { name: 'carol', username: 'carol', password: 'carol-password-1' });
       const user = new KumoClient({ baseUrl: cloud.url });
