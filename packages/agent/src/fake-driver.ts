@@ -158,12 +158,12 @@ export class FakeDriver implements Driver {
   }
   /**
    * A copy of another fake host's guest appears here in `power` (as the receiving side of a live
-   * migration would: `incoming`, then `paused`), reported like any other power change.
+   * migration would: `incoming`, then `paused`). It is listed (the next full inventory carries it)
+   * but not announced: the test decides when the host reports it.
    */
   copyFrom(other: FakeDriver, id: string, power: PowerState): void {
     const g = other.need(id);
     this.guests.set(id, { spec: g.spec, power, console: [], line: '' });
-    this.emit({ kind: 'power', instanceId: id, power, reason: 'migration copy' });
   }
   /** Everything on the host is lost (the host rebooted). */
   wipe(): void { this.guests.clear(); }

@@ -7,7 +7,8 @@ import { startTestCloud } from './testing/test-cloud.ts';
 /**
  * An instance on two hosts while it moves (docs/operators.md, "An instance on two hosts"): the copy on
  * hostId may run; the copy on targetHostId is kept only while it waits (incoming or paused); every
- * other copy is destroyed. Fake hosts over the real agent protocol; reports are applied and awaited.
+ * other copy is destroyed. Fake hosts over the real agent protocol (the destroys go to the agents);
+ * each host's report is applied and awaited, so the order of reports is the test's.
  */
 test('inventory sync keeps a waiting copy on the target host and destroys every other copy', async () => {
   const cloud = await startTestCloud({ hosts: 3 });
