@@ -81,3 +81,28 @@ test('resync finds unfinished work of every registered kind from the database al
     assert.equal(vol.errorReason, null, 'waiting for a host is not a failure');
   });
 });
+
+test('an instance change wakes its host (and its target host) only while that host prepares maintenance', async () => {
+  await withController(async ({ controller, repos, infra, accountId }) => {
+    const [h0, h1] = infra.hosts;
+    const now = new Date().toISOString();
+    const imageId = newId('image'); const versionId = newId('imageVersion'); const offeringId = newId('offering');
+    await repos.images.insert({ id: imageId, accountId, name: 'img', description: '', kind: 'template', public: 1, osType: 'linux', minDiskGiB: 1, createdAt: now });
+    await repos.imageVersions.insert({ id: versionId, imageId, version: '1', format: 'qcow2', sizeBytes: 1, sha256: 'a'.repeat(64), state: 'ready', cmdline: '', storagePath: '', createdAt: now });
+    await repos.offerings.insert({ id: offeringId, name: 'o', description: '', vcpus: 1, memoryMiB: 512, rootDiskGiB: 1, qosClass: 'guaranteed', ha: 0, diskProvisioning: 'linked', stopTimeoutSec: 30, createdAt: now });
+    const id = newId('instance');
+    await repos.instances.insert({
+      id, accountId, name: 'vm', zoneId: infra.zoneId, podId: null, clusterId: null, hostId: h0!.id, poolId: null, imageId, imageVersionId: versionId,
+      offeringId, keypairId: null, vcpus: 1, memoryMiB: 512, rootDiskGiB: 1, hostTags: '[]', userData: '', configDrive: 0, desired: 'running', phase: 'running',
+      task: 'stopping', observedPower: null, observedAt: null, errorReason: null, excludedHostIds: '[]', targetHostId: h1!.id, version: 1, createdAt: now, updatedAt: now, deletedAt: null,
+    });
+    const change = { kind: 'instance' as const, id, accountId };
+    assert.deepEqual(await controller.hosts.keysFor(change), [], 'no host is preparing');
+    await repos.db.updateTable('hosts').set({ adminState: 'preparing-maintenance' }).where('id', '=', h1!.id).execute();
+    assert.deepEqual(await controller.hosts.keysFor(change), [`host:${h1!.id}`], 'the target host is woken');
+    await repos.db.updateTable('hosts').set({ adminState: 'preparing-maintenance' }).where('id', '=', h0!.id).execute();
+    assert.deepEqual((await controller.hosts.keysFor(change)).sort(), [`host:${h0!.id}`, `host:${h1!.id}`].sort());
+    assert.deepEqual(await controller.instances.keysFor({ kind: 'volume', id: 'vol-x', accountId, instanceId: id }), [`instance:${id}`], 'a volume wakes its instance');
+    assert.deepEqual(await controller.hosts.guests(h1!.id), { total: 1, busy: 1 }, 'an instance moving to a host counts there');
+  });
+});

@@ -43,10 +43,9 @@ export class HostReconciler implements Reconciler<'host'> {
   async keysFor(c: Change): Promise<WorkKey[]> {
     if (c.kind === 'host') return [workKey('host', c.id)];
     if (c.kind !== 'instance') return [];
-    const inst = await this.repos.db.selectFrom('instances').select(['hostId', 'targetHostId']).where('id', '=', c.id).executeTakeFirst();
-    const hostIds = [inst?.hostId, inst?.targetHostId].filter((h): h is string => typeof h === 'string');
-    if (hostIds.length === 0) return [];
-    const rows = await this.repos.db.selectFrom('hosts').select('id').where('id', 'in', hostIds).where('adminState', '=', 'preparing-maintenance').execute();
+    const rows = await this.repos.db.selectFrom('instances')
+      .innerJoin('hosts', (j) => j.on((eb) => eb.or([eb('hosts.id', '=', eb.ref('instances.hostId')), eb('hosts.id', '=', eb.ref('instances.targetHostId'))])))
+      .select('hosts.id').where('instances.id', '=', c.id).where('hosts.adminState', '=', 'preparing-maintenance').execute();
     return rows.map((r) => workKey('host', r.id));
   }
 
