@@ -6,7 +6,8 @@
  */
 
 /** Power state as the hypervisor sees it. */
-export type PowerState = 'running' | 'stopped' | 'paused' | 'saved' | 'crashed' | 'unknown';
+/** `incoming`: a copy waiting for a migration stream (QEMU -incoming); it does not run until it takes over. */
+export type PowerState = 'running' | 'stopped' | 'paused' | 'saved' | 'crashed' | 'incoming' | 'unknown';
 
 export interface DiskSpec {
   /** Stable id of the volume, e.g. "vol-…". */

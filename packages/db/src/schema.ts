@@ -13,8 +13,11 @@ export interface ClusterRow {
 }
 export interface HostRow {
   id: string; zoneId: string; podId: string; clusterId: string; name: string;
-  hypervisor: 'qemu' | 'lxc' | 'fake'; state: 'up' | 'disconnected' | 'down' | 'maintenance' | 'disabled';
-  adminState: 'enabled' | 'disabled' | 'maintenance';
+  hypervisor: 'qemu' | 'lxc' | 'fake';
+  /** Liveness, from heartbeats only (migration 006). */
+  state: HostLiveness;
+  /** What the operator asked for, and where the maintenance state machine is (migration 006). */
+  adminState: HostAdminState;
   address: string; accelerator: string; cpuModel: string; hypervisorVersion: string; agentVersion: string;
   cpus: number; memoryMiB: number; cpuAllocated: number; memoryAllocatedMiB: number;
   tags: string; dedicatedAccountId: string | null; tokenHash: string;
@@ -30,6 +33,8 @@ export interface HostRow {
 }
 /** A port the server allocated on a host for a host-to-host transfer (migration 007). */
 export interface HostPortRow { hostId: string; port: number; purpose: string; resourceId: string; createdAt: string }
+export type HostLiveness = 'up' | 'disconnected' | 'down';
+export type HostAdminState = 'enabled' | 'disabled' | 'preparing-maintenance' | 'in-maintenance';
 export interface JoinTokenRow { id: string; clusterId: string; secretHash: string; expiresAt: string; createdAt: string }
 export interface PoolRow {
   id: string; zoneId: string; clusterId: string; hostId: string | null; name: string; kind: 'local' | 'shared';
@@ -64,11 +69,22 @@ export interface InstanceRow {
   task: 'scheduling' | 'provisioning' | 'starting' | 'stopping' | 'rebooting' | 'pausing' | 'resuming' | 'saving' | 'restoring' | 'deleting' | null;
   observedPower: string | null; observedAt: string | null; errorReason: string | null;
   excludedHostIds: string;
+  /**
+   * While the instance moves: the host its incoming copy is on (migration 006); the copy on hostId is
+   * the one that may run. Optional so that inserts may leave it out (the column defaults to null).
+   */
+  targetHostId?: string | null | undefined;
   version: number; createdAt: string; updatedAt: string; deletedAt: string | null;
 }
 export interface VolumeRow {
   id: string; accountId: string; instanceId: string | null; poolId: string; kind: 'root' | 'data';
-  sizeGiB: number; format: string; provisioning: string; path: string; state: string; createdAt: string;
+  sizeGiB: number; format: string; provisioning: string; path: string; createdAt: string;
+  /** Reconciled like an instance (migration 006): desired by its owner, phase/task by the controller, observed from the agent. */
+  desired: 'ready' | 'deleted';
+  phase: 'pending' | 'ready' | 'error' | 'deleted';
+  task: 'creating' | 'deleting' | null;
+  observedState: string | null; observedAt: string | null; errorReason: string | null;
+  version: number; updatedAt: string | null;
 }
 export interface OperationRow {
   id: string; accountId: string; kind: string; resourceType: string; resourceId: string;

@@ -49,6 +49,7 @@ export class FakeDriver implements Driver {
   private readonly listeners = new Set<(e: DriverEvent) => void>();
   private readonly faults = new FaultBook();
   private readonly hangs = new Set<() => void>();
+  private readonly stopHolds: Array<Promise<void>> = [];
   private readonly lock = new KeyedLock();
   private readonly unsubscribe: () => void;
 
@@ -104,6 +105,8 @@ export class FakeDriver implements Driver {
         this.setGuest(g, 'stopped', 'stopped');
         return this.status(id);
       }
+      const hold = this.stopHolds.shift();
+      if (hold) await hold;
       await sleep(this.clock, this.opts.delays?.stop ?? 0, undefined, `stop of ${id}`);
       for (const a of this.host.runtimeArtifacts(id)) this.host.remove(a);
       this.setGuest(g, 'stopped', opts.force ? 'stopped (forced)' : 'stopped');
@@ -185,6 +188,22 @@ export class FakeDriver implements Driver {
   guestCrash(id: string): void { this.need(id); this.host.guestCrash(id); }
   /** Everything on the host is lost (the host rebooted). */
   wipe(): void { this.host.wipe(); }
+  /** The next stop of a running guest waits until the returned function is called (a guest slow to shut down). */
+  holdNextStop(): () => void {
+    let release: () => void = () => undefined;
+    this.stopHolds.push(new Promise<void>((r) => { release = r; }));
+    return release;
+  }
+  /**
+   * A copy of another fake host's guest appears here in `power` (as the receiving side of a live
+   * migration would: `incoming`, then `paused`). It is listed (the next full inventory carries it)
+   * but not announced: the test decides when the host reports it.
+   */
+  copyFrom(other: FakeDriver, id: string, power: PowerState): void {
+    const g = other.host.guests.get(id);
+    if (!g) throw new DriverError(`instance ${id} is not defined on ${other.host.hostname}`, 'not_found');
+    this.host.guests.set(id, { spec: g.spec, power, console: [], line: '', env: {} });
+  }
   runningCount(): number { return [...this.host.guests.values()].filter((g) => g.power === 'running').length; }
 
   // ---- internals ----

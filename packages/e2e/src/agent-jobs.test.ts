@@ -40,7 +40,7 @@ describe('agent jobs and capabilities over the real agent protocol', () => {
   const createOn = async (name: string, hostName: string): Promise<Instance> => {
     const host = await cloud.client.list<{ id: string; name: string }>('hosts', { name: hostName });
     const others = (await cloud.client.list<{ id: string; name: string }>('hosts', {})).items.filter((h) => h.name !== hostName);
-    for (const h of others) await cloud.server.ctx.repos.db.updateTable('hosts').set({ adminState: 'disabled', state: 'disabled' }).where('id', '=', h.id).execute();
+    for (const h of others) await cloud.server.ctx.repos.db.updateTable('hosts').set({ adminState: 'disabled' }).where('id', '=', h.id).execute();
     try {
       const op = await cloud.client.request<Operation>('POST', '/api/v1/instances', {
         query: { wait: true }, body: { name, zoneId: cloud.defaults.zoneId, imageId: cloud.imageId, offeringId: cloud.defaults.offeringIds.small },
@@ -50,7 +50,7 @@ describe('agent jobs and capabilities over the real agent protocol', () => {
       assert.equal(inst.hostId, host.items[0]!.id);
       return inst;
     } finally {
-      for (const h of others) await cloud.server.ctx.repos.db.updateTable('hosts').set({ adminState: 'enabled', state: 'up' }).where('id', '=', h.id).execute();
+      for (const h of others) await cloud.server.ctx.repos.db.updateTable('hosts').set({ adminState: 'enabled' }).where('id', '=', h.id).execute();
     }
   };
   const act = (id: string, action: string) => cloud.client.request<Operation>('POST', `/api/v1/instances/${id}/${action}`, { body: {} });

@@ -20,6 +20,7 @@ import { registerWebConsole } from './http/web-console.ts';
 import { AuthService } from './services/auth-service.ts';
 import { OperationCancelService } from './services/operation-cancel-service.ts';
 import { OperationService } from './services/operation-service.ts';
+import { HostService } from './services/host-service.ts';
 import { InstanceService } from './services/instance-service.ts';
 import { EventLog } from './services/event-log.ts';
 import { Notifier } from './services/notifier.ts';
@@ -89,7 +90,8 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
   const opCancel = new OperationCancelService(repos, ops, events, notifier, clock);
   const maxImageBytes = opts.maxImageBytes ?? 20 * 1024 ** 3;
   const catalog = createCatalogServices(repos, clock, auth, events, { dataDir: opts.dataDir, maxImageBytes });
-  const ctx: ServerContext = { repos, clock, auth, ops, opCancel, instances, catalog, events, notifier, gateway, dataDir: opts.dataDir };
+  const hosts = new HostService(repos, ops, events, notifier, clock);
+  const ctx: ServerContext = { repos, clock, auth, ops, opCancel, instances, hosts, catalog, events, notifier, gateway, dataDir: opts.dataDir };
   const controller = new Controller(repos, gateway, ops, events, notifier, clock, app.log, copts);
 
   await app.register(swagger, {

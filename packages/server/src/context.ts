@@ -4,6 +4,7 @@ import type { AuthService } from './services/auth-service.ts';
 import type { OperationService } from './services/operation-service.ts';
 import type { OperationCancelService } from './services/operation-cancel-service.ts';
 import type { InstanceService } from './services/instance-service.ts';
+import type { HostService } from './services/host-service.ts';
 import type { EventLog } from './services/event-log.ts';
 import type { Notifier } from './services/notifier.ts';
 import type { AgentGateway } from './gateway/agent-gateway.ts';
@@ -19,6 +20,7 @@ export interface ServerContext {
   instances: InstanceService;
   /** Images, offerings, key pairs, affinity groups, API keys and accounts. */
   catalog: CatalogServices;
+  hosts: HostService;
   events: EventLog;
   notifier: Notifier;
   gateway: AgentGateway;

@@ -65,7 +65,7 @@ export const agentMethodDefs = {
    */
   'network.apply': method(Type.Object({ spec: Type.Object({}, { additionalProperties: true }) }), NetworkApplyReportSchema, { job: false, since: 1 }),
   'volume.create': method(Type.Object({
-    volumeId: Type.String({ minLength: 1 }), instanceId: Type.String({ minLength: 1 }), poolPath: AbsolutePath, sizeGiB: Type.Integer({ minimum: 0 }),
+    volumeId: Type.String({ minLength: 1 }), instanceId: Type.String({ description: 'empty for a volume of no instance' }), poolPath: AbsolutePath, sizeGiB: Type.Integer({ minimum: 0 }),
     provisioning: Type.Union([Type.Literal('linked'), Type.Literal('full')]), image: Type.Union([ImageRefSchema, Type.Null()]),
   }), Type.Object({ path: Type.String() }), { job: true, since: 1 }),
   'volume.delete': method(Type.Object({ volumeId: Type.String({ minLength: 1 }), poolPath: AbsolutePath }), Type.Null(), { job: false, since: 1 }),

@@ -6,7 +6,7 @@
 import { Type } from '@sinclair/typebox';
 
 export const PowerStateSchema = Type.Union(
-  (['running', 'stopped', 'paused', 'saved', 'crashed', 'unknown'] as const).map((p) => Type.Literal(p)),
+  (['running', 'stopped', 'paused', 'saved', 'crashed', 'unknown', 'incoming'] as const).map((p) => Type.Literal(p)),
 );
 
 export const DiskSpecSchema = Type.Object({

@@ -3,7 +3,12 @@ import { AnyId, Description, Name, Nullable, Tags, Timestamp, ListQueryBase } fr
 
 export const Hypervisor = Type.Union([Type.Literal('qemu'), Type.Literal('lxc'), Type.Literal('fake')]);
 export const PlacementStrategy = Type.Union([Type.Literal('spread'), Type.Literal('pack')]);
-export const HostState = Type.Union(['up', 'disconnected', 'down', 'maintenance', 'disabled'].map((s) => Type.Literal(s)));
+/** Liveness, from heartbeats. */
+export const HostState = Type.Union([Type.Literal('up'), Type.Literal('disconnected'), Type.Literal('down')]);
+/** What the operator asked for: enabled → preparing-maintenance → in-maintenance → enabled (docs/operators.md). */
+export const HostAdminState = Type.Union([
+  Type.Literal('enabled'), Type.Literal('disabled'), Type.Literal('preparing-maintenance'), Type.Literal('in-maintenance'),
+]);
 
 export const Zone = Type.Object({
   id: Type.String(), name: Type.String(), description: Type.String(),
@@ -35,7 +40,7 @@ export const ClusterUpdate = Type.Object({
 
 export const Host = Type.Object({
   id: Type.String(), name: Type.String(), zoneId: Type.String(), podId: Type.String(), clusterId: Type.String(),
-  hypervisor: Hypervisor, state: HostState, address: Type.String(),
+  hypervisor: Hypervisor, state: HostState, adminState: HostAdminState, address: Type.String(),
   accelerator: Type.String(), cpuModel: Type.String(), hypervisorVersion: Type.String(),
   cpus: Type.Integer(), memoryMiB: Type.Integer(), cpuAllocated: Type.Number(), memoryAllocatedMiB: Type.Integer(),
   tags: Tags, dedicatedAccountId: Nullable(Type.String()), instanceCount: Type.Integer(),
@@ -48,7 +53,7 @@ export const HostAction = Type.Object({
   action: Type.Union([Type.Literal('enable'), Type.Literal('disable'), Type.Literal('maintenance')]),
 }, { additionalProperties: false });
 export const HostListQuery = Type.Object({
-  ...ListQueryBase, zoneId: Type.Optional(AnyId), clusterId: Type.Optional(AnyId), state: Type.Optional(HostState),
+  ...ListQueryBase, zoneId: Type.Optional(AnyId), clusterId: Type.Optional(AnyId), state: Type.Optional(HostState), adminState: Type.Optional(HostAdminState),
   name: Type.Optional(Type.String({ maxLength: 63 })),
 }, { additionalProperties: false });
 

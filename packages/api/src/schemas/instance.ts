@@ -65,7 +65,8 @@ export const InstanceListQuery = Type.Object({
 export const Volume = Type.Object({
   id: Type.String(), accountId: Type.String(), instanceId: Nullable(Type.String()), poolId: Type.String(),
   kind: lit(['root', 'data'] as const), sizeGiB: Type.Integer(), format: Type.String(), provisioning: Type.String(),
-  path: Type.String(), state: Type.String(), createdAt: Timestamp,
+  path: Type.String(), desired: lit(['ready', 'deleted'] as const), phase: lit(['pending', 'ready', 'error', 'deleted'] as const),
+  task: Nullable(lit(['creating', 'deleting'] as const)), errorReason: Nullable(Type.String()), createdAt: Timestamp,
 });
 
 export const WaitQuery = Type.Object({

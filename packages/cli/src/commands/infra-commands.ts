@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { clientFor, defaultZone, resolveId } from '../cli-context.ts';
 import { renderOne } from '../output.ts';
 import { addResourceCommands, print } from './resource-commands.ts';
+import { addHostActionCommands } from './host-commands.ts';
 
 const num = (v: string) => Number(v);
 
@@ -39,18 +40,16 @@ export function addInfraCommands(program: Command): void {
   const host = addResourceCommands(program, {
     name: 'host', path: 'hosts',
     columns: [
-      { key: 'id', header: 'ID' }, { key: 'name', header: 'NAME' }, { key: 'state', header: 'STATE' }, { key: 'hypervisor', header: 'HV' },
+      { key: 'id', header: 'ID' }, { key: 'name', header: 'NAME' }, { key: 'state', header: 'STATE' }, { key: 'adminState', header: 'ADMIN' }, { key: 'hypervisor', header: 'HV' },
       { key: 'accelerator', header: 'ACCEL' }, { key: 'cpus', header: 'CPUS' }, { key: 'cpuAllocated', header: 'CPU-USED' },
       { key: 'memoryMiB', header: 'MEM-MIB' }, { key: 'memoryAllocatedMiB', header: 'MEM-USED' }, { key: 'instanceCount', header: 'INSTANCES' },
     ],
-    listFilters: [{ flag: '--state <state>', key: 'state', description: 'up, disconnected, down, maintenance, disabled' }, { flag: '--cluster <cluster>', key: 'clusterId', description: 'cluster (name or id)', ref: ['clusters', 'cluster'] }],
+    listFilters: [
+      { flag: '--state <state>', key: 'state', description: 'up, disconnected, down' },
+      { flag: '--admin-state <state>', key: 'adminState', description: 'enabled, disabled, preparing-maintenance, in-maintenance' },
+      { flag: '--cluster <cluster>', key: 'clusterId', description: 'cluster (name or id)', ref: ['clusters', 'cluster'] }],
   });
-  for (const action of ['enable', 'disable', 'maintenance'] as const) {
-    host.command(`${action} <id>`).description(`${action} a host`).action(async (id: string, _o: unknown, c: Command) => {
-      const { client, output } = clientFor(c);
-      print(renderOne(await client.request('POST', `/api/v1/hosts/${id}/actions`, { body: { action } }), output));
-    });
-  }
+  addHostActionCommands(host);
   host.command('join-token').description('print a token with which an agent joins a cluster')
     .option('--cluster <id>', 'cluster (default: the only one)').option('--ttl <seconds>', 'validity', num)
     .action(async (o: { cluster?: string; ttl?: number }, c: Command) => {

@@ -1,1 +1,2 @@
 export * from './instance-lifecycle.ts';
+export * from './volume-lifecycle.ts';

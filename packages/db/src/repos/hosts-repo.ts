@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { Database, HostRow } from '../schema.ts';
+import type { Database, HostAdminState, HostRow } from '../schema.ts';
 import { protocolV1Capabilities } from '@kumo/core';
 import { CrudRepo } from './crud-repo.ts';
 
@@ -10,7 +10,7 @@ export class HostsRepo extends CrudRepo<'hosts'> {
   constructor(db: Kysely<Database>) {
     super(db, {
       table: 'hosts', tenantScoped: false,
-      sortable: ['name', 'createdAt', 'state'], filterable: ['zoneId', 'clusterId', 'state', 'name'],
+      sortable: ['name', 'createdAt', 'state', 'adminState'], filterable: ['zoneId', 'clusterId', 'state', 'adminState', 'name'],
     });
   }
 
@@ -38,6 +38,7 @@ export class HostsRepo extends CrudRepo<'hosts'> {
       })
       .where('id', '=', r.hostId)
       .where('state', '=', 'up')
+      .where('adminState', '=', 'enabled') // nothing new lands on a disabled host or one in (or going into) maintenance
       .where(sql<boolean>`cpu_allocated + ${r.vcpus} <= cpus * (select c.cpu_overcommit from clusters c where c.id = hosts.cluster_id)`)
       .where(sql<boolean>`memory_allocated_mib + ${r.memoryMiB} <= memory_mib * (select c.memory_overcommit from clusters c where c.id = hosts.cluster_id)`)
       .executeTakeFirst();
@@ -66,6 +67,25 @@ export class HostsRepo extends CrudRepo<'hosts'> {
     if (r.poolId && r.diskGiB) {
       await trx.updateTable('pools').set({ allocatedGiB: sql`case when allocated_gib - ${r.diskGiB} < 0 then 0 else allocated_gib - ${r.diskGiB} end` }).where('id', '=', r.poolId).execute();
     }
+  }
+
+  /**
+   * Move the administrative state from one of `from` to `to` in one conditional UPDATE (the admin
+   * state's own compare-and-swap: `version` changes with every reservation). False: it was elsewhere.
+   */
+  async transitionAdmin(id: string, from: readonly HostAdminState[], to: HostAdminState, db: Kysely<Database> = this.db): Promise<boolean> {
+    const r = await db.updateTable('hosts').set({ adminState: to }).where('id', '=', id).where('adminState', 'in', [...from]).executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  async getAny(id: string, db: Kysely<Database> = this.db): Promise<HostRow | undefined> {
+    return db.selectFrom('hosts').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** Hosts whose maintenance state machine has work to do (for resync). */
+  async preparingMaintenanceIds(): Promise<string[]> {
+    const rows = await this.db.selectFrom('hosts').select('id').where('adminState', '=', 'preparing-maintenance').execute();
+    return rows.map((r) => r.id);
   }
 
   async byName(clusterId: string, name: string): Promise<HostRow | undefined> {

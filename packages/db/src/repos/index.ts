@@ -12,14 +12,16 @@ import { SecurityGroupsRepo } from './security-groups-repo.ts';
 import { ImageVersionsRepo } from './image-versions-repo.ts';
 import { RoutersRepo } from './routers-repo.ts';
 import { CredentialsRepo } from './credentials-repo.ts';
+import { VolumesRepo } from './volumes-repo.ts';
 
-export { CrudRepo, InstancesRepo, HostsRepo, OperationsRepo, EventsRepo };
+export { CrudRepo, InstancesRepo, HostsRepo, OperationsRepo, EventsRepo, VolumesRepo };
 export { NetworksRepo, NicsRepo, PublicIpsRepo, SecurityGroupsRepo, ImageVersionsRepo, RoutersRepo, CredentialsRepo };
 export { withSavepoint, isUniqueViolation, isForeignKeyViolation } from './savepoint.ts';
 export type { Reservation } from './hosts-repo.ts';
 export type { InstanceAddressRow } from './nics-repo.ts';
 export type { LoginUser, KeyCredential } from './credentials-repo.ts';
 export type { InstanceStatusPatch, InstanceListRow, InstanceCatalogRef } from './instances-repo.ts';
+export type { VolumeStatusPatch } from './volumes-repo.ts';
 
 /** Every repository over one database. */
 export function createRepos(db: Kysely<Database>) {
@@ -41,7 +43,7 @@ export function createRepos(db: Kysely<Database>) {
     diskOfferings: new CrudRepo(db, { table: 'diskOfferings', tenantScoped: false, sortable: ['name', 'createdAt', 'sizeGiB'], filterable: ['name'] }),
     keypairs: new CrudRepo(db, { table: 'keypairs', tenantScoped: true, sortable: ['name', 'createdAt'], filterable: ['name'] }),
     affinityGroups: new CrudRepo(db, { table: 'affinityGroups', tenantScoped: true, sortable: ['name', 'createdAt'], filterable: ['name', 'policy'] }),
-    volumes: new CrudRepo(db, { table: 'volumes', tenantScoped: true, sortable: ['createdAt', 'sizeGiB'], filterable: ['instanceId', 'poolId', 'kind'] }),
+    volumes: new VolumesRepo(db),
     instances: new InstancesRepo(db),
     operations: new OperationsRepo(db),
     events: new EventsRepo(db),

@@ -5,7 +5,7 @@ import type { Scope } from '../scope.ts';
 import { CrudRepo } from './crud-repo.ts';
 
 export type InstanceStatusPatch = Partial<Pick<InstanceRow,
-  'phase' | 'task' | 'hostId' | 'poolId' | 'podId' | 'clusterId' | 'errorReason' | 'excludedHostIds' | 'deletedAt' | 'desired'>>;
+  'phase' | 'task' | 'hostId' | 'targetHostId' | 'poolId' | 'podId' | 'clusterId' | 'errorReason' | 'excludedHostIds' | 'deletedAt' | 'desired'>>;
 
 /**
  * What a listing reads: every column but user data (up to 64 KiB each), the scheduler's excluded hosts,

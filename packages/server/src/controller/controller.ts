@@ -6,12 +6,14 @@ import type { EventLog } from '../services/event-log.ts';
 import type { Notifier } from '../services/notifier.ts';
 import type { OperationService } from '../services/operation-service.ts';
 import { WorkQueue } from './work-queue.ts';
-import { InstanceReconciler, asTerminal, isRetryable, type ReconcilerTimeouts } from './instance-reconciler.ts';
+import { InstanceReconciler, type ReconcilerTimeouts } from './instance-reconciler.ts';
 import { InventorySync } from './inventory-sync.ts';
 import { HostMonitor } from './host-monitor.ts';
 import { NetworkReconciler } from './network-reconciler.ts';
-import { CasLost } from './placement.ts';
-import { WaitError } from './errors.ts';
+import { CasLost, ParkedError, WaitError, asTerminal, isRetryable } from './errors.ts';
+import { parseWorkKey, workKey, type Reconciler, type ResourceKind, type WorkKey } from './reconciler.ts';
+import { VolumeReconciler } from './volume-reconciler.ts';
+import { HostReconciler } from './host-reconciler.ts';
 import { HostPorts } from './host-ports.ts';
 
 export interface ControllerOptions {
@@ -39,16 +41,20 @@ export const defaultControllerOptions: ControllerOptions = {
 };
 
 /**
- * The control loop: a work queue of instance ids fed by API changes, agent reports and a periodic
- * resync of everything unsettled. After a restart the resync alone finds all unfinished work.
+ * The control loop: one work queue of keys (`instance:ID`, `volume:ID`, `host:ID`) fed by API
+ * changes, agent reports and a periodic resync of everything unsettled, with per-key backoff.
+ * Each resource kind registers a Reconciler; after a restart the resync alone finds all unfinished work.
  */
 export class Controller {
   readonly queue: WorkQueue;
-  readonly reconciler: InstanceReconciler;
+  readonly instances: InstanceReconciler;
+  readonly volumes: VolumeReconciler;
+  readonly hosts: HostReconciler;
   readonly inventory: InventorySync;
   readonly networks: NetworkReconciler;
   /** Ports on hosts for host-to-host transfers. */
   readonly hostPorts: HostPorts;
+  private readonly reconcilers = new Map<string, Reconciler>();
   private readonly hostMonitor: HostMonitor;
   private resyncTimer: unknown = null;
   private hostTimer: unknown = null;
@@ -57,7 +63,7 @@ export class Controller {
 
   constructor(
     private readonly repos: Repos,
-    private readonly gateway: AgentGateway,
+    gateway: AgentGateway,
     ops: OperationService,
     events: EventLog,
     private readonly notifier: Notifier,
@@ -68,45 +74,54 @@ export class Controller {
     this.hostPorts = new HostPorts(repos, clock);
     this.queue = new WorkQueue(clock, { concurrency: opts.workers, baseBackoffMs: opts.baseBackoffMs, maxBackoffMs: opts.maxBackoffMs });
     this.networks = new NetworkReconciler(repos, gateway, notifier, clock, log, { resyncIntervalMs: opts.resyncIntervalMs * 2, applyTimeoutMs: opts.timeouts.quickMs });
-    this.reconciler = new InstanceReconciler(repos, gateway, ops, events, notifier, clock, opts.timeouts, (hostId, instanceId) => this.networks.prepareInstanceStart(hostId, instanceId));
-    this.inventory = new InventorySync(repos, gateway, events, clock, log, (id) => this.queue.add(id));
+    this.instances = this.register(new InstanceReconciler(repos, gateway, ops, events, notifier, clock, opts.timeouts, (hostId, instanceId) => this.networks.prepareInstanceStart(hostId, instanceId)));
+    this.volumes = this.register(new VolumeReconciler(repos, gateway, ops, events, notifier, clock, opts.timeouts));
+    this.hosts = this.register(new HostReconciler(repos, ops, events, notifier, clock, { pollMs: opts.waitRetryMs }));
+    this.inventory = new InventorySync(repos, gateway, events, clock, log, (id) => this.enqueue('instance', id));
     this.hostMonitor = new HostMonitor(repos, clock, events, notifier, {
       heartbeatIntervalMs: opts.heartbeatIntervalMs, missedBeatsForDisconnected: 3, downAfterMs: opts.hostDownAfterMs,
     }, (id) => gateway.isConnected(id));
     gateway.hooks = {
       onInventory: (hostId, entries, full) => {
         this.inventory.apply(hostId, entries, full).catch((e: unknown) => this.log.error({ err: e, hostId }, 'inventory sync failed'));
-        if (full) void this.enqueueHostInstances(hostId);
+        if (full) this.notifier.publish({ kind: 'host', id: hostId });
       },
     };
   }
 
+  /** Add a reconciler for its kind: its keys are queued, resynced and retried like every other. */
+  register<R extends Reconciler>(r: R): R {
+    if (this.reconcilers.has(r.kind)) throw new Error(`a reconciler for ${r.kind} is registered already`);
+    this.reconcilers.set(r.kind, r);
+    return r;
+  }
+
+  enqueue(kind: ResourceKind, id: string): void { this.queue.add(workKey(kind, id)); }
+
   async start(): Promise<void> {
     this.unsubscribe = this.notifier.subscribe((c) => {
-      if (c.kind === 'instance') this.queue.add(c.id);
-      if (c.kind === 'cancel' && c.resourceType === 'instance') this.reconciler.cancelRunning(c.resourceId);
-      if (c.kind === 'host') void this.enqueueHostInstances(c.id);
+      for (const r of this.reconcilers.values()) {
+        Promise.resolve(r.keysFor(c)).then((keys) => { for (const k of keys) this.queue.add(k); })
+          .catch((e: unknown) => this.log.error({ err: e, kind: r.kind }, 'mapping a change to work keys failed'));
+      }
+      if (c.kind === 'cancel' && c.resourceType === 'instance') this.instances.cancelRunning(c.resourceId);
     });
-    this.queue.start((id) => this.handle(id));
+    this.queue.start((key) => this.handle(key));
     this.networks.start();
     await this.resync();
     this.scheduleResync();
     this.scheduleHostCheck();
   }
 
-  private async enqueueHostInstances(hostId: string): Promise<void> {
-    try {
-      const rows = await this.repos.db.selectFrom('instances').select('id').where('hostId', '=', hostId).where('task', 'is not', null).execute();
-      for (const r of rows) this.queue.add(r.id);
-    } catch (e) { this.log.error({ err: e }, 'enqueue host instances failed'); }
-  }
-
-  /** Enqueue every instance with unfinished business. */
+  /** Enqueue every resource with unfinished business, of every registered kind. */
   async resync(): Promise<number> {
-    const ids = new Set(await this.repos.instances.unsettledIds());
-    for (const op of await this.repos.operations.allActive()) if (op.resourceType === 'instance') ids.add(op.resourceId);
-    for (const id of ids) this.queue.add(id);
-    return ids.size;
+    const keys = new Set<WorkKey>();
+    for (const r of this.reconcilers.values()) for (const id of await r.unsettledIds()) keys.add(workKey(r.kind, id));
+    for (const op of await this.repos.operations.allActive()) {
+      if (this.reconcilers.has(op.resourceType)) keys.add(workKey(op.resourceType as ResourceKind, op.resourceId));
+    }
+    for (const k of keys) this.queue.add(k);
+    return keys.size;
   }
 
   private scheduleResync(): void {
@@ -123,28 +138,33 @@ export class Controller {
     }, this.opts.heartbeatIntervalMs);
   }
 
-  private async handle(id: string): Promise<void> {
+  /** One key: reconcile, then forget, requeue, wait, back off, or record a terminal failure. */
+  private async handle(key: string): Promise<void> {
+    const { kind, id } = parseWorkKey(key);
+    const r = this.reconcilers.get(kind);
+    if (!r) { this.log.error({ key }, 'no reconciler for this kind'); return; }
     try {
-      const again = await this.reconciler.reconcile(id);
-      this.queue.forget(id);
-      if (again) this.queue.add(id);
+      const again = await r.reconcile(id);
+      this.queue.forget(key);
+      if (again) this.queue.add(key);
     } catch (e) {
-      if (e instanceof CasLost) { this.queue.add(id); return; }
+      if (e instanceof CasLost) { this.queue.add(key); return; }
+      if (e instanceof ParkedError) { this.queue.forget(key); this.log.debug({ key, reason: e.message }, 'parked'); return; }
       if (e instanceof WaitError) {
-        this.log.debug({ instanceId: id, reason: e.message }, 'waiting');
-        this.queue.addAfter(id, e.afterMs ?? this.opts.waitRetryMs);
+        this.log.debug({ key, reason: e.message }, 'waiting');
+        this.queue.addAfter(key, e.afterMs ?? this.opts.waitRetryMs);
         return;
       }
-      const retries = this.queue.retries(id);
+      const retries = this.queue.retries(key);
       if (isRetryable(e) && retries < this.opts.maxRetries) {
-        const ms = this.queue.addRateLimited(id);
-        this.log.warn({ instanceId: id, err: (e as Error).message, retryInMs: ms }, 'reconcile failed; retrying');
+        const ms = this.queue.addRateLimited(key);
+        this.log.warn({ key, err: (e as Error).message, retryInMs: ms }, 'reconcile failed; retrying');
         return;
       }
-      this.queue.forget(id);
-      this.log.warn({ instanceId: id, err: (e as Error).message }, 'reconcile failed for good');
-      await this.reconciler.fail(id, asTerminal(e)).catch((err: unknown) => {
-        if (err instanceof CasLost) this.queue.add(id);
+      this.queue.forget(key);
+      this.log.warn({ key, err: (e as Error).message }, 'reconcile failed for good');
+      await r.fail(id, asTerminal(e)).catch((err: unknown) => {
+        if (err instanceof CasLost) this.queue.add(key);
         else this.log.error({ err }, 'recording the failure failed');
       });
     }

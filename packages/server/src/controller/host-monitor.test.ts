@@ -55,3 +55,39 @@ test('heartbeats missed: up → disconnected → down, on the injected clock', a
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/** Regression: a connected host that missed a few beats (a loaded machine) stayed `disconnected` until its agent reconnected. */
+test('a host that missed heartbeats but is still connected comes back up when its beats resume', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kumo-hm-'));
+  const h = await openDatabase({ dataDir: dir });
+  try {
+    const repos = createRepos(h.db);
+    const clock = new FakeClock(Date.UTC(2026, 11, 7));
+    const infra = await seedInfrastructure(repos, { hosts: 1 });
+    const id = infra.hosts[0]!.id;
+    const beat = () => repos.db.updateTable('hosts').set({ lastHeartbeatAt: new Date(clock.now()).toISOString() }).where('id', '=', id).execute();
+    const state = async () => (await repos.db.selectFrom('hosts').select('state').where('id', '=', id).executeTakeFirstOrThrow()).state;
+    await beat();
+    const notifier = new Notifier();
+    let connected = true;
+    const monitor = new HostMonitor(repos, clock, new EventLog(repos, clock, notifier), notifier,
+      { heartbeatIntervalMs: 10_000, missedBeatsForDisconnected: 3, downAfterMs: 120_000 }, () => connected);
+    clock.advance(31_000);
+    await monitor.check();
+    assert.equal(await state(), 'disconnected', 'beats missed');
+    await beat();
+    await monitor.check();
+    assert.equal(await state(), 'up', 'beating again over the same connection');
+    connected = false;
+    await monitor.check();
+    assert.equal(await state(), 'disconnected', 'a fresh beat does not count without a connection');
+    await monitor.check();
+    assert.equal(await state(), 'disconnected', 'and it does not come back up without one');
+    const kinds = (await repos.db.selectFrom('events').select('kind').execute()).map((e) => e.kind).sort();
+    assert.deepEqual(kinds, ['host.disconnected', 'host.disconnected', 'host.up'], 'each change is an event');
+  } finally {
+    await h.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+

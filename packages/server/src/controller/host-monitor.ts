@@ -5,7 +5,10 @@ import type { Notifier } from '../services/notifier.ts';
 
 export interface HostMonitorOptions { heartbeatIntervalMs: number; missedBeatsForDisconnected: number; downAfterMs: number }
 
-/** Host liveness from heartbeats: up → disconnected (beats missed) → down (gone for long). */
+/**
+ * Host liveness from heartbeats: up → disconnected (beats missed) → down (gone for long), and back
+ * to up when a host that is still connected beats again (a slow patch, not a lost agent).
+ */
 export class HostMonitor {
   constructor(
     private readonly repos: Repos,
@@ -21,17 +24,19 @@ export class HostMonitor {
     const staleBefore = new Date(now - this.opts.heartbeatIntervalMs * this.opts.missedBeatsForDisconnected).toISOString();
     const downBefore = new Date(now - this.opts.downAfterMs).toISOString();
     const hosts = await this.repos.db.selectFrom('hosts').select(['id', 'name', 'state', 'lastHeartbeatAt'])
-      .where('state', 'in', ['up', 'disconnected']).execute();
+      .where('state', 'in', ['up', 'disconnected', 'down']).execute();
     for (const h of hosts) {
       const last = h.lastHeartbeatAt ?? '';
-      let next: 'disconnected' | 'down' | null = null;
-      if (h.state === 'up' && (last < staleBefore || !this.isConnected(h.id))) next = 'disconnected';
+      const beating = last >= staleBefore && this.isConnected(h.id);
+      let next: 'up' | 'disconnected' | 'down' | null = null;
+      if (h.state === 'up' && !beating) next = 'disconnected';
+      else if (h.state !== 'up' && beating) next = 'up';
       else if (h.state === 'disconnected' && last < downBefore) next = 'down';
       if (!next) continue;
       const r = await this.repos.db.updateTable('hosts').set({ state: next }).where('id', '=', h.id).where('state', '=', h.state).executeTakeFirst();
       if (Number(r.numUpdatedRows) !== 1) continue;
       await this.events.record({
-        accountId: 'acct-system', resourceType: 'host', resourceId: h.id, kind: `host.${next}`, severity: 'warning',
+        accountId: 'acct-system', resourceType: 'host', resourceId: h.id, kind: `host.${next}`, severity: next === 'up' ? 'info' : 'warning',
         message: `host ${h.name} is ${next} (last heartbeat ${last || 'never'})`,
       });
       this.notifier.publish({ kind: 'host', id: h.id });

@@ -1,17 +1,19 @@
 import {
   newId, phaseAfterStep, planStep, taskForStep, type Clock, type JobProgress, type Step,
 } from '@kumo/core';
-import { ApiError, type AgentMethod, type AgentMethods, type AgentResults } from '@kumo/api';
+import type { AgentMethod, AgentMethods, AgentResults } from '@kumo/api';
 import type { InstanceRow, OperationRow, Repos } from '@kumo/db';
 import type { AgentGateway, CallOptions } from '../gateway/agent-gateway.ts';
 import { AgentCallError } from '../gateway/agent-call-error.ts';
 import { OperationProgress } from './operation-progress.ts';
 import type { EventLog } from '../services/event-log.ts';
 import type { OperationService } from '../services/operation-service.ts';
-import type { Notifier } from '../services/notifier.ts';
-import { CasLost, PlacementService } from './placement.ts';
-import { TerminalError, WaitError } from './errors.ts';
+import type { Change, Notifier } from '../services/notifier.ts';
+import { PlacementService } from './placement.ts';
+import { CasLost, TerminalError, WaitError } from './errors.ts';
 import { buildInstanceSpec, volumePath } from './instance-spec.ts';
+import { InstanceVolumes } from './instance-volumes.ts';
+import { workKey, type Reconciler, type WorkKey } from './reconciler.ts';
 import { releaseNics } from '../services/network-nic-service.ts';
 import { publishNetworkChanges } from '../services/network-tx.ts';
 
@@ -38,11 +40,13 @@ const stepProgress: Record<Exclude<Step, 'none'>, [number, string]> = {
  * step from (desired, phase), record the task with CAS, ask the host, record the new phase.
  * Every agent call is idempotent, so after a crash the same step is simply asked again.
  */
-export class InstanceReconciler {
+export class InstanceReconciler implements Reconciler<'instance'> {
+  readonly kind = 'instance' as const;
   private readonly placement: PlacementService;
   /** Steps running now, by instance: aborting one cancels its job on the host. */
   private readonly running = new Map<string, AbortController>();
   private readonly progress: OperationProgress;
+  private readonly volumes: InstanceVolumes;
 
   constructor(
     private readonly repos: Repos,
@@ -57,6 +61,7 @@ export class InstanceReconciler {
   ) {
     this.placement = new PlacementService(repos, clock);
     this.progress = new OperationProgress(ops, clock);
+    this.volumes = new InstanceVolumes(repos, ops, notifier, clock);
   }
 
   /** A user asked to cancel the work on this instance: stop its running job, if any. */
@@ -68,6 +73,17 @@ export class InstanceReconciler {
   }
 
   private iso(): string { return new Date(this.clock.now()).toISOString(); }
+
+  unsettledIds(): Promise<string[]> { return this.repos.instances.unsettledIds(); }
+
+  /** Its own changes; a volume's change wakes the instance it belongs to; a host's, the instances busy on it. */
+  async keysFor(c: Change): Promise<WorkKey[]> {
+    if (c.kind === 'instance') return [workKey('instance', c.id)];
+    if (c.kind === 'volume') return c.instanceId ? [workKey('instance', c.instanceId)] : [];
+    if (c.kind !== 'host') return [];
+    const rows = await this.repos.db.selectFrom('instances').select('id').where('hostId', '=', c.id).where('task', 'is not', null).execute();
+    return rows.map((r) => workKey('instance', r.id));
+  }
 
   /** Returns true when the instance may need another step right away. */
   async reconcile(id: string): Promise<boolean> {
@@ -176,12 +192,15 @@ export class InstanceReconciler {
     const hostId = inst.hostId;
     switch (step) {
       case 'schedule': {
-        const { version } = await this.placement.placeAndBind(inst, volumePath, newId('volume', this.clock.now()));
+        const volumeId = newId('volume', this.clock.now());
+        const createOp = this.ops.newRow({ accountId: inst.accountId, kind: 'volume.create', resourceType: 'volume', resourceId: volumeId });
+        const { version } = await this.placement.placeAndBind(inst, volumePath, volumeId, createOp);
+        this.notifier.publish({ kind: 'volume', id: volumeId, accountId: inst.accountId, instanceId: inst.id });
         return version;
       }
-      case 'provision': await this.provision(inst); return inst.version;
+      case 'provision': await this.volumes.awaitReady(inst, active); return inst.version;
       case 'start': {
-        await this.provision(inst); // after an error the disk may never have been made
+        await this.volumes.awaitReady(inst, active); // after an error the disk may never have been made
         const { spec, image } = await buildInstanceSpec(this.repos, inst);
         if (spec.nics.length > 0) await this.ensureHostNetwork(hostId!, inst.id);
         await this.hostCall(hostId!, 'instance.start', { spec, image }, t.startMs, { jobKey: job.jobKey, onProgress: job.onProgress });
@@ -219,55 +238,31 @@ export class InstanceReconciler {
     return `${volumePath(row.path, inst.id)}.state`;
   }
 
-  /** Make every volume of the instance that is not ready yet (idempotent on the agent). */
-  private async provision(inst: InstanceRow): Promise<void> {
-    const vols = await this.repos.db.selectFrom('volumes').selectAll().where('instanceId', '=', inst.id).where('state', '!=', 'ready').execute();
-    if (vols.length === 0) return;
-    const { image } = await buildInstanceSpec(this.repos, inst);
-    for (const v of vols) {
-      const pool = await this.repos.db.selectFrom('pools').select('path').where('id', '=', v.poolId).executeTakeFirstOrThrow();
-      await this.hostCall(inst.hostId!, 'volume.create', {
-        volumeId: v.id, instanceId: inst.id, poolPath: pool.path, sizeGiB: v.sizeGiB,
-        provisioning: v.provisioning === 'full' ? 'full' : 'linked', image: v.kind === 'root' ? image : null,
-      }, this.timeouts.provisionMs, { jobKey: `${v.id}:create` });
-      await this.repos.db.updateTable('volumes').set({ state: 'ready' }).where('id', '=', v.id).execute();
-    }
-  }
-
+  /** Destroy the guest, have its volumes deleted (waiting for them), then release its host and mark it deleted. */
   private async destroy(inst: InstanceRow): Promise<void> {
-    const vols = await this.repos.db.selectFrom('volumes').selectAll().where('instanceId', '=', inst.id).execute();
     if (inst.hostId) {
-      const host = await this.repos.db.selectFrom('hosts').select(['id', 'state']).where('id', '=', inst.hostId).executeTakeFirst();
-      if (host) {
-        await this.hostCall(host.id, 'instance.destroy', { instanceId: inst.id, statePath: await this.statePath(inst) }, this.timeouts.quickMs * 2);
-        for (const v of vols) {
-          const pool = await this.repos.db.selectFrom('pools').select('path').where('id', '=', v.poolId).executeTakeFirstOrThrow();
-          await this.hostCall(host.id, 'volume.delete', { volumeId: v.id, poolPath: pool.path }, this.timeouts.quickMs);
-        }
-      }
+      const host = await this.repos.hosts.getAny(inst.hostId);
+      if (host) await this.hostCall(host.id, 'instance.destroy', { instanceId: inst.id, statePath: await this.statePath(inst) }, this.timeouts.quickMs * 2);
     }
-    // Release capacity, drop volumes and mark deleted in one transaction: a crash repeats all or none.
+    await this.volumes.deleteAll(inst);
+    // Release capacity and mark deleted in one transaction: a crash repeats all or none.
     let nicNetworks: string[] = [];
     await this.repos.db.transaction().execute(async (trx) => {
-      const root = vols.find((v) => v.kind === 'root');
-      if (inst.hostId) {
-        await this.repos.hosts.release(trx, { hostId: inst.hostId, poolId: root?.poolId ?? '', vcpus: inst.vcpus, memoryMiB: inst.memoryMiB, diskGiB: root?.sizeGiB ?? 0 });
-      }
-      await trx.deleteFrom('volumes').where('instanceId', '=', inst.id).execute();
+      if (inst.hostId) await this.repos.hosts.release(trx, { hostId: inst.hostId, poolId: '', vcpus: inst.vcpus, memoryMiB: inst.memoryMiB, diskGiB: 0 });
       await trx.deleteFrom('affinityMembers').where('instanceId', '=', inst.id).execute();
       nicNetworks = await releaseNics(trx, inst.id, this.iso());
-      const v = await this.repos.instances.compareAndSwap(inst.id, inst.version, { phase: 'deleted', task: null, deletedAt: this.iso() }, this.iso(), trx);
+      const v = await this.repos.instances.compareAndSwap(inst.id, inst.version, { phase: 'deleted', task: null, targetHostId: null, deletedAt: this.iso() }, this.iso(), trx);
       if (v === null) throw new CasLost();
     });
     await publishNetworkChanges(this.notifier, this.repos.db, nicNetworks);
   }
 
   /** A step failed for good: the instance shows `error` with a reason a person can act on. */
-  async fail(id: string, err: TerminalError | Error): Promise<void> {
+  async fail(id: string, err: TerminalError): Promise<void> {
     const inst = await this.repos.instances.getAny(id);
     if (!inst) return;
     const reason = err.message;
-    const code = err instanceof TerminalError ? err.code : 'operation_failed';
+    const code = err.code;
     // A failed delete keeps trying; everything else stops in error.
     if (inst.desired !== 'deleted') {
       const v = await this.repos.instances.compareAndSwap(id, inst.version, { phase: 'error', task: null, errorReason: reason }, this.iso());
@@ -279,17 +274,4 @@ export class InstanceReconciler {
     await this.events.record({ accountId: inst.accountId, resourceType: 'instance', resourceId: id, kind: 'instance.error', severity: 'error', message: reason });
     this.notifier.publish({ kind: 'instance', id, accountId: inst.accountId });
   }
-}
-
-export function isRetryable(e: unknown): boolean {
-  if (e instanceof TerminalError) return false;
-  if (e instanceof AgentCallError) return e.code === 'timeout' || e.code === 'host_failure';
-  return true;
-}
-
-export function asTerminal(e: unknown): TerminalError {
-  if (e instanceof TerminalError) return e;
-  if (e instanceof AgentCallError) return new TerminalError('operation_failed', e.message);
-  if (e instanceof ApiError) return new TerminalError(e.code, e.message);
-  return new TerminalError('operation_failed', e instanceof Error ? e.message : String(e));
 }

@@ -10,6 +10,11 @@ import type { EventLog } from '../services/event-log.ts';
  * in progress and the hypervisor contradicts it (a guest that powered itself off, a crash, a host
  * that lost its guests). Copies of instances the database does not place on that host are destroyed,
  * so an instance never runs in two places.
+ *
+ * While an instance moves it may have two copies (docs/operators.md, "An instance on two hosts"):
+ * the one on `hostId` is the one that may run and the one `observed` describes; the one on
+ * `targetHostId` is expected only while it waits (`incoming` or `paused`) and is otherwise
+ * destroyed, as is a copy on any third host.
  */
 export class InventorySync {
   constructor(
@@ -28,6 +33,7 @@ export class InventorySync {
     for (const e of entries) {
       seen.add(e.instanceId);
       const inst = await this.repos.instances.getAny(e.instanceId);
+      if (inst && inst.phase !== 'deleted' && inst.hostId !== hostId && isWaitingTargetCopy(inst, hostId, e.power)) continue;
       if (!inst || inst.phase === 'deleted' || (inst.hostId !== null && inst.hostId !== hostId)) {
         await this.destroyStray(hostId, e.instanceId, inst);
         continue;
@@ -45,9 +51,10 @@ export class InventorySync {
 
   private async destroyStray(hostId: string, instanceId: string, inst: InstanceRow | undefined): Promise<void> {
     this.log.warn({ hostId, instanceId, boundTo: inst?.hostId }, 'destroying a copy of an instance the database does not place on this host');
+    const why = inst && inst.targetHostId === hostId ? ' (a copy on the target host may only wait, incoming or paused)' : '';
     await this.events.record({
       accountId: inst?.accountId ?? 'acct-system', resourceType: 'instance', resourceId: instanceId, kind: 'instance.stray', severity: 'warning',
-      message: `host ${hostId} had a copy of ${instanceId} that should not run there; it was destroyed`,
+      message: `host ${hostId} had a copy of ${instanceId} that should not run there${why}; it was destroyed`,
     });
     await this.gateway.call(hostId, 'instance.destroy', { instanceId }, 60_000).catch((e: unknown) => this.log.error({ err: e }, 'stray destroy failed'));
   }
@@ -71,4 +78,12 @@ export class InventorySync {
     });
     this.enqueue(inst.id);
   }
+}
+
+/** Power states in which the copy on an instance's target host is expected: it waits, it does not run. */
+const targetCopyPowers: ReadonlySet<string> = new Set(['incoming', 'paused']);
+
+/** A copy on the instance's target host that is waiting for (or paused after) the migration stream. */
+export function isWaitingTargetCopy(inst: Pick<InstanceRow, 'targetHostId'>, hostId: string, power: string): boolean {
+  return (inst.targetHostId ?? null) === hostId && targetCopyPowers.has(power);
 }

@@ -10,7 +10,9 @@ import { routerOutcomeOfRefusal, routerOutcomeOfReport, type RouterApplyOutcome 
 import { WorkQueue } from './work-queue.ts';
 
 /** Host states in which a router stays where it is. */
-const ROUTER_STAYS_ON: ReadonlySet<string> = new Set(['up', 'disconnected', 'disabled']);
+const ROUTER_STAYS_ON: ReadonlySet<string> = new Set(['up', 'disconnected']);
+/** Routers leave a host going into (or in) maintenance; a disabled host keeps the ones it has. */
+const ROUTER_LEAVES_ADMIN: ReadonlySet<string> = new Set(['preparing-maintenance', 'in-maintenance']);
 
 export interface NetworkReconcilerOptions { resyncIntervalMs: number; applyTimeoutMs: number }
 
@@ -116,11 +118,11 @@ export class NetworkReconciler {
     const db = this.repos.db;
     const routers = await db.selectFrom('routers').innerJoin('networks', 'networks.id', 'routers.networkId')
       .leftJoin('hosts', 'hosts.id', 'routers.hostId')
-      .select(['routers.id', 'routers.networkId', 'routers.hostId', 'routers.version', 'networks.zoneId', 'hosts.state as hostState'])
+      .select(['routers.id', 'routers.networkId', 'routers.hostId', 'routers.version', 'networks.zoneId', 'hosts.state as hostState', 'hosts.adminState as hostAdminState'])
       .execute();
     for (const r of routers) {
-      if (r.hostId && r.hostState !== null && ROUTER_STAYS_ON.has(r.hostState)) continue;
-      const candidates = (await db.selectFrom('hosts').select(['id', 'hypervisor']).where('zoneId', '=', r.zoneId).where('state', '=', 'up').orderBy('id').execute())
+      if (r.hostId && r.hostState !== null && ROUTER_STAYS_ON.has(r.hostState) && !ROUTER_LEAVES_ADMIN.has(r.hostAdminState ?? '')) continue;
+      const candidates = (await db.selectFrom('hosts').select(['id', 'hypervisor']).where('zoneId', '=', r.zoneId).where('state', '=', 'up').where('adminState', '=', 'enabled').orderBy('id').execute())
         .filter((h) => this.gateway.isConnected(h.id) && h.hypervisor !== 'lxc');
       if (candidates.length === 0) continue;
       const withGuests = await this.hostsOfNetwork(r.networkId);

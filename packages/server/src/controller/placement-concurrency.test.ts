@@ -1,13 +1,23 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { newId, systemClock } from '@kumo/core';
-import { createRepos, type InstanceRow, type Repos } from '@kumo/db';
+import { createRepos, type InstanceRow, type OperationRow, type Repos } from '@kumo/db';
 import { openTestDatabase, seedAccount, seedInfrastructure, testDialects } from '@kumo/db/testing';
 import { openDatabase } from '@kumo/db';
 import { PlacementService } from './placement.ts';
 import { volumePath } from './instance-spec.ts';
 
 const now = () => new Date().toISOString();
+
+/** A root volume id and the volume.create operation placement stores with it. */
+function volumeWithOperation(accountId: string): [string, OperationRow] {
+  const id = newId('volume');
+  return [id, {
+    id: newId('operation'), accountId, kind: 'volume.create', resourceType: 'volume', resourceId: id, status: 'pending', progress: 0, message: 'queued',
+    params: '{}', errorCode: null, errorMessage: null, idempotencyKey: null, requestHash: null, createdAt: now(), startedAt: null, finishedAt: null, updatedAt: now(),
+    progressDetail: null, cancelRequestedAt: null,
+  }];
+}
 
 async function seedInstances(repos: Repos, zoneId: string, accountId: string, n: number): Promise<InstanceRow[]> {
   const imageId = newId('image'); const versionId = newId('imageVersion'); const offeringId = newId('offering');
@@ -44,7 +54,7 @@ for (const dialect of testDialects) {
         const placers = [new PlacementService(repos, systemClock)];
         if (second) placers.push(new PlacementService(createRepos(second.db), systemClock));
         const results = await Promise.allSettled(insts.map((inst, i) =>
-          placers[i % placers.length]!.placeAndBind(inst, volumePath, newId('volume'))));
+          placers[i % placers.length]!.placeAndBind(inst, volumePath, ...volumeWithOperation(acct))));
         const placed = results.filter((r) => r.status === 'fulfilled').length;
         assert.equal(placed, 20, 'exactly the capacity is placed');
         for (const r of results) {

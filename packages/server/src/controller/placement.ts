@@ -1,6 +1,6 @@
 import { placeInstance, type Clock, type PlacementRequest, type SchedulerHost } from '@kumo/core';
-import type { InstanceRow, Repos } from '@kumo/db';
-import { TerminalError } from './errors.ts';
+import type { InstanceRow, OperationRow, Repos } from '@kumo/db';
+import { CasLost, TerminalError } from './errors.ts';
 
 export interface Placement { hostId: string; poolId: string; podId: string; clusterId: string }
 
@@ -31,7 +31,9 @@ export class PlacementService {
     return hosts.map((h) => {
       const c = clusterById.get(h.clusterId);
       return {
-        id: h.id, zoneId: h.zoneId, podId: h.podId, clusterId: h.clusterId, hypervisor: h.hypervisor, state: h.state,
+        id: h.id, zoneId: h.zoneId, podId: h.podId, clusterId: h.clusterId, hypervisor: h.hypervisor,
+        // The scheduler sees one state: a host that is not enabled is as unplaceable as one that is not up.
+        state: h.adminState === 'enabled' ? h.state : h.adminState === 'disabled' ? 'disabled' : 'maintenance',
         cpus: h.cpus, memoryMiB: h.memoryMiB, cpuAllocated: h.cpuAllocated, memoryAllocatedMiB: h.memoryAllocatedMiB,
         cpuOvercommit: c?.cpuOvercommit ?? 1, memoryOvercommit: c?.memoryOvercommit ?? 1,
         tags: JSON.parse(h.tags) as string[], dedicatedAccountId: h.dedicatedAccountId,
@@ -62,9 +64,10 @@ export class PlacementService {
 
   /**
    * Reserve and bind in one transaction: the instance row gets hostId/poolId (CAS on version) and
-   * its root volume row is created. Returns the new version.
+   * its root volume row is created (pending), with the `volume.create` operation that asks for it.
+   * Returns the new version.
    */
-  async placeAndBind(inst: InstanceRow, volumePath: (poolPath: string, volumeId: string) => string, volumeId: string): Promise<{ placement: Placement; version: number }> {
+  async placeAndBind(inst: InstanceRow, volumePath: (poolPath: string, volumeId: string) => string, volumeId: string, createOp: OperationRow): Promise<{ placement: Placement; version: number }> {
     const request = await this.buildRequest(inst);
     const hosts = await this.loadHosts(inst.zoneId);
     const result = placeInstance(hosts, request, 8);
@@ -83,8 +86,10 @@ export class PlacementService {
         await trx.insertInto('volumes').values({
           id: volumeId, accountId: inst.accountId, instanceId: inst.id, poolId: cand.poolId, kind: 'root', sizeGiB: inst.rootDiskGiB,
           format: offering?.diskProvisioning === 'full' ? 'raw' : 'qcow2', provisioning: offering?.diskProvisioning ?? 'linked',
-          path: volumePath(pool.path, volumeId), state: 'allocated', createdAt: now,
+          path: volumePath(pool.path, volumeId), createdAt: now,
+          desired: 'ready', phase: 'pending', task: null, observedState: null, observedAt: null, errorReason: null, version: 1, updatedAt: now,
         }).execute();
+        await trx.insertInto('operations').values(createOp).execute();
         return v;
       }).catch((e: unknown) => { if (e instanceof CasLost) return 'cas' as const; throw e; });
       if (bound === 'cas') throw new CasLost();
@@ -95,5 +100,3 @@ export class PlacementService {
   }
 }
 
-/** The instance row changed under the controller; re-read and look again. */
-export class CasLost extends Error { constructor() { super('instance changed concurrently'); this.name = 'CasLost'; } }

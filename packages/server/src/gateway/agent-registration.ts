@@ -56,11 +56,10 @@ export class AgentRegistration {
     let generation = 1;
     await this.repos.db.transaction().execute(async (trx) => {
       if (existing) {
-        const state = existing.adminState === 'enabled' ? 'up' : existing.adminState;
         // Read the generation inside the transaction: two hellos racing each get their own number.
         const cur = await trx.selectFrom('hosts').select('generation').where('id', '=', existing.id).executeTakeFirstOrThrow();
         generation = cur.generation + 1;
-        const r = await trx.updateTable('hosts').set({ ...facts, state, tokenHash: hashSecret(secret), generation, version: existing.version + 1 })
+        const r = await trx.updateTable('hosts').set({ ...facts, state: 'up', tokenHash: hashSecret(secret), generation, version: existing.version + 1 })
           .where('id', '=', hostId).where('generation', '=', cur.generation).executeTakeFirst();
         if (Number(r.numUpdatedRows) !== 1) throw new ApiError('conflict', `host ${msg.hostName} registered twice at once; retry`);
       } else {

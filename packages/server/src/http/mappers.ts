@@ -12,7 +12,7 @@ export const toCluster = (r: ClusterRow): api.Cluster => ({
   cpuOvercommit: r.cpuOvercommit, memoryOvercommit: r.memoryOvercommit, createdAt: r.createdAt,
 });
 export const toHost = (r: HostRow, instanceCount = 0): api.Host => ({
-  id: r.id, name: r.name, zoneId: r.zoneId, podId: r.podId, clusterId: r.clusterId, hypervisor: r.hypervisor, state: r.state,
+  id: r.id, name: r.name, zoneId: r.zoneId, podId: r.podId, clusterId: r.clusterId, hypervisor: r.hypervisor, state: r.state, adminState: r.adminState,
   address: r.address, accelerator: r.accelerator, cpuModel: r.cpuModel, hypervisorVersion: r.hypervisorVersion,
   cpus: r.cpus, memoryMiB: r.memoryMiB, cpuAllocated: r.cpuAllocated, memoryAllocatedMiB: r.memoryAllocatedMiB,
   tags: JSON.parse(r.tags) as string[], dedicatedAccountId: r.dedicatedAccountId, instanceCount,
@@ -58,7 +58,7 @@ export const toInstance = (r: InstanceListRow, affinityGroupIds: string[] = [], 
 });
 export const toVolume = (r: VolumeRow): api.Volume => ({
   id: r.id, accountId: r.accountId, instanceId: r.instanceId, poolId: r.poolId, kind: r.kind, sizeGiB: r.sizeGiB,
-  format: r.format, provisioning: r.provisioning, path: r.path, state: r.state, createdAt: r.createdAt,
+  format: r.format, provisioning: r.provisioning, path: r.path, desired: r.desired, phase: r.phase, task: r.task, errorReason: r.errorReason, createdAt: r.createdAt,
 });
 export const toOperation = (r: OperationRow): api.Operation => ({
   id: r.id, accountId: r.accountId, kind: r.kind, resourceType: r.resourceType, resourceId: r.resourceId,

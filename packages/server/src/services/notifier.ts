@@ -4,6 +4,7 @@ export type Change =
   | { kind: 'instance'; id: string; accountId: string }
   | { kind: 'operation'; id: string; accountId: string; status: string }
   | { kind: 'host'; id: string }
+  | { kind: 'volume'; id: string; accountId: string; instanceId: string | null }
   | { kind: 'event'; id: string; accountId: string }
   | { kind: 'network'; id: string; accountId: string }
   /** A user asked to cancel the work on a resource (its operation carries cancelRequestedAt). */

@@ -1,7 +1,7 @@
 const tones: Record<string, string> = {
   running: 'ok', up: 'ok', succeeded: 'ok', ready: 'ok', info: 'neutral',
   pending: 'pending', scheduling: 'pending', uploading: 'pending',
-  stopped: 'neutral', paused: 'warn', saved: 'neutral', maintenance: 'warn', disabled: 'neutral', disconnected: 'warn', warning: 'warn', cancelled: 'neutral',
+  stopped: 'neutral', paused: 'warn', saved: 'neutral', maintenance: 'warn', 'preparing-maintenance': 'warn', 'in-maintenance': 'warn', enabled: 'ok', disabled: 'neutral', disconnected: 'warn', warning: 'warn', cancelled: 'neutral',
   error: 'danger', down: 'danger', failed: 'danger', deleted: 'neutral',
 };
 

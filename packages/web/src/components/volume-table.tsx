@@ -27,7 +27,7 @@ export function VolumeTable({ volumes }: { volumes: readonly Volume[] }) {
               <td>{formatGiB(v.sizeGiB)}</td>
               <td>{v.format}</td>
               <td>{v.provisioning}</td>
-              <td>{v.state}</td>
+              <td>{v.phase}{v.task ? ` (${v.task})` : ''}</td>
             </tr>
           ))}
         </tbody>

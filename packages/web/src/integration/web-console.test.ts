@@ -193,9 +193,9 @@ test('web console: login, dashboard, wizard, live state, serial console, network
   await page.locator('[data-testid=host-row][data-state=up]').nth(1).waitFor();
   const firstHost = page.getByTestId('host-row').first();
   await firstHost.locator('button[data-action=disable]').click();
-  await page.locator('[data-testid=host-row][data-state=disabled]').waitFor();
-  await page.locator('[data-testid=host-row][data-state=disabled] button[data-action=enable]').click();
-  await page.locator('[data-testid=host-row][data-state=up]').nth(1).waitFor();
+  await page.locator('[data-testid=host-row][data-admin-state=disabled]').waitFor();
+  await page.locator('[data-testid=host-row][data-admin-state=disabled] button[data-action=enable]').click();
+  await page.locator('[data-testid=host-row][data-admin-state=enabled]').nth(1).waitFor();
   await shot(page, '06-hosts');
 
   // Images with versions; upload a new version (the server has the upload route) with its checksum.

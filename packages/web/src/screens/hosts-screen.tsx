@@ -5,7 +5,7 @@ import { usePagedList } from '../api/use-paged-list.ts';
 import { useNow } from '../api/use-now.ts';
 import { formatAge, formatCount, formatMiB } from '../lib/format.ts';
 import { useI18n } from '../i18n/i18n-context.tsx';
-import { hostStateLabel } from '../i18n/labels.ts';
+import { hostAdminStateLabel, hostStateLabel } from '../i18n/labels.ts';
 import { useSession } from '../session-context.ts';
 import { ScreenHeader } from '../components/screen-header.tsx';
 import { PagedTable } from '../components/paged-table.tsx';
@@ -15,14 +15,20 @@ import { SortHeader } from '../components/sort-header.tsx';
 
 type HostAction = 'enable' | 'disable' | 'maintenance';
 
-/** The button for the state a host is already in is disabled. */
-function isCurrent(state: Host['state'], a: HostAction): boolean {
-  if (a === 'disable') return state === 'disabled';
-  if (a === 'maintenance') return state === 'maintenance';
-  return state !== 'disabled' && state !== 'maintenance';
+/** The button for the admin state a host is already in (or cannot leave that way) is disabled. */
+function isCurrent(adminState: Host['adminState'], a: HostAction): boolean {
+  if (a === 'disable') return adminState !== 'enabled';
+  if (a === 'maintenance') return adminState === 'preparing-maintenance' || adminState === 'in-maintenance';
+  return adminState === 'enabled';
 }
 
-/** Hosts (admin): state, hypervisor, capacity, heartbeat age, enable / disable / maintenance. */
+/** Where each action is asked: maintenance and enable answer an operation, disable takes effect at once. */
+function actionPath(id: string, a: HostAction): { path: string; body?: unknown } {
+  const base = `/api/v1/hosts/${encodeURIComponent(id)}`;
+  return a === 'disable' ? { path: `${base}/actions`, body: { action: a } } : { path: `${base}/${a}` };
+}
+
+/** Hosts (admin): liveness and admin state, hypervisor, capacity, heartbeat age, enable / disable / maintenance. */
 export function HostsScreen() {
   const { t, lang } = useI18n();
   const { isAdmin } = useSession();
@@ -37,7 +43,8 @@ export function HostsScreen() {
     setBusy(h.id);
     setError(null);
     try {
-      await client.request('POST', `/api/v1/hosts/${encodeURIComponent(h.id)}/actions`, { body: { action } });
+      const { path, body } = actionPath(h.id, action);
+      await client.request('POST', path, body === undefined ? {} : { body });
       list.reload();
     } catch (e) { setError((e as Error).message); } finally { setBusy(null); }
   };
@@ -47,10 +54,11 @@ export function HostsScreen() {
     <div>
       <ScreenHeader title={t('host.title')} />
       <PagedTable
-        list={list} testId="hosts-table" columns={8} error={error}
+        list={list} testId="hosts-table" columns={9} error={error}
         header={<>
           <SortHeader field="name" label={t('common.name')} sort={sort} onSort={setSort} />
           <SortHeader field="state" label={t('common.state')} sort={sort} onSort={setSort} />
+          <SortHeader field="adminState" label={t('host.adminState')} sort={sort} onSort={setSort} />
           <th scope="col">{t('host.hypervisor')}</th>
           <th scope="col">{t('host.accelerator')}</th>
           <th scope="col" className="meter-col">{t('host.capacity')}</th>
@@ -59,9 +67,10 @@ export function HostsScreen() {
           <th scope="col">{t('common.actions')}</th>
         </>}
         row={(h) => (
-          <tr key={h.id} data-testid="host-row" data-state={h.state}>
+          <tr key={h.id} data-testid="host-row" data-state={h.state} data-admin-state={h.adminState}>
             <td><strong>{h.name}</strong><div className="muted small">{h.address}</div></td>
             <td><StatusBadge value={h.state} label={hostStateLabel(t, h.state)} /></td>
+            <td><StatusBadge value={h.adminState} label={hostAdminStateLabel(t, h.adminState)} /></td>
             <td>{h.hypervisor}<div className="muted small">{h.hypervisorVersion}</div></td>
             <td>{h.accelerator || '—'}</td>
             <td className="meter-col">
@@ -73,7 +82,7 @@ export function HostsScreen() {
             <td>
               <div className="action-bar compact" role="group" aria-label={t('host.actionsFor', { name: h.name })}>
                 {(['enable', 'disable', 'maintenance'] as const).map((a) => (
-                  <button key={a} type="button" disabled={busy === h.id || isCurrent(h.state, a)} onClick={() => void act(h, a)} data-action={a}>{t(`action.${a}`)}</button>
+                  <button key={a} type="button" disabled={busy === h.id || isCurrent(h.adminState, a)} onClick={() => void act(h, a)} data-action={a}>{t(`action.${a}`)}</button>
                 ))}
               </div>
             </td>

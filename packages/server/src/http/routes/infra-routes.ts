@@ -2,13 +2,14 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { newId } from '@kumo/core';
 import * as api from '@kumo/api';
-import { ApiError, AnyId, HostState } from '@kumo/api';
+import { ApiError, AnyId, HostAdminState, HostState } from '@kumo/api';
 import type { ServerContext } from '../../context.ts';
 import { nowIso } from '../../context.ts';
 import { errorResponses, refuseIfReferenced, registerCrud, uniquely } from '../crud-routes.ts';
 import { toCluster, toHost, toPod, toPool, toZone } from '../mappers.ts';
 import { requireAdmin } from '../auth-hook.ts';
 import { createJoinToken } from '../../services/join-tokens.ts';
+import { registerHostRoutes } from './host-routes.ts';
 
 /** Zones > pods > clusters > hosts, primary storage pools, host join tokens. */
 export function registerInfraRoutes(app: FastifyInstance, ctx: ServerContext): void {
@@ -102,7 +103,7 @@ export function registerInfraRoutes(app: FastifyInstance, ctx: ServerContext): v
   registerCrud(app, {
     path: 'hosts', noun: 'host', tag: 'infrastructure', repo: repos.hosts, schema: api.Host, toApi: async (r) => toHost(r, await hostCount(r.id)),
     adminRead: true, adminWrite: true,
-    filters: { zoneId: AnyId, clusterId: AnyId, state: HostState, name: Type.String({ maxLength: 63 }) },
+    filters: { zoneId: AnyId, clusterId: AnyId, state: HostState, adminState: HostAdminState, name: Type.String({ maxLength: 63 }) },
     update: {
       schema: api.HostUpdate,
       handler: async (p, row, b) => {
@@ -123,22 +124,7 @@ export function registerInfraRoutes(app: FastifyInstance, ctx: ServerContext): v
     },
   });
 
-  app.post('/api/v1/hosts/:id/actions', {
-    schema: { tags: ['infrastructure'], summary: 'Enable, disable or put a host in maintenance', params: api.IdParams, body: api.HostAction, response: { 200: api.Host, ...errorResponses } },
-  }, async (req) => {
-    const p = requireAdmin(req);
-    const { id } = req.params as { id: string };
-    const { action } = req.body as { action: 'enable' | 'disable' | 'maintenance' };
-    const host = await repos.hosts.get(p.scope, id);
-    if (!host) throw new ApiError('not_found', `host ${id} not found`);
-    const adminState = action === 'enable' ? 'enabled' as const : action === 'disable' ? 'disabled' as const : 'maintenance' as const;
-    const connected = ctx.gateway.isConnected(id);
-    const state = adminState === 'enabled' ? (connected ? 'up' as const : 'disconnected' as const) : adminState;
-    await repos.hosts.update(p.scope, id, { adminState, state });
-    await ctx.events.record({ accountId: 'acct-system', resourceType: 'host', resourceId: id, kind: `host.${action}`, message: `host ${host.name}: ${action} by ${p.username}` });
-    ctx.notifier.publish({ kind: 'host', id });
-    return toHost({ ...host, adminState, state }, await hostCount(id));
-  });
+  registerHostRoutes(app, ctx);
 
   app.post('/api/v1/join-tokens', {
     schema: { tags: ['infrastructure'], summary: 'A token with which agents join a cluster', body: api.JoinTokenCreate, response: { 201: api.JoinToken, ...errorResponses } },

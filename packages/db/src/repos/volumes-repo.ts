@@ -1,0 +1,47 @@
+import type { Kysely } from 'kysely';
+import type { Database, VolumeRow } from '../schema.ts';
+import { CrudRepo } from './crud-repo.ts';
+
+export type VolumeStatusPatch = Partial<Pick<VolumeRow, 'desired' | 'phase' | 'task' | 'errorReason'>>;
+
+/** Volumes, reconciled like instances: compare-and-swap on `version` for every controller write. */
+export class VolumesRepo extends CrudRepo<'volumes'> {
+  constructor(db: Kysely<Database>) {
+    super(db, { table: 'volumes', tenantScoped: true, sortable: ['createdAt', 'sizeGiB'], filterable: ['instanceId', 'poolId', 'kind', 'phase'] });
+  }
+
+  /** Write `patch` only if the row still has `expectedVersion`; returns the new version or null (re-read). */
+  async compareAndSwap(id: string, expectedVersion: number, patch: VolumeStatusPatch, nowIso: string, db: Kysely<Database> = this.db): Promise<number | null> {
+    const r = await db.updateTable('volumes')
+      .set({ ...patch, version: expectedVersion + 1, updatedAt: nowIso })
+      .where('id', '=', id).where('version', '=', expectedVersion)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1 ? expectedVersion + 1 : null;
+  }
+
+  /** Observed state comes from agent replies only; it does not bump the CAS version. */
+  async setObserved(id: string, state: string, atIso: string): Promise<void> {
+    await this.db.updateTable('volumes').set({ observedState: state, observedAt: atIso }).where('id', '=', id).execute();
+  }
+
+  async getAny(id: string, db: Kysely<Database> = this.db): Promise<VolumeRow | undefined> {
+    return db.selectFrom('volumes').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** Volumes of an instance, root first. */
+  async ofInstance(instanceId: string, db: Kysely<Database> = this.db): Promise<VolumeRow[]> {
+    return db.selectFrom('volumes').selectAll().where('instanceId', '=', instanceId).orderBy('kind', 'desc').orderBy('id').execute();
+  }
+
+  /** Ids of volumes not where they should be, or with a task in progress (for resync). */
+  async unsettledIds(): Promise<string[]> {
+    const rows = await this.db.selectFrom('volumes').select('id')
+      .where((eb) => eb.or([
+        eb('task', 'is not', null),
+        eb('phase', '=', 'pending'),
+        eb.and([eb('desired', '=', 'deleted'), eb('phase', '!=', 'deleted')]),
+      ]))
+      .execute();
+    return rows.map((r) => r.id);
+  }
+}

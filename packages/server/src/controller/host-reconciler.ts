@@ -1,0 +1,105 @@
+import type { Clock } from '@kumo/core';
+import type { HostRow, OperationRow, Repos } from '@kumo/db';
+import type { EventLog } from '../services/event-log.ts';
+import type { Change, Notifier } from '../services/notifier.ts';
+import type { OperationService } from '../services/operation-service.ts';
+import { WaitError, type TerminalError } from './errors.ts';
+import { workKey, type Reconciler, type WorkKey } from './reconciler.ts';
+
+export interface HostReconcilerOptions {
+  /** How often a preparing host looks again even without an instance change (a safety net). */
+  pollMs: number;
+}
+
+/** What the host's guests are doing, for the maintenance state machine. */
+export interface HostGuests { total: number; busy: number }
+
+/**
+ * The administrative state machine of a host (liveness, up/disconnected/down, is the host
+ * monitor's and stays apart):
+ *
+ *   enabled ──maintenance──▶ preparing-maintenance ──no instance busy──▶ in-maintenance ──enable──▶ enabled
+ *
+ * While preparing and in maintenance the scheduler places nothing on the host (hosts-repo reserve
+ * only takes enabled hosts). Preparing waits until no instance on the host has a task in progress;
+ * evacuateGuests is the step where live migration will move the guests away — today running
+ * guests stay on the host and keep running, and the operation says how many remain.
+ */
+export class HostReconciler implements Reconciler<'host'> {
+  readonly kind = 'host' as const;
+
+  constructor(
+    private readonly repos: Repos,
+    private readonly ops: OperationService,
+    private readonly events: EventLog,
+    private readonly notifier: Notifier,
+    private readonly clock: Clock,
+    private readonly opts: HostReconcilerOptions,
+  ) {}
+
+  unsettledIds(): Promise<string[]> { return this.repos.hosts.preparingMaintenanceIds(); }
+
+  /** A host's own changes; an instance's change wakes its host (and target host) when that host is preparing maintenance. */
+  async keysFor(c: Change): Promise<WorkKey[]> {
+    if (c.kind === 'host') return [workKey('host', c.id)];
+    if (c.kind !== 'instance') return [];
+    const rows = await this.repos.db.selectFrom('instances')
+      .innerJoin('hosts', (j) => j.on((eb) => eb.or([eb('hosts.id', '=', eb.ref('instances.hostId')), eb('hosts.id', '=', eb.ref('instances.targetHostId'))])))
+      .select('hosts.id').where('instances.id', '=', c.id).where('hosts.adminState', '=', 'preparing-maintenance').execute();
+    return rows.map((r) => workKey('host', r.id));
+  }
+
+  async guests(hostId: string): Promise<HostGuests> {
+    const rows = await this.repos.db.selectFrom('instances').select(['task'])
+      .where((eb) => eb.or([eb('hostId', '=', hostId), eb('targetHostId', '=', hostId)]))
+      .where('phase', '!=', 'deleted').execute();
+    return { total: rows.length, busy: rows.filter((r) => r.task !== null).length };
+  }
+
+  /**
+   * Move the host's guests elsewhere. Not yet: live migration is later work. This is where it goes,
+   * and it returns what is still on the host.
+   */
+  protected evacuateGuests(host: HostRow): Promise<HostGuests> {
+    return this.guests(host.id);
+  }
+
+  async reconcile(id: string): Promise<boolean> {
+    const host = await this.repos.hosts.getAny(id);
+    if (!host) return false;
+    const active = await this.repos.operations.activeFor(id);
+    if (host.adminState !== 'preparing-maintenance') { await this.settle(host, active); return false; }
+    const g = await this.evacuateGuests(host);
+    const remain = `${g.total} guest${g.total === 1 ? '' : 's'} on the host`;
+    if (g.busy > 0) {
+      for (const op of active) if (op.kind === 'host.maintenance') await this.ops.start(op, `waiting for ${g.busy} instance task${g.busy === 1 ? '' : 's'} to finish; ${remain}`, 50);
+      throw new WaitError(`host ${host.name}: ${g.busy} instance tasks in progress`, this.opts.pollMs);
+    }
+    if (!(await this.repos.hosts.transitionAdmin(id, ['preparing-maintenance'], 'in-maintenance'))) return true; // changed meanwhile: look again
+    const message = g.total === 0
+      ? `host ${host.name} is in maintenance; no guests remain on it`
+      : `host ${host.name} is in maintenance; ${g.total} guest${g.total === 1 ? ' remains' : 's remain'} on it and keep${g.total === 1 ? 's' : ''} running (evacuation by live migration is not available yet)`;
+    await this.events.record({ accountId: 'acct-system', resourceType: 'host', resourceId: id, kind: 'host.in-maintenance', message });
+    for (const op of active) if (op.kind === 'host.maintenance') await this.ops.finish(op.id, 'succeeded', message);
+    this.notifier.publish({ kind: 'host', id });
+    return true;
+  }
+
+  /** End the operations the current admin state answers: done, or overtaken by a later request. */
+  private async settle(host: HostRow, active: OperationRow[]): Promise<void> {
+    for (const op of active) {
+      if (op.kind === 'host.enable') {
+        if (host.adminState === 'enabled') await this.ops.finish(op.id, 'succeeded', `host ${host.name} is enabled`);
+        else await this.ops.finish(op.id, 'cancelled', `host ${host.name} is ${host.adminState}: a later request overtook the enable`);
+      } else if (op.kind === 'host.maintenance') {
+        if (host.adminState === 'in-maintenance') await this.ops.finish(op.id, 'succeeded', `host ${host.name} is in maintenance`);
+        else await this.ops.finish(op.id, 'cancelled', `host ${host.name} is ${host.adminState}: a later request overtook the maintenance`);
+      }
+    }
+  }
+
+  async fail(id: string, err: TerminalError): Promise<void> {
+    for (const op of await this.repos.operations.activeFor(id)) await this.ops.finish(op.id, 'failed', err.message, { code: err.code, message: err.message });
+    await this.events.record({ accountId: 'acct-system', resourceType: 'host', resourceId: id, kind: 'host.error', severity: 'error', message: err.message });
+  }
+}

@@ -1,0 +1,51 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import * as api from '@kumo/api';
+import type { OperationRow } from '@kumo/db';
+import type { ServerContext } from '../../context.ts';
+import { errorResponses } from '../crud-routes.ts';
+import { toHost, toOperation } from '../mappers.ts';
+import { requireAdmin } from '../auth-hook.ts';
+
+/** Host administration (admin only): maintenance and enable answer 202 with an operation, like instance actions. */
+export function registerHostRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  const { repos } = ctx;
+  const instanceCount = async (id: string) => Number((await repos.db.selectFrom('instances').select((eb) => eb.fn.countAll<number>().as('n')).where('hostId', '=', id).where('phase', '!=', 'deleted').executeTakeFirst())?.n ?? 0);
+
+  async function answer(req: FastifyRequest, reply: FastifyReply, op: OperationRow) {
+    const q = req.query as { wait?: boolean; waitTimeoutSec?: number };
+    const final = q.wait ? await ctx.ops.waitFor(requireAdmin(req).scope, op.id, (q.waitTimeoutSec ?? 600) * 1000) : op;
+    void reply.header('location', `/api/v1/operations/${op.id}`);
+    return reply.status(q.wait && ['succeeded', 'failed', 'cancelled'].includes(final.status) ? 200 : 202).send(toOperation(final));
+  }
+
+  const opSchema = (summary: string) => ({
+    tags: ['infrastructure'], summary, params: api.IdParams, querystring: api.WaitQuery,
+    response: { 200: api.Operation, 202: api.Operation, ...errorResponses },
+  });
+
+  app.post('/api/v1/hosts/:id/maintenance', {
+    schema: opSchema('Put a host into maintenance: nothing new is placed there; waits until no instance on it is busy (202 + operation host.maintenance)'),
+  }, async (req, reply) => {
+    const p = requireAdmin(req);
+    return answer(req, reply, await ctx.hosts.requestMaintenance(p, (req.params as { id: string }).id));
+  });
+
+  app.post('/api/v1/hosts/:id/enable', {
+    schema: opSchema('Return a host to service from maintenance (or disabled) (202 + operation host.enable)'),
+  }, async (req, reply) => {
+    const p = requireAdmin(req);
+    return answer(req, reply, await ctx.hosts.requestEnable(p, (req.params as { id: string }).id));
+  });
+
+  app.post('/api/v1/hosts/:id/actions', {
+    schema: { tags: ['infrastructure'], summary: 'Enable, disable or put a host in maintenance; answers the host (prefer /maintenance and /enable, which answer an operation)', params: api.IdParams, body: api.HostAction, response: { 200: api.Host, ...errorResponses } },
+  }, async (req) => {
+    const p = requireAdmin(req);
+    const { id } = req.params as { id: string };
+    const { action } = req.body as { action: 'enable' | 'disable' | 'maintenance' };
+    if (action === 'disable') await ctx.hosts.disable(p, id);
+    else if (action === 'enable') await ctx.hosts.requestEnable(p, id);
+    else await ctx.hosts.requestMaintenance(p, id);
+    return toHost(await ctx.hosts.get(p.scope, id), await instanceCount(id));
+  });
+}
