@@ -18,6 +18,11 @@ const migrations: Record<string, Migration> = {
   '008-nullable-instance-refs-router-reason': m008,
 };
 
+/** The migrations numbered before `name` (for tests that upgrade a database as it was then). */
+export function migrationsBefore(name: string): Record<string, Migration> {
+  return Object.fromEntries(Object.entries(migrations).filter(([n]) => n < name));
+}
+
 class InCodeMigrations implements MigrationProvider {
   getMigrations(): Promise<Record<string, Migration>> { return Promise.resolve(migrations); }
 }

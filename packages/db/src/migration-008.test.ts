@@ -6,20 +6,15 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { Migrator, sql, type Kysely, type Migration } from 'kysely';
-import * as m001 from './migrations/001-initial.ts';
-import * as m002 from './migrations/002-networking.ts';
-import * as m003 from './migrations/003-config-drive-vlan-capable.ts';
-import * as m004 from './migrations/004-instance-sort-indexes.ts';
-import { migrateToLatest } from './migrate.ts';
+import { migrateToLatest, migrationsBefore } from './migrate.ts';
 import { openDatabase, type DatabaseHandle } from './open-database.ts';
 import { createRepos } from './repos/index.ts';
 import type { Database } from './schema.ts';
 import { seedAccount, seedInfrastructure } from './testing/fixtures.ts';
 import { testDialects, testPostgresUrl } from './testing/test-databases.ts';
 
-const before008: Record<string, Migration> = {
-  '001-initial': m001, '002-networking': m002, '003-config-drive-vlan-capable': m003, '004-instance-sort-indexes': m004,
-};
+// Everything before 008 (the fixtures below write today's columns of earlier migrations).
+const before008: Record<string, Migration> = migrationsBefore('008');
 
 async function openUnmigrated(dialect: 'sqlite' | 'postgres'): Promise<{ h: DatabaseHandle; drop(): Promise<void> }> {
   if (dialect === 'sqlite') {
@@ -69,9 +64,12 @@ for (const dialect of testDialects) {
           configDrive: 1, desired: 'running', phase: 'running', task: null, observedPower: null, observedAt: null, errorReason: null, excludedHostIds: '[]',
           version: 7, createdAt: now, updatedAt: now, deletedAt: null,
         }).execute();
-        await old.insertInto('volumes').values({ id: 'vol-a', accountId: acct, instanceId: 'i-a', poolId: infra.poolIds[0]!, kind: 'root', sizeGiB: 1, format: 'qcow2', provisioning: 'linked', path: '/x', state: 'ready', createdAt: now }).execute();
+        await old.insertInto('volumes').values({ id: 'vol-a', accountId: acct, instanceId: 'i-a', poolId: infra.poolIds[0]!, kind: 'root', sizeGiB: 1, format: 'qcow2', provisioning: 'linked', path: '/x', createdAt: now,
+          desired: 'ready', phase: 'ready', task: null, observedState: null, observedAt: null, errorReason: null, version: 1, updatedAt: now }).execute();
         /* eslint-enable @typescript-eslint/no-explicit-any */
 
+        const indexNames = async () => (await sql<{ name: string }>`select name from sqlite_master where type = 'index' and tbl_name = 'instances' and sql is not null order by name`.execute(db)).rows.map((r) => r.name);
+        const indexesBefore = dialect === 'sqlite' ? await indexNames() : [];
         assert.deepEqual(await migrateToLatest(db, h.pgSchema), ['008-nullable-instance-refs-router-reason']);
 
         const inst = await repos.instances.getAny('i-a');
@@ -82,8 +80,8 @@ for (const dialect of testDialects) {
         await assert.rejects(db.updateTable('instances').set({ imageId: 'image-missing' }).where('id', '=', 'i-a').execute());
         await assert.rejects(db.deleteFrom('instances').where('id', '=', 'i-a').execute(), 'the volume still points at the instance');
         if (dialect === 'sqlite') {
-          const ix = await sql<{ name: string }>`select name from sqlite_master where type = 'index' and tbl_name = 'instances' and sql is not null order by name`.execute(db);
-          assert.deepEqual(ix.rows.map((r) => r.name), ['instances_account', 'instances_created', 'instances_host', 'instances_name', 'instances_phase', 'instances_unsettled']);
+          assert.ok(indexesBefore.includes('instances_account') && indexesBefore.includes('instances_unsettled'));
+          assert.deepEqual(await indexNames(), indexesBefore, 'the rebuilt table has every index it had');
           const fk = await sql`PRAGMA foreign_keys`.execute(db);
           assert.deepEqual(fk.rows, [{ foreignKeys: 1 }], 'foreign keys are on again');
         }
