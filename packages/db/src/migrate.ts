@@ -3,6 +3,7 @@ import * as m001 from './migrations/001-initial.ts';
 import * as m002 from './migrations/002-networking.ts';
 import * as m003 from './migrations/003-config-drive-vlan-capable.ts';
 import * as m004 from './migrations/004-instance-sort-indexes.ts';
+import * as m005 from './migrations/005-device-addresses.ts';
 
 /** Append-only, numbered. Never edit a released migration: add the next number. */
 const migrations: Record<string, Migration> = {
@@ -10,6 +11,7 @@ const migrations: Record<string, Migration> = {
   '002-networking': m002,
   '003-config-drive-vlan-capable': m003,
   '004-instance-sort-indexes': m004,
+  '005-device-addresses': m005,
 };
 
 class InCodeMigrations implements MigrationProvider {

@@ -52,7 +52,7 @@ for (const dialect of testDialects) {
       egressDefaultPolicy: 'allow', configVersion: 1, createdAt: now(), updatedAt: now(), ...patch,
     });
     const nic = (accountId: string, instanceId: string, networkId: string, ip: string, mac: string, deviceIndex = 0): NicRow => ({
-      id: rid('nic'), accountId, instanceId, networkId, deviceIndex, mac, ip, createdAt: now(),
+      id: rid('nic'), accountId, instanceId, networkId, deviceIndex, mac, ip, createdAt: now(), pciSlot: 0x08 + deviceIndex,
     });
 
     test('isolated networks are private to their account; shared ones are visible to all but changed by admins only', async () => {

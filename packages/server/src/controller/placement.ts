@@ -1,4 +1,4 @@
-import { placeInstance, type Clock, type PlacementRequest, type SchedulerHost } from '@kumo/core';
+import { diskSerialOf, fixedPciSlots, placeInstance, type Clock, type PlacementRequest, type SchedulerHost } from '@kumo/core';
 import type { InstanceRow, Repos } from '@kumo/db';
 import { TerminalError } from './errors.ts';
 
@@ -84,6 +84,7 @@ export class PlacementService {
           id: volumeId, accountId: inst.accountId, instanceId: inst.id, poolId: cand.poolId, kind: 'root', sizeGiB: inst.rootDiskGiB,
           format: offering?.diskProvisioning === 'full' ? 'raw' : 'qcow2', provisioning: offering?.diskProvisioning ?? 'linked',
           path: volumePath(pool.path, volumeId), state: 'allocated', createdAt: now,
+          pciSlot: fixedPciSlots.rootDisk, serial: diskSerialOf(volumeId),
         }).execute();
         return v;
       }).catch((e: unknown) => { if (e instanceof CasLost) return 'cas' as const; throw e; });
