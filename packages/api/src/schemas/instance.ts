@@ -57,7 +57,10 @@ export const InstanceListQuery = Type.Object({
 export const Volume = Type.Object({
   id: Type.String(), accountId: Type.String(), instanceId: Nullable(Type.String()), poolId: Type.String(),
   kind: lit(['root', 'data'] as const), sizeGiB: Type.Integer(), format: Type.String(), provisioning: Type.String(),
-  path: Type.String(), state: Type.String(), createdAt: Timestamp,
+  path: Type.String(), state: Type.String(),
+  pciSlot: Nullable(Type.Integer({ description: 'slot on the guest\'s PCI bus while attached (root 0x10, data disks 0x11–0x1d); null when detached' })),
+  serial: Type.String({ description: 'the disk serial the guest sees: /dev/disk/by-id/virtio-<serial>' }),
+  createdAt: Timestamp,
 });
 
 export const WaitQuery = Type.Object({

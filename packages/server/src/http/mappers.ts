@@ -53,7 +53,7 @@ export const toInstance = (r: InstanceListRow, affinityGroupIds: string[] = []):
 });
 export const toVolume = (r: VolumeRow): api.Volume => ({
   id: r.id, accountId: r.accountId, instanceId: r.instanceId, poolId: r.poolId, kind: r.kind, sizeGiB: r.sizeGiB,
-  format: r.format, provisioning: r.provisioning, path: r.path, state: r.state, createdAt: r.createdAt,
+  format: r.format, provisioning: r.provisioning, path: r.path, state: r.state, pciSlot: r.pciSlot, serial: r.serial, createdAt: r.createdAt,
 });
 export const toOperation = (r: OperationRow): api.Operation => ({
   id: r.id, accountId: r.accountId, kind: r.kind, resourceType: r.resourceType, resourceId: r.resourceId,
