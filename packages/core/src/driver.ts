@@ -12,8 +12,10 @@
  * - Drivers never touch the database; they get specs and report observations.
  */
 
-/** Power state as the hypervisor sees it. */
-export type PowerState = 'running' | 'stopped' | 'paused' | 'saved' | 'crashed' | 'unknown';
+/** Power state as the hypervisor sees it (the list is in lifecycle/lifecycle-states.ts). */
+import type { PowerState } from './lifecycle/lifecycle-states.ts';
+
+export type { PowerState };
 
 /**
  * A disk of a VM. Its address is fixed when the volume is attached (see

@@ -1,4 +1,6 @@
 /** Row types of Kumo's tables, as Kysely sees them (camelCase; the database has snake_case). */
+import type { DesiredState, HostState, Phase, PowerState, Task } from '@kumo/core';
+
 export interface AccountRow { id: string; name: string; role: 'admin' | 'user'; createdAt: string }
 export interface UserRow { id: string; accountId: string; username: string; passwordHash: string; createdAt: string }
 export interface ApiKeyRow {
@@ -13,7 +15,7 @@ export interface ClusterRow {
 }
 export interface HostRow {
   id: string; zoneId: string; podId: string; clusterId: string; name: string;
-  hypervisor: 'qemu' | 'lxc' | 'fake'; state: 'up' | 'disconnected' | 'down' | 'maintenance' | 'disabled';
+  hypervisor: 'qemu' | 'lxc' | 'fake'; state: HostState;
   adminState: 'enabled' | 'disabled' | 'maintenance';
   address: string; accelerator: string; cpuModel: string; hypervisorVersion: string; agentVersion: string;
   cpus: number; memoryMiB: number; cpuAllocated: number; memoryAllocatedMiB: number;
@@ -50,10 +52,10 @@ export interface InstanceRow {
   vcpus: number; memoryMiB: number; rootDiskGiB: number; hostTags: string; userData: string;
   /** 1: attach a NoCloud config drive (migration 003). */
   configDrive: number;
-  desired: 'running' | 'stopped' | 'paused' | 'saved' | 'deleted';
-  phase: 'pending' | 'stopped' | 'running' | 'paused' | 'saved' | 'error' | 'deleted';
-  task: 'scheduling' | 'provisioning' | 'starting' | 'stopping' | 'rebooting' | 'pausing' | 'resuming' | 'saving' | 'restoring' | 'deleting' | null;
-  observedPower: string | null; observedAt: string | null; errorReason: string | null;
+  desired: DesiredState;
+  phase: Phase;
+  task: Task | null;
+  observedPower: PowerState | null; observedAt: string | null; errorReason: string | null;
   excludedHostIds: string;
   version: number; createdAt: string; updatedAt: string; deletedAt: string | null;
 }

@@ -1,9 +1,10 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { hostStates } from '@kumo/core/lifecycle';
 import { AnyId, Description, Name, Nullable, Tags, Timestamp, ListQueryBase } from './common.ts';
 
 export const Hypervisor = Type.Union([Type.Literal('qemu'), Type.Literal('lxc'), Type.Literal('fake')]);
 export const PlacementStrategy = Type.Union([Type.Literal('spread'), Type.Literal('pack')]);
-export const HostState = Type.Union(['up', 'disconnected', 'down', 'maintenance', 'disabled'].map((s) => Type.Literal(s)));
+export const HostState = Type.Union(hostStates.map((s) => Type.Literal(s)));
 
 export const Zone = Type.Object({
   id: Type.String(), name: Type.String(), description: Type.String(),

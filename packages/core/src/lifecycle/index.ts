@@ -1,1 +1,2 @@
+export * from './lifecycle-states.ts';
 export * from './instance-lifecycle.ts';

@@ -3,8 +3,10 @@
  * the database (or keeps them in a CapacityIndex) and the scheduler never does I/O.
  */
 
+import type { HostState } from '../lifecycle/lifecycle-states.ts';
+
 export type SchedulerHypervisor = 'qemu' | 'lxc' | 'fake';
-export type SchedulerHostState = 'up' | 'disconnected' | 'down' | 'maintenance' | 'disabled';
+export type SchedulerHostState = HostState;
 
 /** A primary storage pool as seen from one host. Sizes in GiB. */
 export interface SchedulerPool {

@@ -1,5 +1,5 @@
 import {
-  newId, phaseAfterStep, planStep, taskForStep, type Clock, type Step,
+  isPowerState, newId, phaseAfterStep, planStep, taskForStep, type Clock, type Step,
 } from '@kumo/core';
 import { ApiError, type AgentMethod, type AgentMethods } from '@kumo/api';
 import type { InstanceRow, OperationRow, Repos } from '@kumo/db';
@@ -112,7 +112,7 @@ export class InstanceReconciler {
     const result = await this.gateway.call(hostId, method, params, timeoutMs);
     const status = result as { instanceId?: unknown; power?: unknown } | null;
     if (status && typeof status.instanceId === 'string' && typeof status.power === 'string') {
-      await this.repos.instances.setObserved(status.instanceId, status.power, this.iso());
+      await this.repos.instances.setObserved(status.instanceId, isPowerState(status.power) ? status.power : 'unknown', this.iso());
     }
     return result;
   }

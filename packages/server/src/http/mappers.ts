@@ -47,7 +47,7 @@ export const toInstance = (r: InstanceListRow, affinityGroupIds: string[] = []):
   imageId: r.imageId, imageVersionId: r.imageVersionId, offeringId: r.offeringId, keypairId: r.keypairId,
   vcpus: r.vcpus, memoryMiB: r.memoryMiB, rootDiskGiB: r.rootDiskGiB,
   desired: r.desired, phase: r.phase, task: r.task,
-  observed: { power: r.observedPower as api.Instance['observed']['power'], at: r.observedAt },
+  observed: { power: r.observedPower, at: r.observedAt },
   errorReason: r.errorReason, hostTags: JSON.parse(r.hostTags) as string[], affinityGroupIds, configDrive: r.configDrive === 1,
   version: r.version, createdAt: r.createdAt, updatedAt: r.updatedAt,
 });

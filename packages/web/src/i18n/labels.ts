@@ -1,4 +1,4 @@
-import type { Event, Host, Instance, Operation } from '@kumo/api';
+import { hostStates as apiHostStates, phases as apiPhases, type Event, type Host, type Instance, type Operation } from '@kumo/api';
 import type { Translate } from './i18n-context.tsx';
 
 /** Display names of the API's enumerations. */
@@ -9,8 +9,9 @@ export const hostStateLabel = (t: Translate, s: Host['state']) => t(`hostState.$
 export const opStatusLabel = (t: Translate, s: Operation['status']) => t(`opStatus.${s as 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled'}`);
 export const severityLabel = (t: Translate, s: Event['severity']) => t(`severity.${s}`);
 
-export const phases: readonly Instance['phase'][] = ['pending', 'running', 'stopped', 'paused', 'saved', 'error'];
-export const hostStates: readonly Host['state'][] = ['up', 'disconnected', 'down', 'maintenance', 'disabled'];
+/** The phases a listed instance can be in (deleted ones are not listed), in the lifecycle's order. */
+export const phases: readonly Instance['phase'][] = apiPhases.filter((p) => p !== 'deleted');
+export const hostStates: readonly Host['state'][] = apiHostStates;
 export const opStatuses: readonly Operation['status'][] = ['pending', 'running', 'succeeded', 'failed', 'cancelled'];
 
 export const phaseColors: Record<string, string> = {

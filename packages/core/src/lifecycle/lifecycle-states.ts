@@ -1,0 +1,37 @@
+/**
+ * The lifecycle enumerations, defined once: the API schemas (TypeBox unions built from these
+ * lists), the database row types, the scheduler and the web console (through @kumo/api) all use
+ * them. Importable alone as `@kumo/core/lifecycle` (no I/O, nothing Node-only), so the browser
+ * bundle can carry them.
+ */
+
+/** What the user wants (written by the API only). */
+export const desiredStates = ['running', 'stopped', 'paused', 'saved', 'deleted'] as const;
+export type DesiredState = (typeof desiredStates)[number];
+
+/** Where the instance is (written by the controller only). */
+export const phases = ['pending', 'stopped', 'running', 'paused', 'saved', 'error', 'deleted'] as const;
+export type Phase = (typeof phases)[number];
+
+/** What the controller is doing right now (null when nothing). */
+export const tasks = [
+  'scheduling', 'provisioning', 'starting', 'stopping', 'rebooting', 'pausing', 'resuming', 'saving', 'restoring', 'deleting',
+] as const;
+export type Task = (typeof tasks)[number];
+
+/** What a user may ask of an instance (POST /instances/{id}/{action}; delete is DELETE). */
+export const instanceActions = ['start', 'stop', 'reboot', 'pause', 'resume', 'save', 'restore', 'delete'] as const;
+export type InstanceAction = (typeof instanceActions)[number];
+
+/** Power state as the hypervisor sees it (written from agent reports only). */
+export const powerStates = ['running', 'stopped', 'paused', 'saved', 'crashed', 'unknown'] as const;
+export type PowerState = (typeof powerStates)[number];
+
+/** A host's state as the server sees it: connection and heartbeats, or what an admin set. */
+export const hostStates = ['up', 'disconnected', 'down', 'maintenance', 'disabled'] as const;
+export type HostState = (typeof hostStates)[number];
+
+/** Is `v` one of the power states (for values that arrive over the wire)? */
+export function isPowerState(v: unknown): v is PowerState {
+  return typeof v === 'string' && (powerStates as readonly string[]).includes(v);
+}
