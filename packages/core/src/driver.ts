@@ -19,7 +19,7 @@ export type { PowerState };
 
 /**
  * A disk of a VM. Its address is fixed when the volume is attached (see
- * devices/device-layout.ts and docs/drivers.md#device-layout): a restart, a migration
+ * devices/device-layout.ts and docs/architecture.md#device-layout): a restart, a migration
  * target and a hot-plug all put it at the same place.
  */
 export interface DiskSpec {

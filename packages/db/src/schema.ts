@@ -62,7 +62,7 @@ export interface InstanceRow {
 export interface VolumeRow {
   id: string; accountId: string; instanceId: string | null; poolId: string; kind: 'root' | 'data';
   sizeGiB: number; format: string; provisioning: string; path: string; state: string; createdAt: string;
-  /** Slot on the guest's PCI bus while attached, null when not (migration 005; docs/drivers.md#device-layout). */
+  /** Slot on the guest's PCI bus while attached, null when not (migration 005; docs/architecture.md#device-layout). */
   pciSlot: number | null;
   /** The disk serial the guest sees, fixed at creation (migration 005). */
   serial: string;
@@ -113,7 +113,7 @@ export interface RouterRow {
 }
 export interface NicRow {
   id: string; accountId: string; instanceId: string; networkId: string; deviceIndex: number; mac: string; ip: string; createdAt: string;
-  /** Slot on the guest's PCI bus, fixed when the NIC is added (migration 005; docs/drivers.md#device-layout). */
+  /** Slot on the guest's PCI bus, fixed when the NIC is added (migration 005; docs/architecture.md#device-layout). */
   pciSlot: number;
 }
 export interface NicSecurityGroupRow { nicId: string; securityGroupId: string }

@@ -19,7 +19,7 @@
  * - Every device has an explicit address on the root bus (`bus=pcie.0` on q35,
  *   `pci.0` on pc; `addr=` the slot from the spec) and every disk its serial: the
  *   slots are allocated once by the server and stored with the disk or NIC
- *   (core devices/device-layout.ts, docs/drivers.md#device-layout), so detaching one
+ *   (core devices/device-layout.ts, docs/architecture.md#device-layout), so detaching one
  *   disk does not move the others, and a restart, a restore or a migration target
  *   builds the same machine. Nothing depends on command-line order any more.
  * - The root disk (spec.root, slot 0x10) is below every data disk, so the guest

@@ -13,7 +13,7 @@
  *   0x1e        the NoCloud config drive: after every disk, so it never takes vda
  *   0x1f        ICH9 LPC/SATA/SMBus on q35 (reserved)
  *
- * docs/drivers.md#device-layout says the same for operators.
+ * docs/architecture.md#device-layout says the same for operators.
  */
 
 export interface PciSlotRange {

@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
  * Devices are addressed explicitly: every attached volume and every NIC holds the PCI slot it got
  * when it was attached, and every volume the serial its guest sees; the instance spec carries them
  * and drivers render them, so a restart, a migration target and a hot-plug see one layout
- * (docs/drivers.md#device-layout). Existing devices are backfilled with that layout: root disks at
+ * (docs/architecture.md#device-layout). Existing devices are backfilled with that layout: root disks at
  * 0x10, data disks from 0x11 in id order, NICs from 0x08 in device-index order; serials are the
  * first 20 characters of the volume id, which is what guests saw before.
  * The numbers are written out here, not imported: a released migration must not change meaning.

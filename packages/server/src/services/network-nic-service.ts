@@ -72,7 +72,7 @@ export async function allocateNics(trx: Kysely<Database>, scope: Scope, instance
     }
     checked.push({ i, req, net, groupIds });
   }
-  // PCI slots in request order, lowest free first, fixed for the NIC's lifetime (docs/drivers.md#device-layout).
+  // PCI slots in request order, lowest free first, fixed for the NIC's lifetime (docs/architecture.md#device-layout).
   let slots: number[];
   try {
     slots = allocatePciSlots('nic', existing.map((n) => n.pciSlot), requests.length);
