@@ -12,7 +12,7 @@ export const errorCodes = {
   instance_busy: { status: 409, description: 'Another operation is in progress on this instance; one action per instance at a time.' },
   in_use: { status: 409, description: 'The resource is referenced by others (a zone that still has pods, an offering used by instances, ...) and cannot be deleted.' },
   idempotency_mismatch: { status: 422, description: 'The Idempotency-Key was used before with a different request body.' },
-  no_capacity: { status: 409, description: 'Something ran out: no host passes the scheduler\'s filters (`details.filters` says which filter removed how many hosts), or a range is exhausted (addresses, VNIs, VLANs, public IPs: `details.field` and `details.resource` say which).' },
+  no_capacity: { status: 409, description: 'Something ran out: no host passes the scheduler\'s filters (`details.filters` says which filter removed how many hosts), or a range is exhausted (addresses, VNIs, VLANs, public IPs, an instance\'s PCI slots for NICs: `details.field` and `details.resource` say which).' },
   payload_too_large: { status: 413, description: 'The request body is larger than allowed.' },
   rate_limited: { status: 429, description: 'Too many requests.' },
   host_unavailable: { status: 503, description: 'The host that must act is not connected.' },
