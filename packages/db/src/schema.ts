@@ -1,5 +1,5 @@
 /** Row types of Kumo's tables, as Kysely sees them (camelCase; the database has snake_case). */
-import type { DesiredState, HostState, Phase, PowerState, Task } from '@kumo/core';
+import type { DesiredState, HostState, OperationStatus, Phase, PowerState, Task } from '@kumo/core';
 
 export interface AccountRow { id: string; name: string; role: 'admin' | 'user'; createdAt: string }
 export interface UserRow { id: string; accountId: string; username: string; passwordHash: string; createdAt: string }
@@ -69,7 +69,7 @@ export interface VolumeRow {
 }
 export interface OperationRow {
   id: string; accountId: string; kind: string; resourceType: string; resourceId: string;
-  status: 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled'; progress: number; message: string;
+  status: OperationStatus; progress: number; message: string;
   params: string; errorCode: string | null; errorMessage: string | null;
   idempotencyKey: string | null; requestHash: string | null;
   createdAt: string; startedAt: string | null; finishedAt: string | null; updatedAt: string;

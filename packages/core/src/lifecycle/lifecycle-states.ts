@@ -31,6 +31,10 @@ export type PowerState = (typeof powerStates)[number];
 export const hostStates = ['up', 'disconnected', 'down', 'maintenance', 'disabled'] as const;
 export type HostState = (typeof hostStates)[number];
 
+/** Where an operation (the resource a mutation returns with 202) is. */
+export const operationStatuses = ['pending', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+export type OperationStatus = (typeof operationStatuses)[number];
+
 /** Is `v` one of the power states (for values that arrive over the wire)? */
 export function isPowerState(v: unknown): v is PowerState {
   return typeof v === 'string' && (powerStates as readonly string[]).includes(v);

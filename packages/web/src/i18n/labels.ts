@@ -1,4 +1,4 @@
-import { hostStates as apiHostStates, phases as apiPhases, type Event, type Host, type Instance, type Operation } from '@kumo/api';
+import { hostStates as apiHostStates, operationStatuses, phases as apiPhases, type Event, type Host, type Instance, type Operation } from '@kumo/api';
 import type { Translate } from './i18n-context.tsx';
 
 /** Display names of the API's enumerations. */
@@ -12,7 +12,7 @@ export const severityLabel = (t: Translate, s: Event['severity']) => t(`severity
 /** The phases a listed instance can be in (deleted ones are not listed), in the lifecycle's order. */
 export const phases: readonly Instance['phase'][] = apiPhases.filter((p) => p !== 'deleted');
 export const hostStates: readonly Host['state'][] = apiHostStates;
-export const opStatuses: readonly Operation['status'][] = ['pending', 'running', 'succeeded', 'failed', 'cancelled'];
+export const opStatuses: readonly Operation['status'][] = operationStatuses;
 
 export const phaseColors: Record<string, string> = {
   pending: '#6366f1', running: '#16a34a', stopped: '#64748b', paused: '#d97706', saved: '#0891b2', error: '#dc2626', deleted: '#cbd5e1',
