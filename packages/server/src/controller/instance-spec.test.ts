@@ -5,6 +5,7 @@ import { newId } from '@kumo/core';
 import { createRepos, type Repos } from '@kumo/db';
 import { openTestDatabase, seedAccount, seedInfrastructure, seedInstance } from '@kumo/db/testing';
 import { buildInstanceSpec, tapName } from './instance-spec.ts';
+import { TerminalError } from './errors.ts';
 
 const now = () => new Date().toISOString();
 
@@ -55,5 +56,20 @@ describe('instance spec builder: device addresses', () => {
     ]);
     // Built again (a restart, a migration target): the same layout.
     assert.deepEqual((await buildInstanceSpec(repos, inst)).spec, spec);
+  });
+
+  test('an attached volume without a slot is a terminal error naming it, not a guessed address', async () => {
+    const { zoneId, poolIds } = await seedInfrastructure(repos, { hosts: 1 });
+    const acct = await seedAccount(repos, 'spec-noslot');
+    const id = await seedInstance(repos, acct, zoneId);
+    await repos.db.insertInto('volumes').values({
+      id: 'vol-noslot', accountId: acct, instanceId: id, poolId: poolIds[0]!, kind: 'root', sizeGiB: 1, format: 'qcow2',
+      provisioning: 'linked', path: '/pool/volumes/vol-noslot', state: 'ready', createdAt: now(), pciSlot: null, serial: 'vol-noslot',
+    }).execute();
+    await assert.rejects(buildInstanceSpec(repos, (await repos.instances.getAny(id))!), (e: unknown) => {
+      assert.ok(e instanceof TerminalError);
+      assert.match(e.message, /volume vol-noslot is attached to .* without a PCI slot/);
+      return true;
+    });
   });
 });

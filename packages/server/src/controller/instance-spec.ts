@@ -5,6 +5,7 @@ import { networkBridgeName, parseCidr } from '@kumo/netcfg';
 import { renderConfigDrive } from '../services/config-drive.ts';
 import { dhcpServerIpOf } from '../services/network-dhcp-server.ts';
 import { hostnameOf } from '../services/instance-hostname.ts';
+import { TerminalError } from './errors.ts';
 
 /** Where a volume's file lives inside its pool. */
 export function volumePath(poolPath: string, volumeId: string): string {
@@ -29,7 +30,7 @@ export async function buildInstanceSpec(repos: Repos, inst: InstanceRow): Promis
   ]);
   // Addresses come from the rows, where they were fixed at attach time: never recomputed here.
   const disks = volumes.map((v): DiskSpec => {
-    if (v.pciSlot === null) throw new Error(`volume ${v.id} is attached to ${inst.id} without a PCI slot`);
+    if (v.pciSlot === null) throw new TerminalError('operation_failed', `volume ${v.id} is attached to ${inst.id} without a PCI slot (every attached volume gets one when it is attached)`);
     return { volumeId: v.id, path: v.path, format: v.format === 'raw' ? 'raw' : 'qcow2', pciSlot: v.pciSlot, serial: v.serial };
   });
   const rootVolume = volumes.findIndex((v) => v.kind === 'root');
