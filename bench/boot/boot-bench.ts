@@ -72,7 +72,7 @@ async function byHand(i: number): Promise<number> {
   execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', tiny.rootDisk, disk, '2G']);
   const argv = buildQemuArgv({
     instanceId: `i-hand${i}`, name: `hand-${i}`, vcpus: 1, memoryMiB: 256, nics: [], stopTimeoutSec: 5,
-    disks: [{ volumeId: 'vol-hand', path: disk, format: 'qcow2', index: 0 }],
+    root: { kind: 'disk', disk: { volumeId: 'vol-hand', path: disk, format: 'qcow2', pciSlot: 0x10, serial: 'vol-hand' } }, disks: [],
     boot: { kernelPath: tiny.kernel, initrdPath: tiny.initrd, cmdline: `${tiny.cmdline} kumo_hostname=hand-${i}` },
   }, { accel: 'tcg', runDir: dir });
   const args: string[] = [];

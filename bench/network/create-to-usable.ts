@@ -19,6 +19,7 @@
  */
 import { loadavg } from 'node:os';
 import type { Operation } from '@kumo/api';
+import { nicHostIfName } from '@kumo/core';
 import { waitFor, type Testbed } from '@kumo/netcfg/testbed';
 import { BenchGuest, writeUdhcpcScript } from './bench-guest.ts';
 import { startWorld, sweepWorldSync, type BenchWorld } from './bench-world.ts';
@@ -69,7 +70,7 @@ async function iteration(world: BenchWorld, label: string, script: string, hostT
   world.slot.set({
     netns: guest.netns,
     started: (host, spec) => {
-      started = { at: performance.now(), host, mac: spec.nics[0]!.mac, tap: spec.nics[0]!.tap };
+      started = { at: performance.now(), host, mac: spec.nics[0]!.mac, tap: nicHostIfName(spec.nics[0]!) };
       guest.start();
     },
   });

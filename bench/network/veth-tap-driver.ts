@@ -8,7 +8,7 @@
  * deletes the veth, as QEMU's exit removes its taps.
  */
 import type { Driver, DriverCapability, DriverEvent, HostFacts, InstanceSpec, InstanceStatus } from '@kumo/core';
-import { DriverError } from '@kumo/core';
+import { DriverError, nicHostIfName } from '@kumo/core';
 import { tapLinkArgs } from '@kumo/driver-qemu';
 import { runCommand } from '@kumo/netcfg/testbed';
 import type { FakeDriver } from '@kumo/driver-fake';
@@ -45,8 +45,10 @@ export class VethTapDriver implements Driver {
     if (nic !== undefined) {
       if (guest === undefined) throw new DriverError(`bench: no guest namespace prepared for ${spec.instanceId}`, 'start_failed');
       await this.removeTaps(spec.instanceId);
-      await runCommand(['ip', 'link', 'add', nic.tap, 'netns', this.hostNetns, 'type', 'veth', 'peer', 'name', 'eth0', 'address', nic.mac, 'netns', guest.netns]);
-      this.taps.set(spec.instanceId, [nic.tap]);
+      // The server asks for a tap; the bench stands a veth in for it under the same name.
+      const hostIf = nicHostIfName(nic);
+      await runCommand(['ip', 'link', 'add', hostIf, 'netns', this.hostNetns, 'type', 'veth', 'peer', 'name', 'eth0', 'address', nic.mac, 'netns', guest.netns]);
+      this.taps.set(spec.instanceId, [hostIf]);
       await runCommand(['ip', '-n', this.hostNetns, ...tapLinkArgs(nic)]);
     }
     const status = await this.inner.start(spec);

@@ -14,7 +14,7 @@ export const errorCodes = {
   not_cancellable: { status: 409, description: 'The operation has ended already, or its kind of work cannot be undone (only jobs a host can roll back are cancellable: instance save and restore).' },
   in_use: { status: 409, description: 'The resource is referenced by others (a zone that still has pods; an image, offering or key pair used by instances that are not deleted, which `details.instanceIds` lists; ...) and cannot be deleted.' },
   idempotency_mismatch: { status: 422, description: 'The Idempotency-Key was used before with a different request body.' },
-  no_capacity: { status: 409, description: 'Something ran out: no host passes the scheduler\'s filters (`details.filters` says which filter removed how many hosts), or a range is exhausted (addresses, VNIs, VLANs, public IPs: `details.field` and `details.resource` say which).' },
+  no_capacity: { status: 409, description: 'Something ran out: no host passes the scheduler\'s filters (`details.filters` says which filter removed how many hosts), or a range is exhausted (addresses, VNIs, VLANs, public IPs, an instance\'s PCI slots for NICs: `details.field` and `details.resource` say which).' },
   payload_too_large: { status: 413, description: 'The request body is larger than allowed.' },
   rate_limited: { status: 429, description: 'Too many requests.' },
   host_unavailable: { status: 503, description: 'The host that must act is not connected.' },

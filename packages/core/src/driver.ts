@@ -5,30 +5,56 @@
  * re-exported here; docs/drivers.md explains it for driver authors.
  */
 
-/** Power state as the hypervisor sees it. */
-/** `incoming`: a copy waiting for a migration stream (QEMU -incoming); it does not run until it takes over. */
-export type PowerState = 'running' | 'stopped' | 'paused' | 'saved' | 'crashed' | 'incoming' | 'unknown';
+/** Power state as the hypervisor sees it (the list is in lifecycle/lifecycle-states.ts). */
+import type { PowerState } from './lifecycle/lifecycle-states.ts';
 
+export type { PowerState };
+
+/**
+ * A disk of a VM. Its address is fixed when the volume is attached (see
+ * devices/device-layout.ts and docs/architecture.md#device-layout): a restart, a migration
+ * target and a hot-plug all put it at the same place.
+ */
 export interface DiskSpec {
   /** Stable id of the volume, e.g. "vol-…". */
   volumeId: string;
   /** Absolute path of the disk file on this host (qcow2 overlay or raw). */
   path: string;
   format: 'qcow2' | 'raw';
-  /** virtio-blk bus position; 0 is the root disk. */
-  index: number;
+  /** Slot on the guest's root PCI bus (pci.0), allocated once with the attachment. */
+  pciSlot: number;
+  /** What the guest sees as the disk's serial (/dev/disk/by-id/virtio-<serial>): 1–20 of [A-Za-z0-9_.-]. */
+  serial: string;
   readOnly?: boolean;
 }
+
+/**
+ * How a NIC reaches the host: a tap the hypervisor creates (VMs) or the host end of a veth
+ * pair whose other end is moved into the guest (containers). A driver refuses the kinds it
+ * cannot attach with a DriverError.
+ */
+export type NicAttach =
+  | { kind: 'tap'; /** Name of the tap device to create and attach. */ tap: string }
+  | { kind: 'veth'; /** Host-side name of the veth pair. */ hostIfName: string };
 
 export interface NicSpec {
   nicId: string;
   mac: string;
-  /** Name of the tap device to create and attach. */
-  tap: string;
-  /** Bridge the tap joins; undefined means the caller wires it. */
+  attach: NicAttach;
+  /** Slot on the guest's root PCI bus (pci.0), allocated once with the NIC (containers ignore it). */
+  pciSlot: number;
+  /** Bridge the host-side interface joins; undefined means the caller wires it. */
   bridge?: string;
   mtu?: number;
 }
+
+/**
+ * What the instance boots from: a disk image (VMs; the disk the firmware boots unless the
+ * boot spec names a kernel) or a root file system directory (containers).
+ */
+export type RootSpec =
+  | { kind: 'disk'; disk: DiskSpec }
+  | { kind: 'rootfs'; /** Absolute path of the root file system directory on this host. */ path: string };
 
 export interface BootSpec {
   /** Direct kernel boot (kernel+initrd image kinds); omitted means boot the root disk. */
@@ -43,6 +69,9 @@ export interface InstanceSpec {
   name: string;
   vcpus: number;
   memoryMiB: number;
+  /** Omitted only for a VM that runs from a directly booted kernel and initrd alone. */
+  root?: RootSpec;
+  /** Data disks (the root disk is in `root`), each at its own fixed address. */
   disks: DiskSpec[];
   nics: NicSpec[];
   boot: BootSpec;

@@ -3,6 +3,7 @@ import * as m001 from './migrations/001-initial.ts';
 import * as m002 from './migrations/002-networking.ts';
 import * as m003 from './migrations/003-config-drive-vlan-capable.ts';
 import * as m004 from './migrations/004-instance-sort-indexes.ts';
+import * as m005 from './migrations/005-device-addresses.ts';
 import * as m006 from './migrations/006-host-maintenance-volume-lifecycle.ts';
 import * as m007 from './migrations/007-agent-protocol-v2.ts';
 import * as m008 from './migrations/008-nullable-instance-refs-router-reason.ts';
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '002-networking': m002,
   '003-config-drive-vlan-capable': m003,
   '004-instance-sort-indexes': m004,
+  '005-device-addresses': m005,
   '006-host-maintenance-volume-lifecycle': m006,
   '007-agent-protocol-v2': m007,
   '008-nullable-instance-refs-router-reason': m008,

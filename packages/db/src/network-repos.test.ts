@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { newId } from '@kumo/core';
 import { createRepos, isUniqueViolation, withSavepoint, type Repos } from './repos/index.ts';
 import { openTestDatabase, testDialects } from './testing/test-databases.ts';
-import { seedAccount, seedInfrastructure } from './testing/fixtures.ts';
+import { seedAccount, seedInfrastructure, seedInstance } from './testing/fixtures.ts';
 import type { NetworkRow, NicRow } from './schema.ts';
 import type { Scope } from './scope.ts';
 
@@ -11,21 +11,6 @@ const now = () => new Date().toISOString();
 const admin: Scope = { accountId: 'acct-system', admin: true };
 // Ids of the networking tables have their own prefixes; the repositories do not care.
 const rid = (prefix: string) => `${prefix}-${newId('event').slice(3)}`;
-
-async function seedInstance(repos: Repos, accountId: string, zoneId: string): Promise<string> {
-  const imageId = newId('image'); const verId = newId('imageVersion'); const offId = newId('offering');
-  await repos.images.insert({ id: imageId, accountId, name: `img-${imageId.slice(-8)}`, description: '', kind: 'template', public: 1, osType: 'linux', minDiskGiB: 1, createdAt: now() });
-  await repos.imageVersions.insert({ id: verId, imageId, version: '1', format: 'qcow2', sizeBytes: 1, sha256: 'a'.repeat(64), state: 'ready', cmdline: '', storagePath: '', createdAt: now() });
-  await repos.offerings.insert({ id: offId, name: `o-${offId.slice(-8)}`, description: '', vcpus: 1, memoryMiB: 512, rootDiskGiB: 1, qosClass: 'guaranteed', ha: 0, diskProvisioning: 'linked', stopTimeoutSec: 30, createdAt: now() });
-  const id = newId('instance');
-  await repos.instances.insert({
-    id, accountId, name: `vm-${id.slice(-8)}`, zoneId, podId: null, clusterId: null, hostId: null, poolId: null,
-    imageId, imageVersionId: verId, offeringId: offId, keypairId: null, vcpus: 1, memoryMiB: 512, rootDiskGiB: 1, hostTags: '[]', userData: '', configDrive: 0,
-    desired: 'running', phase: 'pending', task: null, observedPower: null, observedAt: null, errorReason: null, excludedHostIds: '[]',
-    version: 1, createdAt: now(), updatedAt: now(), deletedAt: null,
-  });
-  return id;
-}
 
 // The networking tables' constraints and scoping, on every dialect (kysely's DIALECTS loop).
 for (const dialect of testDialects) {
@@ -52,7 +37,7 @@ for (const dialect of testDialects) {
       egressDefaultPolicy: 'allow', configVersion: 1, createdAt: now(), updatedAt: now(), ...patch,
     });
     const nic = (accountId: string, instanceId: string, networkId: string, ip: string, mac: string, deviceIndex = 0): NicRow => ({
-      id: rid('nic'), accountId, instanceId, networkId, deviceIndex, mac, ip, createdAt: now(),
+      id: rid('nic'), accountId, instanceId, networkId, deviceIndex, mac, ip, createdAt: now(), pciSlot: 0x08 + deviceIndex,
     });
 
     test('isolated networks are private to their account; shared ones are visible to all but changed by admins only', async () => {

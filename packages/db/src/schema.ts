@@ -1,4 +1,6 @@
 /** Row types of Kumo's tables, as Kysely sees them (camelCase; the database has snake_case). */
+import type { DesiredState, HostAdminState, HostState, OperationStatus, Phase, PowerState, Task } from '@kumo/core';
+
 export interface AccountRow { id: string; name: string; role: 'admin' | 'user'; createdAt: string }
 export interface UserRow { id: string; accountId: string; username: string; passwordHash: string; createdAt: string }
 export interface ApiKeyRow {
@@ -33,8 +35,8 @@ export interface HostRow {
 }
 /** A port the server allocated on a host for a host-to-host transfer (migration 007). */
 export interface HostPortRow { hostId: string; port: number; purpose: string; resourceId: string; createdAt: string }
-export type HostLiveness = 'up' | 'disconnected' | 'down';
-export type HostAdminState = 'enabled' | 'disabled' | 'preparing-maintenance' | 'in-maintenance';
+export type HostLiveness = HostState;
+export type { HostAdminState };
 export interface JoinTokenRow { id: string; clusterId: string; secretHash: string; expiresAt: string; createdAt: string }
 export interface PoolRow {
   id: string; zoneId: string; clusterId: string; hostId: string | null; name: string; kind: 'local' | 'shared';
@@ -64,10 +66,10 @@ export interface InstanceRow {
   vcpus: number; memoryMiB: number; rootDiskGiB: number; hostTags: string; userData: string;
   /** 1: attach a NoCloud config drive (migration 003). */
   configDrive: number;
-  desired: 'running' | 'stopped' | 'paused' | 'saved' | 'deleted';
-  phase: 'pending' | 'stopped' | 'running' | 'paused' | 'saved' | 'error' | 'deleted';
-  task: 'scheduling' | 'provisioning' | 'starting' | 'stopping' | 'rebooting' | 'pausing' | 'resuming' | 'saving' | 'restoring' | 'deleting' | null;
-  observedPower: string | null; observedAt: string | null; errorReason: string | null;
+  desired: DesiredState;
+  phase: Phase;
+  task: Task | null;
+  observedPower: PowerState | null; observedAt: string | null; errorReason: string | null;
   excludedHostIds: string;
   /**
    * While the instance moves: the host its incoming copy is on (migration 006); the copy on hostId is
@@ -85,10 +87,14 @@ export interface VolumeRow {
   task: 'creating' | 'deleting' | null;
   observedState: string | null; observedAt: string | null; errorReason: string | null;
   version: number; updatedAt: string | null;
+  /** Slot on the guest's PCI bus while attached, null when not (migration 005; docs/architecture.md#device-layout). */
+  pciSlot: number | null;
+  /** The disk serial the guest sees, fixed at creation (migration 005). */
+  serial: string;
 }
 export interface OperationRow {
   id: string; accountId: string; kind: string; resourceType: string; resourceId: string;
-  status: 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled'; progress: number; message: string;
+  status: OperationStatus; progress: number; message: string;
   params: string; errorCode: string | null; errorMessage: string | null;
   idempotencyKey: string | null; requestHash: string | null;
   createdAt: string; startedAt: string | null; finishedAt: string | null; updatedAt: string;
@@ -139,6 +145,8 @@ export interface RouterRow {
 }
 export interface NicRow {
   id: string; accountId: string; instanceId: string; networkId: string; deviceIndex: number; mac: string; ip: string; createdAt: string;
+  /** Slot on the guest's PCI bus, fixed when the NIC is added (migration 005; docs/architecture.md#device-layout). */
+  pciSlot: number;
 }
 export interface NicSecurityGroupRow { nicId: string; securityGroupId: string }
 export interface SecurityGroupRow { id: string; accountId: string; name: string; description: string; createdAt: string }

@@ -9,7 +9,7 @@ const host = new FakeHost('conformance-host');
 const opts: FakeDriverOptions = { hostname: 'conformance-host', host, delays: { start: 5, stop: 5, other: 5 } };
 const spec = (name: string): InstanceSpec => ({
   instanceId: `i-${name}`, name, vcpus: 1, memoryMiB: 128, disks: [],
-  nics: [{ nicId: `nic-${name}`, mac: '52:54:00:00:00:01', tap: `tap-${name}` }],
+  nics: [{ nicId: `nic-${name}`, mac: '52:54:00:00:00:01', attach: { kind: 'tap', tap: `tap-${name}` }, pciSlot: 0x08 }],
   boot: {}, stopTimeoutSec: 5,
 });
 

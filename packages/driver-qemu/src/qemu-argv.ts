@@ -16,14 +16,25 @@
  * - Disks use -blockdev in JSON form, so file names never need QemuOpts escaping.
  * - TCG gets a bounded translation cache (tb-size): it is the bulk of QEMU's memory
  *   overhead above guest RAM, and the memory cgroup budgets ~100 MiB for it.
- * - The config drive (spec.configDrive; the driver builds <runDir>/cidata.iso) is a
- *   read-only raw virtio-blk disk, the last device on the command line: PCI slots
- *   are assigned in command-line order, so disks and NICs keep the slots (and the
- *   guest the names: vda…, enp0sN) they have without it, and a guest needs only
- *   virtio_blk and isofs to read it (a cdrom would need ahci/libata/sr_mod or
- *   virtio_scsi/sr_mod). OpenStack attaches its config drive the same way.
+ * - Every device has an explicit address on the root bus (`bus=pcie.0` on q35,
+ *   `pci.0` on pc; `addr=` the slot from the spec) and every disk its serial: the
+ *   slots are allocated once by the server and stored with the disk or NIC
+ *   (core devices/device-layout.ts, docs/architecture.md#device-layout), so detaching one
+ *   disk does not move the others, and a restart, a restore or a migration target
+ *   builds the same machine. Nothing depends on command-line order any more.
+ * - The root disk (spec.root, slot 0x10) is below every data disk, so the guest
+ *   names it vda; the config drive (spec.configDrive; the driver builds
+ *   <runDir>/cidata.iso) is a read-only raw virtio-blk disk at the fixed slot 0x1e,
+ *   above every disk, so it never takes vda, and a guest needs only virtio_blk and
+ *   isofs to read it (a cdrom would need ahci/libata/sr_mod or virtio_scsi/sr_mod).
+ *   OpenStack attaches its config drive the same way.
+ * - A root file system (containers) or a veth NIC is refused: QEMU boots disks and
+ *   attaches taps.
  */
-import { DriverError, type InstanceSpec } from '@kumo/core';
+import {
+  diskSerialPattern, DriverError, fixedPciSlots, formatPciSlot, maxPciSlot, reservedPciSlots,
+  type DiskSpec, type InstanceSpec, type NicSpec,
+} from '@kumo/core';
 import { configDriveFiles } from './config-drive-files.ts';
 import { instanceDirPaths } from './instance-paths.ts';
 
@@ -47,34 +58,60 @@ function invalid(message: string): never {
   throw new DriverError(`invalid instance spec: ${message}`, 'start_failed');
 }
 
+function unsupported(message: string): never {
+  throw new DriverError(`unsupported instance spec: ${message}`, 'start_failed');
+}
+
 /** QemuOpts values escape ',' by doubling it. */
 function optValue(v: string): string {
   return v.replaceAll(',', ',,');
+}
+
+/** The spec's disks with the root first; refuses what QEMU cannot boot. */
+function disksOf(spec: InstanceSpec): DiskSpec[] {
+  if (spec.root?.kind === 'rootfs') unsupported(`root file system ${spec.root.path}: the QEMU driver boots disk images (a rootfs is for a container driver)`);
+  return spec.root ? [spec.root.disk, ...spec.disks] : [...spec.disks];
+}
+
+function tapOf(n: NicSpec): string {
+  if (n.attach.kind !== 'tap') unsupported(`nic ${n.nicId} attaches as ${n.attach.kind}: the QEMU driver attaches NICs as taps`);
+  return n.attach.tap;
 }
 
 function checkSpec(spec: InstanceSpec, host: QemuArgvHost): void {
   if (!Number.isInteger(spec.vcpus) || spec.vcpus < 1 || spec.vcpus > 288) invalid(`vcpus ${spec.vcpus}`);
   if (!Number.isInteger(spec.memoryMiB) || spec.memoryMiB < 16) invalid(`memoryMiB ${spec.memoryMiB}`);
   if (!spec.name) invalid('empty name');
-  const seen = new Set<number>();
-  for (const d of spec.disks) {
+  const slots = new Map<number, string>(reservedPciSlots.map((s) => [s, 'reserved']));
+  const claim = (slot: number, who: string): void => {
+    if (!Number.isInteger(slot) || slot < 0 || slot > maxPciSlot) invalid(`${who}: pciSlot ${slot} is not a slot 0x00–0x1f`);
+    const holder = slots.get(slot);
+    if (holder !== undefined) invalid(`${who}: pciSlot ${formatPciSlot(slot)} is already taken by ${holder}`);
+    slots.set(slot, who);
+  };
+  if (spec.configDrive !== undefined) claim(fixedPciSlots.configDrive, 'the config drive');
+  const serials = new Set<string>();
+  for (const d of disksOf(spec)) {
     if (!d.path.startsWith('/')) invalid(`disk ${d.volumeId}: path must be absolute (${d.path})`);
-    if (!Number.isInteger(d.index) || d.index < 0) invalid(`disk ${d.volumeId}: index ${d.index}`);
-    if (seen.has(d.index)) invalid(`two disks with index ${d.index}`);
-    seen.add(d.index);
+    if (!diskSerialPattern.test(d.serial)) invalid(`disk ${d.volumeId}: serial ${JSON.stringify(d.serial)} must be 1–20 of [A-Za-z0-9_.-]`);
+    if (serials.has(d.serial)) invalid(`disk ${d.volumeId}: serial ${d.serial} used twice`);
+    serials.add(d.serial);
+    claim(d.pciSlot, `disk ${d.volumeId}`);
   }
   const taps = new Set<string>();
   for (const n of spec.nics) {
     if (!MAC_PATTERN.test(n.mac)) invalid(`nic ${n.nicId}: mac ${n.mac}`);
     if ((parseInt(n.mac.slice(0, 2), 16) & 1) === 1) invalid(`nic ${n.nicId}: multicast mac ${n.mac}`);
-    if (!IFNAME_PATTERN.test(n.tap)) invalid(`nic ${n.nicId}: tap name ${n.tap}`);
-    if (taps.has(n.tap)) invalid(`tap ${n.tap} used twice`);
-    taps.add(n.tap);
+    const tap = tapOf(n);
+    if (!IFNAME_PATTERN.test(tap)) invalid(`nic ${n.nicId}: tap name ${tap}`);
+    if (taps.has(tap)) invalid(`tap ${tap} used twice`);
+    taps.add(tap);
     if (n.mtu !== undefined && (!Number.isInteger(n.mtu) || n.mtu < 68 || n.mtu > 65535)) invalid(`nic ${n.nicId}: mtu ${n.mtu}`);
+    claim(n.pciSlot, `nic ${n.nicId}`);
   }
   const { kernelPath, initrdPath, cmdline } = spec.boot;
   if (kernelPath === undefined && (initrdPath !== undefined || cmdline !== undefined)) invalid('initrd/cmdline without kernel');
-  if (kernelPath === undefined && spec.disks.length === 0) invalid('nothing to boot: no kernel and no disk');
+  if (kernelPath === undefined && spec.root === undefined) invalid('nothing to boot: no kernel and no root disk');
   if (spec.configDrive !== undefined) configDriveFiles(spec.configDrive);
   if (host.runDir.includes(',')) invalid(`run directory contains a comma: ${host.runDir}`);
   const p = instanceDirPaths(host.runDir);
@@ -116,42 +153,46 @@ export function buildQemuArgv(spec: InstanceSpec, host: QemuArgvHost): string[] 
     if (spec.boot.cmdline !== undefined) add('-append', spec.boot.cmdline);
   }
 
-  for (const d of [...spec.disks].sort((a, b) => a.index - b.index)) {
-    const node = `disk${d.index}`;
+  // Devices in slot order: the command line reads like the guest's lspci.
+  const bus = (host.machine ?? 'q35') === 'q35' ? 'pcie.0' : 'pci.0';
+  const at = (slot: number): string => `bus=${bus},addr=${formatPciSlot(slot)}`;
+  const devices: Array<{ slot: number; args: string[] }> = [];
+  const rootDisk = spec.root?.kind === 'disk' ? spec.root.disk : undefined;
+  for (const d of disksOf(spec)) {
+    const node = `disk${d.pciSlot.toString(16).padStart(2, '0')}`;
     const readOnly = d.readOnly === true;
-    add('-blockdev', JSON.stringify({
-      'node-name': node,
-      driver: d.format,
-      'read-only': readOnly,
-      discard: 'unmap',
-      file: { driver: 'file', filename: d.path, 'read-only': readOnly, discard: 'unmap' },
-    }));
-    const serial = d.volumeId.replace(/[^A-Za-z0-9_.-]/g, '').slice(0, 20);
-    let dev = `virtio-blk-pci,id=virtio-${node},drive=${node}`;
-    if (serial) dev += `,serial=${serial}`;
-    if (d.index === 0 && spec.boot.kernelPath === undefined) dev += ',bootindex=0';
-    add('-device', dev);
+    let dev = `virtio-blk-pci,id=virtio-${node},drive=${node},${at(d.pciSlot)},serial=${d.serial}`;
+    if (d === rootDisk && spec.boot.kernelPath === undefined) dev += ',bootindex=0';
+    devices.push({
+      slot: d.pciSlot,
+      args: ['-blockdev', JSON.stringify({
+        'node-name': node,
+        driver: d.format,
+        'read-only': readOnly,
+        discard: 'unmap',
+        file: { driver: 'file', filename: d.path, 'read-only': readOnly, discard: 'unmap' },
+      }), '-device', dev],
+    });
   }
-
-  if (spec.nics.length === 0) {
-    add('-nic', 'none');
-  }
-  spec.nics.forEach((n, i) => {
-    add('-netdev', `tap,id=net${i},ifname=${n.tap},script=no,downscript=no`);
-    let dev = `virtio-net-pci,id=nic${i},netdev=net${i},mac=${n.mac.toLowerCase()}`;
+  for (const n of spec.nics) {
+    const id = n.pciSlot.toString(16).padStart(2, '0');
+    let dev = `virtio-net-pci,id=nic${id},netdev=net${id},mac=${n.mac.toLowerCase()},${at(n.pciSlot)}`;
     if (n.mtu !== undefined) dev += `,host_mtu=${n.mtu}`;
-    add('-device', dev);
-  });
-
-  if (spec.configDrive !== undefined) {
-    add('-blockdev', JSON.stringify({
-      'node-name': 'cidata',
-      driver: 'raw',
-      'read-only': true,
-      file: { driver: 'file', filename: p.configDrive, 'read-only': true },
-    }));
-    add('-device', 'virtio-blk-pci,id=virtio-cidata,drive=cidata,serial=cidata');
+    devices.push({ slot: n.pciSlot, args: ['-netdev', `tap,id=net${id},ifname=${tapOf(n)},script=no,downscript=no`, '-device', dev] });
   }
+  if (spec.configDrive !== undefined) {
+    devices.push({
+      slot: fixedPciSlots.configDrive,
+      args: ['-blockdev', JSON.stringify({
+        'node-name': 'cidata',
+        driver: 'raw',
+        'read-only': true,
+        file: { driver: 'file', filename: p.configDrive, 'read-only': true },
+      }), '-device', `virtio-blk-pci,id=virtio-cidata,drive=cidata,${at(fixedPciSlots.configDrive)},serial=cidata`],
+    });
+  }
+  if (spec.nics.length === 0) add('-nic', 'none');
+  for (const d of devices.sort((x, y) => x.slot - y.slot)) add(...d.args);
 
   if (host.incoming !== undefined) add('-incoming', host.incoming);
   return argv;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { InstanceSpec } from '@kumo/core';
+import { DriverError, type InstanceSpec } from '@kumo/core';
 import { specForRestore } from './restore-spec.ts';
 
 const base: InstanceSpec = {
@@ -28,4 +28,28 @@ test('restore spec: saved without a config drive, requested with: no drive', () 
   assert.deepEqual(r.spec, base);
   assert.equal('configDrive' in r.spec, false);
   assert.match(r.notes.join(), /saved without a config drive/);
+});
+
+test('restore spec: disks and NICs at other slots than when saved are refused, naming both layouts', () => {
+  const root = { volumeId: 'vol-r', path: '/r', format: 'qcow2' as const, pciSlot: 0x10, serial: 'vol-r' };
+  const nic = { nicId: 'nic-1', mac: '52:54:00:00:00:01', attach: { kind: 'tap' as const, tap: 't1' }, pciSlot: 0x08 };
+  const saved: InstanceSpec = { ...base, root: { kind: 'disk', disk: root }, nics: [nic] };
+  assert.deepEqual(specForRestore(saved, saved).spec, saved);
+  assert.throws(() => specForRestore({ ...saved, nics: [{ ...nic, pciSlot: 0x09 }] }, saved), (e: unknown) => {
+    assert.ok(e instanceof DriverError);
+    assert.equal(e.code, 'start_failed');
+    assert.match(e.message, /saved with disk vol-r at 0x10, nic nic-1 at 0x08 and the restore asks for disk vol-r at 0x10, nic nic-1 at 0x09/);
+    return true;
+  });
+});
+
+test('restore spec: a state saved before explicit device addresses (old spec.json) is refused with a clear error', () => {
+  // spec.json as a Kumo before migration 005 wrote it: the root disk in `disks` with an index, taps without slots.
+  const old = JSON.parse('{"instanceId":"i-1","name":"vm","vcpus":1,"memoryMiB":128,"boot":{"kernelPath":"/k"},"stopTimeoutSec":5,'
+    + '"disks":[{"volumeId":"vol-r","path":"/r","format":"qcow2","index":0}],"nics":[{"nicId":"nic-1","mac":"52:54:00:00:00:01","tap":"t1"}]}') as InstanceSpec;
+  const req: InstanceSpec = {
+    ...base, root: { kind: 'disk', disk: { volumeId: 'vol-r', path: '/r', format: 'qcow2', pciSlot: 0x10, serial: 'vol-r' } },
+    nics: [{ nicId: 'nic-1', mac: '52:54:00:00:00:01', attach: { kind: 'tap', tap: 't1' }, pciSlot: 0x08 }],
+  };
+  assert.throws(() => specForRestore(req, old), /saved before devices had fixed PCI slots.*stop the instance/);
 });

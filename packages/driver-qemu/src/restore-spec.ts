@@ -8,8 +8,13 @@
  *   devices and would not see one appear).
  * When both have one, the requested contents win: the drive is rebuilt at every
  * start and restore. Without a saved spec (unknown instance) the request is used.
+ *
+ * Disks and NICs must sit where they sat when the state was saved (their PCI slots are
+ * fixed when they are attached, so they do): a request with another layout, or a state
+ * saved before devices had explicit addresses (spec.json without slots), is refused
+ * with a DriverError rather than handed to QEMU, whose error would be obscure.
  */
-import type { InstanceSpec } from '@kumo/core';
+import { DriverError, formatPciSlot, type InstanceSpec } from '@kumo/core';
 
 export interface RestoreSpec {
   spec: InstanceSpec;
@@ -17,17 +22,35 @@ export interface RestoreSpec {
   notes: string[];
 }
 
+/** Where the spec puts its disks and NICs, e.g. "disk vol-1 at 0x10"; "?" for a slot the (old) spec.json lacks. */
+function layoutOf(spec: InstanceSpec): string[] {
+  const slot = (s: unknown): string => (typeof s === 'number' ? formatPciSlot(s) : '?');
+  const disks = spec.root?.kind === 'disk' ? [spec.root.disk, ...spec.disks] : spec.disks;
+  return [
+    ...disks.map((d) => `disk ${d.volumeId} at ${slot(d.pciSlot)}`),
+    ...spec.nics.map((n) => `nic ${n.nicId} at ${slot(n.pciSlot)}`),
+  ].sort();
+}
+
 export function specForRestore(requested: InstanceSpec, saved: InstanceSpec | undefined): RestoreSpec {
   if (!saved) return { spec: requested, notes: [] };
+  const had = layoutOf(saved);
+  const wants = layoutOf(requested);
+  if (had.join() !== wants.join()) {
+    const why = had.some((d) => d.endsWith(' at ?'))
+      ? 'it was saved before devices had fixed PCI slots (a Kumo older than migration 005)'
+      : `it was saved with ${had.join(', ') || 'no disks or NICs'} and the restore asks for ${wants.join(', ') || 'none'}`;
+    throw new DriverError(`cannot restore ${requested.instanceId}: a saved state loads only into the machine it was saved from, and ${why}; stop the instance (dropping the saved state) and start it`, 'start_failed');
+  }
   const savedDrive = saved.configDrive;
-  const wants = requested.configDrive !== undefined;
-  if (savedDrive !== undefined && !wants) {
+  const wantsDrive = requested.configDrive !== undefined;
+  if (savedDrive !== undefined && !wantsDrive) {
     return {
       spec: { ...requested, configDrive: savedDrive },
       notes: ['the instance was saved with a config drive and the restore spec has none: it keeps the saved one'],
     };
   }
-  if (savedDrive === undefined && wants) {
+  if (savedDrive === undefined && wantsDrive) {
     const { configDrive: _dropped, ...rest } = requested;
     return {
       spec: rest,

@@ -4,11 +4,11 @@
  * The taps vanish when QEMU exits (QEMU creates them non-persistent).
  */
 import { execFile } from 'node:child_process';
-import type { NicSpec } from '@kumo/core';
+import { nicHostIfName, type NicSpec } from '@kumo/core';
 
-/** `ip` arguments for one tap. Pure. */
+/** `ip` arguments for one tap (or the host end of a veth: the same wiring). Pure. */
 export function tapLinkArgs(nic: NicSpec): string[] {
-  const args = ['link', 'set', 'dev', nic.tap];
+  const args = ['link', 'set', 'dev', nicHostIfName(nic)];
   if (nic.mtu !== undefined) args.push('mtu', String(nic.mtu));
   if (nic.bridge !== undefined) args.push('master', nic.bridge);
   args.push('up');

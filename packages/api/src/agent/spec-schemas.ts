@@ -4,26 +4,40 @@
  * schemas and those types describe the same values, so neither can drift.
  */
 import { Type } from '@sinclair/typebox';
+import { powerStates } from '@kumo/core';
 
-export const PowerStateSchema = Type.Union(
-  (['running', 'stopped', 'paused', 'saved', 'crashed', 'unknown', 'incoming'] as const).map((p) => Type.Literal(p)),
-);
+export const PowerStateSchema = Type.Union(powerStates.map((p) => Type.Literal(p)));
+
+const PciSlot = Type.Integer({ minimum: 0, maximum: 31 });
+const IfName = Type.String({ minLength: 1, maxLength: 15 });
 
 export const DiskSpecSchema = Type.Object({
   volumeId: Type.String({ minLength: 1 }),
   path: Type.String({ minLength: 1 }),
   format: Type.Union([Type.Literal('qcow2'), Type.Literal('raw')]),
-  index: Type.Integer({ minimum: 0 }),
+  pciSlot: PciSlot,
+  serial: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,20}$' }),
   readOnly: Type.Optional(Type.Boolean()),
 });
+
+export const NicAttachSchema = Type.Union([
+  Type.Object({ kind: Type.Literal('tap'), tap: IfName }),
+  Type.Object({ kind: Type.Literal('veth'), hostIfName: IfName }),
+]);
 
 export const NicSpecSchema = Type.Object({
   nicId: Type.String({ minLength: 1 }),
   mac: Type.String({ pattern: '^[0-9a-f]{2}(:[0-9a-f]{2}){5}$' }),
-  tap: Type.String({ minLength: 1, maxLength: 15 }),
-  bridge: Type.Optional(Type.String({ minLength: 1, maxLength: 15 })),
+  attach: NicAttachSchema,
+  pciSlot: PciSlot,
+  bridge: Type.Optional(IfName),
   mtu: Type.Optional(Type.Integer({ minimum: 576, maximum: 65535 })),
 });
+
+export const RootSpecSchema = Type.Union([
+  Type.Object({ kind: Type.Literal('disk'), disk: DiskSpecSchema }),
+  Type.Object({ kind: Type.Literal('rootfs'), path: Type.String({ pattern: '^/' }) }),
+]);
 
 export const BootSpecSchema = Type.Object({
   kernelPath: Type.Optional(Type.String()),
@@ -42,6 +56,7 @@ export const InstanceSpecSchema = Type.Object({
   name: Type.String({ minLength: 1 }),
   vcpus: Type.Integer({ minimum: 1 }),
   memoryMiB: Type.Integer({ minimum: 1 }),
+  root: Type.Optional(RootSpecSchema),
   disks: Type.Array(DiskSpecSchema),
   nics: Type.Array(NicSpecSchema),
   boot: BootSpecSchema,

@@ -1,14 +1,13 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { hostAdminStates, hostStates } from '@kumo/core/lifecycle';
 import { AnyId, Description, Name, Nullable, Tags, Timestamp, ListQueryBase } from './common.ts';
 
 export const Hypervisor = Type.Union([Type.Literal('qemu'), Type.Literal('lxc'), Type.Literal('fake')]);
 export const PlacementStrategy = Type.Union([Type.Literal('spread'), Type.Literal('pack')]);
 /** Liveness, from heartbeats. */
-export const HostState = Type.Union([Type.Literal('up'), Type.Literal('disconnected'), Type.Literal('down')]);
+export const HostState = Type.Union(hostStates.map((s) => Type.Literal(s)));
 /** What the operator asked for: enabled → preparing-maintenance → in-maintenance → enabled (docs/operators.md). */
-export const HostAdminState = Type.Union([
-  Type.Literal('enabled'), Type.Literal('disabled'), Type.Literal('preparing-maintenance'), Type.Literal('in-maintenance'),
-]);
+export const HostAdminState = Type.Union(hostAdminStates.map((s) => Type.Literal(s)));
 
 export const Zone = Type.Object({
   id: Type.String(), name: Type.String(), description: Type.String(),

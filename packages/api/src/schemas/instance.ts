@@ -1,13 +1,17 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { desiredStates, instanceActions, phases, powerStates, tasks, type InstanceAction } from '@kumo/core/lifecycle';
 import { AnyId, ListQueryBase, Name, Nullable, Tags, Timestamp } from './common.ts';
 import { NicRequests } from './network.ts';
 
 const lit = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
 
-export const DesiredState = lit(['running', 'stopped', 'paused', 'saved', 'deleted'] as const);
-export const Phase = lit(['pending', 'stopped', 'running', 'paused', 'saved', 'error', 'deleted'] as const);
-export const Task = lit(['scheduling', 'provisioning', 'starting', 'stopping', 'rebooting', 'pausing', 'resuming', 'saving', 'restoring', 'deleting'] as const);
-export const PowerState = lit(['running', 'stopped', 'paused', 'saved', 'crashed', 'unknown'] as const);
+// The lists are core's (lifecycle-states.ts): one definition for the API, the database and the console.
+export const DesiredState = lit(desiredStates);
+export const Phase = lit(phases);
+export const Task = lit(tasks);
+export const PowerState = lit(powerStates);
+/** Actions taken by POST /instances/{id}/{action}; delete is DELETE /instances/{id}. */
+const PostedAction = lit(instanceActions.filter((a): a is Exclude<InstanceAction, 'delete'> => a !== 'delete'));
 
 export const InstanceAddress = Type.Object({
   nicId: Type.String(), deviceIndex: Type.Integer(), networkId: Type.String(), networkName: Type.String(),
@@ -52,7 +56,7 @@ export const InstanceActionRequest = Type.Object({
 }, { additionalProperties: false });
 
 export const InstanceActionParams = Type.Object({
-  id: AnyId, action: lit(['start', 'stop', 'reboot', 'pause', 'resume', 'save', 'restore'] as const),
+  id: AnyId, action: PostedAction,
 }, { additionalProperties: false });
 
 export const InstanceListQuery = Type.Object({
@@ -67,6 +71,8 @@ export const Volume = Type.Object({
   kind: lit(['root', 'data'] as const), sizeGiB: Type.Integer(), format: Type.String(), provisioning: Type.String(),
   path: Type.String(), desired: lit(['ready', 'deleted'] as const), phase: lit(['pending', 'ready', 'error', 'deleted'] as const),
   task: Nullable(lit(['creating', 'deleting'] as const)), errorReason: Nullable(Type.String()), createdAt: Timestamp,
+  pciSlot: Nullable(Type.Integer({ description: 'slot on the guest\'s PCI bus while attached (root 0x10, data disks 0x11–0x1d); null when detached' })),
+  serial: Type.String({ description: 'the disk serial the guest sees: /dev/disk/by-id/virtio-<serial>' }),
 });
 
 export const WaitQuery = Type.Object({

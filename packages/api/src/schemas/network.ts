@@ -120,6 +120,7 @@ export const Router = Type.Object({
 export const Nic = Type.Object({
   id: Type.String(), accountId: Type.String(), instanceId: Type.String(), networkId: Type.String(), deviceIndex: Type.Integer(),
   mac: Type.String(), ip: Type.String(), gateway: Type.String(), netmask: Type.String(), securityGroupIds: Type.Array(Type.String()),
+  pciSlot: Type.Integer({ description: 'the NIC\'s slot on the guest\'s PCI bus (0x08–0x0f), fixed for its lifetime: slot 8 is enp0s8 in the guest' }),
   createdAt: Timestamp,
 });
 const SecurityGroupIds = Type.Array(AnyId, { minItems: 1, maxItems: 16, description: 'default: the account\'s default group' });

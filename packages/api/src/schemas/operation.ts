@@ -1,7 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { operationStatuses } from '@kumo/core/lifecycle';
 import { AnyId, ListQueryBase, Nullable, Timestamp } from './common.ts';
 
-export const OperationStatus = Type.Union(['pending', 'running', 'succeeded', 'failed', 'cancelled'].map((s) => Type.Literal(s)));
+export const OperationStatus = Type.Union(operationStatuses.map((s) => Type.Literal(s)));
 
 export const Operation = Type.Object({
   id: Type.String(), accountId: Type.String(), kind: Type.String({ description: 'e.g. instance.create, instance.stop' }),

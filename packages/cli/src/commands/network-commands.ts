@@ -123,7 +123,7 @@ export function addNetworkCommands(program: Command): void {
 
   const nic = addResourceCommands(program, {
     name: 'nic', path: 'nics', deletable: false,
-    columns: [{ key: 'id', header: 'ID' }, { key: 'instanceId', header: 'INSTANCE' }, { key: 'networkId', header: 'NETWORK' }, { key: 'deviceIndex', header: 'DEV' }, { key: 'ip', header: 'IP' }, { key: 'mac', header: 'MAC' }, { key: 'securityGroupIds', header: 'GROUPS' }],
+    columns: [{ key: 'id', header: 'ID' }, { key: 'instanceId', header: 'INSTANCE' }, { key: 'networkId', header: 'NETWORK' }, { key: 'deviceIndex', header: 'DEV' }, { key: 'pciSlot', header: 'SLOT' }, { key: 'ip', header: 'IP' }, { key: 'mac', header: 'MAC' }, { key: 'securityGroupIds', header: 'GROUPS' }],
     listFilters: [
       { flag: '--instance <instance>', key: 'instanceId', description: 'NICs of an instance (name or id)', ref: ['instances', 'instance'] },
       { flag: '--network <network>', key: 'networkId', description: 'NICs on a network (name or id)', ref: ['networks', 'network'] },

@@ -1,2 +1,3 @@
+export * from './lifecycle-states.ts';
 export * from './instance-lifecycle.ts';
 export * from './volume-lifecycle.ts';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import {
   actionRules, checkInstanceAction, desiredStates, instanceActions, phaseAfterStep, phases, planStep, tasks,
   type DesiredState, type Phase, type StepInput,
-} from './instance-lifecycle.ts';
+} from './index.ts';
 
 test('every action in every phase, idle or busy, gets a definite answer', () => {
   for (const phase of phases) {

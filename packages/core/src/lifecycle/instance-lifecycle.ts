@@ -6,19 +6,7 @@ import type { DriverCapability } from '../driver/driver-capabilities.ts';
  *  - task     (controller): what the controller is doing right now, or null
  *  - observed (agent):      the hypervisor's power state
  */
-export const desiredStates = ['running', 'stopped', 'paused', 'saved', 'deleted'] as const;
-export type DesiredState = (typeof desiredStates)[number];
-
-export const phases = ['pending', 'stopped', 'running', 'paused', 'saved', 'error', 'deleted'] as const;
-export type Phase = (typeof phases)[number];
-
-export const tasks = [
-  'scheduling', 'provisioning', 'starting', 'stopping', 'rebooting', 'pausing', 'resuming', 'saving', 'restoring', 'deleting',
-] as const;
-export type Task = (typeof tasks)[number];
-
-export const instanceActions = ['start', 'stop', 'reboot', 'pause', 'resume', 'save', 'restore', 'delete'] as const;
-export type InstanceAction = (typeof instanceActions)[number];
+import type { DesiredState, InstanceAction, Phase, Task } from './lifecycle-states.ts';
 
 interface ActionRule {
   /** Phases in which the action may be asked for. */

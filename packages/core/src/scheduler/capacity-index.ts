@@ -1,3 +1,4 @@
+import { hostStates } from '../lifecycle/lifecycle-states.ts';
 import { CandidateTopK } from './candidate-top-k.ts';
 import { NameInterner } from './name-interner.ts';
 import { buildFilterCounts, describePlacementFailure } from './placement-failure.ts';
@@ -8,14 +9,12 @@ import type {
   PlacementRequest,
   PlacementResult,
   SchedulerHost,
-  SchedulerHostState,
   SchedulerHypervisor,
 } from './scheduler-types.ts';
 import { freeRatioAfter, placementScore, strategySign } from './scheduler-weighers.ts';
 import { growFloat64, growInt32, growUint8 } from './typed-column.ts';
 
 const hypervisors: readonly SchedulerHypervisor[] = ['qemu', 'lxc', 'fake'];
-const hostStates: readonly SchedulerHostState[] = ['up', 'disconnected', 'down', 'maintenance', 'disabled'];
 /** Code of "no constraint" in a prepared request, and of a name the index never saw. */
 const ANY = -1;
 const UNKNOWN = -2;

@@ -3,8 +3,11 @@
  * the database (or keeps them in a CapacityIndex) and the scheduler never does I/O.
  */
 
+import type { HostState } from '../lifecycle/lifecycle-states.ts';
+
 export type SchedulerHypervisor = 'qemu' | 'lxc' | 'fake';
-export type SchedulerHostState = 'up' | 'disconnected' | 'down' | 'maintenance' | 'disabled';
+/** A host's liveness, folded with its admin state: a host that is not enabled is as unplaceable as one that is not up. */
+export type SchedulerHostState = HostState | 'maintenance' | 'disabled';
 
 /** A primary storage pool as seen from one host. Sizes in GiB. */
 export interface SchedulerPool {

@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import type { PowerState } from '@kumo/core';
 import type { Database, InstanceRow } from '../schema.ts';
 import type { Page, PageRequest } from '../pagination.ts';
 import type { Scope } from '../scope.ts';
@@ -49,7 +50,7 @@ export class InstancesRepo extends CrudRepo<'instances'> {
   }
 
   /** Observed state comes from agents only; it does not bump the CAS version. */
-  async setObserved(id: string, power: string, atIso: string): Promise<void> {
+  async setObserved(id: string, power: PowerState, atIso: string): Promise<void> {
     await this.db.updateTable('instances').set({ observedPower: power, observedAt: atIso }).where('id', '=', id).execute();
   }
 

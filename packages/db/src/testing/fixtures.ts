@@ -33,3 +33,19 @@ export async function seedAccount(repos: Repos, name: string, role: 'admin' | 'u
   await repos.accounts.insert({ id, name, role, createdAt: now() });
   return id;
 }
+
+/** An instance (with its own image, version and offering) in a zone, not yet placed. */
+export async function seedInstance(repos: Repos, accountId: string, zoneId: string): Promise<string> {
+  const imageId = newId('image'); const verId = newId('imageVersion'); const offId = newId('offering');
+  await repos.images.insert({ id: imageId, accountId, name: `img-${imageId.slice(-8)}`, description: '', kind: 'template', public: 1, osType: 'linux', minDiskGiB: 1, createdAt: now() });
+  await repos.imageVersions.insert({ id: verId, imageId, version: '1', format: 'qcow2', sizeBytes: 1, sha256: 'a'.repeat(64), state: 'ready', cmdline: '', storagePath: '', createdAt: now() });
+  await repos.offerings.insert({ id: offId, name: `o-${offId.slice(-8)}`, description: '', vcpus: 1, memoryMiB: 512, rootDiskGiB: 1, qosClass: 'guaranteed', ha: 0, diskProvisioning: 'linked', stopTimeoutSec: 30, createdAt: now() });
+  const id = newId('instance');
+  await repos.instances.insert({
+    id, accountId, name: `vm-${id.slice(-8)}`, zoneId, podId: null, clusterId: null, hostId: null, poolId: null,
+    imageId, imageVersionId: verId, offeringId: offId, keypairId: null, vcpus: 1, memoryMiB: 512, rootDiskGiB: 1, hostTags: '[]', userData: '', configDrive: 0,
+    desired: 'running', phase: 'pending', task: null, observedPower: null, observedAt: null, errorReason: null, excludedHostIds: '[]',
+    version: 1, createdAt: now(), updatedAt: now(), deletedAt: null,
+  });
+  return id;
+}

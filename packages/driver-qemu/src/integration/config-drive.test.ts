@@ -102,8 +102,9 @@ test('config drive in a real guest', { timeout: 300_000 }, async (t) => {
 
   await t.test('a new start rebuilds the drive from the new spec; without disks the drive is vda', async () => {
     await d.stop(id, { force: true, timeoutSec: 0 });
+    const { root: _root, ...rootless } = spec;
     const second: InstanceSpec = {
-      ...spec,
+      ...rootless,
       disks: [],
       configDrive: {
         metaData: '{\n  "instance-id": "i-configdrive-test-2",\n  "local-hostname": "cd-vm"\n}\n',

@@ -66,8 +66,9 @@ test('QEMU driver against a real guest', { timeout: 240_000 }, async (t) => {
     name: 'it-vm1',
     vcpus: 1,
     memoryMiB: 128,
-    disks: [{ volumeId: 'vol-it-root', path: overlay, format: 'qcow2', index: 0 }],
-    nics: [{ nicId: 'nic-0', mac: '52:54:00:12:34:56', tap, bridge, mtu: 1400 }],
+    root: { kind: 'disk', disk: { volumeId: 'vol-it-root', path: overlay, format: 'qcow2', pciSlot: 0x10, serial: 'vol-it-root' } },
+    disks: [],
+    nics: [{ nicId: 'nic-0', mac: '52:54:00:12:34:56', attach: { kind: 'tap', tap }, pciSlot: 0x08, bridge, mtu: 1400 }],
     boot: { kernelPath: image.kernel, initrdPath: image.initrd, cmdline: `${image.cmdline} kumo_hostname=it-vm1` },
     stopTimeoutSec: 30,
     cpuQuota: 0.5,
@@ -99,7 +100,7 @@ test('QEMU driver against a real guest', { timeout: 240_000 }, async (t) => {
       ...spec,
       instanceId: `${id}-bad`,
       nics: [],
-      disks: [{ volumeId: 'vol-missing', path: join(work, 'missing.qcow2'), format: 'qcow2', index: 0 }],
+      root: { kind: 'disk', disk: { volumeId: 'vol-missing', path: join(work, 'missing.qcow2'), format: 'qcow2', pciSlot: 0x10, serial: 'vol-missing' } },
     };
     await assert.rejects(d1.start(bad), (err: unknown) => {
       assert.ok(err instanceof DriverError);

@@ -16,7 +16,8 @@ export async function tinyGuestSpec(o: { id: string; name: string; image: TinyIm
   await run('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', image.rootDisk, overlay]);
   return {
     instanceId: id, name, vcpus: 1, memoryMiB: 128,
-    disks: [{ volumeId: `vol-${name}-root`, path: overlay, format: 'qcow2', index: 0 }],
+    root: { kind: 'disk', disk: { volumeId: `vol-${name}-root`, path: overlay, format: 'qcow2', pciSlot: 0x10, serial: `vol-${name}-root`.slice(0, 20) } },
+    disks: [],
     nics: [],
     boot: { kernelPath: image.kernel, initrdPath: image.initrd, cmdline: `${image.cmdline} kumo_hostname=${name}` },
     stopTimeoutSec: 10,

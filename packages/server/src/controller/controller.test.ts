@@ -63,6 +63,7 @@ test('resync finds unfinished work of every registered kind from the database al
     await repos.volumes.insert({
       id: volumeId, accountId, instanceId: null, poolId: infra.poolIds[1]!, kind: 'data', sizeGiB: 1, format: 'qcow2', provisioning: 'linked',
       path: '/p/v', createdAt: now, desired: 'ready', phase: 'pending', task: null, observedState: null, observedAt: null, errorReason: null, version: 1, updatedAt: now,
+      pciSlot: null, serial: volumeId.slice(0, 20),
     });
     const op = ops.newRow({ accountId, kind: 'host.maintenance', resourceType: 'host', resourceId: h0!.id });
     await repos.operations.insert(op);

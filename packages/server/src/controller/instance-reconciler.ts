@@ -1,5 +1,5 @@
 import {
-  newId, phaseAfterStep, planStep, taskForStep, type Clock, type JobProgress, type Step,
+  isPowerState, newId, phaseAfterStep, planStep, taskForStep, type Clock, type JobProgress, type Step,
 } from '@kumo/core';
 import type { AgentMethod, AgentMethods, AgentResults } from '@kumo/api';
 import type { InstanceRow, OperationRow, Repos } from '@kumo/db';
@@ -182,7 +182,7 @@ export class InstanceReconciler implements Reconciler<'instance'> {
     const result = await this.gateway.call(hostId, method, params, timeoutMs, opts);
     const status = result as { instanceId?: unknown; power?: unknown } | null;
     if (status && typeof status.instanceId === 'string' && typeof status.power === 'string') {
-      await this.repos.instances.setObserved(status.instanceId, status.power, this.iso());
+      await this.repos.instances.setObserved(status.instanceId, isPowerState(status.power) ? status.power : 'unknown', this.iso());
     }
     return result;
   }

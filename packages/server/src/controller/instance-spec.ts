@@ -1,10 +1,11 @@
-import type { InstanceSpec } from '@kumo/core';
+import type { DiskSpec, InstanceSpec } from '@kumo/core';
 import type { ImageRef } from '@kumo/api';
 import type { InstanceRow, Repos } from '@kumo/db';
 import { networkBridgeName, parseCidr } from '@kumo/netcfg';
 import { renderConfigDrive } from '../services/config-drive.ts';
 import { dhcpServerIpOf } from '../services/network-dhcp-server.ts';
 import { hostnameOf } from '../services/instance-hostname.ts';
+import { TerminalError } from './errors.ts';
 
 /** Where a volume's file lives inside its pool. */
 export function volumePath(poolPath: string, volumeId: string): string {
@@ -20,21 +21,32 @@ export function tapName(instanceId: string, n: number): string {
 export async function buildInstanceSpec(repos: Repos, inst: InstanceRow): Promise<{ spec: InstanceSpec; image: ImageRef | null }> {
   const db = repos.db;
   const [volumes, offering, version, nics] = await Promise.all([
-    db.selectFrom('volumes').selectAll().where('instanceId', '=', inst.id).orderBy('kind', 'desc').orderBy('id').execute(),
+    db.selectFrom('volumes').selectAll().where('instanceId', '=', inst.id).orderBy('pciSlot').execute(),
     db.selectFrom('offerings').selectAll().where('id', '=', inst.offeringId).executeTakeFirstOrThrow(),
     db.selectFrom('imageVersions').selectAll().where('id', '=', inst.imageVersionId).executeTakeFirstOrThrow(),
     db.selectFrom('nics').innerJoin('networks', 'networks.id', 'nics.networkId')
-      .select(['nics.id', 'nics.mac', 'nics.ip', 'nics.deviceIndex', 'nics.networkId', 'networks.mtu', 'networks.cidr', 'networks.gateway', 'networks.kind', 'networks.rangeEnd', 'networks.dnsDomain'])
+      .select(['nics.id', 'nics.mac', 'nics.ip', 'nics.deviceIndex', 'nics.pciSlot', 'nics.networkId', 'networks.mtu', 'networks.cidr', 'networks.gateway', 'networks.kind', 'networks.rangeEnd', 'networks.dnsDomain'])
       .where('nics.instanceId', '=', inst.id).orderBy('nics.deviceIndex').execute(),
   ]);
+  // Addresses come from the rows, where they were fixed at attach time: never recomputed here.
+  const disks = volumes.map((v): DiskSpec => {
+    if (v.pciSlot === null) throw new TerminalError('operation_failed', `volume ${v.id} is attached to ${inst.id} without a PCI slot (every attached volume gets one when it is attached)`);
+    return { volumeId: v.id, path: v.path, format: v.format === 'raw' ? 'raw' : 'qcow2', pciSlot: v.pciSlot, serial: v.serial };
+  });
+  const rootVolume = volumes.findIndex((v) => v.kind === 'root');
+  const rootDisk = disks[rootVolume];
   const keypair = inst.configDrive === 1 && inst.keypairId ? await db.selectFrom('keypairs').select('publicKey').where('id', '=', inst.keypairId).executeTakeFirst() : undefined;
   const spec: InstanceSpec = {
     instanceId: inst.id,
     name: inst.name,
     vcpus: inst.vcpus,
     memoryMiB: inst.memoryMiB,
-    disks: volumes.map((v, index) => ({ volumeId: v.id, path: v.path, format: v.format === 'raw' ? 'raw' : 'qcow2', index })),
-    nics: nics.map((n) => ({ nicId: n.id, mac: n.mac, tap: tapName(inst.id, n.deviceIndex), bridge: networkBridgeName(n.networkId), mtu: n.mtu })),
+    ...(rootDisk ? { root: { kind: 'disk', disk: rootDisk } } : {}),
+    disks: disks.filter((d) => d !== rootDisk),
+    nics: nics.map((n) => ({
+      nicId: n.id, mac: n.mac, attach: { kind: 'tap', tap: tapName(inst.id, n.deviceIndex) }, pciSlot: n.pciSlot,
+      bridge: networkBridgeName(n.networkId), mtu: n.mtu,
+    })),
     boot: version.format === 'kernel-initrd' ? { cmdline: version.cmdline } : {},
     stopTimeoutSec: offering.stopTimeoutSec,
     cpuQuota: offering.qosClass === 'guaranteed' ? 1 : 0.5,

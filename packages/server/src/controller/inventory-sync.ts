@@ -1,4 +1,4 @@
-import type { Clock } from '@kumo/core';
+import type { Clock, PowerState } from '@kumo/core';
 import type { InventoryEntry } from '@kumo/api';
 import type { InstanceRow, InstanceStatusPatch, Repos } from '@kumo/db';
 import type { FastifyBaseLogger } from 'fastify';
@@ -59,7 +59,7 @@ export class InventorySync {
     await this.gateway.call(hostId, 'instance.destroy', { instanceId }, 60_000).catch((e: unknown) => this.log.error({ err: e }, 'stray destroy failed'));
   }
 
-  private async observe(inst: InstanceRow, power: string, reason: string | undefined): Promise<void> {
+  private async observe(inst: InstanceRow, power: PowerState, reason: string | undefined): Promise<void> {
     await this.repos.instances.setObserved(inst.id, power, this.iso());
     if (inst.task !== null) { this.enqueue(inst.id); return; } // the controller is acting: it will see
     const phaseNow: 'running' | 'paused' | 'saved' | 'stopped' | null = power === 'running' ? 'running' : power === 'paused' ? 'paused' : power === 'saved' ? 'saved' : power === 'stopped' || power === 'crashed' ? 'stopped' : null;

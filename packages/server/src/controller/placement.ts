@@ -1,4 +1,4 @@
-import { placeInstance, type Clock, type PlacementRequest, type SchedulerHost } from '@kumo/core';
+import { diskSerialOf, fixedPciSlots, placeInstance, type Clock, type PlacementRequest, type SchedulerHost } from '@kumo/core';
 import type { InstanceRow, OperationRow, Repos } from '@kumo/db';
 import { CasLost, TerminalError } from './errors.ts';
 
@@ -88,6 +88,7 @@ export class PlacementService {
           format: offering?.diskProvisioning === 'full' ? 'raw' : 'qcow2', provisioning: offering?.diskProvisioning ?? 'linked',
           path: volumePath(pool.path, volumeId), createdAt: now,
           desired: 'ready', phase: 'pending', task: null, observedState: null, observedAt: null, errorReason: null, version: 1, updatedAt: now,
+          pciSlot: fixedPciSlots.rootDisk, serial: diskSerialOf(volumeId),
         }).execute();
         await trx.insertInto('operations').values(createOp).execute();
         return v;

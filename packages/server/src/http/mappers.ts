@@ -52,13 +52,13 @@ export const toInstance = (r: InstanceListRow, affinityGroupIds: string[] = [], 
   vcpus: r.vcpus, memoryMiB: r.memoryMiB, rootDiskGiB: r.rootDiskGiB,
   addresses: addresses.map((a) => ({ nicId: a.nicId, deviceIndex: a.deviceIndex, networkId: a.networkId, networkName: a.networkName, mac: a.mac, ip: a.ip, publicIp: a.publicIp })),
   desired: r.desired, phase: r.phase, task: r.task,
-  observed: { power: r.observedPower as api.Instance['observed']['power'], at: r.observedAt },
+  observed: { power: r.observedPower, at: r.observedAt },
   errorReason: r.errorReason, hostTags: JSON.parse(r.hostTags) as string[], affinityGroupIds, configDrive: r.configDrive === 1,
   version: r.version, createdAt: r.createdAt, updatedAt: r.updatedAt,
 });
 export const toVolume = (r: VolumeRow): api.Volume => ({
   id: r.id, accountId: r.accountId, instanceId: r.instanceId, poolId: r.poolId, kind: r.kind, sizeGiB: r.sizeGiB,
-  format: r.format, provisioning: r.provisioning, path: r.path, desired: r.desired, phase: r.phase, task: r.task, errorReason: r.errorReason, createdAt: r.createdAt,
+  format: r.format, provisioning: r.provisioning, path: r.path, desired: r.desired, phase: r.phase, task: r.task, errorReason: r.errorReason, pciSlot: r.pciSlot, serial: r.serial, createdAt: r.createdAt,
 });
 export const toOperation = (r: OperationRow): api.Operation => ({
   id: r.id, accountId: r.accountId, kind: r.kind, resourceType: r.resourceType, resourceId: r.resourceId,

@@ -39,7 +39,7 @@ export const toRouter = (r: RouterRow): api.Router => ({
 });
 export const toNic = (r: NicRow, net: Pick<NetworkRow, 'gateway' | 'cidr'>, securityGroupIds: string[]): api.Nic => ({
   id: r.id, accountId: r.accountId, instanceId: r.instanceId, networkId: r.networkId, deviceIndex: r.deviceIndex, mac: r.mac, ip: r.ip,
-  gateway: net.gateway, netmask: netmaskOfCidr(net.cidr), securityGroupIds, createdAt: r.createdAt,
+  gateway: net.gateway, netmask: netmaskOfCidr(net.cidr), securityGroupIds, pciSlot: r.pciSlot, createdAt: r.createdAt,
 });
 export const toPortForward = (r: PortForwardRow, publicIp: string, privateIp: string): api.PortForward => ({
   id: r.id, accountId: r.accountId, networkId: r.networkId, publicIpId: r.publicIpId, publicIp, protocol: r.protocol,

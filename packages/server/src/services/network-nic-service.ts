@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { allocatePciSlots, DeviceSlotError } from '@kumo/core';
 import { ApiError, type NicRequest } from '@kumo/api';
 import { allocateIpv4, allocateMac, NetcfgError, type RandomBytes } from '@kumo/netcfg';
 import { createRepos, type Database, type NetworkRow, type NicRow, type Scope } from '@kumo/db';
@@ -71,6 +72,14 @@ export async function allocateNics(trx: Kysely<Database>, scope: Scope, instance
     }
     checked.push({ i, req, net, groupIds });
   }
+  // PCI slots in request order, lowest free first, fixed for the NIC's lifetime (docs/architecture.md#device-layout).
+  let slots: number[];
+  try {
+    slots = allocatePciSlots('nic', existing.map((n) => n.pciSlot), requests.length);
+  } catch (e) {
+    if (!(e instanceof DeviceSlotError)) throw e;
+    throw new ApiError('no_capacity', `${e.message}; it has ${existing.length}`, { field: field(Math.max(0, e.limit - existing.length), 'networkId'), resource: 'pciSlot' });
+  }
 
   // Bump (and so row-lock, in id order) every network this changes before picking addresses:
   // allocations on one network queue up here instead of racing for the same lowest free address,
@@ -101,7 +110,7 @@ export async function allocateNics(trx: Kysely<Database>, scope: Scope, instance
       }
       // MACs are random under 52:54:00 (2^24 of them): the unique constraint catches the rare collision.
       const mac = allocateMac({ used: [], strategy: { kind: 'random', randomBytes: random } });
-      const row: NicRow = { id: newNetworkId('nic'), accountId: inst.accountId, instanceId, networkId: net.id, deviceIndex: base + i, mac, ip, createdAt: nowIso };
+      const row: NicRow = { id: newNetworkId('nic'), accountId: inst.accountId, instanceId, networkId: net.id, deviceIndex: base + i, mac, ip, createdAt: nowIso, pciSlot: slots[i]! };
       await trx.insertInto('nics').values(row).execute();
       for (const g of groupIds) await trx.insertInto('nicSecurityGroups').values({ nicId: row.id, securityGroupId: g }).execute();
       return row;

@@ -1,4 +1,4 @@
-import type { Event, Host, Instance, Operation } from '@kumo/api';
+import { hostStates as apiHostStates, operationStatuses, phases as apiPhases, type Event, type Host, type Instance, type Operation } from '@kumo/api';
 import type { Translate } from './i18n-context.tsx';
 
 /** Display names of the API's enumerations. */
@@ -10,9 +10,10 @@ export const hostAdminStateLabel = (t: Translate, s: Host['adminState']) => t(`h
 export const opStatusLabel = (t: Translate, s: Operation['status']) => t(`opStatus.${s as 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled'}`);
 export const severityLabel = (t: Translate, s: Event['severity']) => t(`severity.${s}`);
 
-export const phases: readonly Instance['phase'][] = ['pending', 'running', 'stopped', 'paused', 'saved', 'error'];
-export const hostStates: readonly Host['state'][] = ['up', 'disconnected', 'down'];
-export const opStatuses: readonly Operation['status'][] = ['pending', 'running', 'succeeded', 'failed', 'cancelled'];
+/** The phases a listed instance can be in (deleted ones are not listed), in the lifecycle's order. */
+export const phases: readonly Instance['phase'][] = apiPhases.filter((p) => p !== 'deleted');
+export const hostStates: readonly Host['state'][] = apiHostStates;
+export const opStatuses: readonly Operation['status'][] = operationStatuses;
 
 export const phaseColors: Record<string, string> = {
   pending: '#6366f1', running: '#16a34a', stopped: '#64748b', paused: '#d97706', saved: '#0891b2', error: '#dc2626', deleted: '#cbd5e1',

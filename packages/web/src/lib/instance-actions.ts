@@ -1,4 +1,4 @@
-import type { Instance } from '@kumo/api';
+import { actionRules, type Instance } from '@kumo/api';
 
 /** What a user can ask of an instance from the console (force stop is stop with force: true). */
 export const consoleActions = ['start', 'stop', 'forceStop', 'reboot', 'pause', 'resume', 'save', 'restore', 'delete'] as const;
@@ -8,27 +8,13 @@ type Phase = Instance['phase'];
 type Task = Instance['task'];
 
 /**
- * The phases each action is allowed from: mirrors the server's lifecycle table
- * (core actionRules). Only delete may replace a task in progress.
+ * Is `action` allowed for an instance in `phase` with `task` in progress? The server's lifecycle
+ * table (core actionRules, re-exported by @kumo/api) decides; force stop follows stop.
  */
-export const actionPhases: Readonly<Record<ConsoleAction, readonly Phase[]>> = {
-  start: ['stopped', 'error'],
-  stop: ['running', 'paused', 'saved', 'error'],
-  forceStop: ['running', 'paused', 'saved', 'error'],
-  reboot: ['running'],
-  pause: ['running'],
-  resume: ['paused'],
-  save: ['running'],
-  restore: ['saved'],
-  delete: ['pending', 'stopped', 'running', 'paused', 'saved', 'error'],
-};
-
-const preempts: ReadonlySet<ConsoleAction> = new Set(['delete']);
-
-/** Is `action` allowed for an instance in `phase` with `task` in progress? */
 export function isActionAllowed(phase: Phase, task: Task, action: ConsoleAction): boolean {
-  if (task !== null && !preempts.has(action)) return false;
-  return actionPhases[action].includes(phase);
+  const rule = actionRules[actionRequest(action).verb];
+  if (task !== null && !rule.preempts) return false;
+  return rule.from.includes(phase);
 }
 
 /** Every action with whether it is allowed now. */

@@ -32,7 +32,7 @@ describe('NICs (allocateNics/releaseNics, /nics routes) and security groups', ()
     const vm = await t.instance(t.alice, 'vm1');
     const before = (await t.ok(t.alice, 'GET', `/api/v1/networks/${net.id}`)).configVersion;
     const nics = await t.nics(t.alice, vm, [{ networkId: net.id }, { networkId: lan.id, ip: '192.0.2.101' }]);
-    assert.deepEqual(nics.map((n) => [n.deviceIndex, n.ip]), [[0, '10.20.0.2'], [1, '192.0.2.101']]);
+    assert.deepEqual(nics.map((n) => [n.deviceIndex, n.ip, n.pciSlot]), [[0, '10.20.0.2', 0x08], [1, '192.0.2.101', 0x09]]);
     for (const n of nics) assert.match(n.mac, /^52:54:00(:[0-9a-f]{2}){3}$/);
     assert.notEqual(nics[0]!.mac, nics[1]!.mac);
     assert.equal((await t.ok(t.alice, 'GET', `/api/v1/networks/${net.id}`)).configVersion, before + 1);
@@ -50,7 +50,29 @@ describe('NICs (allocateNics/releaseNics, /nics routes) and security groups', ()
     // More NICs later continue the device numbering; a second NIC on a network is refused.
     const [third] = await t.nics(t.alice, vm, [{ networkId: small.id }]);
     assert.equal(third?.deviceIndex, 2);
+    assert.equal(third?.pciSlot, 0x0a, 'the next free NIC slot');
     await assert.rejects(t.nics(t.alice, vm, [{ networkId: net.id }]), refusal(409, 'conflict', 'nics[0].networkId'));
+  });
+
+  test('NIC PCI slots: fixed per NIC, the lowest free one goes to the next NIC, a ninth NIC is refused and nothing changes', async () => {
+    const vm = await t.instance(t.alice, 'slots');
+    const nets = [];
+    // Shared networks: isolated ones would each take one of the zone's few public addresses for a router.
+    for (let i = 0; i < 9; i++) {
+      nets.push(await t.ok(t.admin, 'POST', '/api/v1/networks', { name: `slot-${i}`, zoneId: t.zoneId, kind: 'shared', cidr: `198.18.${i}.0/24`, ipRange: { start: `198.18.${i}.10`, end: `198.18.${i}.20` } }));
+    }
+    const first = await t.nics(t.alice, vm, nets.slice(0, 6).map((n) => ({ networkId: n.id })));
+    assert.deepEqual(first.map((n) => n.pciSlot), [8, 9, 10, 11, 12, 13]);
+    await assert.rejects(t.nics(t.alice, vm, nets.slice(6, 9).map((n) => ({ networkId: n.id }))), (e: unknown) => {
+      assert.ok(e instanceof ApiError);
+      assert.equal(e.status, 409);
+      assert.equal(e.code, 'no_capacity');
+      assert.match(e.message, /at most 8 NICs/);
+      assert.deepEqual(e.details, { field: 'nics[2].networkId', resource: 'pciSlot' });
+      return true;
+    });
+    const listed = await t.ok(t.alice, 'GET', `/api/v1/instances/${vm}/nics`);
+    assert.deepEqual(listed.items.map((n: any) => n.pciSlot), [8, 9, 10, 11, 12, 13], 'the refused request added nothing');
   });
 
   test('a MAC drawn twice loses on the unique constraint and is drawn again (retry on conflict)', async () => {
