@@ -1,10 +1,9 @@
-import { hostStates } from '../lifecycle/lifecycle-states.ts';
 import { CandidateTopK } from './candidate-top-k.ts';
 import { NameInterner } from './name-interner.ts';
 import { buildFilterCounts, describePlacementFailure } from './placement-failure.ts';
 import { checkPlacementRequest } from './placement-request-check.ts';
 import { PoolCapacityTable } from './pool-capacity-table.ts';
-import { defaultPlacementLimit, placementFilterNames } from './scheduler-types.ts';
+import { defaultPlacementLimit, placementFilterNames, schedulerHostStates } from './scheduler-types.ts';
 import type {
   PlacementRequest,
   PlacementResult,
@@ -127,7 +126,7 @@ export class CapacityIndex {
   /** Adds a host, or replaces everything known about it (state, sizes, allocations, tags, pools). */
   upsertHost(host: SchedulerHost): void {
     const hypervisor = codeOf(hypervisors, host.hypervisor, 'hypervisor');
-    const state = codeOf(hostStates, host.state, 'host state');
+    const state = codeOf(schedulerHostStates, host.state, 'host state');
     const zone = this.zones.intern(host.zoneId);
     let row = this.rowById.get(host.id);
     if (row === undefined) {
@@ -218,7 +217,7 @@ export class CapacityIndex {
       podId: this.pods.name(this.pod[row]!),
       clusterId: this.clusters.name(this.cluster[row]!),
       hypervisor: hypervisors[this.hypervisor[row]!]!,
-      state: hostStates[this.state[row]!]!,
+      state: schedulerHostStates[this.state[row]!]!,
       cpus: this.cpus[row]!,
       memoryMiB: this.memory[row]!,
       cpuAllocated: this.cpuAllocated[row]!,

@@ -3,10 +3,11 @@
  * the database (or keeps them in a CapacityIndex) and the scheduler never does I/O.
  */
 
-import type { HostState } from '../lifecycle/lifecycle-states.ts';
+import { hostStates, type HostState } from '../lifecycle/lifecycle-states.ts';
 
 export type SchedulerHypervisor = 'qemu' | 'lxc' | 'fake';
 /** A host's liveness, folded with its admin state: a host that is not enabled is as unplaceable as one that is not up. */
+export const schedulerHostStates = [...hostStates, 'maintenance', 'disabled'] as const;
 export type SchedulerHostState = HostState | 'maintenance' | 'disabled';
 
 /** A primary storage pool as seen from one host. Sizes in GiB. */
