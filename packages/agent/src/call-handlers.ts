@@ -30,7 +30,7 @@ export function callHandlers(deps: CallHandlerDeps): CallHandlers {
   const d = deps.driver;
   const specFor = (req: AgentMethods['instance.start']): Promise<InstanceSpec> => (deps.prepareStart ? deps.prepareStart(req) : Promise.resolve(req.spec));
   return {
-    'instance.start': async (p) => d.start(await specFor(p)),
+    'instance.start': async (p, ctx) => d.start(await specFor(p), ctx),
     'instance.stop': async (p) => {
       const r = await d.stop(p.instanceId, { force: p.force, timeoutSec: p.timeoutSec });
       if (p.statePath) await rm(p.statePath, { force: true }); // stopping a saved instance discards its memory

@@ -3,7 +3,7 @@
  * saved state), wait until it runs, and undo everything on failure.
  */
 import { mkdir, rm, stat } from 'node:fs/promises';
-import { DriverError, type InstanceSpec, type InstanceStatus } from '@kumo/core';
+import { DriverError, type DriverCallContext, type InstanceSpec, type InstanceStatus } from '@kumo/core';
 import type { CgroupPlan } from './cgroup-plan.ts';
 import { cgroupLimitsFor } from './cgroup-plan.ts';
 import { buildConfigDrive, removeConfigDrive } from './config-drive.ts';
@@ -25,16 +25,27 @@ export function checkInstanceId(id: string, code: DriverError['code']): void {
 }
 
 /** start (statePath undefined) or restore: idempotent while the instance runs. */
-export function startInstance(ctx: DriverContext, spec: InstanceSpec, statePath: string | undefined): Promise<InstanceStatus> {
+export function startInstance(ctx: DriverContext, spec: InstanceSpec, statePath: string | undefined, job?: DriverCallContext): Promise<InstanceStatus> {
   return ctx.mutex.run(spec.instanceId, async () => {
     const rec = ctx.records.get(spec.instanceId);
     if (rec?.live) return ctx.statusOf(rec, true);
-    return launch(ctx, spec, rec, statePath);
+    return launch(ctx, spec, rec, statePath, job?.signal);
   });
 }
 
+/** Rejects with DriverError 'cancelled' when the signal aborts (never settles without one). */
+function whenCancelled(signal: AbortSignal | undefined, what: string): Promise<never> {
+  const p = new Promise<never>((_, reject) => {
+    if (!signal) return;
+    const fail = () => reject(new DriverError(`${what} was cancelled; nothing of it is left on the host`, 'cancelled'));
+    if (signal.aborted) fail(); else signal.addEventListener('abort', fail, { once: true });
+  });
+  p.catch(() => {});
+  return p;
+}
+
 /** Spawn QEMU for spec (fresh boot, or restore from statePath) and wait until it runs. */
-async function launch(ctx: DriverContext, requested: InstanceSpec, existing: InstanceRecord | undefined, statePath: string | undefined): Promise<InstanceStatus> {
+async function launch(ctx: DriverContext, requested: InstanceSpec, existing: InstanceRecord | undefined, statePath: string | undefined, signal?: AbortSignal): Promise<InstanceStatus> {
   const { opts } = ctx;
   const id = requested.instanceId;
   const paths = instancePaths(opts.stateDir, id);
@@ -64,6 +75,7 @@ async function launch(ctx: DriverContext, requested: InstanceSpec, existing: Ins
   await removeRuntimeFiles(paths);
 
   const rec = existing ?? ctx.newRecord(id);
+  const cancelled = whenCancelled(signal, `${statePath !== undefined ? 'restore' : 'start'} of ${id}`);
   let cgroup: CgroupPlan | null = null;
   let launched: LaunchedQemu | undefined;
   let live: LiveQemu | undefined;
@@ -86,8 +98,8 @@ async function launch(ctx: DriverContext, requested: InstanceSpec, existing: Ins
     });
     exitedEarly.catch(() => {});
     const timeoutMs = opts.startTimeoutMs ?? 30_000;
-    await Promise.race([l.connectQmp(timeoutMs), exitedEarly]);
-    await Promise.race([l.connectConsole(timeoutMs), exitedEarly]);
+    await Promise.race([l.connectQmp(timeoutMs), exitedEarly, cancelled]);
+    await Promise.race([l.connectConsole(timeoutMs), exitedEarly, cancelled]);
     await wireTaps(spec.nics, opts.ipBinary);
     if (statePath !== undefined) {
       await Promise.race([
@@ -97,6 +109,7 @@ async function launch(ctx: DriverContext, requested: InstanceSpec, existing: Ins
           timeoutMs: opts.stateTransferTimeoutMs ?? 600_000,
         }),
         exitedEarly,
+        cancelled,
       ]);
     }
     await l.requireQmp().execute('cont');
@@ -128,6 +141,7 @@ async function launch(ctx: DriverContext, requested: InstanceSpec, existing: Ins
     await removeRuntimeFiles(paths);
     await removeConfigDrive(paths.configDrive); // rebuilt at the next start anyway
     if (!dirExisted) await rm(paths.dir, { recursive: true, force: true });
+    if (err instanceof DriverError && err.code === 'cancelled') throw err;
     const what = statePath !== undefined ? 'restore' : 'start';
     throw new DriverError(`${what} of ${id} failed: ${errorMessage(err)}${tail ? `\nQEMU said:\n${tail}` : ''}`, 'start_failed');
   } finally {

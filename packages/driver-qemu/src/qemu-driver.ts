@@ -76,16 +76,16 @@ export class QemuDriver implements Driver {
     return this.ctx.statusOf(rec, true);
   }
 
-  async start(spec: InstanceSpec): Promise<InstanceStatus> {
+  async start(spec: InstanceSpec, job?: DriverCallContext): Promise<InstanceStatus> {
     checkInstanceId(spec.instanceId, 'start_failed');
     await this.ready();
-    return startInstance(this.ctx, spec, undefined);
+    return startInstance(this.ctx, spec, undefined, job);
   }
 
-  async restore(spec: InstanceSpec, statePath: string): Promise<InstanceStatus> {
+  async restore(spec: InstanceSpec, statePath: string, job?: DriverCallContext): Promise<InstanceStatus> {
     checkInstanceId(spec.instanceId, 'start_failed');
     await this.ready();
-    return startInstance(this.ctx, spec, statePath);
+    return startInstance(this.ctx, spec, statePath, job);
   }
 
   async stop(instanceId: string, opts: { force: boolean; timeoutSec: number }): Promise<InstanceStatus> {
