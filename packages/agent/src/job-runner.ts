@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DriverError, type Clock, type DriverCallContext, type JobProgress } from '@kumo/core';
+import { DriverError, formatDuration, type Clock, type DriverCallContext, type JobProgress } from '@kumo/core';
 import type { JobFrame, JobState, JobSummary, WireError } from '@kumo/api';
 
 interface Job {
@@ -56,7 +56,7 @@ export class JobRunner {
     const abort = new AbortController();
     const job: Job = { jobId: `job-${randomUUID()}`, key, method, state: 'running', startedAt: this.opts.clock.now(), abort, deadlineTimer: null };
     job.deadlineTimer = this.opts.clock.setTimeout(() => {
-      abort.abort(new DriverError(`${method} did not finish within its deadline of ${Math.round(deadlineMs / 1000)} s`, 'timeout'));
+      abort.abort(new DriverError(`did not finish ${method} within ${formatDuration(deadlineMs)} (the job's deadline)`, 'timeout'));
     }, deadlineMs);
     this.jobs.set(job.jobId, job);
     this.byKey.set(key, job);

@@ -6,3 +6,4 @@ export * from './devices/index.ts';
 export * from './lifecycle/index.ts';
 export * from './scheduler/index.ts';
 export * from './http-check-path.ts';
+export * from './format-duration.ts';

@@ -1,4 +1,4 @@
-import type { Clock, JobProgress } from '@kumo/core';
+import { formatDuration, type Clock, type JobProgress } from '@kumo/core';
 import { checkResult, type AgentMethod, type JobFrame, type JobSummary } from '@kumo/api';
 import { AgentCallError } from './agent-call-error.ts';
 
@@ -35,7 +35,7 @@ export class JobWaiters {
       }
       const timer = this.clock.setTimeout(() => {
         this.waiters.delete(jobId);
-        reject(new AgentCallError('timeout', `host ${hostId} did not finish ${method} within ${deadlineMs < 10_000 ? `${deadlineMs} ms` : `${Math.round(deadlineMs / 1000)} s`} (job ${jobId})`));
+        reject(new AgentCallError('timeout', `host ${hostId} did not finish ${method} within ${formatDuration(deadlineMs)} (job ${jobId})`));
       }, deadlineMs);
       this.waiters.set(jobId, { hostId, method, resolve, reject, onProgress, timer });
     });
