@@ -1,7 +1,8 @@
 import { useState } from 'react';
-import type { Host } from '@kumo/api';
+import type { Host, Operation } from '@kumo/api';
 import { client } from '../api/kumo-client.ts';
 import { usePagedList } from '../api/use-paged-list.ts';
+import { useLiveResource } from '../api/use-live-resource.ts';
 import { useNow } from '../api/use-now.ts';
 import { formatAge, formatCount, formatMiB } from '../lib/format.ts';
 import { useI18n } from '../i18n/i18n-context.tsx';
@@ -12,6 +13,7 @@ import { PagedTable } from '../components/paged-table.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
 import { UsageMeter } from '../components/usage-meter.tsx';
 import { SortHeader } from '../components/sort-header.tsx';
+import { OperationProgressList } from '../components/operation-progress-list.tsx';
 
 type HostAction = 'enable' | 'disable' | 'maintenance';
 
@@ -38,13 +40,17 @@ export function HostsScreen() {
   const [error, setError] = useState<string | null>(null);
   // Heartbeats are not announced on the stream: refresh every 10 s as well.
   const list = usePagedList<Host>('hosts', { sort }, { kinds: ['host', 'instance'], pollMs: 10_000, limit: 50 });
+  // The operations that maintenance and enable answered, newest first, followed live.
+  const [opIds, setOpIds] = useState<string[]>([]);
+  const ops = useLiveResource(() => Promise.all(opIds.map((id) => client.get<Operation>('operations', id))), [opIds.join(',')], { kinds: ['operation', 'host'] });
 
   const act = async (h: Host, action: HostAction) => {
     setBusy(h.id);
     setError(null);
     try {
       const { path, body } = actionPath(h.id, action);
-      await client.request('POST', path, body === undefined ? {} : { body });
+      const res = await client.request<Operation | Host>('POST', path, body === undefined ? {} : { body });
+      if (action !== 'disable' && 'kind' in res) setOpIds((ids) => [res.id, ...ids].slice(0, 5));
       list.reload();
     } catch (e) { setError((e as Error).message); } finally { setBusy(null); }
   };
@@ -54,13 +60,14 @@ export function HostsScreen() {
     <div>
       <ScreenHeader title={t('host.title')} />
       <PagedTable
-        list={list} testId="hosts-table" columns={9} error={error}
+        list={list} testId="hosts-table" columns={10} error={error}
         header={<>
           <SortHeader field="name" label={t('common.name')} sort={sort} onSort={setSort} />
           <SortHeader field="state" label={t('common.state')} sort={sort} onSort={setSort} />
           <SortHeader field="adminState" label={t('host.adminState')} sort={sort} onSort={setSort} />
           <th scope="col">{t('host.hypervisor')}</th>
           <th scope="col">{t('host.accelerator')}</th>
+          <th scope="col">{t('host.capabilities')}</th>
           <th scope="col" className="meter-col">{t('host.capacity')}</th>
           <th scope="col">{t('host.instances')}</th>
           <th scope="col">{t('host.heartbeat')}</th>
@@ -73,6 +80,7 @@ export function HostsScreen() {
             <td><StatusBadge value={h.adminState} label={hostAdminStateLabel(t, h.adminState)} /></td>
             <td>{h.hypervisor}<div className="muted small">{h.hypervisorVersion}</div></td>
             <td>{h.accelerator || '—'}</td>
+            <td data-testid="host-capabilities"><div className="chips">{h.capabilities.map((c) => <span key={c} className="badge">{c}</span>)}</div></td>
             <td className="meter-col">
               <UsageMeter label={t('dash.cpu')} used={h.cpuAllocated} total={h.cpus} format={formatCount} />
               <UsageMeter label={t('dash.memory')} used={h.memoryAllocatedMiB} total={h.memoryMiB} format={formatMiB} />
@@ -89,6 +97,12 @@ export function HostsScreen() {
           </tr>
         )}
       />
+      {opIds.length > 0 && (
+        <section className="card" aria-labelledby="host-ops-title" data-testid="host-operations">
+          <h2 id="host-ops-title">{t('host.operations')}</h2>
+          <OperationProgressList ops={ops.data ?? []} empty={t('common.empty')} />
+        </section>
+      )}
     </div>
   );
 }
