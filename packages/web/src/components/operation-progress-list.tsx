@@ -12,7 +12,7 @@ export function OperationProgressList({ ops, empty }: { ops: readonly Operation[
   return (
     <ul className="op-list">
       {ops.map((op) => (
-        <li key={op.id} data-testid="operation-row">
+        <li key={op.id} data-testid="operation-row" data-kind={op.kind}>
           <div className="op-head">
             <span className="op-kind">{op.kind}</span>
             {op.resourceType === 'instance' ? <LinkTo to={`/instances/${op.resourceId}`}>{op.resourceId}</LinkTo> : <span>{op.resourceId}</span>}

@@ -12,6 +12,7 @@ import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { ensureChromium } from './ensure-chromium.ts';
 import { openScreen, shot, shotsDir } from './browser-helpers.ts';
 import { networkingSteps, seedZoneNetworking } from './network-steps.ts';
+import { jobSteps } from './job-steps.ts';
 import { startTestCloud } from '@kumo/e2e';
 
 const webDir = join(import.meta.dirname, '..', '..');
@@ -47,7 +48,7 @@ async function measureDashboardLoad(browser: Browser, from: BrowserContext, url:
   }
 }
 
-test('web console: login, dashboard, wizard, live state, serial console, networking, every screen, Japanese, narrow', { timeout: 180_000 }, async (t) => {
+test('web console: login, dashboard, wizard, live state, serial console, jobs and cancel, host maintenance, networking, every screen, Japanese, narrow', { timeout: 240_000 }, async (t) => {
   const cleanups: Array<() => Promise<void> | void> = [];
   let finished = false;
   t.after(async () => { for (const c of cleanups.reverse()) await c(); });
@@ -197,6 +198,9 @@ test('web console: login, dashboard, wizard, live state, serial console, network
   await page.locator('[data-testid=host-row][data-admin-state=disabled] button[data-action=enable]').click();
   await page.locator('[data-testid=host-row][data-admin-state=enabled]').nth(1).waitFor();
   await shot(page, '06-hosts');
+
+  // Long-running operations: live save progress, cancel, capabilities, host maintenance.
+  await jobSteps(page, cloud, (s) => t.diagnostic(s));
 
   // Images with versions; upload a new version (the server has the upload route) with its checksum.
   const openapi = await cloud.client.request<{ paths: Record<string, Record<string, unknown>> }>('GET', '/api/v1/openapi.json');
