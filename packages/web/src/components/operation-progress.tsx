@@ -17,15 +17,17 @@ export function OperationProgress({ op, showMessage = true }: { op: Operation; s
   const { t } = useI18n();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  // The cancel's answer carries cancelRequestedAt: show "cancelling…" at once, before the stream says so.
+  const [asked, setAsked] = useState<Operation | null>(null);
   const bytes = progressBytes(op);
-  const cancelling = isCancelling(op);
+  const cancelling = isCancelling(asked && !op.cancelRequestedAt ? { ...op, cancelRequestedAt: asked.cancelRequestedAt } : op);
   const tone = op.status in tones ? tones[op.status as keyof typeof tones] : 'accent';
 
   const cancel = async () => {
     setBusy(true);
     setError(null);
     try {
-      await client.request('POST', `/api/v1/operations/${encodeURIComponent(op.id)}/cancel`);
+      setAsked(await client.request<Operation>('POST', `/api/v1/operations/${encodeURIComponent(op.id)}/cancel`));
     } catch (e) {
       setError((e as Error).message);
     } finally {
@@ -40,7 +42,7 @@ export function OperationProgress({ op, showMessage = true }: { op: Operation; s
         <span className="small muted nowrap">{op.progress}%</span>
         {bytes && <span className="small nowrap" data-testid="op-bytes">{t('ops.bytes', bytes)}</span>}
         {cancelling && <span className="small text-warn nowrap" data-testid="op-cancelling">{t('ops.cancelling')}</span>}
-        {canCancel(op) && (
+        {canCancel(op) && !cancelling && (
           <button type="button" className="compact" disabled={busy} onClick={() => void cancel()} data-action="cancel-operation">{t('ops.cancel')}</button>
         )}
       </div>

@@ -300,7 +300,7 @@ export const ja: Record<MessageKey, string> = {
   'sg.membersOf': '{group} のメンバー',
 
   'host.title': 'ホスト',
-  'host.hypervisor': 'ハイパーバイザー',
+  'host.hypervisorCaps': 'ハイパーバイザー・機能',
   'host.accelerator': 'アクセラレーター',
   'host.capacity': '割り当て',
   'host.instances': 'インスタンス',

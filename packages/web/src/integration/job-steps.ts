@@ -33,8 +33,8 @@ async function openInstance(page: Page, name: string): Promise<void> {
 const progressOf = async (page: Page, sel: string) => Number(await page.locator(sel).getAttribute('data-progress'));
 
 export async function jobSteps(page: Page, cloud: TestCloud, diag: (s: string) => void): Promise<void> {
-  // A host whose saves take about 8 s in 1 MiB steps, and one that cannot save at all.
-  await cloud.addSteppedSaveHost('slow-saver', 48, 160);
+  // A host whose saves take about 10 s in 1 MiB steps (it notices a cancel within a step), and one that cannot save at all.
+  await cloud.addSteppedSaveHost('slow-saver', 16, 600);
   await cloud.addSteppedSaveHost('no-save', 4, 10, ['pause', 'serial-console']);
   const saver1 = await createOn(cloud, 'saver-1', 'slow-saver');
   const saver2 = await createOn(cloud, 'saver-2', 'slow-saver');
@@ -56,8 +56,8 @@ export async function jobSteps(page: Page, cloud: TestCloud, diag: (s: string) =
   const first = await progressOf(page, saveOp);
   await page.waitForFunction(({ sel, p }) => Number(document.querySelector(sel)?.getAttribute('data-progress')) > p, { sel: saveOp, p: first });
   const second = await progressOf(page, saveOp);
-  assert.match(await page.locator(`${saveOp} [data-testid=op-bytes]`).innerText(), /^\d+\.\d of 48\.0 MiB$/);
-  assert.match(await page.locator(`${saveOp} .op-message`).innerText(), /saving memory \(\d+\.\d of 48\.0 MiB\)/);
+  assert.match(await page.locator(`${saveOp} [data-testid=op-bytes]`).innerText(), /^\d+\.\d of 16\.0 MiB$/);
+  assert.match(await page.locator(`${saveOp} .op-message`).innerText(), /saving memory \(\d+\.\d of 16\.0 MiB\)/);
   await shot(page, '14-save-progress');
   diag(`save progress seen in the browser: ${first}% → ${second}%`);
   assert.ok(second > first, 'the progress bar moved');
@@ -70,13 +70,18 @@ export async function jobSteps(page: Page, cloud: TestCloud, diag: (s: string) =
   await page.locator('button[data-action=save]').click();
   await page.locator(`${saveOp} [data-testid=op-bytes]`).waitFor();
   await page.locator(`${saveOp} button[data-action=cancel-operation]`).click();
-  await page.locator(`${saveOp}[data-status=cancelled], ${saveOp} [data-testid=op-cancelling]`).first().waitFor();
-  diag(`after Cancel the page showed: ${await page.locator(`${saveOp} [data-testid=op-cancelling]`).count() ? 'cancelling…' : 'cancelled at once'}`);
+  await page.locator(`${saveOp} [data-testid=op-cancelling]`).waitFor();
+  assert.equal(await page.locator(`${saveOp} [data-testid=op-cancelling]`).innerText(), 'cancelling…');
+  await shot(page, '15a-save-cancelling');
   await page.locator(`${saveOp}[data-status=cancelled]`).waitFor({ timeout: 20_000 });
   assert.equal(await page.locator(`${saveOp} button[data-action=cancel-operation]`).count(), 0, 'no Cancel on an ended operation');
   await page.locator('[data-testid=instance-screen][data-phase=running]').waitFor();
   assert.equal((await cloud.client.get<Instance>('instances', saver2.id)).phase, 'running', 'the cancelled save left the instance running');
   await shot(page, '15-save-cancelled');
+  await openScreen(page, 'Operations', 'Operations');
+  await page.locator('#ops-status').selectOption('cancelled');
+  await page.locator('[data-testid=operation-row][data-kind="instance.save"][data-status=cancelled]').waitFor();
+  await shot(page, '15b-operations-cancelled');
 
   // Cancelling an ended operation answers 409 not_cancellable (the console shows such errors).
   const ended = await cloud.client.request('POST', `/api/v1/operations/${(await cloud.client.list<Operation>('operations', { resourceId: saver1.id, kind: 'instance.save' })).items[0]!.id}/cancel`).catch((e: unknown) => e);

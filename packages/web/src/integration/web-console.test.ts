@@ -199,9 +199,6 @@ test('web console: login, dashboard, wizard, live state, serial console, jobs an
   await page.locator('[data-testid=host-row][data-admin-state=enabled]').nth(1).waitFor();
   await shot(page, '06-hosts');
 
-  // Long-running operations: live save progress, cancel, capabilities, host maintenance.
-  await jobSteps(page, cloud, (s) => t.diagnostic(s));
-
   // Images with versions; upload a new version (the server has the upload route) with its checksum.
   const openapi = await cloud.client.request<{ paths: Record<string, Record<string, unknown>> }>('GET', '/api/v1/openapi.json');
   const canUpload = Boolean(openapi.paths['/api/v1/images/{id}/versions/{version}/file']?.put);
@@ -254,6 +251,9 @@ test('web console: login, dashboard, wizard, live state, serial console, jobs an
   await openScreen(page, 'Events', 'Events');
   await page.getByTestId('event-row').filter({ hasText: 'instance.created' }).first().waitFor();
   await shot(page, '11-events');
+
+  // Long-running operations: live save progress, cancel, capabilities, host maintenance.
+  await jobSteps(page, cloud, (s) => t.diagnostic(s));
 
   // Japanese, remembered across a reload.
   await openScreen(page, 'Dashboard', 'Dashboard');

@@ -60,14 +60,13 @@ export function HostsScreen() {
     <div>
       <ScreenHeader title={t('host.title')} />
       <PagedTable
-        list={list} testId="hosts-table" columns={10} error={error}
+        list={list} testId="hosts-table" columns={9} error={error}
         header={<>
           <SortHeader field="name" label={t('common.name')} sort={sort} onSort={setSort} />
           <SortHeader field="state" label={t('common.state')} sort={sort} onSort={setSort} />
           <SortHeader field="adminState" label={t('host.adminState')} sort={sort} onSort={setSort} />
-          <th scope="col">{t('host.hypervisor')}</th>
+          <th scope="col">{t('host.hypervisorCaps')}</th>
           <th scope="col">{t('host.accelerator')}</th>
-          <th scope="col">{t('host.capabilities')}</th>
           <th scope="col" className="meter-col">{t('host.capacity')}</th>
           <th scope="col">{t('host.instances')}</th>
           <th scope="col">{t('host.heartbeat')}</th>
@@ -78,9 +77,11 @@ export function HostsScreen() {
             <td><strong>{h.name}</strong><div className="muted small">{h.address}</div></td>
             <td><StatusBadge value={h.state} label={hostStateLabel(t, h.state)} /></td>
             <td><StatusBadge value={h.adminState} label={hostAdminStateLabel(t, h.adminState)} /></td>
-            <td>{h.hypervisor}<div className="muted small">{h.hypervisorVersion}</div></td>
+            <td>
+              {h.hypervisor}<div className="muted small">{h.hypervisorVersion}</div>
+              <div className="chips" data-testid="host-capabilities" aria-label={t('host.capabilities')}>{h.capabilities.map((c) => <span key={c} className="chip">{c}</span>)}</div>
+            </td>
             <td>{h.accelerator || '—'}</td>
-            <td data-testid="host-capabilities"><div className="chips">{h.capabilities.map((c) => <span key={c} className="badge">{c}</span>)}</div></td>
             <td className="meter-col">
               <UsageMeter label={t('dash.cpu')} used={h.cpuAllocated} total={h.cpus} format={formatCount} />
               <UsageMeter label={t('dash.memory')} used={h.memoryAllocatedMiB} total={h.memoryMiB} format={formatMiB} />
