@@ -298,7 +298,7 @@ export const en = {
   'sg.membersOf': 'members of {group}',
 
   'host.title': 'Hosts',
-  'host.hypervisorCaps': 'Hypervisor · capabilities',
+  'host.hypervisor': 'Hypervisor',
   'host.accelerator': 'Accelerator',
   'host.capacity': 'Allocated',
   'host.instances': 'Instances',

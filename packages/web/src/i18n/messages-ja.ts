@@ -300,7 +300,7 @@ export const ja: Record<MessageKey, string> = {
   'sg.membersOf': '{group} のメンバー',
 
   'host.title': 'ホスト',
-  'host.hypervisorCaps': 'ハイパーバイザー・機能',
+  'host.hypervisor': 'ハイパーバイザー',
   'host.accelerator': 'アクセラレーター',
   'host.capacity': '割り当て',
   'host.instances': 'インスタンス',

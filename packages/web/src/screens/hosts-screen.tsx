@@ -65,7 +65,7 @@ export function HostsScreen() {
           <SortHeader field="name" label={t('common.name')} sort={sort} onSort={setSort} />
           <SortHeader field="state" label={t('common.state')} sort={sort} onSort={setSort} />
           <SortHeader field="adminState" label={t('host.adminState')} sort={sort} onSort={setSort} />
-          <th scope="col">{t('host.hypervisorCaps')}</th>
+          <th scope="col">{t('host.hypervisor')}</th>
           <th scope="col">{t('host.accelerator')}</th>
           <th scope="col" className="meter-col">{t('host.capacity')}</th>
           <th scope="col">{t('host.instances')}</th>
@@ -79,7 +79,7 @@ export function HostsScreen() {
             <td><StatusBadge value={h.adminState} label={hostAdminStateLabel(t, h.adminState)} /></td>
             <td>
               {h.hypervisor}<div className="muted small">{h.hypervisorVersion}</div>
-              <div className="chips" data-testid="host-capabilities" aria-label={t('host.capabilities')}>{h.capabilities.map((c) => <span key={c} className="chip">{c}</span>)}</div>
+              <div className="chips" data-testid="host-capabilities" role="list" aria-label={t('host.capabilities')} title={t('host.capabilities')}>{h.capabilities.map((c) => <span key={c} className="chip" role="listitem">{c}</span>)}</div>
             </td>
             <td>{h.accelerator || '—'}</td>
             <td className="meter-col">
