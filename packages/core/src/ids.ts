@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-
 /** Prefixes of Kumo's opaque ids, one per resource kind. */
 export const idPrefixes = {
   account: 'acct',
@@ -48,7 +46,9 @@ let seq = 0;
 export function newId(kind: IdKind, nowMs: number = Date.now()): string {
   // Monotonic within one process: ids made in the same millisecond keep their order.
   if (nowMs <= lastMs) { seq++; } else { lastMs = nowMs; seq = 0; }
-  const bytes = randomBytes(10);
+  // Web Crypto (Node 20 and browsers): core stays free of node: imports, so the web console's
+  // build, which reaches this module through @kumo/api's agent schemas, bundles.
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(10));
   let rand = '';
   const seqChars = seq.toString(32).padStart(3, '0').slice(-3);
   for (let i = 0; i < 7; i++) rand += alphabet[(bytes[i] ?? 0) % 32];

@@ -44,6 +44,7 @@ export const Host = Type.Object({
   cpus: Type.Integer(), memoryMiB: Type.Integer(), cpuAllocated: Type.Number(), memoryAllocatedMiB: Type.Integer(),
   tags: Tags, dedicatedAccountId: Nullable(Type.String()), instanceCount: Type.Integer(),
   lastHeartbeatAt: Nullable(Timestamp), createdAt: Timestamp,
+  capabilities: Type.Array(Type.String(), { description: 'what the host can do beyond the core lifecycle (save-restore, pause, serial-console, …), as its agent announced' }),
 });
 export const HostUpdate = Type.Object({
   tags: Type.Optional(Tags), dedicatedAccountId: Type.Optional(Nullable(AnyId)),

@@ -7,7 +7,9 @@ import { KumoClient } from '@kumo/api';
 import { openDatabase, type DatabaseHandle, type Dialect } from '@kumo/db';
 import { openTestDatabase } from '@kumo/db/testing';
 import { buildServer, seedDefaultCloud, seedImage, type ControllerOptions, type KumoServer, type DefaultCloud } from '@kumo/server';
-import { simulateHosts, type SimulatedHost } from '@kumo/agent';
+import { AgentClient, FakeVolumeManager, simulateHosts, type SimulatedHost } from '@kumo/agent';
+import { SteppedSaveDriver } from '@kumo/agent/testing';
+import type { DriverCapability } from '@kumo/core';
 import type { FakeDriverOptions } from '@kumo/driver-fake';
 
 export interface TestCloud {
@@ -20,6 +22,11 @@ export interface TestCloud {
   joinToken: string;
   hosts: SimulatedHost[];
   addHosts(n: number, prefix?: string): Promise<SimulatedHost[]>;
+  /**
+   * One more fake host whose saves take `steps` ticks of `tickMs`, reporting 1 MiB per tick
+   * (SteppedSaveDriver), optionally with fewer capabilities than a fake host has.
+   */
+  addSteppedSaveHost(name: string, steps: number, tickMs: number, capabilities?: readonly DriverCapability[]): Promise<SteppedSaveDriver>;
   close(): Promise<void>;
 }
 
@@ -63,10 +70,19 @@ export async function startTestCloud(opts: TestCloudOptions = {}): Promise<TestC
     return added;
   };
   if (opts.hosts) await addHosts(opts.hosts, 'host');
+  const steppedAgents: AgentClient[] = [];
+  const addSteppedSaveHost = async (name: string, steps: number, tickMs: number, capabilities?: readonly DriverCapability[]) => {
+    const driver = new SteppedSaveDriver(name, steps, tickMs, capabilities);
+    const agent = new AgentClient({ serverUrl: url, token: jt.token, hostName: name, address: '127.0.0.1', driver, volumes: new FakeVolumeManager(`/var/lib/kumo/${name}`) });
+    agent.start();
+    steppedAgents.push(agent);
+    await agent.connected();
+    return driver;
+  };
   return {
-    server, url, client, adminToken: login.token, defaults, imageId, joinToken: jt.token, hosts, addHosts,
+    server, url, client, adminToken: login.token, defaults, imageId, joinToken: jt.token, hosts, addHosts, addSteppedSaveHost,
     async close() {
-      await Promise.all(hosts.map((h) => h.agent.close()));
+      await Promise.all([...hosts.map((h) => h.agent.close()), ...steppedAgents.map((a) => a.close())]);
       await server.close();
       if (db.drop) await db.drop(); else await db.close();
       rmSync(dataDir, { recursive: true, force: true });

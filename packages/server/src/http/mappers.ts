@@ -1,4 +1,5 @@
 import type * as api from '@kumo/api';
+import { protocolV1Capabilities } from '@kumo/core';
 import type {
   ClusterRow, DiskOfferingRow, EventRow, HostRow, ImageRow, ImageVersionRow, InstanceListRow, KeypairRow, OfferingRow,
   OperationRow, PodRow, PoolRow, ZoneRow, AffinityGroupRow, VolumeRow, AccountRow, ApiKeyRow, InstanceAddressRow,
@@ -17,6 +18,8 @@ export const toHost = (r: HostRow, instanceCount = 0): api.Host => ({
   cpus: r.cpus, memoryMiB: r.memoryMiB, cpuAllocated: r.cpuAllocated, memoryAllocatedMiB: r.memoryAllocatedMiB,
   tags: JSON.parse(r.tags) as string[], dedicatedAccountId: r.dedicatedAccountId, instanceCount,
   lastHeartbeatAt: r.lastHeartbeatAt, createdAt: r.createdAt,
+  // Hosts registered by protocol-1 agents (no capabilities in their hello) can do what that release did.
+  capabilities: r.capabilities === null ? [...protocolV1Capabilities] : JSON.parse(r.capabilities) as string[],
 });
 export const toPool = (r: PoolRow): api.Pool => ({
   id: r.id, name: r.name, zoneId: r.zoneId, clusterId: r.clusterId, hostId: r.hostId, kind: r.kind, path: r.path,

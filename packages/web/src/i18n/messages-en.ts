@@ -139,6 +139,7 @@ export const en = {
   'inst.errorReason': 'Error',
   'inst.state': 'State',
   'inst.actions': 'Instance actions',
+  'inst.lacksCapability': 'Host {host} lacks the capability {capability}',
   'inst.select': 'Select {name}',
   'inst.selectAll': 'Select all on this page',
   'inst.selected': '{count} selected',
@@ -306,6 +307,8 @@ export const en = {
   'host.ago': '{age} ago',
   'host.never': 'never',
   'host.actionsFor': 'Actions for host {name}',
+  'host.capabilities': 'Capabilities',
+  'host.operations': 'Host operations',
 
   'img.title': 'Images',
   'img.create': 'New image',
@@ -355,6 +358,9 @@ export const en = {
   'ops.title': 'Operations',
   'ops.finished': 'Finished',
   'ops.progressOf': 'Progress of {kind}',
+  'ops.bytes': '{done} of {total} MiB',
+  'ops.cancel': 'Cancel',
+  'ops.cancelling': 'cancelling…',
 
   'ev.title': 'Events',
 

@@ -141,6 +141,7 @@ export const ja: Record<MessageKey, string> = {
   'inst.errorReason': 'エラー',
   'inst.state': '状態',
   'inst.actions': 'インスタンスの操作',
+  'inst.lacksCapability': 'ホスト {host} には機能 {capability} がありません',
   'inst.select': '{name} を選択',
   'inst.selectAll': 'このページをすべて選択',
   'inst.selected': '{count} 件選択中',
@@ -308,6 +309,8 @@ export const ja: Record<MessageKey, string> = {
   'host.ago': '{age}前',
   'host.never': 'なし',
   'host.actionsFor': 'ホスト {name} の操作',
+  'host.capabilities': '機能',
+  'host.operations': 'ホストのオペレーション',
 
   'img.title': 'イメージ',
   'img.create': '新しいイメージ',
@@ -357,6 +360,9 @@ export const ja: Record<MessageKey, string> = {
   'ops.title': 'オペレーション',
   'ops.finished': '終了日時',
   'ops.progressOf': '{kind} の進捗',
+  'ops.bytes': '{done} / {total} MiB',
+  'ops.cancel': 'キャンセル',
+  'ops.cancelling': 'キャンセル中…',
 
   'ev.title': 'イベント',
 

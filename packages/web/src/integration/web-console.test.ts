@@ -12,6 +12,7 @@ import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { ensureChromium } from './ensure-chromium.ts';
 import { openScreen, shot, shotsDir } from './browser-helpers.ts';
 import { networkingSteps, seedZoneNetworking } from './network-steps.ts';
+import { jobSteps } from './job-steps.ts';
 import { startTestCloud } from '@kumo/e2e';
 
 const webDir = join(import.meta.dirname, '..', '..');
@@ -47,7 +48,7 @@ async function measureDashboardLoad(browser: Browser, from: BrowserContext, url:
   }
 }
 
-test('web console: login, dashboard, wizard, live state, serial console, networking, every screen, Japanese, narrow', { timeout: 180_000 }, async (t) => {
+test('web console: login, dashboard, wizard, live state, serial console, jobs and cancel, host maintenance, networking, every screen, Japanese, narrow', { timeout: 240_000 }, async (t) => {
   const cleanups: Array<() => Promise<void> | void> = [];
   let finished = false;
   t.after(async () => { for (const c of cleanups.reverse()) await c(); });
@@ -250,6 +251,9 @@ test('web console: login, dashboard, wizard, live state, serial console, network
   await openScreen(page, 'Events', 'Events');
   await page.getByTestId('event-row').filter({ hasText: 'instance.created' }).first().waitFor();
   await shot(page, '11-events');
+
+  // Long-running operations: live save progress, cancel, capabilities, host maintenance.
+  await jobSteps(page, cloud, (s) => t.diagnostic(s));
 
   // Japanese, remembered across a reload.
   await openScreen(page, 'Dashboard', 'Dashboard');

@@ -1,7 +1,8 @@
 import { useState } from 'react';
-import type { Host } from '@kumo/api';
+import type { Host, Operation } from '@kumo/api';
 import { client } from '../api/kumo-client.ts';
 import { usePagedList } from '../api/use-paged-list.ts';
+import { useLiveResource } from '../api/use-live-resource.ts';
 import { useNow } from '../api/use-now.ts';
 import { formatAge, formatCount, formatMiB } from '../lib/format.ts';
 import { useI18n } from '../i18n/i18n-context.tsx';
@@ -12,6 +13,7 @@ import { PagedTable } from '../components/paged-table.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
 import { UsageMeter } from '../components/usage-meter.tsx';
 import { SortHeader } from '../components/sort-header.tsx';
+import { OperationProgressList } from '../components/operation-progress-list.tsx';
 
 type HostAction = 'enable' | 'disable' | 'maintenance';
 
@@ -38,13 +40,17 @@ export function HostsScreen() {
   const [error, setError] = useState<string | null>(null);
   // Heartbeats are not announced on the stream: refresh every 10 s as well.
   const list = usePagedList<Host>('hosts', { sort }, { kinds: ['host', 'instance'], pollMs: 10_000, limit: 50 });
+  // The operations that maintenance and enable answered, newest first, followed live.
+  const [opIds, setOpIds] = useState<string[]>([]);
+  const ops = useLiveResource(() => Promise.all(opIds.map((id) => client.get<Operation>('operations', id))), [opIds.join(',')], { kinds: ['operation', 'host'] });
 
   const act = async (h: Host, action: HostAction) => {
     setBusy(h.id);
     setError(null);
     try {
       const { path, body } = actionPath(h.id, action);
-      await client.request('POST', path, body === undefined ? {} : { body });
+      const res = await client.request<Operation | Host>('POST', path, body === undefined ? {} : { body });
+      if (action !== 'disable' && 'kind' in res) setOpIds((ids) => [res.id, ...ids].slice(0, 5));
       list.reload();
     } catch (e) { setError((e as Error).message); } finally { setBusy(null); }
   };
@@ -71,7 +77,10 @@ export function HostsScreen() {
             <td><strong>{h.name}</strong><div className="muted small">{h.address}</div></td>
             <td><StatusBadge value={h.state} label={hostStateLabel(t, h.state)} /></td>
             <td><StatusBadge value={h.adminState} label={hostAdminStateLabel(t, h.adminState)} /></td>
-            <td>{h.hypervisor}<div className="muted small">{h.hypervisorVersion}</div></td>
+            <td>
+              {h.hypervisor}<div className="muted small">{h.hypervisorVersion}</div>
+              <div className="chips" data-testid="host-capabilities" role="list" aria-label={t('host.capabilities')} title={t('host.capabilities')}>{h.capabilities.map((c) => <span key={c} className="chip" role="listitem">{c}</span>)}</div>
+            </td>
             <td>{h.accelerator || '—'}</td>
             <td className="meter-col">
               <UsageMeter label={t('dash.cpu')} used={h.cpuAllocated} total={h.cpus} format={formatCount} />
@@ -89,6 +98,12 @@ export function HostsScreen() {
           </tr>
         )}
       />
+      {opIds.length > 0 && (
+        <section className="card" aria-labelledby="host-ops-title" data-testid="host-operations">
+          <h2 id="host-ops-title">{t('host.operations')}</h2>
+          <OperationProgressList ops={ops.data ?? []} empty={t('common.empty')} />
+        </section>
+      )}
     </div>
   );
 }

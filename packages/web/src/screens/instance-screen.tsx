@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { ApiError, type Event, type Instance, type Operation, type Volume } from '@kumo/api';
 import { client } from '../api/kumo-client.ts';
 import { useLiveResource } from '../api/use-live-resource.ts';
-import { useHostNames } from '../api/use-host-names.ts';
+import { useHosts } from '../api/use-host-names.ts';
 import { actionRequest, type ConsoleAction } from '../lib/instance-actions.ts';
 import { navigate } from '../navigation.ts';
 import { useI18n } from '../i18n/i18n-context.tsx';
@@ -21,7 +21,7 @@ import { LoadingNote } from '../components/loading-note.tsx';
 /** One instance: state, actions, NICs, disks, operations, events and its serial console. */
 export function InstanceScreen({ id }: { id: string }) {
   const { t } = useI18n();
-  const hostNames = useHostNames();
+  const hosts = useHosts();
   const [busy, setBusy] = useState(false);
   const [actionError, setActionError] = useState<string | null>(null);
   const inst = useLiveResource(() => client.get<Instance>('instances', id), [id], { kinds: ['instance'], id, debounceMs: 100 });
@@ -65,6 +65,7 @@ export function InstanceScreen({ id }: { id: string }) {
     );
   }
   const i = inst.data;
+  const host = i?.hostId ? hosts.get(i.hostId) : undefined;
   return (
     <div data-testid="instance-screen" data-phase={i?.phase ?? ''}>
       <ScreenHeader title={i ? t('inst.titleOne', { name: i.name }) : t('inst.title')}>
@@ -76,10 +77,10 @@ export function InstanceScreen({ id }: { id: string }) {
           <section className="card" aria-labelledby="state-title">
             <div className="section-head">
               <h2 id="state-title">{t('inst.state')}</h2>
-              <InstanceActionsBar instance={i} busy={busy} onAction={(a) => void act(a)} />
+              <InstanceActionsBar instance={i} host={host} busy={busy} onAction={(a) => void act(a)} />
             </div>
             <ErrorNote message={actionError} />
-            <InstanceDetails instance={i} hostName={i.hostId ? hostNames.get(i.hostId) : undefined} />
+            <InstanceDetails instance={i} hostName={host?.name} />
           </section>
           <ConsolePanel instanceId={i.id} available={i.phase === 'running' || i.phase === 'paused'} />
           <InstanceNicsCard instanceId={i.id} />

@@ -7,7 +7,7 @@ import { opStatusLabel, opStatuses } from '../i18n/labels.ts';
 import { ScreenHeader } from '../components/screen-header.tsx';
 import { PagedTable } from '../components/paged-table.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
-import { ProgressBar } from '../components/progress-bar.tsx';
+import { OperationProgress } from '../components/operation-progress.tsx';
 import { LinkTo } from '../components/link-to.tsx';
 
 /** Operations, newest first, with live progress. */
@@ -39,11 +39,11 @@ export function OperationsScreen() {
           <th scope="col">{t('ops.finished')}</th>
         </>}
         row={(op) => (
-          <tr key={op.id} data-testid="operation-row">
+          <tr key={op.id} data-testid="operation-row" data-kind={op.kind} data-status={op.status}>
             <td className="nowrap">{op.kind}</td>
             <td className="mono">{op.resourceType === 'instance' ? <LinkTo to={`/instances/${op.resourceId}`}>{op.resourceId}</LinkTo> : op.resourceId}</td>
             <td><StatusBadge value={op.status} label={opStatusLabel(t, op.status)} /></td>
-            <td className="meter-col"><ProgressBar value={op.progress / 100} label={t('ops.progressOf', { kind: op.kind })} tone={op.status === 'failed' ? 'danger' : 'accent'} /> <span className="small muted">{op.progress}%</span></td>
+            <td className="meter-col"><OperationProgress op={op} showMessage={false} /></td>
             <td>{op.error ? <span className="text-danger">{op.error.code}: {op.error.message}</span> : op.message}</td>
             <td className="nowrap">{formatDateTime(op.createdAt, lang)}</td>
             <td className="nowrap">{formatDateTime(op.finishedAt, lang)}</td>
