@@ -5,7 +5,7 @@
  * method for tests and demos. One per simulated host.
  */
 import {
-  cancelledError, capabilityGatedMethods, DriverError,
+  cancelledError, capabilityGatedMethods, DriverError, KeyedMutex,
   type Clock, type Driver, type DriverCallContext, type DriverCapability, type DriverErrorCode, type DriverEvent,
   type HostFacts, type InstanceSpec, type InstanceStatus, type PowerState, type StopOptions,
 } from '@kumo/core';
@@ -13,7 +13,7 @@ import { bootBanner, typeIntoConsole } from './fake-console.ts';
 import { FaultBook, type FakeDriverMethod, type FakeFault, type FaultOptions } from './fake-faults.ts';
 import { FakeHost, type FakeGuest, type FakeStateFile } from './fake-host.ts';
 import { runSteps, sleep, type FakeStep } from './fake-steps.ts';
-import { KeyedLock } from './keyed-lock.ts';
+
 
 /** What the fake really implements, and so claims by default. */
 export const fakeDriverCapabilities: readonly DriverCapability[] = ['save-restore', 'pause', 'serial-console'];
@@ -50,7 +50,7 @@ export class FakeDriver implements Driver {
   private readonly faults = new FaultBook();
   private readonly hangs = new Set<() => void>();
   private readonly stopHolds: Array<Promise<void>> = [];
-  private readonly lock = new KeyedLock();
+  private readonly lock = new KeyedMutex();
   private readonly unsubscribe: () => void;
 
   constructor(private readonly opts: FakeDriverOptions) {

@@ -4,14 +4,14 @@
  * facade) owns one; instance-launch, instance-actions, instance-adoption,
  * instance-attach and instance-console work on it.
  */
-import { DriverError, type DriverEvent, type InstanceStatus, type PowerState } from '@kumo/core';
+import { DriverError, KeyedMutex, type DriverEvent, type InstanceStatus, type PowerState } from '@kumo/core';
 import { CgroupManager } from './cgroup-manager.ts';
 import { ConsoleLog } from './console-log.ts';
 import { consoleLogLimit } from './console-log-rotation.ts';
 import { stderrLogger, type DriverLogger } from './driver-logger.ts';
 import { instancePaths } from './instance-paths.ts';
 import type { InstanceRecord } from './instance-record.ts';
-import { KeyedMutex } from './keyed-mutex.ts';
+
 import { probeAccelerator } from './kvm-probe.ts';
 import type { QemuDriverOptions } from './qemu-driver-options.ts';
 

@@ -1,4 +1,4 @@
-/** One action per key at a time: calls for the same key run one after another. */
+/** One action per key at a time: calls for the same key run one after another (drivers serialise work per instance with it). */
 export class KeyedMutex {
   private readonly tails = new Map<string, Promise<unknown>>();
 
