@@ -172,3 +172,17 @@ test('a job past its deadline is aborted and ends with a timeout', async () => {
     assert.equal((await driver.inspect('i-1')).power, 'running');
   });
 });
+
+test('a host without a network agent: an apply that asks for nothing succeeds (no retry storm), one that asks for networks is refused', async () => {
+  await withAgent(1, async ({ srv }) => {
+    const empty = { version: 1, hostId: 'host-1', generation: 3, networks: [], nics: [], securityGroups: [], routers: [], dhcpServers: [] };
+    srv.call({ id: 'c1', method: 'network.apply', params: { spec: empty }, timeoutMs: 5000, generation: 5 });
+    const r1 = await srv.reply('c1');
+    assert.equal(r1.ok, true);
+    assert.deepEqual(r1.result, { generation: 3, ok: true, changes: [], errors: [], durationMs: 0 });
+    srv.call({ id: 'c2', method: 'network.apply', params: { spec: { ...empty, networks: [{ networkId: 'net-1' }] } }, timeoutMs: 5000, generation: 5 });
+    const r2 = await srv.reply('c2');
+    assert.equal(r2.ok, false);
+    assert.equal(r2.error?.code, 'invalid_state');
+  });
+});

@@ -23,6 +23,14 @@ export interface CallHandlerDeps {
   prepareStart: ((req: AgentMethods['instance.start']) => Promise<InstanceSpec>) | undefined;
 }
 
+/** A host network spec with no networks, NICs, groups, routers or DHCP servers. */
+function asksForNothing(spec: object): boolean {
+  return ['networks', 'nics', 'securityGroups', 'routers', 'dhcpServers'].every((k) => {
+    const v: unknown = Reflect.get(spec, k);
+    return v === undefined || (Array.isArray(v) && v.length === 0);
+  });
+}
+
 export type CallHandlers = { [M in AgentMethod]: (params: AgentMethods[M], ctx: DriverCallContext) => Promise<AgentResults[M]> };
 
 /** What the agent does for each method the server may call; typed by the protocol's schemas. */
@@ -56,9 +64,11 @@ export function callHandlers(deps: CallHandlerDeps): CallHandlers {
     },
     'instance.inspect': (p) => d.inspect(p.instanceId),
     'instance.consoleLog': async (p) => (await d.consoleLog(p.instanceId)).toString('base64'),
-    'network.apply': (p) => {
-      if (!deps.network) throw new DriverError('this host runs no network agent', 'invalid_state');
-      return deps.network.apply(p.spec);
+    'network.apply': async (p) => {
+      if (deps.network) return deps.network.apply(p.spec);
+      // No network agent here: a spec that asks for nothing is already true; anything else cannot be done.
+      if (asksForNothing(p.spec)) return { generation: p.spec.generation, ok: true, changes: [], errors: [], durationMs: 0 };
+      throw new DriverError('this host runs no network agent', 'invalid_state');
     },
     'volume.create': (p) => deps.volumes.create(p),
     'volume.delete': async (p) => { await deps.volumes.delete(p); return null; },

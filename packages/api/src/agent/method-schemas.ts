@@ -63,7 +63,7 @@ export const agentMethodDefs = {
    * The whole desired guest networking of the host (the HostNetworkSpec of @kumo/netagent, built by
    * the server from the database). Its shape belongs to the network agent, which validates it fully.
    */
-  'network.apply': method(Type.Object({ spec: Type.Object({}, { additionalProperties: true }) }), NetworkApplyReportSchema, { job: false, since: 1 }),
+  'network.apply': method(Type.Object({ spec: Type.Object({ generation: Type.Integer({ minimum: 0 }) }, { additionalProperties: true }) }), NetworkApplyReportSchema, { job: false, since: 1 }),
   'volume.create': method(Type.Object({
     volumeId: Type.String({ minLength: 1 }), instanceId: Type.String({ description: 'empty for a volume of no instance' }), poolPath: AbsolutePath, sizeGiB: Type.Integer({ minimum: 0 }),
     provisioning: Type.Union([Type.Literal('linked'), Type.Literal('full')]), image: Type.Union([ImageRefSchema, Type.Null()]),
