@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type { Kysely } from 'kysely';
 import { newId } from '@kumo/core';
 import { createRepos, isUniqueViolation, type Repos } from './repos/index.ts';
-import { openTestDatabase, testDialects } from './testing/test-databases.ts';
+import { openTestDatabase, testDialects, withSchemaLock } from './testing/test-databases.ts';
 import { seedAccount, seedInfrastructure, seedInstance } from './testing/fixtures.ts';
 import * as m005 from './migrations/005-device-addresses.ts';
 import type { NicRow, VolumeRow } from './schema.ts';
@@ -47,7 +47,7 @@ for (const dialect of testDialects) {
           egressDefaultPolicy: 'allow', configVersion: 1, createdAt: now(), updatedAt: now(),
         }).execute();
       }
-      await m005.down(repos.db); // today's schema less 005's columns
+      await withSchemaLock(dialect, () => m005.down(repos.db)); // today's schema less 005's columns
       // The same connection, typed as the tables were before 005 (the rows have no slot or serial yet).
       const legacy = repos.db as unknown as Kysely<LegacyTables>;
       const vol = (id: string, instanceId: string | null, kind: 'root' | 'data') => legacy.insertInto('volumes').values({
@@ -65,7 +65,7 @@ for (const dialect of testDialects) {
       await nic('nic-a0', a, nets[0]!, 0, 1);
       await nic('nic-a2', a, nets[1]!, 2, 2); // device 1 was removed
       await nic('nic-b0', b, nets[2]!, 0, 3);
-      await m005.up(repos.db);
+      await withSchemaLock(dialect, () => m005.up(repos.db));
 
       const vols = await repos.db.selectFrom('volumes').select(['id', 'pciSlot', 'serial']).orderBy('id').execute();
       assert.deepEqual(vols, [

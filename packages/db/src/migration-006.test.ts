@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Kysely } from 'kysely';
 import { createRepos } from './repos/index.ts';
-import { openTestDatabase, seedAccount, seedInfrastructure, testDialects } from './testing/index.ts';
+import { openTestDatabase, seedAccount, seedInfrastructure, testDialects, withSchemaLock } from './testing/index.ts';
 import * as m006 from './migrations/006-host-maintenance-volume-lifecycle.ts';
 
 /** Migration 006 converts existing rows on both dialects: hosts' mixed state, volumes' single state. */
@@ -14,7 +14,7 @@ for (const dialect of testDialects) {
         const repos = createRepos(h.db);
         const infra = await seedInfrastructure(repos, { hosts: 3 });
         const accountId = await seedAccount(repos, 'tenant');
-        await m006.down(h.db);
+        await withSchemaLock(dialect, () => m006.down(h.db));
         // eslint-disable-next-line @typescript-eslint/no-explicit-any -- rows as they were before 006
         const old = h.db as unknown as Kysely<any>;
         const [a, b, c] = infra.hosts.map((x) => x.id);
@@ -26,7 +26,7 @@ for (const dialect of testDialects) {
         });
         await old.insertInto('volumes').values([volume('vol-ready', 'ready'), volume('vol-allocated', 'allocated')]).execute();
 
-        await m006.up(h.db);
+        await withSchemaLock(dialect, () => m006.up(h.db));
         const hosts = new Map((await repos.db.selectFrom('hosts').select(['id', 'state', 'adminState']).execute()).map((r) => [r.id, r]));
         assert.deepEqual(hosts.get(a!), { id: a, state: 'disconnected', adminState: 'in-maintenance' });
         assert.deepEqual(hosts.get(b!), { id: b, state: 'disconnected', adminState: 'disabled' });
@@ -43,12 +43,12 @@ for (const dialect of testDialects) {
         const inst = await repos.db.selectFrom('instances').select('targetHostId').execute();
         assert.deepEqual(inst, [], 'target_host_id exists (the select would fail otherwise)');
 
-        await m006.down(h.db);
+        await withSchemaLock(dialect, () => m006.down(h.db));
         const back = await old.selectFrom('volumes').select(['id', 'state']).orderBy('id').execute();
         assert.deepEqual(back, [{ id: 'vol-allocated', state: 'allocated' }, { id: 'vol-ready', state: 'ready' }]);
         const backHost = await old.selectFrom('hosts').select(['state', 'adminState']).where('id', '=', a).executeTakeFirst();
         assert.deepEqual(backHost, { state: 'maintenance', adminState: 'maintenance' });
-        await m006.up(h.db);
+        await withSchemaLock(dialect, () => m006.up(h.db));
       } finally { await h.drop(); }
     });
   });

@@ -11,7 +11,7 @@ import { openDatabase, type DatabaseHandle } from './open-database.ts';
 import { createRepos } from './repos/index.ts';
 import type { Database } from './schema.ts';
 import { seedAccount, seedInfrastructure } from './testing/fixtures.ts';
-import { testDialects, testPostgresUrl } from './testing/test-databases.ts';
+import { testDialects, testPostgresUrl, withSchemaLock } from './testing/test-databases.ts';
 
 // Everything before 008 (the fixtures below write today's columns of earlier migrations).
 const before008: Record<string, Migration> = migrationsBefore('008');
@@ -28,9 +28,11 @@ async function openUnmigrated(dialect: 'sqlite' | 'postgres'): Promise<{ h: Data
     h,
     drop: async () => {
       await h.close();
-      const c = new pg.Client({ connectionString: testPostgresUrl });
-      await c.connect();
-      try { await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`); } finally { await c.end(); }
+      await withSchemaLock('postgres', async () => {
+        const c = new pg.Client({ connectionString: testPostgresUrl });
+        await c.connect();
+        try { await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`); } finally { await c.end(); }
+      });
     },
   };
 }
@@ -47,7 +49,7 @@ for (const dialect of testDialects) {
           db, provider: { getMigrations: () => Promise.resolve(before008) }, migrationTableName: 'kumo_migrations', migrationLockTableName: 'kumo_migrations_lock',
           ...(h.pgSchema ? { migrationTableSchema: h.pgSchema } : {}),
         });
-        const r = await first.migrateToLatest();
+        const r = await withSchemaLock(dialect, () => first.migrateToLatest());
         assert.equal(r.error, undefined);
         const repos = createRepos(db);
         const infra = await seedInfrastructure(repos, { hosts: 1 });
@@ -70,7 +72,7 @@ for (const dialect of testDialects) {
 
         const indexNames = async () => (await sql<{ name: string }>`select name from sqlite_master where type = 'index' and tbl_name = 'instances' and sql is not null order by name`.execute(db)).rows.map((r) => r.name);
         const indexesBefore = dialect === 'sqlite' ? await indexNames() : [];
-        assert.deepEqual(await migrateToLatest(db, h.pgSchema), ['008-nullable-instance-refs-router-reason']);
+        assert.deepEqual(await withSchemaLock(dialect, () => migrateToLatest(db, h.pgSchema)), ['008-nullable-instance-refs-router-reason']);
 
         const inst = await repos.instances.getAny('i-a');
         assert.deepEqual([inst?.name, inst?.userData, inst?.configDrive, inst?.version, inst?.imageId], ['vm', 'hello', 1, 7, 'image-a']);
