@@ -13,8 +13,9 @@ import { ImageVersionsRepo } from './image-versions-repo.ts';
 import { RoutersRepo } from './routers-repo.ts';
 import { CredentialsRepo } from './credentials-repo.ts';
 import { VolumesRepo } from './volumes-repo.ts';
+import { HealthRepo } from './health-repo.ts';
 
-export { CrudRepo, InstancesRepo, HostsRepo, OperationsRepo, EventsRepo, VolumesRepo };
+export { CrudRepo, InstancesRepo, HostsRepo, OperationsRepo, EventsRepo, VolumesRepo, HealthRepo };
 export { NetworksRepo, NicsRepo, PublicIpsRepo, SecurityGroupsRepo, ImageVersionsRepo, RoutersRepo, CredentialsRepo };
 export { withSavepoint, isUniqueViolation, isForeignKeyViolation } from './savepoint.ts';
 export type { Reservation } from './hosts-repo.ts';
@@ -27,6 +28,7 @@ export type { VolumeStatusPatch } from './volumes-repo.ts';
 export function createRepos(db: Kysely<Database>) {
   return {
     db,
+    health: new HealthRepo(db),
     accounts: new CrudRepo(db, { table: 'accounts', tenantScoped: false, sortable: ['name', 'createdAt'], filterable: ['name', 'role'] }),
     users: new CrudRepo(db, { table: 'users', tenantScoped: true, sortable: ['username'], filterable: ['username'] }),
     credentials: new CredentialsRepo(db),

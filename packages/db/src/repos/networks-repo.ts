@@ -36,6 +36,13 @@ export class NetworksRepo extends CrudRepo<'networks'> {
     return db.selectFrom('networks').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
+  /** Gateway and CIDR of each network, by id (for NIC views; ids from NICs the caller may see). */
+  async subnetsOf(ids: readonly string[], db: Kysely<Database> = this.db): Promise<Map<string, Pick<NetworkRow, 'gateway' | 'cidr'>>> {
+    if (ids.length === 0) return new Map();
+    const rows = await db.selectFrom('networks').select(['id', 'gateway', 'cidr']).where('id', 'in', [...new Set(ids)]).execute();
+    return new Map(rows.map(({ id, ...net }) => [id, net]));
+  }
+
   /** CIDRs of an account's networks (for overlap checks). */
   async ofAccount(accountId: string, db: Kysely<Database> = this.db): Promise<Array<Pick<NetworkRow, 'id' | 'name' | 'cidr'>>> {
     return db.selectFrom('networks').select(['id', 'name', 'cidr']).where('accountId', '=', accountId).orderBy('id').execute();

@@ -16,6 +16,13 @@ export class NicsRepo extends CrudRepo<'nics'> {
     return db.selectFrom('nics').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
+  /** Private IP of each NIC, by id (ids taken from rows the caller read through its scope). */
+  async ipsOf(ids: readonly string[], db: Kysely<Database> = this.db): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = await db.selectFrom('nics').select(['id', 'ip']).where('id', 'in', [...new Set(ids)]).execute();
+    return new Map(rows.map((r) => [r.id, r.ip]));
+  }
+
   async usedIps(networkId: string, db: Kysely<Database> = this.db): Promise<string[]> {
     return (await db.selectFrom('nics').select('ip').where('networkId', '=', networkId).execute()).map((r) => r.ip);
   }

@@ -1,6 +1,6 @@
 import { actionCapabilities, checkInstanceAction, newId, type Clock, type InstanceAction } from '@kumo/core';
 import { ApiError, type InstanceCreate } from '@kumo/api';
-import type { InstanceRow, OperationRow, Repos, Scope } from '@kumo/db';
+import type { InstanceRow, OperationRow, Repos, Scope, VolumeRow } from '@kumo/db';
 import type { Notifier } from './notifier.ts';
 import type { EventLog } from './event-log.ts';
 import { requestHash, type OperationService } from './operation-service.ts';
@@ -25,6 +25,12 @@ export class InstanceService {
     const row = await this.repos.instances.get(scope, id);
     if (!row || row.phase === 'deleted') throw new ApiError('not_found', `instance ${id} not found`);
     return row;
+  }
+
+  /** The disks of an instance the caller may see, in id order. */
+  async volumes(scope: Scope, id: string): Promise<VolumeRow[]> {
+    const row = await this.get(scope, id);
+    return this.repos.volumes.listOfInstance(scope, row.id);
   }
 
   async create(scope: Scope, body: InstanceCreate, idempotencyKey?: string): Promise<OperationRow> {

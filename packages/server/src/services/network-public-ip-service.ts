@@ -70,6 +70,16 @@ export async function allocatePublicIp(trx: Kysely<Database>, req: PublicIpReque
 export class PublicIpService {
   constructor(private readonly deps: NetworkDeps) {}
 
+  /** The address of a public IP a rule the caller has read refers to ('' when it is gone). */
+  async addressOf(id: string): Promise<string> {
+    return (await this.deps.repos.publicIps.addressesOf([id])).get(id) ?? '';
+  }
+
+  /** The private IP of a NIC a rule the caller has read refers to ('' when it is gone). */
+  async nicIpOf(nicId: string): Promise<string> {
+    return (await this.deps.repos.nics.ipsOf([nicId])).get(nicId) ?? '';
+  }
+
   async allocate(scope: Scope, b: PublicIpAllocate): Promise<PublicIpRow> {
     const net = await this.deps.repos.networks.getForWrite(scope, b.networkId);
     if (!net) throw new ApiError('bad_request', `network ${b.networkId} does not exist`, { field: 'networkId' });

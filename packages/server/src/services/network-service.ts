@@ -4,7 +4,7 @@ import {
   allocateVni, cidrContains, cidrsOverlap, formatIpv4, gatewayOf, parseCidr, parseIpv4, usableRange, VXLAN_OVERHEAD_BYTES,
   type Ipv4Cidr,
 } from '@kumo/netcfg';
-import { isForeignKeyViolation, type Database, type NetworkRow, type RouterRow, type Scope } from '@kumo/db';
+import { isForeignKeyViolation, type Database, type NetworkRow, type NicRow, type RouterRow, type Scope } from '@kumo/db';
 import { isoNow, runNetworkTx, type NetworkDeps } from './network-tx.ts';
 import { newNetworkId } from './network-ids.ts';
 import { lockRow, netcfg, retryOnConflict } from './network-errors.ts';
@@ -26,6 +26,21 @@ export class NetworkService {
   constructor(private readonly deps: NetworkDeps) {}
 
   private now(): string { return isoNow(this.deps.clock); }
+
+  /** The router of a network the caller has read, and the address of its source NAT IP. */
+  async routerOf(row: NetworkRow): Promise<{ router: Pick<RouterRow, 'id' | 'publicIpId' | 'state' | 'stateReason'> | undefined; snatAddress: string | undefined }> {
+    const { repos } = this.deps;
+    const router = await repos.routers.ofNetwork(row.id);
+    const snatAddress = router?.publicIpId ? (await repos.publicIps.addressesOf([router.publicIpId])).get(router.publicIpId) : undefined;
+    return { router, snatAddress };
+  }
+
+  /** What a NIC's view adds to NICs the caller has read: its security groups and its network's gateway and CIDR. */
+  async nicDetails(rows: readonly NicRow[]): Promise<{ groups: Map<string, string[]>; subnets: Map<string, Pick<NetworkRow, 'gateway' | 'cidr'>> }> {
+    const { repos } = this.deps;
+    const [groups, subnets] = await Promise.all([repos.nics.groupIds(rows.map((n) => n.id)), repos.networks.subnetsOf(rows.map((n) => n.networkId))]);
+    return { groups, subnets };
+  }
 
   async create(p: Principal, b: NetworkCreate): Promise<NetworkRow> {
     const { repos } = this.deps;
