@@ -43,6 +43,11 @@ export class NetworksRepo extends CrudRepo<'networks'> {
     return new Map(rows.map(({ id, ...net }) => [id, net]));
   }
 
+  /** The caller's own network of this name in a zone (e.g. `default`, which new instances join). */
+  async ownByName(scope: Scope, zoneId: string, name: string, db: Kysely<Database> = this.db): Promise<NetworkRow | undefined> {
+    return db.selectFrom('networks').selectAll().where('accountId', '=', scope.accountId).where('zoneId', '=', zoneId).where('name', '=', name).executeTakeFirst();
+  }
+
   /** CIDRs of an account's networks (for overlap checks). */
   async ofAccount(accountId: string, db: Kysely<Database> = this.db): Promise<Array<Pick<NetworkRow, 'id' | 'name' | 'cidr'>>> {
     return db.selectFrom('networks').select(['id', 'name', 'cidr']).where('accountId', '=', accountId).orderBy('id').execute();

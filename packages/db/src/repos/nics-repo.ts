@@ -64,6 +64,24 @@ export class NicsRepo extends CrudRepo<'nics'> {
     return out;
   }
 
+  /**
+   * Delete an instance's NICs with what hangs on them: load-balancer memberships, port forwards,
+   * static NATs and security-group memberships. Returns the networks the NICs were on and the
+   * groups they were in (for the caller's config bumps).
+   */
+  async deleteOfInstance(instanceId: string, db: Kysely<Database> = this.db): Promise<{ networkIds: string[]; groupIds: string[] }> {
+    const nics = await db.selectFrom('nics').select(['id', 'networkId']).where('instanceId', '=', instanceId).execute();
+    if (nics.length === 0) return { networkIds: [], groupIds: [] };
+    const ids = nics.map((n) => n.id);
+    const groupIds = (await db.selectFrom('nicSecurityGroups').select('securityGroupId').distinct().where('nicId', 'in', ids).execute()).map((r) => r.securityGroupId);
+    await db.deleteFrom('loadBalancerMembers').where('nicId', 'in', ids).execute();
+    await db.deleteFrom('portForwards').where('nicId', 'in', ids).execute();
+    await db.updateTable('publicIps').set({ staticNatNicId: null }).where('staticNatNicId', 'in', ids).execute();
+    await db.deleteFrom('nicSecurityGroups').where('nicId', 'in', ids).execute();
+    await db.deleteFrom('nics').where('id', 'in', ids).execute();
+    return { networkIds: [...new Set(nics.map((n) => n.networkId))], groupIds };
+  }
+
   /** Replace a NIC's security groups. */
   async setGroups(nicId: string, groupIds: readonly string[], db: Kysely<Database> = this.db): Promise<void> {
     await db.deleteFrom('nicSecurityGroups').where('nicId', '=', nicId).execute();

@@ -82,7 +82,7 @@ export class InstanceService {
     try {
       await r.db.transaction().execute(async (trx) => {
         await r.instances.insert(row, trx);
-        nicNetworks = (await allocateNics(trx, scope, id, body.nics ?? (await defaultNics(trx, scope.accountId, zone.id)), { nowIso: now })).map((n) => n.networkId);
+        nicNetworks = (await allocateNics(trx, scope, id, body.nics ?? (await defaultNics(trx, scope, zone.id)), { nowIso: now })).map((n) => n.networkId);
         await r.instances.addToAffinityGroups(id, groups, trx);
         await r.operations.insert(op, trx);
         await this.events.record({ accountId: scope.accountId, resourceType: 'instance', resourceId: id, kind: 'instance.created', message: `instance ${body.name} created` }, trx);
