@@ -100,6 +100,11 @@ export class HostsRepo extends CrudRepo<'hosts'> {
     await db.deleteFrom('pools').where('hostId', '=', hostId).execute();
   }
 
+  /** Names of a zone's hosts whose kernel cannot make 802.1Q VLAN interfaces, sorted. */
+  async vlanIncapableNames(zoneId: string): Promise<string[]> {
+    return (await this.db.selectFrom('hosts').select('name').where('zoneId', '=', zoneId).where('vlanCapable', '=', 0).orderBy('name').execute()).map((h) => h.name);
+  }
+
   async byName(clusterId: string, name: string): Promise<HostRow | undefined> {
     return this.db.selectFrom('hosts').selectAll().where('clusterId', '=', clusterId).where('name', '=', name).executeTakeFirst();
   }

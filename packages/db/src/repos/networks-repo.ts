@@ -48,6 +48,37 @@ export class NetworksRepo extends CrudRepo<'networks'> {
     return db.selectFrom('networks').selectAll().where('accountId', '=', scope.accountId).where('zoneId', '=', zoneId).where('name', '=', name).executeTakeFirst();
   }
 
+  /** The network of this name in an account, any zone (names are unique per account). */
+  async byAccountAndName(accountId: string, name: string, db: Kysely<Database> = this.db): Promise<NetworkRow | undefined> {
+    return db.selectFrom('networks').selectAll().where('accountId', '=', accountId).where('name', '=', name).executeTakeFirst();
+  }
+
+  /** CIDRs of a zone's shared networks (for overlap checks). */
+  async sharedOfZone(zoneId: string, db: Kysely<Database> = this.db): Promise<Array<Pick<NetworkRow, 'id' | 'name' | 'cidr'>>> {
+    return db.selectFrom('networks').select(['id', 'name', 'cidr']).where('zoneId', '=', zoneId).where('kind', '=', 'shared').orderBy('id').execute();
+  }
+
+  /** The network using a VLAN on a physical network, if any. */
+  async onVlan(physicalNetworkId: string, vlan: number, db: Kysely<Database> = this.db): Promise<Pick<NetworkRow, 'id' | 'name'> | undefined> {
+    return db.selectFrom('networks').select(['id', 'name']).where('physicalNetworkId', '=', physicalNetworkId).where('vlan', '=', vlan).executeTakeFirst();
+  }
+
+  /**
+   * Delete a network the caller may change with its load balancers (and their members), firewall,
+   * egress and port-forward rules, router and public IPs. The caller checked it has no NICs.
+   * False: it was not there.
+   */
+  async deleteWithDependents(scope: Scope, id: string, db: Kysely<Database> = this.db): Promise<boolean> {
+    if (!(await this.getForWrite(scope, id, db))) return false;
+    const lbs = (await db.selectFrom('loadBalancers').select('id').where('networkId', '=', id).execute()).map((r) => r.id);
+    if (lbs.length > 0) await db.deleteFrom('loadBalancerMembers').where('loadBalancerId', 'in', lbs).execute();
+    for (const table of ['loadBalancers', 'firewallRules', 'egressRules', 'portForwards', 'routers'] as const) {
+      await db.deleteFrom(table).where('networkId', '=', id).execute();
+    }
+    await db.deleteFrom('publicIps').where('networkId', '=', id).execute();
+    return this.delete(scope, id, db);
+  }
+
   /** CIDRs of an account's networks (for overlap checks). */
   async ofAccount(accountId: string, db: Kysely<Database> = this.db): Promise<Array<Pick<NetworkRow, 'id' | 'name' | 'cidr'>>> {
     return db.selectFrom('networks').select(['id', 'name', 'cidr']).where('accountId', '=', accountId).orderBy('id').execute();

@@ -31,6 +31,11 @@ export class NicsRepo extends CrudRepo<'nics'> {
     return db.selectFrom('nics').selectAll().where('instanceId', '=', instanceId).orderBy('deviceIndex').execute();
   }
 
+  /** The instance of every NIC on a network (one entry per NIC). */
+  async instanceIdsInNetwork(networkId: string, db: Kysely<Database> = this.db): Promise<string[]> {
+    return (await db.selectFrom('nics').select('instanceId').where('networkId', '=', networkId).execute()).map((r) => r.instanceId);
+  }
+
   async countInNetwork(networkId: string, db: Kysely<Database> = this.db): Promise<number> {
     const r = await db.selectFrom('nics').select((eb) => eb.fn.countAll<number>().as('n')).where('networkId', '=', networkId).executeTakeFirst();
     return Number(r?.n ?? 0);

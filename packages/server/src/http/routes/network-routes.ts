@@ -32,7 +32,7 @@ export function registerNetworkRoutes(app: FastifyInstance, ctx: ServerContext):
     path: 'networks', noun: 'network', tag: networkTag, repo: repos.networks, schema: api.Network, toApi: networkToApi,
     filters: { zoneId: AnyId, kind: api.NetworkKind, name: Type.String({ maxLength: 63 }) },
     create: { schema: api.NetworkCreate, handler: (p, b) => svc.networks.create(p, b) },
-    update: { schema: api.NetworkUpdate, handler: (_p, row, b) => svc.networks.update(row, b) },
+    update: { schema: api.NetworkUpdate, handler: (p, row, b) => svc.networks.update(p.scope, row, b) },
   });
   deleteRoute(app, {
     url: '/api/v1/networks/:id', summary: 'Delete a network without NICs, with its router, public IPs and rules',
@@ -44,7 +44,7 @@ export function registerNetworkRoutes(app: FastifyInstance, ctx: ServerContext):
         if (visible) throw new ApiError('forbidden', `network ${visible.name} is shared; only admins delete it`);
         throw new ApiError('not_found', `network ${idOf(req)} not found`);
       }
-      await svc.networks.delete(row);
+      await svc.networks.delete(p.scope, row);
     },
   });
 
