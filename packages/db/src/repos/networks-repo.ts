@@ -79,6 +79,37 @@ export class NetworksRepo extends CrudRepo<'networks'> {
     return this.delete(scope, id, db);
   }
 
+  /** The owning account of each network, by id. */
+  async ownersOf(ids: Iterable<string>, db: Kysely<Database> = this.db): Promise<Map<string, string>> {
+    const list = [...new Set(ids)];
+    if (list.length === 0) return new Map();
+    const rows = await db.selectFrom('networks').select(['id', 'accountId']).where('id', 'in', list).execute();
+    return new Map(rows.map((r) => [r.id, r.accountId]));
+  }
+
+  /**
+   * Networks whose NICs are in a group with a rule naming one of `groupIds` as its peer: their
+   * hosts' security-group sets list the members of those groups, so membership changes reach them.
+   */
+  async dependingOnGroups(groupIds: readonly string[], db: Kysely<Database> = this.db): Promise<string[]> {
+    if (groupIds.length === 0) return [];
+    const rows = await db.selectFrom('securityGroupRules')
+      .innerJoin('nicSecurityGroups', 'nicSecurityGroups.securityGroupId', 'securityGroupRules.securityGroupId')
+      .innerJoin('nics', 'nics.id', 'nicSecurityGroups.nicId')
+      .select('nics.networkId').distinct()
+      .where('securityGroupRules.remoteGroupId', 'in', [...groupIds])
+      .execute();
+    return rows.map((r) => r.networkId);
+  }
+
+  /** Networks with a NIC in one of these groups. */
+  async withGroupMembers(groupIds: readonly string[], db: Kysely<Database> = this.db): Promise<string[]> {
+    if (groupIds.length === 0) return [];
+    const rows = await db.selectFrom('nicSecurityGroups').innerJoin('nics', 'nics.id', 'nicSecurityGroups.nicId')
+      .select('nics.networkId').distinct().where('nicSecurityGroups.securityGroupId', 'in', [...groupIds]).execute();
+    return rows.map((r) => r.networkId);
+  }
+
   /** CIDRs of an account's networks (for overlap checks). */
   async ofAccount(accountId: string, db: Kysely<Database> = this.db): Promise<Array<Pick<NetworkRow, 'id' | 'name' | 'cidr'>>> {
     return db.selectFrom('networks').select(['id', 'name', 'cidr']).where('accountId', '=', accountId).orderBy('id').execute();
