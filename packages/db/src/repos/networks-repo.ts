@@ -110,6 +110,16 @@ export class NetworksRepo extends CrudRepo<'networks'> {
     return rows.map((r) => r.networkId);
   }
 
+  /** The networks on a physical network, with their segment (every account's: for admin range changes). */
+  async onPhysicalNetwork(physicalNetworkId: string, db: Kysely<Database> = this.db): Promise<Array<Pick<NetworkRow, 'id' | 'name' | 'vni' | 'vlan' | 'kind'>>> {
+    return db.selectFrom('networks').select(['id', 'name', 'vni', 'vlan', 'kind']).where('physicalNetworkId', '=', physicalNetworkId).execute();
+  }
+
+  /** Ids of every network of a zone. */
+  async idsInZone(zoneId: string, db: Kysely<Database> = this.db): Promise<string[]> {
+    return (await db.selectFrom('networks').select('id').where('zoneId', '=', zoneId).execute()).map((r) => r.id);
+  }
+
   /** CIDRs of an account's networks (for overlap checks). */
   async ofAccount(accountId: string, db: Kysely<Database> = this.db): Promise<Array<Pick<NetworkRow, 'id' | 'name' | 'cidr'>>> {
     return db.selectFrom('networks').select(['id', 'name', 'cidr']).where('accountId', '=', accountId).orderBy('id').execute();

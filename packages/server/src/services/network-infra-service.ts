@@ -65,7 +65,7 @@ export class NetworkInfraService {
     const guest = trafficTypesOf(row).includes('guest');
     if ((b.vniRange || b.vlanRange) && !guest) throw new ApiError('bad_request', 'VNI and VLAN ranges are for physical networks carrying guest traffic', { field: b.vniRange ? 'vniRange' : 'vlanRange' });
     return runNetworkTx(this.deps, async (trx, touch) => {
-      const nets = await trx.selectFrom('networks').select(['id', 'name', 'vni', 'vlan', 'kind']).where('physicalNetworkId', '=', row.id).execute();
+      const nets = await this.deps.repos.networks.onPhysicalNetwork(row.id, trx);
       if (b.vniRange !== undefined) {
         const outside = nets.find((n) => n.vni !== null && (!b.vniRange || n.vni < b.vniRange.start || n.vni > b.vniRange.end));
         if (outside) throw new ApiError('in_use', `network ${outside.name} (${outside.id}) uses VNI ${outside.vni}, outside the new range`, { field: 'vniRange' });
@@ -168,11 +168,10 @@ export class NetworkInfraService {
   }
 
   async allocatedInRange(rangeId: string): Promise<number> {
-    const r = await this.deps.repos.db.selectFrom('publicIps').select((eb) => eb.fn.countAll<number>().as('n')).where('rangeId', '=', rangeId).executeTakeFirst();
-    return Number(r?.n ?? 0);
+    return this.deps.repos.publicIpRanges.countReferences('publicIps', 'rangeId', rangeId);
   }
 
   private async zoneNetworkIds(trx: Kysely<Database>, zoneId: string): Promise<string[]> {
-    return (await trx.selectFrom('networks').select('id').where('zoneId', '=', zoneId).execute()).map((r) => r.id);
+    return this.deps.repos.networks.idsInZone(zoneId, trx);
   }
 }
