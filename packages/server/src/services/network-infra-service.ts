@@ -88,11 +88,11 @@ export class NetworkInfraService {
   }
 
   async deletePhysicalNetwork(row: PhysicalNetworkRow): Promise<void> {
-    const { db } = this.deps.repos;
-    const n = await db.selectFrom('networks').select((eb) => eb.fn.countAll<number>().as('n')).where('physicalNetworkId', '=', row.id).executeTakeFirst();
-    if (Number(n?.n ?? 0) > 0) throw new ApiError('in_use', `physical network ${row.name} still carries ${Number(n?.n)} networks; delete them first`, { references: 'networks', count: Number(n?.n) });
-    const r = await db.selectFrom('publicIpRanges').select((eb) => eb.fn.countAll<number>().as('n')).where('physicalNetworkId', '=', row.id).executeTakeFirst();
-    if (Number(r?.n ?? 0) > 0) throw new ApiError('in_use', `physical network ${row.name} still has ${Number(r?.n)} public IP ranges; delete them first`, { references: 'publicIpRanges', count: Number(r?.n) });
+    const { db, physicalNetworks } = this.deps.repos;
+    const n = await physicalNetworks.countReferences('networks', 'physicalNetworkId', row.id);
+    if (n > 0) throw new ApiError('in_use', `physical network ${row.name} still carries ${n} networks; delete them first`, { references: 'networks', count: n });
+    const r = await physicalNetworks.countReferences('publicIpRanges', 'physicalNetworkId', row.id);
+    if (r > 0) throw new ApiError('in_use', `physical network ${row.name} still has ${r} public IP ranges; delete them first`, { references: 'publicIpRanges', count: r });
     await db.transaction().execute(async (trx) => {
       await trx.deleteFrom('physicalNetworkHosts').where('physicalNetworkId', '=', row.id).execute();
       await trx.deleteFrom('physicalNetworks').where('id', '=', row.id).execute();
