@@ -88,6 +88,23 @@ export class HostsRepo extends CrudRepo<'hosts'> {
     return rows.map((r) => r.id);
   }
 
+  /** How many instances (not deleted) a host holds, for the host's view. */
+  async instanceCount(hostId: string): Promise<number> {
+    const r = await this.db.selectFrom('instances').select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('hostId', '=', hostId).where('phase', '!=', 'deleted').executeTakeFirst();
+    return Number(r?.n ?? 0);
+  }
+
+  /** Remove the local pools of a host being deleted (the caller has checked no volume is on them). */
+  async deleteLocalPools(hostId: string, db: Kysely<Database> = this.db): Promise<void> {
+    await db.deleteFrom('pools').where('hostId', '=', hostId).execute();
+  }
+
+  /** Names of a zone's hosts whose kernel cannot make 802.1Q VLAN interfaces, sorted. */
+  async vlanIncapableNames(zoneId: string): Promise<string[]> {
+    return (await this.db.selectFrom('hosts').select('name').where('zoneId', '=', zoneId).where('vlanCapable', '=', 0).orderBy('name').execute()).map((h) => h.name);
+  }
+
   async byName(clusterId: string, name: string): Promise<HostRow | undefined> {
     return this.db.selectFrom('hosts').selectAll().where('clusterId', '=', clusterId).where('name', '=', name).executeTakeFirst();
   }

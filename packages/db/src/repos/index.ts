@@ -13,8 +13,10 @@ import { ImageVersionsRepo } from './image-versions-repo.ts';
 import { RoutersRepo } from './routers-repo.ts';
 import { CredentialsRepo } from './credentials-repo.ts';
 import { VolumesRepo } from './volumes-repo.ts';
+import { HealthRepo } from './health-repo.ts';
+import { LoadBalancersRepo } from './load-balancers-repo.ts';
 
-export { CrudRepo, InstancesRepo, HostsRepo, OperationsRepo, EventsRepo, VolumesRepo };
+export { CrudRepo, InstancesRepo, HostsRepo, OperationsRepo, EventsRepo, VolumesRepo, HealthRepo, LoadBalancersRepo };
 export { NetworksRepo, NicsRepo, PublicIpsRepo, SecurityGroupsRepo, ImageVersionsRepo, RoutersRepo, CredentialsRepo };
 export { withSavepoint, isUniqueViolation, isForeignKeyViolation } from './savepoint.ts';
 export type { Reservation } from './hosts-repo.ts';
@@ -22,11 +24,13 @@ export type { InstanceAddressRow } from './nics-repo.ts';
 export type { LoginUser, KeyCredential } from './credentials-repo.ts';
 export type { InstanceStatusPatch, InstanceListRow, InstanceCatalogRef } from './instances-repo.ts';
 export type { VolumeStatusPatch } from './volumes-repo.ts';
+export type { LoadBalancerMemberView } from './load-balancers-repo.ts';
 
 /** Every repository over one database. */
 export function createRepos(db: Kysely<Database>) {
   return {
     db,
+    health: new HealthRepo(db),
     accounts: new CrudRepo(db, { table: 'accounts', tenantScoped: false, sortable: ['name', 'createdAt'], filterable: ['name', 'role'] }),
     users: new CrudRepo(db, { table: 'users', tenantScoped: true, sortable: ['username'], filterable: ['username'] }),
     credentials: new CredentialsRepo(db),
@@ -58,7 +62,7 @@ export function createRepos(db: Kysely<Database>) {
     portForwards: new CrudRepo(db, { table: 'portForwards', tenantScoped: true, sortable: ['createdAt', 'publicPortStart'], filterable: ['networkId', 'publicIpId', 'nicId', 'protocol'] }),
     firewallRules: new CrudRepo(db, { table: 'firewallRules', tenantScoped: true, sortable: ['createdAt'], filterable: ['networkId', 'publicIpId', 'protocol'] }),
     egressRules: new CrudRepo(db, { table: 'egressRules', tenantScoped: true, sortable: ['createdAt'], filterable: ['networkId', 'protocol'] }),
-    loadBalancers: new CrudRepo(db, { table: 'loadBalancers', tenantScoped: true, sortable: ['name', 'createdAt'], filterable: ['name', 'networkId', 'publicIpId'] }),
+    loadBalancers: new LoadBalancersRepo(db),
   };
 }
 

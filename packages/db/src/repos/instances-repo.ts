@@ -49,6 +49,28 @@ export class InstancesRepo extends CrudRepo<'instances'> {
     return Number(r.numUpdatedRows) === 1 ? expectedVersion + 1 : null;
   }
 
+  /** A live (not deleted) instance of the caller's own account with this name: names are unique per account. */
+  async liveByName(scope: Scope, name: string, db: Kysely<Database> = this.db): Promise<{ id: string } | undefined> {
+    return db.selectFrom('instances').select('id').where('accountId', '=', scope.accountId)
+      .where('name', '=', name).where('phase', '!=', 'deleted').executeTakeFirst();
+  }
+
+  /**
+   * What an API caller wants of an instance (its `desired` state): written only if the row still
+   * has `expectedVersion` and is the caller's (admins: anyone's). Bumps the version. False: re-read.
+   */
+  async requestDesired(scope: Scope, id: string, expectedVersion: number, patch: Partial<Pick<InstanceRow, 'desired'>>, nowIso: string, db: Kysely<Database> = this.db): Promise<boolean> {
+    let q = db.updateTable('instances').set({ ...patch, version: expectedVersion + 1, updatedAt: nowIso })
+      .where('id', '=', id).where('version', '=', expectedVersion);
+    if (!scope.admin) q = q.where('accountId', '=', scope.accountId);
+    return Number((await q.executeTakeFirst()).numUpdatedRows) === 1;
+  }
+
+  /** Put a new instance into affinity groups (the caller checked it may see them). */
+  async addToAffinityGroups(instanceId: string, groupIds: readonly string[], db: Kysely<Database> = this.db): Promise<void> {
+    for (const groupId of groupIds) await db.insertInto('affinityMembers').values({ groupId, instanceId }).execute();
+  }
+
   /** Observed state comes from agents only; it does not bump the CAS version. */
   async setObserved(id: string, power: PowerState, atIso: string): Promise<void> {
     await this.db.updateTable('instances').set({ observedPower: power, observedAt: atIso }).where('id', '=', id).execute();

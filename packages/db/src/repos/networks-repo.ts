@@ -36,6 +36,90 @@ export class NetworksRepo extends CrudRepo<'networks'> {
     return db.selectFrom('networks').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
+  /** Gateway and CIDR of each network, by id (for NIC views; ids from NICs the caller may see). */
+  async subnetsOf(ids: readonly string[], db: Kysely<Database> = this.db): Promise<Map<string, Pick<NetworkRow, 'gateway' | 'cidr'>>> {
+    if (ids.length === 0) return new Map();
+    const rows = await db.selectFrom('networks').select(['id', 'gateway', 'cidr']).where('id', 'in', [...new Set(ids)]).execute();
+    return new Map(rows.map(({ id, ...net }) => [id, net]));
+  }
+
+  /** The caller's own network of this name in a zone (e.g. `default`, which new instances join). */
+  async ownByName(scope: Scope, zoneId: string, name: string, db: Kysely<Database> = this.db): Promise<NetworkRow | undefined> {
+    return db.selectFrom('networks').selectAll().where('accountId', '=', scope.accountId).where('zoneId', '=', zoneId).where('name', '=', name).executeTakeFirst();
+  }
+
+  /** The network of this name in an account, any zone (names are unique per account). */
+  async byAccountAndName(accountId: string, name: string, db: Kysely<Database> = this.db): Promise<NetworkRow | undefined> {
+    return db.selectFrom('networks').selectAll().where('accountId', '=', accountId).where('name', '=', name).executeTakeFirst();
+  }
+
+  /** CIDRs of a zone's shared networks (for overlap checks). */
+  async sharedOfZone(zoneId: string, db: Kysely<Database> = this.db): Promise<Array<Pick<NetworkRow, 'id' | 'name' | 'cidr'>>> {
+    return db.selectFrom('networks').select(['id', 'name', 'cidr']).where('zoneId', '=', zoneId).where('kind', '=', 'shared').orderBy('id').execute();
+  }
+
+  /** The network using a VLAN on a physical network, if any. */
+  async onVlan(physicalNetworkId: string, vlan: number, db: Kysely<Database> = this.db): Promise<Pick<NetworkRow, 'id' | 'name'> | undefined> {
+    return db.selectFrom('networks').select(['id', 'name']).where('physicalNetworkId', '=', physicalNetworkId).where('vlan', '=', vlan).executeTakeFirst();
+  }
+
+  /**
+   * Delete a network the caller may change with its load balancers (and their members), firewall,
+   * egress and port-forward rules, router and public IPs. The caller checked it has no NICs.
+   * False: it was not there.
+   */
+  async deleteWithDependents(scope: Scope, id: string, db: Kysely<Database> = this.db): Promise<boolean> {
+    if (!(await this.getForWrite(scope, id, db))) return false;
+    const lbs = (await db.selectFrom('loadBalancers').select('id').where('networkId', '=', id).execute()).map((r) => r.id);
+    if (lbs.length > 0) await db.deleteFrom('loadBalancerMembers').where('loadBalancerId', 'in', lbs).execute();
+    for (const table of ['loadBalancers', 'firewallRules', 'egressRules', 'portForwards', 'routers'] as const) {
+      await db.deleteFrom(table).where('networkId', '=', id).execute();
+    }
+    await db.deleteFrom('publicIps').where('networkId', '=', id).execute();
+    return this.delete(scope, id, db);
+  }
+
+  /** The owning account of each network, by id. */
+  async ownersOf(ids: Iterable<string>, db: Kysely<Database> = this.db): Promise<Map<string, string>> {
+    const list = [...new Set(ids)];
+    if (list.length === 0) return new Map();
+    const rows = await db.selectFrom('networks').select(['id', 'accountId']).where('id', 'in', list).execute();
+    return new Map(rows.map((r) => [r.id, r.accountId]));
+  }
+
+  /**
+   * Networks whose NICs are in a group with a rule naming one of `groupIds` as its peer: their
+   * hosts' security-group sets list the members of those groups, so membership changes reach them.
+   */
+  async dependingOnGroups(groupIds: readonly string[], db: Kysely<Database> = this.db): Promise<string[]> {
+    if (groupIds.length === 0) return [];
+    const rows = await db.selectFrom('securityGroupRules')
+      .innerJoin('nicSecurityGroups', 'nicSecurityGroups.securityGroupId', 'securityGroupRules.securityGroupId')
+      .innerJoin('nics', 'nics.id', 'nicSecurityGroups.nicId')
+      .select('nics.networkId').distinct()
+      .where('securityGroupRules.remoteGroupId', 'in', [...groupIds])
+      .execute();
+    return rows.map((r) => r.networkId);
+  }
+
+  /** Networks with a NIC in one of these groups. */
+  async withGroupMembers(groupIds: readonly string[], db: Kysely<Database> = this.db): Promise<string[]> {
+    if (groupIds.length === 0) return [];
+    const rows = await db.selectFrom('nicSecurityGroups').innerJoin('nics', 'nics.id', 'nicSecurityGroups.nicId')
+      .select('nics.networkId').distinct().where('nicSecurityGroups.securityGroupId', 'in', [...groupIds]).execute();
+    return rows.map((r) => r.networkId);
+  }
+
+  /** The networks on a physical network, with their segment (every account's: for admin range changes). */
+  async onPhysicalNetwork(physicalNetworkId: string, db: Kysely<Database> = this.db): Promise<Array<Pick<NetworkRow, 'id' | 'name' | 'vni' | 'vlan' | 'kind'>>> {
+    return db.selectFrom('networks').select(['id', 'name', 'vni', 'vlan', 'kind']).where('physicalNetworkId', '=', physicalNetworkId).execute();
+  }
+
+  /** Ids of every network of a zone. */
+  async idsInZone(zoneId: string, db: Kysely<Database> = this.db): Promise<string[]> {
+    return (await db.selectFrom('networks').select('id').where('zoneId', '=', zoneId).execute()).map((r) => r.id);
+  }
+
   /** CIDRs of an account's networks (for overlap checks). */
   async ofAccount(accountId: string, db: Kysely<Database> = this.db): Promise<Array<Pick<NetworkRow, 'id' | 'name' | 'cidr'>>> {
     return db.selectFrom('networks').select(['id', 'name', 'cidr']).where('accountId', '=', accountId).orderBy('id').execute();

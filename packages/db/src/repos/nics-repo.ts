@@ -16,12 +16,24 @@ export class NicsRepo extends CrudRepo<'nics'> {
     return db.selectFrom('nics').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
+  /** Private IP of each NIC, by id (ids taken from rows the caller read through its scope). */
+  async ipsOf(ids: readonly string[], db: Kysely<Database> = this.db): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = await db.selectFrom('nics').select(['id', 'ip']).where('id', 'in', [...new Set(ids)]).execute();
+    return new Map(rows.map((r) => [r.id, r.ip]));
+  }
+
   async usedIps(networkId: string, db: Kysely<Database> = this.db): Promise<string[]> {
     return (await db.selectFrom('nics').select('ip').where('networkId', '=', networkId).execute()).map((r) => r.ip);
   }
 
   async ofInstance(instanceId: string, db: Kysely<Database> = this.db): Promise<NicRow[]> {
     return db.selectFrom('nics').selectAll().where('instanceId', '=', instanceId).orderBy('deviceIndex').execute();
+  }
+
+  /** The instance of every NIC on a network (one entry per NIC). */
+  async instanceIdsInNetwork(networkId: string, db: Kysely<Database> = this.db): Promise<string[]> {
+    return (await db.selectFrom('nics').select('instanceId').where('networkId', '=', networkId).execute()).map((r) => r.instanceId);
   }
 
   async countInNetwork(networkId: string, db: Kysely<Database> = this.db): Promise<number> {
@@ -55,6 +67,24 @@ export class NicsRepo extends CrudRepo<'nics'> {
     const rows = await db.selectFrom('nicSecurityGroups').selectAll().where('nicId', 'in', [...nicIds]).orderBy('securityGroupId').execute();
     for (const r of rows) out.get(r.nicId)?.push(r.securityGroupId);
     return out;
+  }
+
+  /**
+   * Delete an instance's NICs with what hangs on them: load-balancer memberships, port forwards,
+   * static NATs and security-group memberships. Returns the networks the NICs were on and the
+   * groups they were in (for the caller's config bumps).
+   */
+  async deleteOfInstance(instanceId: string, db: Kysely<Database> = this.db): Promise<{ networkIds: string[]; groupIds: string[] }> {
+    const nics = await db.selectFrom('nics').select(['id', 'networkId']).where('instanceId', '=', instanceId).execute();
+    if (nics.length === 0) return { networkIds: [], groupIds: [] };
+    const ids = nics.map((n) => n.id);
+    const groupIds = (await db.selectFrom('nicSecurityGroups').select('securityGroupId').distinct().where('nicId', 'in', ids).execute()).map((r) => r.securityGroupId);
+    await db.deleteFrom('loadBalancerMembers').where('nicId', 'in', ids).execute();
+    await db.deleteFrom('portForwards').where('nicId', 'in', ids).execute();
+    await db.updateTable('publicIps').set({ staticNatNicId: null }).where('staticNatNicId', 'in', ids).execute();
+    await db.deleteFrom('nicSecurityGroups').where('nicId', 'in', ids).execute();
+    await db.deleteFrom('nics').where('id', 'in', ids).execute();
+    return { networkIds: [...new Set(nics.map((n) => n.networkId))], groupIds };
   }
 
   /** Replace a NIC's security groups. */

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database, OperationRow } from '../schema.ts';
+import type { Scope } from '../scope.ts';
 import { CrudRepo } from './crud-repo.ts';
 
 /** Operations: the record of every slow, host-touching request. */
@@ -27,6 +28,25 @@ export class OperationsRepo extends CrudRepo<'operations'> {
 
   async getAny(id: string): Promise<OperationRow | undefined> {
     return this.db.selectFrom('operations').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** End these operations as cancelled (a delete superseded them). */
+  async cancelSuperseded(ids: readonly string[], message: string, nowIso: string, db: Kysely<Database> = this.db): Promise<void> {
+    if (ids.length === 0) return;
+    await db.updateTable('operations').set({ status: 'cancelled', message, finishedAt: nowIso, updatedAt: nowIso }).where('id', 'in', [...ids]).execute();
+  }
+
+  /** Record that the caller asked to cancel an operation of theirs (admins: anyone's). */
+  async requestCancel(scope: Scope, id: string, nowIso: string, db: Kysely<Database> = this.db): Promise<boolean> {
+    let q = db.updateTable('operations').set({ cancelRequestedAt: nowIso, message: 'cancelling', updatedAt: nowIso }).where('id', '=', id);
+    if (!scope.admin) q = q.where('accountId', '=', scope.accountId);
+    return Number((await q.executeTakeFirst()).numUpdatedRows) === 1;
+  }
+
+  /** Patch an operation only while it is running (progress reports that arrive late change nothing). */
+  async patchIfRunning(id: string, patch: Partial<OperationRow>, db: Kysely<Database> = this.db): Promise<boolean> {
+    const r = await db.updateTable('operations').set(patch).where('id', '=', id).where('status', '=', 'running').executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
   }
 
   async patch(id: string, patch: Partial<OperationRow>, db: Kysely<Database> = this.db): Promise<void> {

@@ -1,11 +1,16 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../schema.ts';
+import type { Database, RouterRow } from '../schema.ts';
 import { CrudRepo } from './crud-repo.ts';
 
 /** Virtual routers (and DHCP servers of shared networks). */
 export class RoutersRepo extends CrudRepo<'routers'> {
   constructor(db: Kysely<Database>) {
     super(db, { table: 'routers', tenantScoped: true, sortable: ['createdAt', 'state'], filterable: ['networkId', 'hostId', 'state'] });
+  }
+
+  /** The router of a network (the caller read the network through its scope). */
+  async ofNetwork(networkId: string, db: Kysely<Database> = this.db): Promise<Pick<RouterRow, 'id' | 'publicIpId' | 'state' | 'stateReason'> | undefined> {
+    return db.selectFrom('routers').select(['id', 'publicIpId', 'state', 'stateReason']).where('networkId', '=', networkId).executeTakeFirst();
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database, VolumeRow } from '../schema.ts';
+import type { Scope } from '../scope.ts';
 import { CrudRepo } from './crud-repo.ts';
 
 export type VolumeStatusPatch = Partial<Pick<VolumeRow, 'desired' | 'phase' | 'task' | 'errorReason'>>;
@@ -31,6 +32,11 @@ export class VolumesRepo extends CrudRepo<'volumes'> {
   /** Volumes of an instance, root first. */
   async ofInstance(instanceId: string, db: Kysely<Database> = this.db): Promise<VolumeRow[]> {
     return db.selectFrom('volumes').selectAll().where('instanceId', '=', instanceId).orderBy('kind', 'desc').orderBy('id').execute();
+  }
+
+  /** The volumes of an instance the caller may see, in id order (the instance's volume listing). */
+  async listOfInstance(scope: Scope, instanceId: string): Promise<VolumeRow[]> {
+    return this.scoped(this.db, scope).where('volumes.instanceId', '=', instanceId).orderBy('volumes.id').execute() as Promise<VolumeRow[]>;
   }
 
   /** Ids of volumes not where they should be, or with a task in progress (for resync). */

@@ -27,6 +27,22 @@ export class HostService {
     return host;
   }
 
+  /** Instances (not deleted) on the host, for its view. */
+  async instanceCount(id: string): Promise<number> {
+    return this.repos.hosts.instanceCount(id);
+  }
+
+  /**
+   * Refuse to delete a host that is up or still holds instances; otherwise remove its local pools,
+   * so that the host row itself can go.
+   */
+  async prepareDelete(host: HostRow): Promise<void> {
+    if (host.state === 'up') throw new ApiError('invalid_state', `host ${host.name} is up; disable it and stop its agent first`);
+    const n = await this.repos.hosts.countReferences('instances', 'hostId', host.id);
+    if (n > 0) throw new ApiError('in_use', `host ${host.id} still has ${n} instances; delete them first`, { references: 'instances', count: n });
+    await this.repos.hosts.deleteLocalPools(host.id);
+  }
+
   /**
    * enabled | disabled → preparing-maintenance, with a `host.maintenance` operation. Asking again
    * while preparing answers the operation already under way.

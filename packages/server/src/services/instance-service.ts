@@ -1,6 +1,6 @@
 import { actionCapabilities, checkInstanceAction, newId, type Clock, type InstanceAction } from '@kumo/core';
 import { ApiError, type InstanceCreate } from '@kumo/api';
-import type { InstanceRow, OperationRow, Repos, Scope } from '@kumo/db';
+import type { InstanceRow, OperationRow, Repos, Scope, VolumeRow } from '@kumo/db';
 import type { Notifier } from './notifier.ts';
 import type { EventLog } from './event-log.ts';
 import { requestHash, type OperationService } from './operation-service.ts';
@@ -25,6 +25,12 @@ export class InstanceService {
     const row = await this.repos.instances.get(scope, id);
     if (!row || row.phase === 'deleted') throw new ApiError('not_found', `instance ${id} not found`);
     return row;
+  }
+
+  /** The disks of an instance the caller may see, in id order. */
+  async volumes(scope: Scope, id: string): Promise<VolumeRow[]> {
+    const row = await this.get(scope, id);
+    return this.repos.volumes.listOfInstance(scope, row.id);
   }
 
   async create(scope: Scope, body: InstanceCreate, idempotencyKey?: string): Promise<OperationRow> {
@@ -60,9 +66,7 @@ export class InstanceService {
       if (!(await r.affinityGroups.get(scope, g))) throw new ApiError('bad_request', `affinity group ${g} does not exist`, { field: 'affinityGroupIds' });
     }
     const rootDiskGiB = Math.max(offering.rootDiskGiB, image.minDiskGiB);
-    const taken = await r.db.selectFrom('instances').select('id').where('accountId', '=', scope.accountId)
-      .where('name', '=', body.name).where('phase', '!=', 'deleted').executeTakeFirst();
-    if (taken) throw new ApiError('conflict', `an instance named ${body.name} exists in this account`, { field: 'name' });
+    if (await r.instances.liveByName(scope, body.name)) throw new ApiError('conflict', `an instance named ${body.name} exists in this account`, { field: 'name' });
 
     const id = newId('instance', this.clock.now());
     const now = this.iso();
@@ -78,8 +82,8 @@ export class InstanceService {
     try {
       await r.db.transaction().execute(async (trx) => {
         await r.instances.insert(row, trx);
-        nicNetworks = (await allocateNics(trx, scope, id, body.nics ?? (await defaultNics(trx, scope.accountId, zone.id)), { nowIso: now })).map((n) => n.networkId);
-        for (const g of groups) await trx.insertInto('affinityMembers').values({ groupId: g, instanceId: id }).execute();
+        nicNetworks = (await allocateNics(trx, scope, id, body.nics ?? (await defaultNics(trx, scope, zone.id)), { nowIso: now })).map((n) => n.networkId);
+        await r.instances.addToAffinityGroups(id, groups, trx);
         await r.operations.insert(op, trx);
         await this.events.record({ accountId: scope.accountId, resourceType: 'instance', resourceId: id, kind: 'instance.created', message: `instance ${body.name} created` }, trx);
       });
@@ -119,15 +123,11 @@ export class InstanceService {
     await this.requireCapability(inst, action);
     const op = this.ops.newRow({ accountId: scope.accountId, kind: `instance.${action}`, resourceType: 'instance', resourceId: id, params, idempotencyKey, requestHash: hash });
     await this.repos.db.transaction().execute(async (trx) => {
-      const patch: Partial<InstanceRow> = { version: inst.version + 1, updatedAt: this.iso() };
-      if (check.desired) patch.desired = check.desired;
-      const res = await trx.updateTable('instances').set(patch).where('id', '=', id).where('version', '=', inst.version).executeTakeFirst();
-      if (Number(res.numUpdatedRows) !== 1) throw new ApiError('conflict', 'the instance changed while this request was handled; retry');
-      if (action === 'delete') {
-        for (const a of active) {
-          await trx.updateTable('operations').set({ status: 'cancelled', message: 'superseded by delete', finishedAt: this.iso(), updatedAt: this.iso() }).where('id', '=', a.id).execute();
-        }
+      const wanted = check.desired ? { desired: check.desired } : {};
+      if (!(await this.repos.instances.requestDesired(scope, id, inst.version, wanted, this.iso(), trx))) {
+        throw new ApiError('conflict', 'the instance changed while this request was handled; retry');
       }
+      if (action === 'delete') await this.repos.operations.cancelSuperseded(active.map((a) => a.id), 'superseded by delete', this.iso(), trx);
       await this.repos.operations.insert(op, trx);
       await this.events.record({ accountId: inst.accountId, resourceType: 'instance', resourceId: id, kind: `instance.${action}.requested`, message: `${action} requested` }, trx);
     });

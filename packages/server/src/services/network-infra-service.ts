@@ -65,7 +65,7 @@ export class NetworkInfraService {
     const guest = trafficTypesOf(row).includes('guest');
     if ((b.vniRange || b.vlanRange) && !guest) throw new ApiError('bad_request', 'VNI and VLAN ranges are for physical networks carrying guest traffic', { field: b.vniRange ? 'vniRange' : 'vlanRange' });
     return runNetworkTx(this.deps, async (trx, touch) => {
-      const nets = await trx.selectFrom('networks').select(['id', 'name', 'vni', 'vlan', 'kind']).where('physicalNetworkId', '=', row.id).execute();
+      const nets = await this.deps.repos.networks.onPhysicalNetwork(row.id, trx);
       if (b.vniRange !== undefined) {
         const outside = nets.find((n) => n.vni !== null && (!b.vniRange || n.vni < b.vniRange.start || n.vni > b.vniRange.end));
         if (outside) throw new ApiError('in_use', `network ${outside.name} (${outside.id}) uses VNI ${outside.vni}, outside the new range`, { field: 'vniRange' });
@@ -88,11 +88,11 @@ export class NetworkInfraService {
   }
 
   async deletePhysicalNetwork(row: PhysicalNetworkRow): Promise<void> {
-    const { db } = this.deps.repos;
-    const n = await db.selectFrom('networks').select((eb) => eb.fn.countAll<number>().as('n')).where('physicalNetworkId', '=', row.id).executeTakeFirst();
-    if (Number(n?.n ?? 0) > 0) throw new ApiError('in_use', `physical network ${row.name} still carries ${Number(n?.n)} networks; delete them first`, { references: 'networks', count: Number(n?.n) });
-    const r = await db.selectFrom('publicIpRanges').select((eb) => eb.fn.countAll<number>().as('n')).where('physicalNetworkId', '=', row.id).executeTakeFirst();
-    if (Number(r?.n ?? 0) > 0) throw new ApiError('in_use', `physical network ${row.name} still has ${Number(r?.n)} public IP ranges; delete them first`, { references: 'publicIpRanges', count: Number(r?.n) });
+    const { db, physicalNetworks } = this.deps.repos;
+    const n = await physicalNetworks.countReferences('networks', 'physicalNetworkId', row.id);
+    if (n > 0) throw new ApiError('in_use', `physical network ${row.name} still carries ${n} networks; delete them first`, { references: 'networks', count: n });
+    const r = await physicalNetworks.countReferences('publicIpRanges', 'physicalNetworkId', row.id);
+    if (r > 0) throw new ApiError('in_use', `physical network ${row.name} still has ${r} public IP ranges; delete them first`, { references: 'publicIpRanges', count: r });
     await db.transaction().execute(async (trx) => {
       await trx.deleteFrom('physicalNetworkHosts').where('physicalNetworkId', '=', row.id).execute();
       await trx.deleteFrom('physicalNetworks').where('id', '=', row.id).execute();
@@ -168,11 +168,10 @@ export class NetworkInfraService {
   }
 
   async allocatedInRange(rangeId: string): Promise<number> {
-    const r = await this.deps.repos.db.selectFrom('publicIps').select((eb) => eb.fn.countAll<number>().as('n')).where('rangeId', '=', rangeId).executeTakeFirst();
-    return Number(r?.n ?? 0);
+    return this.deps.repos.publicIpRanges.countReferences('publicIps', 'rangeId', rangeId);
   }
 
   private async zoneNetworkIds(trx: Kysely<Database>, zoneId: string): Promise<string[]> {
-    return (await trx.selectFrom('networks').select('id').where('zoneId', '=', zoneId).execute()).map((r) => r.id);
+    return this.deps.repos.networks.idsInZone(zoneId, trx);
   }
 }

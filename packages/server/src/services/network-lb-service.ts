@@ -1,5 +1,5 @@
 import { ApiError, type HealthCheckInput, type LoadBalancerCreate, type LoadBalancerUpdate } from '@kumo/api';
-import { isUniqueViolation, type LoadBalancerMemberRow, type LoadBalancerRow, type Scope } from '@kumo/db';
+import { isUniqueViolation, type LoadBalancerMemberRow, type LoadBalancerMemberView, type LoadBalancerRow, type Scope } from '@kumo/db';
 import { isoNow, runNetworkTx, type NetworkDeps } from './network-tx.ts';
 import { newNetworkId } from './network-ids.ts';
 import { lockRow } from './network-errors.ts';
@@ -29,7 +29,7 @@ export class LoadBalancerService {
   }
 
   async memberNicIds(lbId: string): Promise<string[]> {
-    return (await this.deps.repos.db.selectFrom('loadBalancerMembers').select('nicId').where('loadBalancerId', '=', lbId).orderBy('nicId').execute()).map((r) => r.nicId);
+    return this.deps.repos.loadBalancers.memberNicIds(lbId);
   }
 
   async create(scope: Scope, b: LoadBalancerCreate): Promise<LoadBalancerRow> {
@@ -41,16 +41,18 @@ export class LoadBalancerService {
       publicPort: b.publicPort, privatePort: b.privatePort ?? b.publicPort, algorithm: b.algorithm ?? 'roundrobin',
       ...healthColumns(b.healthCheck), createdAt: this.now(),
     };
+    const { repos } = this.deps;
     return runNetworkTx(this.deps, async (trx, touch) => {
       await lockRow(trx, 'publicIps', ip.id);
-      if (await trx.selectFrom('loadBalancers').select('id').where('accountId', '=', row.accountId).where('name', '=', b.name).executeTakeFirst()) {
+      if (await repos.loadBalancers.byName(row.accountId, b.name, trx)) {
         throw new ApiError('conflict', `a load balancer named ${b.name} exists in this account`, { field: 'name' });
       }
-      const fresh = await trx.selectFrom('publicIps').selectAll().where('id', '=', ip.id).executeTakeFirstOrThrow();
+      const fresh = await repos.publicIps.getForWrite(scope, ip.id, trx);
+      if (!fresh) throw new ApiError('not_found', `public IP ${ip.id} not found`);
       if (fresh.staticNatNicId) throw new ApiError('conflict', `${ip.address} has static NAT to NIC ${fresh.staticNatNicId}; a load balancer needs an address of the router`, { field: 'publicIpId' });
       await assertPortsFree(trx, ip, 'tcp', { from: b.publicPort, to: b.publicPort }, 'publicPort');
-      await trx.insertInto('loadBalancers').values(row).execute();
-      for (const nicId of nicIds) await trx.insertInto('loadBalancerMembers').values({ loadBalancerId: row.id, nicId, createdAt: row.createdAt }).execute();
+      await repos.loadBalancers.insert(row, trx);
+      for (const nicId of nicIds) await repos.loadBalancers.addMember({ loadBalancerId: row.id, nicId, createdAt: row.createdAt }, trx);
       touch(row.networkId);
       return row;
     });
@@ -64,7 +66,7 @@ export class LoadBalancerService {
       ...(b.healthCheck !== undefined ? healthColumns(b.healthCheck) : {}),
     };
     return runNetworkTx(this.deps, async (trx, touch) => {
-      await trx.updateTable('loadBalancers').set(patch).where('id', '=', id).execute();
+      await this.deps.repos.loadBalancers.update(scope, id, patch, trx);
       touch(lb.networkId);
       return { ...lb, ...patch };
     });
@@ -73,26 +75,23 @@ export class LoadBalancerService {
   async delete(scope: Scope, id: string): Promise<void> {
     const lb = await this.get(scope, id, true);
     await runNetworkTx(this.deps, async (trx, touch) => {
-      await trx.deleteFrom('loadBalancerMembers').where('loadBalancerId', '=', id).execute();
-      await trx.deleteFrom('loadBalancers').where('id', '=', id).execute();
+      await this.deps.repos.loadBalancers.deleteWithMembers(scope, id, trx);
       touch(lb.networkId);
     });
   }
 
-  async members(scope: Scope, id: string): Promise<Array<LoadBalancerMemberRow & { instanceId: string; ip: string }>> {
+  async members(scope: Scope, id: string): Promise<LoadBalancerMemberView[]> {
     const lb = await this.get(scope, id);
-    return this.deps.repos.db.selectFrom('loadBalancerMembers').innerJoin('nics', 'nics.id', 'loadBalancerMembers.nicId')
-      .select(['loadBalancerMembers.loadBalancerId', 'loadBalancerMembers.nicId', 'loadBalancerMembers.createdAt', 'nics.instanceId', 'nics.ip'])
-      .where('loadBalancerMembers.loadBalancerId', '=', lb.id).orderBy('loadBalancerMembers.nicId').execute();
+    return this.deps.repos.loadBalancers.members(lb.id);
   }
 
-  async addMember(scope: Scope, id: string, nicId: string): Promise<LoadBalancerMemberRow & { instanceId: string; ip: string }> {
+  async addMember(scope: Scope, id: string, nicId: string): Promise<LoadBalancerMemberView> {
     const lb = await this.get(scope, id, true);
     const nic = await this.rules.nicOfNetwork(scope, nicId, lb.networkId, 'nicId');
     const row: LoadBalancerMemberRow = { loadBalancerId: lb.id, nicId: nic.id, createdAt: this.now() };
     try {
       await runNetworkTx(this.deps, async (trx, touch) => {
-        await trx.insertInto('loadBalancerMembers').values(row).execute();
+        await this.deps.repos.loadBalancers.addMember(row, trx);
         touch(lb.networkId);
       });
     } catch (e) {
@@ -105,8 +104,7 @@ export class LoadBalancerService {
   async removeMember(scope: Scope, id: string, nicId: string): Promise<void> {
     const lb = await this.get(scope, id, true);
     await runNetworkTx(this.deps, async (trx, touch) => {
-      const r = await trx.deleteFrom('loadBalancerMembers').where('loadBalancerId', '=', lb.id).where('nicId', '=', nicId).executeTakeFirst();
-      if (Number(r.numDeletedRows) !== 1) throw new ApiError('not_found', `NIC ${nicId} is not a member of load balancer ${lb.name}`);
+      if (!(await this.deps.repos.loadBalancers.removeMember(lb.id, nicId, trx))) throw new ApiError('not_found', `NIC ${nicId} is not a member of load balancer ${lb.name}`);
       touch(lb.networkId);
     });
   }

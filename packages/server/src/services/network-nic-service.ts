@@ -19,8 +19,8 @@ export interface AllocateNicsOptions {
 const field = (i: number, name: string) => `nics[${i}].${name}`;
 
 /** The NICs of an instance created without `nics`: one on the account's network named `default` in the zone, if any. */
-export async function defaultNics(trx: Kysely<Database>, accountId: string, zoneId: string): Promise<NicRequest[]> {
-  const net = await trx.selectFrom('networks').select('id').where('accountId', '=', accountId).where('zoneId', '=', zoneId).where('name', '=', 'default').executeTakeFirst();
+export async function defaultNics(trx: Kysely<Database>, scope: Scope, zoneId: string): Promise<NicRequest[]> {
+  const net = await createRepos(trx).networks.ownByName(scope, zoneId, 'default', trx);
   return net ? [{ networkId: net.id }] : [];
 }
 
@@ -45,7 +45,7 @@ export async function allocateNics(trx: Kysely<Database>, scope: Scope, instance
   const repos = createRepos(trx);
   const nowIso = opts.nowIso ?? new Date().toISOString();
   const random = opts.randomBytes ?? ((n: number) => randomBytes(n));
-  const inst = await trx.selectFrom('instances').selectAll().where('id', '=', instanceId).executeTakeFirst();
+  const inst = await repos.instances.get(scope, instanceId);
   if (!inst) throw new Error(`allocateNics: instance ${instanceId} is not in this transaction; insert it first`);
 
   // Check every request before writing anything.
@@ -66,8 +66,8 @@ export async function allocateNics(trx: Kysely<Database>, scope: Scope, instance
       groupIds = [(await ensureDefaultGroup(trx, inst.accountId, nowIso)).id];
     } else {
       groupIds = [...new Set(req.securityGroupIds)].sort();
-      const found = await trx.selectFrom('securityGroups').select('id').where('accountId', '=', inst.accountId).where('id', 'in', groupIds).execute();
-      const missing = groupIds.find((g) => !found.some((f) => f.id === g));
+      const found = await repos.securityGroups.idsInAccount(inst.accountId, groupIds);
+      const missing = groupIds.find((g) => !found.includes(g));
       if (missing) throw new ApiError('bad_request', `security group ${missing} does not exist in this account`, { field: field(i, 'securityGroupIds') });
     }
     checked.push({ i, req, net, groupIds });
@@ -111,8 +111,8 @@ export async function allocateNics(trx: Kysely<Database>, scope: Scope, instance
       // MACs are random under 52:54:00 (2^24 of them): the unique constraint catches the rare collision.
       const mac = allocateMac({ used: [], strategy: { kind: 'random', randomBytes: random } });
       const row: NicRow = { id: newNetworkId('nic'), accountId: inst.accountId, instanceId, networkId: net.id, deviceIndex: base + i, mac, ip, createdAt: nowIso, pciSlot: slots[i]! };
-      await trx.insertInto('nics').values(row).execute();
-      for (const g of groupIds) await trx.insertInto('nicSecurityGroups').values({ nicId: row.id, securityGroupId: g }).execute();
+      await repos.nics.insert(row);
+      await repos.nics.setGroups(row.id, groupIds);
       return row;
     });
     out.push(nic);
@@ -132,16 +132,10 @@ function dhcpServerReservation(net: NetworkRow): Array<{ ip: string; reason: str
  * commit with publishNetworkChanges.
  */
 export async function releaseNics(trx: Kysely<Database>, instanceId: string, nowIso: string = new Date().toISOString()): Promise<string[]> {
-  const nics = await trx.selectFrom('nics').selectAll().where('instanceId', '=', instanceId).execute();
-  if (nics.length === 0) return [];
-  const ids = nics.map((n) => n.id);
-  const groups = (await trx.selectFrom('nicSecurityGroups').select('securityGroupId').distinct().where('nicId', 'in', ids).execute()).map((r) => r.securityGroupId);
-  await trx.deleteFrom('loadBalancerMembers').where('nicId', 'in', ids).execute();
-  await trx.deleteFrom('portForwards').where('nicId', 'in', ids).execute();
-  await trx.updateTable('publicIps').set({ staticNatNicId: null }).where('staticNatNicId', 'in', ids).execute();
-  await trx.deleteFrom('nicSecurityGroups').where('nicId', 'in', ids).execute();
-  await trx.deleteFrom('nics').where('id', 'in', ids).execute();
-  const touched = [...new Set([...nics.map((n) => n.networkId), ...(await networksDependingOnGroups(trx, groups))])].sort();
-  await createRepos(trx).networks.bumpConfig(trx, touched, nowIso);
+  const repos = createRepos(trx);
+  const { networkIds, groupIds } = await repos.nics.deleteOfInstance(instanceId, trx);
+  if (networkIds.length === 0) return [];
+  const touched = [...new Set([...networkIds, ...(await networksDependingOnGroups(trx, groupIds))])].sort();
+  await repos.networks.bumpConfig(trx, touched, nowIso);
   return touched;
 }

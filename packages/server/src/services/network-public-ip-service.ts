@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { ApiError, type PublicIpAllocate } from '@kumo/api';
 import { allocateIpv4, NetcfgError, parseIpv4 } from '@kumo/netcfg';
-import type { Database, PublicIpRow, Scope } from '@kumo/db';
+import { createRepos, type Database, type PublicIpRow, type Scope } from '@kumo/db';
 import { isoNow, runNetworkTx, type NetworkDeps } from './network-tx.ts';
 import { newNetworkId } from './network-ids.ts';
 import { lockRow, netcfg, retryOnConflict, toApiError } from './network-errors.ts';
@@ -39,9 +39,10 @@ export async function allocatePublicIp(trx: Kysely<Database>, req: PublicIpReque
   // Allocations in one zone queue up on the zone's row (they would all pick the same lowest free
   // address otherwise); the unique constraint remains the arbiter.
   await lockRow(trx, 'zones', req.zoneId);
+  const publicIps = createRepos(trx).publicIps;
   return retryOnConflict(trx, 'public IP allocation', async () => {
     for (const range of candidates) {
-      const used = (await trx.selectFrom('publicIps').select('address').where('rangeId', '=', range.id).execute()).map((r) => r.address);
+      const used = await publicIps.usedInRange(range.id, trx);
       let address: string;
       try {
         address = allocateIpv4({
@@ -58,7 +59,7 @@ export async function allocatePublicIp(trx: Kysely<Database>, req: PublicIpReque
         id: newNetworkId('publicIp'), accountId: req.accountId, zoneId: req.zoneId, rangeId: range.id, address, networkId: req.networkId,
         sourceNat: req.sourceNat ? 1 : 0, staticNatNicId: null, createdAt: req.nowIso,
       };
-      await trx.insertInto('publicIps').values(row).execute();
+      await publicIps.insert(row, trx);
       return row;
     }
     const total = ranges.reduce((n, r) => { const b = rangeBounds(r); return n + b.end - b.start + 1; }, 0);
@@ -69,6 +70,16 @@ export async function allocatePublicIp(trx: Kysely<Database>, req: PublicIpReque
 /** Public IPs of isolated networks: allocate, release, static NAT (elastic IP). */
 export class PublicIpService {
   constructor(private readonly deps: NetworkDeps) {}
+
+  /** The address of a public IP a rule the caller has read refers to ('' when it is gone). */
+  async addressOf(id: string): Promise<string> {
+    return (await this.deps.repos.publicIps.addressesOf([id])).get(id) ?? '';
+  }
+
+  /** The private IP of a NIC a rule the caller has read refers to ('' when it is gone). */
+  async nicIpOf(nicId: string): Promise<string> {
+    return (await this.deps.repos.nics.ipsOf([nicId])).get(nicId) ?? '';
+  }
 
   async allocate(scope: Scope, b: PublicIpAllocate): Promise<PublicIpRow> {
     const net = await this.deps.repos.networks.getForWrite(scope, b.networkId);
@@ -89,11 +100,11 @@ export class PublicIpService {
     if (ip.sourceNat === 1) throw new ApiError('in_use', `${ip.address} is the source NAT address of its network; it is released with the network`, { references: 'network' });
     if (ip.staticNatNicId) throw new ApiError('in_use', `${ip.address} has static NAT to NIC ${ip.staticNatNicId}; disable it first`, { references: 'staticNat' });
     for (const [table, label] of [['portForwards', 'port forwards'], ['loadBalancers', 'load balancers'], ['firewallRules', 'firewall rules']] as const) {
-      const n = await repos.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).where('publicIpId', '=', id).executeTakeFirst();
-      if (Number(n?.n ?? 0) > 0) throw new ApiError('in_use', `${ip.address} still has ${Number(n?.n)} ${label}; delete them first`, { references: table, count: Number(n?.n) });
+      const n = await repos.publicIps.countReferences(table, 'publicIpId', id);
+      if (n > 0) throw new ApiError('in_use', `${ip.address} still has ${n} ${label}; delete them first`, { references: table, count: n });
     }
     await runNetworkTx(this.deps, async (trx, touch) => {
-      await trx.deleteFrom('publicIps').where('id', '=', id).execute();
+      await repos.publicIps.delete(scope, id, trx);
       if (ip.networkId) touch(ip.networkId);
     });
     await this.deps.events.record({ accountId: ip.accountId, resourceType: 'publicIp', resourceId: id, kind: 'publicIp.released', message: `public IP ${ip.address} released` });
@@ -113,14 +124,12 @@ export class PublicIpService {
     return runNetworkTx(this.deps, async (trx, touch) => {
       await lockRow(trx, 'publicIps', id);
       for (const [table, label] of [['portForwards', 'port forwards'], ['loadBalancers', 'load balancers']] as const) {
-        const n = await trx.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).where('publicIpId', '=', id).executeTakeFirst();
-        if (Number(n?.n ?? 0) > 0) throw new ApiError('conflict', `${ip.address} carries ${label}; a static NAT takes every port, so delete them first`, { field: 'id' });
+        if (await repos.publicIps.countReferences(table, 'publicIpId', id, trx) > 0) throw new ApiError('conflict', `${ip.address} carries ${label}; a static NAT takes every port, so delete them first`, { field: 'id' });
       }
-      const other = await trx.selectFrom('publicIps').select(['id', 'address']).where('staticNatNicId', '=', nicId).executeTakeFirst();
+      const other = await repos.publicIps.staticNatOf(nicId, trx);
       if (other) throw new ApiError('conflict', `NIC ${nicId} already has static NAT ${other.address} (${other.id})`, { field: 'nicId' });
       try {
-        const r = await trx.updateTable('publicIps').set({ staticNatNicId: nicId }).where('id', '=', id).where('staticNatNicId', 'is', null).executeTakeFirst();
-        if (Number(r.numUpdatedRows) !== 1) throw new ApiError('conflict', `${ip.address} got a static NAT concurrently; retry`, { field: 'id' });
+        if (!(await repos.publicIps.claimStaticNat(scope, id, nicId, trx))) throw new ApiError('conflict', `${ip.address} got a static NAT concurrently; retry`, { field: 'id' });
       } catch (e) {
         if (e instanceof ApiError) throw e;
         throw new ApiError('conflict', `NIC ${nicId} already has a static NAT`, { field: 'nicId' });
@@ -135,7 +144,7 @@ export class PublicIpService {
     if (!ip) throw new ApiError('not_found', `public IP ${id} not found`);
     if (!ip.staticNatNicId) throw new ApiError('not_found', `${ip.address} has no static NAT`);
     await runNetworkTx(this.deps, async (trx, touch) => {
-      await trx.updateTable('publicIps').set({ staticNatNicId: null }).where('id', '=', id).execute();
+      await this.deps.repos.publicIps.update(scope, id, { staticNatNicId: null }, trx);
       if (ip.networkId) touch(ip.networkId);
     });
   }

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { ApiError, type EgressRuleCreate, type FirewallRuleCreate, type PortForwardCreate } from '@kumo/api';
 import { MAX_SHIFTED_PORT_RANGE } from '@kumo/netcfg';
-import type { Database, EgressRuleRow, FirewallRuleRow, NicRow, PortForwardRow, PublicIpRow, Scope } from '@kumo/db';
+import { createRepos, type Database, type EgressRuleRow, type FirewallRuleRow, type NicRow, type PortForwardRow, type PublicIpRow, type Scope } from '@kumo/db';
 import { isoNow, runNetworkTx, type NetworkDeps } from './network-tx.ts';
 import { newNetworkId } from './network-ids.ts';
 import { checkCidrs, checkTraffic, lockRow } from './network-errors.ts';
@@ -20,11 +20,12 @@ const shown = (r: PortRange) => (r.from === r.to ? String(r.from) : `${r.from}-$
  * balancer already holds. Call after lockRow(publicIps) so concurrent claims queue up.
  */
 export async function assertPortsFree(trx: Kysely<Database>, ip: PublicIpRow, protocol: 'tcp' | 'udp', ports: PortRange, field: string, exceptLbId?: string): Promise<void> {
-  const pfs = await trx.selectFrom('portForwards').selectAll().where('publicIpId', '=', ip.id).where('protocol', '=', protocol).execute();
+  const publicIps = createRepos(trx).publicIps;
+  const pfs = await publicIps.portForwardsOn(ip.id, protocol, trx);
   const pf = pfs.find((p) => overlaps({ from: p.publicPortStart, to: p.publicPortEnd }, ports));
   if (pf) throw new ApiError('conflict', `${protocol} ${ip.address}:${shown(ports)} overlaps port forward ${pf.id} (${protocol} ${shown({ from: pf.publicPortStart, to: pf.publicPortEnd })})`, { field, conflictsWith: pf.id });
   if (protocol === 'tcp') {
-    const lbs = await trx.selectFrom('loadBalancers').select(['id', 'name', 'publicPort']).where('publicIpId', '=', ip.id).execute();
+    const lbs = await publicIps.loadBalancersOn(ip.id, trx);
     const lb = lbs.find((l) => l.id !== exceptLbId && l.publicPort >= ports.from && l.publicPort <= ports.to);
     if (lb) throw new ApiError('conflict', `tcp ${ip.address}:${shown(ports)} overlaps load balancer ${lb.name} (${lb.id}) on port ${lb.publicPort}`, { field, conflictsWith: lb.id });
   }
@@ -70,10 +71,11 @@ export class NetworkRuleService {
     };
     return runNetworkTx(this.deps, async (trx, touch) => {
       await lockRow(trx, 'publicIps', ip.id);
-      const fresh = await trx.selectFrom('publicIps').selectAll().where('id', '=', ip.id).executeTakeFirstOrThrow();
+      const fresh = await this.deps.repos.publicIps.getForWrite(scope, ip.id, trx);
+      if (!fresh) throw new ApiError('not_found', `public IP ${ip.id} not found`);
       if (fresh.staticNatNicId) throw new ApiError('conflict', `${ip.address} has static NAT to NIC ${fresh.staticNatNicId}: it forwards every port already`, { field: 'publicIpId' });
       await assertPortsFree(trx, ip, b.protocol, b.publicPorts, 'publicPorts');
-      await trx.insertInto('portForwards').values(row).execute();
+      await this.deps.repos.portForwards.insert(row, trx);
       touch(ip.networkId);
       return row;
     });
@@ -88,7 +90,7 @@ export class NetworkRuleService {
       sourceCidrs: JSON.stringify(cidrs), createdAt: this.now(),
     };
     return runNetworkTx(this.deps, async (trx, touch) => {
-      await trx.insertInto('firewallRules').values(row).execute();
+      await this.deps.repos.firewallRules.insert(row, trx);
       touch(ip.networkId);
       return row;
     });
@@ -104,7 +106,7 @@ export class NetworkRuleService {
       id: newNetworkId('egressRule'), accountId: net.accountId, networkId: net.id, ...traffic, destinationCidrs: JSON.stringify(cidrs), createdAt: this.now(),
     };
     return runNetworkTx(this.deps, async (trx, touch) => {
-      await trx.insertInto('egressRules').values(row).execute();
+      await this.deps.repos.egressRules.insert(row, trx);
       touch(net.id);
       return row;
     });
@@ -116,7 +118,7 @@ export class NetworkRuleService {
     const row = await repo.getForWrite(scope, id);
     if (!row) throw new ApiError('not_found', `${noun} ${id} not found`);
     await runNetworkTx(this.deps, async (trx, touch) => {
-      await trx.deleteFrom(table).where('id', '=', id).execute();
+      await repo.delete(scope, id, trx);
       touch(row.networkId);
     });
   }

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { ApiError, type SecurityGroupCreate, type SecurityGroupRuleCreate } from '@kumo/api';
-import { isUniqueViolation, withSavepoint, type Database, type Scope, type SecurityGroupRow, type SecurityGroupRuleRow } from '@kumo/db';
+import { createRepos, isUniqueViolation, withSavepoint, type Database, type Scope, type SecurityGroupRow, type SecurityGroupRuleRow } from '@kumo/db';
 import { isoNow, networksDependingOnGroups, networksOfGroupMembers, runNetworkTx, type NetworkDeps } from './network-tx.ts';
 import { newNetworkId } from './network-ids.ts';
 import { parseCidr } from '@kumo/netcfg';
@@ -15,19 +15,20 @@ export const MAX_RULES_PER_GROUP = 100;
  * unique name per account decides; the loser reads the winner's group).
  */
 export async function ensureDefaultGroup(trx: Kysely<Database>, accountId: string, nowIso: string): Promise<SecurityGroupRow> {
-  const byName = () => trx.selectFrom('securityGroups').selectAll().where('accountId', '=', accountId).where('name', '=', DEFAULT_GROUP_NAME).executeTakeFirst();
+  const groups = createRepos(trx).securityGroups;
+  const byName = () => groups.byName(accountId, DEFAULT_GROUP_NAME, trx);
   const existing = await byName();
   if (existing) return existing;
   const group: SecurityGroupRow = { id: newNetworkId('securityGroup'), accountId, name: DEFAULT_GROUP_NAME, description: 'default group: members talk freely, all egress', createdAt: nowIso };
   try {
     await withSavepoint(trx, async () => {
-      await trx.insertInto('securityGroups').values(group).execute();
+      await groups.insert(group, trx);
       const rule = (direction: 'ingress' | 'egress', peer: { cidr: string | null; remoteGroupId: string | null }): SecurityGroupRuleRow => ({
         id: newNetworkId('securityGroupRule'), accountId, securityGroupId: group.id, direction, protocol: 'all',
         portStart: null, portEnd: null, icmpType: null, icmpCode: null, ...peer, createdAt: nowIso,
       });
-      await trx.insertInto('securityGroupRules').values(rule('ingress', { cidr: null, remoteGroupId: group.id })).execute();
-      await trx.insertInto('securityGroupRules').values(rule('egress', { cidr: '0.0.0.0/0', remoteGroupId: null })).execute();
+      await groups.insertRule(rule('ingress', { cidr: null, remoteGroupId: group.id }), trx);
+      await groups.insertRule(rule('egress', { cidr: '0.0.0.0/0', remoteGroupId: null }), trx);
     });
     return group;
   } catch (e) {
@@ -75,14 +76,13 @@ export class SecurityGroupService {
   async delete(scope: Scope, id: string): Promise<void> {
     const g = await this.get(scope, id, true);
     if (g.name === DEFAULT_GROUP_NAME) throw new ApiError('conflict', 'the default security group cannot be deleted', { field: 'id' });
+    const groups = this.deps.repos.securityGroups;
     await this.deps.repos.db.transaction().execute(async (trx) => {
-      const members = await trx.selectFrom('nicSecurityGroups').select('nicId').where('securityGroupId', '=', id).execute();
-      if (members.length > 0) throw new ApiError('in_use', `security group ${g.name} still has ${members.length} NICs; move them to other groups first`, { references: 'nics', count: members.length });
-      const refs = await trx.selectFrom('securityGroupRules').innerJoin('securityGroups', 'securityGroups.id', 'securityGroupRules.securityGroupId')
-        .select(['securityGroups.name', 'securityGroups.id']).where('securityGroupRules.remoteGroupId', '=', id).where('securityGroupRules.securityGroupId', '!=', id).execute();
+      const members = await groups.memberCount(id, trx);
+      if (members > 0) throw new ApiError('in_use', `security group ${g.name} still has ${members} NICs; move them to other groups first`, { references: 'nics', count: members });
+      const refs = await groups.peerReferences(id, trx);
       if (refs[0]) throw new ApiError('in_use', `rules of security group ${refs[0].name} (${refs[0].id}) name ${g.name} as their peer; delete those rules first`, { references: 'securityGroupRules', count: refs.length });
-      await trx.deleteFrom('securityGroupRules').where('securityGroupId', '=', id).execute();
-      await trx.deleteFrom('securityGroups').where('id', '=', id).execute();
+      await groups.deleteWithRules(scope, id, trx);
     });
   }
 
@@ -94,20 +94,20 @@ export class SecurityGroupService {
     }
     if (b.cidr !== undefined) { const cidr = b.cidr; netcfg('cidr', () => parseCidr(cidr)); }
     if (b.remoteGroupId !== undefined) {
-      const peer = await this.deps.repos.db.selectFrom('securityGroups').select('id').where('id', '=', b.remoteGroupId).where('accountId', '=', g.accountId).executeTakeFirst();
-      if (!peer) throw new ApiError('bad_request', `security group ${b.remoteGroupId} does not exist in this account`, { field: 'remoteGroupId' });
+      const peer = await this.deps.repos.securityGroups.idsInAccount(g.accountId, [b.remoteGroupId]);
+      if (peer.length === 0) throw new ApiError('bad_request', `security group ${b.remoteGroupId} does not exist in this account`, { field: 'remoteGroupId' });
     }
     const row: SecurityGroupRuleRow = {
       id: newNetworkId('securityGroupRule'), accountId: g.accountId, securityGroupId: g.id, direction: b.direction, ...traffic,
       cidr: b.cidr ?? null, remoteGroupId: b.remoteGroupId ?? null, createdAt: this.now(),
     };
     return runNetworkTx(this.deps, async (trx, touch) => {
-      const existing = await trx.selectFrom('securityGroupRules').selectAll().where('securityGroupId', '=', g.id).execute();
+      const existing = await this.deps.repos.securityGroups.rules([g.id], trx);
       if (existing.length >= MAX_RULES_PER_GROUP) throw new ApiError('conflict', `security group ${g.name} has ${existing.length} rules, the most a group may have`, { field: 'id' });
       const same = existing.find((r) => r.direction === row.direction && r.protocol === row.protocol && r.portStart === row.portStart && r.portEnd === row.portEnd
         && r.icmpType === row.icmpType && r.icmpCode === row.icmpCode && r.cidr === row.cidr && r.remoteGroupId === row.remoteGroupId);
       if (same) throw new ApiError('conflict', `security group ${g.name} already has this rule (${same.id})`, { field: 'direction', ruleId: same.id });
-      await trx.insertInto('securityGroupRules').values(row).execute();
+      await this.deps.repos.securityGroups.insertRule(row, trx);
       touch(await networksOfGroupMembers(trx, [g.id]));
       return row;
     });
@@ -116,8 +116,7 @@ export class SecurityGroupService {
   async deleteRule(scope: Scope, groupId: string, ruleId: string): Promise<void> {
     const g = await this.get(scope, groupId, true);
     await runNetworkTx(this.deps, async (trx, touch) => {
-      const r = await trx.deleteFrom('securityGroupRules').where('id', '=', ruleId).where('securityGroupId', '=', g.id).executeTakeFirst();
-      if (Number(r.numDeletedRows) !== 1) throw new ApiError('not_found', `security group ${g.name} has no rule ${ruleId}`);
+      if (!(await this.deps.repos.securityGroups.deleteRule(g.id, ruleId, trx))) throw new ApiError('not_found', `security group ${g.name} has no rule ${ruleId}`);
       touch(await networksOfGroupMembers(trx, [g.id]));
     });
   }
@@ -128,10 +127,10 @@ export class SecurityGroupService {
     if (!nic) throw new ApiError('not_found', `NIC ${nicId} not found`);
     const wanted = [...new Set(groupIds)].sort();
     return runNetworkTx(this.deps, async (trx, touch) => {
-      const found = await trx.selectFrom('securityGroups').select('id').where('accountId', '=', nic.accountId).where('id', 'in', wanted).execute();
-      const missing = wanted.filter((g) => !found.some((f) => f.id === g));
+      const found = await this.deps.repos.securityGroups.idsInAccount(nic.accountId, wanted, trx);
+      const missing = wanted.filter((g) => !found.includes(g));
       if (missing.length > 0) throw new ApiError('bad_request', `security group ${missing[0]} does not exist in this account`, { field: 'securityGroupIds' });
-      const before = (await trx.selectFrom('nicSecurityGroups').select('securityGroupId').where('nicId', '=', nicId).execute()).map((r) => r.securityGroupId);
+      const before = (await this.deps.repos.nics.groupIds([nicId], trx)).get(nicId) ?? [];
       await this.deps.repos.nics.setGroups(nicId, wanted, trx);
       touch(nic.networkId);
       touch(await networksDependingOnGroups(trx, [...new Set([...before, ...wanted])]));

@@ -4,7 +4,7 @@ import {
   allocateVni, cidrContains, cidrsOverlap, formatIpv4, gatewayOf, parseCidr, parseIpv4, usableRange, VXLAN_OVERHEAD_BYTES,
   type Ipv4Cidr,
 } from '@kumo/netcfg';
-import { isForeignKeyViolation, type Database, type NetworkRow, type RouterRow, type Scope } from '@kumo/db';
+import { isForeignKeyViolation, type Database, type NetworkRow, type NicRow, type RouterRow, type Scope } from '@kumo/db';
 import { isoNow, runNetworkTx, type NetworkDeps } from './network-tx.ts';
 import { newNetworkId } from './network-ids.ts';
 import { lockRow, netcfg, retryOnConflict } from './network-errors.ts';
@@ -26,6 +26,21 @@ export class NetworkService {
   constructor(private readonly deps: NetworkDeps) {}
 
   private now(): string { return isoNow(this.deps.clock); }
+
+  /** The router of a network the caller has read, and the address of its source NAT IP. */
+  async routerOf(row: NetworkRow): Promise<{ router: Pick<RouterRow, 'id' | 'publicIpId' | 'state' | 'stateReason'> | undefined; snatAddress: string | undefined }> {
+    const { repos } = this.deps;
+    const router = await repos.routers.ofNetwork(row.id);
+    const snatAddress = router?.publicIpId ? (await repos.publicIps.addressesOf([router.publicIpId])).get(router.publicIpId) : undefined;
+    return { router, snatAddress };
+  }
+
+  /** What a NIC's view adds to NICs the caller has read: its security groups and its network's gateway and CIDR. */
+  async nicDetails(rows: readonly NicRow[]): Promise<{ groups: Map<string, string[]>; subnets: Map<string, Pick<NetworkRow, 'gateway' | 'cidr'>> }> {
+    const { repos } = this.deps;
+    const [groups, subnets] = await Promise.all([repos.nics.groupIds(rows.map((n) => n.id)), repos.networks.subnetsOf(rows.map((n) => n.networkId))]);
+    return { groups, subnets };
+  }
 
   async create(p: Principal, b: NetworkCreate): Promise<NetworkRow> {
     const { repos } = this.deps;
@@ -91,9 +106,8 @@ export class NetworkService {
     }
     if (segment === 'vlan' || (kind === 'shared' && b.vlan !== undefined)) {
       // Hosts report whether their kernel has 802.1Q; one that cannot would fail to carry the network.
-      const lacking = await repos.db.selectFrom('hosts').select('name').where('zoneId', '=', zone.id).where('vlanCapable', '=', 0).orderBy('name').execute();
-      if (lacking.length > 0) {
-        const names = lacking.map((h) => h.name);
+      const names = await repos.hosts.vlanIncapableNames(zone.id);
+      if (names.length > 0) {
         throw new ApiError('bad_request', `host${names.length > 1 ? 's' : ''} ${names.join(', ')} of zone ${zone.name} cannot create 802.1Q VLAN interfaces (the kernel lacks VLAN_8021Q): use a VXLAN network (segment "vxlan"), or load the 8021q module on those hosts and restart their agents`, { field: kind === 'shared' ? 'vlan' : 'segment', hosts: names });
       }
     }
@@ -115,27 +129,27 @@ export class NetworkService {
       // Lock order everywhere: account, then zone, then networks (see allocateNics).
       if (kind === 'isolated') await lockRow(trx, 'accounts', row.accountId);
       await lockRow(trx, 'zones', zone.id);
-      if (await trx.selectFrom('networks').select('id').where('accountId', '=', row.accountId).where('name', '=', row.name).executeTakeFirst()) {
+      if (await repos.networks.byAccountAndName(row.accountId, row.name, trx)) {
         throw new ApiError('conflict', `a network named ${row.name} exists in this account`, { field: 'name' });
       }
       const siblings = kind === 'isolated'
-        ? await trx.selectFrom('networks').select(['id', 'name', 'cidr']).where('accountId', '=', row.accountId).execute()
-        : await trx.selectFrom('networks').select(['id', 'name', 'cidr']).where('zoneId', '=', zone.id).where('kind', '=', 'shared').execute();
+        ? await repos.networks.ofAccount(row.accountId, trx)
+        : await repos.networks.sharedOfZone(zone.id, trx);
       const clash = siblings.find((s) => cidrsOverlap(cidr, parseCidr(s.cidr)));
       if (clash) {
         throw new ApiError('conflict', `${b.cidr} overlaps ${clash.cidr} of network ${clash.name} (${clash.id})${kind === 'isolated' ? ' in this account' : ' (shared, same zone)'}`, { field: 'cidr', networkId: clash.id });
       }
       await retryOnConflict(trx, `network ${row.name}`, async () => {
         if (segment === 'vxlan') {
-          const used = (await trx.selectFrom('networks').select('vni').where('zoneId', '=', zone.id).where('vni', 'is not', null).execute()).map((r) => r.vni as number);
+          const used = await repos.networks.usedVnis(zone.id, trx);
           row.vni = netcfg('segment', () => allocateVni({ range: { start: physRow.vniStart as number, end: physRow.vniEnd as number }, used }));
         } else if (segment === 'vlan') {
           row.vlan = await this.allocateVlan(trx, physRow.id, { start: physRow.vlanStart as number, end: physRow.vlanEnd as number }, b.vlan);
         } else if (row.vlan !== null) {
-          const taken = await trx.selectFrom('networks').select(['id', 'name']).where('physicalNetworkId', '=', physRow.id).where('vlan', '=', row.vlan).executeTakeFirst();
+          const taken = await repos.networks.onVlan(physRow.id, row.vlan, trx);
           if (taken) throw new ApiError('conflict', `VLAN ${row.vlan} is already used by network ${taken.name} (${taken.id}) on physical network ${physRow.name}`, { field: 'vlan' });
         }
-        await trx.insertInto('networks').values(row).execute();
+        await repos.networks.insert(row, trx);
       });
       if (kind === 'isolated') await this.createRouter(trx, row);
       else await this.createDhcpServer(trx, row);
@@ -147,7 +161,7 @@ export class NetworkService {
   }
 
   private async allocateVlan(trx: Kysely<Database>, physId: string, range: { start: number; end: number }, requested: number | undefined): Promise<number> {
-    const used = new Set((await trx.selectFrom('networks').select('vlan').where('physicalNetworkId', '=', physId).where('vlan', 'is not', null).execute()).map((r) => r.vlan as number));
+    const used = new Set(await this.deps.repos.networks.usedVlans(physId, trx));
     if (requested !== undefined) {
       if (used.has(requested)) throw new ApiError('conflict', `VLAN ${requested} is already used on this physical network`, { field: 'vlan' });
       return requested;
@@ -163,7 +177,7 @@ export class NetworkService {
       id: newNetworkId('router'), accountId: net.accountId, networkId: net.id, hostId: null, publicIpId: ip.id, state: 'pending', stateReason: null,
       version: 1, createdAt: net.createdAt, updatedAt: net.createdAt,
     };
-    await trx.insertInto('routers').values(router).execute();
+    await this.deps.repos.routers.insert(router, trx);
     return router;
   }
 
@@ -176,11 +190,11 @@ export class NetworkService {
       id: newNetworkId('router'), accountId: net.accountId, networkId: net.id, hostId: null, publicIpId: null, state: 'pending', stateReason: null,
       version: 1, createdAt: net.createdAt, updatedAt: net.createdAt,
     };
-    await trx.insertInto('routers').values(server).execute();
+    await this.deps.repos.routers.insert(server, trx);
     return server;
   }
 
-  async update(row: NetworkRow, b: NetworkUpdate): Promise<NetworkRow> {
+  async update(scope: Scope, row: NetworkRow, b: NetworkUpdate): Promise<NetworkRow> {
     if (b.egressDefaultPolicy !== undefined && row.kind !== 'isolated') {
       throw new ApiError('bad_request', 'egress policy applies to isolated networks (their router filters outbound traffic)', { field: 'egressDefaultPolicy' });
     }
@@ -189,7 +203,7 @@ export class NetworkService {
       ...(b.egressDefaultPolicy !== undefined ? { egressDefaultPolicy: b.egressDefaultPolicy } : {}),
     };
     await runNetworkTx(this.deps, async (trx, touch) => {
-      await trx.updateTable('networks').set({ ...patch, updatedAt: this.now() }).where('id', '=', row.id).execute();
+      await this.deps.repos.networks.update(scope, row.id, { ...patch, updatedAt: this.now() }, trx);
       if (b.egressDefaultPolicy !== undefined && b.egressDefaultPolicy !== row.egressDefaultPolicy) touch(row.id);
     });
     return (await this.deps.repos.networks.getAny(row.id)) ?? row;
@@ -199,21 +213,15 @@ export class NetworkService {
    * Delete a network without NICs, with its router, public IPs (source NAT included) and rules.
    * A network that still has NICs is refused (409 in_use), also when one is being added concurrently.
    */
-  async delete(row: NetworkRow): Promise<void> {
+  async delete(scope: Scope, row: NetworkRow): Promise<void> {
     try {
       await runNetworkTx(this.deps, async (trx, touch) => {
         await this.deps.repos.networks.bumpConfig(trx, [row.id], this.now());
-        const nics = await trx.selectFrom('nics').select('instanceId').where('networkId', '=', row.id).execute();
+        const nics = await this.deps.repos.nics.instanceIdsInNetwork(row.id, trx);
         if (nics.length > 0) {
-          throw new ApiError('in_use', `network ${row.name} still has ${nics.length} NICs (instances ${[...new Set(nics.map((n) => n.instanceId))].slice(0, 5).join(', ')}); delete those instances first`, { references: 'nics', count: nics.length });
+          throw new ApiError('in_use', `network ${row.name} still has ${nics.length} NICs (instances ${[...new Set(nics)].slice(0, 5).join(', ')}); delete those instances first`, { references: 'nics', count: nics.length });
         }
-        const lbs = (await trx.selectFrom('loadBalancers').select('id').where('networkId', '=', row.id).execute()).map((r) => r.id);
-        if (lbs.length > 0) await trx.deleteFrom('loadBalancerMembers').where('loadBalancerId', 'in', lbs).execute();
-        for (const table of ['loadBalancers', 'firewallRules', 'egressRules', 'portForwards', 'routers'] as const) {
-          await trx.deleteFrom(table).where('networkId', '=', row.id).execute();
-        }
-        await trx.deleteFrom('publicIps').where('networkId', '=', row.id).execute();
-        await trx.deleteFrom('networks').where('id', '=', row.id).execute();
+        await this.deps.repos.networks.deleteWithDependents(scope, row.id, trx);
         touch(row.id, row.accountId);
       });
     } catch (e) {

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '@kumo/core';
-import type { Database, Repos } from '@kumo/db';
+import { createRepos, type Database, type Repos } from '@kumo/db';
 import type { Notifier } from './notifier.ts';
 import type { EventLog } from './event-log.ts';
 
@@ -38,8 +38,7 @@ export async function runNetworkTx<R>(deps: NetworkDeps, fn: (trx: Kysely<Databa
     const r = await fn(trx, touch);
     if (touched.size > 0) {
       await deps.repos.networks.bumpConfig(trx, touched, isoNow(deps.clock));
-      const rows = await trx.selectFrom('networks').select(['id', 'accountId']).where('id', 'in', [...touched]).execute();
-      for (const row of rows) owners.set(row.id, row.accountId);
+      for (const [id, accountId] of await deps.repos.networks.ownersOf(touched, trx)) owners.set(id, accountId);
     }
     return r;
   });
@@ -54,30 +53,16 @@ export async function runNetworkTx<R>(deps: NetworkDeps, fn: (trx: Kysely<Databa
 export async function publishNetworkChanges(notifier: Notifier, db: Kysely<Database>, networkIds: Iterable<string>): Promise<void> {
   const ids = [...new Set(networkIds)];
   if (ids.length === 0) return;
-  const rows = await db.selectFrom('networks').select(['id', 'accountId']).where('id', 'in', ids).execute();
-  const owners = new Map(rows.map((r) => [r.id, r.accountId]));
+  const owners = await createRepos(db).networks.ownersOf(ids);
   for (const id of ids) notifier.publish({ kind: 'network', id, accountId: owners.get(id) ?? 'acct-system' });
 }
 
-/**
- * Networks whose NICs are in a group with a rule naming one of `groupIds` as its peer: their
- * hosts' security-group sets list the members of those groups, so membership changes reach them.
- */
+/** Networks whose hosts must hear about membership changes of these groups (see NetworksRepo.dependingOnGroups). */
 export async function networksDependingOnGroups(trx: Kysely<Database>, groupIds: readonly string[]): Promise<string[]> {
-  if (groupIds.length === 0) return [];
-  const rows = await trx.selectFrom('securityGroupRules')
-    .innerJoin('nicSecurityGroups', 'nicSecurityGroups.securityGroupId', 'securityGroupRules.securityGroupId')
-    .innerJoin('nics', 'nics.id', 'nicSecurityGroups.nicId')
-    .select('nics.networkId').distinct()
-    .where('securityGroupRules.remoteGroupId', 'in', [...groupIds])
-    .execute();
-  return rows.map((r) => r.networkId);
+  return createRepos(trx).networks.dependingOnGroups(groupIds, trx);
 }
 
 /** Networks with a NIC in one of these groups. */
 export async function networksOfGroupMembers(trx: Kysely<Database>, groupIds: readonly string[]): Promise<string[]> {
-  if (groupIds.length === 0) return [];
-  const rows = await trx.selectFrom('nicSecurityGroups').innerJoin('nics', 'nics.id', 'nicSecurityGroups.nicId')
-    .select('nics.networkId').distinct().where('nicSecurityGroups.securityGroupId', 'in', [...groupIds]).execute();
-  return rows.map((r) => r.networkId);
+  return createRepos(trx).networks.withGroupMembers(groupIds, trx);
 }

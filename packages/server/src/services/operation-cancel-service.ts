@@ -35,17 +35,17 @@ export class OperationCancelService {
     const inst = await this.repos.instances.getAny(op.resourceId);
     if (!inst) throw new ApiError('not_found', `instance ${op.resourceId} not found`);
     if (inst.hostId) {
-      const host = await this.repos.db.selectFrom('hosts').select(['name', 'protocol']).where('id', '=', inst.hostId).executeTakeFirst();
+      const host = await this.repos.hosts.getAny(inst.hostId);
       if (host && host.protocol < 2) {
         throw new ApiError('not_cancellable', `host ${host.name} runs an agent of protocol ${host.protocol}, which cannot cancel work; upgrade its agent`, { hostId: inst.hostId });
       }
     }
     const now = this.iso();
     await this.repos.db.transaction().execute(async (trx) => {
-      const r = await trx.updateTable('instances').set({ desired: revertTo, version: inst.version + 1, updatedAt: now })
-        .where('id', '=', inst.id).where('version', '=', inst.version).executeTakeFirst();
-      if (Number(r.numUpdatedRows) !== 1) throw new ApiError('conflict', 'the instance changed while this request was handled; retry');
-      await trx.updateTable('operations').set({ cancelRequestedAt: now, message: 'cancelling', updatedAt: now }).where('id', '=', op.id).execute();
+      if (!(await this.repos.instances.requestDesired(scope, inst.id, inst.version, { desired: revertTo }, now, trx))) {
+        throw new ApiError('conflict', 'the instance changed while this request was handled; retry');
+      }
+      await this.repos.operations.requestCancel(scope, op.id, now, trx);
       await this.events.record({ accountId: inst.accountId, resourceType: 'instance', resourceId: inst.id, kind: `${op.kind}.cancel-requested`, message: `cancel of ${op.kind} requested` }, trx);
     });
     this.notifier.publish({ kind: 'cancel', resourceType: 'instance', resourceId: inst.id });

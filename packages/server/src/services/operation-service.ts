@@ -65,8 +65,7 @@ export class OperationService {
     const message = `${stepMessage}: ${p.phase}${bytes}${p.detail ? `; ${p.detail}` : ''}`;
     const patch: Partial<OperationRow> = { message, progressDetail: JSON.stringify(p) };
     if (p.percent !== undefined) patch.progress = Math.max(0, Math.min(99, Math.floor(p.percent)));
-    const r = await this.repos.db.updateTable('operations').set({ ...patch, updatedAt: this.iso() }).where('id', '=', id).where('status', '=', 'running').executeTakeFirst();
-    if (Number(r.numUpdatedRows) === 1) {
+    if (await this.repos.operations.patchIfRunning(id, { ...patch, updatedAt: this.iso() })) {
       const op = await this.repos.operations.getAny(id);
       if (op) this.notifier.publish({ kind: 'operation', id, accountId: op.accountId, status: op.status });
     }

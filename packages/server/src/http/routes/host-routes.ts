@@ -8,9 +8,6 @@ import { requireAdmin } from '../auth-hook.ts';
 
 /** Host administration (admin only): maintenance and enable answer 202 with an operation, like instance actions. */
 export function registerHostRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  const { repos } = ctx;
-  const instanceCount = async (id: string) => Number((await repos.db.selectFrom('instances').select((eb) => eb.fn.countAll<number>().as('n')).where('hostId', '=', id).where('phase', '!=', 'deleted').executeTakeFirst())?.n ?? 0);
-
   async function answer(req: FastifyRequest, reply: FastifyReply, op: OperationRow) {
     const q = req.query as { wait?: boolean; waitTimeoutSec?: number };
     const final = q.wait ? await ctx.ops.waitFor(requireAdmin(req).scope, op.id, (q.waitTimeoutSec ?? 600) * 1000) : op;
@@ -46,6 +43,6 @@ export function registerHostRoutes(app: FastifyInstance, ctx: ServerContext): vo
     if (action === 'disable') await ctx.hosts.disable(p, id);
     else if (action === 'enable') await ctx.hosts.requestEnable(p, id);
     else await ctx.hosts.requestMaintenance(p, id);
-    return toHost(await ctx.hosts.get(p.scope, id), await instanceCount(id));
+    return toHost(await ctx.hosts.get(p.scope, id), await ctx.hosts.instanceCount(id));
   });
 }

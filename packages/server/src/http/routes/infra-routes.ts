@@ -99,9 +99,8 @@ export function registerInfraRoutes(app: FastifyInstance, ctx: ServerContext): v
     delete: { check: (_p, row) => refuseIfReferenced(repos.pools, [['volumes', 'poolId', 'volumes']], row.id, 'pool') },
   });
 
-  const hostCount = async (id: string) => Number((await repos.db.selectFrom('instances').select((eb) => eb.fn.countAll<number>().as('n')).where('hostId', '=', id).where('phase', '!=', 'deleted').executeTakeFirst())?.n ?? 0);
   registerCrud(app, {
-    path: 'hosts', noun: 'host', tag: 'infrastructure', repo: repos.hosts, schema: api.Host, toApi: async (r) => toHost(r, await hostCount(r.id)),
+    path: 'hosts', noun: 'host', tag: 'infrastructure', repo: repos.hosts, schema: api.Host, toApi: async (r) => toHost(r, await ctx.hosts.instanceCount(r.id)),
     adminRead: true, adminWrite: true,
     filters: { zoneId: AnyId, clusterId: AnyId, state: HostState, adminState: HostAdminState, name: Type.String({ maxLength: 63 }) },
     update: {
@@ -115,13 +114,7 @@ export function registerInfraRoutes(app: FastifyInstance, ctx: ServerContext): v
         return { ...row, ...patch };
       },
     },
-    delete: {
-      check: async (_p, row) => {
-        if (row.state === 'up') throw new ApiError('invalid_state', `host ${row.name} is up; disable it and stop its agent first`);
-        await refuseIfReferenced(repos.hosts, [['instances', 'hostId', 'instances']], row.id, 'host');
-        await repos.db.deleteFrom('pools').where('hostId', '=', row.id).execute();
-      },
-    },
+    delete: { check: (_p, row) => ctx.hosts.prepareDelete(row) },
   });
 
   registerHostRoutes(app, ctx);

@@ -52,8 +52,7 @@ export function registerInstanceRoutes(app: FastifyInstance, ctx: ServerContext)
     schema: { tags: ['instances'], summary: 'Disks of an instance', params: api.IdParams, response: { 200: api.ListOf(api.Volume), ...errorResponses } },
   }, async (req) => {
     const p = principalOf(req);
-    const row = await ctx.instances.get(p.scope, (req.params as { id: string }).id);
-    const vols = await repos.db.selectFrom('volumes').selectAll().where('instanceId', '=', row.id).orderBy('id').execute();
+    const vols = await ctx.instances.volumes(p.scope, (req.params as { id: string }).id);
     return { items: vols.map(toVolume), nextCursor: null };
   });
 

@@ -13,8 +13,7 @@ import { deleteRoute, idOf, networkTag, type NetworkServices } from './network-r
 export function registerLoadBalancerRoutes(app: FastifyInstance, ctx: ServerContext, svc: NetworkServices): void {
   const { repos } = ctx;
   const lbToApi = async (r: LoadBalancerRow) => {
-    const ip = await repos.db.selectFrom('publicIps').select('address').where('id', '=', r.publicIpId).executeTakeFirst();
-    return toLoadBalancer(r, ip?.address ?? '', await svc.loadBalancers.memberNicIds(r.id));
+    return toLoadBalancer(r, await svc.publicIps.addressOf(r.publicIpId), await svc.loadBalancers.memberNicIds(r.id));
   };
   registerCrud(app, {
     path: 'load-balancers', noun: 'load balancer', tag: networkTag, repo: repos.loadBalancers, schema: api.LoadBalancer, toApi: lbToApi,

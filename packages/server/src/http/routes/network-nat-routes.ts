@@ -10,9 +10,8 @@ import { deleteRoute, idOf, networkTag, type NetworkServices } from './network-r
 /** Public IPs (allocate, release, static NAT), port forwards, firewall rules and egress rules. */
 export function registerNetworkNatRoutes(app: FastifyInstance, ctx: ServerContext, svc: NetworkServices): void {
   const { repos } = ctx;
-  const addressOf = async (publicIpId: string) =>
-    (await repos.db.selectFrom('publicIps').select('address').where('id', '=', publicIpId).executeTakeFirst())?.address ?? '';
-  const nicIpOf = async (nicId: string) => (await repos.db.selectFrom('nics').select('ip').where('id', '=', nicId).executeTakeFirst())?.ip ?? '';
+  const addressOf = (publicIpId: string) => svc.publicIps.addressOf(publicIpId);
+  const nicIpOf = (nicId: string) => svc.publicIps.nicIpOf(nicId);
 
   registerCrud(app, {
     path: 'public-ips', noun: 'public IP', tag: networkTag, repo: repos.publicIps, schema: api.PublicIp, toApi: toPublicIp,

@@ -25,15 +25,14 @@ export function registerNetworkRoutes(app: FastifyInstance, ctx: ServerContext):
   registerNetworkInfraRoutes(app, ctx, svc);
 
   const networkToApi = async (r: NetworkRow) => {
-    const router = await repos.db.selectFrom('routers').select(['id', 'publicIpId', 'state', 'stateReason']).where('networkId', '=', r.id).executeTakeFirst();
-    const snat = router?.publicIpId ? await repos.db.selectFrom('publicIps').select('address').where('id', '=', router.publicIpId).executeTakeFirst() : undefined;
-    return toNetwork(r, router, snat?.address);
+    const { router, snatAddress } = await svc.networks.routerOf(r);
+    return toNetwork(r, router, snatAddress);
   };
   registerCrud(app, {
     path: 'networks', noun: 'network', tag: networkTag, repo: repos.networks, schema: api.Network, toApi: networkToApi,
     filters: { zoneId: AnyId, kind: api.NetworkKind, name: Type.String({ maxLength: 63 }) },
     create: { schema: api.NetworkCreate, handler: (p, b) => svc.networks.create(p, b) },
-    update: { schema: api.NetworkUpdate, handler: (_p, row, b) => svc.networks.update(row, b) },
+    update: { schema: api.NetworkUpdate, handler: (p, row, b) => svc.networks.update(p.scope, row, b) },
   });
   deleteRoute(app, {
     url: '/api/v1/networks/:id', summary: 'Delete a network without NICs, with its router, public IPs and rules',
@@ -45,7 +44,7 @@ export function registerNetworkRoutes(app: FastifyInstance, ctx: ServerContext):
         if (visible) throw new ApiError('forbidden', `network ${visible.name} is shared; only admins delete it`);
         throw new ApiError('not_found', `network ${idOf(req)} not found`);
       }
-      await svc.networks.delete(row);
+      await svc.networks.delete(p.scope, row);
     },
   });
 
@@ -56,13 +55,8 @@ export function registerNetworkRoutes(app: FastifyInstance, ctx: ServerContext):
 
   // NICs: listed per account (or per instance), security groups changed in place.
   const nicToApi = async (rows: NicRow[]) => {
-    const groups = await repos.nics.groupIds(rows.map((n) => n.id));
-    const nets = new Map<string, Pick<NetworkRow, 'gateway' | 'cidr'>>();
-    for (const id of new Set(rows.map((n) => n.networkId))) {
-      const net = await repos.db.selectFrom('networks').select(['gateway', 'cidr']).where('id', '=', id).executeTakeFirst();
-      if (net) nets.set(id, net);
-    }
-    return rows.map((n) => toNic(n, nets.get(n.networkId) ?? { gateway: '', cidr: '0.0.0.0/32' }, groups.get(n.id) ?? []));
+    const { groups, subnets } = await svc.networks.nicDetails(rows);
+    return rows.map((n) => toNic(n, subnets.get(n.networkId) ?? { gateway: '', cidr: '0.0.0.0/32' }, groups.get(n.id) ?? []));
   };
   app.get('/api/v1/nics', {
     schema: { tags: [networkTag], summary: 'List NICs', querystring: api.NicListQuery, response: { 200: api.ListOf(api.Nic), ...errorResponses } },

@@ -57,7 +57,7 @@ export function registerOperationRoutes(app: FastifyInstance, ctx: ServerContext
     config: { public: true },
     schema: { tags: ['system'], summary: 'Liveness and database reachability', response: { 200: Type.Object({ status: Type.String(), database: Type.String(), agents: Type.Integer(), time: Type.String({ description: 'server clock, for skew checks' }) }) } },
   }, async () => {
-    await repos.db.selectFrom('zones').select('id').limit(1).execute();
+    await repos.health.ping();
     return { status: 'ok', database: 'ok', agents: ctx.gateway.connectedCount(), time: new Date().toISOString() };
   });
 }
