@@ -18,7 +18,13 @@ export interface GatewayHooks {
   onInventory(hostId: string, entries: InventoryEntry[], full: boolean): void;
 }
 
-export interface GatewayOptions { heartbeatIntervalMs: number; helloTimeoutMs: number; jobReplyTimeoutMs?: number }
+export interface GatewayOptions {
+  heartbeatIntervalMs: number;
+  helloTimeoutMs: number;
+  jobReplyTimeoutMs?: number;
+  /** How long a job's waiter waits for its host to come back after the link dropped (default 15 s). */
+  jobReattachGraceMs?: number;
+}
 
 export interface CallOptions {
   /** Job methods: names the work, so that asking again (after a server restart, a retry) attaches to the same job. */
@@ -214,6 +220,7 @@ export class AgentGateway {
     session.close();
     if (this.sessions.get(session.hostId) !== session) return; // replaced by a newer connection
     this.sessions.delete(session.hostId);
+    this.jobs.hostGone(session.hostId, this.opts.jobReattachGraceMs ?? 15_000);
     await this.repos.db.updateTable('hosts').set({ state: 'disconnected' }).where('id', '=', session.hostId).where('state', '=', 'up').execute();
     this.notifier.publish({ kind: 'host', id: session.hostId });
   }

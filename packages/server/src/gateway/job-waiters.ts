@@ -1,5 +1,5 @@
 import { formatDuration, type Clock, type JobProgress } from '@kumo/core';
-import { checkResult, type AgentMethod, type JobFrame, type JobSummary } from '@kumo/api';
+import { ApiError, checkResult, type AgentMethod, type JobFrame, type JobSummary } from '@kumo/api';
 import { AgentCallError } from './agent-call-error.ts';
 
 interface Waiter {
@@ -9,6 +9,8 @@ interface Waiter {
   reject: (e: Error) => void;
   onProgress: ((p: JobProgress) => void) | undefined;
   timer: unknown;
+  /** Set while the host is away: when it fires the waiter gives up (the caller retries with the same key and re-attaches). */
+  graceTimer: unknown;
 }
 
 type Outcome = { ok: true; result: unknown } | { ok: false; error: AgentCallError };
@@ -37,7 +39,7 @@ export class JobWaiters {
         this.waiters.delete(jobId);
         reject(new AgentCallError('timeout', `host ${hostId} did not finish ${method} within ${formatDuration(deadlineMs)} (job ${jobId})`));
       }, deadlineMs);
-      this.waiters.set(jobId, { hostId, method, resolve, reject, onProgress, timer });
+      this.waiters.set(jobId, { hostId, method, resolve, reject, onProgress, timer, graceTimer: null });
     });
   }
 
@@ -60,11 +62,30 @@ export class JobWaiters {
     this.settle(frame.jobId, w, outcome);
   }
 
+  /**
+   * The host's link dropped. Its jobs run on; their waiters wait `graceMs` for the host to come back
+   * (a network blip, an agent reconnecting) and then give up with host_unavailable, so that a host that
+   * is gone for long does not hold the controller's workers: the caller retries later with the same
+   * job key and re-attaches to the job.
+   */
+  hostGone(hostId: string, graceMs: number): void {
+    for (const [jobId, w] of this.waiters) {
+      if (w.hostId !== hostId || w.graceTimer !== null) continue;
+      w.graceTimer = this.clock.setTimeout(() => {
+        if (this.waiters.get(jobId) !== w) return;
+        this.waiters.delete(jobId);
+        this.clock.clearTimeout(w.timer);
+        w.reject(new ApiError('host_unavailable', `host ${hostId} went away while running ${w.method} (job ${jobId}); it is asked again once the host is back`));
+      }, graceMs);
+    }
+  }
+
   /** The host's agent said hello again: settle what ended meanwhile, fail what it no longer knows. */
   onHello(hostId: string, jobs: JobSummary[]): void {
     const byId = new Map(jobs.map((j) => [j.jobId, j]));
     for (const [jobId, w] of this.waiters) {
       if (w.hostId !== hostId) continue;
+      if (w.graceTimer !== null) { this.clock.clearTimeout(w.graceTimer); w.graceTimer = null; }
       const j = byId.get(jobId);
       if (!j) {
         this.settle(jobId, w, { ok: false, error: new AgentCallError('host_failure', `host ${hostId} lost job ${jobId} (${w.method}): its agent restarted`) });
@@ -85,11 +106,17 @@ export class JobWaiters {
   private settle(jobId: string, w: Waiter, outcome: Outcome): void {
     this.waiters.delete(jobId);
     this.clock.clearTimeout(w.timer);
+    if (w.graceTimer !== null) this.clock.clearTimeout(w.graceTimer);
     if (!outcome.ok) { w.reject(outcome.error); return; }
     try { w.resolve(checkResult(w.method, outcome.result)); } catch (e) { w.reject(e as Error); }
   }
 
   rejectAll(e: Error): void {
-    for (const [jobId, w] of this.waiters) { this.clock.clearTimeout(w.timer); w.reject(e); this.waiters.delete(jobId); }
+    for (const [jobId, w] of this.waiters) {
+      this.clock.clearTimeout(w.timer);
+      if (w.graceTimer !== null) this.clock.clearTimeout(w.graceTimer);
+      w.reject(e);
+      this.waiters.delete(jobId);
+    }
   }
 }
