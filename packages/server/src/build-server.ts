@@ -7,6 +7,8 @@ import { createRepos, type DatabaseHandle } from '@kumo/db';
 import { validatorCompiler } from './http/validation.ts';
 import { installErrorHandler } from './http/error-handler.ts';
 import { installAuth } from './http/auth-hook.ts';
+import { registerMetricsRoutes } from './http/routes/metrics-routes.ts';
+import { ServerMetrics } from './metrics/server-metrics.ts';
 import { registerInfraRoutes } from './http/routes/infra-routes.ts';
 import { registerCatalogRoutes } from './http/routes/catalog-routes.ts';
 import { registerTenancyRoutes } from './http/routes/tenancy-routes.ts';
@@ -92,7 +94,12 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
   const catalog = createCatalogServices(repos, clock, auth, events, { dataDir: opts.dataDir, maxImageBytes });
   const hosts = new HostService(repos, ops, events, notifier, clock);
   const ctx: ServerContext = { repos, clock, auth, ops, opCancel, instances, hosts, catalog, events, notifier, gateway, dataDir: opts.dataDir };
-  const controller = new Controller(repos, gateway, ops, events, notifier, clock, app.log, copts);
+  const metrics = new ServerMetrics();
+  const controller = new Controller(repos, gateway, ops, events, notifier, clock, app.log, copts, metrics);
+  metrics.attach({
+    queueDepth: () => controller.queue.length(), connectedAgents: () => gateway.connectedCount(),
+    pendingJobs: () => gateway.pendingJobs(), staleReports: () => gateway.staleReports,
+  });
 
   await app.register(swagger, {
     openapi: {
@@ -104,6 +111,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
   });
   await app.register(websocket, { options: { maxPayload: 4 * 1024 * 1024 } });
   installAuth(app, auth);
+  registerMetricsRoutes(app, metrics); // first: its timing hook must see every route registered after it
 
   app.get('/api/v1/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
   app.get('/api/v1/agent', { websocket: true, config: { public: true }, schema: { hide: true } }, (socket) => gateway.accept(socket));

@@ -15,6 +15,7 @@ import { parseWorkKey, workKey, type Reconciler, type ResourceKind, type WorkKey
 import { VolumeReconciler } from './volume-reconciler.ts';
 import { HostReconciler } from './host-reconciler.ts';
 import { HostPorts } from './host-ports.ts';
+import type { ServerMetrics } from '../metrics/server-metrics.ts';
 
 export interface ControllerOptions {
   workers: number;
@@ -70,6 +71,7 @@ export class Controller {
     private readonly clock: Clock,
     private readonly log: FastifyBaseLogger,
     private readonly opts: ControllerOptions,
+    private readonly metrics?: ServerMetrics,
   ) {
     this.hostPorts = new HostPorts(repos, clock);
     this.queue = new WorkQueue(clock, { concurrency: opts.workers, baseBackoffMs: opts.baseBackoffMs, maxBackoffMs: opts.maxBackoffMs });
@@ -143,20 +145,25 @@ export class Controller {
     const { kind, id } = parseWorkKey(key);
     const r = this.reconcilers.get(kind);
     if (!r) { this.log.error({ key }, 'no reconciler for this kind'); return; }
+    const timed = this.metrics?.startReconcile(kind);
+    let outcome = 'failed';
     try {
       const again = await r.reconcile(id);
+      outcome = again ? 'requeued' : 'done';
       this.queue.forget(key);
       if (again) this.queue.add(key);
     } catch (e) {
-      if (e instanceof CasLost) { this.queue.add(key); return; }
-      if (e instanceof ParkedError) { this.queue.forget(key); this.log.debug({ key, reason: e.message }, 'parked'); return; }
+      if (e instanceof CasLost) { outcome = 'conflict'; this.queue.add(key); return; }
+      if (e instanceof ParkedError) { outcome = 'parked'; this.queue.forget(key); this.log.debug({ key, reason: e.message }, 'parked'); return; }
       if (e instanceof WaitError) {
+        outcome = 'waiting';
         this.log.debug({ key, reason: e.message }, 'waiting');
         this.queue.addAfter(key, e.afterMs ?? this.opts.waitRetryMs);
         return;
       }
       const retries = this.queue.retries(key);
       if (isRetryable(e) && retries < this.opts.maxRetries) {
+        outcome = 'retry';
         const ms = this.queue.addRateLimited(key);
         this.log.warn({ key, err: (e as Error).message, retryInMs: ms }, 'reconcile failed; retrying');
         return;
@@ -167,6 +174,8 @@ export class Controller {
         if (err instanceof CasLost) this.queue.add(key);
         else this.log.error({ err }, 'recording the failure failed');
       });
+    } finally {
+      timed?.(outcome);
     }
   }
 
