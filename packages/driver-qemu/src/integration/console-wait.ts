@@ -1,15 +1,8 @@
 /** Polling helpers for the real-QEMU tests: wait for a condition or for console output. */
+import { waitFor } from '@kumo/driver-conformance';
 import type { QemuDriver } from '../qemu-driver.ts';
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+export { waitFor };
 
 function count(haystack: string, needle: string): number {
   return haystack.split(needle).length - 1;

@@ -1,11 +1,12 @@
 import type { Clock } from '@kumo/core';
+import type { AgentResults } from '@kumo/api';
 import type { Repos } from '@kumo/db';
 import type { FastifyBaseLogger } from 'fastify';
 import type { AgentGateway } from '../gateway/agent-gateway.ts';
 import type { Notifier } from '../services/notifier.ts';
 import { loadHostNetworkRows } from '../services/network-spec-rows.ts';
 import { buildHostNetworkSpec } from '../services/network-spec-builder.ts';
-import { AgentCallError } from '../gateway/agent-session.ts';
+import { AgentCallError } from '../gateway/agent-call-error.ts';
 import { routerOutcomeOfRefusal, routerOutcomeOfReport, type RouterApplyOutcome } from './router-apply-outcome.ts';
 import { WorkQueue } from './work-queue.ts';
 
@@ -148,7 +149,7 @@ export class NetworkReconciler {
     this.generations.set(hostId, generation);
     const spec = buildHostNetworkSpec(await loadHostNetworkRows(this.repos.db, hostId, generation));
     const routerIds = [...spec.routers.map((r) => r.routerId), ...spec.dhcpServers.map((d) => d.serverId)];
-    let report: unknown;
+    let report: AgentResults['network.apply'];
     try {
       report = await this.gateway.call(hostId, 'network.apply', { spec }, this.opts.applyTimeoutMs);
     } catch (e) {

@@ -1,7 +1,9 @@
+import type { AgentResults } from '@kumo/api';
+
 /**
  * What a host's network apply means for the routers (and DHCP servers) it was given. The agent
- * answers `network.apply` with netagent's ApplyReport; the server does not import netagent, so the
- * report is read structurally here: an error whose id is a router's fails that router.
+ * answers `network.apply` with its apply report (validated against the protocol's schema by the
+ * gateway): an error whose id is a router's fails that router.
  */
 export interface RouterApplyOutcome {
   running: string[];
@@ -9,19 +11,15 @@ export interface RouterApplyOutcome {
   failed: Map<string, string>;
 }
 
-interface ReportError { kind?: unknown; id?: unknown; message?: unknown }
-
 const maxReasonLength = 1000;
 const clip = (s: string) => (s.length > maxReasonLength ? `${s.slice(0, maxReasonLength - 1)}…` : s);
 
 /** The apply answered: routers with an error in the report failed, the others run. */
-export function routerOutcomeOfReport(routerIds: readonly string[], report: unknown): RouterApplyOutcome {
-  const errors = (report !== null && typeof report === 'object' && Array.isArray((report as { errors?: unknown }).errors))
-    ? (report as { errors: ReportError[] }).errors : [];
+export function routerOutcomeOfReport(routerIds: readonly string[], report: AgentResults['network.apply']): RouterApplyOutcome {
   const failed = new Map<string, string>();
-  for (const e of errors) {
-    if (typeof e.id !== 'string' || !routerIds.includes(e.id)) continue;
-    const msg = `${typeof e.kind === 'string' ? `${e.kind}: ` : ''}${typeof e.message === 'string' ? e.message : 'failed'}`;
+  for (const e of report.errors) {
+    if (!routerIds.includes(e.id)) continue;
+    const msg = `${e.kind}: ${e.message}`;
     failed.set(e.id, clip(failed.has(e.id) ? `${failed.get(e.id)}; ${msg}` : msg));
   }
   return { running: routerIds.filter((id) => !failed.has(id)), failed };
