@@ -1,5 +1,4 @@
 export * from './driver.ts';
-export * from './driver-capabilities.ts';
 export * from './ids.ts';
 export * from './clock.ts';
 export * from './devices/index.ts';

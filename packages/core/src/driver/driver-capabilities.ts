@@ -17,6 +17,12 @@ export const driverCapabilities = [
 
 export type DriverCapability = (typeof driverCapabilities)[number];
 
+/**
+ * What hosts that speak agent protocol 1 (which has no capabilities in its hello) can do: everything
+ * that release's QEMU and fake drivers did.
+ */
+export const protocolV1Capabilities: readonly DriverCapability[] = ['save-restore', 'pause', 'serial-console'];
+
 export function isDriverCapability(s: string): s is DriverCapability {
   return (driverCapabilities as readonly string[]).includes(s);
 }

@@ -1,5 +1,5 @@
 import { ApiError } from '@kumo/api';
-import { AgentCallError } from '../gateway/agent-session.ts';
+import { AgentCallError } from '../gateway/agent-call-error.ts';
 
 /** A failure retrying cannot fix: the resource goes to `error` with this reason for its user. */
 export class TerminalError extends Error {

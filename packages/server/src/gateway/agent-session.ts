@@ -1,11 +1,10 @@
 import type { WebSocket } from 'ws';
-import type { Clock, DriverCapability } from '@kumo/core';
+import { formatDuration, type Clock, type DriverCapability } from '@kumo/core';
 import { ApiError, type AgentMethod, type ReplyMessage, type ServerToAgent } from '@kumo/api';
 import { AgentCallError } from './agent-call-error.ts';
 
 interface Pending { resolve: (v: ReplyMessage) => void; reject: (e: Error) => void; timer: unknown; method: string }
 
-export { AgentCallError };
 
 /** One connected agent: its protocol, fencing generation and capabilities; sends calls, matches replies by id. */
 export class AgentSession {
@@ -34,7 +33,7 @@ export class AgentSession {
     return new Promise((resolve, reject) => {
       const timer = this.clock.setTimeout(() => {
         this.pending.delete(id);
-        reject(new AgentCallError('timeout', `host ${this.hostId} did not answer ${method} within ${Math.round(timeoutMs / 1000)} s`));
+        reject(new AgentCallError('timeout', `host ${this.hostId} did not answer ${method} within ${formatDuration(timeoutMs)}`));
       }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer, method });
       this.send({

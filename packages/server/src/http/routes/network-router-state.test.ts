@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Value } from '@sinclair/typebox/value';
 import * as api from '@kumo/api';
 import { renderHaproxyConf } from '@kumo/netcfg';
-import { AgentCallError } from '../../gateway/agent-session.ts';
+import { AgentCallError } from '../../gateway/agent-call-error.ts';
 import { networkTestbed, seedZoneNetworking, type NetworkTestbed } from './network-test-fixture.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are checked field by field */
