@@ -7,7 +7,7 @@
  * the guest starts DHCP the moment the instance is started. Stopping or destroying the instance
  * deletes the veth, as QEMU's exit removes its taps.
  */
-import type { Driver, DriverCapability, DriverEvent, HostFacts, InstanceSpec, InstanceStatus } from '@kumo/core';
+import type { DiskLimits, DiskSpec, Driver, DriverCapability, DriverEvent, HostFacts, InstanceSpec, InstanceStatus } from '@kumo/core';
 import { DriverError, nicHostIfName } from '@kumo/core';
 import { tapLinkArgs } from '@kumo/driver-qemu';
 import { runCommand } from '@kumo/netcfg/testbed';
@@ -89,4 +89,10 @@ export class VethTapDriver implements Driver {
   onEvent(listener: (e: DriverEvent) => void): () => void { return this.inner.onEvent(listener); }
   consoleWrite(id: string, data: Buffer): Promise<void> { return this.inner.consoleWrite(id, data); }
   consoleLog(id: string): Promise<Buffer> { return this.inner.consoleLog(id); }
+  attachDisk(id: string, disk: DiskSpec): Promise<void> { return this.inner.attachDisk(id, disk); }
+  detachDisk(id: string, volumeId: string, opts: { timeoutSec: number }): Promise<void> { return this.inner.detachDisk(id, volumeId, opts); }
+  resizeDisk(id: string, volumeId: string, sizeBytes: number): Promise<void> { return this.inner.resizeDisk(id, volumeId, sizeBytes); }
+  setDiskLimits(id: string, volumeId: string, limits: DiskLimits): Promise<void> { return this.inner.setDiskLimits(id, volumeId, limits); }
+  backupDisk(id: string, volumeId: string, target: { path: string; format: 'qcow2' | 'raw' }): Promise<{ bytes: number }> { return this.inner.backupDisk(id, volumeId, target); }
+  changeMedium(id: string, iso: { path: string; imageVersionId: string } | null): Promise<void> { return this.inner.changeMedium(id, iso); }
 }

@@ -23,6 +23,10 @@ export interface CallHandlerDeps {
   prepareStart: ((req: AgentMethods['instance.start']) => Promise<InstanceSpec>) | undefined;
 }
 
+function notBuilt(method: AgentMethod): never {
+  throw new DriverError(`${method} is not available on this agent yet`, 'unsupported');
+}
+
 /** A host network spec with no networks, NICs, groups, routers or DHCP servers. */
 function asksForNothing(spec: object): boolean {
   return ['networks', 'nics', 'securityGroups', 'routers', 'dhcpServers'].every((k) => {
@@ -72,6 +76,16 @@ export function callHandlers(deps: CallHandlerDeps): CallHandlers {
     },
     'volume.create': (p) => deps.volumes.create(p),
     'volume.delete': async (p) => { await deps.volumes.delete(p); return null; },
+    'volume.resize': () => notBuilt('volume.resize'),
+    'volume.snapshot': () => notBuilt('volume.snapshot'),
+    'volume.snapshotDelete': () => notBuilt('volume.snapshotDelete'),
+    'volume.snapshotExport': () => notBuilt('volume.snapshotExport'),
+    'volume.rollback': () => notBuilt('volume.rollback'),
+    'instance.attachDisk': async (p) => { await d.attachDisk(p.instanceId, p.disk); return null; },
+    'instance.detachDisk': async (p) => { await d.detachDisk(p.instanceId, p.volumeId, { timeoutSec: p.timeoutSec }); return null; },
+    'instance.resizeDisk': async (p) => { await d.resizeDisk(p.instanceId, p.volumeId, p.sizeGiB * 1024 ** 3); return null; },
+    'instance.setDiskLimits': async (p) => { await d.setDiskLimits(p.instanceId, p.volumeId, p.limits); return null; },
+    'instance.changeMedium': () => notBuilt('instance.changeMedium'),
     'job.cancel': async (p) => deps.jobs.cancel(p.jobId),
     'transfer.listen': (p) => deps.transfers.listen(p),
     'transfer.send': (p, ctx) => deps.transfers.send(p, ctx),

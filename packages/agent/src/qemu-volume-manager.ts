@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import type { AgentMethods, ImageRef } from '@kumo/api';
+import { DriverError } from '@kumo/core';
+import type { AgentMethods, ImageRef, PoolRef } from '@kumo/api';
 import { DirectoryPool, type BaseImage, type CachedImage, type ImageCache } from '@kumo/storage';
 import type { VolumeManager } from './volume-manager.ts';
 
@@ -26,14 +27,21 @@ export class QemuVolumeManager implements VolumeManager {
     return this.cache.ensure(ref);
   }
 
+  /** The directory of a directory pool, however the server named it. */
+  private static directoryOf(req: { poolPath?: string | undefined; pool?: PoolRef | undefined }): string {
+    if (req.pool?.kind === 'directory') return req.pool.path;
+    if (req.poolPath !== undefined) return req.poolPath;
+    throw new DriverError(`pool kind ${req.pool?.kind ?? 'unknown'} is not supported on this host`, 'unsupported');
+  }
+
   async create(req: AgentMethods['volume.create']): Promise<{ path: string }> {
     const base = req.image ? QemuVolumeManager.baseOf(await this.cache.ensure(req.image)) : null;
-    const v = await this.pool(req.poolPath).createRootDisk({ volumeId: req.volumeId, sizeGiB: req.sizeGiB, provisioning: req.provisioning, base });
+    const v = await this.pool(QemuVolumeManager.directoryOf(req)).createRootDisk({ volumeId: req.volumeId, sizeGiB: req.sizeGiB, provisioning: req.provisioning, base });
     return { path: v.path };
   }
 
   async delete(req: AgentMethods['volume.delete']): Promise<void> {
-    await this.pool(req.poolPath).delete(req.volumeId);
+    await this.pool(QemuVolumeManager.directoryOf(req)).delete(req.volumeId);
   }
 
   async pools() {

@@ -26,6 +26,36 @@ export interface DiskSpec {
   /** What the guest sees as the disk's serial (/dev/disk/by-id/virtio-<serial>): 1–20 of [A-Za-z0-9_.-]. */
   serial: string;
   readOnly?: boolean;
+  /**
+   * The disk is an RBD image of a Ceph pool (format 'raw'; `path` is then only a label,
+   * `rbd:<pool>/<image>`). The hypervisor opens it through librbd with the named client.
+   */
+  rbd?: RbdDiskSource;
+  /** I/O limits from the volume's disk offering (QEMU throttle groups); omitted: unlimited. */
+  limits?: DiskLimits;
+}
+
+/** Where an RBD disk lives and how a host reaches the cluster (files on the host, from its pool config). */
+export interface RbdDiskSource {
+  /** Ceph pool name. */
+  pool: string;
+  /** RBD image name inside the pool. */
+  image: string;
+  /** Ceph client id without the `client.` prefix, e.g. "admin" or "kumo". */
+  user: string;
+  /** Absolute path of the ceph.conf on the host (it names the monitors and the keyring). */
+  cephConf: string;
+}
+
+/**
+ * I/O limits of a disk. Each is a positive integer or omitted (no limit). A driver applies them
+ * at start and changes them on a running guest (Driver.setDiskLimits).
+ */
+export interface DiskLimits {
+  readIops?: number;
+  writeIops?: number;
+  readBytesPerSec?: number;
+  writeBytesPerSec?: number;
 }
 
 /**
@@ -61,6 +91,21 @@ export interface BootSpec {
   kernelPath?: string;
   initrdPath?: string;
   cmdline?: string;
+  /** Boot the CD-ROM (spec.cdrom) before the root disk; default 'disk'. */
+  order?: 'disk' | 'cdrom';
+}
+
+/**
+ * The guest's CD-ROM drive (read-only). Present whenever the spec has it, so media can be inserted
+ * and ejected while the guest runs (Driver.changeMedium); empty when `iso` is omitted.
+ */
+export interface CdromSpec {
+  iso?: {
+    /** Absolute path of the ISO file on this host (the agent fills it in from its image cache). */
+    path: string;
+    /** The image version the ISO is. */
+    imageVersionId: string;
+  };
 }
 
 export interface InstanceSpec {
@@ -85,6 +130,8 @@ export interface InstanceSpec {
    * from this spec at every start, removed with the instance.
    */
   configDrive?: ConfigDriveSpec;
+  /** An ISO in the CD-ROM drive; omitted: no CD-ROM drive. */
+  cdrom?: CdromSpec;
 }
 
 /** The files of a NoCloud config drive, as text (cloud-init's nocloud datasource). */

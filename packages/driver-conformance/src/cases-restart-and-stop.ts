@@ -68,6 +68,12 @@ export function restartAndStopCases<D extends Driver>(run: ConformanceRun<D>): v
         restore: () => d.restore(run.spec, run.h.statePath('refused.state')),
         consoleWrite: () => d.consoleWrite(id(), Buffer.from('echo refused\n')),
         consoleLog: () => d.consoleLog(id()),
+        attachDisk: () => d.attachDisk(id(), { volumeId: 'vol-refused', path: run.h.statePath('refused.disk'), format: 'raw', pciSlot: 0x11, serial: 'vol-refused' }),
+        detachDisk: () => d.detachDisk(id(), 'vol-refused', { timeoutSec: 1 }),
+        resizeDisk: () => d.resizeDisk(id(), 'vol-refused', 2 * 1024 ** 3),
+        setDiskLimits: () => d.setDiskLimits(id(), 'vol-refused', { readIops: 100 }),
+        backupDisk: () => d.backupDisk(id(), 'vol-refused', { path: run.h.statePath('refused.backup'), format: 'qcow2' }),
+        changeMedium: () => d.changeMedium(id(), null),
       };
       for (const [method, call] of Object.entries(calls)) {
         const err = await rejectsWith(call(), 'unsupported', method);

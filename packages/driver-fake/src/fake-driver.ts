@@ -7,7 +7,7 @@
 import {
   cancelledError, capabilityGatedMethods, DriverError, KeyedMutex,
   type Clock, type Driver, type DriverCallContext, type DriverCapability, type DriverErrorCode, type DriverEvent,
-  type HostFacts, type InstanceSpec, type InstanceStatus, type PowerState, type StopOptions,
+  type DiskLimits, type DiskSpec, type HostFacts, type InstanceSpec, type InstanceStatus, type PowerState, type StopOptions,
 } from '@kumo/core';
 import { bootBanner, typeIntoConsole } from './fake-console.ts';
 import { FaultBook, type FakeDriverMethod, type FakeFault, type FaultOptions } from './fake-faults.ts';
@@ -160,6 +160,14 @@ export class FakeDriver implements Driver {
   consoleLog(id: string): Promise<Buffer> {
     return this.call('consoleLog', undefined, undefined, async () => Buffer.from(this.need(id).console.join('')));
   }
+
+  // ---- disks of a running guest: not built yet; the capabilities do not claim them ----
+  async attachDisk(_instanceId: string, _disk: DiskSpec): Promise<void> { throw notYet('attachDisk', 'hot-attach-disk'); }
+  async detachDisk(_instanceId: string, _volumeId: string, _opts: { timeoutSec: number }): Promise<void> { throw notYet('detachDisk', 'hot-attach-disk'); }
+  async resizeDisk(_instanceId: string, _volumeId: string, _sizeBytes: number): Promise<void> { throw notYet('resizeDisk', 'disk-resize-online'); }
+  async setDiskLimits(_instanceId: string, _volumeId: string, _limits: DiskLimits): Promise<void> { throw notYet('setDiskLimits', 'disk-qos'); }
+  async backupDisk(_instanceId: string, _volumeId: string, _target: { path: string; format: 'qcow2' | 'raw' }, _ctx?: DriverCallContext): Promise<{ bytes: number }> { throw notYet('backupDisk', 'disk-backup'); }
+  async changeMedium(_instanceId: string, _iso: { path: string; imageVersionId: string } | null): Promise<void> { throw notYet('changeMedium', 'cdrom'); }
 
   async close(): Promise<void> {
     for (const h of this.hangs) h();
@@ -325,4 +333,8 @@ export class FakeDriver implements Driver {
 
 function defaultCode(method: FakeDriverMethod): DriverErrorCode {
   return method === 'start' || method === 'restore' ? 'start_failed' : 'host_failure';
+}
+
+function notYet(method: string, capability: string): DriverError {
+  return new DriverError(`${method} needs capability ${capability}, which this driver does not have`, 'unsupported');
 }

@@ -25,7 +25,7 @@
  *   (guest poweroff or reboot, QEMU crash or OOM kill, pause on I/O error).
  */
 import {
-  DriverError, type Driver, type DriverCallContext, type DriverCapability, type DriverEvent, type HostFacts, type InstanceSpec, type InstanceStatus,
+  DriverError, type DiskLimits, type DiskSpec, type Driver, type DriverCallContext, type DriverCapability, type DriverEvent, type HostFacts, type InstanceSpec, type InstanceStatus,
 } from '@kumo/core';
 import { DriverContext } from './driver-context.ts';
 import { readHostFacts } from './host-facts.ts';
@@ -134,6 +134,14 @@ export class QemuDriver implements Driver {
     return readConsoleLog(this.ctx, instanceId);
   }
 
+  // ---- disks of a running guest: not built yet; the capabilities do not claim them ----
+  async attachDisk(_instanceId: string, _disk: DiskSpec): Promise<void> { throw notYet('attachDisk', 'hot-attach-disk'); }
+  async detachDisk(_instanceId: string, _volumeId: string, _opts: { timeoutSec: number }): Promise<void> { throw notYet('detachDisk', 'hot-attach-disk'); }
+  async resizeDisk(_instanceId: string, _volumeId: string, _sizeBytes: number): Promise<void> { throw notYet('resizeDisk', 'disk-resize-online'); }
+  async setDiskLimits(_instanceId: string, _volumeId: string, _limits: DiskLimits): Promise<void> { throw notYet('setDiskLimits', 'disk-qos'); }
+  async backupDisk(_instanceId: string, _volumeId: string, _target: { path: string; format: 'qcow2' | 'raw' }, _ctx?: DriverCallContext): Promise<{ bytes: number }> { throw notYet('backupDisk', 'disk-backup'); }
+  async changeMedium(_instanceId: string, _iso: { path: string; imageVersionId: string } | null): Promise<void> { throw notYet('changeMedium', 'cdrom'); }
+
   /** Lets go of every QEMU (they keep running) and stops touching their files. */
   async close(): Promise<void> {
     this.closed = true;
@@ -164,4 +172,8 @@ export class QemuDriver implements Driver {
     this.loaded ??= adoptAll(this.ctx);
     return this.loaded;
   }
+}
+
+function notYet(method: string, capability: string): DriverError {
+  return new DriverError(`${method} needs capability ${capability}, which this driver does not have`, 'unsupported');
 }

@@ -6,7 +6,7 @@
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { DriverCapability } from '@kumo/core';
-import { InstanceSpecSchema, InstanceStatusSchema } from './spec-schemas.ts';
+import { DiskLimitsSchema, DiskSpecSchema, InstanceSpecSchema, InstanceStatusSchema } from './spec-schemas.ts';
 
 export const ImageRefSchema = Type.Object({
   imageVersionId: Type.String(),
@@ -19,6 +19,37 @@ export type ImageRef = Static<typeof ImageRefSchema>;
 
 const InstanceIdParams = Type.Object({ instanceId: Type.String({ minLength: 1 }) });
 const AbsolutePath = Type.String({ pattern: '^/' });
+const Id = Type.String({ minLength: 1 });
+const CephName = Type.String({ pattern: '^[A-Za-z0-9_.-]{1,128}$' });
+
+/**
+ * A primary storage pool as a host reaches it: a directory (local, or the same shared directory
+ * on every host of a cluster) or a Ceph RBD pool (the host's ceph.conf names the monitors and
+ * the keyring of `user`).
+ */
+export const PoolRefSchema = Type.Union([
+  Type.Object({ kind: Type.Literal('directory'), path: AbsolutePath }),
+  Type.Object({ kind: Type.Literal('rbd'), pool: CephName, user: CephName, cephConf: AbsolutePath }),
+]);
+export type PoolRef = Static<typeof PoolRefSchema>;
+
+/**
+ * Where a volume's first contents come from, besides `image`: a snapshot kept in the pool itself
+ * (RBD snapshots; the volume is a layered clone of it). Snapshots and images kept in the image
+ * store come as an ImageRef (`image`), like any image.
+ */
+export const VolumeSourceSchema = Type.Union([
+  Type.Object({ kind: Type.Literal('image'), image: ImageRefSchema }),
+  Type.Object({ kind: Type.Literal('pool-snapshot'), volumeId: Id, snapshotId: Id }),
+]);
+export type VolumeSource = Static<typeof VolumeSourceSchema>;
+
+/** Where a snapshot goes: uploaded to the server's image store (PUT uploadPath with the host token), or kept in the pool. */
+export const SnapshotTargetSchema = Type.Union([
+  Type.Object({ kind: Type.Literal('image-store'), uploadPath: Type.String({ pattern: '^/api/v1/' }) }),
+  Type.Object({ kind: Type.Literal('pool') }),
+]);
+export type SnapshotTarget = Static<typeof SnapshotTargetSchema>;
 
 /** The network agent's apply report (packages/netagent: apply-report.ts). */
 export const NetworkApplyReportSchema = Type.Object({
@@ -64,11 +95,52 @@ export const agentMethodDefs = {
    * the server from the database). Its shape belongs to the network agent, which validates it fully.
    */
   'network.apply': method(Type.Object({ spec: Type.Object({ generation: Type.Integer({ minimum: 0 }) }, { additionalProperties: true }) }), NetworkApplyReportSchema, { job: false, since: 1 }),
+  /**
+   * Make a volume on a pool: blank, from `image` (an image or a snapshot in the image store) or
+   * from `source` (a snapshot kept in the pool). Directory pools come as `poolPath` (protocol 1)
+   * and, since protocol 2, also as `pool`; RBD pools only as `pool` (capability 'rbd').
+   */
   'volume.create': method(Type.Object({
-    volumeId: Type.String({ minLength: 1 }), instanceId: Type.String({ description: 'empty for a volume of no instance' }), poolPath: AbsolutePath, sizeGiB: Type.Integer({ minimum: 0 }),
+    volumeId: Type.String({ minLength: 1 }), instanceId: Type.String({ description: 'empty for a volume of no instance' }), poolPath: Type.Optional(AbsolutePath), sizeGiB: Type.Integer({ minimum: 0 }),
     provisioning: Type.Union([Type.Literal('linked'), Type.Literal('full')]), image: Type.Union([ImageRefSchema, Type.Null()]),
+    pool: Type.Optional(PoolRefSchema), source: Type.Optional(VolumeSourceSchema),
   }), Type.Object({ path: Type.String() }), { job: true, since: 1 }),
-  'volume.delete': method(Type.Object({ volumeId: Type.String({ minLength: 1 }), poolPath: AbsolutePath }), Type.Null(), { job: false, since: 1 }),
+  /** Remove a volume. On a pool that keeps snapshots, a volume with snapshots is hidden and removed with its last snapshot. */
+  'volume.delete': method(Type.Object({ volumeId: Type.String({ minLength: 1 }), poolPath: Type.Optional(AbsolutePath), pool: Type.Optional(PoolRefSchema) }), Type.Null(), { job: false, since: 1 }),
+  /** Grow a volume no guest has open (a running guest's disk grows with instance.resizeDisk). Shrinking is refused. */
+  'volume.resize': method(Type.Object({ volumeId: Id, pool: PoolRefSchema, sizeGiB: Type.Integer({ minimum: 1 }) }), Type.Null(), { job: false, since: 2 }),
+  /**
+   * A crash-consistent snapshot of a volume. `instanceId` names the running (or paused) guest that
+   * has it open ('' when none does: the file or image is read directly). Goes to the image store
+   * (uploaded with the host token) or stays in the pool (RBD snapshot). Progress in bytes.
+   */
+  'volume.snapshot': method(Type.Object({
+    volumeId: Id, snapshotId: Id, pool: PoolRefSchema, instanceId: Type.String(), target: SnapshotTargetSchema,
+  }), Type.Object({
+    sizeBytes: Type.Integer({ minimum: 0 }), sha256: Type.Union([Type.String(), Type.Null()]),
+    format: Type.Union([Type.Literal('qcow2'), Type.Literal('raw')]), location: Type.Union([Type.Literal('image-store'), Type.Literal('pool')]),
+  }), { job: true, since: 2 }),
+  /** Remove a snapshot kept in the pool (and the hidden volume it was the last to hold). Idempotent. */
+  'volume.snapshotDelete': method(Type.Object({ volumeId: Id, snapshotId: Id, pool: PoolRefSchema }), Type.Null(), { job: false, since: 2 }),
+  /**
+   * Export a snapshot kept in the pool to the image store (to capture an image from it), as
+   * volume.snapshot does for a volume.
+   */
+  'volume.snapshotExport': method(Type.Object({ volumeId: Id, snapshotId: Id, pool: PoolRefSchema, uploadPath: Type.String({ pattern: '^/api/v1/' }) }), Type.Object({
+    sizeBytes: Type.Integer({ minimum: 0 }), sha256: Type.String(), format: Type.Union([Type.Literal('qcow2'), Type.Literal('raw')]),
+  }), { job: true, since: 2 }),
+  /** Put a volume no guest has open back to a snapshot's contents (its size becomes sizeGiB). */
+  'volume.rollback': method(Type.Object({ volumeId: Id, pool: PoolRefSchema, sizeGiB: Type.Integer({ minimum: 1 }), source: VolumeSourceSchema }), Type.Null(), { job: true, since: 2 }),
+  /** Hot-plug a data disk into a running guest at its stored address. */
+  'instance.attachDisk': method(Type.Object({ instanceId: Id, disk: DiskSpecSchema }), Type.Null(), { job: false, capability: 'hot-attach-disk', since: 2 }),
+  /** Hot-unplug a data disk; the guest has timeoutSec to release it (error `timeout` otherwise, the disk stays). */
+  'instance.detachDisk': method(Type.Object({ instanceId: Id, volumeId: Id, timeoutSec: Type.Integer({ minimum: 1 }) }), Type.Null(), { job: false, capability: 'hot-attach-disk', since: 2 }),
+  /** Grow an attached disk of a running guest. */
+  'instance.resizeDisk': method(Type.Object({ instanceId: Id, volumeId: Id, sizeGiB: Type.Integer({ minimum: 1 }) }), Type.Null(), { job: false, capability: 'disk-resize-online', since: 2 }),
+  /** Replace the I/O limits of an attached disk of a running guest ({} = none). */
+  'instance.setDiskLimits': method(Type.Object({ instanceId: Id, volumeId: Id, limits: DiskLimitsSchema }), Type.Null(), { job: false, capability: 'disk-qos', since: 2 }),
+  /** Insert an ISO (fetched into the host's image cache first) into a running guest's CD-ROM drive, or eject (null). */
+  'instance.changeMedium': method(Type.Object({ instanceId: Id, iso: Type.Union([ImageRefSchema, Type.Null()]) }), Type.Null(), { job: false, capability: 'cdrom', since: 2 }),
   /** Stop a running job; the host is left as it was before the job (the job ends with error `cancelled`). */
   'job.cancel': method(Type.Object({ jobId: Type.String({ minLength: 1 }) }), Type.Object({ found: Type.Boolean(), state: Type.String() }), { job: false, since: 2 }),
   /**

@@ -11,6 +11,23 @@ export const PowerStateSchema = Type.Union(powerStates.map((p) => Type.Literal(p
 const PciSlot = Type.Integer({ minimum: 0, maximum: 31 });
 const IfName = Type.String({ minLength: 1, maxLength: 15 });
 
+const CephName = Type.String({ pattern: '^[A-Za-z0-9_.-]{1,128}$' });
+
+export const RbdDiskSourceSchema = Type.Object({
+  pool: CephName,
+  image: CephName,
+  user: CephName,
+  cephConf: Type.String({ pattern: '^/' }),
+});
+
+const Limit = Type.Integer({ minimum: 1 });
+export const DiskLimitsSchema = Type.Object({
+  readIops: Type.Optional(Limit),
+  writeIops: Type.Optional(Limit),
+  readBytesPerSec: Type.Optional(Limit),
+  writeBytesPerSec: Type.Optional(Limit),
+}, { additionalProperties: false });
+
 export const DiskSpecSchema = Type.Object({
   volumeId: Type.String({ minLength: 1 }),
   path: Type.String({ minLength: 1 }),
@@ -18,7 +35,11 @@ export const DiskSpecSchema = Type.Object({
   pciSlot: PciSlot,
   serial: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,20}$' }),
   readOnly: Type.Optional(Type.Boolean()),
+  rbd: Type.Optional(RbdDiskSourceSchema),
+  limits: Type.Optional(DiskLimitsSchema),
 });
+
+export const CdromIsoSchema = Type.Object({ path: Type.String({ pattern: '^/' }), imageVersionId: Type.String({ minLength: 1 }) });
 
 export const NicAttachSchema = Type.Union([
   Type.Object({ kind: Type.Literal('tap'), tap: IfName }),
@@ -43,6 +64,7 @@ export const BootSpecSchema = Type.Object({
   kernelPath: Type.Optional(Type.String()),
   initrdPath: Type.Optional(Type.String()),
   cmdline: Type.Optional(Type.String()),
+  order: Type.Optional(Type.Union([Type.Literal('disk'), Type.Literal('cdrom')])),
 });
 
 export const ConfigDriveSpecSchema = Type.Object({
@@ -63,6 +85,7 @@ export const InstanceSpecSchema = Type.Object({
   stopTimeoutSec: Type.Integer({ minimum: 0 }),
   cpuQuota: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
   configDrive: Type.Optional(ConfigDriveSpecSchema),
+  cdrom: Type.Optional(Type.Object({ iso: Type.Optional(CdromIsoSchema) })),
 });
 
 export const InstanceStatusSchema = Type.Object({

@@ -9,6 +9,11 @@ export const driverCapabilities = [
   'live-migrate',
   'live-migrate-local-disks',
   'hot-attach-disk',
+  'disk-resize-online',
+  'disk-qos',
+  'disk-backup',
+  'cdrom',
+  'rbd',
   'hot-plug-nic',
   'graphical-console',
   'serial-console',
@@ -39,6 +44,12 @@ export const capabilityGatedMethods = {
   restore: 'save-restore',
   consoleWrite: 'serial-console',
   consoleLog: 'serial-console',
+  attachDisk: 'hot-attach-disk',
+  detachDisk: 'hot-attach-disk',
+  resizeDisk: 'disk-resize-online',
+  setDiskLimits: 'disk-qos',
+  backupDisk: 'disk-backup',
+  changeMedium: 'cdrom',
 } as const satisfies Record<string, DriverCapability>;
 
 export type CapabilityGatedMethod = keyof typeof capabilityGatedMethods;

@@ -23,7 +23,7 @@
  *   they need to re-adopt guests on the host itself, so a new driver instance (the agent
  *   restarted) lists and drives the guests the previous one started.
  */
-import type { HostFacts, InstanceSpec, InstanceStatus, DriverEvent } from '../driver.ts';
+import type { DiskLimits, DiskSpec, HostFacts, InstanceSpec, InstanceStatus, DriverEvent } from '../driver.ts';
 import type { DriverCallContext } from './driver-call-context.ts';
 import type { DriverCapability } from './driver-capabilities.ts';
 
@@ -134,6 +134,53 @@ export interface Driver {
    * Unknown → 'not_found'. Capability: 'serial-console'.
    */
   consoleLog(instanceId: string): Promise<Buffer>;
+
+  // ---- Disks of a running (or paused) guest. On a stopped or unknown instance each rejects with
+  // 'invalid_state' / 'not_found': the caller changes the spec instead, and the next start uses it.
+
+  /**
+   * Hot-plug a data disk at disk.pciSlot with disk.serial (QEMU: blockdev-add + device_add).
+   * Resolves once the device is on the guest's bus. Idempotent: the same volume already attached
+   * at the same slot succeeds. A slot taken by another device → 'invalid_state'. Failure leaves
+   * no block node or device behind. Capability: 'hot-attach-disk'. Deadline: driver bound.
+   */
+  attachDisk(instanceId: string, disk: DiskSpec): Promise<void>;
+
+  /**
+   * Hot-unplug a data disk: ask the guest to release it and wait up to opts.timeoutSec for it
+   * to (QEMU: device_del, then DEVICE_DELETED), then drop the block node. A guest that does not
+   * release it in time → 'timeout', and the disk stays attached and usable. Idempotent: a disk
+   * not attached succeeds. Capability: 'hot-attach-disk'.
+   */
+  detachDisk(instanceId: string, volumeId: string, opts: { timeoutSec: number }): Promise<void>;
+
+  /**
+   * Grow an attached disk to sizeBytes while the guest runs (QEMU: block_resize, which also grows
+   * the file or RBD image). Shrinking → 'invalid_state', nothing changed. Idempotent for the same
+   * size. Capability: 'disk-resize-online'.
+   */
+  resizeDisk(instanceId: string, volumeId: string, sizeBytes: number): Promise<void>;
+
+  /**
+   * Replace the I/O limits of an attached disk while the guest runs ({} = unlimited).
+   * Idempotent. Capability: 'disk-qos'.
+   */
+  setDiskLimits(instanceId: string, volumeId: string, limits: DiskLimits): Promise<void>;
+
+  /**
+   * Copy a crash-consistent point-in-time image of a disk of a running (or paused) guest to
+   * target.path (QEMU: blockdev-backup, sync full), while the guest goes on writing. Resolves
+   * with the bytes written once the copy is complete and flushed. Failure or cancel
+   * (ctx.signal → 'cancelled'): no target file is left, the guest is untouched. Progress goes to
+   * ctx.onProgress. Capability: 'disk-backup'. Deadline: ctx.signal.
+   */
+  backupDisk(instanceId: string, volumeId: string, target: { path: string; format: 'qcow2' | 'raw' }, ctx?: DriverCallContext): Promise<{ bytes: number }>;
+
+  /**
+   * Insert an ISO into the running guest's CD-ROM drive (replacing what was there) or eject it
+   * (iso null). The spec must have had a CD-ROM drive at start. Idempotent. Capability: 'cdrom'.
+   */
+  changeMedium(instanceId: string, iso: { path: string; imageVersionId: string } | null): Promise<void>;
 
   /** Release timers, sockets and watchers; never stops guests (a new driver re-adopts them). */
   close(): Promise<void>;
