@@ -76,7 +76,8 @@ function method<P extends TSchema, R extends TSchema>(params: P, result: R, opts
 }
 
 export const agentMethodDefs = {
-  'instance.start': method(Type.Object({ spec: InstanceSpecSchema, image: Type.Union([ImageRefSchema, Type.Null()]) }), InstanceStatusSchema, { job: true, since: 1 }),
+  /** `iso`: the ISO for spec.cdrom, fetched into the host's image cache; the agent fills in spec.cdrom.iso from it. */
+  'instance.start': method(Type.Object({ spec: InstanceSpecSchema, image: Type.Union([ImageRefSchema, Type.Null()]), iso: Type.Optional(ImageRefSchema) }), InstanceStatusSchema, { job: true, since: 1 }),
   'instance.stop': method(Type.Object({
     instanceId: Type.String({ minLength: 1 }), force: Type.Boolean(), timeoutSec: Type.Integer({ minimum: 0 }), statePath: Type.Optional(AbsolutePath),
   }), InstanceStatusSchema, { job: false, since: 1 }),
@@ -84,7 +85,7 @@ export const agentMethodDefs = {
   'instance.pause': method(InstanceIdParams, InstanceStatusSchema, { job: false, capability: 'pause', since: 1 }),
   'instance.resume': method(InstanceIdParams, InstanceStatusSchema, { job: false, capability: 'pause', since: 1 }),
   'instance.save': method(Type.Object({ instanceId: Type.String({ minLength: 1 }), statePath: AbsolutePath }), InstanceStatusSchema, { job: true, capability: 'save-restore', since: 1 }),
-  'instance.restore': method(Type.Object({ spec: InstanceSpecSchema, image: Type.Union([ImageRefSchema, Type.Null()]), statePath: AbsolutePath }), InstanceStatusSchema, { job: true, capability: 'save-restore', since: 1 }),
+  'instance.restore': method(Type.Object({ spec: InstanceSpecSchema, image: Type.Union([ImageRefSchema, Type.Null()]), iso: Type.Optional(ImageRefSchema), statePath: AbsolutePath }), InstanceStatusSchema, { job: true, capability: 'save-restore', since: 1 }),
   /** Forget the instance on this host; statePath, when given, is a saved-state file to remove too. */
   'instance.destroy': method(Type.Object({ instanceId: Type.String({ minLength: 1 }), statePath: Type.Optional(AbsolutePath) }), Type.Null(), { job: false, since: 1 }),
   'instance.inspect': method(InstanceIdParams, InstanceStatusSchema, { job: false, since: 1 }),
