@@ -102,10 +102,7 @@ export class AuthService {
   async login(username: string, password: string, address = 'local'): Promise<{ token: string; expiresAt: string; principal: Principal }> {
     this.limiter.admit(username, address);
     const who = await this.checkPassword(username, password);
-    if (!who) {
-      this.limiter.failed(username);
-      throw new ApiError('unauthenticated', 'wrong username or password');
-    }
+    if (!who) throw new ApiError('unauthenticated', 'wrong username or password');
     this.limiter.succeeded(username);
     const expiresAt = this.iso(this.clock.now() + sessionTtlMs);
     const { token, keyId } = await this.issueKey(who.accountId, who.userId, 'session', 'session', expiresAt);
@@ -143,10 +140,8 @@ export class AuthService {
     if (self) {
       if (!b.oldPassword) throw new ApiError('bad_request', 'oldPassword is required to change your own password', { field: 'oldPassword' });
       this.limiter.admit(username, `passwd:${caller.keyId}`);
-      if (!(await this.hasher.verify(b.oldPassword, user.passwordHash))) {
-        this.limiter.failed(username);
-        throw new ApiError('forbidden', 'oldPassword is wrong', { field: 'oldPassword' });
-      }
+      if (!(await this.hasher.verify(b.oldPassword, user.passwordHash))) throw new ApiError('forbidden', 'oldPassword is wrong', { field: 'oldPassword' });
+      this.limiter.succeeded(username);
     }
     const passwordHash = await this.hasher.hash(b.newPassword);
     await this.repos.users.update(systemScope, user.id, { passwordHash });

@@ -2,14 +2,14 @@ import type { Clock } from '@kumo/core';
 import { ApiError } from '@kumo/api';
 
 export interface LoginRateLimits {
-  /** Failed logins allowed per username within windowMs before further attempts get 429. */
+  /** Login attempts allowed per username within windowMs before further ones get 429 (a success starts afresh). */
   perUser: number;
   /** Login attempts (failed or not) allowed per source address within windowMs. */
   perAddress: number;
   windowMs: number;
 }
 
-/** 5 wrong passwords per user and 30 attempts per address in 5 minutes. */
+/** 5 attempts per user (reset by a success) and 30 attempts per address in 5 minutes. */
 export const defaultLoginRateLimits: LoginRateLimits = { perUser: 5, perAddress: 30, windowMs: 5 * 60_000 };
 
 /** Timestamps of the attempts in the window, oldest first. */
@@ -40,8 +40,10 @@ class Window {
 }
 
 /**
- * Login throttling, in this server process: per username (failures only: a success clears it, so
- * a user who mistyped once is not punished later) and per source address (every attempt). Over
+ * Login throttling, in this server process: per username and per source address. Every attempt
+ * counts when it is admitted (so a burst of parallel guesses is limited too, not only the answered
+ * ones); a successful login clears the username's count, so a user who mistyped is not punished
+ * later. Over
  * either limit, login answers 429 rate_limited with Retry-After before any password is checked.
  * Several servers behind a balancer each keep their own counts (the limit is per process).
  */
@@ -54,7 +56,7 @@ export class LoginRateLimiter {
     this.addresses = new Window(limits.perAddress, limits.windowMs);
   }
 
-  /** Throws rate_limited if this attempt is over a limit; otherwise counts it against the address. */
+  /** Throws rate_limited if this attempt is over a limit; otherwise counts it against the user and the address. */
   admit(username: string, address: string): void {
     const now = this.clock.now();
     const user = this.users.waitMs(username.toLowerCase(), now);
@@ -65,9 +67,9 @@ export class LoginRateLimiter {
       const what = user >= addr ? `user ${username}` : `address ${address}`;
       throw new ApiError('rate_limited', `too many login attempts for ${what}; retry in ${retryAfterSeconds} s`, { retryAfterSeconds, field: user >= addr ? 'username' : 'address' });
     }
+    this.users.add(username.toLowerCase(), now);
     this.addresses.add(address, now);
   }
 
-  failed(username: string): void { this.users.add(username.toLowerCase(), this.clock.now()); }
   succeeded(username: string): void { this.users.clear(username.toLowerCase()); }
 }
