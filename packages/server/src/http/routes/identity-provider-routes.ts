@@ -15,6 +15,8 @@ export const toIdentityProvider = (r: IdentityProviderRow): api.IdentityProvider
   groupMappings: JSON.parse(r.groupMappings) as api.GroupMapping[], timeoutMs: r.timeoutMs, createdAt: r.createdAt,
 });
 
+const IdOrName = Type.Object({ id: Type.String({ minLength: 1, maxLength: 63, description: 'id or name' }) }, { additionalProperties: false });
+
 /** Identity providers (LDAP directories users log in with): admins only. `:id` takes an id or a name. */
 export function registerIdentityProviderRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const idps = ctx.auth.identityProviders;
@@ -27,7 +29,7 @@ export function registerIdentityProviderRoutes(app: FastifyInstance, ctx: Server
     return { items: page.items.map(toIdentityProvider), nextCursor: page.nextCursor };
   });
   app.get('/api/v1/identity-providers/:id', {
-    schema: { tags, summary: 'One identity provider (admins)', params: api.IdParams, response: { 200: api.IdentityProvider, ...errorResponses } },
+    schema: { tags, summary: 'One identity provider (admins)', params: IdOrName, response: { 200: api.IdentityProvider, ...errorResponses } },
   }, async (req) => {
     requireAdmin(req);
     return toIdentityProvider(await idps.get((req.params as { id: string }).id));
@@ -39,13 +41,13 @@ export function registerIdentityProviderRoutes(app: FastifyInstance, ctx: Server
     return reply.status(201).send(toIdentityProvider(await idps.create(req.body as api.IdentityProviderCreate)));
   });
   app.patch('/api/v1/identity-providers/:id', {
-    schema: { tags, summary: 'Change an identity provider (admins)', params: api.IdParams, body: api.IdentityProviderUpdate, response: { 200: api.IdentityProvider, ...errorResponses } },
+    schema: { tags, summary: 'Change an identity provider (admins)', params: IdOrName, body: api.IdentityProviderUpdate, response: { 200: api.IdentityProvider, ...errorResponses } },
   }, async (req) => {
     requireAdmin(req);
     return toIdentityProvider(await idps.update((req.params as { id: string }).id, req.body as api.IdentityProviderUpdate));
   });
   app.delete('/api/v1/identity-providers/:id', {
-    schema: { tags, summary: 'Remove an identity provider; its users keep their accounts but cannot log in (admins)', params: api.IdParams, response: { 204: Type.Null(), ...errorResponses } },
+    schema: { tags, summary: 'Remove an identity provider; its users keep their accounts but cannot log in (admins)', params: IdOrName, response: { 204: Type.Null(), ...errorResponses } },
   }, async (req, reply) => {
     requireAdmin(req);
     await idps.delete((req.params as { id: string }).id);
@@ -54,7 +56,7 @@ export function registerIdentityProviderRoutes(app: FastifyInstance, ctx: Server
   app.post('/api/v1/identity-providers/:id/test', {
     schema: {
       tags, summary: 'Look a user up in the directory (no password): their DN, groups, and the role and account they would get (admins)',
-      params: api.IdParams, body: api.IdentityProviderTestRequest, response: { 200: api.IdentityProviderTestResult, ...errorResponses },
+      params: IdOrName, body: api.IdentityProviderTestRequest, response: { 200: api.IdentityProviderTestResult, ...errorResponses },
     },
   }, async (req) => {
     requireAdmin(req);
