@@ -119,6 +119,12 @@ export class AuthService {
     return null;
   }
 
+  /** Whether a local user's password is still `password` (no rate limit: for the operator's own tools). */
+  async passwordMatches(username: string, password: string): Promise<boolean> {
+    const user = await this.repos.credentials.userForLogin(username);
+    return user !== undefined && user.identityProviderId === null && this.hasher.verify(password, user.passwordHash);
+  }
+
   private localPrincipal(user: LoginUser): DirectoryPrincipal {
     return { userId: user.id, accountId: user.accountId, role: effectiveRole(user.role, user.userRole) };
   }
