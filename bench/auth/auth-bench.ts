@@ -1,6 +1,6 @@
 /**
  * bench/auth: is the server still responsive while clients hammer the login with wrong passwords?
- * Measures GET /api/v1/health latency (one prober, a request every 5 ms) alone, then while 8
+ * Measures GET /api/v1/health latency (one prober process, a request every 5 ms) alone, then while 8
  * clients send wrong-password logins as fast as they can. Phase "hashing" raises the login rate
  * limits so every attempt runs a full scrypt (the cost the event loop must not carry); phase
  * "limited" uses the default limits (most attempts answered 429 without hashing).
@@ -52,17 +52,32 @@ async function stopServer(child: ChildProcess): Promise<void> {
   await new Promise<void>((r) => { child.once('exit', () => r()); child.kill('SIGTERM'); setTimeout(() => child.kill('SIGKILL'), 5000).unref(); });
 }
 
-/** /health every 5 ms (one at a time) until `until`. */
-async function probe(url: string, until: number): Promise<number[]> {
-  const lat: number[] = [];
+/**
+ * /health every 5 ms (one at a time) for `ms`, from a separate Node process: the hammering clients
+ * below share this process's event loop, and their queueing must not count as server latency.
+ */
+const proberSource = `
+const [url, ms] = process.argv.slice(1);
+const until = Date.now() + Number(ms);
+const lat = [];
+(async () => {
   while (Date.now() < until) {
     const t = performance.now();
-    const r = await fetch(`${url}/api/v1/health`);
+    const r = await fetch(url + '/api/v1/health');
     await r.arrayBuffer();
     lat.push(performance.now() - t);
     await new Promise((res) => setTimeout(res, 5));
   }
-  return lat;
+  process.stdout.write(JSON.stringify(lat));
+})();
+`;
+
+async function probe(url: string, ms: number): Promise<number[]> {
+  const child = spawn(process.execPath, ['-e', proberSource, url, String(ms)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
+  await new Promise<void>((resolve, reject) => child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`prober exited ${code}`)))));
+  return JSON.parse(out) as number[];
 }
 
 /** `clients` loops of wrong-password logins until `until`; counts answers by status. */
@@ -89,10 +104,9 @@ async function phase(name: string, env: Record<string, string>) {
   const dataDir = mkdtempSync(join(tmpdir(), `kumo-bench-auth-${name}-`));
   const { url, child } = await startServer(dataDir, env);
   try {
-    await probe(url, Date.now() + 1000); // warm-up
-    const baseline = summary(await probe(url, Date.now() + 3000));
-    const until = Date.now() + seconds * 1000;
-    const [health, logins] = await Promise.all([probe(url, until), hammer(url, until)]);
+    await probe(url, 1000); // warm-up
+    const baseline = summary(await probe(url, 3000));
+    const [health, logins] = await Promise.all([probe(url, seconds * 1000), hammer(url, Date.now() + seconds * 1000)]);
     return { baseline, underLoginLoad: summary(health), logins };
   } finally {
     await stopServer(child);

@@ -47,3 +47,30 @@ describe('LdapDirectory against slapd', () => {
     await assert.rejects(new LdapDirectory({ ...config, url: 'ldap://127.0.0.1:1', timeoutMs: 2000 }).login('alice', 'x'), DirectoryUnavailableError);
   });
 });
+
+// The same directory over TLS: StartTLS on ldap://, and ldaps://, checked against the test CA.
+describe('LdapDirectory over TLS (slapd with a test CA)', () => {
+  let slapd: Slapd;
+  let config: LdapDirectoryConfig;
+  before(async () => {
+    slapd = await startSlapd({ tls: true });
+    config = {
+      url: slapd.url, startTls: true, tlsCaFile: slapd.caFile, tlsVerify: true,
+      bindDn: slapd.serviceDn, bindPassword: slapd.servicePassword,
+      userSearchBase: `ou=people,${slapd.suffix}`, userFilter: '(uid={username})',
+      groupSearchBase: `ou=groups,${slapd.suffix}`, groupFilter: '(member={dn})', timeoutMs: 5000,
+    };
+  });
+  after(async () => { await slapd?.cleanup(); });
+
+  test('StartTLS and LDAPS log in when the CA is given', async () => {
+    assert.equal((await new LdapDirectory(config).login('bob', 'bob-dir-pw')).kind, 'ok');
+    assert.equal((await new LdapDirectory({ ...config, url: slapd.ldapsUrl!, startTls: false }).login('bob', 'bob-dir-pw')).kind, 'ok');
+  });
+
+  test('a certificate from an unknown CA is refused (unavailable), unless verification is turned off', async () => {
+    await assert.rejects(new LdapDirectory({ ...config, tlsCaFile: null }).login('bob', 'bob-dir-pw'), DirectoryUnavailableError);
+    await assert.rejects(new LdapDirectory({ ...config, url: slapd.ldapsUrl!, startTls: false, tlsCaFile: null }).login('bob', 'bob-dir-pw'), DirectoryUnavailableError);
+    assert.equal((await new LdapDirectory({ ...config, tlsCaFile: null, tlsVerify: false }).login('bob', 'bob-dir-pw')).kind, 'ok');
+  });
+});

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { ConnectionOptions } from 'node:tls';
+import { checkServerIdentity, type ConnectionOptions } from 'node:tls';
 import { Client, InvalidCredentialsError } from 'ldapts';
 import { escapeFilterValue, fillFilter } from './ldap-filter.ts';
 
@@ -53,8 +53,11 @@ export class LdapDirectory {
   constructor(readonly config: LdapDirectoryConfig) {}
 
   private tlsOptions(): ConnectionOptions {
+    // StartTLS upgrades a socket that knows no host name: check the certificate against the URL's host.
+    const host = new URL(this.config.url).hostname.replace(/^\[|\]$/g, '');
     return {
       rejectUnauthorized: this.config.tlsVerify,
+      checkServerIdentity: (_name, cert) => checkServerIdentity(host, cert),
       ...(this.config.tlsCaFile ? { ca: readFileSync(this.config.tlsCaFile) } : {}),
     };
   }

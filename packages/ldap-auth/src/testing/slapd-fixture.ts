@@ -8,6 +8,9 @@ import { fileURLToPath } from 'node:url';
 /** A real OpenLDAP slapd on 127.0.0.1, in its own temporary directory, loaded from an LDIF fixture. */
 export interface Slapd {
   url: string;
+  /** With `tls: true`: the ldaps:// URL and the PEM file of the CA that signed the server's certificate (ldap:// then offers StartTLS). */
+  ldapsUrl: string | null;
+  caFile: string | null;
   suffix: string;
   rootDn: string;
   rootPassword: string;
@@ -41,8 +44,22 @@ async function reachable(port: number): Promise<boolean> {
   });
 }
 
-function slapdConf(dir: string): string {
-  return `include /etc/ldap/schema/core.schema
+/** A throw-away CA and a server certificate for 127.0.0.1 (openssl), for StartTLS and LDAPS tests. */
+function makeCertificates(dir: string): { caFile: string; certFile: string; keyFile: string } {
+  const run = (args: string[]) => {
+    const r = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`openssl ${args[0]} failed: ${r.stderr}`);
+  };
+  run(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=kumo-test-ca']);
+  run(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1']);
+  writeFileSync(join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1\n');
+  run(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'ext.cnf']);
+  return { caFile: join(dir, 'ca.pem'), certFile: join(dir, 'server.pem'), keyFile: join(dir, 'server.key') };
+}
+
+function slapdConf(dir: string, tls: { caFile: string; certFile: string; keyFile: string } | null): string {
+  const tlsLines = tls ? `TLSCACertificateFile ${tls.caFile}\nTLSCertificateFile ${tls.certFile}\nTLSCertificateKeyFile ${tls.keyFile}\n` : '';
+  return `${tlsLines}include /etc/ldap/schema/core.schema
 include /etc/ldap/schema/cosine.schema
 include /etc/ldap/schema/inetorgperson.schema
 include /etc/ldap/schema/nis.schema
@@ -69,11 +86,11 @@ access to * by dn.exact="cn=kumo-search,${suffix}" read by self read by * none
  * loopback port, wait until it accepts connections. Call cleanup() in an after() hook; it is also
  * called when the process exits, so a failing test leaves no daemon or directory behind.
  */
-export async function startSlapd(ldifFile = slapdFixtureLdif): Promise<Slapd> {
+export async function startSlapd(opts: { ldifFile?: string; tls?: boolean } = {}): Promise<Slapd> {
   const dir = mkdtempSync(join(tmpdir(), 'kumo-slapd-'));
   mkdirSync(join(dir, 'data'), { mode: 0o700 });
   const conf = join(dir, 'slapd.conf');
-  writeFileSync(conf, slapdConf(dir), { mode: 0o600 });
+  const ldifFile = opts.ldifFile ?? slapdFixtureLdif;
   let proc: ChildProcess | null = null;
   let cleaned = false;
   const kill = () => { if (proc && proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL'); };
@@ -98,12 +115,16 @@ export async function startSlapd(ldifFile = slapdFixtureLdif): Promise<Slapd> {
   };
 
   try {
+    const certs = opts.tls ? makeCertificates(dir) : null;
+    writeFileSync(conf, slapdConf(dir, certs), { mode: 0o600 });
     const add = spawnSync('/usr/sbin/slapadd', ['-f', conf, '-l', ldifFile], { encoding: 'utf8' });
     if (add.status !== 0) throw new Error(`slapadd failed: ${add.stderr || add.stdout}`);
     const port = await freePort();
     const url = `ldap://127.0.0.1:${port}`;
+    const ldapsUrl = certs ? `ldaps://127.0.0.1:${await freePort()}` : null;
     let stderr = '';
-    proc = spawn('/usr/sbin/slapd', ['-f', conf, '-h', `${url}/`, '-d', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const listen = ldapsUrl ? `${url}/ ${ldapsUrl}/` : `${url}/`;
+    proc = spawn('/usr/sbin/slapd', ['-f', conf, '-h', listen, '-d', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
     proc.stderr?.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
     const deadline = Date.now() + 30_000;
     while (!(await reachable(port))) {
@@ -112,7 +133,7 @@ export async function startSlapd(ldifFile = slapdFixtureLdif): Promise<Slapd> {
       await new Promise((r) => setTimeout(r, 100));
     }
     return {
-      url, suffix, rootDn: `cn=admin,${suffix}`, rootPassword: 'admin-secret',
+      url, ldapsUrl, caFile: certs?.caFile ?? null, suffix, rootDn: `cn=admin,${suffix}`, rootPassword: 'admin-secret',
       serviceDn: `cn=kumo-search,${suffix}`, servicePassword: 'search-secret',
       stop, cleanup,
     };
