@@ -67,25 +67,34 @@ export class DirectoryLogins {
     return undefined;
   }
 
-  /** First login of a directory user: their account (named by the mapping, or their own) and a local user row. */
+  /**
+   * First login of a directory user: their account (named by the mapping, or their own) and a local
+   * user row. Concurrent first logins (of this user, or of two users into one new account) race on
+   * the unique names: the loser re-reads what the winner created and goes on with it.
+   */
   private async provision(idp: IdentityProviderRow, username: string, dirUser: DirectoryUser, placement: DirectoryPlacement): Promise<DirectoryPrincipal> {
     const accountName = placement.account.kind === 'named' ? placement.account.name : ownAccountName(idp.name, username);
     const now = new Date(this.clock.now()).toISOString();
-    const userId = newId('user');
-    const existing = (await this.repos.accounts.list(systemScope, { limit: 1 }, { name: accountName })).items[0];
-    try {
-      return await this.repos.db.transaction().execute(async (trx) => {
-        const accountId = existing?.id ?? newId('account');
-        if (!existing) await this.repos.accounts.insert({ id: accountId, name: accountName, role: 'user', createdAt: now }, trx);
-        await this.repos.users.insert({
-          id: userId, accountId, username, passwordHash: directoryPasswordMarker, createdAt: now,
-          role: placement.role, identityProviderId: idp.id, externalDn: dirUser.dn,
-        }, trx);
-        return { userId, accountId, role: placement.role };
-      });
-    } catch (e) {
-      if (isUniqueViolation(e)) throw new ApiError('conflict', `a user named ${username} was created at the same time; log in again`, { field: 'username' });
-      throw e;
+    for (let attempt = 0; ; attempt++) {
+      const userId = newId('user');
+      const existing = (await this.repos.accounts.list(systemScope, { limit: 1 }, { name: accountName })).items[0];
+      try {
+        return await this.repos.db.transaction().execute(async (trx) => {
+          const accountId = existing?.id ?? newId('account');
+          if (!existing) await this.repos.accounts.insert({ id: accountId, name: accountName, role: 'user', createdAt: now }, trx);
+          await this.repos.users.insert({
+            id: userId, accountId, username, passwordHash: directoryPasswordMarker, createdAt: now,
+            role: placement.role, identityProviderId: idp.id, externalDn: dirUser.dn,
+          }, trx);
+          return { userId, accountId, role: placement.role };
+        });
+      } catch (e) {
+        if (!isUniqueViolation(e)) throw e;
+        const won = await this.repos.credentials.userForLogin(username);
+        // The directory has just accepted this user's password: the row another login made is theirs.
+        if (won?.identityProviderId === idp.id) return { userId: won.id, accountId: won.accountId, role: placement.role };
+        if (won || attempt >= 2) throw new ApiError('conflict', `a user named ${username} exists and does not come from the directory ${idp.name}`, { field: 'username' });
+      }
     }
   }
 }

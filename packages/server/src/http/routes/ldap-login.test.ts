@@ -1,24 +1,54 @@
 import { describe, test, before, after } from 'node:test';
+import { testDialects } from '@kumo/db/testing';
 import assert from 'node:assert/strict';
 import { Attribute, Change, Client } from 'ldapts';
 import { startSlapd, type Slapd } from '@kumo/ldap-auth/testing';
 import { inProcessServer } from '../../testing/in-process-server.ts';
 import type { KumoServer } from '../../build-server.ts';
 
-// LDAP logins against a real slapd (Debian's), started for this file on loopback with
-// packages/ldap-auth/src/testing/directory-fixture.ldif. Tests run in order and share it.
+// LDAP logins against a real slapd (Debian's), started once for this file on loopback with
+// packages/ldap-auth/src/testing/directory-fixture.ldif. Tests run in order and share it; the
+// last one stops it.
+let slapd: Slapd;
+before(async () => { slapd = await startSlapd(); });
+after(async () => { await slapd?.cleanup(); });
+const people = (uid: string) => `uid=${uid},ou=people,dc=kumo,dc=test`;
+const group = (cn: string) => `cn=${cn},ou=groups,dc=kumo,dc=test`;
+
+describe('LDAP first logins race', () => {
+  for (const dialect of testDialects) {
+    test(`regression: parallel first logins of a directory user answered 409 (on ${dialect}): of one user, and of two users into one new account, all succeed with one row each`, async () => {
+      const { server, token: admin, close } = await inProcessServer({ dialect });
+      try {
+        const r = await server.app.inject({
+          method: 'POST', url: '/api/v1/identity-providers', headers: { authorization: `Bearer ${admin}` },
+          payload: {
+            name: 'corp', url: slapd.url, bindDn: slapd.serviceDn, bindPassword: slapd.servicePassword, userSearchBase: 'ou=people,dc=kumo,dc=test', groupSearchBase: 'ou=groups,dc=kumo,dc=test',
+            groupMappings: [{ group: group('kumo-admins'), role: 'admin', account: 'shared' }, { group: group('kumo-readers'), role: 'read-only', account: 'shared' }],
+          },
+        });
+        assert.equal(r.statusCode, 201, r.body);
+        const logins = await Promise.all([...Array(4).fill('alice'), ...Array(4).fill('carol')].map((u: string, i) => server.app.inject({
+          method: 'POST', url: '/api/v1/auth/login', payload: { username: u, password: `${u}-dir-pw` }, remoteAddress: `10.9.0.${i}`,
+        })));
+        assert.deepEqual(logins.map((l) => l.statusCode), Array(8).fill(200), logins.map((l) => l.body).join('\n'));
+        const accounts = new Set(logins.map((l) => (l.json() as { accountId: string }).accountId));
+        assert.equal(accounts.size, 1, 'both users landed in the one account "shared"');
+        const users = await server.ctx.repos.users.list({ accountId: [...accounts][0]!, admin: false }, { limit: 10 });
+        assert.deepEqual(users.items.map((u) => [u.username, u.role]).sort(), [['alice', 'admin'], ['carol', 'read-only']]);
+      } finally { await close(); }
+    });
+  }
+});
+
 describe('LDAP logins (real slapd)', () => {
-  let slapd: Slapd; let server: KumoServer; let admin: string; let close: () => Promise<void>;
-  const people = (uid: string) => `uid=${uid},ou=people,dc=kumo,dc=test`;
-  const group = (cn: string) => `cn=${cn},ou=groups,dc=kumo,dc=test`;
+  let server: KumoServer; let admin: string; let close: () => Promise<void>;
 
   before(async () => {
-    slapd = await startSlapd();
     ({ server, token: admin, close } = await inProcessServer());
   });
   after(async () => {
     await close?.();
-    await slapd?.cleanup();
   });
 
   async function call(bearer: string | null, method: string, url: string, payload?: object) {
