@@ -1,15 +1,16 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeClock } from '@kumo/core';
+import { testDialects } from '@kumo/db/testing';
 import { inProcessServer } from '../../testing/in-process-server.ts';
 import type { KumoServer } from '../../build-server.ts';
 
-describe('API keys: read-only access, default expiry, admin listing and revocation', () => {
+for (const dialect of testDialects) describe(`API keys: read-only access, default expiry, admin listing and revocation (${dialect})`, () => {
   const clock = new FakeClock(Date.parse('2026-03-01T10:00:00.000Z'));
   let server: KumoServer; let admin: string; let close: () => Promise<void>;
   let alice: string; let aliceAccount: string;
   before(async () => {
-    ({ server, token: admin, close } = await inProcessServer({ clock, auth: { apiKeyDefaultTtlSeconds: 7 * 86400 } }));
+    ({ server, token: admin, close } = await inProcessServer({ dialect, clock, auth: { apiKeyDefaultTtlSeconds: 7 * 86400 } }));
     const r = await as(admin, 'POST', '/api/v1/accounts', { name: 'acme', username: 'alice', password: 'alice-password' });
     aliceAccount = r.body.id as string;
     alice = (await server.ctx.auth.login('alice', 'alice-password')).token;

@@ -1,12 +1,13 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { testDialects } from '@kumo/db/testing';
 import { inProcessServer } from '../../testing/in-process-server.ts';
 import type { KumoServer } from '../../build-server.ts';
 
-describe('changing passwords', () => {
+for (const dialect of testDialects) describe(`changing passwords (${dialect})`, () => {
   let server: KumoServer; let admin: string; let close: () => Promise<void>;
   before(async () => {
-    ({ server, token: admin, close } = await inProcessServer());
+    ({ server, token: admin, close } = await inProcessServer({ dialect }));
     for (const [name, username] of [['acme', 'alice'], ['other', 'oscar']]) {
       assert.equal((await call(admin, 'POST', '/api/v1/accounts', { name, username, password: `${username}-password` })).status, 201);
     }
