@@ -1,5 +1,6 @@
 // Lint rules; the layer rules keep imports pointing down:
-// kumo (binary) → cli, server, agent;  web/cli → api;  server → db, api, core;  agent → drivers → core.
+// kumo (binary) → cli, server, agent;  web/cli → api;  server → db, api, core, ldap-auth;  agent → drivers → core.
+// ldap-auth (the LDAP vocabulary of directory logins) imports no Kumo package.
 // Drivers are driver-qemu and driver-fake; driver-conformance (the shared driver test suite) sees only core.
 import tseslint from 'typescript-eslint';
 
@@ -32,7 +33,8 @@ export default tseslint.config(
   },
   { files: ['packages/core/**'], rules: forbid('@kumo/api', '@kumo/db', '@kumo/server', '@kumo/agent', '@kumo/cli', ...drivers, '@kumo/netcfg', '@kumo/web') },
   { files: ['packages/api/**'], rules: forbid('@kumo/db', '@kumo/server', '@kumo/agent', '@kumo/cli', ...drivers, '@kumo/netcfg', '@kumo/web') },
-  { files: ['packages/cli/**', 'packages/web/**'], rules: forbid('@kumo/db', '@kumo/server', '@kumo/agent', ...drivers, '@kumo/netcfg', '@kumo/core') },
+  { files: ['packages/cli/**', 'packages/web/**'], rules: forbid('@kumo/db', '@kumo/server', '@kumo/agent', ...drivers, '@kumo/netcfg', '@kumo/core', '@kumo/ldap-auth') },
+  { files: ['packages/ldap-auth/**'], rules: forbid('@kumo/core', '@kumo/api', '@kumo/db', '@kumo/server', '@kumo/agent', '@kumo/cli', ...drivers, '@kumo/netcfg', '@kumo/web') },
   { files: ['packages/db/**'], rules: forbid('@kumo/server', '@kumo/agent', '@kumo/cli', ...drivers, '@kumo/web') },
   { files: ['packages/server/**'], rules: forbid('@kumo/agent', '@kumo/cli', ...drivers, '@kumo/web') },
   // Route handlers parse, call a service and map the result: no database access of their own.

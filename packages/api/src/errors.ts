@@ -16,8 +16,9 @@ export const errorCodes = {
   idempotency_mismatch: { status: 422, description: 'The Idempotency-Key was used before with a different request body.' },
   no_capacity: { status: 409, description: 'Something ran out: no host passes the scheduler\'s filters (`details.filters` says which filter removed how many hosts), or a range is exhausted (addresses, VNIs, VLANs, public IPs, an instance\'s PCI slots for NICs: `details.field` and `details.resource` say which).' },
   payload_too_large: { status: 413, description: 'The request body is larger than allowed.' },
-  rate_limited: { status: 429, description: 'Too many requests.' },
+  rate_limited: { status: 429, description: 'Too many requests, or too many login attempts for a user or from an address: the `Retry-After` header (and `details.retryAfterSeconds`) says when to try again.' },
   host_unavailable: { status: 503, description: 'The host that must act is not connected.' },
+  identity_provider_unavailable: { status: 503, description: 'A login needed a directory (LDAP identity provider) that cannot be reached or refused the service account; `details.identityProvider` names it. Local accounts can still log in.' },
   operation_failed: { status: 500, description: 'An operation ended in error; the operation resource carries the reason.' },
   internal: { status: 500, description: 'An unexpected server error. It is logged with the request id.' },
 } as const;

@@ -20,6 +20,7 @@ export const idPrefixes = {
   event: 'ev',
   affinityGroup: 'ag',
   joinToken: 'jt',
+  identityProvider: 'idp',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
@@ -35,6 +35,21 @@ export interface OpenDatabaseOptions {
 pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
 pg.types.setTypeParser(1700, (v) => Number.parseFloat(v));
 
+/** The data directory holds the database, images and secrets: its owner only (0700), also when it existed before. */
+function securePrivateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+}
+
+/**
+ * The database file is created 0600 before SQLite opens it: SQLite gives its -wal and -shm files
+ * the mode of the database file. Files from before (and their -wal/-shm) are tightened to 0600.
+ */
+function securePrivateFiles(file: string): void {
+  if (!existsSync(file)) closeSync(openSync(file, 'a', 0o600));
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
+}
+
 /** Open (and migrate) the database: SQLite by default, PostgreSQL when given a postgres:// URL. */
 export async function openDatabase(opts: OpenDatabaseOptions): Promise<DatabaseHandle> {
   let handle: DatabaseHandle;
@@ -60,8 +75,9 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<DatabaseH
     handle = { db, dialect: 'postgres', location: u.toString() + (schema ? ` (schema ${schema})` : ''), close: () => db.destroy(), ...(schema ? { pgSchema: schema } : {}) };
   } else {
     const dir = opts.dataDir ?? '.';
-    mkdirSync(dir, { recursive: true });
+    if (opts.dataDir !== undefined) securePrivateDir(dir);
     const file = opts.url?.startsWith('sqlite:') ? opts.url.slice('sqlite:'.length) : join(dir, 'kumo.db');
+    securePrivateFiles(file);
     const sqlite = new SQLite(file);
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');

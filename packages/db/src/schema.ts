@@ -2,10 +2,26 @@
 import type { DesiredState, HostAdminState, HostState, OperationStatus, Phase, PowerState, Task } from '@kumo/core';
 
 export interface AccountRow { id: string; name: string; role: 'admin' | 'user'; createdAt: string }
-export interface UserRow { id: string; accountId: string; username: string; passwordHash: string; createdAt: string }
+/** A user's own role (migration 012); null: the account's role. */
+export type UserRole = 'admin' | 'user' | 'read-only';
+export interface UserRow {
+  id: string; accountId: string; username: string; passwordHash: string; createdAt: string;
+  role: UserRole | null; identityProviderId: string | null; externalDn: string | null;
+}
 export interface ApiKeyRow {
   id: string; accountId: string; userId: string | null; name: string; kind: 'key' | 'session';
   secretHash: string; expiresAt: string | null; lastUsedAt: string | null; createdAt: string;
+  /** 'read-only': the key may only read (migration 012). */
+  access: 'full' | 'read-only';
+}
+/** A directory users log in with (migration 012). domainId null: serves the whole cloud. */
+export interface IdentityProviderRow {
+  id: string; domainId: string | null; name: string; kind: 'ldap'; enabled: number;
+  url: string; startTls: number; tlsCaFile: string | null; tlsVerify: number;
+  bindDn: string; bindPassword: string; userSearchBase: string; userFilter: string;
+  groupSearchBase: string; groupFilter: string;
+  /** JSON array of { group, role, account? }, first match wins. */
+  groupMappings: string; timeoutMs: number; createdAt: string;
 }
 export interface ZoneRow { id: string; name: string; description: string; placementStrategy: 'spread' | 'pack'; createdAt: string }
 export interface PodRow { id: string; zoneId: string; name: string; createdAt: string }
@@ -182,6 +198,7 @@ export interface Database {
   accounts: AccountRow;
   users: UserRow;
   apiKeys: ApiKeyRow;
+  identityProviders: IdentityProviderRow;
   zones: ZoneRow;
   pods: PodRow;
   clusters: ClusterRow;

@@ -7,6 +7,7 @@ import { simulateHosts } from '@kumo/agent';
 import { CliError, print, saveProfile } from '@kumo/cli';
 import { dataDir, databaseUrl } from './config.ts';
 import { runServer } from './run-server.ts';
+import { adminPasswordFile } from './admin-password-file.ts';
 import { startLocalAgent } from './local-agent.ts';
 import { installPackages, missingPackages } from './system-packages.ts';
 import { ensureTinyImage } from './tiny-image.ts';
@@ -69,7 +70,7 @@ export function addUpCommand(program: Command): void {
         '',
         `Kumo is up at ${url}`,
         `  web/API:   ${url}  (OpenAPI: ${url}/api/v1/openapi.json)`,
-        `  admin:     ${admin.username} / ${admin.password ?? '(see the admin-password file in the data directory)'}`,
+        `  admin:     ${admin.username} / ${admin.password ?? '(changed since the first start: kumo user passwd)'}${admin.password ? `  (also in ${adminPasswordFile(dir)}, mode 0600)` : ''}`,
         `  data:      ${dir}`,
         `  hosts:     ${hostsLine}`,
         `  network:   ${networkLine}`,

@@ -3,11 +3,15 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-/** Writes via a temp file + rename, so readers never see half a file. */
+/**
+ * Writes via a temp file + rename, so readers never see half a file. Created 0600 in 0700
+ * directories: these files hold tenants' data (the metadata service's user data and SSH keys, the
+ * network spec) and only root (the agent and the daemons it starts) reads them.
+ */
 export function writeFileAtomic(path: string, content: string): void {
-  mkdirSync(dirname(path), { recursive: true });
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, content);
+  writeFileSync(tmp, content, { mode: 0o600 });
   renameSync(tmp, path);
 }
 

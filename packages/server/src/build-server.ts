@@ -19,7 +19,8 @@ import { registerImageFileRoutes } from './http/routes/image-file-routes.ts';
 import { createCatalogServices } from './services/catalog-services.ts';
 import { registerNetworkRoutes } from './http/routes/network-routes.ts';
 import { registerWebConsole } from './http/web-console.ts';
-import { AuthService } from './services/auth-service.ts';
+import { AuthService, type AuthOptions } from './services/auth-service.ts';
+import type { OriginPolicy } from './http/origin-policy.ts';
 import { OperationCancelService } from './services/operation-cancel-service.ts';
 import { OperationService } from './services/operation-service.ts';
 import { HostService } from './services/host-service.ts';
@@ -45,6 +46,10 @@ export interface BuildServerOptions {
   accessLog?: boolean;
   /** Largest image upload accepted (bytes). */
   maxImageBytes?: number;
+  /** Login rate limits, API key lifetime, password hashing (services/auth-service.ts). */
+  auth?: Partial<AuthOptions>;
+  /** Browser origins besides the server's own that may open consoles and event streams. */
+  origins?: OriginPolicy;
 }
 
 export interface KumoServer {
@@ -85,7 +90,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
   const notifier = new Notifier();
   const events = new EventLog(repos, clock, notifier);
   const ops = new OperationService(repos, clock, notifier);
-  const auth = new AuthService(repos, clock);
+  const auth = new AuthService(repos, clock, opts.auth);
   const copts: ControllerOptions = { ...defaultControllerOptions, ...opts.controller, timeouts: { ...defaultControllerOptions.timeouts, ...opts.controller?.timeouts } };
   const gateway = new AgentGateway(repos, clock, events, notifier, app.log, { heartbeatIntervalMs: copts.heartbeatIntervalMs, helloTimeoutMs: 10_000 });
   const instances = new InstanceService(repos, ops, events, notifier, clock);
@@ -110,7 +115,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
     },
   });
   await app.register(websocket, { options: { maxPayload: 4 * 1024 * 1024 } });
-  installAuth(app, auth);
+  installAuth(app, auth, opts.origins);
   registerMetricsRoutes(app, metrics); // first: its timing hook must see every route registered after it
 
   app.get('/api/v1/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());

@@ -13,6 +13,7 @@ import { KeypairsScreen } from './screens/keypairs-screen.tsx';
 import { OperationsScreen } from './screens/operations-screen.tsx';
 import { EventsScreen } from './screens/events-screen.tsx';
 import { NotFoundScreen } from './screens/not-found-screen.tsx';
+import { PasswordScreen } from './screens/password-screen.tsx';
 
 /** The screen for the current path. */
 export function RouteView({ path }: { path: string }) {
@@ -31,6 +32,7 @@ export function RouteView({ path }: { path: string }) {
     case 'keypairs': return <KeypairsScreen />;
     case 'operations': return <OperationsScreen />;
     case 'events': return <EventsScreen />;
+    case 'password': return <PasswordScreen />;
     case 'not-found': return <NotFoundScreen path={r.path} />;
   }
 }

@@ -19,10 +19,14 @@ export const TokenResponse = Type.Object({
 export const ApiKey = Type.Object({
   id: Type.String(), name: Type.String(), accountId: Type.String(), createdAt: Timestamp, lastUsedAt: Nullable(Timestamp),
   expiresAt: Nullable(Timestamp),
+  access: Type.Union([Type.Literal('full'), Type.Literal('read-only')], { description: 'read-only keys get 403 on every write' }),
+  userId: Nullable(Type.String()),
   secret: Type.Optional(Type.String({ description: 'the full key, shown only in the response to create' })),
 });
 export const ApiKeyCreate = Type.Object({
-  name: Name, ttlSeconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 10 * 365 * 86400 })),
+  name: Name,
+  ttlSeconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 10 * 365 * 86400, description: 'lifetime; default: the server\'s apiKeyDefaultTtl (90 days unless configured)' })),
+  access: Type.Optional(Type.Union([Type.Literal('full'), Type.Literal('read-only')], { description: 'default full' })),
 }, { additionalProperties: false });
 
 export const Keypair = Type.Object({

@@ -15,7 +15,7 @@ async function sha256File(path: string): Promise<string> {
   return h.digest('hex');
 }
 
-/** image, offering, keypair, affinity-group, api-key. */
+/** image, offering, keypair, affinity-group. */
 export function addCatalogCommands(program: Command): void {
   const image = addResourceCommands(program, {
     name: 'image', path: 'images',
@@ -90,12 +90,5 @@ export function addCatalogCommands(program: Command): void {
       print(renderOne(await client.create('affinity-groups', o), output));
     });
 
-  const key = addResourceCommands(program, {
-    name: 'api-key', path: 'api-keys', columns: [{ key: 'id', header: 'ID' }, { key: 'name', header: 'NAME' }, { key: 'expiresAt', header: 'EXPIRES' }],
-  });
-  key.command('create').requiredOption('--name <name>').option('--ttl <seconds>', '', num)
-    .action(async (o: { name: string; ttl?: number }, c: Command) => {
-      const { client, output } = clientFor(c);
-      print(renderOne(await client.create('api-keys', { name: o.name, ttlSeconds: o.ttl }), output));
-    });
+  // API keys: auth-commands.ts
 }

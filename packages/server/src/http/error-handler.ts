@@ -15,6 +15,8 @@ export function installErrorHandler(app: FastifyInstance): void {
       req.log.error({ err }, 'unhandled error');
       apiErr = new ApiError('internal', `internal error (request ${req.id})`);
     }
+    const retryAfter = (apiErr.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+    if (apiErr.code === 'rate_limited' && typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
     void reply.status(apiErr.status).send(apiErr.toBody());
   });
   app.setNotFoundHandler((req, reply) => {

@@ -46,7 +46,8 @@ export const toKeypair = (r: KeypairRow): api.Keypair => ({
 export const toAffinityGroup = (r: AffinityGroupRow): api.AffinityGroup => ({ id: r.id, accountId: r.accountId, name: r.name, policy: r.policy, createdAt: r.createdAt });
 /** An API key; `secret` only in the answer to its creation. */
 export const toApiKey = (r: ApiKeyRow, secret?: string): api.ApiKey => ({
-  id: r.id, name: r.name, accountId: r.accountId, createdAt: r.createdAt, lastUsedAt: r.lastUsedAt, expiresAt: r.expiresAt, ...(secret === undefined ? {} : { secret }),
+  id: r.id, name: r.name, accountId: r.accountId, createdAt: r.createdAt, lastUsedAt: r.lastUsedAt, expiresAt: r.expiresAt,
+  access: r.access, userId: r.userId, ...(secret === undefined ? {} : { secret }),
 });
 export const toAccount = (r: AccountRow): api.Account => ({ id: r.id, name: r.name, role: r.role, createdAt: r.createdAt });
 export const toInstance = (r: InstanceListRow, affinityGroupIds: string[] = [], addresses: InstanceAddressRow[] = []): api.Instance => ({

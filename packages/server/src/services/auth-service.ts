@@ -1,12 +1,38 @@
 import { newId, type Clock } from '@kumo/core';
 import { ApiError } from '@kumo/api';
-import type { Repos, Scope } from '@kumo/db';
-import { hashPassword, hashSecret, newSecret, secretsEqual, splitCredential, verifyPassword } from './secrets.ts';
+import { systemScope, type ApiKeyRow, type LoginUser, type Repos, type Scope, type UserRole } from '@kumo/db';
+import { hashSecret, newSecret, secretsEqual, splitCredential } from './secrets.ts';
+import { PasswordHasher } from './password-hasher.ts';
+import { defaultLoginRateLimits, LoginRateLimiter, type LoginRateLimits } from './login-rate-limiter.ts';
+import { DirectoryLogins, directoryPasswordMarker, type DirectoryPrincipal } from './directory-login.ts';
+import { IdentityProviderService } from './identity-provider-service.ts';
 
-/** Who is calling. role 'agent' is a host using its host token (only routes marked agentAllowed). */
-export interface Principal { scope: Scope; username: string; role: 'admin' | 'user' | 'agent'; keyId: string }
+/**
+ * Who is calling. role 'agent' is a host using its host token (only routes marked agentAllowed).
+ * `readOnly`: the role is read-only or the key was issued read-only; the auth hook then refuses every write.
+ */
+export interface Principal {
+  scope: Scope; username: string; role: UserRole | 'agent'; keyId: string;
+  userId: string | null; readOnly: boolean;
+}
+
+export interface AuthOptions {
+  loginRateLimits: LoginRateLimits;
+  /** Lifetime of an API key created without ttlSeconds; null: such keys never expire. */
+  apiKeyDefaultTtlSeconds: number | null;
+  /** How many password hashes may run at once (default: cores - 1, at least 1). */
+  passwordHashConcurrency?: number;
+}
+
+export const defaultAuthOptions: AuthOptions = { loginRateLimits: defaultLoginRateLimits, apiKeyDefaultTtlSeconds: 90 * 86400 };
 
 const sessionTtlMs = 12 * 3600_000;
+
+/** A user's role: their own if set (directory users, read-only users), else their account's. */
+const effectiveRole = (accountRole: 'admin' | 'user', userRole: UserRole | null): UserRole => userRole ?? accountRole;
+const principalOf = (accountId: string, username: string, role: UserRole, keyId: string, userId: string | null, access: ApiKeyRow['access']): Principal => ({
+  scope: { accountId, admin: role === 'admin' }, username, role, keyId, userId, readOnly: role === 'read-only' || access === 'read-only',
+});
 
 /** Accounts, users, passwords, API keys and session tokens. */
 export class AuthService {
@@ -25,7 +51,20 @@ export class AuthService {
   private readonly lastUsedWrites = new Map<string, number>();
   static readonly lastUsedResolutionMs = 60_000;
 
-  constructor(private readonly repos: Repos, private readonly clock: Clock) {}
+  readonly options: AuthOptions;
+  readonly hasher: PasswordHasher;
+  readonly limiter: LoginRateLimiter;
+  readonly directories: DirectoryLogins;
+  /** Admin management of the directories behind `directories`. */
+  readonly identityProviders: IdentityProviderService;
+
+  constructor(private readonly repos: Repos, private readonly clock: Clock, options: Partial<AuthOptions> = {}) {
+    this.options = { ...defaultAuthOptions, ...options };
+    this.hasher = new PasswordHasher(this.options.passwordHashConcurrency);
+    this.limiter = new LoginRateLimiter(clock, this.options.loginRateLimits);
+    this.directories = new DirectoryLogins(repos, clock);
+    this.identityProviders = new IdentityProviderService(repos, clock, this.directories);
+  }
 
   private iso(ms = this.clock.now()): string { return new Date(ms).toISOString(); }
 
@@ -39,10 +78,13 @@ export class AuthService {
 
   async createAccount(a: { name: string; role: 'admin' | 'user'; username: string; password: string }): Promise<string> {
     const accountId = newId('account');
+    const passwordHash = await this.hasher.hash(a.password);
     try {
       await this.repos.db.transaction().execute(async (trx) => {
         await this.repos.accounts.insert({ id: accountId, name: a.name, role: a.role, createdAt: this.iso() }, trx);
-        await this.repos.users.insert({ id: newId('user'), accountId, username: a.username, passwordHash: hashPassword(a.password), createdAt: this.iso() }, trx);
+        await this.repos.users.insert({
+          id: newId('user'), accountId, username: a.username, passwordHash, createdAt: this.iso(), role: null, identityProviderId: null, externalDn: null,
+        }, trx);
       });
     } catch (e) {
       if (/unique|duplicate/i.test(String(e))) throw new ApiError('conflict', `an account or user named ${a.name}/${a.username} exists`, { field: 'name' });
@@ -51,19 +93,72 @@ export class AuthService {
     return accountId;
   }
 
-  /** Username + password → a session token (expires). */
-  async login(username: string, password: string): Promise<{ token: string; expiresAt: string; principal: Principal }> {
-    const user = await this.repos.credentials.userForLogin(username);
-    if (!user || !verifyPassword(password, user.passwordHash)) throw new ApiError('unauthenticated', 'wrong username or password');
+  /**
+   * Username + password → a session token (expires). `address` is the client's, for the per-address
+   * limit. Order: rate limits (429 before any hashing), then a local user's hash, a directory user's
+   * directory, or, for an unknown name, the directories of the whole cloud and else a dummy hash
+   * (as slow as a real one: the answer's timing does not tell whether the name exists).
+   */
+  async login(username: string, password: string, address = 'local'): Promise<{ token: string; expiresAt: string; principal: Principal }> {
+    this.limiter.admit(username, address);
+    const who = await this.checkPassword(username, password);
+    if (!who) throw new ApiError('unauthenticated', 'wrong username or password');
+    this.limiter.succeeded(username);
     const expiresAt = this.iso(this.clock.now() + sessionTtlMs);
-    const { token, keyId } = await this.issueKey(user.accountId, user.id, 'session', 'session', expiresAt);
-    return { token, expiresAt, principal: { scope: { accountId: user.accountId, admin: user.role === 'admin' }, username, role: user.role, keyId } };
+    const { token, keyId } = await this.issueKey(who.accountId, who.userId, 'session', 'session', expiresAt);
+    return { token, expiresAt, principal: principalOf(who.accountId, username, who.role, keyId, who.userId, 'full') };
   }
 
-  async issueKey(accountId: string, userId: string | null, name: string, kind: 'key' | 'session', expiresAt: string | null): Promise<{ token: string; keyId: string }> {
+  private async checkPassword(username: string, password: string): Promise<DirectoryPrincipal | null> {
+    const user = await this.repos.credentials.userForLogin(username);
+    if (user?.identityProviderId) return this.directories.loginKnown(user, username, password);
+    if (user) return (await this.hasher.verify(password, user.passwordHash)) ? this.localPrincipal(user) : null;
+    const viaDirectory = await this.directories.loginNew(username, password);
+    if (viaDirectory !== undefined) return viaDirectory;
+    await this.hasher.verifyDummy(password);
+    return null;
+  }
+
+  /** Whether a local user's password is still `password` (no rate limit: for the operator's own tools). */
+  async passwordMatches(username: string, password: string): Promise<boolean> {
+    const user = await this.repos.credentials.userForLogin(username);
+    return user !== undefined && user.identityProviderId === null && this.hasher.verify(password, user.passwordHash);
+  }
+
+  private localPrincipal(user: LoginUser): DirectoryPrincipal {
+    return { userId: user.id, accountId: user.accountId, role: effectiveRole(user.role, user.userRole) };
+  }
+
+  /**
+   * Change a password. Your own needs the old one; an admin may reset anyone's without it. Other
+   * sessions of that user end (the caller's own session, `keepKeyId`, stays). Directory users
+   * change theirs in the directory.
+   */
+  async changePassword(caller: Principal, b: { username?: string | undefined; oldPassword?: string | undefined; newPassword: string }): Promise<void> {
+    const username = b.username ?? caller.username;
+    const self = caller.userId !== null && username === caller.username;
+    if (!self && caller.role !== 'admin') throw new ApiError('forbidden', 'only admins may change another user\'s password', { field: 'username' });
+    const user = await this.repos.credentials.userForLogin(username);
+    if (!user) throw new ApiError('not_found', `user ${username} not found`, { field: 'username' });
+    if (user.identityProviderId || user.passwordHash === directoryPasswordMarker) {
+      throw new ApiError('bad_request', `${username} logs in through a directory: change the password there`, { field: 'username' });
+    }
+    if (self) {
+      if (!b.oldPassword) throw new ApiError('bad_request', 'oldPassword is required to change your own password', { field: 'oldPassword' });
+      this.limiter.admit(username, `passwd:${caller.keyId}`);
+      if (!(await this.hasher.verify(b.oldPassword, user.passwordHash))) throw new ApiError('forbidden', 'oldPassword is wrong', { field: 'oldPassword' });
+      this.limiter.succeeded(username);
+    }
+    const passwordHash = await this.hasher.hash(b.newPassword);
+    await this.repos.users.update(systemScope, user.id, { passwordHash });
+    const sessions = await this.repos.apiKeys.list(systemScope, { limit: 1000 }, { userId: user.id, kind: 'session' });
+    for (const k of sessions.items) if (k.id !== caller.keyId) await this.revoke(systemScope, k.id);
+  }
+
+  async issueKey(accountId: string, userId: string | null, name: string, kind: 'key' | 'session', expiresAt: string | null, access: ApiKeyRow['access'] = 'full'): Promise<{ token: string; keyId: string }> {
     const keyId = newId('apiKey');
     const secret = newSecret();
-    await this.repos.apiKeys.insert({ id: keyId, accountId, userId, name, kind, secretHash: hashSecret(secret), expiresAt, lastUsedAt: null, createdAt: this.iso() });
+    await this.repos.apiKeys.insert({ id: keyId, accountId, userId, name, kind, secretHash: hashSecret(secret), expiresAt, lastUsedAt: null, createdAt: this.iso(), access });
     return { token: `${keyId}.${secret}`, keyId };
   }
 
@@ -98,14 +193,14 @@ export class AuthService {
     if (cred.id.startsWith('host-')) {
       const host = await this.repos.credentials.host(cred.id);
       if (!host || !secretsEqual(host.tokenHash, hashSecret(cred.secret))) throw new ApiError('unauthenticated', 'invalid host credentials');
-      return { scope: { accountId: 'acct-system', admin: true }, username: host.name, role: 'agent', keyId: host.id };
+      return { scope: { accountId: 'acct-system', admin: true }, username: host.name, role: 'agent', keyId: host.id, userId: null, readOnly: false };
     }
     const row = await this.repos.credentials.key(cred.id);
     if (!row || !secretsEqual(row.secretHash, hashSecret(cred.secret))) throw new ApiError('unauthenticated', 'invalid credentials');
     if (row.expiresAt && row.expiresAt < this.iso()) throw new ApiError('unauthenticated', 'credentials expired; log in again');
     // Another server process may have written it lately: start counting from what is stored.
     if (row.lastUsedAt !== null && !this.lastUsedWrites.has(row.id)) this.lastUsedWrites.set(row.id, Date.parse(row.lastUsedAt));
-    return { scope: { accountId: row.accountId, admin: row.role === 'admin' }, username: row.username ?? row.accountName, role: row.role, keyId: row.id };
+    return principalOf(row.accountId, row.username ?? row.accountName, effectiveRole(row.role, row.userRole), row.id, row.userId, row.access);
   }
 
   async revoke(scope: Scope, keyId: string): Promise<boolean> {

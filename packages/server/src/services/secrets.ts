@@ -1,19 +1,6 @@
-import { createHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
-/** Passwords: scrypt with a per-password salt. */
-export function hashPassword(password: string): string {
-  const salt = randomBytes(16);
-  const hash = scryptSync(password, salt, 32, { N: 16384, r: 8, p: 1 });
-  return `scrypt$16384$${salt.toString('base64url')}$${hash.toString('base64url')}`;
-}
-
-export function verifyPassword(password: string, stored: string): boolean {
-  const [alg, n, salt, hash] = stored.split('$');
-  if (alg !== 'scrypt' || !n || !salt || !hash) return false;
-  const expected = Buffer.from(hash, 'base64url');
-  const got = scryptSync(password, Buffer.from(salt, 'base64url'), expected.length, { N: Number(n), r: 8, p: 1 });
-  return timingSafeEqual(expected, got);
-}
+// Passwords: password-hasher.ts (scrypt on the thread pool, never on the event loop).
 
 /** High-entropy secrets (API keys, tokens) are stored as SHA-256: no salt or stretching needed. */
 export function hashSecret(secret: string): string {

@@ -15,6 +15,7 @@ export function TopBar({ navOpen, onToggleNav }: { navOpen: boolean; onToggleNav
       <LinkTo to="/" className="brand"><span className="logo" aria-hidden="true">雲</span> Kumo</LinkTo>
       <div className="top-bar-right">
         <span className="who" data-testid="whoami">{t('auth.signedInAs', { user: user.username, role: user.role })}</span>
+        <LinkTo to="/password">{t('auth.changePassword')}</LinkTo>
         <LanguageSelect />
         <button type="button" onClick={logout}>{t('auth.logout')}</button>
       </div>

@@ -95,7 +95,7 @@ test('web console: login, dashboard, wizard, live state, serial console, jobs an
   await page.getByLabel('User name').fill('admin');
   await page.getByLabel('Password').fill('wrong-password');
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('alert').filter({ hasText: 'Sign-in failed' }).waitFor();
+  await page.getByRole('alert').filter({ hasText: 'Wrong user name or password.' }).waitFor();
   await page.getByLabel('Password').fill(adminPassword);
   await shot(page, '01-login');
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -284,10 +284,27 @@ test('web console: login, dashboard, wizard, live state, serial console, jobs an
   await page.getByRole('heading', { level: 1, name: 'Instances' }).waitFor();
   assert.equal(await nav.isVisible(), false, 'the menu closes after navigating');
 
-  // Sign out goes back to the login screen.
+  // Change password (top bar link): a wrong current password is told as such, then the change works.
   await page.setViewportSize({ width: 1280, height: 800 });
+  await page.getByRole('link', { name: 'Change password' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Change your password' }).waitFor();
+  await page.getByLabel('Current password').fill('not-the-password');
+  await page.getByLabel('New password', { exact: true }).fill('admin-password-2');
+  await page.getByLabel('New password again').fill('admin-password-2');
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await page.getByRole('alert').filter({ hasText: 'The current password is wrong.' }).waitFor();
+  await page.getByLabel('Current password').fill(adminPassword);
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await page.getByRole('status').filter({ hasText: 'Your password was changed.' }).waitFor();
+  await shot(page, '14-password');
+
+  // Sign out goes back to the login screen; the new password signs in.
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  await page.getByLabel('User name').fill('admin');
+  await page.getByLabel('Password').fill('admin-password-2');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('whoami').filter({ hasText: 'admin' }).waitFor();
 
   assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
   finished = true;

@@ -13,9 +13,10 @@ export type AppRoute =
   | { screen: 'keypairs' }
   | { screen: 'operations' }
   | { screen: 'events' }
+  | { screen: 'password' }
   | { screen: 'not-found'; path: string };
 
-const simple = ['instances', 'networks', 'security-groups', 'hosts', 'images', 'offerings', 'keypairs', 'operations', 'events'] as const;
+const simple = ['instances', 'networks', 'security-groups', 'hosts', 'images', 'offerings', 'keypairs', 'operations', 'events', 'password'] as const;
 
 export function parseRoute(pathname: string): AppRoute {
   const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);

@@ -5,6 +5,7 @@ import { useI18n } from '../i18n/i18n-context.tsx';
 import { LanguageSelect } from '../components/language-select.tsx';
 import { ErrorNote } from '../components/error-note.tsx';
 import type { SessionUser } from '../session-context.ts';
+import { loginErrorMessage } from '../lib/auth-error-message.ts';
 
 /** Password sign-in; the server sets the HttpOnly session cookie. */
 export function LoginScreen({ onLogin }: { onLogin: (u: SessionUser) => void }) {
@@ -22,7 +23,8 @@ export function LoginScreen({ onLogin }: { onLogin: (u: SessionUser) => void }) 
       const r = await client.request<TokenResponse>('POST', '/api/v1/auth/login', { body: { username, password } });
       onLogin({ accountId: r.accountId, username: r.username, role: r.role });
     } catch (err) {
-      setError(t('auth.failed', { message: (err as Error).message }));
+      const m = loginErrorMessage(err);
+      setError(t(m.key, m.values));
       setBusy(false);
     }
   };

@@ -41,6 +41,7 @@ export function registerStreamRoutes(app: FastifyInstance, ctx: ServerContext): 
 
   app.get('/api/v1/instances/:id/console', {
     websocket: true,
+    config: { acts: true }, // typing into a console changes the guest: not for read-only credentials
     schema: { tags: ['instances'], summary: 'Serial console as a WebSocket: binary frames both ways', params: api.IdParams },
   }, async (socket, req) => {
     try {
