@@ -102,7 +102,8 @@ export function backupSteps(host: FakeHost, g: FakeGuest, volumeId: string, targ
   return [
     { phase: 'creating target', run: () => host.add(`file:${target.path}`) },
     { phase: 'copying disk', delayMs: copyMs, run: () => {
-      host.backups.set(target.path, { volumeId, serial: dev.serial, sizeBytes: dev.sizeBytes, format: target.format });
+      const data = host.diskData.get(allDisks(g.spec).find((d) => d.volumeId === volumeId)?.path ?? '');
+      host.backups.set(target.path, { volumeId, serial: dev.serial, sizeBytes: dev.sizeBytes, format: target.format, ...(data !== undefined ? { data } : {}) });
       return () => { host.backups.delete(target.path); };
     } },
     { phase: 'flushing', run: () => {} },

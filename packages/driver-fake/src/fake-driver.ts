@@ -219,6 +219,14 @@ export class FakeDriver implements Driver {
   guestPoweroff(id: string): void { this.need(id); this.host.guestPoweroff(id); }
   /** The guest keeps its disks: detachDisk then times out (on the driver's clock), as with a guest without hot-plug support. */
   guestHoldsDisks(id: string, holds = true): void { this.need(id).holdsDisks = holds; }
+  /** The guest writes text at the start of the attached disk with this serial (its contents, for backups). */
+  guestWritesDisk(id: string, serial: string, text: string): void {
+    const g = this.need(id);
+    const dev = g.devices.find((x) => x.serial === serial);
+    const disk = [...(g.spec.root?.kind === 'disk' ? [g.spec.root.disk] : []), ...g.spec.disks].find((x) => x.volumeId === dev?.volumeId);
+    if (!disk) throw new DriverError(`the guest has no disk with serial ${serial}`, 'not_found');
+    this.host.diskData.set(disk.path, text);
+  }
   /** The guest process dies (crash). */
   guestCrash(id: string): void { this.need(id); this.host.guestCrash(id); }
   /** Everything on the host is lost (the host rebooted). */

@@ -27,7 +27,7 @@ export interface FakeGuest {
 export interface FakeBlockDevice { volumeId: string; serial: string; pciSlot: number; sizeBytes: number }
 
 /** What a fake backup wrote: the disk as it was. */
-export interface FakeBackup { volumeId: string; serial: string; sizeBytes: number; format: 'qcow2' | 'raw' }
+export interface FakeBackup { volumeId: string; serial: string; sizeBytes: number; format: 'qcow2' | 'raw'; data?: string }
 
 /** What a saved state file holds: the guest's memory, i.e. its console and shell as they were. */
 export interface FakeStateFile { instanceId: string; console: string[]; line: string; env: Record<string, string> }
@@ -37,6 +37,8 @@ export class FakeHost {
   readonly stateFiles = new Map<string, FakeStateFile>();
   /** Disk files (path, or an RBD disk's label) and their size in bytes: what storage made on this host. */
   readonly diskFiles = new Map<string, number>();
+  /** What guests wrote at the start of a disk file (FakeDriver.guestWritesDisk), by path. */
+  readonly diskData = new Map<string, string>();
   /** Backup files written by backupDisk, by target path (each also an artifact `file:<path>`). */
   readonly backups = new Map<string, FakeBackup>();
   /** Host objects: `dir:<id>`, `process:<id>`, `nic:<id>/<nicId>`, `file:<path>`. */
@@ -112,6 +114,7 @@ export class FakeHost {
     this.guests.clear();
     this.stateFiles.clear();
     this.diskFiles.clear();
+    this.diskData.clear();
     this.backups.clear();
     this.artifacts.clear();
   }
