@@ -15,6 +15,7 @@ const MiB = 1024 * 1024;
 export function diskCases<D extends Driver>(run: ConformanceRun<D>, h: DiskHarness<D>): void {
   const id = (): string => run.spec.instanceId;
   let disk: DiskSpec | undefined;
+  let backup: string | undefined;
   const has = (cap: DriverCapability): boolean => run.driver.capabilities().includes(cap);
   const seen = (serial: string, sizeBytes?: number) => async () => {
     const disks = await h.guestDisks(run.driver, id());
@@ -67,7 +68,7 @@ export function diskCases<D extends Driver>(run: ConformanceRun<D>, h: DiskHarne
     await d.setDiskLimits(id(), disk.volumeId, {});
   });
 
-  test('backupDisk copies what the guest wrote to a file with the same contents; an existing target is refused', async (t) => {
+  test('backupDisk copies what the guest wrote to a file (the same blocks as the disk); an existing target is refused', async (t) => {
     const d = run.driver;
     if (!disk) return t.skip('no hot-plugged disk (capability missing)');
     const path = h.backupPath('hot.qcow2');
@@ -81,7 +82,8 @@ export function diskCases<D extends Driver>(run: ConformanceRun<D>, h: DiskHarne
     const r = await d.backupDisk(id(), disk.volumeId, { path, format: 'qcow2' }, { onProgress: (p) => progress.push(p) });
     assert.ok(r.bytes > 0, 'bytes written');
     assert.ok(progress.length > 0, 'progress reported');
-    assert.ok(await h.backupMatches(disk, path, 'KUMO-BACKED-UP'), 'the backup has the disk\'s contents');
+    assert.ok(await h.backupStartsWith(path, 'KUMO-BACKED-UP'), 'the backup has what the guest wrote');
+    backup = path; // compared block for block with the disk once it is detached
     await rejectsWith(d.backupDisk(id(), disk.volumeId, { path, format: 'qcow2' }), 'invalid_state', 'a backup onto an existing file');
     assert.deepEqual(await d.inspect(id()), { instanceId: id(), power: 'running' });
   });
@@ -108,6 +110,7 @@ export function diskCases<D extends Driver>(run: ConformanceRun<D>, h: DiskHarne
     await d.detachDisk(id(), disk.volumeId, { timeoutSec: 60 });
     await d.detachDisk(id(), disk.volumeId, { timeoutSec: 60 });
     await waitFor(`disk ${serial} gone from the guest`, async () => !(await h.guestDisks(d, id())).some((x) => x.serial === serial), run.h.answerTimeoutMs);
+    if (backup) assert.ok(await h.backupMatches(disk, backup), 'the backup has the same blocks as the (now detached) disk');
     await d.attachDisk(id(), disk); // the slot is free again and the disk can come back
     await waitFor(`the guest sees disk ${serial} again`, seen(serial), run.h.answerTimeoutMs);
     await d.detachDisk(id(), disk.volumeId, { timeoutSec: 60 });

@@ -54,8 +54,13 @@ export interface DiskHarness<D extends Driver = Driver> {
   guestDisks(driver: D, instanceId: string): Promise<Array<{ serial: string; sizeBytes: number }>>;
   /** From inside the guest: write text at the start of the disk with this serial, and sync. */
   writeFromGuest(driver: D, instanceId: string, serial: string, text: string): Promise<void>;
-  /** Whether the backup file has the disk's contents (the same blocks) and starts with text. */
-  backupMatches(disk: DiskSpec, backupPath: string, text: string): Promise<boolean>;
+  /** Whether the backup file starts with text (what the guest wrote before the backup). */
+  backupStartsWith(backupPath: string, text: string): Promise<boolean>;
+  /**
+   * Whether the backup has the same blocks as the disk. Asked once the disk is detached: a live
+   * qcow2 read from outside its QEMU misses what QEMU has not written back yet.
+   */
+  backupMatches(disk: DiskSpec, backupPath: string): Promise<boolean>;
   /** Where a backup goes (a path the caller owns), and whether a file is there. */
   backupPath(name: string): string;
   fileExists(path: string): Promise<boolean>;

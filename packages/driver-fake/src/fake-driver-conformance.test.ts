@@ -40,9 +40,10 @@ describeDriverConformance<FakeDriver>('fake', {
     },
     guestDisks: async (_d, id) => (host.guests.get(id)?.devices ?? []).map((x) => ({ serial: x.serial, sizeBytes: x.sizeBytes })),
     writeFromGuest: async (d, id, serial, text) => d.guestWritesDisk(id, serial, text),
-    backupMatches: async (disk, path, text) => {
+    backupStartsWith: async (path, text) => host.artifacts.has(`file:${path}`) && host.backups.get(path)?.data === text,
+    backupMatches: async (disk, path) => {
       const b = host.backups.get(path);
-      return b !== undefined && host.artifacts.has(`file:${path}`) && b.volumeId === disk.volumeId && b.data === text && b.sizeBytes === host.diskFiles.get(disk.path);
+      return b !== undefined && b.volumeId === disk.volumeId && b.data === host.diskData.get(disk.path) && b.sizeBytes === host.diskFiles.get(disk.path);
     },
     backupPath: (name) => `/fake/backups/${name}`,
     fileExists: async (path) => host.artifacts.has(`file:${path}`),
