@@ -3,6 +3,8 @@
 # Named in one place so that `kumo up`, docs/install.md and CI agree.
 set -euo pipefail
 packages=(qemu-system-x86 qemu-utils dnsmasq-base nftables haproxy busybox-static linux-image-amd64 e2fsprogs xz-utils cpio genisoimage iproute2 procps chromium fonts-ipafont-gothic wrk)
+# RBD disks: QEMU's rbd block driver, and a throwaway Ceph cluster for packages/driver-qemu's rbd-disk.test.ts
+packages+=(qemu-block-extra ceph-mon ceph-osd ceph-common)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -eq 0 ]; then exit 0; fi

@@ -7,6 +7,10 @@
  * virtual size) → blockdev-add it → blockdev-backup sync=full → poll query-jobs for progress until
  * BLOCK_JOB_COMPLETED (or job-cancel on ctx.signal, then BLOCK_JOB_CANCELLED) → blockdev-del the
  * target (flushes and closes it). A failed or cancelled backup removes the target file.
+ *
+ * The call holds the instance's lock for the whole copy (one action per instance at a time): a stop
+ * or another disk call on the instance waits until the backup ends or is cancelled. A backup does
+ * not overwrite a file that is already there (it is not this call's to delete on failure).
  */
 import { execFile } from 'node:child_process';
 import { rm } from 'node:fs/promises';
