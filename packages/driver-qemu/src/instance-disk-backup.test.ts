@@ -77,3 +77,21 @@ test('backupDisk: a failing blockdev-backup removes the target node and file; a 
     await rm(out, { recursive: true, force: true });
   }
 });
+
+test('backupDisk: QEMU going away mid-copy ends the call with host_failure (regression: the wait for the job event never ended) and removes the target', async () => {
+  const h = await liveHarness({ disks: [data] });
+  const out = await mkdtemp(join(tmpdir(), 'kumo-backup-'));
+  try {
+    h.qemu.backupHolds = true;
+    const target = join(out, 'lost.qcow2');
+    const progress: JobProgress[] = [];
+    const p = backupDisk(h.ctx, 'i-1', 'vol-a', { path: target, format: 'qcow2' }, { onProgress: (x) => progress.push(x) });
+    while (progress.length === 0) await new Promise((r) => setTimeout(r, 20));
+    await h.qemu.mock.close(); // the QMP peer (QEMU) is gone
+    await assert.rejects(p, (e: unknown) => e instanceof DriverError && e.code === 'host_failure' && /closed during the copy/.test(e.message));
+    assert.ok(!existsSync(target), 'no target file is left');
+  } finally {
+    await h.close();
+    await rm(out, { recursive: true, force: true });
+  }
+});

@@ -74,6 +74,7 @@ interface JobPlan { jobId: string; device: string; target: string; size: number;
 /** Runs the backup job to its end; resolves with the bytes copied. */
 async function runBackupJob(ctx: DriverContext, qmp: QmpClient, plan: JobPlan, job?: DriverCallContext): Promise<number> {
   let off = (): void => {};
+  let offClose = (): void => {};
   let timer: unknown;
   let onAbort = (): void => {};
   let cancelRequested = false;
@@ -91,6 +92,11 @@ async function runBackupJob(ctx: DriverContext, qmp: QmpClient, plan: JobPlan, j
         if ((e.event === 'BLOCK_JOB_COMPLETED' || e.event === 'BLOCK_JOB_CANCELLED') && e.data['device'] === plan.jobId) resolve(e);
       });
     });
+    // QEMU gone mid-copy (crashed, killed): no job event will come
+    const lost = new Promise<never>((_, reject) => {
+      offClose = qmp.onClose(() => reject(new DriverError(`backup of disk ${plan.volumeId} failed: the connection to QEMU closed during the copy`, 'host_failure')));
+    });
+    lost.catch(() => {});
     await qmp.execute('blockdev-backup', { 'job-id': plan.jobId, device: plan.device, target: plan.target, sync: 'full' });
     onAbort = () => {
       cancelRequested = true;
@@ -107,7 +113,7 @@ async function runBackupJob(ctx: DriverContext, qmp: QmpClient, plan: JobPlan, j
       }, PROGRESS_POLL_MS);
     };
     poll();
-    const end = await ended;
+    const end = await Promise.race([ended, lost]);
     if (end.event === 'BLOCK_JOB_CANCELLED' || cancelRequested) throw cancelled(plan.volumeId);
     const error = end.data['error'];
     if (typeof error === 'string') throw new DriverError(`backup of disk ${plan.volumeId} failed: ${error}`, 'host_failure');
@@ -118,6 +124,7 @@ async function runBackupJob(ctx: DriverContext, qmp: QmpClient, plan: JobPlan, j
   } finally {
     finished = true;
     off();
+    offClose();
     ctx.clock.clearTimeout(timer);
     timer = undefined;
     job?.signal?.removeEventListener('abort', onAbort);
