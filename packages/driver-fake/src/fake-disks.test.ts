@@ -58,5 +58,9 @@ test('fake: hot-plugged disks, sizes and limits are the guest\'s, and a new driv
   const g = again.host.guests.get('i-a');
   assert.deepEqual(g?.devices.map((x) => [x.serial, x.pciSlot, x.sizeBytes]), [['vol-boot', 0x11, 8 * MiB], ['vol-hot', 0x12, 16 * MiB]]);
   assert.deepEqual(g?.spec.disks.at(-1)?.limits, { writeIops: 100 });
-  await assert.rejects(again.attachDisk('i-a', { ...disk('vol-x', 0x13), path: '/pool/missing.qcow2' }), (e: unknown) => e instanceof DriverError && e.code === 'host_failure' && /Could not open/.test(e.message));
+  again.host.loseDiskFile('/pool/vol-x.qcow2');
+  await assert.rejects(again.attachDisk('i-a', disk('vol-x', 0x13)), (e: unknown) => e instanceof DriverError && e.code === 'host_failure' && /Could not open/.test(e.message));
+  // a volume the fake host was not told about (made by a FakeVolumeManager) attaches, at 0 bytes
+  await again.attachDisk('i-a', disk('vol-y', 0x14));
+  assert.equal(again.host.guests.get('i-a')?.devices.at(-1)?.sizeBytes, 0);
 });

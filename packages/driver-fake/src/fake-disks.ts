@@ -4,8 +4,9 @@
  * files on the host) on the in-memory host. FakeDriver gates, locks and injects faults around them.
  *
  * The guest's view (FakeGuest.devices) is what a guest would list in /sys/block: each disk's
- * serial and size. Disk files live in FakeHost.diskFiles (path or rbd label → size in bytes); a
- * disk whose file is not there fails to attach, as QEMU's blockdev-add would.
+ * serial and size. Disk sizes come from FakeHost.diskFiles (path or rbd label → bytes; 0 for files
+ * the host was not told about, as with volumes a FakeVolumeManager made); a disk whose file was lost
+ * (FakeHost.loseDiskFile) fails to attach, as QEMU's blockdev-add would.
  */
 import { DriverError, fixedPciSlots, formatPciSlot, pciSlotRanges, type Clock, type DiskLimits, type DiskSpec, type InstanceSpec } from '@kumo/core';
 import type { FakeGuest, FakeHost } from './fake-host.ts';
@@ -41,9 +42,8 @@ export function attachFakeDisk(host: FakeHost, g: FakeGuest, disk: DiskSpec): vo
     ?? g.spec.nics.find((n) => n.pciSlot === disk.pciSlot)?.nicId
     ?? (g.spec.configDrive !== undefined && disk.pciSlot === fixedPciSlots.configDrive ? 'the config drive' : undefined);
   if (holder) throw new DriverError(`disk ${disk.volumeId}: slot ${formatPciSlot(disk.pciSlot)} is taken by ${holder}`, 'invalid_state');
-  const size = host.diskFiles.get(disk.path);
-  if (size === undefined) throw new DriverError(`blockdev-add of ${disk.volumeId}: Could not open '${disk.path}': No such file or directory`, 'host_failure');
-  g.devices.push({ volumeId: disk.volumeId, serial: disk.serial, pciSlot: disk.pciSlot, sizeBytes: size });
+  if (host.lostDiskFiles.has(disk.path)) throw new DriverError(`blockdev-add of ${disk.volumeId}: Could not open '${disk.path}': No such file or directory`, 'host_failure');
+  g.devices.push({ volumeId: disk.volumeId, serial: disk.serial, pciSlot: disk.pciSlot, sizeBytes: host.diskFiles.get(disk.path) ?? 0 });
   g.spec = { ...g.spec, disks: [...g.spec.disks.filter((d) => d.volumeId !== disk.volumeId), disk] };
 }
 

@@ -70,9 +70,19 @@ export class FakeHost {
     return [...this.artifacts].filter((a) => a === `process:${id}` || a.startsWith(`nic:${id}/`));
   }
 
-  /** A disk file as storage would make it (so a disk at `path` can boot or be attached). */
+  /** Disk files that are gone (a lost pool, a deleted file): attaching them fails as QEMU's blockdev-add would. */
+  readonly lostDiskFiles = new Set<string>();
+
+  /** A disk file as storage would make it, with its size (disks of unknown files count as 0 bytes). */
   addDiskFile(path: string, sizeBytes: number): void {
     this.diskFiles.set(path, sizeBytes);
+    this.lostDiskFiles.delete(path);
+  }
+
+  /** The disk file at path is gone: attaching it fails. */
+  loseDiskFile(path: string): void {
+    this.diskFiles.delete(path);
+    this.lostDiskFiles.add(path);
   }
 
   /** Every artifact of the guest except state files (which belong to their caller). */
@@ -114,6 +124,7 @@ export class FakeHost {
     this.guests.clear();
     this.stateFiles.clear();
     this.diskFiles.clear();
+    this.lostDiskFiles.clear();
     this.diskData.clear();
     this.backups.clear();
     this.artifacts.clear();
