@@ -38,3 +38,24 @@ test('changeMedium on a guest started without a CD-ROM drive → invalid_state, 
     await h.close();
   }
 });
+
+test('changeMedium drops the medium given at boot once it is out of the drive (regression: its -blockdev node kept the ISO open)', async () => {
+  const h = await liveHarness({ cdrom: { iso } });
+  try {
+    h.qemu.cdrom = iso.path;
+    h.qemu.nodes.set('cdrom-iso', { size: 2048, file: iso.path });
+    await changeMedium(h.ctx, 'i-1', iso);
+    assert.deepEqual(h.qemu.changes(), [], 'the same medium: nothing sent');
+    const other = { path: '/images/imgv-b.iso', imageVersionId: 'imgv-b' };
+    await changeMedium(h.ctx, 'i-1', other);
+    assert.deepEqual(h.qemu.changes(), [
+      { execute: 'blockdev-change-medium', arguments: { id: 'cdrom0', filename: other.path, format: 'raw', 'read-only-mode': 'read-only' } },
+      { execute: 'blockdev-del', arguments: { 'node-name': 'cdrom-iso' } },
+    ]);
+    assert.ok(!h.qemu.nodes.has('cdrom-iso'));
+    await changeMedium(h.ctx, 'i-1', null);
+    assert.equal(h.qemu.changes().filter((c) => c.execute === 'blockdev-del').length, 1, 'deleted once');
+  } finally {
+    await h.close();
+  }
+});

@@ -5,8 +5,8 @@
  */
 import { DriverError } from '@kumo/core';
 import type { DriverContext } from './driver-context.ts';
-import { cdromDeviceId } from './cdrom-drive.ts';
-import { liveDiskCall, persistSpec } from './live-disk-call.ts';
+import { cdromBootNode, cdromDeviceId } from './cdrom-drive.ts';
+import { blockNodes, liveDiskCall, persistSpec } from './live-disk-call.ts';
 import type { QmpClient } from './qmp-client.ts';
 
 interface BlockInfo { qdev?: string; inserted?: { file: string } }
@@ -23,15 +23,17 @@ export function changeMedium(ctx: DriverContext, instanceId: string, iso: { path
     if (spec.cdrom === undefined) throw new DriverError(`instance ${instanceId} was started without a CD-ROM drive; give its spec one and restart it`, 'invalid_state');
     if (iso && !iso.path.startsWith('/')) throw new DriverError(`iso path must be absolute (${iso.path})`, 'invalid_state');
     const now = await insertedFile(qmp);
-    if (iso) {
-      if (now !== iso.path) {
-        await qmp.execute('blockdev-change-medium', { id: cdromDeviceId, filename: iso.path, format: 'raw', 'read-only-mode': 'read-only' });
-      }
-    } else if (now !== null) {
+    const changes = iso ? now !== iso.path : now !== null;
+    if (changes && iso) {
+      await qmp.execute('blockdev-change-medium', { id: cdromDeviceId, filename: iso.path, format: 'raw', 'read-only-mode': 'read-only' });
+    } else if (changes) {
       await qmp.execute('blockdev-open-tray', { id: cdromDeviceId, force: true });
       await qmp.execute('blockdev-remove-medium', { id: cdromDeviceId });
       await qmp.execute('blockdev-close-tray', { id: cdromDeviceId });
     }
+    // The medium given at boot is a -blockdev node the monitor owns: once out of the drive it would
+    // keep its file open. (Media inserted later belong to the drive and close with it.)
+    if (changes && (await blockNodes(qmp)).has(cdromBootNode)) await qmp.execute('blockdev-del', { 'node-name': cdromBootNode });
     const cdrom = iso ? { iso: { path: iso.path, imageVersionId: iso.imageVersionId } } : {};
     if (JSON.stringify(spec.cdrom) !== JSON.stringify(cdrom)) await persistSpec(rec, { ...spec, cdrom });
   });

@@ -76,7 +76,9 @@ export function qemuDiskHarness(work: string, answerTimeoutMs: number): DiskHarn
       const pid = d.pidOf(id);
       if (pid === undefined) throw new Error(`${id} has no QEMU`);
       const open = await Promise.all((await readdir(`/proc/${pid}/fd`)).map((fd) => readlink(`/proc/${pid}/fd/${fd}`).catch(() => '')));
-      return open.find((f) => f.endsWith('.iso') && f.startsWith(work)) ?? null;
+      const isos = [...new Set(open.filter((f) => f.endsWith('.iso') && f.startsWith(work)))];
+      if (isos.length > 1) throw new Error(`QEMU has more than one ISO open: ${isos.join(', ')}`);
+      return isos[0] ?? null;
     },
   };
 }

@@ -16,7 +16,7 @@ import { removeCgroupParent, tinyGuestSpec } from './test-guest.ts';
 const quietLogger: DriverLogger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 const MiB = 1024 * 1024;
 
-test('pc machine: a throttled disk at boot, ACPI hot-plug and unplug on pci.0, media change on the IDE CD-ROM', { timeout: 600_000 }, async (t) => {
+test('pc machine: a throttled disk at boot, ACPI hot-plug and unplug on pci.0, media change on the IDE CD-ROM (booted with an ISO)', { timeout: 600_000 }, async (t) => {
   const image = await buildTinyImage({ outDir: '/var/tmp/kumo-test-cache/tiny' });
   const work = await mkdtemp('/var/tmp/kumo-qemu-pc-');
   const suffix = `${process.pid % 100000}`;
@@ -33,7 +33,8 @@ test('pc machine: a throttled disk at boot, ACPI hot-plug and unplug on pci.0, m
   const h = qemuDiskHarness(work, 60_000);
   const atBoot = { ...(await h.dataDisk('pcboot', 8 * MiB, 0x11)), limits: { writeIops: 500, writeBytesPerSec: 8 * MiB } };
   const hot = await h.dataDisk('pchot', 16 * MiB, 0x15);
-  const spec = await tinyGuestSpec({ id, name: 'pc-vm', image, overlay: join(work, 'root.qcow2'), disks: [atBoot], cdrom: {} });
+  const bootIso = await h.iso('pcboot');
+  const spec = await tinyGuestSpec({ id, name: 'pc-vm', image, overlay: join(work, 'root.qcow2'), disks: [atBoot], cdrom: { iso: bootIso } });
   await d.start(spec);
   await waitConsole(d, id, 'KUMO-BOOT-OK', 1, 180_000);
   const sees = (serial: string) => async () => (await h.guestDisks(d, id)).some((x) => x.serial === serial);
@@ -46,9 +47,9 @@ test('pc machine: a throttled disk at boot, ACPI hot-plug and unplug on pci.0, m
   await waitFor('the guest released it', async () => !(await sees(hot.serial)()), 60_000);
 
   const iso = await h.iso('pcmedium');
-  assert.equal(await h.cdromMedium(d, id), null);
+  assert.equal(await h.cdromMedium(d, id), bootIso.path, 'the ISO of the spec is in the drive from boot');
   await d.changeMedium(id, iso);
-  assert.equal(await h.cdromMedium(d, id), iso.path);
+  assert.equal(await h.cdromMedium(d, id), iso.path, 'only the new medium is open');
   await d.changeMedium(id, null);
   assert.equal(await h.cdromMedium(d, id), null);
   assert.deepEqual(await d.inspect(id), { instanceId: id, power: 'running' });
