@@ -96,12 +96,14 @@ export class QemuDriver implements Driver {
 
   async start(spec: InstanceSpec, job?: DriverCallContext): Promise<InstanceStatus> {
     checkInstanceId(spec.instanceId, 'start_failed');
+    this.requireRbdFor(spec, 'start_failed');
     await this.ready();
     return startInstance(this.ctx, spec, undefined, job);
   }
 
   async restore(spec: InstanceSpec, statePath: string, job?: DriverCallContext): Promise<InstanceStatus> {
     checkInstanceId(spec.instanceId, 'start_failed');
+    this.requireRbdFor(spec, 'start_failed');
     await this.ready();
     return startInstance(this.ctx, spec, statePath, job);
   }
@@ -155,6 +157,7 @@ export class QemuDriver implements Driver {
   // ---- disks and CD-ROM of a running guest (instance-disks.ts, instance-disk-backup.ts, instance-cdrom.ts) ----
 
   async attachDisk(instanceId: string, disk: DiskSpec): Promise<void> {
+    if (disk.rbd) this.requireRbdFor({ disks: [disk] }, 'unsupported');
     await this.ready();
     await attachDisk(this.ctx, instanceId, disk);
   }
@@ -208,6 +211,15 @@ export class QemuDriver implements Driver {
   }
 
   // ---- internals -----------------------------------------------------------
+
+  /** RBD disks need QEMU's rbd block driver; without it QEMU's own error would say only "Unknown driver". */
+  private requireRbdFor(spec: Pick<InstanceSpec, 'disks' | 'root'>, code: 'start_failed' | 'unsupported'): void {
+    const disks = spec.root?.kind === 'disk' ? [spec.root.disk, ...spec.disks] : spec.disks;
+    const rbd = disks.find((d) => d.rbd !== undefined);
+    if (rbd && !this.caps.includes('rbd')) {
+      throw new DriverError(`disk ${rbd.volumeId} is an RBD image, and this host's QEMU has no rbd block driver (install the Debian package qemu-block-extra)`, code);
+    }
+  }
 
   private ready(): Promise<void> {
     if (this.closed) return Promise.reject(new DriverError('the QEMU driver is closed', 'host_failure'));
