@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { InstanceSpec, InstanceStatus } from '@kumo/core';
 import type { AgentToServer, CallMessage, HelloMessage } from '@kumo/api';
+import { fakeDriverCapabilities } from '@kumo/driver-fake';
 import { AgentClient } from './agent-client.ts';
 import { SteppedSaveDriver } from './testing/stepped-save-driver.ts';
 import { FakeVolumeManager } from './volume-manager.ts';
@@ -64,7 +65,7 @@ test('the hello carries capabilities and jobs; the welcome sets the fencing gene
   await withAgent(1, async ({ srv, agent }) => {
     const hello = srv.hellos[0]!;
     assert.equal(hello.protocol, 2);
-    assert.deepEqual(hello.capabilities, ['save-restore', 'pause', 'serial-console']);
+    assert.deepEqual(hello.capabilities, [...fakeDriverCapabilities], 'what the driver claims');
     assert.deepEqual(hello.jobs, []);
     assert.equal(agent.generation, 5);
   });

@@ -8,6 +8,7 @@ import type { VolumeManager } from './volume-manager.ts';
 import { JobRunner, wireErrorOf } from './job-runner.ts';
 import { HostTransfers } from './host-transfers.ts';
 import { callHandlers, type CallHandlers, type HostNetwork } from './call-handlers.ts';
+import type { IsoFetcher } from './cdrom-iso.ts';
 
 export interface AgentLogger {
   info(obj: object, msg?: string): void;
@@ -32,6 +33,8 @@ export interface AgentOptions {
   network?: HostNetwork;
   /** Turn the server's start request into the driver's spec (fetch the image, fill in boot files). */
   prepareStart?: (req: AgentMethods['instance.start']) => Promise<InstanceSpec>;
+  /** Fetch a CD-ROM ISO into the host's image cache (cdrom-iso.ts); absent: the ISO is a label (fake hosts). */
+  fetchIso?: IsoFetcher;
   agentVersion?: string;
   clock?: Clock;
   /** Address that host-to-host transfer listeners bind to (default: `address`). */
@@ -75,6 +78,7 @@ export class AgentClient {
     this.transfers = new HostTransfers(opts.transferBindAddress ?? opts.address);
     this.handlers = callHandlers({
       driver: opts.driver, volumes: opts.volumes, network: opts.network, transfers: this.transfers, jobs: this.jobs, prepareStart: opts.prepareStart,
+      fetchIso: opts.fetchIso,
     });
   }
 

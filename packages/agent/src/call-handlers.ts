@@ -5,6 +5,7 @@ import type { AgentMethod, AgentMethods, AgentResults } from '@kumo/api';
 import type { VolumeManager } from './volume-manager.ts';
 import type { HostTransfers } from './host-transfers.ts';
 import type { JobRunner } from './job-runner.ts';
+import { labelIso, requireIsoRef, withCdromIso, type IsoFetcher } from './cdrom-iso.ts';
 
 export interface HostNetwork {
   apply(spec: unknown): Promise<AgentResults['network.apply']>;
@@ -21,6 +22,8 @@ export interface CallHandlerDeps {
   jobs: JobRunner;
   /** Turn the server's start request into the driver's spec (fetch the image, fill in boot files). */
   prepareStart: ((req: AgentMethods['instance.start']) => Promise<InstanceSpec>) | undefined;
+  /** Fetch a CD-ROM ISO into the host's image cache; absent on hosts without one (the ISO is then a label). */
+  fetchIso?: IsoFetcher | undefined;
 }
 
 function notBuilt(method: AgentMethod): never {
@@ -40,7 +43,11 @@ export type CallHandlers = { [M in AgentMethod]: (params: AgentMethods[M], ctx: 
 /** What the agent does for each method the server may call; typed by the protocol's schemas. */
 export function callHandlers(deps: CallHandlerDeps): CallHandlers {
   const d = deps.driver;
-  const specFor = (req: AgentMethods['instance.start']): Promise<InstanceSpec> => (deps.prepareStart ? deps.prepareStart(req) : Promise.resolve(req.spec));
+  const fetchIso = deps.fetchIso ?? labelIso;
+  const specFor = async (req: AgentMethods['instance.start']): Promise<InstanceSpec> => {
+    const spec = deps.prepareStart ? await deps.prepareStart(req) : req.spec;
+    return withCdromIso(spec, req.iso, fetchIso);
+  };
   return {
     'instance.start': async (p, ctx) => d.start(await specFor(p), ctx),
     'instance.stop': async (p) => {
@@ -53,7 +60,7 @@ export function callHandlers(deps: CallHandlerDeps): CallHandlers {
       return d.save(p.instanceId, p.statePath, ctx);
     },
     'instance.restore': async (p, ctx) => {
-      const spec = await specFor({ spec: p.spec, image: p.image });
+      const spec = await specFor({ spec: p.spec, image: p.image, ...(p.iso ? { iso: p.iso } : {}) });
       const r = await d.restore(spec, p.statePath, ctx);
       await rm(p.statePath, { force: true });
       return r;
@@ -85,7 +92,11 @@ export function callHandlers(deps: CallHandlerDeps): CallHandlers {
     'instance.detachDisk': async (p) => { await d.detachDisk(p.instanceId, p.volumeId, { timeoutSec: p.timeoutSec }); return null; },
     'instance.resizeDisk': async (p) => { await d.resizeDisk(p.instanceId, p.volumeId, p.sizeGiB * 1024 ** 3); return null; },
     'instance.setDiskLimits': async (p) => { await d.setDiskLimits(p.instanceId, p.volumeId, p.limits); return null; },
-    'instance.changeMedium': () => notBuilt('instance.changeMedium'),
+    'instance.changeMedium': async (p) => {
+      if (p.iso) requireIsoRef(p.iso);
+      await d.changeMedium(p.instanceId, p.iso ? await fetchIso(p.iso) : null);
+      return null;
+    },
     'job.cancel': async (p) => deps.jobs.cancel(p.jobId),
     'transfer.listen': (p) => deps.transfers.listen(p),
     'transfer.send': (p, ctx) => deps.transfers.send(p, ctx),

@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import type { InstanceSpec } from '@kumo/core';
+import { DriverError, type InstanceSpec } from '@kumo/core';
 import type { AgentMethods } from '@kumo/api';
 import { QemuDriver } from '@kumo/driver-qemu';
 import { ImageCache } from '@kumo/storage';
 import { HostNetworkAgent, type HostNetworkSpec } from '@kumo/netagent';
+import type { IsoFetcher } from './cdrom-iso.ts';
 import { QemuVolumeManager } from './qemu-volume-manager.ts';
 
 export interface QemuHostOptions {
@@ -48,6 +49,13 @@ export function createQemuHost(opts: QemuHostOptions) {
     return { ...spec, boot: { kernelPath: cached.kernel, initrdPath: cached.initrd, cmdline } };
   };
 
+  /** CD-ROM ISOs come from the image cache like every image (verified by sha256). */
+  const fetchIso: IsoFetcher = async (ref) => {
+    const cached = await volumes.ensureImage(ref);
+    if (cached.format !== 'iso') throw new DriverError(`image ${ref.imageVersionId} is ${cached.format}, not an ISO`, 'invalid_state');
+    return { path: cached.path, imageVersionId: ref.imageVersionId };
+  };
+
   // Guest networking: re-applies its last spec every 30 s (by default), which repairs drift (a deleted
   // nft table, a killed dnsmasq, a removed bridge) even while the server is unreachable.
   const hostNetwork = new HostNetworkAgent({
@@ -59,5 +67,5 @@ export function createQemuHost(opts: QemuHostOptions) {
     capabilities: () => hostNetwork.capabilities(),
   };
 
-  return { driver, volumes, cache, prepareStart, network };
+  return { driver, volumes, cache, prepareStart, fetchIso, network };
 }

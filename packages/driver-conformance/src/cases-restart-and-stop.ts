@@ -93,7 +93,7 @@ export function restartAndStopCases<D extends Driver>(run: ConformanceRun<D>): v
     await d.destroy(id());
     assert.deepEqual(await d.inspect(id()), { instanceId: id(), power: 'stopped', reason: 'not defined' });
     assert.ok(!(await d.list()).some((s) => s.instanceId === id()));
-    const states = ['conformance.state', 'cancelled.state'].map((n) => run.h.statePath(n));
+    const states = [...['conformance.state', 'cancelled.state'].map((n) => run.h.statePath(n)), ...run.callerFiles];
     const residue = (await run.h.hostResidue()).filter((r) => !states.some((s) => r.endsWith(s)));
     assert.deepEqual(residue, run.initialResidue, 'no process, tap, cgroup or instance file left');
   });

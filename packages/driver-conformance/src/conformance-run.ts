@@ -15,6 +15,8 @@ export class ConformanceRun<D extends Driver = Driver> {
   spec!: InstanceSpec;
   /** Host residue before the run created anything. */
   initialResidue: string[] = [];
+  /** Files the cases asked the driver to write for its caller (backups): residue the driver may leave. */
+  readonly callerFiles: string[] = [];
 
   constructor(readonly h: DriverHarness<D>) {}
 

@@ -6,6 +6,7 @@
 import { after, before, describe } from 'node:test';
 import type { Driver } from '@kumo/core';
 import { unknownAndFailureCases } from './cases-unknown-and-failure.ts';
+import { diskCases } from './cases-disks.ts';
 import { lifecycleCases } from './cases-lifecycle.ts';
 import { restartAndStopCases } from './cases-restart-and-stop.ts';
 import { ConformanceRun } from './conformance-run.ts';
@@ -18,6 +19,8 @@ export function describeDriverConformance<D extends Driver>(name: string, harnes
       run.initialResidue = await harness.hostResidue();
       await run.useNewDriver();
       run.spec = await harness.guestSpec('conformance');
+      // with an (empty) CD-ROM drive when the driver has one, for the media-change case
+      if (run.driver.capabilities().includes('cdrom') && harness.disks) run.spec = { ...run.spec, cdrom: {} };
     });
     after(async () => {
       const cleaner = run.drivers.at(-1);
@@ -27,6 +30,7 @@ export function describeDriverConformance<D extends Driver>(name: string, harnes
     });
     unknownAndFailureCases(run);
     lifecycleCases(run);
+    if (harness.disks) diskCases(run, harness.disks);
     restartAndStopCases(run);
   });
 }

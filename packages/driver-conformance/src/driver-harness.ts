@@ -1,5 +1,5 @@
 /** What a driver brings to the conformance suite: how to make it, a bootable guest, and how to look at its host. */
-import type { Driver, InstanceSpec } from '@kumo/core';
+import type { DiskSpec, Driver, InstanceSpec } from '@kumo/core';
 
 export interface DriverHarness<D extends Driver = Driver> {
   /**
@@ -39,4 +39,35 @@ export interface DriverHarness<D extends Driver = Driver> {
   slowDownStart?(driver: D): Promise<void>;
   /** Removes everything the run left on the host (after the suite has destroyed its guests). */
   cleanup(): Promise<void>;
+  /**
+   * How to make and look at disks, backups and ISOs, for the disk and CD-ROM cases (cases-disks.ts).
+   * Required when the driver claims 'hot-attach-disk'; omitted, those cases are not registered.
+   */
+  disks?: DiskHarness<D>;
+}
+
+/** The guest's own view of its disks, and the host's files behind them. */
+export interface DiskHarness<D extends Driver = Driver> {
+  /** A new, empty data disk of sizeBytes at pciSlot, as storage would make it on this host. */
+  dataDisk(name: string, sizeBytes: number, pciSlot: number): Promise<DiskSpec>;
+  /** The disks the running guest itself lists (serial and size), e.g. /sys/block read through its console. */
+  guestDisks(driver: D, instanceId: string): Promise<Array<{ serial: string; sizeBytes: number }>>;
+  /** From inside the guest: write text at the start of the disk with this serial, and sync. */
+  writeFromGuest(driver: D, instanceId: string, serial: string, text: string): Promise<void>;
+  /** Whether the backup file starts with text (what the guest wrote before the backup). */
+  backupStartsWith(backupPath: string, text: string): Promise<boolean>;
+  /**
+   * Whether the backup has the same blocks as the disk. Asked once the disk is detached: a live
+   * qcow2 read from outside its QEMU misses what QEMU has not written back yet.
+   */
+  backupMatches(disk: DiskSpec, backupPath: string): Promise<boolean>;
+  /** Where a backup goes (a path the caller owns), and whether a file is there. */
+  backupPath(name: string): string;
+  fileExists(path: string): Promise<boolean>;
+  /** An ISO image file on the host. */
+  iso(name: string): Promise<{ path: string; imageVersionId: string }>;
+  /** What the hypervisor has in the guest's CD-ROM drive: the ISO's path, or null when empty. */
+  cdromMedium(driver: D, instanceId: string): Promise<string | null>;
+  /** Make the next backup slow enough to cancel mid-way; omitted: the backup-cancel case is not registered. */
+  slowDownBackup?(driver: D): Promise<void>;
 }

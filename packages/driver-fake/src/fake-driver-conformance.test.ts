@@ -32,4 +32,23 @@ describeDriverConformance<FakeDriver>('fake', {
   slowDownSave: async () => {}, // delays.other makes the fake's save take long enough to cancel mid-way
   slowDownStart: async () => {}, // likewise delays.start
   cleanup: async () => host.wipe(),
+  disks: {
+    dataDisk: async (name, sizeBytes, pciSlot) => {
+      const path = `/fake/pool/vol-${name}.qcow2`;
+      host.addDiskFile(path, sizeBytes);
+      return { volumeId: `vol-${name}`, path, format: 'qcow2', pciSlot, serial: `vol-${name}` };
+    },
+    guestDisks: async (_d, id) => (host.guests.get(id)?.devices ?? []).map((x) => ({ serial: x.serial, sizeBytes: x.sizeBytes })),
+    writeFromGuest: async (d, id, serial, text) => d.guestWritesDisk(id, serial, text),
+    backupStartsWith: async (path, text) => host.artifacts.has(`file:${path}`) && host.backups.get(path)?.data === text,
+    backupMatches: async (disk, path) => {
+      const b = host.backups.get(path);
+      return b !== undefined && b.volumeId === disk.volumeId && b.data === host.diskData.get(disk.path) && b.sizeBytes === host.diskFiles.get(disk.path);
+    },
+    backupPath: (name) => `/fake/backups/${name}`,
+    fileExists: async (path) => host.artifacts.has(`file:${path}`),
+    iso: async (name) => ({ path: `/fake/images/${name}.iso`, imageVersionId: `imgv-${name}` }),
+    cdromMedium: async (_d, id) => host.guests.get(id)?.spec.cdrom?.iso?.path ?? null,
+    slowDownBackup: async () => {}, // delays.other makes the fake's backup copy take long enough to cancel
+  },
 });

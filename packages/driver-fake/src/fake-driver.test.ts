@@ -21,15 +21,22 @@ test('capabilities default to what the fake implements, and can be narrowed', ()
 
 test('every method can be made to fail, with the given code, for the given number of calls', async () => {
   const d = new FakeDriver({ hostname: 'h' });
+  d.host.addDiskFile('/d.qcow2', 1 << 20);
+  d.host.addDiskFile('/e.qcow2', 1 << 20);
+  const disk = (v: string, pciSlot: number) => ({ volumeId: v, path: `/${v}.qcow2`, format: 'qcow2' as const, pciSlot, serial: v });
+  const withDisks: InstanceSpec = { ...spec('a'), disks: [disk('d', 0x11)], cdrom: {} };
   const calls: Record<FakeDriverMethod, () => Promise<unknown>> = {
     facts: () => d.facts(), list: () => d.list(), inspect: () => d.inspect('a'),
-    start: () => d.start(spec('a')), stop: () => d.stop('a', { force: true, timeoutSec: 0 }), reboot: () => d.reboot('a'),
-    pause: () => d.pause('a'), resume: () => d.resume('a'), save: () => d.save('a', '/s'), restore: () => d.restore(spec('a'), '/s'),
+    start: () => d.start(withDisks), stop: () => d.stop('a', { force: true, timeoutSec: 0 }), reboot: () => d.reboot('a'),
+    pause: () => d.pause('a'), resume: () => d.resume('a'), save: () => d.save('a', '/s'), restore: () => d.restore(withDisks, '/s'),
     destroy: () => d.destroy('a'), consoleWrite: () => d.consoleWrite('a', Buffer.from('x')), consoleLog: () => d.consoleLog('a'),
+    attachDisk: () => d.attachDisk('a', disk('e', 0x12)), detachDisk: () => d.detachDisk('a', 'e', { timeoutSec: 1 }),
+    resizeDisk: () => d.resizeDisk('a', 'd', 2 << 20), setDiskLimits: () => d.setDiskLimits('a', 'd', { readIops: 10 }),
+    backupDisk: () => d.backupDisk('a', 'd', { path: '/backup.qcow2', format: 'qcow2' }), changeMedium: () => d.changeMedium('a', { path: '/x.iso', imageVersionId: 'imgv-x' }),
   };
   assert.deepEqual(Object.keys(calls).sort(), [...fakeDriverMethods].sort());
   for (const m of fakeDriverMethods) {
-    await d.start(spec('a'));
+    await d.start(withDisks);
     d.inject(m, { kind: 'fail', message: `${m} broke`, code: 'host_failure' }, { times: 2 });
     const before = d.host.snapshot();
     await assert.rejects(calls[m](), isDriverError('host_failure', new RegExp(`^${m} broke$`)), m);

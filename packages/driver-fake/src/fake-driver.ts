@@ -11,12 +11,15 @@ import {
 } from '@kumo/core';
 import { bootBanner, typeIntoConsole } from './fake-console.ts';
 import { FaultBook, type FakeDriverMethod, type FakeFault, type FaultOptions } from './fake-faults.ts';
+import { attachFakeDisk, backupSteps, bootDevices, changeFakeMedium, detachFakeDisk, resizeFakeDisk, setFakeDiskLimits } from './fake-disks.ts';
 import { FakeHost, type FakeGuest, type FakeStateFile } from './fake-host.ts';
 import { runSteps, sleep, type FakeStep } from './fake-steps.ts';
 
 
 /** What the fake really implements, and so claims by default. */
-export const fakeDriverCapabilities: readonly DriverCapability[] = ['save-restore', 'pause', 'serial-console'];
+export const fakeDriverCapabilities: readonly DriverCapability[] = [
+  'save-restore', 'pause', 'serial-console', 'hot-attach-disk', 'disk-resize-online', 'disk-qos', 'disk-backup', 'cdrom', 'rbd',
+];
 
 export interface FakeDriverOptions {
   hostname: string;
@@ -38,7 +41,7 @@ const realClock: Clock = {
   clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
 };
 
-const multiStep = new Set<FakeDriverMethod>(['start', 'restore', 'save']);
+const multiStep = new Set<FakeDriverMethod>(['start', 'restore', 'save', 'backupDisk']);
 const live = (p: PowerState | undefined): boolean => p === 'running' || p === 'paused';
 
 export class FakeDriver implements Driver {
@@ -161,13 +164,35 @@ export class FakeDriver implements Driver {
     return this.call('consoleLog', undefined, undefined, async () => Buffer.from(this.need(id).console.join('')));
   }
 
-  // ---- disks of a running guest: not built yet; the capabilities do not claim them ----
-  async attachDisk(_instanceId: string, _disk: DiskSpec): Promise<void> { throw notYet('attachDisk', 'hot-attach-disk'); }
-  async detachDisk(_instanceId: string, _volumeId: string, _opts: { timeoutSec: number }): Promise<void> { throw notYet('detachDisk', 'hot-attach-disk'); }
-  async resizeDisk(_instanceId: string, _volumeId: string, _sizeBytes: number): Promise<void> { throw notYet('resizeDisk', 'disk-resize-online'); }
-  async setDiskLimits(_instanceId: string, _volumeId: string, _limits: DiskLimits): Promise<void> { throw notYet('setDiskLimits', 'disk-qos'); }
-  async backupDisk(_instanceId: string, _volumeId: string, _target: { path: string; format: 'qcow2' | 'raw' }, _ctx?: DriverCallContext): Promise<{ bytes: number }> { throw notYet('backupDisk', 'disk-backup'); }
-  async changeMedium(_instanceId: string, _iso: { path: string; imageVersionId: string } | null): Promise<void> { throw notYet('changeMedium', 'cdrom'); }
+  // ---- disks and CD-ROM of a running guest (fake-disks.ts) ----
+
+  attachDisk(id: string, disk: DiskSpec): Promise<void> {
+    return this.call('attachDisk', id, undefined, async () => attachFakeDisk(this.host, this.need(id), disk));
+  }
+
+  detachDisk(id: string, volumeId: string, opts: { timeoutSec: number }): Promise<void> {
+    return this.call('detachDisk', id, undefined, () => detachFakeDisk(this.need(id), volumeId, opts.timeoutSec, this.clock));
+  }
+
+  resizeDisk(id: string, volumeId: string, sizeBytes: number): Promise<void> {
+    return this.call('resizeDisk', id, undefined, async () => resizeFakeDisk(this.host, this.need(id), volumeId, sizeBytes));
+  }
+
+  setDiskLimits(id: string, volumeId: string, limits: DiskLimits): Promise<void> {
+    return this.call('setDiskLimits', id, undefined, async () => setFakeDiskLimits(this.need(id), volumeId, limits));
+  }
+
+  backupDisk(id: string, volumeId: string, target: { path: string; format: 'qcow2' | 'raw' }, ctx?: DriverCallContext): Promise<{ bytes: number }> {
+    return this.call('backupDisk', id, ctx, async (fail) => {
+      const steps = backupSteps(this.host, this.need(id), volumeId, target, this.opts.delays?.other ?? 0);
+      await runSteps(steps, { what: `backup of disk ${volumeId}`, clock: this.clock, ctx, failAfter: fail });
+      return { bytes: this.host.backups.get(target.path)?.sizeBytes ?? 0 };
+    });
+  }
+
+  changeMedium(id: string, iso: { path: string; imageVersionId: string } | null): Promise<void> {
+    return this.call('changeMedium', id, undefined, async () => changeFakeMedium(this.need(id), iso));
+  }
 
   async close(): Promise<void> {
     for (const h of this.hangs) h();
@@ -192,6 +217,16 @@ export class FakeDriver implements Driver {
   hangNextStart(): void { this.inject('start', { kind: 'hang' }); }
   /** The guest powers itself off, as `poweroff` inside it would. */
   guestPoweroff(id: string): void { this.need(id); this.host.guestPoweroff(id); }
+  /** The guest keeps its disks: detachDisk then times out (on the driver's clock), as with a guest without hot-plug support. */
+  guestHoldsDisks(id: string, holds = true): void { this.need(id).holdsDisks = holds; }
+  /** The guest writes text at the start of the attached disk with this serial (its contents, for backups). */
+  guestWritesDisk(id: string, serial: string, text: string): void {
+    const g = this.need(id);
+    const dev = g.devices.find((x) => x.serial === serial);
+    const disk = [...(g.spec.root?.kind === 'disk' ? [g.spec.root.disk] : []), ...g.spec.disks].find((x) => x.volumeId === dev?.volumeId);
+    if (!disk) throw new DriverError(`the guest has no disk with serial ${serial}`, 'not_found');
+    this.host.diskData.set(disk.path, text);
+  }
   /** The guest process dies (crash). */
   guestCrash(id: string): void { this.need(id); this.host.guestCrash(id); }
   /** Everything on the host is lost (the host rebooted). */
@@ -210,7 +245,7 @@ export class FakeDriver implements Driver {
   copyFrom(other: FakeDriver, id: string, power: PowerState): void {
     const g = other.host.guests.get(id);
     if (!g) throw new DriverError(`instance ${id} is not defined on ${other.host.hostname}`, 'not_found');
-    this.host.guests.set(id, { spec: g.spec, power, console: [], line: '', env: {} });
+    this.host.guests.set(id, { spec: g.spec, power, console: [], line: '', env: {}, devices: g.devices.map((x) => ({ ...x })) });
   }
   runningCount(): number { return [...this.host.guests.values()].filter((g) => g.power === 'running').length; }
 
@@ -267,7 +302,7 @@ export class FakeDriver implements Driver {
         run: () => {
           const prev = h.guests.get(id);
           const con = state ? [...(prev?.console ?? state.console)] : [...(prev?.console ?? []), ...bootBanner(spec.name)];
-          h.guests.set(id, { spec, power: 'running', console: con, line: state?.line ?? '', env: { ...state?.env } });
+          h.guests.set(id, { spec, power: 'running', console: con, line: state?.line ?? '', env: { ...state?.env }, devices: bootDevices(h, spec) });
           return () => { if (prev) h.guests.set(id, prev); else h.guests.delete(id); };
         },
       },
@@ -333,8 +368,4 @@ export class FakeDriver implements Driver {
 
 function defaultCode(method: FakeDriverMethod): DriverErrorCode {
   return method === 'start' || method === 'restore' ? 'start_failed' : 'host_failure';
-}
-
-function notYet(method: string, capability: string): DriverError {
-  return new DriverError(`${method} needs capability ${capability}, which this driver does not have`, 'unsupported');
 }

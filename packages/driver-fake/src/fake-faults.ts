@@ -4,13 +4,14 @@ import type { DriverErrorCode } from '@kumo/core';
 /** The Driver methods a fault can be injected into. */
 export const fakeDriverMethods = [
   'facts', 'list', 'inspect', 'start', 'stop', 'reboot', 'pause', 'resume', 'save', 'restore', 'destroy', 'consoleWrite', 'consoleLog',
+  'attachDisk', 'detachDisk', 'resizeDisk', 'setDiskLimits', 'backupDisk', 'changeMedium',
 ] as const;
 export type FakeDriverMethod = (typeof fakeDriverMethods)[number];
 
 export type FakeFault =
   /**
    * Reject with this message and code (default 'start_failed' for start/restore, 'host_failure'
-   * otherwise). With afterSteps, multi-step work (start, restore, save) first does that many of its
+   * otherwise). With afterSteps, multi-step work (start, restore, save, backupDisk) first does that many of its
    * steps, then fails and undoes them, as a real host failing mid-way would; other methods fail
    * before changing anything.
    */

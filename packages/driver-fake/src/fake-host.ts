@@ -18,7 +18,16 @@ export interface FakeGuest {
   env: Record<string, string>;
   /** Where save() wrote this guest's state, while it is 'saved'. */
   statePath?: string;
+  /** The block devices the guest sees (its /sys/block): set at boot, changed by disk hot-plug. */
+  devices: FakeBlockDevice[];
+  /** The guest ignores unplug requests (detachDisk then times out), as a guest without hot-plug support would. */
+  holdsDisks?: boolean;
 }
+
+export interface FakeBlockDevice { volumeId: string; serial: string; pciSlot: number; sizeBytes: number }
+
+/** What a fake backup wrote: the disk as it was. */
+export interface FakeBackup { volumeId: string; serial: string; sizeBytes: number; format: 'qcow2' | 'raw'; data?: string }
 
 /** What a saved state file holds: the guest's memory, i.e. its console and shell as they were. */
 export interface FakeStateFile { instanceId: string; console: string[]; line: string; env: Record<string, string> }
@@ -26,6 +35,12 @@ export interface FakeStateFile { instanceId: string; console: string[]; line: st
 export class FakeHost {
   readonly guests = new Map<string, FakeGuest>();
   readonly stateFiles = new Map<string, FakeStateFile>();
+  /** Disk files (path, or an RBD disk's label) and their size in bytes: what storage made on this host. */
+  readonly diskFiles = new Map<string, number>();
+  /** What guests wrote at the start of a disk file (FakeDriver.guestWritesDisk), by path. */
+  readonly diskData = new Map<string, string>();
+  /** Backup files written by backupDisk, by target path (each also an artifact `file:<path>`). */
+  readonly backups = new Map<string, FakeBackup>();
   /** Host objects: `dir:<id>`, `process:<id>`, `nic:<id>/<nicId>`, `file:<path>`. */
   readonly artifacts = new Set<string>();
   private readonly sinks = new Set<(e: DriverEvent) => void>();
@@ -53,6 +68,21 @@ export class FakeHost {
   /** The guest's process and NIC artifacts (what ends when the guest stops). */
   runtimeArtifacts(id: string): string[] {
     return [...this.artifacts].filter((a) => a === `process:${id}` || a.startsWith(`nic:${id}/`));
+  }
+
+  /** Disk files that are gone (a lost pool, a deleted file): attaching them fails as QEMU's blockdev-add would. */
+  readonly lostDiskFiles = new Set<string>();
+
+  /** A disk file as storage would make it, with its size (disks of unknown files count as 0 bytes). */
+  addDiskFile(path: string, sizeBytes: number): void {
+    this.diskFiles.set(path, sizeBytes);
+    this.lostDiskFiles.delete(path);
+  }
+
+  /** The disk file at path is gone: attaching it fails. */
+  loseDiskFile(path: string): void {
+    this.diskFiles.delete(path);
+    this.lostDiskFiles.add(path);
   }
 
   /** Every artifact of the guest except state files (which belong to their caller). */
@@ -93,6 +123,10 @@ export class FakeHost {
   wipe(): void {
     this.guests.clear();
     this.stateFiles.clear();
+    this.diskFiles.clear();
+    this.lostDiskFiles.clear();
+    this.diskData.clear();
+    this.backups.clear();
     this.artifacts.clear();
   }
 }

@@ -4,7 +4,7 @@
  * facade) owns one; instance-launch, instance-actions, instance-adoption,
  * instance-attach and instance-console work on it.
  */
-import { DriverError, KeyedMutex, type DriverEvent, type InstanceStatus, type PowerState } from '@kumo/core';
+import { DriverError, KeyedMutex, systemClock, type Clock, type DriverEvent, type InstanceStatus, type PowerState } from '@kumo/core';
 import { CgroupManager } from './cgroup-manager.ts';
 import { ConsoleLog } from './console-log.ts';
 import { consoleLogLimit } from './console-log-rotation.ts';
@@ -32,12 +32,14 @@ export class DriverContext {
   readonly log: DriverLogger;
   readonly qemuBinary: string;
   readonly consoleLogBytes: number;
+  readonly clock: Clock;
   private accelPromise: Promise<'kvm' | 'tcg'> | undefined;
 
   constructor(readonly opts: QemuDriverOptions) {
     this.log = opts.logger ?? stderrLogger;
     this.qemuBinary = opts.qemuBinary ?? 'qemu-system-x86_64';
     this.consoleLogBytes = consoleLogLimit(opts.consoleLogBytes);
+    this.clock = opts.clock ?? systemClock;
     this.cgroups = new CgroupManager(opts.cgroupRoot ?? '/sys/fs/cgroup', opts.cgroupParent ?? 'kumo', this.log);
   }
 

@@ -91,15 +91,84 @@ test('argv: a root file system or a veth NIC (container shapes) is refused with 
     'nic n attaches as veth: the QEMU driver attaches NICs as taps', 'unsupported instance spec');
 });
 
-test('argv: every device sits at its own slot on the machine\'s root bus, in slot order', () => {
+test('argv: every device sits at its own stored slot, in slot order; q35 data disks behind the root port at their slot, pc on pci.0', () => {
   const spec: InstanceSpec = { ...base, disks: [disk('d3', 0x13), disk('d1', 0x11)], nics: [nic('n9', 't9', 0x09)] };
   const devices = (argv: string[]) => argv.filter((_a, i) => argv[i - 1] === '-device');
-  assert.deepEqual(devices(buildQemuArgv(spec, host)).map((d) => /addr=(0x[0-9a-f]+)/.exec(d)?.[1]), ['0x09', '0x10', '0x11', '0x13']);
-  assert.ok(devices(buildQemuArgv(spec, host)).every((d) => d.includes('bus=pcie.0,')), 'q35: pcie.0');
-  assert.ok(devices(buildQemuArgv(spec, { ...host, machine: 'pc' })).every((d) => d.includes('bus=pci.0,')), 'pc: pci.0');
-  // Detaching d1 changes nothing about the others.
+  const q35 = devices(buildQemuArgv(spec, host));
+  const ports = q35.filter((d) => d.startsWith('pcie-root-port,'));
+  assert.deepEqual(ports.map((d) => /addr=(0x[0-9a-f]+)/.exec(d)?.[1]),
+    ['0x11', '0x12', '0x13', '0x14', '0x15', '0x16', '0x17', '0x18', '0x19', '0x1a', '0x1b', '0x1c', '0x1d'], 'q35: a port at every data-disk slot');
+  assert.equal(new Set(ports.map((d) => /chassis=(\d+)/.exec(d)?.[1])).size, 13, 'each port its own chassis');
+  assert.ok(ports.every((d) => d.includes('bus=pcie.0,')));
+  assert.ok(q35.includes('virtio-blk-pci,id=vblk-d1,drive=t-d1,bus=rp11,addr=0x0,serial=d1'));
+  assert.ok(q35.includes('virtio-blk-pci,id=vblk-d3,drive=t-d3,bus=rp13,addr=0x0,serial=d3'));
+  assert.ok(q35.includes('virtio-blk-pci,id=vblk-v,drive=t-v,bus=pcie.0,addr=0x10,serial=v,bootindex=0'), 'the root disk stays on pcie.0');
+  assert.ok(q35.some((d) => d.startsWith('virtio-net-pci,id=nic09,') && d.includes('bus=pcie.0,addr=0x09')), 'NICs stay on pcie.0');
+  const pc = devices(buildQemuArgv(spec, { ...host, machine: 'pc' }));
+  assert.deepEqual(pc.map((d) => /addr=(0x[0-9a-f]+)/.exec(d)?.[1]), ['0x09', '0x10', '0x11', '0x13']);
+  assert.ok(pc.every((d) => d.includes('bus=pci.0,')), 'pc: pci.0, no ports');
+  // Detaching d1 changes nothing about the others (the port stays).
   const without = devices(buildQemuArgv({ ...spec, disks: [disk('d3', 0x13)] }, host));
-  assert.deepEqual(without, devices(buildQemuArgv(spec, host)).filter((d) => !d.includes('serial=d1')));
+  assert.deepEqual(without, q35.filter((d) => !d.includes('serial=d1')));
+});
+
+test('argv: every disk is a throttle filter over its format node, named after the volume id, with its throttle group', () => {
+  const argv = buildQemuArgv({ ...base, disks: [disk('vol-a', 0x11, { limits: { readIops: 100, writeBytesPerSec: 1048576 } })] }, host);
+  const objects = argv.filter((_a, i) => argv[i - 1] === '-object').map((o) => JSON.parse(o) as Record<string, unknown>);
+  assert.deepEqual(objects, [
+    { 'qom-type': 'throttle-group', id: 'tg-v', limits: { 'iops-read': 0, 'iops-write': 0, 'bps-read': 0, 'bps-write': 0 } },
+    { 'qom-type': 'throttle-group', id: 'tg-vol-a', limits: { 'iops-read': 100, 'iops-write': 0, 'bps-read': 0, 'bps-write': 1048576 } },
+  ]);
+  const blockdevs = argv.filter((_a, i) => argv[i - 1] === '-blockdev').map((o) => JSON.parse(o) as Record<string, unknown>);
+  assert.deepEqual(blockdevs[1], {
+    driver: 'throttle', 'node-name': 't-vol-a', 'throttle-group': 'tg-vol-a', 'read-only': false,
+    file: { driver: 'qcow2', 'node-name': 'f-vol-a', 'read-only': false, discard: 'unmap', file: { driver: 'file', 'node-name': 'p-vol-a', filename: '/vol-a.qcow2', 'read-only': false, discard: 'unmap' } },
+  });
+});
+
+test('argv: an RBD disk opens through librbd with its pool, image, user and ceph.conf, cache direct, and stops the guest on I/O errors', () => {
+  const rbd = { pool: 'rbd', image: 'vol-r', user: 'kumo', cephConf: '/etc/ceph/ceph.conf' };
+  const argv = buildQemuArgv({ ...base, disks: [disk('vol-r', 0x12, { format: 'raw', path: 'rbd:rbd/vol-r', rbd })] }, { ...host, machine: 'pc' });
+  const blockdevs = argv.filter((_a, i) => argv[i - 1] === '-blockdev').map((o) => JSON.parse(o) as { file: Record<string, unknown> });
+  assert.deepEqual(blockdevs[1]?.file, {
+    driver: 'raw', 'node-name': 'f-vol-r', 'read-only': false, discard: 'unmap', cache: { direct: true },
+    file: { driver: 'rbd', 'node-name': 'p-vol-r', pool: 'rbd', image: 'vol-r', user: 'kumo', conf: '/etc/ceph/ceph.conf', 'read-only': false, discard: 'unmap', cache: { direct: true } },
+  });
+  assert.ok(argv.includes('virtio-blk-pci,id=vblk-vol-r,drive=t-vol-r,bus=pci.0,addr=0x12,serial=vol-r,werror=stop,rerror=stop'));
+  rejects({ ...base, disks: [disk('vol-r', 0x12, { format: 'qcow2', rbd })] }, host, 'an RBD disk is raw');
+  rejects({ ...base, disks: [disk('vol-r', 0x12, { format: 'raw', rbd: { ...rbd, pool: 'a/b' } })] }, host, 'rbd pool "a/b"');
+  rejects({ ...base, disks: [disk('vol-r', 0x12, { format: 'raw', rbd: { ...rbd, cephConf: 'ceph.conf' } })] }, host, 'cephConf must be absolute');
+  rejects({ ...base, disks: [disk('vol-l', 0x12, { limits: { readIops: 0 } })] }, host, 'limits.readIops must be a positive integer');
+  rejects({ ...base, disks: [disk('v', 0x12, { serial: 'other' })] }, host, 'disk v: volume used twice');
+});
+
+test('argv: a long or odd volume id gets hashed node names within QEMU\'s 31 characters', () => {
+  const id = 'vol-with a very long and odd id/that cannot be a node name';
+  const argv = buildQemuArgv({ ...base, disks: [disk(id, 0x11, { path: '/x.qcow2', serial: 'odd' })] }, host);
+  const dev = argv.find((a) => a.includes('serial=odd')) ?? '';
+  const node = /drive=([^,]+)/.exec(dev)?.[1] ?? '';
+  assert.match(node, /^t-h[0-9a-f]{20}$/);
+  assert.ok(node.length <= 31);
+  assert.deepEqual(argv, buildQemuArgv({ ...base, disks: [disk(id, 0x11, { path: '/x.qcow2', serial: 'odd' })] }, host), 'stable');
+});
+
+test('argv: the CD-ROM is an ide-cd on ide.1 (empty, or with its ISO); boot order puts it first only when asked', () => {
+  const iso = { path: '/isos/debian.iso', imageVersionId: 'imgv-1' };
+  const empty = buildQemuArgv({ ...base, cdrom: {} }, host);
+  assert.ok(empty.includes('ide-cd,id=cdrom0,bus=ide.1,bootindex=1'));
+  assert.ok(!empty.some((a) => a.includes('cdrom-iso')));
+  const withIso = buildQemuArgv({ ...base, cdrom: { iso } }, { ...host, machine: 'pc' });
+  assert.ok(withIso.includes('{"driver":"raw","node-name":"cdrom-iso","read-only":true,"file":{"driver":"file","filename":"/isos/debian.iso","read-only":true}}'));
+  assert.ok(withIso.includes('ide-cd,id=cdrom0,bus=ide.1,drive=cdrom-iso,bootindex=1'));
+  assert.ok(withIso.some((a) => a.includes('serial=v,bootindex=0')), 'default: the disk boots first');
+  const cdFirst = buildQemuArgv({ ...base, cdrom: { iso }, boot: { order: 'cdrom' } }, host);
+  assert.ok(cdFirst.includes('ide-cd,id=cdrom0,bus=ide.1,drive=cdrom-iso,bootindex=0'));
+  assert.ok(cdFirst.some((a) => a.includes('serial=v,bootindex=1')));
+  const kernel = buildQemuArgv({ ...base, cdrom: {}, boot: { kernelPath: '/vmlinuz' } }, host);
+  assert.ok(kernel.includes('ide-cd,id=cdrom0,bus=ide.1'), 'direct kernel boot: no bootindex');
+  rejects({ ...base, boot: { order: 'cdrom' } }, host, 'boot order cdrom without a cdrom drive');
+  rejects({ ...base, cdrom: { iso: { ...iso, path: 'rel.iso' } } }, host, 'cdrom: iso path must be absolute');
+  assert.deepEqual(buildQemuArgv({ ...base, cdrom: {} }, host).slice(0, -2), buildQemuArgv(base, host), 'the drive only appends itself');
 });
 
 test('argv: a config drive only appends its drive at slot 0x1e, so every other device keeps its PCI slot', () => {

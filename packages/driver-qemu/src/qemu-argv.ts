@@ -16,7 +16,14 @@
  * - Disks use -blockdev in JSON form, so file names never need QemuOpts escaping.
  * - TCG gets a bounded translation cache (tb-size): it is the bulk of QEMU's memory
  *   overhead above guest RAM, and the memory cgroup budgets ~100 MiB for it.
- * - Every device has an explicit address on the root bus (`bus=pcie.0` on q35,
+ * - Disks are built by disk-blockdev.ts (throttle group + throttle filter + format +
+ *   file/rbd nodes named after the volume id), the same objects hot-plug adds over QMP.
+ * - Data-disk slots (0x11–0x1d) on q35 each hold a pcie-root-port with the disk behind
+ *   it, because q35's root complex refuses hot-plug (hotplug-ports.ts); on pc the disks
+ *   sit on pci.0 itself, which has ACPI hot-plug.
+ * - The CD-ROM (spec.cdrom) is an ide-cd on ide.1, the chipset's IDE/AHCI (cdrom-drive.ts);
+ *   firmware boot order by bootindex: the root disk first unless spec.boot.order is 'cdrom'.
+ * - Every other device has an explicit address on the root bus (`bus=pcie.0` on q35,
  *   `pci.0` on pc; `addr=` the slot from the spec) and every disk its serial: the
  *   slots are allocated once by the server and stored with the disk or NIC
  *   (core devices/device-layout.ts, docs/architecture.md#device-layout), so detaching one
@@ -35,7 +42,10 @@ import {
   diskSerialPattern, DriverError, fixedPciSlots, formatPciSlot, maxPciSlot, reservedPciSlots,
   type DiskSpec, type InstanceSpec, type NicSpec,
 } from '@kumo/core';
+import { cdromBlockdev, cdromDevice } from './cdrom-drive.ts';
 import { configDriveFiles } from './config-drive-files.ts';
+import { deviceOption, diskBlockdev, diskDeviceProps, throttleGroupObject } from './disk-blockdev.ts';
+import { diskBusAddress, hotplugRootPorts, rootBusOf } from './hotplug-ports.ts';
 import { instanceDirPaths } from './instance-paths.ts';
 
 export interface QemuArgvHost {
@@ -78,6 +88,28 @@ function tapOf(n: NicSpec): string {
   return n.attach.tap;
 }
 
+const RBD_NAME = /^[A-Za-z0-9_.@-]{1,100}$/;
+
+/**
+ * One disk of a spec, also checked before a hot-plug (QemuDriver.attachDisk). Throws a DriverError
+ * with code 'start_failed'; hot-plug re-codes it.
+ */
+export function checkDisk(d: DiskSpec): void {
+  if (d.volumeId === '') invalid('disk with an empty volume id');
+  if (!d.rbd && !d.path.startsWith('/')) invalid(`disk ${d.volumeId}: path must be absolute (${d.path})`);
+  if (!diskSerialPattern.test(d.serial)) invalid(`disk ${d.volumeId}: serial ${JSON.stringify(d.serial)} must be 1–20 of [A-Za-z0-9_.-]`);
+  if (d.format !== 'qcow2' && d.format !== 'raw') invalid(`disk ${d.volumeId}: format ${String(d.format)}`);
+  if (d.rbd) {
+    const { pool, image, user, cephConf } = d.rbd;
+    if (d.format !== 'raw') invalid(`disk ${d.volumeId}: an RBD disk is raw (format ${d.format})`);
+    for (const [k, v] of Object.entries({ pool, image, user })) if (!RBD_NAME.test(v)) invalid(`disk ${d.volumeId}: rbd ${k} ${JSON.stringify(v)}`);
+    if (!cephConf.startsWith('/')) invalid(`disk ${d.volumeId}: rbd cephConf must be absolute (${cephConf})`);
+  }
+  for (const [k, v] of Object.entries(d.limits ?? {})) {
+    if (v !== undefined && (!Number.isInteger(v) || v < 1)) invalid(`disk ${d.volumeId}: limits.${k} must be a positive integer (${String(v)})`);
+  }
+}
+
 function checkSpec(spec: InstanceSpec, host: QemuArgvHost): void {
   if (!Number.isInteger(spec.vcpus) || spec.vcpus < 1 || spec.vcpus > 288) invalid(`vcpus ${spec.vcpus}`);
   if (!Number.isInteger(spec.memoryMiB) || spec.memoryMiB < 16) invalid(`memoryMiB ${spec.memoryMiB}`);
@@ -91,9 +123,11 @@ function checkSpec(spec: InstanceSpec, host: QemuArgvHost): void {
   };
   if (spec.configDrive !== undefined) claim(fixedPciSlots.configDrive, 'the config drive');
   const serials = new Set<string>();
+  const volumes = new Set<string>();
   for (const d of disksOf(spec)) {
-    if (!d.path.startsWith('/')) invalid(`disk ${d.volumeId}: path must be absolute (${d.path})`);
-    if (!diskSerialPattern.test(d.serial)) invalid(`disk ${d.volumeId}: serial ${JSON.stringify(d.serial)} must be 1–20 of [A-Za-z0-9_.-]`);
+    checkDisk(d);
+    if (volumes.has(d.volumeId)) invalid(`disk ${d.volumeId}: volume used twice`);
+    volumes.add(d.volumeId);
     if (serials.has(d.serial)) invalid(`disk ${d.volumeId}: serial ${d.serial} used twice`);
     serials.add(d.serial);
     claim(d.pciSlot, `disk ${d.volumeId}`);
@@ -113,6 +147,8 @@ function checkSpec(spec: InstanceSpec, host: QemuArgvHost): void {
   if (kernelPath === undefined && (initrdPath !== undefined || cmdline !== undefined)) invalid('initrd/cmdline without kernel');
   if (kernelPath === undefined && spec.root === undefined) invalid('nothing to boot: no kernel and no root disk');
   if (spec.configDrive !== undefined) configDriveFiles(spec.configDrive);
+  if (spec.cdrom?.iso !== undefined && !spec.cdrom.iso.path.startsWith('/')) invalid(`cdrom: iso path must be absolute (${spec.cdrom.iso.path})`);
+  if (spec.boot.order === 'cdrom' && spec.cdrom === undefined) invalid('boot order cdrom without a cdrom drive');
   if (host.runDir.includes(',')) invalid(`run directory contains a comma: ${host.runDir}`);
   const p = instanceDirPaths(host.runDir);
   for (const sock of [p.qmpSocket, p.serialSocket]) {
@@ -154,24 +190,23 @@ export function buildQemuArgv(spec: InstanceSpec, host: QemuArgvHost): string[] 
   }
 
   // Devices in slot order: the command line reads like the guest's lspci.
-  const bus = (host.machine ?? 'q35') === 'q35' ? 'pcie.0' : 'pci.0';
+  const machine = host.machine ?? 'q35';
+  const bus = rootBusOf(machine);
   const at = (slot: number): string => `bus=${bus},addr=${formatPciSlot(slot)}`;
   const devices: Array<{ slot: number; args: string[] }> = [];
+  for (const port of hotplugRootPorts(machine)) devices.push({ slot: port.slot, args: ['-device', port.device] });
   const rootDisk = spec.root?.kind === 'disk' ? spec.root.disk : undefined;
+  const firmwareBoots = spec.boot.kernelPath === undefined;
+  const cdromFirst = spec.cdrom !== undefined && spec.boot.order === 'cdrom';
   for (const d of disksOf(spec)) {
-    const node = `disk${d.pciSlot.toString(16).padStart(2, '0')}`;
-    const readOnly = d.readOnly === true;
-    let dev = `virtio-blk-pci,id=virtio-${node},drive=${node},${at(d.pciSlot)},serial=${d.serial}`;
-    if (d === rootDisk && spec.boot.kernelPath === undefined) dev += ',bootindex=0';
+    const bootindex = d === rootDisk && firmwareBoots ? (cdromFirst ? 1 : 0) : undefined;
     devices.push({
       slot: d.pciSlot,
-      args: ['-blockdev', JSON.stringify({
-        'node-name': node,
-        driver: d.format,
-        'read-only': readOnly,
-        discard: 'unmap',
-        file: { driver: 'file', filename: d.path, 'read-only': readOnly, discard: 'unmap' },
-      }), '-device', dev],
+      args: [
+        '-object', JSON.stringify(throttleGroupObject(d)),
+        '-blockdev', JSON.stringify(diskBlockdev(d)),
+        '-device', deviceOption(diskDeviceProps(d, diskBusAddress(machine, d.pciSlot), bootindex)),
+      ],
     });
   }
   for (const n of spec.nics) {
@@ -193,6 +228,12 @@ export function buildQemuArgv(spec: InstanceSpec, host: QemuArgvHost): string[] 
   }
   if (spec.nics.length === 0) add('-nic', 'none');
   for (const d of devices.sort((x, y) => x.slot - y.slot)) add(...d.args);
+  if (spec.cdrom !== undefined) {
+    // After the PCI devices: the drive is on the chipset's IDE/AHCI function (cdrom-drive.ts).
+    const iso = cdromBlockdev(spec.cdrom);
+    if (iso) add('-blockdev', JSON.stringify(iso));
+    add('-device', cdromDevice(spec.cdrom, firmwareBoots ? (cdromFirst ? 0 : rootDisk ? 1 : 0) : undefined));
+  }
 
   if (host.incoming !== undefined) add('-incoming', host.incoming);
   return argv;

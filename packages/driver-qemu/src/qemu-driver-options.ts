@@ -1,4 +1,5 @@
 /** How a QemuDriver is set up (see the package README for the defaults' reasons). */
+import type { Clock } from '@kumo/core';
 import type { DriverLogger } from './driver-logger.ts';
 
 export interface QemuDriverOptions {
@@ -33,4 +34,10 @@ export interface QemuDriverOptions {
   /** Builds config drives. Default 'genisoimage' (Debian package genisoimage). */
   genisoimageBinary?: string;
   logger?: DriverLogger;
+  /** Timers of the disk calls (detachDisk's wait for the guest, backup progress polls). Default: real time. */
+  clock?: Clock;
+  /** Default 'qemu-img' (creates backup targets). */
+  qemuImgBinary?: string;
+  /** Where QEMU's block modules are, to tell whether the rbd driver is installed. Default: Debian's /usr/lib/x86_64-linux-gnu/qemu. */
+  qemuModuleDir?: string;
 }

@@ -7,6 +7,9 @@
  *   instance-adoption.ts  re-adoption of running QEMUs by a new driver
  *   instance-attach.ts    events from a live QEMU, cleanup once it is gone
  *   instance-console.ts   console input and the durable console log
+ *   instance-disks.ts     hot-plug, unplug, resize and limits of data disks
+ *   instance-disk-backup.ts  blockdev-backup of a disk of a running guest
+ *   instance-cdrom.ts     CD-ROM media change
  *   driver-context.ts     the state those share
  *
  * State on disk, per instance, in <stateDir>/<instanceId>/ (see instance-paths.ts):
@@ -27,7 +30,12 @@
 import {
   DriverError, type DiskLimits, type DiskSpec, type Driver, type DriverCallContext, type DriverCapability, type DriverEvent, type HostFacts, type InstanceSpec, type InstanceStatus,
 } from '@kumo/core';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { DriverContext } from './driver-context.ts';
+import { changeMedium } from './instance-cdrom.ts';
+import { backupDisk } from './instance-disk-backup.ts';
+import { attachDisk, detachDisk, resizeDisk, setDiskLimits } from './instance-disks.ts';
 import { readHostFacts } from './host-facts.ts';
 import { destroyInstance, pauseInstance, rebootInstance, resumeInstance, saveInstance, stopInstance } from './instance-actions.ts';
 import { adoptAll } from './instance-adoption.ts';
@@ -39,25 +47,35 @@ import type { QemuDriverOptions } from './qemu-driver-options.ts';
 export type { QemuDriverOptions } from './qemu-driver-options.ts';
 
 /**
- * What the QEMU driver does today. Live migration, hot-plug and a graphical console come with
- * later work; their capabilities are claimed when their methods exist and are tested.
+ * What the QEMU driver does on every host. Live migration, NIC hot-plug and a graphical console
+ * come with later work; their capabilities are claimed when their methods exist and are tested.
+ * 'rbd' is added per host when QEMU's rbd block driver is installed (qemuRbdInstalled).
  */
-export const qemuDriverCapabilities: readonly DriverCapability[] = ['save-restore', 'pause', 'serial-console'];
+export const qemuDriverCapabilities: readonly DriverCapability[] = [
+  'save-restore', 'pause', 'serial-console', 'hot-attach-disk', 'disk-resize-online', 'disk-qos', 'disk-backup', 'cdrom',
+];
+
+/** Debian's QEMU loads its rbd block driver from a module (package qemu-block-extra). */
+export function qemuRbdInstalled(moduleDir = '/usr/lib/x86_64-linux-gnu/qemu'): boolean {
+  return existsSync(join(moduleDir, 'block-rbd.so'));
+}
 
 export class QemuDriver implements Driver {
   readonly kind = 'qemu' as const;
   private readonly ctx: DriverContext;
   private loaded: Promise<void> | undefined;
   private closed = false;
+  private readonly caps: readonly DriverCapability[];
 
   constructor(opts: QemuDriverOptions) {
     this.ctx = new DriverContext(opts);
+    this.caps = qemuRbdInstalled(opts.qemuModuleDir) ? [...qemuDriverCapabilities, 'rbd'] : qemuDriverCapabilities;
   }
 
   // ---- Driver interface ---------------------------------------------------
 
   capabilities(): readonly DriverCapability[] {
-    return qemuDriverCapabilities;
+    return this.caps;
   }
 
   async facts(): Promise<HostFacts> {
@@ -78,12 +96,14 @@ export class QemuDriver implements Driver {
 
   async start(spec: InstanceSpec, job?: DriverCallContext): Promise<InstanceStatus> {
     checkInstanceId(spec.instanceId, 'start_failed');
+    this.requireRbdFor(spec, 'start_failed');
     await this.ready();
     return startInstance(this.ctx, spec, undefined, job);
   }
 
   async restore(spec: InstanceSpec, statePath: string, job?: DriverCallContext): Promise<InstanceStatus> {
     checkInstanceId(spec.instanceId, 'start_failed');
+    this.requireRbdFor(spec, 'start_failed');
     await this.ready();
     return startInstance(this.ctx, spec, statePath, job);
   }
@@ -134,13 +154,38 @@ export class QemuDriver implements Driver {
     return readConsoleLog(this.ctx, instanceId);
   }
 
-  // ---- disks of a running guest: not built yet; the capabilities do not claim them ----
-  async attachDisk(_instanceId: string, _disk: DiskSpec): Promise<void> { throw notYet('attachDisk', 'hot-attach-disk'); }
-  async detachDisk(_instanceId: string, _volumeId: string, _opts: { timeoutSec: number }): Promise<void> { throw notYet('detachDisk', 'hot-attach-disk'); }
-  async resizeDisk(_instanceId: string, _volumeId: string, _sizeBytes: number): Promise<void> { throw notYet('resizeDisk', 'disk-resize-online'); }
-  async setDiskLimits(_instanceId: string, _volumeId: string, _limits: DiskLimits): Promise<void> { throw notYet('setDiskLimits', 'disk-qos'); }
-  async backupDisk(_instanceId: string, _volumeId: string, _target: { path: string; format: 'qcow2' | 'raw' }, _ctx?: DriverCallContext): Promise<{ bytes: number }> { throw notYet('backupDisk', 'disk-backup'); }
-  async changeMedium(_instanceId: string, _iso: { path: string; imageVersionId: string } | null): Promise<void> { throw notYet('changeMedium', 'cdrom'); }
+  // ---- disks and CD-ROM of a running guest (instance-disks.ts, instance-disk-backup.ts, instance-cdrom.ts) ----
+
+  async attachDisk(instanceId: string, disk: DiskSpec): Promise<void> {
+    if (disk.rbd) this.requireRbdFor({ disks: [disk] }, 'unsupported');
+    await this.ready();
+    await attachDisk(this.ctx, instanceId, disk);
+  }
+
+  async detachDisk(instanceId: string, volumeId: string, opts: { timeoutSec: number }): Promise<void> {
+    await this.ready();
+    await detachDisk(this.ctx, instanceId, volumeId, opts);
+  }
+
+  async resizeDisk(instanceId: string, volumeId: string, sizeBytes: number): Promise<void> {
+    await this.ready();
+    await resizeDisk(this.ctx, instanceId, volumeId, sizeBytes);
+  }
+
+  async setDiskLimits(instanceId: string, volumeId: string, limits: DiskLimits): Promise<void> {
+    await this.ready();
+    await setDiskLimits(this.ctx, instanceId, volumeId, limits);
+  }
+
+  async backupDisk(instanceId: string, volumeId: string, target: { path: string; format: 'qcow2' | 'raw' }, job?: DriverCallContext): Promise<{ bytes: number }> {
+    await this.ready();
+    return backupDisk(this.ctx, instanceId, volumeId, target, job);
+  }
+
+  async changeMedium(instanceId: string, iso: { path: string; imageVersionId: string } | null): Promise<void> {
+    await this.ready();
+    await changeMedium(this.ctx, instanceId, iso);
+  }
 
   /** Lets go of every QEMU (they keep running) and stops touching their files. */
   async close(): Promise<void> {
@@ -167,6 +212,15 @@ export class QemuDriver implements Driver {
 
   // ---- internals -----------------------------------------------------------
 
+  /** RBD disks need QEMU's rbd block driver; without it QEMU's own error would say only "Unknown driver". */
+  private requireRbdFor(spec: Pick<InstanceSpec, 'disks' | 'root'>, code: 'start_failed' | 'unsupported'): void {
+    const disks = spec.root?.kind === 'disk' ? [spec.root.disk, ...spec.disks] : spec.disks;
+    const rbd = disks.find((d) => d.rbd !== undefined);
+    if (rbd && !this.caps.includes('rbd')) {
+      throw new DriverError(`disk ${rbd.volumeId} is an RBD image, and this host's QEMU has no rbd block driver (install the Debian package qemu-block-extra)`, code);
+    }
+  }
+
   private ready(): Promise<void> {
     if (this.closed) return Promise.reject(new DriverError('the QEMU driver is closed', 'host_failure'));
     this.loaded ??= adoptAll(this.ctx);
@@ -174,6 +228,3 @@ export class QemuDriver implements Driver {
   }
 }
 
-function notYet(method: string, capability: string): DriverError {
-  return new DriverError(`${method} needs capability ${capability}, which this driver does not have`, 'unsupported');
-}

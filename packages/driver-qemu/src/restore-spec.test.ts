@@ -53,3 +53,15 @@ test('restore spec: a state saved before explicit device addresses (old spec.jso
   };
   assert.throws(() => specForRestore(req, old), /saved before devices had fixed PCI slots.*stop the instance/);
 });
+
+test('restore: the CD-ROM drive follows the saved spec (a drive is a device), its medium the request', () => {
+  const iso = { path: '/isos/a.iso', imageVersionId: 'imgv-a' };
+  const plain: InstanceSpec = { instanceId: 'i-cd', name: 'cd', vcpus: 1, memoryMiB: 128, disks: [], nics: [], boot: { kernelPath: '/k' }, stopTimeoutSec: 5 };
+  const savedWith = { ...plain, cdrom: { iso } };
+  assert.deepEqual(specForRestore({ ...plain, cdrom: {} }, savedWith).spec.cdrom, {}, 'request wins for the medium');
+  assert.deepEqual(specForRestore(plain, savedWith).spec.cdrom, {}, 'saved with a drive: the drive stays, empty');
+  const r = specForRestore({ ...plain, cdrom: { iso }, boot: { order: 'cdrom' } }, plain);
+  assert.equal(r.spec.cdrom, undefined, 'saved without: no drive');
+  assert.equal(r.spec.boot.order, 'disk');
+  assert.equal(r.notes.length, 1);
+});

@@ -42,6 +42,25 @@ export function specForRestore(requested: InstanceSpec, saved: InstanceSpec | un
       : `it was saved with ${had.join(', ') || 'no disks or NICs'} and the restore asks for ${wants.join(', ') || 'none'}`;
     throw new DriverError(`cannot restore ${requested.instanceId}: a saved state loads only into the machine it was saved from, and ${why}; stop the instance (dropping the saved state) and start it`, 'start_failed');
   }
+  const cd = cdromForRestore(requested, saved);
+  const r = configDriveForRestore(cd.spec, saved);
+  return { spec: r.spec, notes: [...cd.notes, ...r.notes] };
+}
+
+/** The CD-ROM drive is a device too: whether there is one follows the saved spec; its medium follows the request. */
+function cdromForRestore(requested: InstanceSpec, saved: InstanceSpec): RestoreSpec {
+  if (saved.cdrom !== undefined && requested.cdrom === undefined) {
+    return { spec: { ...requested, cdrom: {} }, notes: ['the instance was saved with a CD-ROM drive and the restore spec has none: the drive stays, empty'] };
+  }
+  if (saved.cdrom === undefined && requested.cdrom !== undefined) {
+    const { cdrom: _dropped, ...rest } = requested;
+    const boot = rest.boot.order === 'cdrom' ? { ...rest.boot, order: 'disk' as const } : rest.boot;
+    return { spec: { ...rest, boot }, notes: ['the instance was saved without a CD-ROM drive: the restore spec\'s drive comes with the next start'] };
+  }
+  return { spec: requested, notes: [] };
+}
+
+function configDriveForRestore(requested: InstanceSpec, saved: InstanceSpec): RestoreSpec {
   const savedDrive = saved.configDrive;
   const wantsDrive = requested.configDrive !== undefined;
   if (savedDrive !== undefined && !wantsDrive) {

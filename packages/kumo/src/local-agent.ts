@@ -41,7 +41,7 @@ export function startLocalAgent(o: LocalAgentOptions): AgentClient {
       ...(o.log ? { log: o.log } : {}),
       ...(o.netnsPrefix !== undefined ? { netnsPrefix: o.netnsPrefix } : {}),
     });
-    agent = new AgentClient({ ...common, driver: host.driver, volumes: host.volumes, prepareStart: host.prepareStart, network: host.network });
+    agent = new AgentClient({ ...common, driver: host.driver, volumes: host.volumes, prepareStart: host.prepareStart, fetchIso: host.fetchIso, network: host.network });
   } else {
     agent = new AgentClient({ ...common, driver: new FakeDriver({ hostname: name, ...(o.fakeStartDelayMs ? { delays: { start: o.fakeStartDelayMs } } : {}) }), volumes: new FakeVolumeManager(join(o.stateDir, 'pools', 'local')) });
   }

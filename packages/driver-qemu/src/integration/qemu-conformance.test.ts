@@ -4,7 +4,10 @@
 // Saves are throttled to 24 MiB/s (the driver's saveBandwidthBytesPerSec) so that the save-cancel
 // case can cancel one mid-way (the tiny guest's state is ~70 MiB: about 3 s). Start does not take a
 // signal yet (it is bounded by startTimeoutMs). The guest has no NIC: tap clean-up is covered by
-// qemu-driver.test.ts.
+// qemu-driver.test.ts. The disk cases hot-plug into the same guest (q35, behind the pcie-root-port
+// at the disk's slot) and read /sys/block through its console; the backup-cancel case is not
+// registered (a real backup of a small disk ends before a cancel lands: instance-disk-backup.test.ts
+// cancels one against a scripted QMP peer).
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
@@ -13,6 +16,7 @@ import { buildTinyImage } from '@kumo/image-tiny';
 import { detectCgroupLayout } from '../cgroup-manager.ts';
 import type { DriverLogger } from '../driver-logger.ts';
 import { QemuDriver, type QemuDriverOptions } from '../qemu-driver.ts';
+import { qemuDiskHarness } from './guest-disks.ts';
 import { removeCgroupParent, tinyGuestSpec } from './test-guest.ts';
 
 const quietLogger: DriverLogger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
@@ -73,6 +77,7 @@ describeDriverConformance<QemuDriver>('qemu (TCG, tiny guest)', {
   bootTimeoutMs: 120_000,
   answerTimeoutMs: 30_000,
   stopTimeoutSec: 30,
+  disks: qemuDiskHarness(work, 30_000),
   cleanup: async () => {
     const cleaner = new QemuDriver(opts);
     for (const s of await cleaner.list().catch(() => [])) await cleaner.destroy(s.instanceId).catch(() => {});
