@@ -1,0 +1,75 @@
+/**
+ * Image bases in an RBD pool: `kumo-base.<imageVersionId>` with a protected snapshot
+ * `@kumo-base` that root disks are layered clones of. Imported once per pool, across all hosts:
+ * one host holds the lock image (exclusive create), imports under a work name, snapshots and
+ * protects it, then renames it into place (rename of an existing name fails, so a base that
+ * another host published is never replaced). Waiters find the published base.
+ */
+import { convertWithProgress, createOnce, inspectSourceImage, type BaseImage, type QemuImg, type StorageLogger } from '@kumo/storage';
+import { errnoOf, rbdErrno, type RbdCli } from './rbd-cli.ts';
+import { rbdImageLock } from './rbd-lock.ts';
+import { baseSnapshot, rbdNames } from './rbd-names.ts';
+
+export interface BaseLockTimes { staleMs: number; refreshMs: number; pollMs: number; maxWaitMs: number }
+
+let workSeq = 0;
+
+export class RbdBaseStore {
+  private readonly running = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly cli: RbdCli,
+    private readonly qemuImg: QemuImg,
+    private readonly lockTimes: BaseLockTimes,
+    private readonly log: StorageLogger,
+  ) {}
+
+  /** The base image name, importing it first if the pool lacks it. */
+  async ensure(base: BaseImage, signal?: AbortSignal): Promise<string> {
+    const name = rbdNames.base(base.imageVersionId);
+    let p = this.running.get(name);
+    if (!p) {
+      p = createOnce(() => this.exists(name), () => this.importBase(base, name, signal), {
+        ...this.lockTimes, lock: rbdImageLock(this.cli, rbdNames.baseLock(base.imageVersionId)), log: this.log,
+      }).then(() => undefined).finally(() => this.running.delete(name));
+      this.running.set(name, p);
+    }
+    await p;
+    return name;
+  }
+
+  private async exists(name: string): Promise<boolean> {
+    return (await this.cli.orMissing(this.cli.run(['info', name]))) !== null;
+  }
+
+  private async importBase(base: BaseImage, name: string, signal?: AbortSignal): Promise<void> {
+    const started = performance.now();
+    const virtualSize = await inspectSourceImage(this.qemuImg, base);
+    const work = rbdNames.baseWork(base.imageVersionId, ++workSeq);
+    try {
+      await convertWithProgress(['-f', base.format, '-O', 'raw', base.path, this.cli.uri(work)], { qemuImg: this.qemuImg.binary, totalBytes: virtualSize, signal });
+      await this.cli.run(['snap', 'create', `${work}@${baseSnapshot}`]);
+      await this.cli.run(['snap', 'protect', `${work}@${baseSnapshot}`]);
+      try {
+        await this.cli.run(['rename', work, name]);
+      } catch (err) {
+        if (errnoOf(err) !== rbdErrno.EEXIST) throw err;
+        this.log.info({ base: name }, 'another host published this base first');
+      }
+    } finally {
+      await this.removeImage(work);
+    }
+    this.log.info({ base: name, pool: this.cli.target.pool, ms: Math.round(performance.now() - started) }, 'base image imported');
+  }
+
+  /** Removes an image and its snapshots (unprotecting them); a missing image is fine. */
+  async removeImage(image: string): Promise<void> {
+    const snaps = await this.cli.orMissing(this.cli.json<Array<{ name: string; protected?: string }>>(['snap', 'ls', image]));
+    if (snaps === null) return;
+    for (const s of snaps) {
+      if (s.protected === 'true') await this.cli.orMissing(this.cli.run(['snap', 'unprotect', `${image}@${s.name}`]));
+      await this.cli.orMissing(this.cli.run(['snap', 'rm', `${image}@${s.name}`]));
+    }
+    await this.cli.orMissing(this.cli.run(['rm', image]));
+  }
+}
