@@ -178,7 +178,7 @@ export class DirectoryPool implements StoragePool {
     const src = req.source;
     if (src.kind === 'pool-snapshot') throw new StorageError('bad-request', 'a directory pool keeps no snapshots: create the volume from the snapshot\'s image instead');
     const v = src.kind === 'blank'
-      ? await this.createBlank(req.volumeId, req.sizeGiB)
+      ? await this.createBlank(req.volumeId, req.sizeGiB, src.provisioning === 'full' ? 'raw' : 'qcow2')
       : await this.createRootDisk({ volumeId: req.volumeId, sizeGiB: req.sizeGiB, provisioning: src.provisioning, base: src.base });
     return { path: v.path, format: v.format };
   }

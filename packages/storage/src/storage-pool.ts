@@ -32,7 +32,8 @@ export interface VolumeAccess {
 }
 
 export type NewVolumeSource =
-  | { kind: 'blank' }
+  /** An empty disk; `full` asks a directory pool for sparse raw instead of qcow2 (RBD: always raw). */
+  | { kind: 'blank'; provisioning?: 'linked' | 'full' }
   | { kind: 'image'; base: BaseImage; provisioning: 'linked' | 'full' }
   /** A snapshot kept in this pool (pools where keepsSnapshots). */
   | { kind: 'pool-snapshot'; volumeId: string; snapshotId: string };
