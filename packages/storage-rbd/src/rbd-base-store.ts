@@ -14,8 +14,12 @@ export interface BaseLockTimes { staleMs: number; refreshMs: number; pollMs: num
 
 let workSeq = 0;
 
+export interface RbdBase { name: string; sizeBytes: number }
+
 export class RbdBaseStore {
-  private readonly running = new Map<string, Promise<void>>();
+  private readonly running = new Map<string, Promise<RbdBase>>();
+  /** Bases seen in the pool by this process (they are never replaced, so they can be remembered). */
+  private readonly known = new Map<string, RbdBase>();
 
   constructor(
     private readonly cli: RbdCli,
@@ -24,18 +28,30 @@ export class RbdBaseStore {
     private readonly log: StorageLogger,
   ) {}
 
-  /** The base image name, importing it first if the pool lacks it. */
-  async ensure(base: BaseImage, signal?: AbortSignal): Promise<string> {
+  /** The base image (name and size), importing it first if the pool lacks it. */
+  async ensure(base: BaseImage, signal?: AbortSignal): Promise<RbdBase> {
+    const known = this.known.get(base.imageVersionId);
+    if (known) return known;
     const name = rbdNames.base(base.imageVersionId);
     let p = this.running.get(name);
     if (!p) {
       p = createOnce(() => this.exists(name), () => this.importBase(base, name, signal), {
         ...this.lockTimes, lock: rbdImageLock(this.cli, rbdNames.baseLock(base.imageVersionId)), log: this.log,
-      }).then(() => undefined).finally(() => this.running.delete(name));
+      }).then(async () => {
+        const snap = (await this.cli.json<Array<{ name: string; size: number }>>(['snap', 'ls', name])).find((s) => s.name === baseSnapshot);
+        if (!snap) throw new Error(`base ${name} has no snapshot @${baseSnapshot}`);
+        const found = { name, sizeBytes: snap.size };
+        this.known.set(base.imageVersionId, found);
+        return found;
+      }).finally(() => this.running.delete(name));
       this.running.set(name, p);
     }
-    await p;
-    return name;
+    return p;
+  }
+
+  /** Forget a remembered base (it was removed from the pool by someone else). */
+  forget(imageVersionId: string): void {
+    this.known.delete(imageVersionId);
   }
 
   private async exists(name: string): Promise<boolean> {

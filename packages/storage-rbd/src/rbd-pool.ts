@@ -73,42 +73,63 @@ export class RbdPool implements StoragePool {
     if (src.kind === 'image') assertRbdId('image version', src.base.imageVersionId);
     if (src.kind === 'pool-snapshot') { assertRbdId('volume', src.volumeId); assertRbdId('snapshot', src.snapshotId); }
     return this.perVolume.run(req.volumeId, async () => {
-      const existing = await this.volumeInfo(req.volumeId);
-      if (existing) {
-        if (existing.sizeBytes !== bytes) throw new StorageError('volume-conflict', `volume ${req.volumeId} exists with ${existing.sizeBytes} bytes, asked for ${bytes}`);
-        return this.access(req.volumeId);
-      }
+      // The happy path is few rbd calls (each is a process and a cluster round trip): clone or
+      // create into <id>.partial, grow, rename. A left-over partial (a killed agent) shows as
+      // EEXIST and is removed; an existing volume shows at the rename.
       const started = performance.now();
       const partial = rbdNames.partial(req.volumeId);
-      await this.bases.removeImage(partial);
       try {
-        if (src.kind === 'blank') {
-          await this.cli.run(['create', '--size', `${req.sizeGiB}G`, partial]);
-        } else if (src.kind === 'image' && src.provisioning === 'linked') {
-          const base = await this.bases.ensure(src.base, ctx.signal);
-          await this.cloneInto(base, baseSnapshot, partial, bytes, `image ${src.base.imageVersionId}`);
-        } else if (src.kind === 'image') {
-          const virtualSize = await inspectSourceImage(this.qemuImg, src.base);
-          if (virtualSize > bytes) throw new StorageError('bad-request', `a ${req.sizeGiB} GiB disk is smaller than image ${src.base.imageVersionId} (${virtualSize} bytes)`);
-          await convertWithProgress(['-f', src.base.format, '-O', 'raw', src.base.path, this.cli.uri(partial)], {
-            qemuImg: this.qemuImg.binary, totalBytes: virtualSize, signal: ctx.signal, onProgress: ctx.onProgress,
-          });
-          await this.resizeTo(partial, bytes);
-        } else {
-          const parent = await this.locate(src.volumeId);
-          if (parent === null) throw new StorageError('not-found', `volume ${src.volumeId} does not exist in pool ${this.pool}`);
-          await this.protect(parent, src.snapshotId);
-          await this.cloneInto(parent, src.snapshotId, partial, bytes, `snapshot ${src.snapshotId}`);
+        try {
+          await this.makeVolume(partial, req, bytes, ctx);
+        } catch (err) {
+          if (errnoOf(err) !== rbdErrno.EEXIST) throw err;
+          await this.bases.removeImage(partial);
+          await this.makeVolume(partial, req, bytes, ctx);
         }
         if (ctx.signal?.aborted) throw new StorageError('cancelled', `creating volume ${req.volumeId} was cancelled`);
         await this.cli.run(['rename', partial, rbdNames.volume(req.volumeId)]);
       } catch (err) {
         await this.bases.removeImage(partial).catch(() => undefined);
-        throw err;
+        if (errnoOf(err) !== rbdErrno.EEXIST) throw err;
+        const existing = await this.volumeInfo(req.volumeId);
+        if (!existing) throw err;
+        if (existing.sizeBytes !== bytes) throw new StorageError('volume-conflict', `volume ${req.volumeId} exists with ${existing.sizeBytes} bytes, asked for ${bytes}`);
+        return this.access(req.volumeId);
       }
       this.log.info({ volumeId: req.volumeId, pool: this.pool, source: src.kind, sizeGiB: req.sizeGiB, ms: Math.round(performance.now() - started) }, 'volume created');
       return this.access(req.volumeId);
     });
+  }
+
+  /** Makes the volume's contents under the name `partial`. */
+  private async makeVolume(partial: string, req: CreateVolumeRequest, bytes: number, ctx: PoolWorkContext): Promise<void> {
+    const src = req.source;
+    if (src.kind === 'blank') {
+      await this.cli.run(['create', '--size', `${req.sizeGiB}G`, partial]);
+    } else if (src.kind === 'image' && src.provisioning === 'linked') {
+      const base = await this.bases.ensure(src.base, ctx.signal);
+      if (base.sizeBytes > bytes) throw new StorageError('bad-request', `a ${req.sizeGiB} GiB disk is smaller than image ${src.base.imageVersionId} (${base.sizeBytes} bytes)`);
+      try {
+        await this.cli.run(['clone', `${this.pool}/${base.name}@${baseSnapshot}`, `${this.pool}/${partial}`]);
+      } catch (err) {
+        if (errnoOf(err) === rbdErrno.ENOENT) this.bases.forget(src.base.imageVersionId); // removed behind our back: import again next time
+        throw err;
+      }
+      if (bytes > base.sizeBytes) await this.cli.run(['resize', '--size', `${req.sizeGiB}G`, partial]);
+    } else if (src.kind === 'image') {
+      const virtualSize = await inspectSourceImage(this.qemuImg, src.base);
+      if (virtualSize > bytes) throw new StorageError('bad-request', `a ${req.sizeGiB} GiB disk is smaller than image ${src.base.imageVersionId} (${virtualSize} bytes)`);
+      await this.bases.removeImage(partial); // qemu-img does not report an existing image as EEXIST
+      await convertWithProgress(['-f', src.base.format, '-O', 'raw', src.base.path, this.cli.uri(partial)], {
+        qemuImg: this.qemuImg.binary, totalBytes: virtualSize, signal: ctx.signal, onProgress: ctx.onProgress,
+      });
+      await this.resizeTo(partial, bytes);
+    } else {
+      const parent = await this.locate(src.volumeId);
+      if (parent === null) throw new StorageError('not-found', `volume ${src.volumeId} does not exist in pool ${this.pool}`);
+      await this.protect(parent, src.snapshotId);
+      await this.cloneInto(parent, src.snapshotId, partial, bytes, `snapshot ${src.snapshotId}`);
+    }
   }
 
   async deleteVolume(volumeId: string): Promise<void> {

@@ -2,7 +2,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -174,4 +174,31 @@ test('usage counts volumes and their provisioned size', async () => {
   assert.ok(u.volumeCount >= 1);
   assert.ok(u.provisionedGiB >= 2);
   await pool.deleteVolume(vol);
+});
+
+test('a create repeated after a killed agent left a partial image ends with the volume and nothing else', async () => {
+  const vol = uniqueRbdName('vol');
+  await rbd('create', '--size', '1G', `${vol}.partial`);
+  await pool.createVolume({ volumeId: vol, sizeGiB: 2, source: { kind: 'blank' } });
+  assert.deepEqual(await images(vol), [vol]);
+  assert.equal((await pool.volumeInfo(vol))?.sizeBytes, 2 * GiB);
+  await pool.deleteVolume(vol);
+});
+
+test('a base lock left by a dead host is broken once it stops changing, and the base is imported', async () => {
+  const base = await cachedImage('64M');
+  await rbd('create', '--size', '1M', `kumo-base.${base.imageVersionId}.lock`);
+  const other = new RbdPool({ pool: ceph.pool, user: ceph.user, cephConf: ceph.conf, baseLock: { staleMs: 1500, pollMs: 100 } });
+  const vol = uniqueRbdName('vol');
+  await other.createVolume({ volumeId: vol, sizeGiB: 1, source: { kind: 'image', base, provisioning: 'linked' } });
+  assert.deepEqual(await images(base.imageVersionId), [`kumo-base.${base.imageVersionId}`]);
+  await other.deleteVolume(vol);
+});
+
+test('every rbd call has a deadline: a cluster that does not answer fails with timeout', async () => {
+  const conf = join(dir, 'unreachable.conf');
+  const text = (await readFile(ceph.conf, 'utf8')).replace(/mon host = .*/, 'mon host = v2:127.0.0.1:9');
+  await writeFile(conf, text);
+  const dead = new RbdPool({ pool: ceph.pool, user: ceph.user, cephConf: conf, callTimeoutMs: 3000 });
+  await assert.rejects(dead.volumeInfo('vol-x'), isCode('timeout'));
 });
