@@ -52,7 +52,7 @@ const mibPerSec = (bytes: number, ms: number) => Number(((bytes / MiB) / (ms / 1
 
 const dir = await mkdtemp(join(parent, 'kumo-bench-storage-'));
 const ceph = await useTestCephCluster();
-const store = await startStubImageStore('bench-token');
+const store = await startStubImageStore('bench-token', { keepBytes: false });
 const result: Record<string, unknown> = { machine: { cpus: cpus().length, loadavgBefore: await loadavg() }, runs, snapshotRuns, sharedCephCluster: !ceph.own };
 const tag = `b${process.pid}`;
 const rbdArgs = ['-c', ceph.conf, '--id', ceph.user, '-p', ceph.pool];

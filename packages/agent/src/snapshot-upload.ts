@@ -22,12 +22,13 @@ export interface UploadOptions {
 
 export interface UploadResult { sizeBytes: number; sha256: string }
 
+/** 1 MiB reads: hashing 1 GiB took 1.3-1.6 s with them, 2.1-3.3 s with the default 64 KiB, and more with 4 MiB. */
+const readChunk = 1024 * 1024;
+
 export async function sha256File(path: string, signal?: AbortSignal): Promise<string> {
   const hash = createHash('sha256');
-  await pipeline(createReadStream(path), async function* (source: AsyncIterable<Buffer>) {
-    for await (const chunk of source) hash.update(chunk);
-    yield* [];
-  }, signal ? { signal } : {});
+  const stream = createReadStream(path, { highWaterMark: readChunk, ...(signal ? { signal } : {}) });
+  for await (const chunk of stream) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
 
@@ -63,7 +64,7 @@ export class SnapshotUploader {
         res.on('error', reject);
       });
       req.on('error', reject);
-      pipeline(createReadStream(file), meter, req).catch(reject);
+      pipeline(createReadStream(file, { highWaterMark: readChunk }), meter, req).catch(reject);
     }).catch((e: unknown) => {
       if (opts.signal?.aborted) throw new DriverError(`the upload to ${uploadPath} was cancelled`, 'cancelled');
       throw e instanceof DriverError ? e : new DriverError(`uploading to ${uploadPath} failed: ${(e as Error).message}`, 'host_failure');

@@ -6,6 +6,7 @@
  * another host published is never replaced). Waiters find the published base.
  */
 import { convertWithProgress, createOnce, inspectSourceImage, type BaseImage, type QemuImg, type StorageLogger } from '@kumo/storage';
+import { setTimeout as delay } from 'node:timers/promises';
 import { errnoOf, rbdErrno, type RbdCli } from './rbd-cli.ts';
 import { rbdImageLock } from './rbd-lock.ts';
 import { baseSnapshot, rbdNames } from './rbd-names.ts';
@@ -26,6 +27,8 @@ export class RbdBaseStore {
     private readonly qemuImg: QemuImg,
     private readonly lockTimes: BaseLockTimes,
     private readonly log: StorageLogger,
+    /** How long removing an image waits for a dead client's watch to expire. */
+    private readonly watchWaitMs = 90_000,
   ) {}
 
   /** The base image (name and size), importing it first if the pool lacks it. */
@@ -86,6 +89,20 @@ export class RbdBaseStore {
       if (s.protected === 'true') await this.cli.orMissing(this.cli.run(['snap', 'unprotect', `${image}@${s.name}`]));
       await this.cli.orMissing(this.cli.run(['snap', 'rm', `${image}@${s.name}`]));
     }
-    await this.cli.orMissing(this.cli.run(['rm', image]));
+    // A client killed while it had the image open (qemu-img of an agent killed -9) keeps its watch
+    // until the OSD times it out (30 s by default); rbd refuses to remove a watched image (EBUSY).
+    const until = Date.now() + this.watchWaitMs;
+    for (;;) {
+      try {
+        await this.cli.run(['rm', image]);
+        return;
+      } catch (err) {
+        const errno = errnoOf(err);
+        if (errno === rbdErrno.ENOENT) return;
+        if (errno !== rbdErrno.EBUSY || Date.now() > until) throw err;
+        this.log.info({ image, pool: this.cli.target.pool }, 'waiting for a dead client\'s watch on the image to expire');
+        await delay(1000);
+      }
+    }
   }
 }

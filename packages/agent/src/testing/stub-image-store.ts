@@ -19,13 +19,21 @@ export interface StubImageStore {
   close(): Promise<void>;
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
+/** Reads a body, hashing it as it streams; keeps the bytes only when asked (benchmarks send GiBs). */
+async function readBody(req: IncomingMessage, keep: boolean): Promise<{ bytes: Buffer; size: number; sha256: string }> {
   const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const c of req) {
+    hash.update(c as Buffer);
+    size += (c as Buffer).length;
+    if (keep) chunks.push(c as Buffer);
+  }
+  return { bytes: Buffer.concat(chunks), size, sha256: hash.digest('hex') };
 }
 
-export async function startStubImageStore(token: string): Promise<StubImageStore> {
+/** `keepBytes: false`: uploads are hashed and counted but not kept (StoredUpload.bytes is empty). */
+export async function startStubImageStore(token: string, opts: { keepBytes?: boolean } = {}): Promise<StubImageStore> {
   const uploads = new Map<string, StoredUpload>();
   const failures: number[] = [];
   const holds: Array<Promise<void>> = [];
@@ -41,16 +49,15 @@ export async function startStubImageStore(token: string): Promise<StubImageStore
         return;
       }
       if (req.method !== 'PUT' || !path.startsWith('/api/v1/')) { res.statusCode = 405; res.end(); return; }
-      const bytes = await readBody(req);
+      const { bytes, size, sha256 } = await readBody(req, opts.keepBytes ?? true);
       const hold = holds.shift();
       if (hold) await hold;
       const failure = failures.shift();
       if (failure !== undefined) { res.statusCode = failure; res.end('{"error":"injected"}'); return; }
-      const sha256 = createHash('sha256').update(bytes).digest('hex');
       if (req.headers['x-kumo-sha256'] !== sha256) { res.statusCode = 422; res.end('{"error":"sha256 mismatch"}'); return; }
       uploads.set(path, { path, bytes, sha256, authorization: req.headers.authorization, contentType: req.headers['content-type'] });
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ sizeBytes: bytes.length, sha256 }));
+      res.end(JSON.stringify({ sizeBytes: size, sha256 }));
     })().catch(() => { res.statusCode = 500; res.end(); });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
