@@ -116,7 +116,7 @@ try {
       const out = join(dir, `out-${name}-${i}.qcow2`);
       m.qemuImgConvert?.push(await timed(() => run('qemu-img', ['convert', '-f', access.format, '-O', 'qcow2', spec, out])));
       await rm(out, { force: true });
-      m.poolExport?.push(await timed(() => pool.exportVolume(vol, { path: out, format: 'qcow2' })));
+      m.poolExport?.push(await timed(() => pool.exportVolume(vol, { path: out, format: 'qcow2', durable: false })));
       await rm(out, { force: true });
       m.agentSnapshotJob?.push(await timed(() => manager.snapshot({ volumeId: vol, snapshotId: `snap-${tag}-${name}-${i}`, pool: ref, instanceId: '', target: { kind: 'image-store', uploadPath: `/api/v1/snapshots/${name}-${i}/file` } })));
       store.uploads.clear();

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Driver, DriverCallContext, JobProgress } from '@kumo/core';
 import type { AgentMethods, AgentResults, ImageRef } from '@kumo/api';
 import {
-  StorageError, type BaseImage, type CachedImage, type DiskFile, type ImageCache, type NewVolumeSource, type PoolWorkContext,
+  StorageError, type BaseImage, type CachedImage, type ExportTarget, type ImageCache, type NewVolumeSource, type PoolWorkContext,
 } from '@kumo/storage';
 import { PoolRegistry } from './pool-registry.ts';
 import type { SnapshotUploader } from './snapshot-upload.ts';
@@ -147,7 +147,7 @@ export class QemuVolumeManager implements VolumeManager {
   }
 
   /** Runs `work` with a temp qcow2 named after `key` (removed first and afterwards, whatever happens). */
-  private async viaTempFile<T>(key: string, work: (file: DiskFile) => Promise<T>): Promise<T> {
+  private async viaTempFile<T>(key: string, work: (file: ExportTarget) => Promise<T>): Promise<T> {
     this.workDirReady ??= (async () => {
       // Nothing runs yet in this process: whatever is here was left by an agent that was killed.
       await rm(this.workDir, { recursive: true, force: true });
@@ -161,7 +161,8 @@ export class QemuVolumeManager implements VolumeManager {
     };
     await clean();
     try {
-      return await work({ path, format: 'qcow2' });
+      // Uploaded and removed at once: no need to flush it to disk.
+      return await work({ path, format: 'qcow2', durable: false });
     } finally {
       await clean();
     }

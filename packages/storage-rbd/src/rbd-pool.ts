@@ -14,7 +14,7 @@
 import { KeyedMutex } from '@kumo/core';
 import {
   QemuImg, StorageError, exportDisk, convertWithProgress, inspectSourceImage, silentLogger,
-  type CreateVolumeRequest, type DiskFile, type PoolUsage, type PoolWorkContext, type RollbackSource,
+  type CreateVolumeRequest, type DiskFile, type ExportTarget, type PoolUsage, type PoolWorkContext, type RollbackSource,
   type StorageLogger, type StoragePool, type VolumeAccess, type VolumeInfo,
 } from '@kumo/storage';
 import { RbdBaseStore, type BaseLockTimes } from './rbd-base-store.ts';
@@ -204,13 +204,13 @@ export class RbdPool implements StoragePool {
     });
   }
 
-  async exportVolume(volumeId: string, target: DiskFile, ctx: PoolWorkContext = {}): Promise<{ bytes: number }> {
+  async exportVolume(volumeId: string, target: ExportTarget, ctx: PoolWorkContext = {}): Promise<{ bytes: number }> {
     const info = await this.volumeInfo(volumeId);
     if (!info) throw new StorageError('not-found', `volume ${volumeId} does not exist in pool ${this.pool}`);
     return exportDisk({ spec: this.cli.uri(rbdNames.volume(volumeId)), format: 'raw', virtualSize: info.sizeBytes }, target, ctx, this.qemuImg.binary);
   }
 
-  async exportSnapshot(volumeId: string, snapshotId: string, target: DiskFile, ctx: PoolWorkContext = {}): Promise<{ bytes: number }> {
+  async exportSnapshot(volumeId: string, snapshotId: string, target: ExportTarget, ctx: PoolWorkContext = {}): Promise<{ bytes: number }> {
     assertRbdId('snapshot', snapshotId);
     const image = await this.locate(volumeId);
     const snap = image === null ? undefined : (await this.snapshots(image))?.find((s) => s.name === snapshotId);

@@ -24,7 +24,7 @@
 import { mkdir, readdir, stat, statfs, truncate, writeFile } from 'node:fs/promises';
 import { exportDisk } from './disk-file-export.ts';
 import { convertWithProgress } from './qemu-img-convert.ts';
-import type { CreateVolumeRequest, DiskFile, PoolWorkContext, RollbackSource, StoragePool, VolumeAccess, VolumeInfo } from './storage-pool.ts';
+import type { CreateVolumeRequest, ExportTarget, PoolWorkContext, RollbackSource, StoragePool, VolumeAccess, VolumeInfo } from './storage-pool.ts';
 import { join, resolve } from 'node:path';
 import { fsyncDir, fsyncFile, renameDurable, unlinkIfExists } from './durable-fs.ts';
 import { KeyedMutex } from './keyed-tasks.ts';
@@ -205,7 +205,7 @@ export class DirectoryPool implements StoragePool {
   exportSnapshot(): Promise<{ bytes: number }> { return Promise.reject(new StorageError('bad-request', 'a directory pool keeps no snapshots (they go to the image store)')); }
 
   /** A copy of a volume no guest writes to (a running guest's disk is copied by the driver's backup). */
-  async exportVolume(volumeId: string, target: DiskFile, ctx: PoolWorkContext = {}): Promise<{ bytes: number }> {
+  async exportVolume(volumeId: string, target: ExportTarget, ctx: PoolWorkContext = {}): Promise<{ bytes: number }> {
     const info = await this.volumeInfo(volumeId);
     if (!info) throw new StorageError('not-found', `volume ${volumeId} does not exist in pool ${this.path}`);
     return exportDisk({ spec: this.volumePath(volumeId), format: info.format, virtualSize: info.sizeBytes }, target, ctx, this.qemuImg.binary);

@@ -16,7 +16,7 @@ export { StorageError, type StorageErrorCode } from './storage-error.ts';
 export { silentLogger, type StorageLogger } from './storage-logger.ts';
 export { runHostCommand, type HostCommandOptions } from './host-command.ts';
 export type {
-  StoragePool, VolumeAccess, NewVolumeSource, CreateVolumeRequest, DiskFile, RollbackSource, PoolWorkContext, VolumeInfo,
+  StoragePool, VolumeAccess, NewVolumeSource, CreateVolumeRequest, DiskFile, ExportTarget, RollbackSource, PoolWorkContext, VolumeInfo,
 } from './storage-pool.ts';
 export { exportDisk, type ExportSource } from './disk-file-export.ts';
 export { convertWithProgress, type ConvertOptions } from './qemu-img-convert.ts';

@@ -15,8 +15,9 @@
  * - createSnapshot/deleteSnapshot: only where `keepsSnapshots`; idempotent by snapshot id (a
  *   repeated create after a crash finds the snapshot made, or makes it).
  * - exportVolume/exportSnapshot: write a point-in-time copy to `target` (a qcow2 without backing
- *   file and without zero clusters, or raw), through `<target>.partial` renamed at the end; on
- *   failure or cancel no file is left. Progress in bytes.
+ *   file and without zero clusters, or raw), through `<target>.partial` renamed at the end
+ *   (fsynced first unless the target says it need not be durable); on failure or cancel no file
+ *   is left. Progress in bytes.
  * - rollback: the volume's contents become the source's and its size sizeGiB; on failure the
  *   volume keeps its old contents (nothing half-done).
  */
@@ -46,6 +47,15 @@ export interface CreateVolumeRequest {
 
 /** A file holding a disk image (an exported snapshot, an image from the image store). */
 export interface DiskFile { path: string; format: VolumeFormat }
+
+/** Where an export goes. */
+export interface ExportTarget extends DiskFile {
+  /**
+   * fsync the file before it is renamed into place (default true). False for a temp file that is
+   * uploaded and removed at once: flushing 1 GiB costs ~3 s here, as much as the copy itself.
+   */
+  durable?: boolean;
+}
 
 export type RollbackSource =
   | { kind: 'file'; file: DiskFile }
@@ -84,8 +94,8 @@ export interface StoragePool {
   growVolume(volumeId: string, sizeGiB: number): Promise<void>;
   createSnapshot(volumeId: string, snapshotId: string): Promise<void>;
   deleteSnapshot(volumeId: string, snapshotId: string): Promise<void>;
-  exportVolume(volumeId: string, target: DiskFile, ctx?: PoolWorkContext): Promise<{ bytes: number }>;
-  exportSnapshot(volumeId: string, snapshotId: string, target: DiskFile, ctx?: PoolWorkContext): Promise<{ bytes: number }>;
+  exportVolume(volumeId: string, target: ExportTarget, ctx?: PoolWorkContext): Promise<{ bytes: number }>;
+  exportSnapshot(volumeId: string, snapshotId: string, target: ExportTarget, ctx?: PoolWorkContext): Promise<{ bytes: number }>;
   rollback(volumeId: string, sizeGiB: number, source: RollbackSource, ctx?: PoolWorkContext): Promise<void>;
   usage(): Promise<PoolUsage>;
 }
