@@ -3,11 +3,27 @@
 # Named in one place so that `kumo up`, docs/install.md and CI agree.
 set -euo pipefail
 packages=(qemu-system-x86 qemu-utils dnsmasq-base nftables haproxy busybox-static linux-image-amd64 e2fsprogs xz-utils cpio genisoimage iproute2 procps chromium fonts-ipafont-gothic wrk slapd ldap-utils openssl)
+# Ceph RBD pools: the CLIs, the daemons of the test cluster, and QEMU's rbd block driver.
+ceph_packages=(ceph-mon ceph-osd ceph-common qemu-block-extra)
 missing=()
+missing_ceph=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
-if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
-if [ "$(id -u)" != 0 ]; then echo "missing Debian packages: ${missing[*]} (run as root: apt-get install -y --no-install-recommends ${missing[*]})" >&2; exit 1; fi
-echo "installing: ${missing[*]}"
+for p in "${ceph_packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing_ceph+=("$p"); done
+if [ ${#missing[@]} -eq 0 ] && [ ${#missing_ceph[@]} -eq 0 ]; then exit 0; fi
+all=("${missing[@]}" "${missing_ceph[@]}")
+if [ "$(id -u)" != 0 ]; then echo "missing Debian packages: ${all[*]} (run as root: apt-get install -y --no-install-recommends ${all[*]})" >&2; exit 1; fi
+echo "installing: ${all[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
-apt-get install -y -q --no-install-recommends "${missing[@]}"
+if [ ${#missing[@]} -gt 0 ]; then apt-get install -y -q --no-install-recommends "${missing[@]}"; fi
+if [ ${#missing_ceph[@]} -gt 0 ]; then
+  # ceph-osd pulls lvm2, whose initramfs hook would regenerate this host's initrd during the
+  # install: switch that off for this install only, then put the setting back as it was.
+  conf=/etc/initramfs-tools/update-initramfs.conf
+  saved=""
+  if [ -f "$conf" ]; then saved=$(cat "$conf"); sed -i 's/^update_initramfs=.*/update_initramfs=no/' "$conf"
+  else mkdir -p "$(dirname "$conf")" && echo 'update_initramfs=no' > "$conf"; fi
+  restore() { if [ -n "$saved" ]; then printf '%s\n' "$saved" > "$conf"; else rm -f "$conf"; fi; }
+  trap restore EXIT
+  apt-get install -y -q --no-install-recommends "${missing_ceph[@]}"
+fi

@@ -7,7 +7,7 @@ import type { AgentToServer, CallMessage, HelloMessage } from '@kumo/api';
 import { fakeDriverCapabilities } from '@kumo/driver-fake';
 import { AgentClient } from './agent-client.ts';
 import { SteppedSaveDriver } from './testing/stepped-save-driver.ts';
-import { FakeVolumeManager } from './volume-manager.ts';
+import { FakeVolumeManager } from './fake-volume-manager.ts';
 
 const spec: InstanceSpec = { instanceId: 'i-1', name: 'vm1', vcpus: 1, memoryMiB: 64, disks: [], nics: [], boot: {}, stopTimeoutSec: 1 };
 

@@ -1,6 +1,9 @@
 // The fake driver lives in @kumo/driver-fake; re-exported so @kumo/agent's public API keeps working.
 export { FakeDriver, FakeHost, fakeDriverCapabilities, type FakeDriverOptions } from '@kumo/driver-fake';
 export * from './volume-manager.ts';
+export * from './fake-volume-manager.ts';
+export * from './pool-registry.ts';
+export * from './snapshot-upload.ts';
 export * from './agent-client.ts';
 export * from './job-runner.ts';
 export * from './host-transfers.ts';

@@ -7,6 +7,7 @@ import { ImageCache } from '@kumo/storage';
 import { HostNetworkAgent, type HostNetworkSpec } from '@kumo/netagent';
 import type { IsoFetcher } from './cdrom-iso.ts';
 import { QemuVolumeManager } from './qemu-volume-manager.ts';
+import { SnapshotUploader } from './snapshot-upload.ts';
 
 export interface QemuHostOptions {
   stateDir: string;
@@ -25,7 +26,8 @@ export interface QemuHostOptions {
 
 /**
  * A real host: the QEMU driver, directory pools and the image cache, wired for the agent.
- * Layout under stateDir: instances/ (QEMU state), images/ (verified cache), pools/local/.
+ * Layout under stateDir: instances/ (QEMU state), images/ (verified cache), pools/local/,
+ * tmp/snapshots/ (snapshots on their way to the image store).
  */
 export function createQemuHost(opts: QemuHostOptions) {
   for (const d of ['instances', 'images', 'pools/local', 'network']) mkdirSync(join(opts.stateDir, d), { recursive: true });
@@ -37,7 +39,9 @@ export function createQemuHost(opts: QemuHostOptions) {
     dir: join(opts.stateDir, 'images'), baseUrl: opts.serverUrl,
     authHeader: () => { const t = opts.token(); return t ? `Bearer ${t}` : undefined; },
   });
-  const volumes = new QemuVolumeManager(cache, QemuVolumeManager.defaultLocalPool(opts.stateDir));
+  const volumes = new QemuVolumeManager(cache, QemuVolumeManager.defaultLocalPool(opts.stateDir), {
+    driver, uploader: new SnapshotUploader(opts.serverUrl, opts.token), workDir: join(opts.stateDir, 'tmp', 'snapshots'),
+  });
 
   /** Boot files for kernel+initrd images come from the cache; the guest learns its name and id from the command line. */
   const prepareStart = async (req: AgentMethods['instance.start']): Promise<InstanceSpec> => {

@@ -1,5 +1,5 @@
 import { FakeDriver, type FakeDriverOptions } from '@kumo/driver-fake';
-import { FakeVolumeManager } from './volume-manager.ts';
+import { FakeVolumeManager } from './fake-volume-manager.ts';
 import { FakeNetwork } from './fake-network.ts';
 import { AgentClient, type AgentLogger } from './agent-client.ts';
 

@@ -22,6 +22,9 @@
  *   backing file or an external data file is refused (it could read host files).
  */
 import { mkdir, readdir, stat, statfs, truncate, writeFile } from 'node:fs/promises';
+import { exportDisk } from './disk-file-export.ts';
+import { convertWithProgress } from './qemu-img-convert.ts';
+import type { CreateVolumeRequest, ExportTarget, PoolWorkContext, RollbackSource, StoragePool, VolumeAccess, VolumeInfo } from './storage-pool.ts';
 import { join, resolve } from 'node:path';
 import { fsyncDir, fsyncFile, renameDurable, unlinkIfExists } from './durable-fs.ts';
 import { KeyedMutex } from './keyed-tasks.ts';
@@ -52,17 +55,8 @@ export interface RootDiskRequest {
 
 export interface CreatedVolume { path: string; format: VolumeFormat }
 
-export interface PoolUsage {
-  /** Size of the file system holding the pool. */
-  capacityGiB: number;
-  /** Bytes really allocated by the pool's volumes and bases. */
-  usedGiB: number;
-  /** Free space on the file system (for unprivileged writers). */
-  freeGiB: number;
-  /** Sum of the volumes' virtual sizes (what guests could fill). */
-  provisionedGiB: number;
-  volumeCount: number;
-}
+export type { PoolUsage } from './storage-pool.ts';
+import type { PoolUsage } from './storage-pool.ts';
 
 export interface DirectoryPoolOptions {
   path: string;
@@ -81,7 +75,9 @@ function errno(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException).code;
 }
 
-export class DirectoryPool {
+export class DirectoryPool implements StoragePool {
+  readonly backend = 'directory';
+  readonly keepsSnapshots = false;
   readonly path: string;
   readonly kind: PoolKind;
   readonly volumesDir: string;
@@ -159,6 +155,87 @@ export class DirectoryPool {
         await fsyncDir(this.volumesDir);
         this.log.info({ volumeId }, 'volume deleted');
       }
+    });
+  }
+
+  // ---- StoragePool ----
+
+  async access(volumeId: string): Promise<VolumeAccess> {
+    const info = await this.volumeInfo(volumeId);
+    if (!info) throw new StorageError('not-found', `volume ${volumeId} does not exist in pool ${this.path}`);
+    return { path: this.volumePath(volumeId), format: info.format };
+  }
+
+  async volumeInfo(volumeId: string): Promise<VolumeInfo | null> {
+    const info = await readDiskFileInfo(this.volumePath(volumeId)).catch((err: unknown) => {
+      if (errno(err) === 'ENOENT') return null;
+      throw err;
+    });
+    return info && { sizeBytes: info.virtualSize, format: info.format };
+  }
+
+  async createVolume(req: CreateVolumeRequest): Promise<VolumeAccess> {
+    const src = req.source;
+    if (src.kind === 'pool-snapshot') throw new StorageError('bad-request', 'a directory pool keeps no snapshots: create the volume from the snapshot\'s image instead');
+    const v = src.kind === 'blank'
+      ? await this.createBlank(req.volumeId, req.sizeGiB, src.provisioning === 'full' ? 'raw' : 'qcow2')
+      : await this.createRootDisk({ volumeId: req.volumeId, sizeGiB: req.sizeGiB, provisioning: src.provisioning, base: src.base });
+    return { path: v.path, format: v.format };
+  }
+
+  deleteVolume(volumeId: string): Promise<void> { return this.delete(volumeId); }
+
+  async growVolume(volumeId: string, sizeGiB: number): Promise<void> {
+    const bytes = this.checkSize(sizeGiB);
+    const path = this.volumePath(volumeId);
+    await this.perVolume.run(volumeId, async () => {
+      const info = await this.volumeInfo(volumeId);
+      if (!info) throw new StorageError('not-found', `volume ${volumeId} does not exist in pool ${this.path}`);
+      if (bytes < info.sizeBytes) throw new StorageError('shrink-refused', `volume ${volumeId} has ${info.sizeBytes} bytes; shrinking to ${bytes} is refused`);
+      if (bytes === info.sizeBytes) return;
+      if (info.format === 'qcow2') await this.qemuImg.run(['resize', '-q', '-f', 'qcow2', path, String(bytes)]);
+      else await truncate(path, bytes);
+      await fsyncFile(path);
+      this.log.info({ volumeId, sizeGiB }, 'volume grown');
+    });
+  }
+
+  createSnapshot(): Promise<void> { return Promise.reject(new StorageError('bad-request', 'a directory pool keeps no snapshots (they go to the image store)')); }
+  deleteSnapshot(): Promise<void> { return Promise.reject(new StorageError('bad-request', 'a directory pool keeps no snapshots (they go to the image store)')); }
+  exportSnapshot(): Promise<{ bytes: number }> { return Promise.reject(new StorageError('bad-request', 'a directory pool keeps no snapshots (they go to the image store)')); }
+
+  /** A copy of a volume no guest writes to (a running guest's disk is copied by the driver's backup). */
+  async exportVolume(volumeId: string, target: ExportTarget, ctx: PoolWorkContext = {}): Promise<{ bytes: number }> {
+    const info = await this.volumeInfo(volumeId);
+    if (!info) throw new StorageError('not-found', `volume ${volumeId} does not exist in pool ${this.path}`);
+    return exportDisk({ spec: this.volumePath(volumeId), format: info.format, virtualSize: info.sizeBytes }, target, ctx, this.qemuImg.binary);
+  }
+
+  async rollback(volumeId: string, sizeGiB: number, source: RollbackSource, ctx: PoolWorkContext = {}): Promise<void> {
+    const bytes = this.checkSize(sizeGiB);
+    if (source.kind !== 'file') throw new StorageError('bad-request', 'a directory pool keeps no snapshots: roll back from the snapshot\'s file');
+    const path = this.volumePath(volumeId);
+    await this.perVolume.run(volumeId, async () => {
+      const current = await this.volumeInfo(volumeId);
+      if (!current) throw new StorageError('not-found', `volume ${volumeId} does not exist in pool ${this.path}`);
+      const srcInfo = await this.qemuImg.info(source.file.path, source.file.format);
+      if (srcInfo.backingFilename !== null || srcInfo.dataFile !== null) throw new StorageError('bad-image', `${source.file.path} has a backing or data file`);
+      if (srcInfo.virtualSize > bytes) throw new StorageError('bad-request', `the snapshot (${srcInfo.virtualSize} bytes) is larger than ${sizeGiB} GiB`);
+      const partial = `${path}.partial`;
+      await unlinkIfExists(partial);
+      try {
+        await convertWithProgress(['-f', source.file.format, '-O', current.format, source.file.path, partial], {
+          qemuImg: this.qemuImg.binary, totalBytes: srcInfo.virtualSize, signal: ctx.signal, onProgress: ctx.onProgress,
+        });
+        if (current.format === 'qcow2') await this.qemuImg.run(['resize', '-q', '-f', 'qcow2', partial, String(bytes)]);
+        else await truncate(partial, bytes);
+        await fsyncFile(partial);
+        await renameDurable(partial, path);
+      } catch (err) {
+        await unlinkIfExists(partial);
+        throw err;
+      }
+      this.log.info({ volumeId, from: source.file.path }, 'volume rolled back');
     });
   }
 

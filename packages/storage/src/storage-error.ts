@@ -9,7 +9,12 @@ export type StorageErrorCode =
   | 'bad-image'            // not the format it claims, or a qcow2 with a backing/data file
   | 'no-space'             // not enough free space for the download
   | 'volume-conflict'      // a volume with this id exists with another size
-  | 'command-failed';      // qemu-img (or another host program) failed
+  | 'command-failed'       // qemu-img (or another host program) failed
+  | 'timeout'              // a host program did not finish within its deadline
+  | 'cancelled'            // the caller cancelled (its AbortSignal fired); nothing was left behind
+  | 'not-found'            // the volume or snapshot does not exist
+  | 'shrink-refused'       // a resize below the volume's current size
+  | 'in-use';              // a snapshot that volumes are still cloned from
 
 export class StorageError extends Error {
   override readonly name = 'StorageError';

@@ -1,1 +1,2 @@
 export * from './stepped-save-driver.ts';
+export * from './stub-image-store.ts';

@@ -1,0 +1,133 @@
+/**
+ * A VolumeManager that only records (for server tests with thousands of simulated hosts), with
+ * the same rules as the real one: exact sizes, shrink refused, snapshots that survive the deletion
+ * of their volume on pools that keep snapshots (RBD), idempotent calls. Failure injection: the
+ * next call of a method fails, or waits until released.
+ */
+import { createHash } from 'node:crypto';
+import type { DriverCallContext } from '@kumo/core';
+import type { AgentMethods, AgentResults, PoolRef } from '@kumo/api';
+import type { VolumeManager } from './volume-manager.ts';
+
+type FakeMethod = 'create' | 'delete' | 'resize' | 'snapshot' | 'snapshotDelete' | 'snapshotExport' | 'rollback';
+
+const GiB = 1024 ** 3;
+
+function fail(message: string, code: string): never {
+  throw Object.assign(new Error(message), { code });
+}
+
+function poolLabel(req: { poolPath?: string | undefined; pool?: PoolRef | undefined }, fallback: string): string {
+  if (req.pool?.kind === 'rbd') return `rbd:${req.pool.pool}`;
+  return req.pool?.path ?? req.poolPath ?? fallback;
+}
+
+export class FakeVolumeManager implements VolumeManager {
+  private readonly volumes = new Map<string, number>();
+  /** Snapshots kept in a pool, by `<volumeId>/<snapshotId>`: their size in GiB. */
+  private readonly poolSnapshots = new Map<string, number>();
+  private readonly failures = new Map<FakeMethod, string[]>();
+  private readonly holds = new Map<FakeMethod, Array<Promise<void>>>();
+  constructor(private readonly poolPath: string, private readonly capacityGiB = 10_000) {}
+
+  private async inject(method: FakeMethod): Promise<void> {
+    const hold = this.holds.get(method)?.shift();
+    if (hold) await hold;
+    const failure = this.failures.get(method)?.shift();
+    // Not retryable: only timeouts and host failures are.
+    if (failure !== undefined) fail(failure, method === 'create' ? 'volume_failed' : 'host_failure');
+  }
+
+  async create(req: AgentMethods['volume.create']): Promise<AgentResults['volume.create']> {
+    await this.inject('create');
+    const existing = this.volumes.get(req.volumeId);
+    if (existing !== undefined && existing !== req.sizeGiB) fail(`volume ${req.volumeId} exists with ${existing} GiB`, 'volume-conflict');
+    if (req.source?.kind === 'pool-snapshot') {
+      const snap = this.poolSnapshots.get(`${req.source.volumeId}/${req.source.snapshotId}`);
+      if (snap === undefined) fail(`snapshot ${req.source.snapshotId} of volume ${req.source.volumeId} does not exist`, 'not-found');
+      if (snap > req.sizeGiB) fail(`a ${req.sizeGiB} GiB disk is smaller than snapshot ${req.source.snapshotId}`, 'bad-request');
+    }
+    this.volumes.set(req.volumeId, req.sizeGiB);
+    const label = poolLabel(req, this.poolPath);
+    return { path: label.startsWith('rbd:') ? `${label}/${req.volumeId}` : `${label}/volumes/${req.volumeId}` };
+  }
+
+  async delete(req: AgentMethods['volume.delete']): Promise<void> {
+    await this.inject('delete');
+    this.volumes.delete(req.volumeId);
+  }
+
+  async resize(req: AgentMethods['volume.resize']): Promise<void> {
+    await this.inject('resize');
+    const size = this.volumes.get(req.volumeId);
+    if (size === undefined) fail(`volume ${req.volumeId} does not exist`, 'not-found');
+    if (req.sizeGiB < size) fail(`volume ${req.volumeId} has ${size} GiB; shrinking to ${req.sizeGiB} is refused`, 'shrink-refused');
+    this.volumes.set(req.volumeId, req.sizeGiB);
+  }
+
+  async snapshot(req: AgentMethods['volume.snapshot'], ctx?: DriverCallContext): Promise<AgentResults['volume.snapshot']> {
+    await this.inject('snapshot');
+    const size = this.volumes.get(req.volumeId);
+    if (size === undefined) fail(`volume ${req.volumeId} does not exist`, 'not-found');
+    ctx?.onProgress?.({ phase: 'copying disk', bytesDone: size * GiB, bytesTotal: size * GiB, percent: 100 });
+    if (req.target.kind === 'pool') {
+      if (req.pool.kind !== 'rbd') fail('a directory pool keeps no snapshots (they go to the image store)', 'bad-request');
+      this.poolSnapshots.set(`${req.volumeId}/${req.snapshotId}`, size);
+      return { sizeBytes: size * GiB, sha256: null, format: 'raw', location: 'pool' };
+    }
+    return { sizeBytes: 1024 * 1024, sha256: FakeVolumeManager.fakeSha(req.snapshotId), format: 'qcow2', location: 'image-store' };
+  }
+
+  async snapshotDelete(req: AgentMethods['volume.snapshotDelete']): Promise<void> {
+    await this.inject('snapshotDelete');
+    this.poolSnapshots.delete(`${req.volumeId}/${req.snapshotId}`);
+  }
+
+  async snapshotExport(req: AgentMethods['volume.snapshotExport']): Promise<AgentResults['volume.snapshotExport']> {
+    await this.inject('snapshotExport');
+    if (!this.poolSnapshots.has(`${req.volumeId}/${req.snapshotId}`)) fail(`snapshot ${req.snapshotId} of volume ${req.volumeId} does not exist`, 'not-found');
+    return { sizeBytes: 1024 * 1024, sha256: FakeVolumeManager.fakeSha(req.snapshotId), format: 'qcow2' };
+  }
+
+  async rollback(req: AgentMethods['volume.rollback']): Promise<void> {
+    await this.inject('rollback');
+    if (!this.volumes.has(req.volumeId)) fail(`volume ${req.volumeId} does not exist`, 'not-found');
+    if (req.source.kind === 'pool-snapshot' && !this.poolSnapshots.has(`${req.source.volumeId}/${req.source.snapshotId}`)) {
+      fail(`snapshot ${req.source.snapshotId} does not exist`, 'not-found');
+    }
+    this.volumes.set(req.volumeId, req.sizeGiB);
+  }
+
+  async pools() {
+    let used = 0;
+    for (const s of this.volumes.values()) used += s;
+    return [{ path: this.poolPath, capacityGiB: this.capacityGiB, usedGiB: used }];
+  }
+
+  count(): number { return this.volumes.size; }
+  has(volumeId: string): boolean { return this.volumes.has(volumeId); }
+  sizeOf(volumeId: string): number | undefined { return this.volumes.get(volumeId); }
+  hasPoolSnapshot(volumeId: string, snapshotId: string): boolean { return this.poolSnapshots.has(`${volumeId}/${snapshotId}`); }
+
+  // ---- failure injection ----
+  /** The next call of `method` fails with this message (as a full pool or a bad image would). */
+  failNext(method: FakeMethod, message: string): void {
+    const list = this.failures.get(method) ?? [];
+    list.push(message);
+    this.failures.set(method, list);
+  }
+  /** The next call of `method` waits until the returned function is called. */
+  holdNext(method: FakeMethod): () => void {
+    let release: () => void = () => undefined;
+    const list = this.holds.get(method) ?? [];
+    list.push(new Promise<void>((r) => { release = r; }));
+    this.holds.set(method, list);
+    return release;
+  }
+  /** The next create fails with this message. */
+  failNextCreate(message: string): void { this.failNext('create', message); }
+  /** The next create waits until the returned function is called. */
+  holdNextCreate(): () => void { return this.holdNext('create'); }
+
+  private static fakeSha(id: string): string { return createHash('sha256').update(`fake snapshot ${id}`).digest('hex'); }
+}
