@@ -2,7 +2,7 @@
 # Installs the Debian packages Kumo's hosts and tests use, if missing. Needs root.
 # Named in one place so that `kumo up`, docs/install.md and CI agree.
 set -euo pipefail
-packages=(qemu-system-x86 qemu-utils dnsmasq-base nftables haproxy busybox-static linux-image-amd64 e2fsprogs xz-utils cpio genisoimage iproute2 procps chromium fonts-ipafont-gothic wrk)
+packages=(qemu-system-x86 qemu-utils dnsmasq-base nftables haproxy busybox-static linux-image-amd64 e2fsprogs xz-utils cpio genisoimage iproute2 procps chromium fonts-ipafont-gothic wrk prometheus)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -eq 0 ]; then exit 0; fi

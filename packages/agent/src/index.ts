@@ -9,3 +9,5 @@ export * from './simulate-hosts.ts';
 export * from './qemu-volume-manager.ts';
 export * from './qemu-host.ts';
 export * from './fake-network.ts';
+export * from './metrics-sampler.ts';
+export * from './host-counters.ts';

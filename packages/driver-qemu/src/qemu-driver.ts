@@ -27,6 +27,8 @@
 import {
   DriverError, type DiskLimits, type DiskSpec, type Driver, type DriverCallContext, type DriverCapability, type DriverEvent, type HostFacts, type InstanceSpec, type InstanceStatus,
 } from '@kumo/core';
+import type { InstanceCounters } from '@kumo/core';
+import { sampleQemuInstances } from './instance-metrics.ts';
 import { DriverContext } from './driver-context.ts';
 import { readHostFacts } from './host-facts.ts';
 import { destroyInstance, pauseInstance, rebootInstance, resumeInstance, saveInstance, stopInstance } from './instance-actions.ts';
@@ -172,6 +174,8 @@ export class QemuDriver implements Driver {
     this.loaded ??= adoptAll(this.ctx);
     return this.loaded;
   }
+
+  sampleInstances(): Promise<InstanceCounters[]> { return this.ready().then(() => sampleQemuInstances(this.ctx.records.values())); }
 }
 
 function notYet(method: string, capability: string): DriverError {

@@ -5,3 +5,4 @@ export * from './tenancy.ts';
 export * from './instance.ts';
 export * from './operation.ts';
 export * from './network.ts';
+export * from './metrics.ts';

@@ -1,0 +1,83 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { HostTop, InstanceMetrics, Operation } from '@kumo/api';
+import { AgentClient, createQemuHost } from '@kumo/agent';
+import { buildTinyImage } from '@kumo/image-tiny';
+import { uploadKernelImage } from '@kumo/kumo/tiny-image';
+import { startTestCloud, eventually, type TestCloud } from '../testing/test-cloud.ts';
+import { killLeftoverGuests } from '../testing/qemu-cleanup.ts';
+
+const cacheDir = join(process.env.KUMO_TEST_CACHE_DIR ?? '/var/tmp/kumo-test-cache', 'tiny');
+
+/**
+ * Done-when proof of the metrics work: one real QEMU guest (TCG, the tiny image) on an agent with
+ * the QEMU driver; a busy loop typed into its serial console shows in its CPU series within 30 s,
+ * its disk and memory are sampled from QMP and /proc, and the bottleneck view names it as the top
+ * consumer of its host.
+ */
+test('a real guest burning CPU shows in its series within 30 s and is its host\'s top consumer', { timeout: 420_000 }, async () => {
+  const work = mkdtempSync('/var/tmp/kumo-metrics-qemu-');
+  let cloud: TestCloud | null = null;
+  let agent: AgentClient | null = null;
+  let instanceId = '';
+  try {
+    cloud = await startTestCloud({ controller: { heartbeatIntervalMs: 2000 } });
+    const client = cloud.client;
+    const zone = await client.create<{ id: string }>('zones', { name: 'zq' });
+    const pod = await client.create<{ id: string }>('pods', { zoneId: zone.id, name: 'pq' });
+    const cluster = await client.create<{ id: string }>('clusters', { podId: pod.id, name: 'cq', hypervisor: 'qemu' });
+    const offering = await client.create<{ id: string }>('offerings', { name: 'q-small', vcpus: 1, memoryMiB: 128, rootDiskGiB: 1 });
+    const tiny = await buildTinyImage({ outDir: cacheDir });
+    const { imageId } = await uploadKernelImage(client, {
+      name: 'tiny-q', bundlePath: join(work, 'tiny.tar'), cmdline: tiny.cmdline,
+      parts: { vmlinuz: { path: tiny.kernel }, initrd: { path: tiny.initrd }, rootfs: { path: tiny.rootDisk }, cmdline: tiny.cmdline },
+    });
+    const joinToken = (await client.create<{ token: string }>('join-tokens', { clusterId: cluster.id })).token;
+    const host = createQemuHost({ stateDir: join(work, 'host'), serverUrl: cloud.url, token: () => agent?.currentToken(), accel: 'tcg' });
+    agent = new AgentClient({
+      serverUrl: cloud.url, token: joinToken, hostName: 'qemu-m', address: '127.0.0.1', driver: host.driver, volumes: host.volumes,
+      prepareStart: host.prepareStart, network: host.network, metrics: { intervalMs: 5000 },
+    });
+    agent.start();
+    await agent.connected();
+    const created = await client.request<Operation>('POST', '/api/v1/instances', {
+      query: { wait: true, waitTimeoutSec: 240 }, body: { name: 'burner', zoneId: zone.id, imageId, offeringId: offering.id, nics: [] },
+    });
+    assert.equal(created.status, 'succeeded', created.message);
+    instanceId = created.resourceId;
+    await eventually(async () => (await client.requestText('GET', `/api/v1/instances/${instanceId}/console/log`)).includes('KUMO-BOOT-OK'), 'the guest to boot', 180_000);
+    const hostId = (await client.listAll<{ id: string; name: string }>('hosts')).find((h) => h.name === 'qemu-m')!.id;
+
+    // Idle first: the booted guest's samples arrive, with its RSS and its root disk's reads.
+    const idle = await eventually(async () => {
+      const m = await client.request<InstanceMetrics>('GET', `/api/v1/instances/${instanceId}/metrics`, { query: { step: 10 } });
+      return m.series.memoryBytes.some((v) => v !== null) ? m : null;
+    }, 'the idle guest\'s first samples', 60_000);
+    assert.ok(idle.series.memoryBytes.some((v) => v !== null && v > 32 * 2 ** 20), 'QEMU holds the guest\'s memory');
+
+    const burnAt = Date.now();
+    await host.driver.consoleWrite(instanceId, Buffer.from('while :; do :; done &\necho BURN-STARTED\n'));
+    await eventually(async () => (await client.requestText('GET', `/api/v1/instances/${instanceId}/console/log`)).includes('BURN-STARTED'), 'the busy loop to start', 30_000);
+    const burning = await eventually(async () => {
+      const m = await client.request<InstanceMetrics>('GET', `/api/v1/instances/${instanceId}/metrics`, { query: { from: String(Math.floor(burnAt / 1000)), step: 10 } });
+      return m.series.cpuPct.some((v) => v !== null && v >= 80) ? m : null;
+    }, 'the burn in the CPU series', 30_000);
+    const seenAfterMs = Date.now() - burnAt;
+    assert.ok(seenAfterMs <= 30_000, `seen after ${seenAfterMs} ms`);
+    const top = await client.request<HostTop>('GET', `/api/v1/hosts/${hostId}/top`);
+    assert.equal(top.topConsumer, instanceId);
+    assert.ok((top.instances[0]?.cpuPct ?? 0) >= 80, JSON.stringify(top.instances[0]));
+    assert.ok((top.host.cpuPct ?? 0) > 0, 'the host\'s own sample');
+    process.stdout.write(`# burn visible after ${seenAfterMs} ms; cpuPct ${JSON.stringify(burning.series.cpuPct.filter((v) => v !== null))}\n`);
+
+    const del = await client.request<Operation>('DELETE', `/api/v1/instances/${instanceId}`, { query: { wait: true, waitTimeoutSec: 120 } });
+    assert.equal(del.status, 'succeeded', del.message);
+  } finally {
+    await agent?.close();
+    await cloud?.close();
+    killLeftoverGuests(work, instanceId ? [instanceId] : []);
+    rmSync(work, { recursive: true, force: true });
+  }
+});
