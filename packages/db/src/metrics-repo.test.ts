@@ -59,16 +59,17 @@ for (const dialect of testDialects) {
       assert.equal(await repos.metrics.count(300), 0);
     });
 
-    test('recent and saturatedInstances: the newest rows of a host; only series saturated over the whole window', async () => {
+    test('recent and cpuWindow: the newest rows of a host; the lowest CPU and first sample of each series in the window', async () => {
       const now = 1_900_000_000;
       const window = 600;
       const full = Array.from({ length: 61 }, (_, k) => inst('i-hot', now - window + 10 * k, 100, hostId));
       const young = Array.from({ length: 10 }, (_, k) => inst('i-young', now - 90 + 10 * k, 100, hostId));
       const dip = Array.from({ length: 61 }, (_, k) => inst('i-dip', now - window + 10 * k, k === 30 ? 50 : 100, hostId));
       await repos.metrics.insert([...full, ...young, ...dip]);
-      const busy = await repos.metrics.saturatedInstances(now - window, now - window + 30, 99);
-      assert.deepEqual(busy.map((b) => b.resourceId), ['i-hot']);
-      assert.equal(busy[0]!.hostId, hostId);
+      const win = (await repos.metrics.cpuWindow(now - window)).sort((a, b) => a.resourceId.localeCompare(b.resourceId));
+      assert.deepEqual(win.map((w) => [w.resourceId, w.minCpuPct, w.firstAt - now, w.hostId]), [
+        ['i-dip', 50, -window, hostId], ['i-hot', 100, -window, hostId], ['i-young', 100, -90, hostId],
+      ]);
       const recent = await repos.metrics.recent('instance', now - 5, hostId);
       assert.deepEqual(new Set(recent.map((r) => r.resourceId)), new Set(['i-hot', 'i-young', 'i-dip']));
       assert.ok(recent.every((r) => r.at >= now - 5));

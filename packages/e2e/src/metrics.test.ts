@@ -40,7 +40,7 @@ describe('metrics', () => {
     alice.busy = await create(alice.client, 'busy');
     alice.idle = await create(alice.client, 'idle');
     await create(bob, 'bobs');
-    fakeLoads(cloud.hosts[0]!.driver.host).set(alice.busy, { cpuPct: 100, netTxBps: 5e6 });
+    fakeLoads(cloud.hosts[0]!.driver.host).set(alice.busy, { cpuPct: 100, diskWriteBps: 5e6 });
   });
   after(async () => { await cloud.close(); });
 
@@ -51,7 +51,7 @@ describe('metrics', () => {
     }, 'the busy instance\'s CPU in its series');
     assert.equal(series.resolution, 10);
     assert.equal(series.timestamps.length, series.series.cpuPct.length);
-    assert.ok(series.series.netTxBps.some((v) => v !== null && v >= 4e6));
+    assert.ok(series.series.diskWriteBps.some((v) => v !== null && v >= 4e6));
     const hostId = (await cloud.client.listAll<{ id: string }>('hosts'))[0]!.id;
     const top = await eventually(async () => {
       const t = await cloud.client.request<HostTop>('GET', `/api/v1/hosts/${hostId}/top`);
@@ -60,8 +60,8 @@ describe('metrics', () => {
     assert.equal(top.topConsumer, alice.busy);
     assert.equal(top.instances[0]?.name, 'busy');
     assert.ok(top.host.cpuPct !== null && top.host.memoryPct !== null);
-    const byNet = await cloud.client.request<HostTop>('GET', `/api/v1/hosts/${hostId}/top`, { query: { sort: 'net', limit: 1 } });
-    assert.deepEqual(byNet.instances.map((i) => i.instanceId), [alice.busy]);
+    const byDisk = await cloud.client.request<HostTop>('GET', `/api/v1/hosts/${hostId}/top`, { query: { sort: 'disk', limit: 1 } });
+    assert.deepEqual(byDisk.instances.map((i) => i.instanceId), [alice.busy]);
 
     const hostSeries = await eventually(async () => {
       const m = await cloud.client.request<HostMetrics>('GET', `/api/v1/hosts/${hostId}/metrics`, { query: { step: 10 } });
@@ -89,7 +89,7 @@ describe('metrics', () => {
       (e: ApiError) => e.code === 'bad_request' && (e.details as { field: string }).field === 'from');
     await assert.rejects(alice.client.request('GET', `/api/v1/instances/${id}/metrics`, { query: { from: '2026-01-02T00:00:00Z', to: '2026-01-01T00:00:00Z' } }),
       (e: ApiError) => e.code === 'bad_request' && /from/.test(e.message));
-    await assert.rejects(alice.client.request('GET', `/api/v1/instances/${id}/metrics`, { query: { from: '1700000000', to: '1700086400', step: 10 } }),
+    await assert.rejects(alice.client.request('GET', `/api/v1/instances/${id}/metrics`, { query: { from: String(Math.floor(Date.now() / 1000) - 86_000), step: 10 } }),
       (e: ApiError) => e.code === 'bad_request' && (e.details as { field: string }).field === 'step');
     const week = await alice.client.request<InstanceMetrics>('GET', `/api/v1/instances/${id}/metrics`, { query: { from: String(Math.floor(Date.now() / 1000) - 7 * 86_400) } });
     assert.equal(week.resolution, 300, 'a week comes from the 5-minute rollups');

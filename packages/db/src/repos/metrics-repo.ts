@@ -50,15 +50,16 @@ export class MetricsRepo {
   }
 
   /**
-   * Instances whose every raw sample in [since, now] has cpuPct ≥ threshold, and whose samples
-   * reach back to `coveredFrom` (so a series that just started does not count as 10 minutes).
+   * Per instance with raw samples since `since` (seconds): its lowest cpuPct and its first sample's
+   * time in that window (the CPU-saturation alert: saturated when even the lowest is at the
+   * threshold and the samples reach back to the window's start).
    */
-  async saturatedInstances(since: number, coveredFrom: number, thresholdPct: number): Promise<Array<{ resourceId: string; hostId: string }>> {
+  async cpuWindow(since: number): Promise<Array<{ resourceId: string; hostId: string; minCpuPct: number; firstAt: number }>> {
     const rows = await this.db.selectFrom('metricSamples')
       .select((eb) => ['resourceId', eb.fn.max('hostId').as('hostId'), eb.fn.min('cpuPct').as('minCpu'), eb.fn.min('at').as('firstAt')])
       .where('step', '=', 10).where('resourceKind', '=', 'instance').where('at', '>=', since)
       .groupBy('resourceId').execute();
-    return rows.filter((r) => Number(r.minCpu) >= thresholdPct && Number(r.firstAt) <= coveredFrom).map((r) => ({ resourceId: r.resourceId, hostId: String(r.hostId) }));
+    return rows.map((r) => ({ resourceId: r.resourceId, hostId: String(r.hostId), minCpuPct: Number(r.minCpu), firstAt: Number(r.firstAt) }));
   }
 
   /**

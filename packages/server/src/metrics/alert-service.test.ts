@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { systemScope } from '@kumo/db';
-import { seedInfrastructure } from '@kumo/db/testing';
+import { seedAccount, seedInfrastructure } from '@kumo/db/testing';
 import { inProcessServer } from '../testing/in-process-server.ts';
 import type { AlertPayload } from './alert-service.ts';
 
@@ -35,7 +35,8 @@ test('alerts: host down, a failed operation and a full pool raise events with se
 
     await events.record({ accountId: 'acct-system', resourceType: 'host', resourceId: hostId, kind: 'host.down', severity: 'warning', message: 'host h0 is down' });
     await events.record({ accountId: 'acct-system', resourceType: 'host', resourceId: hostId, kind: 'host.disconnected', severity: 'warning', message: 'not an alert' });
-    const op = ops.newRow({ accountId: 'acct-system', kind: 'host.maintenance', resourceType: 'host', resourceId: hostId });
+    const acct = await seedAccount(repos, 'tenant');
+    const op = ops.newRow({ accountId: acct, kind: 'host.maintenance', resourceType: 'host', resourceId: hostId });
     await repos.operations.insert(op);
     await ops.finish(op.id, 'failed', 'it broke', { code: 'host_failure', message: 'agent went away' });
     await alerts.settled();

@@ -104,21 +104,22 @@ export class AlertService {
       const pct = Math.round((100 * p.usedGiB) / p.capacityGiB);
       await this.raise('pool-full', { accountId: 'acct-system', resourceType: 'pool', resourceId: p.id, message: `pool ${p.name} is ${pct} % full (${p.usedGiB.toFixed(1)} of ${p.capacityGiB.toFixed(1)} GiB; threshold ${t.poolUsedPct} %)` });
     }
+    // CPU saturated: every sample of the window at the threshold, reaching back to its start. The
+    // alert clears when a sample shows the instance below it (not when samples are late or absent).
     const window = t.cpuSaturatedForSec;
-    const busy = await this.repos.metrics.saturatedInstances(now - window, now - window + 3 * rawStepSec, t.cpuSaturatedPct);
-    for (const b of busy) {
-      const key = `cpu:${b.resourceId}`;
-      seen.add(key);
-      if (this.firing.has(key)) continue;
-      const inst = await this.repos.instances.getAny(b.resourceId);
+    for (const w of await this.repos.metrics.cpuWindow(now - window)) {
+      const key = `cpu:${w.resourceId}`;
+      if (w.minCpuPct < t.cpuSaturatedPct) { this.firing.delete(key); continue; }
+      if (this.firing.has(key) || w.firstAt > now - window + 3 * rawStepSec) continue;
+      const inst = await this.repos.instances.getAny(w.resourceId);
       if (!inst) continue;
       this.firing.add(key);
       await this.raise('instance-cpu-saturated', {
         accountId: inst.accountId, resourceType: 'instance', resourceId: inst.id,
-        message: `instance ${inst.name} has used all of its ${inst.vcpus} vCPU(s) for ${Math.round(window / 60)} minutes (host ${b.hostId})`,
+        message: `instance ${inst.name} has used all of its ${inst.vcpus} vCPU(s) for ${Math.round(window / 60)} minutes (host ${w.hostId})`,
       });
     }
-    for (const k of [...this.firing]) if ((k.startsWith('pool:') || k.startsWith('cpu:')) && !seen.has(k)) this.firing.delete(k);
+    for (const k of [...this.firing]) if (k.startsWith('pool:') && !seen.has(k)) this.firing.delete(k);
   }
 
   private async raise(rule: AlertRuleName, a: { accountId: string; resourceType: string; resourceId: string; message: string }): Promise<void> {
