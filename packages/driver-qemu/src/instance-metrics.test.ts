@@ -46,10 +46,11 @@ test('tap counters are turned to the guest\'s view (its rx is the tap\'s tx); a 
   assert.equal(await tapCounters('kt-gone', dir), null);
 });
 
-test('readQemuCounters over a mock QMP and this process\' own /proc entries', async (t) => {
+test('readQemuCounters over a mock QMP (vCPU thread ids from query-cpus-fast) and this process\' own /proc entries', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'kumo-qmpm-'));
   const mock = new MockQmp(join(dir, 'qmp.sock'), (cmd, conn) => {
     if (cmd.execute === 'query-blockstats') send(conn, { return: blockstats, id: cmd.id });
+    else if (cmd.execute === 'query-cpus-fast') send(conn, { return: [{ 'cpu-index': 0, 'thread-id': process.pid }], id: cmd.id });
     else send(conn, { error: { class: 'CommandNotFound', desc: cmd.execute }, id: cmd.id });
   });
   await mock.listen();
@@ -58,7 +59,7 @@ test('readQemuCounters over a mock QMP and this process\' own /proc entries', as
   const c = await readQemuCounters({ instanceId: 'i-m', pid: process.pid, spec, qmp }, () => 1234, join(dir, 'no-sys'));
   assert.ok(c);
   assert.equal(c.at, 1234);
-  assert.ok(c.cpuTimeNs > 0, 'this process has used CPU');
+  assert.ok(c.cpuTimeNs > 0, 'the "vCPU" thread (here: this process\' main thread, /proc/<pid>/task/<pid>) has used CPU');
   assert.ok(c.memoryBytes > 10 * 2 ** 20, 'and holds memory');
   assert.deepEqual(c.disks.map((d) => d.device), ['vol-root', 'vol-data']);
   assert.deepEqual(c.nics, [], 'no tap here');

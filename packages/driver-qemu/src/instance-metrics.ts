@@ -1,7 +1,9 @@
 /**
  * Counters of running QEMU guests for the metrics sampler (Driver.sampleInstances):
- * - CPU time: utime + stime of the QEMU process (/proc/<pid>/stat; vCPU threads are most of it
- *   under KVM and all of it under TCG), in clock ticks of 1/100 s (USER_HZ on Linux);
+ * - CPU time: utime + stime of the guest's vCPU threads (QMP query-cpus-fast names their thread
+ *   ids; /proc/<pid>/task/<tid>/stat), in clock ticks of 1/100 s (USER_HZ on Linux). Only the
+ *   vCPUs count: QEMU's main loop and I/O threads cost the host but are not the guest using its
+ *   CPUs (an idle TCG guest keeps its main loop busy). Without QMP, the whole process' time;
  * - memory: the process' resident set (/proc/<pid>/statm × page size);
  * - disks: QMP query-blockstats, matched to volumes by the block node's name (disk<slot>);
  * - NICs: the tap's counters (/sys/class/net/<tap>/statistics). The host's side of a tap receives
@@ -83,10 +85,18 @@ export async function tapCounters(tap: string, sysClassNet = '/sys/class/net'): 
   }
 }
 
+/** CPU time of the guest's vCPU threads (query-cpus-fast), or of the whole process without QMP. */
+export async function vcpuTimeNs(pid: number, qmp: QmpClient | null): Promise<number> {
+  if (!qmp) return cpuTimeNsFromProcStat(await readFile(`/proc/${pid}/stat`, 'utf8'));
+  const cpus = await qmp.execute<Array<{ 'thread-id': number }>>('query-cpus-fast', undefined, { timeoutMs: 3000 });
+  const times = await Promise.all(cpus.map((c) => readFile(`/proc/${pid}/task/${c['thread-id']}/stat`, 'utf8').then(cpuTimeNsFromProcStat)));
+  return times.reduce((a, b) => a + b, 0);
+}
+
 /** Read one guest's counters now; null when its process is gone or QMP does not answer. */
 export async function readQemuCounters(src: QemuMetricsSource, now: () => number, sysClassNet?: string): Promise<InstanceCounters | null> {
   try {
-    const [stat, statm] = await Promise.all([readFile(`/proc/${src.pid}/stat`, 'utf8'), readFile(`/proc/${src.pid}/statm`, 'utf8')]);
+    const [cpuTimeNs, statm] = await Promise.all([vcpuTimeNs(src.pid, src.qmp), readFile(`/proc/${src.pid}/statm`, 'utf8')]);
     const blockStats = src.qmp ? await src.qmp.execute<BlockStatsEntry[]>('query-blockstats', undefined, { timeoutMs: 3000 }) : [];
     const nics: NicCounters[] = [];
     for (const n of src.spec.nics) {
@@ -95,7 +105,7 @@ export async function readQemuCounters(src: QemuMetricsSource, now: () => number
       if (c) nics.push(c);
     }
     return {
-      instanceId: src.instanceId, at: now(), vcpus: src.spec.vcpus, cpuTimeNs: cpuTimeNsFromProcStat(stat),
+      instanceId: src.instanceId, at: now(), vcpus: src.spec.vcpus, cpuTimeNs,
       memoryBytes: rssBytesFromStatm(statm), disks: diskCountersFromBlockStats(src.spec, blockStats), nics,
     };
   } catch {

@@ -2,7 +2,6 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { ApiError, KumoClient, type Alert, type HostTop, type InstanceMetrics, type MetricsOverview, type Operation, type HostMetrics } from '@kumo/api';
-import { fakeLoads } from '@kumo/driver-fake';
 import { startTestCloud, eventually, type TestCloud } from './testing/test-cloud.ts';
 
 /**
@@ -40,7 +39,7 @@ describe('metrics', () => {
     alice.busy = await create(alice.client, 'busy');
     alice.idle = await create(alice.client, 'idle');
     await create(bob, 'bobs');
-    fakeLoads(cloud.hosts[0]!.driver.host).set(alice.busy, { cpuPct: 100, diskWriteBps: 5e6 });
+    await cloud.setInstanceLoad(alice.busy, { cpuPct: 100, diskWriteBps: 5e6 });
   });
   after(async () => { await cloud.close(); });
 

@@ -57,18 +57,23 @@ test('a real guest burning CPU shows in its series within 30 s and is its host\'
     }, 'the idle guest\'s first samples', 60_000);
     assert.ok(idle.series.memoryBytes.some((v) => v !== null && v > 32 * 2 ** 20), 'QEMU holds the guest\'s memory');
 
+    // The series counts the vCPU threads only: an idle guest's vCPU sleeps in HLT. A busy one gets what
+    // the other processes on this shared machine leave it, so "burning" means well above the idle level.
+    const idleCpu = Math.max(...idle.series.cpuPct.filter((v): v is number => v !== null), 0);
     const burnAt = Date.now();
-    await host.driver.consoleWrite(instanceId, Buffer.from('while :; do :; done &\necho BURN-STARTED\n'));
-    await eventually(async () => (await client.requestText('GET', `/api/v1/instances/${instanceId}/console/log`)).includes('BURN-STARTED'), 'the busy loop to start', 30_000);
+    await host.driver.consoleWrite(instanceId, Buffer.from('while :; do :; done &\necho BURN-$((6*7))\n'));
+    await eventually(async () => (await client.requestText('GET', `/api/v1/instances/${instanceId}/console/log`)).includes('BURN-42'), 'the busy loop to start', 30_000);
+    let lastSeen: Array<number | null> = [];
     const burning = await eventually(async () => {
-      const m = await client.request<InstanceMetrics>('GET', `/api/v1/instances/${instanceId}/metrics`, { query: { from: String(Math.floor(burnAt / 1000)), step: 10 } });
-      return m.series.cpuPct.some((v) => v !== null && v >= 80) ? m : null;
-    }, 'the burn in the CPU series', 30_000);
+      const m = await client.request<InstanceMetrics>('GET', `/api/v1/instances/${instanceId}/metrics`, { query: { from: String(Math.floor(burnAt / 1000) - 10), step: 10 } });
+      lastSeen = m.series.cpuPct;
+      return m.series.cpuPct.some((v) => v !== null && v >= Math.max(15, 3 * idleCpu)) ? m : null;
+    }, 'the burn in the CPU series', 30_000).catch((e: unknown) => { throw new Error(`${String(e)}; idle max ${idleCpu} %, series ${JSON.stringify(lastSeen)}`); });
     const seenAfterMs = Date.now() - burnAt;
     assert.ok(seenAfterMs <= 30_000, `seen after ${seenAfterMs} ms`);
     const top = await client.request<HostTop>('GET', `/api/v1/hosts/${hostId}/top`);
     assert.equal(top.topConsumer, instanceId);
-    assert.ok((top.instances[0]?.cpuPct ?? 0) >= 80, JSON.stringify(top.instances[0]));
+    assert.ok((top.instances[0]?.cpuPct ?? 0) >= Math.max(15, 3 * idleCpu), JSON.stringify(top.instances[0]));
     assert.ok((top.host.cpuPct ?? 0) > 0, 'the host\'s own sample');
     process.stdout.write(`# burn visible after ${seenAfterMs} ms; cpuPct ${JSON.stringify(burning.series.cpuPct.filter((v) => v !== null))}\n`);
 

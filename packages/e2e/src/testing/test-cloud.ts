@@ -10,7 +10,7 @@ import { buildServer, seedDefaultCloud, seedImage, type BuildServerOptions, type
 import { AgentClient, FakeVolumeManager, simulateHosts, type SimulatedHost } from '@kumo/agent';
 import { SteppedSaveDriver } from '@kumo/agent/testing';
 import type { DriverCapability } from '@kumo/core';
-import type { FakeDriverOptions } from '@kumo/driver-fake';
+import { fakeLoads, type FakeDriverOptions, type FakeLoad } from '@kumo/driver-fake';
 
 export interface TestCloud {
   server: KumoServer;
@@ -27,6 +27,8 @@ export interface TestCloud {
    * (SteppedSaveDriver), optionally with fewer capabilities than a fake host has.
    */
   addSteppedSaveHost(name: string, steps: number, tickMs: number, capabilities?: readonly DriverCapability[]): Promise<SteppedSaveDriver>;
+  /** What a fake guest consumes (its metrics follow): finds the simulated host the instance runs on. */
+  setInstanceLoad(instanceId: string, load: Partial<FakeLoad>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -87,6 +89,12 @@ export async function startTestCloud(opts: TestCloudOptions = {}): Promise<TestC
   };
   return {
     server, url, client, adminToken: login.token, defaults, imageId, joinToken: jt.token, hosts, addHosts, addSteppedSaveHost,
+    async setInstanceLoad(instanceId, load) {
+      const sim = hosts.find((h) => h.driver.host.guests.has(instanceId));
+      if (!sim) throw new Error(`no simulated host runs ${instanceId}`);
+      fakeLoads(sim.driver.host).set(instanceId, load);
+      await Promise.resolve();
+    },
     async close() {
       await Promise.all([...hosts.map((h) => h.agent.close()), ...steppedAgents.map((a) => a.close())]);
       await server.close();
