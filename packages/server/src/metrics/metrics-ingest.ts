@@ -37,13 +37,14 @@ export class MetricsIngest {
   /** Samples dropped because the reporting host does not hold the instance. */
   dropped = 0;
   stored = 0;
+  private readonly owners = new Map<string, { readAt: number; map: ReadonlyMap<string, { accountId: string; name: string }> }>();
 
   constructor(private readonly repos: Repos) {}
 
   async ingest(hostId: string, batch: MetricBatch): Promise<void> {
     const rows: MetricSampleRow[] = batch.host.map((s) => hostRow(hostId, s));
     if (batch.instances.length > 0) {
-      const owned = new Map((await this.repos.instances.onHost(hostId)).map((i) => [i.id, i]));
+      const owned = await this.ownersOn(hostId, batch.instances.map((s) => s.instanceId));
       for (const s of batch.instances) {
         const inst = owned.get(s.instanceId);
         if (!inst) { this.dropped++; continue; }
@@ -53,7 +54,27 @@ export class MetricsIngest {
       }
       for (const [id, l] of this.latest) if (l.hostId === hostId && !owned.has(id)) this.latest.delete(id);
     }
-    await this.repos.metrics.insert(rows);
+    // In slices, yielding between them: a big host's heartbeat must not hold API requests up for long.
+    for (let i = 0; i < rows.length; i += ingestSlice) {
+      await this.repos.metrics.insert(rows.slice(i, i + ingestSlice));
+      if (i + ingestSlice < rows.length) await new Promise((r) => setImmediate(r));
+    }
     this.stored += rows.length;
   }
+
+  /**
+   * Who owns the instances a host reports, from a per-host cache that is re-read when it is older
+   * than 30 s or an instance in the report is not in it (a new or moved guest).
+   */
+  private async ownersOn(hostId: string, ids: readonly string[]): Promise<ReadonlyMap<string, { accountId: string; name: string }>> {
+    const now = Date.now();
+    const cached = this.owners.get(hostId);
+    if (cached && now - cached.readAt < ownerCacheMs && ids.every((id) => cached.map.has(id))) return cached.map;
+    const map = new Map((await this.repos.instances.onHost(hostId)).map((i) => [i.id, { accountId: i.accountId, name: i.name }]));
+    this.owners.set(hostId, { readAt: now, map });
+    return map;
+  }
 }
+
+const ingestSlice = 50;
+const ownerCacheMs = 30_000;
