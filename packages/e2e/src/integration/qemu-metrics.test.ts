@@ -29,7 +29,7 @@ test('a real guest burning CPU shows in its series within 30 s and is its host\'
     const zone = await client.create<{ id: string }>('zones', { name: 'zq' });
     const pod = await client.create<{ id: string }>('pods', { zoneId: zone.id, name: 'pq' });
     const cluster = await client.create<{ id: string }>('clusters', { podId: pod.id, name: 'cq', hypervisor: 'qemu' });
-    const offering = await client.create<{ id: string }>('offerings', { name: 'q-small', vcpus: 1, memoryMiB: 128, rootDiskGiB: 1 });
+    const offering = await client.create<{ id: string }>('offerings', { name: 'q-small', vcpus: 1, memoryMiB: 128, rootDiskGiB: 1, qosClass: 'guaranteed' });
     const tiny = await buildTinyImage({ outDir: cacheDir });
     const { imageId } = await uploadKernelImage(client, {
       name: 'tiny-q', bundlePath: join(work, 'tiny.tar'), cmdline: tiny.cmdline,
@@ -50,8 +50,8 @@ test('a real guest burning CPU shows in its series within 30 s and is its host\'
     instanceId = created.resourceId;
     await eventually(async () => (await client.requestText('GET', `/api/v1/instances/${instanceId}/console/log`)).includes('KUMO-BOOT-OK'), 'the guest to boot', 180_000);
     const hostId = (await client.listAll<{ id: string; name: string }>('hosts')).find((h) => h.name === 'qemu-m')!.id;
-    // This machine is shared and loaded (load 10+ on 2 cores): a TCG vCPU gets about as much CPU
-    // idle as busy. Raise the guest's threads above the rest so that its own use shows.
+    // This machine is shared and loaded (load 10+ on 2 cores): raise the guest's threads above the
+    // rest so that what it uses is what it asks for. (A best-effort offering would cap it at 50 %.)
     const pid = host.driver.pidOf(instanceId)!;
     for (const tid of readdirSync(`/proc/${pid}/task`)) { try { setPriority(Number(tid), -15); } catch { /* gone */ } }
 
@@ -62,8 +62,8 @@ test('a real guest burning CPU shows in its series within 30 s and is its host\'
     }, 'the idle guest\'s first samples', 60_000);
     assert.ok(idle.series.memoryBytes.some((v) => v !== null && v > 32 * 2 ** 20), 'QEMU holds the guest\'s memory');
 
-    // The series counts the vCPU threads only: an idle guest's vCPU sleeps in HLT. A busy one gets what
-    // the other processes on this shared machine leave it, so "burning" means well above the idle level.
+    // The series counts the vCPU threads only. Under TCG an idle guest's vCPU still costs a share of a
+    // core (timer interrupts are emulated), so "burning" means well above that idle level.
     const idleCpu = Math.max(...idle.series.cpuPct.filter((v): v is number => v !== null), 0);
     const burnAt = Date.now();
     await host.driver.consoleWrite(instanceId, Buffer.from('while :; do :; done &\necho BURN-$((6*7))\n'));
@@ -72,7 +72,7 @@ test('a real guest burning CPU shows in its series within 30 s and is its host\'
     const burning = await eventually(async () => {
       const m = await client.request<InstanceMetrics>('GET', `/api/v1/instances/${instanceId}/metrics`, { query: { from: String(Math.floor(burnAt / 1000) - 10), step: 10 } });
       lastSeen = m.series.cpuPct;
-      return m.series.cpuPct.some((v) => v !== null && v >= Math.max(15, 3 * idleCpu)) ? m : null;
+      return m.series.cpuPct.some((v) => v !== null && v >= Math.min(90, idleCpu + 20)) ? m : null;
     }, 'the burn in the CPU series', 30_000).catch(async (e: unknown) => {
       const threads = readdirSync(`/proc/${pid}/task`).map((tid) => { try { const f = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'); return `${tid}:${f.slice(f.indexOf('(') + 1, f.lastIndexOf(')'))}:${f.slice(f.lastIndexOf(')') + 2).split(' ').slice(11, 13).join('+')}`; } catch { return tid; } });
       const consoleTail = (await client.requestText('GET', `/api/v1/instances/${instanceId}/console/log`)).slice(-400);
@@ -82,7 +82,7 @@ test('a real guest burning CPU shows in its series within 30 s and is its host\'
     assert.ok(seenAfterMs <= 30_000, `seen after ${seenAfterMs} ms`);
     const top = await client.request<HostTop>('GET', `/api/v1/hosts/${hostId}/top`);
     assert.equal(top.topConsumer, instanceId);
-    assert.ok((top.instances[0]?.cpuPct ?? 0) >= Math.max(15, 3 * idleCpu), JSON.stringify(top.instances[0]));
+    assert.ok((top.instances[0]?.cpuPct ?? 0) >= Math.min(90, idleCpu + 20), JSON.stringify(top.instances[0]));
     assert.ok((top.host.cpuPct ?? 0) > 0, 'the host\'s own sample');
     process.stdout.write(`# burn visible after ${seenAfterMs} ms; cpuPct ${JSON.stringify(burning.series.cpuPct.filter((v) => v !== null))}\n`);
 
