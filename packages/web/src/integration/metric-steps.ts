@@ -26,7 +26,7 @@ export async function metricSteps(page: Page, cloud: TestCloud): Promise<void> {
   for (const c of ['chart-cpu', 'chart-memory', 'chart-disk', 'chart-net']) await panel.getByTestId(c).waitFor();
   assert.ok(await pointsOf(page, 'chart-cpu') > 0);
   await panel.locator('canvas').first().waitFor();
-  await shot(page, '14-instance-graphs');
+  await shot(page, '20-instance-graphs');
   await panel.getByRole('button', { name: '24h' }).click();
   await page.locator('[data-testid=metrics-panel][data-range="24h"]').waitFor();
   await panel.getByRole('button', { name: '1h' }).click();
@@ -38,20 +38,20 @@ export async function metricSteps(page: Page, cloud: TestCloud): Promise<void> {
   await page.getByRole('heading', { level: 1, name: `Host ${host.name}` }).waitFor();
   await page.getByTestId('host-top-consumer').filter({ hasText: 'grapher' }).waitFor({ timeout: 30_000 });
   await page.getByTestId('metrics-panel').getByTestId('chart-cpu').waitFor({ timeout: 30_000 });
-  await shot(page, '15-host-graphs');
+  await shot(page, '21-host-graphs');
 
   // The dashboard: top consumers and the heat map.
   await openScreen(page, 'Dashboard', 'Dashboard');
   await page.locator(`[data-testid=top-consumers] [data-testid=top-consumer-row][data-instance-id="${inst.id}"]`).first().waitFor({ timeout: 30_000 });
   assert.equal(await page.getByTestId('top-consumer-row').first().getAttribute('data-instance-id'), inst.id, 'the busy instance comes first');
   await page.locator(`[data-testid=heat-cell][data-host-id="${host.id}"] [data-testid=heat-top]`).filter({ hasText: 'grapher' }).waitFor({ timeout: 30_000 });
-  await shot(page, '16-dashboard-top-consumers');
+  await shot(page, '22-dashboard-top-consumers');
 
   // An alert in the notification area: the instance has been at 100 % CPU for the (test's short) window.
   await page.locator('[data-testid=alerts-button]:not([data-count="0"])').waitFor({ timeout: 60_000 });
   await page.getByTestId('alerts-button').click();
   await page.locator('[data-testid=alert-item][data-rule=instance-cpu-saturated]').filter({ hasText: 'grapher' }).first().waitFor({ timeout: 30_000 });
-  await shot(page, '17-alerts');
+  await shot(page, '23-alerts');
   await page.getByTestId('alerts-button').click();
   await cloud.setInstanceLoad(inst.id, { cpuPct: 2, diskWriteBps: 0 });
   const del = await cloud.client.request<Operation>('DELETE', `/api/v1/instances/${inst.id}`, { query: { wait: true } });
