@@ -76,5 +76,5 @@ export class MetricsIngest {
   }
 }
 
-const ingestSlice = 50;
+const ingestSlice = 20;
 const ownerCacheMs = 30_000;
