@@ -2,7 +2,7 @@
 # Installs the Debian packages Kumo's hosts and tests use, if missing. Needs root.
 # Named in one place so that `kumo up`, docs/install.md and CI agree.
 set -euo pipefail
-packages=(qemu-system-x86 qemu-utils dnsmasq-base nftables haproxy busybox-static linux-image-amd64 e2fsprogs xz-utils cpio genisoimage iproute2 procps chromium fonts-ipafont-gothic wrk slapd ldap-utils openssl)
+packages=(qemu-system-x86 qemu-utils dnsmasq-base nftables haproxy busybox-static linux-image-amd64 e2fsprogs xz-utils cpio genisoimage iproute2 procps chromium fonts-ipafont-gothic wrk slapd ldap-utils openssl prometheus)
 # Ceph RBD pools: the CLIs, the daemons of the test cluster, and QEMU's rbd block driver.
 ceph_packages=(ceph-mon ceph-osd ceph-common qemu-block-extra)
 missing=()

@@ -9,6 +9,7 @@ import { JobRunner, wireErrorOf } from './job-runner.ts';
 import { HostTransfers } from './host-transfers.ts';
 import { callHandlers, type CallHandlers, type HostNetwork } from './call-handlers.ts';
 import type { IsoFetcher } from './cdrom-iso.ts';
+import { MetricsSampler } from './metrics-sampler.ts';
 
 export interface AgentLogger {
   info(obj: object, msg?: string): void;
@@ -39,6 +40,8 @@ export interface AgentOptions {
   clock?: Clock;
   /** Address that host-to-host transfer listeners bind to (default: `address`). */
   transferBindAddress?: string;
+  /** Metric sampling of the host and its instances (sent with heartbeats): default every 10 s; false: off. */
+  metrics?: { intervalMs?: number } | false;
 }
 
 const silent: AgentLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -62,6 +65,8 @@ export class AgentClient {
   private readonly jobs: JobRunner;
   private readonly transfers: HostTransfers;
   private readonly handlers: CallHandlers;
+  /** Null when sampling is off. */
+  readonly sampler: MetricsSampler | null;
   hostId: string | null = null;
   /** This registration's fencing generation (from the welcome); calls made for an older one are refused. */
   generation: number | null = null;
@@ -80,9 +85,13 @@ export class AgentClient {
       driver: opts.driver, volumes: opts.volumes, network: opts.network, transfers: this.transfers, jobs: this.jobs, prepareStart: opts.prepareStart,
       fetchIso: opts.fetchIso,
     });
+    this.sampler = opts.metrics === false ? null : new MetricsSampler({
+      driver: opts.driver, pools: () => opts.volumes.pools(), ...(opts.metrics?.intervalMs ? { intervalMs: opts.metrics.intervalMs } : {}),
+      onError: (e) => this.log.warn({ err: String(e) }, 'metric sampling failed'),
+    });
   }
 
-  start(): void { this.connect(); }
+  start(): void { this.sampler?.start(); this.connect(); }
 
   /** The credentials the agent uses now (the host token once welcomed). */
   currentToken(): string { return this.token; }
@@ -171,7 +180,11 @@ export class AgentClient {
   }
 
   private async sendHeartbeat(): Promise<void> {
-    try { this.send({ type: 'heartbeat', at: new Date().toISOString(), pools: await this.opts.volumes.pools(), ...this.generationField() }); } catch { /* next time */ }
+    try {
+      const pools = await this.opts.volumes.pools();
+      const metrics = this.isConnected() ? this.sampler?.takeBatch() : null;
+      this.send({ type: 'heartbeat', at: new Date().toISOString(), pools, ...this.generationField(), ...(metrics ? { metrics } : {}) });
+    } catch { /* next time */ }
   }
 
   private async handleCall(msg: CallMessage): Promise<void> {
@@ -215,6 +228,7 @@ export class AgentClient {
   /** Drop the connection without telling anyone (a crashed host, for tests). */
   kill(): void {
     this.closed = true;
+    this.sampler?.stop();
     if (this.heartbeat) clearInterval(this.heartbeat);
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.ws?.terminate();
@@ -222,6 +236,7 @@ export class AgentClient {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.sampler?.stop();
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.unsubscribe();
     this.jobs.abortAll();

@@ -13,3 +13,5 @@ export * from './qemu-volume-manager.ts';
 export * from './qemu-host.ts';
 export * from './fake-network.ts';
 export * from './cdrom-iso.ts';
+export * from './metrics-sampler.ts';
+export * from './host-counters.ts';

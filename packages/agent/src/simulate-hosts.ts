@@ -16,6 +16,8 @@ export interface SimulateOptions {
   log?: AgentLogger;
   /** How many agents dial at once (a thousand at a time is fine; this keeps the start gentle). */
   connectBatch?: number;
+  /** Metric sampling of every simulated host (default: every 10 s; false: off). */
+  metrics?: { intervalMs?: number } | false;
 }
 
 /** N fake hosts in this process, each a real agent on its own WebSocket to the server. */
@@ -32,7 +34,7 @@ export async function simulateHosts(opts: SimulateOptions): Promise<SimulatedHos
       const network = new FakeNetwork();
       const agent = new AgentClient({
         serverUrl: opts.serverUrl, token: opts.token, hostName: name, address: `198.18.${Math.floor(j / 250)}.${(j % 250) + 1}`,
-        driver, volumes, network, ...(opts.log ? { log: opts.log } : {}),
+        driver, volumes, network, ...(opts.log ? { log: opts.log } : {}), ...(opts.metrics !== undefined ? { metrics: opts.metrics } : {}),
       });
       agent.start();
       group.push({ name, driver, volumes, network, agent });

@@ -7,3 +7,4 @@ export * from './scheduler/index.ts';
 export * from './http-check-path.ts';
 export * from './format-duration.ts';
 export * from './keyed-mutex.ts';
+export * from './metrics/index.ts';

@@ -232,4 +232,17 @@ export interface Database {
   egressRules: EgressRuleRow;
   loadBalancers: LoadBalancerRow;
   loadBalancerMembers: LoadBalancerMemberRow;
+  metricSamples: MetricSampleRow;
+}
+
+/**
+ * One point of a host's or an instance's series (migration 011): step 10 = raw samples, 300 =
+ * 5-minute rollups; `at` in seconds since the epoch. Columns of the other kind are null.
+ */
+export interface MetricSampleRow {
+  resourceId: string; step: number; at: number; resourceKind: 'instance' | 'host'; hostId: string;
+  cpuPct: number; cpuPctMax: number; memoryBytes: number;
+  cpuIowaitPct: number | null; cpuStealPct: number | null; load1: number | null; memoryTotalBytes: number | null; poolUsedPct: number | null;
+  diskReadBps: number | null; diskWriteBps: number | null; diskReadIops: number | null; diskWriteIops: number | null;
+  netRxBps: number | null; netTxBps: number | null; netRxPps: number | null; netTxPps: number | null; netDropsPs: number | null;
 }

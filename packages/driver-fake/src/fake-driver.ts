@@ -7,13 +7,14 @@
 import {
   cancelledError, capabilityGatedMethods, DriverError, KeyedMutex,
   type Clock, type Driver, type DriverCallContext, type DriverCapability, type DriverErrorCode, type DriverEvent,
-  type DiskLimits, type DiskSpec, type HostFacts, type InstanceSpec, type InstanceStatus, type PowerState, type StopOptions,
+  type DiskLimits, type DiskSpec, type HostFacts, type InstanceCounters, type InstanceSpec, type InstanceStatus, type PowerState, type StopOptions,
 } from '@kumo/core';
 import { bootBanner, typeIntoConsole } from './fake-console.ts';
 import { FaultBook, type FakeDriverMethod, type FakeFault, type FaultOptions } from './fake-faults.ts';
 import { attachFakeDisk, backupSteps, bootDevices, changeFakeMedium, detachFakeDisk, resizeFakeDisk, setFakeDiskLimits } from './fake-disks.ts';
 import { FakeHost, type FakeGuest, type FakeStateFile } from './fake-host.ts';
 import { runSteps, sleep, type FakeStep } from './fake-steps.ts';
+import { sampleFakeInstances } from './fake-metrics.ts';
 
 
 /** What the fake really implements, and so claims by default. */
@@ -364,6 +365,8 @@ export class FakeDriver implements Driver {
     if (!g) throw new DriverError(`instance ${id} is not defined on ${this.opts.hostname}`, 'not_found');
     return g;
   }
+
+  sampleInstances(): Promise<InstanceCounters[]> { return sampleFakeInstances(this.host, this.clock); }
 }
 
 function defaultCode(method: FakeDriverMethod): DriverErrorCode {

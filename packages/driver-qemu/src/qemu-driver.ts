@@ -32,6 +32,8 @@ import {
 } from '@kumo/core';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { InstanceCounters } from '@kumo/core';
+import { sampleQemuInstances } from './instance-metrics.ts';
 import { DriverContext } from './driver-context.ts';
 import { changeMedium } from './instance-cdrom.ts';
 import { backupDisk } from './instance-disk-backup.ts';
@@ -226,5 +228,7 @@ export class QemuDriver implements Driver {
     this.loaded ??= adoptAll(this.ctx);
     return this.loaded;
   }
+
+  sampleInstances(): Promise<InstanceCounters[]> { return this.ready().then(() => sampleQemuInstances(this.ctx.records.values())); }
 }
 

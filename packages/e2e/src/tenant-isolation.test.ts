@@ -34,6 +34,7 @@ describe('tenant isolation', () => {
     await notFound(client.get('instances', bob.instanceId), 'instance');
     await notFound(client.request('GET', `/api/v1/instances/${bob.instanceId}/volumes`), 'volumes of the instance');
     await notFound(client.requestText('GET', `/api/v1/instances/${bob.instanceId}/console/log`), 'console log');
+    await notFound(client.request('GET', `/api/v1/instances/${bob.instanceId}/metrics`), 'metrics of the instance');
     await notFound(client.get('keypairs', bob.keypairId), 'key pair');
     await notFound(client.get('operations', bob.opId), 'operation');
     const lists: Array<[string, (x: Record<string, unknown>) => boolean]> = [
@@ -71,6 +72,12 @@ describe('tenant isolation', () => {
   test('users cannot manage the infrastructure; admins see every tenant', async () => {
     const { client } = users.alice;
     await assert.rejects(client.list('hosts'), (e: ApiError) => e.code === 'forbidden');
+    const hostId = (await cloud.client.listAll<{ id: string }>('hosts'))[0]!.id;
+    await assert.rejects(client.request('GET', `/api/v1/hosts/${hostId}/metrics`), (e: ApiError) => e.code === 'forbidden');
+    await assert.rejects(client.request('GET', `/api/v1/hosts/${hostId}/top`), (e: ApiError) => e.code === 'forbidden');
+    const overview = await client.request<{ hosts: unknown[]; top: Record<string, Array<{ instanceId: string }>> }>('GET', '/api/v1/metrics/overview');
+    assert.deepEqual(overview.hosts, [], 'no heat map of hosts for tenants');
+    assert.ok(Object.values(overview.top).flat().every((u) => u.instanceId !== users.bob.instanceId), 'no top consumer of another tenant');
     await assert.rejects(client.create('zones', { name: 'mine' }), (e: ApiError) => e.code === 'forbidden');
     await assert.rejects(client.create('offerings', { name: 'free', vcpus: 64, memoryMiB: 65536, rootDiskGiB: 1 }), (e: ApiError) => e.code === 'forbidden');
     await assert.rejects(client.create('images', { name: 'pub', public: true }), (e: ApiError) => e.code === 'forbidden');

@@ -1,15 +1,27 @@
 import type { AddressInfo } from 'node:net';
 import { openDatabase } from '@kumo/db';
-import { buildServer, type KumoServer } from '@kumo/server';
+import { buildServer, defaultAlertSettings, type BuildServerOptions, type KumoServer } from '@kumo/server';
 import { readAdminPasswordFile, writeAdminPasswordFile } from './admin-password-file.ts';
 import { serverSecurityFromEnv } from './server-security-config.ts';
 
 export interface RunningServer { server: KumoServer; url: string; admin: { username: string; password: string | null } }
 
+/**
+ * Metric settings from the environment (docs/operators.md): KUMO_METRICS_INSTANCE_SERIES=1 exports
+ * per-instance series in /metrics; KUMO_ALERT_WEBHOOK_URL receives every alert as a JSON POST.
+ */
+export function metricsSettings(env: NodeJS.ProcessEnv): NonNullable<BuildServerOptions['metrics']> {
+  const webhookUrl = env.KUMO_ALERT_WEBHOOK_URL?.trim();
+  return {
+    exportInstanceSeries: env.KUMO_METRICS_INSTANCE_SERIES === '1' || env.KUMO_METRICS_INSTANCE_SERIES === 'true',
+    ...(webhookUrl ? { alerts: { ...defaultAlertSettings, webhookUrl } } : {}),
+  };
+}
+
 /** Open the database, create the admin at first start, listen, start the controller. */
 export async function runServer(opts: { dataDir: string; host: string; port: number; databaseUrl?: string | undefined; logLevel?: string; webRoot?: string }): Promise<RunningServer> {
   const database = await openDatabase({ url: opts.databaseUrl, dataDir: opts.dataDir });
-  const server = await buildServer({ database, dataDir: opts.dataDir, logLevel: opts.logLevel ?? 'info', webRoot: opts.webRoot, ...serverSecurityFromEnv() });
+  const server = await buildServer({ database, dataDir: opts.dataDir, logLevel: opts.logLevel ?? 'info', webRoot: opts.webRoot, ...serverSecurityFromEnv(), metrics: metricsSettings(process.env) });
   const created = await server.ctx.auth.bootstrapAdmin(process.env.KUMO_ADMIN_PASSWORD);
   if (created) writeAdminPasswordFile(opts.dataDir, created.password);
   const password = created?.password ?? await readAdminPasswordFile(opts.dataDir, (pw) => server.ctx.auth.passwordMatches('admin', pw));

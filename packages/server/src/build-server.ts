@@ -9,6 +9,8 @@ import { installErrorHandler } from './http/error-handler.ts';
 import { installAuth } from './http/auth-hook.ts';
 import { registerMetricsRoutes } from './http/routes/metrics-routes.ts';
 import { ServerMetrics } from './metrics/server-metrics.ts';
+import { MetricsService, type MetricsServiceOptions } from './metrics/metrics-service.ts';
+import { registerMetricsApiRoutes } from './http/routes/metrics-api-routes.ts';
 import { registerInfraRoutes } from './http/routes/infra-routes.ts';
 import { registerCatalogRoutes } from './http/routes/catalog-routes.ts';
 import { registerTenancyRoutes } from './http/routes/tenancy-routes.ts';
@@ -50,12 +52,16 @@ export interface BuildServerOptions {
   auth?: Partial<AuthOptions>;
   /** Browser origins besides the server's own that may open consoles and event streams. */
   origins?: OriginPolicy;
+  /** Metric store retention, alert rules and webhook, per-instance series in /metrics (docs/operators.md). */
+  metrics?: Partial<MetricsServiceOptions>;
 }
 
 export interface KumoServer {
   app: FastifyInstance;
   ctx: ServerContext;
   controller: Controller;
+  /** The metric store, its queries, retention and alerts. */
+  metrics: MetricsService;
   /** Every route as registered (method, url), for conformance tests and docs. */
   routes: Array<{ method: string; url: string }>;
   /** Start the controller (after listen or before inject). */
@@ -105,6 +111,8 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
     queueDepth: () => controller.queue.length(), connectedAgents: () => gateway.connectedCount(),
     pendingJobs: () => gateway.pendingJobs(), staleReports: () => gateway.staleReports,
   });
+  const metricsService = new MetricsService(repos, clock, events, notifier, app.log, metrics.registry, opts.metrics);
+  gateway.hooks.onMetrics = (hostId, batch) => metricsService.ingest.ingest(hostId, batch);
 
   await app.register(swagger, {
     openapi: {
@@ -129,17 +137,20 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
   registerStreamRoutes(app, ctx);
   registerNetworkRoutes(app, ctx);
   registerImageFileRoutes(app, ctx, { maxImageBytes });
+  registerMetricsApiRoutes(app, ctx, metricsService.query);
   if (opts.webRoot) await registerWebConsole(app, opts.webRoot);
 
   let started = false;
   return {
-    app, ctx, controller, routes,
+    app, ctx, controller, routes, metrics: metricsService,
     async start() {
       if (started || opts.startController === false) return;
       started = true;
+      metricsService.start();
       await controller.start();
     },
     async close() {
+      await metricsService.stop();
       gateway.closeAll();
       await controller.stop();
       await app.close();

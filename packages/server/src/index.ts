@@ -5,3 +5,6 @@ export type { ServerContext } from './context.ts';
 export { createJoinToken } from './services/join-tokens.ts';
 export { AgentCallError } from './gateway/agent-call-error.ts';
 export { transferFile, type FileTransfer } from './controller/host-transfer.ts';
+export type { MetricsServiceOptions } from './metrics/metrics-service.ts';
+export type { AlertPayload } from './metrics/alert-service.ts';
+export { defaultAlertOptions as defaultAlertSettings } from './metrics/alert-service.ts';

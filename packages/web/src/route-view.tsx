@@ -7,6 +7,7 @@ import { NetworksScreen } from './screens/networks-screen.tsx';
 import { NetworkScreen } from './screens/network-screen.tsx';
 import { SecurityGroupsScreen } from './screens/security-groups-screen.tsx';
 import { HostsScreen } from './screens/hosts-screen.tsx';
+import { HostScreen } from './screens/host-screen.tsx';
 import { ImagesScreen } from './screens/images-screen.tsx';
 import { OfferingsScreen } from './screens/offerings-screen.tsx';
 import { KeypairsScreen } from './screens/keypairs-screen.tsx';
@@ -27,6 +28,7 @@ export function RouteView({ path }: { path: string }) {
     case 'network': return <NetworkScreen key={r.id} id={r.id} />;
     case 'security-groups': return <SecurityGroupsScreen />;
     case 'hosts': return <HostsScreen />;
+    case 'host': return <HostScreen key={r.id} id={r.id} />;
     case 'images': return <ImagesScreen />;
     case 'offerings': return <OfferingsScreen />;
     case 'keypairs': return <KeypairsScreen />;

@@ -16,6 +16,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { driverCapabilities } from '@kumo/core';
 import { HostFactsSchema, JobProgressSchema, PowerStateSchema } from './spec-schemas.ts';
+import { MetricBatchSchema } from './metric-schemas.ts';
 
 /** v2: typed results, jobs, capabilities, fencing generations. The server also accepts v1 agents. */
 export const agentProtocolVersion = 2;
@@ -64,7 +65,11 @@ export const HelloSchema = Type.Object({
 });
 export type HelloMessage = Static<typeof HelloSchema>;
 
-export const HeartbeatSchema = Type.Object({ type: Type.Literal('heartbeat'), at: Type.String(), pools: Type.Array(PoolReportSchema), generation: Type.Optional(Type.Integer()) });
+export const HeartbeatSchema = Type.Object({
+  type: Type.Literal('heartbeat'), at: Type.String(), pools: Type.Array(PoolReportSchema), generation: Type.Optional(Type.Integer()),
+  /** Protocol 2, optional: the host's and its instances' metric samples taken since the last heartbeat. */
+  metrics: Type.Optional(MetricBatchSchema),
+});
 export type HeartbeatMessage = Static<typeof HeartbeatSchema>;
 
 export const ObservedSchema = Type.Object({ type: Type.Literal('observed'), instances: Type.Array(InventoryEntrySchema), generation: Type.Optional(Type.Integer()) });

@@ -6,3 +6,4 @@ export * from './instance.ts';
 export * from './operation.ts';
 export * from './network.ts';
 export * from './identity-provider.ts';
+export * from './metrics.ts';

@@ -3,6 +3,7 @@ import { clientFor, defaultZone, resolveId } from '../cli-context.ts';
 import { renderOne } from '../output.ts';
 import { addResourceCommands, print } from './resource-commands.ts';
 import { addHostActionCommands } from './host-commands.ts';
+import { addHostTopCommand } from './top-commands.ts';
 
 const num = (v: string) => Number(v);
 
@@ -50,6 +51,7 @@ export function addInfraCommands(program: Command): void {
       { flag: '--cluster <cluster>', key: 'clusterId', description: 'cluster (name or id)', ref: ['clusters', 'cluster'] }],
   });
   addHostActionCommands(host);
+  addHostTopCommand(host);
   host.command('join-token').description('print a token with which an agent joins a cluster')
     .option('--cluster <id>', 'cluster (default: the only one)').option('--ttl <seconds>', 'validity', num)
     .action(async (o: { cluster?: string; ttl?: number }, c: Command) => {

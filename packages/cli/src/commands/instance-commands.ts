@@ -6,6 +6,7 @@ import { renderList, renderOne, type OutputFormat } from '../output.ts';
 import { followOperation } from '../progress.ts';
 import { runConsoleSession } from '../console-session.ts';
 import { addResourceCommands, print } from './resource-commands.ts';
+import { addInstanceTopCommand } from './top-commands.ts';
 
 async function finish(client: KumoClient, op: Operation, wait: boolean | undefined, output: OutputFormat): Promise<void> {
   if (!wait) { print(renderOne(op as unknown as Record<string, unknown>, output)); return; }
@@ -35,6 +36,7 @@ export function addInstanceCommands(program: Command): void {
     showFormat: { addresses: formatAddresses },
   });
 
+  addInstanceTopCommand(inst);
   inst.command('create').description('create (and start) instances')
     .requiredOption('--name <name>', 'name; with --count N, names get -1..-N')
     .requiredOption('--image <image>', 'image name or id').requiredOption('--offering <offering>', 'offering name or id')

@@ -25,6 +25,7 @@
  */
 import type { DiskLimits, DiskSpec, HostFacts, InstanceSpec, InstanceStatus, DriverEvent } from '../driver.ts';
 import type { DriverCallContext } from './driver-call-context.ts';
+import type { InstanceCounters } from '../metrics/instance-counters.ts';
 import type { DriverCapability } from './driver-capabilities.ts';
 
 export interface StopOptions {
@@ -184,4 +185,13 @@ export interface Driver {
 
   /** Release timers, sockets and watchers; never stops guests (a new driver re-adopts them). */
   close(): Promise<void>;
+
+  /**
+   * Optional (metrics): cumulative counters of every running or paused instance — CPU time, memory
+   * held, per-disk and per-NIC I/O — read now. Read-only and cheap (the agent calls it every sample
+   * interval, 10 s by default): no guest is touched. An instance whose counters cannot be read
+   * right now (starting, stopping) is left out, never an error for the others. Rejects only when
+   * the host itself cannot be read. Drivers without it report no instance metrics.
+   */
+  sampleInstances?(): Promise<InstanceCounters[]>;
 }

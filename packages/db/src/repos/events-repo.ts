@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database, EventRow } from '../schema.ts';
+import type { Scope } from '../scope.ts';
 import { CrudRepo } from './crud-repo.ts';
 
 export class EventsRepo extends CrudRepo<'events'> {
@@ -9,5 +10,12 @@ export class EventsRepo extends CrudRepo<'events'> {
 
   async append(e: EventRow, db: Kysely<Database> = this.db): Promise<void> {
     await db.insertInto('events').values(e).execute();
+  }
+
+  /** Alerts (events of kind alert.*) the caller may see, newest first. */
+  async alerts(scope: Scope, limit: number): Promise<EventRow[]> {
+    let q = this.db.selectFrom('events').selectAll().where('kind', 'like', 'alert.%');
+    if (!scope.admin) q = q.where('accountId', '=', scope.accountId);
+    return q.orderBy('createdAt', 'desc').orderBy('id', 'desc').limit(limit).execute();
   }
 }

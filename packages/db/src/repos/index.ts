@@ -15,7 +15,9 @@ import { CredentialsRepo } from './credentials-repo.ts';
 import { VolumesRepo } from './volumes-repo.ts';
 import { HealthRepo } from './health-repo.ts';
 import { LoadBalancersRepo } from './load-balancers-repo.ts';
+import { MetricsRepo } from './metrics-repo.ts';
 
+export { MetricsRepo, metricValueColumns, type MetricValueColumn, type MetricBucketRow } from './metrics-repo.ts';
 export { CrudRepo, InstancesRepo, HostsRepo, OperationsRepo, EventsRepo, VolumesRepo, HealthRepo, LoadBalancersRepo };
 export { NetworksRepo, NicsRepo, PublicIpsRepo, SecurityGroupsRepo, ImageVersionsRepo, RoutersRepo, CredentialsRepo };
 export { withSavepoint, isUniqueViolation, isForeignKeyViolation } from './savepoint.ts';
@@ -64,6 +66,7 @@ export function createRepos(db: Kysely<Database>) {
     firewallRules: new CrudRepo(db, { table: 'firewallRules', tenantScoped: true, sortable: ['createdAt'], filterable: ['networkId', 'publicIpId', 'protocol'] }),
     egressRules: new CrudRepo(db, { table: 'egressRules', tenantScoped: true, sortable: ['createdAt'], filterable: ['networkId', 'protocol'] }),
     loadBalancers: new LoadBalancersRepo(db),
+    metrics: new MetricsRepo(db),
   };
 }
 

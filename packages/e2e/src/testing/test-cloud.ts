@@ -6,11 +6,11 @@ import type { AddressInfo } from 'node:net';
 import { KumoClient } from '@kumo/api';
 import { openDatabase, type DatabaseHandle, type Dialect } from '@kumo/db';
 import { openTestDatabase } from '@kumo/db/testing';
-import { buildServer, seedDefaultCloud, seedImage, type ControllerOptions, type KumoServer, type DefaultCloud } from '@kumo/server';
+import { buildServer, seedDefaultCloud, seedImage, type BuildServerOptions, type ControllerOptions, type KumoServer, type DefaultCloud } from '@kumo/server';
 import { AgentClient, FakeVolumeManager, simulateHosts, type SimulatedHost } from '@kumo/agent';
 import { SteppedSaveDriver } from '@kumo/agent/testing';
 import type { DriverCapability } from '@kumo/core';
-import type { FakeDriverOptions } from '@kumo/driver-fake';
+import { fakeLoads, type FakeDriverOptions, type FakeLoad } from '@kumo/driver-fake';
 
 export interface TestCloud {
   server: KumoServer;
@@ -27,6 +27,8 @@ export interface TestCloud {
    * (SteppedSaveDriver), optionally with fewer capabilities than a fake host has.
    */
   addSteppedSaveHost(name: string, steps: number, tickMs: number, capabilities?: readonly DriverCapability[]): Promise<SteppedSaveDriver>;
+  /** What a fake guest consumes (its metrics follow): finds the simulated host the instance runs on. */
+  setInstanceLoad(instanceId: string, load: Partial<FakeLoad>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -39,6 +41,10 @@ export interface TestCloudOptions {
   controller?: Partial<ControllerOptions>;
   /** Serve a built web console from this directory. */
   webRoot?: string;
+  /** The server's metric options (retention, alerts, per-instance export). */
+  metrics?: BuildServerOptions['metrics'];
+  /** The simulated hosts' metric sampling (default: every 10 s; false: off). */
+  sampling?: { intervalMs?: number } | false;
 }
 
 /**
@@ -48,7 +54,9 @@ export interface TestCloudOptions {
 export async function startTestCloud(opts: TestCloudOptions = {}): Promise<TestCloud> {
   const dataDir = mkdtempSync(join(tmpdir(), 'kumo-cloud-'));
   const db: DatabaseHandle & { drop?: () => Promise<void> } = opts.dialect === 'postgres' ? await openTestDatabase('postgres') : await openDatabase({ dataDir });
-  const server = await buildServer({ database: db, dataDir, logLevel: 'warn', controller: { heartbeatIntervalMs: 2000, ...opts.controller }, webRoot: opts.webRoot });
+  const server = await buildServer({ database: db, dataDir, logLevel: 'warn', controller: { heartbeatIntervalMs: 2000, ...opts.controller }, webRoot: opts.webRoot,
+    ...(opts.metrics ? { metrics: opts.metrics } : {}),
+  });
   await server.app.listen({ host: '127.0.0.1', port: 0 });
   const url = `http://127.0.0.1:${(server.app.server.address() as AddressInfo).port}`;
   const creds = await server.ctx.auth.bootstrapAdmin('admin-password-for-tests');
@@ -64,7 +72,7 @@ export async function startTestCloud(opts: TestCloudOptions = {}): Promise<TestC
   const addHosts = async (n: number, prefix = `h${hosts.length}`) => {
     const added = await simulateHosts({
       serverUrl: url, token: jt.token, count: n, namePrefix: prefix, cpus: opts.cpus ?? 8, memoryMiB: opts.memoryMiB ?? 16384,
-      ...(opts.delays ? { delays: opts.delays } : {}),
+      ...(opts.delays ? { delays: opts.delays } : {}), ...(opts.sampling !== undefined ? { metrics: opts.sampling } : {}),
     });
     hosts.push(...added);
     return added;
@@ -81,6 +89,12 @@ export async function startTestCloud(opts: TestCloudOptions = {}): Promise<TestC
   };
   return {
     server, url, client, adminToken: login.token, defaults, imageId, joinToken: jt.token, hosts, addHosts, addSteppedSaveHost,
+    async setInstanceLoad(instanceId, load) {
+      const sim = hosts.find((h) => h.driver.host.guests.has(instanceId));
+      if (!sim) throw new Error(`no simulated host runs ${instanceId}`);
+      fakeLoads(sim.driver.host).set(instanceId, load);
+      await Promise.resolve();
+    },
     async close() {
       await Promise.all([...hosts.map((h) => h.agent.close()), ...steppedAgents.map((a) => a.close())]);
       await server.close();

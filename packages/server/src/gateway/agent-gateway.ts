@@ -1,5 +1,5 @@
 import type { WebSocket } from 'ws';
-import type { Clock, DriverCapability, JobProgress } from '@kumo/core';
+import type { Clock, DriverCapability, JobProgress, MetricBatch } from '@kumo/core';
 import {
   ApiError, WireValidationError, agentMethodDefs, agentProtocolVersion, checkParams, checkResult, oldestAgentProtocolVersion, parseAgentFrame,
   type AgentMethod, type AgentMethods, type AgentResults, type AgentToServer, type HelloMessage, type InventoryEntry,
@@ -16,6 +16,8 @@ import { JobWaiters } from './job-waiters.ts';
 export interface GatewayHooks {
   /** An agent reported instance states; `full` means it is its whole inventory (hello). */
   onInventory(hostId: string, entries: InventoryEntry[], full: boolean): void;
+  /** A heartbeat carried metric samples (protocol 2 agents that sample). */
+  onMetrics?(hostId: string, batch: MetricBatch): Promise<void>;
 }
 
 export interface GatewayOptions {
@@ -198,6 +200,7 @@ export class AgentGateway {
         for (const p of msg.pools) {
           await this.repos.db.updateTable('pools').set({ usedGiB: p.usedGiB, capacityGiB: p.capacityGiB }).where('hostId', '=', session.hostId).where('path', '=', p.path).execute();
         }
+        if (msg.metrics && session.protocol >= 2) await this.hooks.onMetrics?.(session.hostId, msg.metrics);
         return;
       case 'observed':
         if (this.isStale(session, msg.generation)) return;

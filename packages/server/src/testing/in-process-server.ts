@@ -12,6 +12,7 @@ export interface InProcessServerOptions {
   clock?: Clock;
   auth?: BuildServerOptions['auth'];
   origins?: BuildServerOptions['origins'];
+  metrics?: BuildServerOptions['metrics'];
 }
 
 /** The server without a socket (fastify inject), on a fresh database, with an admin token. */
@@ -20,7 +21,7 @@ export async function inProcessServer(opts: InProcessServerOptions = {}): Promis
   const test = opts.dialect === 'postgres' ? await openTestDatabase('postgres') : undefined;
   const database = test ?? await openDatabase({ dataDir });
   const server = await buildServer({ database, dataDir, logLevel: 'silent', startController: false, ...(opts.clock ? { clock: opts.clock } : {}),
-    ...(opts.auth ? { auth: opts.auth } : {}), ...(opts.origins ? { origins: opts.origins } : {}) });
+    ...(opts.auth ? { auth: opts.auth } : {}), ...(opts.origins ? { origins: opts.origins } : {}), ...(opts.metrics ? { metrics: opts.metrics } : {}) });
   await server.app.ready();
   await server.ctx.auth.bootstrapAdmin('test-password');
   const login = await server.ctx.auth.login('admin', 'test-password');

@@ -1,3 +1,4 @@
+import { metricsEn } from './messages-metrics-en.ts';
 /** English text of the console. Every key must also exist in messages-ja.ts (a test checks). */
 export const en = {
   'app.skip': 'Skip to content',
@@ -382,6 +383,7 @@ export const en = {
 
   'nf.title': 'Page not found',
   'nf.text': 'There is no page at {path}.',
+  ...metricsEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,4 +1,5 @@
 import type { MessageKey } from './messages-en.ts';
+import { metricsJa } from './messages-metrics-ja.ts';
 
 /** Japanese text of the console; the same keys as messages-en.ts. */
 export const ja: Record<MessageKey, string> = {
@@ -384,4 +385,5 @@ export const ja: Record<MessageKey, string> = {
 
   'nf.title': 'ページが見つかりません',
   'nf.text': '{path} にページはありません。',
+  ...metricsJa,
 };

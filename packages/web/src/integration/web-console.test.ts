@@ -13,6 +13,7 @@ import { ensureChromium } from './ensure-chromium.ts';
 import { openScreen, shot, shotsDir } from './browser-helpers.ts';
 import { networkingSteps, seedZoneNetworking } from './network-steps.ts';
 import { jobSteps } from './job-steps.ts';
+import { metricSteps } from './metric-steps.ts';
 import { startTestCloud } from '@kumo/e2e';
 
 const webDir = join(import.meta.dirname, '..', '..');
@@ -59,7 +60,10 @@ test('web console: login, dashboard, wizard, live state, serial console, jobs an
   await build({ root: webDir, configFile: join(webDir, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
   const buildMs = Date.now() - started;
 
-  const cloud = await startTestCloud({ hosts: 2, webRoot: outDir, delays: { start: 1500, stop: 300 } });
+  const cloud = await startTestCloud({
+    hosts: 2, webRoot: outDir, delays: { start: 1500, stop: 300 }, sampling: { intervalMs: 1000 },
+    metrics: { alerts: { intervalMs: 1000, webhookTimeoutMs: 2000, thresholds: { poolUsedPct: 85, cpuSaturatedPct: 99, cpuSaturatedForSec: 5 } } },
+  });
   cleanups.push(() => cloud.close());
   await seedZoneNetworking(cloud.client, cloud.defaults.zoneId);
   const browser = await chromium.launch({ executablePath: ensureChromium(), args: chromiumArgs });
@@ -251,6 +255,9 @@ test('web console: login, dashboard, wizard, live state, serial console, jobs an
   await openScreen(page, 'Events', 'Events');
   await page.getByTestId('event-row').filter({ hasText: 'instance.created' }).first().waitFor();
   await shot(page, '11-events');
+
+  // Metrics: graphs of an instance and a host, top consumers, heat map, an alert.
+  await metricSteps(page, cloud);
 
   // Long-running operations: live save progress, cancel, capabilities, host maintenance.
   await jobSteps(page, cloud, (s) => t.diagnostic(s));

@@ -8,6 +8,7 @@ export type AppRoute =
   | { screen: 'network'; id: string }
   | { screen: 'security-groups' }
   | { screen: 'hosts' }
+  | { screen: 'host'; id: string }
   | { screen: 'images' }
   | { screen: 'offerings' }
   | { screen: 'keypairs' }
@@ -30,6 +31,7 @@ export function parseRoute(pathname: string): AppRoute {
     return second === 'new' ? { screen: 'instance-new' } : { screen: 'instance', id: second };
   }
   if (parts.length === 2 && first === 'networks' && second) return { screen: 'network', id: second };
+  if (parts.length === 2 && first === 'hosts' && second) return { screen: 'host', id: second };
   return { screen: 'not-found', path: pathname };
 }
 
@@ -39,6 +41,7 @@ export function routePath(r: AppRoute): string {
     case 'instance-new': return '/instances/new';
     case 'instance': return `/instances/${encodeURIComponent(r.id)}`;
     case 'network': return `/networks/${encodeURIComponent(r.id)}`;
+    case 'host': return `/hosts/${encodeURIComponent(r.id)}`;
     case 'not-found': return r.path;
     default: return `/${r.screen}`;
   }

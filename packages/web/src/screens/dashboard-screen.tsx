@@ -16,6 +16,7 @@ import { EventFeed } from '../components/event-feed.tsx';
 import { OperationProgressList } from '../components/operation-progress-list.tsx';
 import { ErrorNote } from '../components/error-note.tsx';
 import { LoadingNote } from '../components/loading-note.tsx';
+import { MetricsOverviewCards } from '../components/metrics-overview-cards.tsx';
 
 interface DashboardData {
   zones: Zone[];
@@ -74,6 +75,7 @@ export function DashboardScreen() {
                 : <p className="muted">{t('common.adminOnly')}</p>}
             </section>
           </div>
+          <MetricsOverviewCards />
           <div className="grid cards wide">
             <section className="card" aria-labelledby="active-ops">
               <h2 id="active-ops">{t('dash.runningOps')}</h2>

@@ -14,6 +14,7 @@ import { StatusBadge } from '../components/status-badge.tsx';
 import { UsageMeter } from '../components/usage-meter.tsx';
 import { SortHeader } from '../components/sort-header.tsx';
 import { OperationProgressList } from '../components/operation-progress-list.tsx';
+import { LinkTo } from '../components/link-to.tsx';
 
 type HostAction = 'enable' | 'disable' | 'maintenance';
 
@@ -74,7 +75,7 @@ export function HostsScreen() {
         </>}
         row={(h) => (
           <tr key={h.id} data-testid="host-row" data-state={h.state} data-admin-state={h.adminState}>
-            <td><strong>{h.name}</strong><div className="muted small">{h.address}</div></td>
+            <td><LinkTo to={`/hosts/${encodeURIComponent(h.id)}`}><strong>{h.name}</strong></LinkTo><div className="muted small">{h.address}</div></td>
             <td><StatusBadge value={h.state} label={hostStateLabel(t, h.state)} /></td>
             <td><StatusBadge value={h.adminState} label={hostAdminStateLabel(t, h.adminState)} /></td>
             <td>

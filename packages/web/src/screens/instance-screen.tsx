@@ -15,6 +15,7 @@ import { InstanceNicsCard } from '../components/instance-nics-card.tsx';
 import { EventList } from '../components/event-list.tsx';
 import { OperationProgressList } from '../components/operation-progress-list.tsx';
 import { ConsolePanel } from '../components/console-panel.tsx';
+import { MetricsPanel } from '../components/metrics-panel.tsx';
 import { ErrorNote } from '../components/error-note.tsx';
 import { LoadingNote } from '../components/loading-note.tsx';
 
@@ -82,6 +83,7 @@ export function InstanceScreen({ id }: { id: string }) {
             <ErrorNote message={actionError} />
             <InstanceDetails instance={i} hostName={host?.name} />
           </section>
+          <MetricsPanel kind="instance" id={i.id} />
           <ConsolePanel instanceId={i.id} available={i.phase === 'running' || i.phase === 'paused'} />
           <InstanceNicsCard instanceId={i.id} />
           <div className="grid cards wide">

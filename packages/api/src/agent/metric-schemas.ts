@@ -1,0 +1,30 @@
+/**
+ * Metric samples on the agent link: a heartbeat of a protocol-2 agent may carry the samples taken
+ * since its last heartbeat (`metrics`). Agents that do not sample (protocol 1, or sampling off)
+ * send none and lose nothing else. Shapes mirror MetricBatch in @kumo/core (metric-schemas.check.ts).
+ */
+import { Type } from '@sinclair/typebox';
+
+const rate = () => Type.Number({ minimum: 0 });
+
+export const InstanceMetricSampleSchema = Type.Object({
+  instanceId: Type.String({ minLength: 1 }), at: Type.Integer({ minimum: 0 }),
+  cpuPct: Type.Number({ minimum: 0, maximum: 100 }), memoryBytes: rate(),
+  diskReadBps: rate(), diskWriteBps: rate(), diskReadIops: rate(), diskWriteIops: rate(),
+  netRxBps: rate(), netTxBps: rate(), netRxPps: rate(), netTxPps: rate(), netDropsPs: rate(),
+});
+
+export const HostMetricSampleSchema = Type.Object({
+  at: Type.Integer({ minimum: 0 }),
+  cpuPct: Type.Number({ minimum: 0, maximum: 100 }), cpuIowaitPct: Type.Number({ minimum: 0, maximum: 100 }), cpuStealPct: Type.Number({ minimum: 0, maximum: 100 }),
+  load1: rate(), memoryUsedBytes: rate(), memoryTotalBytes: rate(), poolUsedPct: Type.Number({ minimum: 0, maximum: 100 }),
+  netRxBps: rate(), netTxBps: rate(), diskReadBps: rate(), diskWriteBps: rate(),
+});
+
+/** At most this many samples of each kind in one heartbeat (an agent trims its backlog to it). */
+export const maxSamplesPerHeartbeat = 20_000;
+
+export const MetricBatchSchema = Type.Object({
+  host: Type.Array(HostMetricSampleSchema, { maxItems: maxSamplesPerHeartbeat }),
+  instances: Type.Array(InstanceMetricSampleSchema, { maxItems: maxSamplesPerHeartbeat }),
+});

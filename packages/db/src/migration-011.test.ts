@@ -1,0 +1,74 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { Migrator, type Kysely } from 'kysely';
+import { migrateToLatest, migrationsBefore } from './migrate.ts';
+import { openDatabase, type DatabaseHandle } from './open-database.ts';
+import { createRepos } from './repos/index.ts';
+import type { Database } from './schema.ts';
+import { seedInfrastructure } from './testing/fixtures.ts';
+import * as m011 from './migrations/011-metrics.ts';
+import { testDialects, testPostgresUrl, withSchemaLock } from './testing/test-databases.ts';
+
+async function openUnmigrated(dialect: 'sqlite' | 'postgres'): Promise<{ h: DatabaseHandle; drop(): Promise<void> }> {
+  if (dialect === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'kumo-m011-'));
+    const h = await openDatabase({ dataDir: dir, migrate: false });
+    return { h, drop: async () => { await h.close(); rmSync(dir, { recursive: true, force: true }); } };
+  }
+  const schema = `kumo_m011_${randomBytes(6).toString('hex')}`;
+  const h = await openDatabase({ url: testPostgresUrl, pgSchema: schema, migrate: false });
+  return {
+    h,
+    drop: async () => {
+      await h.close();
+      await withSchemaLock('postgres', async () => {
+        const c = new pg.Client({ connectionString: testPostgresUrl });
+        await c.connect();
+        try { await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`); } finally { await c.end(); }
+      });
+    },
+  };
+}
+
+for (const dialect of testDialects) {
+  describe(`migration 011 on ${dialect}`, () => {
+    test('adds the metric store to a database with hosts; samples round-trip with 64-bit times; down removes it', async () => {
+      const { h, drop } = await openUnmigrated(dialect);
+      try {
+        const db = h.db as Kysely<Database>;
+        const before = migrationsBefore('011');
+        const first = new Migrator({
+          db, provider: { getMigrations: () => Promise.resolve(before) }, migrationTableName: 'kumo_migrations', migrationLockTableName: 'kumo_migrations_lock',
+          ...(h.pgSchema ? { migrationTableSchema: h.pgSchema } : {}),
+        });
+        assert.equal((await withSchemaLock(dialect, () => first.migrateToLatest())).error, undefined);
+        const repos = createRepos(db);
+        const infra = await seedInfrastructure(repos, { hosts: 1 });
+        const applied = await withSchemaLock(dialect, () => migrateToLatest(db, h.pgSchema));
+        assert.ok(applied.includes('011-metrics'), applied.join(','));
+        const hostId = infra.hosts[0]!.id;
+        const at = 4_102_444_800; // 2100-01-01: past 32-bit seconds
+        await repos.metrics.insert([{
+          resourceId: hostId, step: 10, at, resourceKind: 'host', hostId, cpuPct: 12.5, cpuPctMax: 12.5, memoryBytes: 3 * 2 ** 33,
+          cpuIowaitPct: 1, cpuStealPct: 0, load1: 0.25, memoryTotalBytes: 2 ** 36, poolUsedPct: 40,
+          diskReadBps: null, diskWriteBps: null, diskReadIops: null, diskWriteIops: null, netRxBps: 1, netTxBps: 2, netRxPps: null, netTxPps: null, netDropsPs: null,
+        }]);
+        const rows = await repos.metrics.recent('host', at - 1);
+        assert.equal(rows.length, 1);
+        assert.deepEqual([rows[0]!.at, rows[0]!.memoryBytes, rows[0]!.cpuPct, rows[0]!.diskReadBps], [at, 3 * 2 ** 33, 12.5, null]);
+        assert.equal(typeof rows[0]!.at, 'number');
+        const down = new Migrator({
+          db, provider: { getMigrations: () => Promise.resolve({ ...before, '011-metrics': m011 }) },
+          migrationTableName: 'kumo_migrations', migrationLockTableName: 'kumo_migrations_lock', ...(h.pgSchema ? { migrationTableSchema: h.pgSchema } : {}),
+        });
+        assert.equal((await withSchemaLock(dialect, () => down.migrateDown())).error, undefined);
+        await assert.rejects(repos.metrics.count(), 'the table is gone');
+      } finally { await drop(); }
+    });
+  });
+}

@@ -1,0 +1,124 @@
+/**
+ * Counters of running QEMU guests for the metrics sampler (Driver.sampleInstances):
+ * - CPU time: utime + stime of the guest's vCPU threads (QMP query-cpus-fast names their thread
+ *   ids; /proc/<pid>/task/<tid>/stat), in clock ticks of 1/100 s (USER_HZ on Linux). Only the
+ *   vCPUs count: QEMU's main loop and I/O threads cost the host but are not the guest using its
+ *   CPUs (an idle TCG guest keeps its main loop busy). Without QMP, the whole process' time;
+ * - memory: the process' resident set (/proc/<pid>/statm × page size);
+ * - disks: QMP query-blockstats, matched to volumes by the block node's name (disk<slot>);
+ * - NICs: the tap's counters (/sys/class/net/<tap>/statistics). The host's side of a tap receives
+ *   what the guest sends, so the guest's rx is the tap's tx and the other way round.
+ * A guest whose process or QMP cannot be read right now is left out (it is starting or stopping).
+ */
+import { readFile } from 'node:fs/promises';
+import type { DiskCounters, InstanceCounters, InstanceSpec, NicCounters } from '@kumo/core';
+import type { QmpClient } from './qmp-client.ts';
+
+/** USER_HZ: the unit of /proc/<pid>/stat times on every Linux architecture Kumo runs on. */
+const ticksPerSecond = 100;
+const pageBytes = 4096;
+
+export interface QemuMetricsSource {
+  instanceId: string;
+  pid: number;
+  spec: InstanceSpec;
+  qmp: QmpClient | null;
+}
+
+/** utime + stime (ns) from the text of /proc/<pid>/stat; the command name may hold spaces and parentheses. */
+export function cpuTimeNsFromProcStat(text: string): number {
+  const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  // rest[0] is field 3 (state): utime is field 14, stime field 15.
+  const utime = Number(rest[11]);
+  const stime = Number(rest[12]);
+  if (!Number.isFinite(utime) || !Number.isFinite(stime)) throw new Error(`unexpected /proc stat line: ${text.slice(0, 80)}`);
+  return ((utime + stime) * 1e9) / ticksPerSecond;
+}
+
+/** Resident bytes from the text of /proc/<pid>/statm (second field, in pages). */
+export function rssBytesFromStatm(text: string): number {
+  const pages = Number(text.trim().split(/\s+/)[1]);
+  if (!Number.isFinite(pages)) throw new Error(`unexpected statm line: ${text.slice(0, 80)}`);
+  return pages * pageBytes;
+}
+
+interface BlockStatsEntry {
+  device?: string; qdev?: string; 'node-name'?: string;
+  stats: { rd_bytes: number; wr_bytes: number; rd_operations: number; wr_operations: number };
+}
+
+/** The block node a query-blockstats entry belongs to: `disk10` from its node name or its device path. */
+function nodeOf(e: BlockStatsEntry): string | undefined {
+  if (e['node-name']) return e['node-name'];
+  return /virtio-(disk[0-9a-f]{2})/.exec(e.qdev ?? '')?.[1] ?? (e.device || undefined);
+}
+
+/** query-blockstats answers mapped to the spec's volumes (the config drive and unknown nodes are left out). */
+export function diskCountersFromBlockStats(spec: InstanceSpec, entries: readonly BlockStatsEntry[]): DiskCounters[] {
+  const byNode = new Map<string, string>();
+  const disks = spec.root?.kind === 'disk' ? [spec.root.disk, ...spec.disks] : spec.disks;
+  for (const d of disks) byNode.set(`disk${d.pciSlot.toString(16).padStart(2, '0')}`, d.volumeId);
+  const out: DiskCounters[] = [];
+  for (const e of entries) {
+    const node = nodeOf(e);
+    const volumeId = node ? byNode.get(node) : undefined;
+    if (!volumeId) continue;
+    out.push({ device: volumeId, readBytes: e.stats.rd_bytes, writeBytes: e.stats.wr_bytes, readOps: e.stats.rd_operations, writeOps: e.stats.wr_operations });
+  }
+  return out;
+}
+
+async function readCounter(dir: string, name: string): Promise<number> {
+  return Number((await readFile(`${dir}/${name}`, 'utf8')).trim());
+}
+
+/** The guest's view of a tap's counters (its rx is the tap's tx); null when the tap is gone. */
+export async function tapCounters(tap: string, sysClassNet = '/sys/class/net'): Promise<NicCounters | null> {
+  const dir = `${sysClassNet}/${tap}/statistics`;
+  try {
+    const [rxB, txB, rxP, txP, rxD, txD] = await Promise.all(
+      ['rx_bytes', 'tx_bytes', 'rx_packets', 'tx_packets', 'rx_dropped', 'tx_dropped'].map((n) => readCounter(dir, n)),
+    ) as [number, number, number, number, number, number];
+    return { device: tap, rxBytes: txB, txBytes: rxB, rxPackets: txP, txPackets: rxP, rxDrops: txD, txDrops: rxD };
+  } catch {
+    return null;
+  }
+}
+
+/** CPU time of the guest's vCPU threads (query-cpus-fast), or of the whole process without QMP. */
+export async function vcpuTimeNs(pid: number, qmp: QmpClient | null): Promise<number> {
+  if (!qmp) return cpuTimeNsFromProcStat(await readFile(`/proc/${pid}/stat`, 'utf8'));
+  const cpus = await qmp.execute<Array<{ 'thread-id': number }>>('query-cpus-fast', undefined, { timeoutMs: 3000 });
+  const times = await Promise.all(cpus.map((c) => readFile(`/proc/${pid}/task/${c['thread-id']}/stat`, 'utf8').then(cpuTimeNsFromProcStat)));
+  return times.reduce((a, b) => a + b, 0);
+}
+
+/** Read one guest's counters now; null when its process is gone or QMP does not answer. */
+export async function readQemuCounters(src: QemuMetricsSource, now: () => number, sysClassNet?: string): Promise<InstanceCounters | null> {
+  try {
+    const [cpuTimeNs, statm] = await Promise.all([vcpuTimeNs(src.pid, src.qmp), readFile(`/proc/${src.pid}/statm`, 'utf8')]);
+    const blockStats = src.qmp ? await src.qmp.execute<BlockStatsEntry[]>('query-blockstats', undefined, { timeoutMs: 3000 }) : [];
+    const nics: NicCounters[] = [];
+    for (const n of src.spec.nics) {
+      if (n.attach.kind !== 'tap') continue;
+      const c = await tapCounters(n.attach.tap, sysClassNet);
+      if (c) nics.push(c);
+    }
+    return {
+      instanceId: src.instanceId, at: now(), vcpus: src.spec.vcpus, cpuTimeNs,
+      memoryBytes: rssBytesFromStatm(statm), disks: diskCountersFromBlockStats(src.spec, blockStats), nics,
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** Counters of every live guest the driver holds (what QemuDriver.sampleInstances answers). */
+export async function sampleQemuInstances(records: Iterable<{ id: string; spec: InstanceSpec | undefined; live: { pid: number; qmp: QmpClient | null } | undefined }>): Promise<InstanceCounters[]> {
+  const reads: Array<Promise<InstanceCounters | null>> = [];
+  for (const r of records) {
+    if (!r.live || !r.spec) continue;
+    reads.push(readQemuCounters({ instanceId: r.id, pid: r.live.pid, spec: r.spec, qmp: r.live.qmp }, Date.now));
+  }
+  return (await Promise.all(reads)).filter((c): c is InstanceCounters => c !== null);
+}
