@@ -13,7 +13,7 @@ import { callHandlers } from './call-handlers.ts';
 import type { IsoFetcher } from './cdrom-iso.ts';
 import { HostTransfers } from './host-transfers.ts';
 import { JobRunner } from './job-runner.ts';
-import { FakeVolumeManager } from './volume-manager.ts';
+import { FakeVolumeManager } from './fake-volume-manager.ts';
 
 const spec: InstanceSpec = { instanceId: 'i-cd', name: 'cd', vcpus: 1, memoryMiB: 64, disks: [], nics: [], boot: {}, stopTimeoutSec: 1, cdrom: {} };
 const isoRef = (id: string, format = 'iso'): ImageRef => ({ imageVersionId: id, url: `/v1/images/${id}/file`, sha256: 'a'.repeat(64), format, sizeBytes: 2048 });

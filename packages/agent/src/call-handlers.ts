@@ -26,10 +26,6 @@ export interface CallHandlerDeps {
   fetchIso?: IsoFetcher | undefined;
 }
 
-function notBuilt(method: AgentMethod): never {
-  throw new DriverError(`${method} is not available on this agent yet`, 'unsupported');
-}
-
 /** A host network spec with no networks, NICs, groups, routers or DHCP servers. */
 function asksForNothing(spec: object): boolean {
   return ['networks', 'nics', 'securityGroups', 'routers', 'dhcpServers'].every((k) => {
