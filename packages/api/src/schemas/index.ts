@@ -5,3 +5,5 @@ export * from './tenancy.ts';
 export * from './instance.ts';
 export * from './operation.ts';
 export * from './network.ts';
+export * from './volume.ts';
+export * from './snapshot.ts';

@@ -38,7 +38,7 @@ export class PlacementService {
         cpuOvercommit: c?.cpuOvercommit ?? 1, memoryOvercommit: c?.memoryOvercommit ?? 1,
         tags: JSON.parse(h.tags) as string[], dedicatedAccountId: h.dedicatedAccountId,
         pools: [...(local.get(h.id) ?? []), ...(shared.get(h.clusterId) ?? [])].map((p) => ({
-          id: p.id, kind: p.kind, capacityGiB: p.capacityGiB, allocatedGiB: p.allocatedGiB, overcommit: p.overcommit,
+          id: p.id, kind: p.kind === 'local' ? 'local' : 'shared', capacityGiB: p.capacityGiB, allocatedGiB: p.allocatedGiB, overcommit: p.overcommit,
         })),
       };
     });
