@@ -3,8 +3,6 @@ import assert from 'node:assert/strict';
 import { buildInstanceSpec } from '../../controller/instance-spec.ts';
 import { storageTestbed, type StorageTestbed } from './storage-test-fixture.ts';
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are checked field by field */
-
 /** Data volumes through the API with the controller running against a scripted agent boundary. */
 describe('volumes API', () => {
   let t: StorageTestbed;
