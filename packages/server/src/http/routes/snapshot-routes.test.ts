@@ -133,4 +133,26 @@ describe('snapshots API and rbd pools', () => {
     await t.op(t.alice, 'DELETE', `/api/v1/snapshots/${s.id}`);
     assert.deepEqual(t.callsOf('volume.snapshotDelete').at(-1)!.params, { volumeId: v.id, snapshotId: s.id, pool: rbdRef });
   });
+
+  test('a host that goes away during a snapshot: the snapshot stays pending and is taken again (same job key) once the host is back', async () => {
+    const v = await volume('interrupted', { poolId: t.poolIds[0] });
+    let attempts = 0;
+    t.script['volume.snapshot'] = async (_p, hostId) => { attempts++; t.connected.delete(hostId); throw new Error('connection lost'); };
+    let opId = '';
+    try {
+      const r = await t.call(t.alice, 'POST', `/api/v1/volumes/${v.id}/snapshots`, { name: 'interrupted' });
+      assert.equal(r.status, 202);
+      opId = r.body.id;
+      await t.until(async () => attempts === 1, 'the snapshot job reached the host');
+      const s = await t.until(async () => { const x = await t.repos.snapshots.getAny(r.body.resourceId); return x?.task === 'creating' ? x : null; }, 'creating');
+      assert.equal(s.phase, 'pending');
+      assert.equal((await t.repos.operations.getAny(opId))?.status, 'running');
+    } finally { delete t.script['volume.snapshot']; }
+    t.connected.add(t.hostIds[0]!);
+    const done = await t.until(async () => { const o = await t.repos.operations.getAny(opId); return o?.status === 'succeeded' ? o : null; }, 'the snapshot is taken');
+    const s = await t.ok(t.alice, 'GET', `/api/v1/snapshots/${done.resourceId}`);
+    assert.equal(s.phase, 'ready');
+    const jobs = t.callsOf('volume.snapshot').filter((c) => c.params.snapshotId === s.id).map((c) => c.opts.jobKey);
+    assert.deepEqual([...new Set(jobs)], [`${s.id}:create`], 'every attempt is the same job');
+  });
 });
