@@ -4,6 +4,7 @@ import { addInfraCommands } from './commands/infra-commands.ts';
 import { addCatalogCommands } from './commands/catalog-commands.ts';
 import { addInstanceCommands } from './commands/instance-commands.ts';
 import { addNetworkCommands } from './commands/network-commands.ts';
+import { addStorageCommands } from './commands/storage-commands.ts';
 import { print } from './commands/resource-commands.ts';
 import { saveProfile } from './profile.ts';
 import { reportError } from './cli-context.ts';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   addCatalogCommands(program);
   addInstanceCommands(program);
   addNetworkCommands(program);
+  addStorageCommands(program);
   return program;
 }
 

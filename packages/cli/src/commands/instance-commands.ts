@@ -7,7 +7,7 @@ import { followOperation } from '../progress.ts';
 import { runConsoleSession } from '../console-session.ts';
 import { addResourceCommands, print } from './resource-commands.ts';
 
-async function finish(client: KumoClient, op: Operation, wait: boolean | undefined, output: OutputFormat): Promise<void> {
+export async function finish(client: KumoClient, op: Operation, wait: boolean | undefined, output: OutputFormat): Promise<void> {
   if (!wait) { print(renderOne(op as unknown as Record<string, unknown>, output)); return; }
   const final = await followOperation(client, op);
   print(renderOne(final as unknown as Record<string, unknown>, output));
