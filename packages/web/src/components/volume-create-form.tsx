@@ -22,7 +22,7 @@ export function VolumeCreateForm({ onDone, snapshotId }: { onDone: () => void; s
   );
   const e = f.errors.fields;
   return (
-    <form className="card form" onSubmit={f.submit} noValidate aria-labelledby="vol-create-title">
+    <form className="card form" onSubmit={f.submit} noValidate aria-labelledby="vol-create-title" data-testid="volume-create">
       <h2 id="vol-create-title">{snapshotId ? t('vol.createFromSnapshot') : t('vol.create')}</h2>
       <FormField id="vol-name" label={t('common.name')} error={e.name}><input value={f.values.name} onChange={(x) => f.set('name', x.target.value)} /></FormField>
       <FormField id="vol-size" label={t('vol.sizeGiB')} error={e.sizeGiB} {...(snapshotId ? { hint: t('vol.sizeFromSnapshotHint') } : {})}>

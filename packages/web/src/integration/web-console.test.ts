@@ -13,6 +13,7 @@ import { ensureChromium } from './ensure-chromium.ts';
 import { openScreen, shot, shotsDir } from './browser-helpers.ts';
 import { networkingSteps, seedZoneNetworking } from './network-steps.ts';
 import { jobSteps } from './job-steps.ts';
+import { volumeSteps } from './volume-steps.ts';
 import { startTestCloud } from '@kumo/e2e';
 
 const webDir = join(import.meta.dirname, '..', '..');
@@ -243,6 +244,9 @@ test('web console: login, dashboard, wizard, live state, serial console, jobs an
 
   // Networking: networks, security groups, NICs from the wizard, NAT, firewall, egress, load balancers.
   await networkingSteps(page, cloud.client);
+
+  // Volumes: create (a refused size at its field), attach/detach on the instance page, delete; snapshots; disk QoS.
+  await volumeSteps(page, cloud);
 
   // Operations and events, newest first.
   await openScreen(page, 'Operations', 'Operations');
