@@ -84,6 +84,7 @@ export async function storageTestbed(): Promise<StorageTestbed> {
     'instance.detachDisk': async () => null,
     'instance.resizeDisk': async () => null,
     'instance.setDiskLimits': async () => null,
+    'instance.destroy': async () => null,
     'volume.snapshot': async (p) => {
       if (p.target.kind === 'pool') return { sizeBytes: 4096, sha256: null, format: 'raw', location: 'pool' };
       // What an agent does: upload the exported file to the server, then report it.

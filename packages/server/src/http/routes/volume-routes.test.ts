@@ -196,4 +196,16 @@ describe('volumes API', () => {
     const done = await t.until(async () => { const r = await t.repos.volumes.getAny(v.id); return r?.instanceId === vm && r.task === null ? r : null; }, 'the attach finished');
     assert.equal(done.pciSlot, 0x11);
   });
+
+  test('regression: deleting an instance deleted its attached data volumes — they are detached and kept', async () => {
+    const vm = await t.instance(t.alice, 'vm-doomed', 0, 'stopped');
+    const v = await volume('precious');
+    await t.op(t.alice, 'POST', `/api/v1/volumes/${v.id}/attach`, { instanceId: vm });
+    await t.op(t.alice, 'DELETE', `/api/v1/instances/${vm}`);
+    const kept = await t.ok(t.alice, 'GET', `/api/v1/volumes/${v.id}`);
+    assert.equal(kept.instanceId, null);
+    assert.equal(kept.pciSlot, null);
+    assert.equal(kept.phase, 'ready');
+    assert.equal(t.callsOf('volume.delete').some((c) => c.params.volumeId === v.id), false, 'never deleted on the host');
+  });
 });
