@@ -245,9 +245,6 @@ test('web console: login, dashboard, wizard, live state, serial console, jobs an
   // Networking: networks, security groups, NICs from the wizard, NAT, firewall, egress, load balancers.
   await networkingSteps(page, cloud.client);
 
-  // Volumes: create (a refused size at its field), attach/detach on the instance page, delete; snapshots; disk QoS.
-  await volumeSteps(page, cloud);
-
   // Operations and events, newest first.
   await openScreen(page, 'Operations', 'Operations');
   for (const kind of ['instance.create', 'instance.stop', 'instance.delete']) await page.getByTestId('operation-row').filter({ hasText: kind }).first().waitFor();
@@ -255,6 +252,9 @@ test('web console: login, dashboard, wizard, live state, serial console, jobs an
   await openScreen(page, 'Events', 'Events');
   await page.getByTestId('event-row').filter({ hasText: 'instance.created' }).first().waitFor();
   await shot(page, '11-events');
+
+  // Volumes: create (a refused size at its field), attach/detach on the instance page, delete; snapshots; disk QoS.
+  await volumeSteps(page, cloud);
 
   // Long-running operations: live save progress, cancel, capabilities, host maintenance.
   await jobSteps(page, cloud, (s) => t.diagnostic(s));
