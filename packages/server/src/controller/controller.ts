@@ -118,6 +118,7 @@ export class Controller {
           .catch((e: unknown) => this.log.error({ err: e, kind: r.kind }, 'mapping a change to work keys failed'));
       }
       if (c.kind === 'cancel' && c.resourceType === 'instance') this.instances.cancelRunning(c.resourceId);
+      if (c.kind === 'cancel' && c.resourceType === 'snapshot') this.snapshots.cancelRunning(c.resourceId);
     });
     this.queue.start((key) => this.handle(key));
     this.networks.start();

@@ -22,6 +22,8 @@ import { workKey, type Reconciler, type WorkKey } from './reconciler.ts';
 export class SnapshotReconciler implements Reconciler<'snapshot'> {
   readonly kind = 'snapshot' as const;
   private readonly progress: OperationProgress;
+  /** Snapshots being taken now: aborting one cancels its job on the host. */
+  private readonly running = new Map<string, AbortController>();
 
   constructor(
     private readonly repos: Repos,
@@ -37,6 +39,24 @@ export class SnapshotReconciler implements Reconciler<'snapshot'> {
   }
 
   private iso(): string { return new Date(this.clock.now()).toISOString(); }
+
+  /** A user cancelled the snapshot's operation: stop its job on the host (it removes what it made). */
+  cancelRunning(snapshotId: string): boolean {
+    const c = this.running.get(snapshotId);
+    if (!c) return false;
+    c.abort();
+    return true;
+  }
+
+  /** The snapshot was cancelled: nothing of it stays; its operation ends `cancelled`. */
+  private async cancelled(s: SnapshotRow, active: OperationRow[]): Promise<void> {
+    const cur = await this.repos.snapshots.getAny(s.id) ?? s;
+    rmSync(snapshotFilePath(this.storeDir, cur.id), { force: true });
+    if (!(await this.repos.snapshots.remove(cur.id, cur.version))) throw new CasLost('snapshot');
+    for (const op of active) await this.ops.finish(op.id, 'cancelled', `snapshot ${s.name} was cancelled; nothing of it was kept`);
+    await this.events.record({ accountId: s.accountId, resourceType: 'snapshot', resourceId: s.id, kind: 'snapshot.cancelled', message: `snapshot ${s.name} was cancelled` });
+    this.publish(s);
+  }
 
   unsettledIds(): Promise<string[]> { return this.repos.snapshots.unsettledIds(); }
 
@@ -75,17 +95,22 @@ export class SnapshotReconciler implements Reconciler<'snapshot'> {
     const guestHasIt = inst?.hostId && (inst.phase === 'running' || inst.phase === 'paused') ? inst : undefined;
     const hostId = guestHasIt ? guestHasIt.hostId! : await hostForPool(this.repos, this.gateway, pool, inst?.hostId ?? null);
     if (!this.gateway.isConnected(hostId)) throw new WaitError(`waiting for host ${hostId} to connect`);
+    const abort = new AbortController();
+    if (active.some((o) => o.cancelRequestedAt !== null)) abort.abort(); // asked before this step ran (or before a restart)
+    this.running.set(s.id, abort);
     let result;
     try {
       result = await this.gateway.call(hostId, 'volume.snapshot', {
         volumeId: vol.id, snapshotId: s.id, pool: poolRefOf(pool), instanceId: guestHasIt?.id ?? '',
         target: s.location === 'pool' ? { kind: 'pool' } : { kind: 'image-store', uploadPath: snapshotFileUrl(s.id) },
-      }, this.timeouts.provisionMs, { jobKey: `${s.id}:create`, onProgress: (p) => { for (const op of active) this.progress.report(op, message, p); } });
+      }, this.timeouts.provisionMs, { jobKey: `${s.id}:create`, signal: abort.signal, onProgress: (p) => { for (const op of active) this.progress.report(op, message, p); } });
     } catch (e) {
+      if (e instanceof AgentCallError && e.code === 'cancelled') { await this.cancelled(s, active); return; }
       if (!this.gateway.isConnected(hostId) || (e instanceof ApiError && e.code === 'host_unavailable')) throw new WaitError(`host ${hostId} went away while taking snapshot ${s.id}; taking it again when it is back`);
       if (e instanceof AgentCallError && /lost job/.test(e.message)) throw new WaitError(e.message);
       throw new TerminalError('operation_failed', `snapshot ${s.id} of volume ${vol.id} failed: ${e instanceof Error ? e.message : String(e)}`);
     } finally {
+      if (this.running.get(s.id) === abort) this.running.delete(s.id);
       this.progress.forget(active);
     }
     await this.cas(s, {

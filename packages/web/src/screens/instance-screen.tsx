@@ -81,13 +81,11 @@ export function InstanceScreen({ id }: { id: string }) {
           </section>
           <ConsolePanel instanceId={i.id} available={i.phase === 'running' || i.phase === 'paused'} />
           <InstanceNicsCard instanceId={i.id} />
-          <div className="grid cards wide">
-            <InstanceDisksCard instanceId={i.id} />
-            <section className="card" aria-labelledby="ops-title">
-              <h2 id="ops-title">{t('inst.operations')}</h2>
-              {ops.data ? <OperationProgressList ops={ops.data.items} empty={t('common.empty')} /> : <LoadingNote />}
-            </section>
-          </div>
+          <InstanceDisksCard instanceId={i.id} />
+          <section className="card" aria-labelledby="ops-title">
+            <h2 id="ops-title">{t('inst.operations')}</h2>
+            {ops.data ? <OperationProgressList ops={ops.data.items} empty={t('common.empty')} /> : <LoadingNote />}
+          </section>
           <section className="card" aria-labelledby="events-title">
             <h2 id="events-title">{t('inst.events')}</h2>
             {events.data ? <EventList events={events.data.items} empty={t('common.empty')} /> : <LoadingNote />}

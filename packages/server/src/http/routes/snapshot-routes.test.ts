@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { buildInstanceSpec } from '../../controller/instance-spec.ts';
+import { AgentCallError } from '../../gateway/agent-call-error.ts';
 import { storageTestbed, type StorageTestbed } from './storage-test-fixture.ts';
 
 /** Snapshots (image store and RBD pool), volumes from them, restore, and RBD pools, against a scripted agent boundary. */
@@ -154,5 +155,26 @@ describe('snapshots API and rbd pools', () => {
     assert.equal(s.phase, 'ready');
     const jobs = t.callsOf('volume.snapshot').filter((c) => c.params.snapshotId === s.id).map((c) => c.opts.jobKey);
     assert.deepEqual([...new Set(jobs)], [`${s.id}:create`], 'every attempt is the same job');
+  });
+
+  test('a snapshot being taken can be cancelled: the host job is stopped, the operation ends cancelled, nothing of the snapshot stays', async () => {
+    const v = await volume('cancel-me', { poolId: t.poolIds[0] });
+    let started = false;
+    t.script['volume.snapshot'] = (_p, _h, opts) => new Promise((_resolve, reject) => {
+      started = true;
+      opts.signal?.addEventListener('abort', () => reject(new AgentCallError('cancelled', 'job cancelled; the partial file was removed')));
+    });
+    try {
+      const r = await t.call(t.alice, 'POST', `/api/v1/volumes/${v.id}/snapshots`, { name: 'doomed' });
+      assert.equal(r.status, 202);
+      await t.until(async () => started, 'the job runs on the host');
+      const c = await t.call(t.alice, 'POST', `/api/v1/operations/${r.body.id}/cancel`);
+      assert.equal(c.status, 202, JSON.stringify(c.body));
+      assert.ok(c.body.cancelRequestedAt, 'the cancel is recorded');
+      const done = await t.until(async () => { const o = await t.repos.operations.getAny(r.body.id); return o?.status === 'cancelled' ? o : null; }, 'the operation is cancelled');
+      assert.match(done.message, /cancelled/);
+      assert.equal((await t.call(t.alice, 'GET', `/api/v1/snapshots/${r.body.resourceId}`)).status, 404);
+      assert.equal((await t.ok(t.alice, 'GET', `/api/v1/volumes/${v.id}`)).task, null, 'the volume is as it was');
+    } finally { delete t.script['volume.snapshot']; }
   });
 });
