@@ -111,7 +111,7 @@ export function addInstanceCommands(program: Command): void {
     const { client, output } = clientFor(c);
     await finish(client, await client.get<Operation>('operations', id), true, output);
   });
-  operation.command('cancel <id>').description('cancel an operation: the host undoes the work (instance save and restore)')
+  operation.command('cancel <id>').description('cancel an operation: the host undoes the work (instance save and restore, snapshot creation)')
     .option('--wait', 'wait until the operation has ended').action(async (id: string, o: { wait?: boolean }, c: Command) => {
       const { client, output } = clientFor(c);
       const op = await client.request<Operation>('POST', `/api/v1/operations/${encodeURIComponent(id)}/cancel`);
