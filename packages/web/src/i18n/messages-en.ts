@@ -1,5 +1,8 @@
+import { storageEn } from './messages-storage-en.ts';
+
 /** English text of the console. Every key must also exist in messages-ja.ts (a test checks). */
 export const en = {
+  ...storageEn,
   'app.skip': 'Skip to content',
   'lang.label': 'Language',
 
@@ -366,45 +369,6 @@ export const en = {
 
   'nf.title': 'Page not found',
   'nf.text': 'There is no page at {path}.',
-  'nav.volumes': 'Volumes',
-  'nav.snapshots': 'Snapshots',
-  'vol.title': 'Volumes',
-  'vol.create': 'Create volume',
-  'vol.createFromSnapshot': 'New volume from snapshot',
-  'vol.sizeGiB': 'Size (GiB)',
-  'vol.sizeFromSnapshotHint': 'Empty: the size of the snapshot\'s volume; at least that.',
-  'vol.size': 'Size',
-  'vol.attachedTo': 'Attached to',
-  'vol.snapshot': 'Snapshot',
-  'vol.snapshotNamed': 'Snapshot volume {name}',
-  'vol.snapshotName': 'Name of the snapshot',
-  'vol.deleteNamed': 'Delete volume {name}',
-  'vol.resize': 'Resize',
-  'vol.resizeNamed': 'Resize disk {name}',
-  'vol.resizePrompt': 'New size in GiB (now {size}; it can only grow)',
-  'vol.detach': 'Detach',
-  'vol.detachNamed': 'Detach disk {name}',
-  'vol.attach': 'Attach',
-  'vol.attachLabel': 'Attach a volume',
-  'vol.choose': 'Choose a detached volume',
-  'vol.slot': 'PCI slot',
-  'snap.title': 'Snapshots',
-  'snap.volume': 'Volume',
-  'snap.location': 'Kept in',
-  'snap.inPool': 'the pool (RBD)',
-  'snap.inImageStore': 'the image store',
-  'snap.newVolume': 'New volume',
-  'snap.newVolumeNamed': 'New volume from snapshot {name}',
-  'snap.restore': 'Restore',
-  'snap.restoreNamed': 'Restore its volume to snapshot {name}',
-  'snap.deleteNamed': 'Delete snapshot {name}',
-  'snap.confirmRestore': 'Put volume {volume} back to snapshot {name}? What was written since is lost.',
-  'doff.title': 'Disk offerings',
-  'doff.readIops': 'Read IOPS',
-  'doff.writeIops': 'Write IOPS',
-  'doff.readBps': 'Read bytes/s',
-  'doff.writeBps': 'Write bytes/s',
-  'doff.unlimited': 'no limit',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,7 +1,9 @@
 import type { MessageKey } from './messages-en.ts';
+import { storageJa } from './messages-storage-ja.ts';
 
 /** Japanese text of the console; the same keys as messages-en.ts. */
 export const ja: Record<MessageKey, string> = {
+  ...storageJa,
   'app.skip': '本文へ移動',
   'lang.label': '言語',
 
@@ -368,43 +370,4 @@ export const ja: Record<MessageKey, string> = {
 
   'nf.title': 'ページが見つかりません',
   'nf.text': '{path} にページはありません。',
-  'nav.volumes': 'ボリューム',
-  'nav.snapshots': 'スナップショット',
-  'vol.title': 'ボリューム',
-  'vol.create': 'ボリュームを作成',
-  'vol.createFromSnapshot': 'スナップショットから新しいボリューム',
-  'vol.sizeGiB': 'サイズ (GiB)',
-  'vol.sizeFromSnapshotHint': '空欄: スナップショット元のボリュームのサイズ（それ以上）。',
-  'vol.size': 'サイズ',
-  'vol.attachedTo': '接続先',
-  'vol.snapshot': 'スナップショット',
-  'vol.snapshotNamed': 'ボリューム {name} のスナップショット',
-  'vol.snapshotName': 'スナップショットの名前',
-  'vol.deleteNamed': 'ボリューム {name} を削除',
-  'vol.resize': 'サイズ変更',
-  'vol.resizeNamed': 'ディスク {name} のサイズ変更',
-  'vol.resizePrompt': '新しいサイズ (GiB)（現在 {size}、拡張のみ）',
-  'vol.detach': '切り離し',
-  'vol.detachNamed': 'ディスク {name} を切り離す',
-  'vol.attach': '接続',
-  'vol.attachLabel': 'ボリュームを接続',
-  'vol.choose': '未接続のボリュームを選択',
-  'vol.slot': 'PCI スロット',
-  'snap.title': 'スナップショット',
-  'snap.volume': 'ボリューム',
-  'snap.location': '保存先',
-  'snap.inPool': 'プール (RBD)',
-  'snap.inImageStore': 'イメージストア',
-  'snap.newVolume': '新しいボリューム',
-  'snap.newVolumeNamed': 'スナップショット {name} から新しいボリューム',
-  'snap.restore': '復元',
-  'snap.restoreNamed': 'ボリュームをスナップショット {name} に復元',
-  'snap.deleteNamed': 'スナップショット {name} を削除',
-  'snap.confirmRestore': 'ボリューム {volume} をスナップショット {name} の状態に戻しますか？それ以降に書き込まれた内容は失われます。',
-  'doff.title': 'ディスクオファリング',
-  'doff.readIops': '読み取り IOPS',
-  'doff.writeIops': '書き込み IOPS',
-  'doff.readBps': '読み取り バイト/秒',
-  'doff.writeBps': '書き込み バイト/秒',
-  'doff.unlimited': '制限なし',
 };
