@@ -11,7 +11,7 @@ export const errorCodes = {
   invalid_state: { status: 409, description: 'The action is not allowed in the resource\'s current phase; the message says which phases allow it.' },
   instance_busy: { status: 409, description: 'Another operation is in progress on this instance; one action per instance at a time.' },
   capability_missing: { status: 409, description: 'The host the resource is on cannot do this (`details.capability` names what it lacks, `details.hostId` the host); nothing was asked of the host.' },
-  not_cancellable: { status: 409, description: 'The operation has ended already, or its kind of work cannot be undone (only jobs a host can roll back are cancellable: instance save and restore).' },
+  not_cancellable: { status: 409, description: 'The operation has ended already, or its kind of work cannot be undone (only jobs a host can roll back are cancellable: instance save and restore, snapshot creation).' },
   in_use: { status: 409, description: 'The resource is referenced by others (a zone that still has pods; an image, offering or key pair used by instances that are not deleted, which `details.instanceIds` lists; ...) and cannot be deleted.' },
   idempotency_mismatch: { status: 422, description: 'The Idempotency-Key was used before with a different request body.' },
   no_capacity: { status: 409, description: 'Something ran out: no host passes the scheduler\'s filters (`details.filters` says which filter removed how many hosts), or a range is exhausted (addresses, VNIs, VLANs, public IPs, an instance\'s PCI slots for NICs: `details.field` and `details.resource` say which).' },

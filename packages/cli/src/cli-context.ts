@@ -37,7 +37,7 @@ const idPattern = /^[a-z]+-[0-9a-z]{20}$/;
 /** Resources whose list takes `?name=`: there a name can stand for an id. The others take ids only. */
 const namedResources: ReadonlySet<string> = new Set([
   'zones', 'pods', 'clusters', 'hosts', 'physical-networks', 'networks', 'load-balancers', 'security-groups',
-  'images', 'offerings', 'disk-offerings', 'keypairs', 'affinity-groups', 'accounts', 'instances',
+  'images', 'offerings', 'disk-offerings', 'keypairs', 'affinity-groups', 'accounts', 'instances', 'volumes', 'snapshots', 'pools',
 ]);
 
 /**

@@ -5,6 +5,7 @@ import { addCatalogCommands } from './commands/catalog-commands.ts';
 import { addInstanceCommands } from './commands/instance-commands.ts';
 import { addNetworkCommands } from './commands/network-commands.ts';
 import { addAuthCommands } from './commands/auth-commands.ts';
+import { addStorageCommands } from './commands/storage-commands.ts';
 import { print } from './commands/resource-commands.ts';
 import { saveProfile } from './profile.ts';
 import { reportError } from './cli-context.ts';
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   addInstanceCommands(program);
   addNetworkCommands(program);
   addAuthCommands(program);
+  addStorageCommands(program);
   return program;
 }
 

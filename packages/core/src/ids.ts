@@ -16,6 +16,7 @@ export const idPrefixes = {
   keypair: 'kp',
   instance: 'i',
   volume: 'vol',
+  snapshot: 'snap',
   operation: 'op',
   event: 'ev',
   affinityGroup: 'ag',

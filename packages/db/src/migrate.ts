@@ -9,6 +9,7 @@ import * as m007 from './migrations/007-agent-protocol-v2.ts';
 import * as m008 from './migrations/008-nullable-instance-refs-router-reason.ts';
 import * as m011 from './migrations/011-metrics.ts';
 import * as m012 from './migrations/012-auth-identity-providers.ts';
+import * as m009 from './migrations/009-volumes-snapshots-rbd-qos.ts';
 
 /** Append-only, numbered. Never edit a released migration: add the next number. */
 const migrations: Record<string, Migration> = {
@@ -22,6 +23,7 @@ const migrations: Record<string, Migration> = {
   '008-nullable-instance-refs-router-reason': m008,
   '011-metrics': m011,
   '012-auth-identity-providers': m012,
+  '009-volumes-snapshots-rbd-qos': m009,
 };
 
 /** The migrations numbered before `name` (for tests that upgrade a database as it was then). */

@@ -55,8 +55,10 @@ export type HostLiveness = HostState;
 export type { HostAdminState };
 export interface JoinTokenRow { id: string; clusterId: string; secretHash: string; expiresAt: string; createdAt: string }
 export interface PoolRow {
-  id: string; zoneId: string; clusterId: string; hostId: string | null; name: string; kind: 'local' | 'shared';
+  id: string; zoneId: string; clusterId: string; hostId: string | null; name: string; kind: 'local' | 'shared' | 'rbd';
   path: string; capacityGiB: number; allocatedGiB: number; usedGiB: number; overcommit: number; createdAt: string;
+  /** RBD pools (migration 009): the Ceph pool, the client id and the ceph.conf path on every host of the cluster; null otherwise. */
+  rbdPool?: string | null | undefined; cephUser?: string | null | undefined; cephConf?: string | null | undefined;
 }
 export interface ImageRow {
   id: string; accountId: string; name: string; description: string; kind: 'template' | 'iso' | 'kernel';
@@ -70,7 +72,12 @@ export interface OfferingRow {
   id: string; name: string; description: string; vcpus: number; memoryMiB: number; rootDiskGiB: number;
   qosClass: 'guaranteed' | 'best-effort'; ha: number; diskProvisioning: 'linked' | 'full'; stopTimeoutSec: number; createdAt: string;
 }
-export interface DiskOfferingRow { id: string; name: string; description: string; sizeGiB: number; qosClass: 'guaranteed' | 'best-effort'; createdAt: string }
+export interface DiskOfferingRow {
+  id: string; name: string; description: string; sizeGiB: number; qosClass: 'guaranteed' | 'best-effort'; createdAt: string;
+  /** I/O limits (migration 009); null = no limit. */
+  readIops?: number | null | undefined; writeIops?: number | null | undefined;
+  readBytesPerSec?: number | null | undefined; writeBytesPerSec?: number | null | undefined;
+}
 export interface KeypairRow { id: string; accountId: string; name: string; publicKey: string; fingerprint: string; createdAt: string }
 export interface AffinityGroupRow { id: string; accountId: string; name: string; policy: 'affinity' | 'anti-affinity'; createdAt: string }
 export interface AffinityMemberRow { groupId: string; instanceId: string }
@@ -100,13 +107,31 @@ export interface VolumeRow {
   /** Reconciled like an instance (migration 006): desired by its owner, phase/task by the controller, observed from the agent. */
   desired: 'ready' | 'deleted';
   phase: 'pending' | 'ready' | 'error' | 'deleted';
-  task: 'creating' | 'deleting' | null;
+  task: 'creating' | 'deleting' | 'attaching' | 'detaching' | 'resizing' | 'restoring' | 'updating' | null;
   observedState: string | null; observedAt: string | null; errorReason: string | null;
   version: number; updatedAt: string | null;
   /** Slot on the guest's PCI bus while attached, null when not (migration 005; docs/architecture.md#device-layout). */
   pciSlot: number | null;
   /** The disk serial the guest sees, fixed at creation (migration 005). */
   serial: string;
+  /** A user's name for the volume ('' for root disks), its disk offering (I/O limits) and where its first contents came from (migration 009). */
+  name?: string | undefined;
+  diskOfferingId?: string | null | undefined;
+  sourceImageVersionId?: string | null | undefined;
+  sourceSnapshotId?: string | null | undefined;
+}
+/** A volume's point-in-time copy (migration 009), in the image store or in the pool; outlives its volume. */
+export interface SnapshotRow {
+  id: string; accountId: string; volumeId: string; name: string;
+  /** The volume's size when it was taken (a volume made from it is at least this big). */
+  sizeGiB: number; sizeBytes: number;
+  location: 'image-store' | 'pool'; poolId: string; format: 'qcow2' | 'raw';
+  /** Image-store blobs: where the file is and its sha256; null for pool snapshots. */
+  storagePath: string | null; sha256: string | null;
+  desired: 'ready' | 'deleted';
+  phase: 'pending' | 'ready' | 'error' | 'deleted';
+  task: 'creating' | 'deleting' | null;
+  errorReason: string | null; version: number; createdAt: string; updatedAt: string;
 }
 export interface OperationRow {
   id: string; accountId: string; kind: string; resourceType: string; resourceId: string;
@@ -215,6 +240,7 @@ export interface Database {
   affinityMembers: AffinityMemberRow;
   instances: InstanceRow;
   volumes: VolumeRow;
+  snapshots: SnapshotRow;
   operations: OperationRow;
   events: EventRow;
   physicalNetworks: PhysicalNetworkRow;

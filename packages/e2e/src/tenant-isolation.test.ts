@@ -1,12 +1,13 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiError, KumoClient, type Instance, type Operation } from '@kumo/api';
+import { ApiError, KumoClient, type Instance, type Operation, type Snapshot, type Volume } from '@kumo/api';
+import { newId } from '@kumo/core';
 import { startTestCloud, type TestCloud } from './testing/test-cloud.ts';
 
 /** One tenant never sees or touches another's resources, through any route (a matrix, not a sample). */
 describe('tenant isolation', () => {
   let cloud: TestCloud;
-  const users: Record<'alice' | 'bob', { client: KumoClient; instanceId: string; keypairId: string; opId: string; accountId: string }> = {} as never;
+  const users: Record<'alice' | 'bob', { client: KumoClient; instanceId: string; keypairId: string; opId: string; accountId: string; volumeId: string; snapshotId: string }> = {} as never;
 
   before(async () => {
     cloud = await startTestCloud({ hosts: 1 });
@@ -19,7 +20,16 @@ describe('tenant isolation', () => {
         query: { wait: true }, body: { name: 'vm', zoneId: cloud.defaults.zoneId, imageId: cloud.imageId, offeringId: cloud.defaults.offeringIds.small, keypairId: kp.id },
       });
       assert.equal(op.status, 'succeeded', op.message);
-      users[name] = { client, instanceId: op.resourceId, keypairId: kp.id, opId: op.id, accountId: acct.id };
+      const vol = await client.request<Operation>('POST', '/api/v1/volumes', { query: { wait: true }, body: { name: 'data', zoneId: cloud.defaults.zoneId, sizeGiB: 1 } });
+      assert.equal(vol.status, 'succeeded', vol.message);
+      // A ready snapshot of it, as the host would have left it (taking snapshots is tested in the server's snapshot tests).
+      const snapshotId = newId('snapshot');
+      const now = new Date().toISOString();
+      await cloud.server.ctx.repos.snapshots.insert({
+        id: snapshotId, accountId: acct.id, volumeId: vol.resourceId, name: 'snap', sizeGiB: 1, sizeBytes: 0, location: 'image-store', poolId: (await client.request<Volume>('GET', `/api/v1/volumes/${vol.resourceId}`)).poolId,
+        format: 'qcow2', storagePath: null, sha256: null, desired: 'ready', phase: 'ready', task: null, errorReason: null, version: 1, createdAt: now, updatedAt: now,
+      });
+      users[name] = { client, instanceId: op.resourceId, keypairId: kp.id, opId: op.id, accountId: acct.id, volumeId: vol.resourceId, snapshotId };
     }
   });
   after(async () => { await cloud.close(); });
@@ -83,5 +93,45 @@ describe('tenant isolation', () => {
     await assert.rejects(client.create('images', { name: 'pub', public: true }), (e: ApiError) => e.code === 'forbidden');
     const all = await cloud.client.listAll<Instance>('instances');
     assert.ok(all.some((i) => i.id === users.alice.instanceId) && all.some((i) => i.id === users.bob.instanceId));
+  });
+
+  test('volumes and snapshots: every verb on another tenant\'s answers 404 and changes nothing; lists leave them out', async () => {
+    const { client } = users.alice;
+    const bob = users.bob;
+    const alice = users.alice;
+    const req = (method: string, path: string, body?: unknown) => client.request(method, path, body === undefined ? {} : { body });
+    const volumeVerbs: Array<[string, () => Promise<unknown>]> = [
+      ['show volume', () => req('GET', `/api/v1/volumes/${bob.volumeId}`)],
+      ['rename volume', () => req('PATCH', `/api/v1/volumes/${bob.volumeId}`, { name: 'mine' })],
+      ['delete volume', () => req('DELETE', `/api/v1/volumes/${bob.volumeId}`)],
+      ['attach bob\'s volume to alice\'s instance', () => req('POST', `/api/v1/volumes/${bob.volumeId}/attach`, { instanceId: alice.instanceId })],
+      ['attach alice\'s volume to bob\'s instance', () => req('POST', `/api/v1/volumes/${alice.volumeId}/attach`, { instanceId: bob.instanceId })],
+      ['detach volume', () => req('POST', `/api/v1/volumes/${bob.volumeId}/detach`)],
+      ['resize volume', () => req('POST', `/api/v1/volumes/${bob.volumeId}/resize`, { sizeGiB: 5 })],
+      ['restore bob\'s volume', () => req('POST', `/api/v1/volumes/${bob.volumeId}/restore`, { snapshotId: alice.snapshotId })],
+      ['restore alice\'s volume to bob\'s snapshot', () => req('POST', `/api/v1/volumes/${alice.volumeId}/restore`, { snapshotId: bob.snapshotId })],
+      ['snapshot bob\'s volume', () => req('POST', `/api/v1/volumes/${bob.volumeId}/snapshots`, { name: 'mine' })],
+      ['snapshot bob\'s volume (by body)', () => req('POST', '/api/v1/snapshots', { volumeId: bob.volumeId, name: 'mine' })],
+      ['show snapshot', () => req('GET', `/api/v1/snapshots/${bob.snapshotId}`)],
+      ['delete snapshot', () => req('DELETE', `/api/v1/snapshots/${bob.snapshotId}`)],
+      ['download snapshot', () => client.requestText('GET', `/api/v1/snapshots/${bob.snapshotId}/file`)],
+      ['volume from bob\'s snapshot', () => req('POST', '/api/v1/volumes', { name: 'stolen', zoneId: cloud.defaults.zoneId, sizeGiB: 1, snapshotId: bob.snapshotId })],
+    ];
+    for (const [what, p] of volumeVerbs) await notFound(p(), what);
+    const bobsVolume = await bob.client.request<Volume>('GET', `/api/v1/volumes/${bob.volumeId}`);
+    assert.equal(bobsVolume.name, 'data');
+    assert.equal(bobsVolume.sizeGiB, 1);
+    assert.equal(bobsVolume.instanceId, null);
+    assert.equal(bobsVolume.desired, 'ready');
+    const bobsSnap = await bob.client.request<Snapshot>('GET', `/api/v1/snapshots/${bob.snapshotId}`);
+    assert.equal(bobsSnap.desired, 'ready');
+    assert.equal((await bob.client.listAll<Snapshot>('snapshots')).length, 1, 'no snapshot was added to bob\'s account');
+    const vols = await client.listAll<Volume>('volumes');
+    assert.equal(vols.filter((v) => v.accountId === bob.accountId).length, 0);
+    assert.ok(vols.some((v) => v.id === alice.volumeId));
+    const snaps = await client.listAll<Snapshot>('snapshots');
+    assert.equal(snaps.filter((x) => x.accountId === bob.accountId).length, 0);
+    assert.ok(snaps.some((x) => x.id === alice.snapshotId));
+    assert.equal((await client.listAll<Snapshot>('snapshots', { volumeId: bob.volumeId })).length, 0, 'filtering by bob\'s volume shows nothing');
   });
 });

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import swagger from '@fastify/swagger';
 import websocket from '@fastify/websocket';
@@ -27,6 +28,11 @@ import { OperationCancelService } from './services/operation-cancel-service.ts';
 import { OperationService } from './services/operation-service.ts';
 import { HostService } from './services/host-service.ts';
 import { InstanceService } from './services/instance-service.ts';
+import { VolumeService } from './services/volume-service.ts';
+import { VolumeDeviceService } from './services/volume-device-service.ts';
+import { SnapshotService } from './services/snapshot-service.ts';
+import { registerVolumeRoutes } from './http/routes/volume-routes.ts';
+import { registerSnapshotRoutes } from './http/routes/snapshot-routes.ts';
 import { EventLog } from './services/event-log.ts';
 import { Notifier } from './services/notifier.ts';
 import { AgentGateway } from './gateway/agent-gateway.ts';
@@ -98,13 +104,21 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
   const ops = new OperationService(repos, clock, notifier);
   const auth = new AuthService(repos, clock, opts.auth);
   const copts: ControllerOptions = { ...defaultControllerOptions, ...opts.controller, timeouts: { ...defaultControllerOptions.timeouts, ...opts.controller?.timeouts } };
+  const auth = new AuthService(repos, clock);
+  const snapshotStoreDir = join(opts.dataDir, 'images', 'snapshots');
+  const copts: ControllerOptions = { ...defaultControllerOptions, snapshotStoreDir, ...opts.controller, timeouts: { ...defaultControllerOptions.timeouts, ...opts.controller?.timeouts } };
   const gateway = new AgentGateway(repos, clock, events, notifier, app.log, { heartbeatIntervalMs: copts.heartbeatIntervalMs, helloTimeoutMs: 10_000 });
   const instances = new InstanceService(repos, ops, events, notifier, clock);
   const opCancel = new OperationCancelService(repos, ops, events, notifier, clock);
   const maxImageBytes = opts.maxImageBytes ?? 20 * 1024 ** 3;
   const catalog = createCatalogServices(repos, clock, auth, events, { dataDir: opts.dataDir, maxImageBytes });
   const hosts = new HostService(repos, ops, events, notifier, clock);
-  const ctx: ServerContext = { repos, clock, auth, ops, opCancel, instances, hosts, catalog, events, notifier, gateway, dataDir: opts.dataDir };
+  const volumes = new VolumeService(repos, ops, events, notifier, clock);
+  const storage = {
+    volumes, volumeDevices: new VolumeDeviceService(repos, volumes, ops, events, clock),
+    snapshots: new SnapshotService(repos, volumes, ops, events, notifier, clock, copts.snapshotStoreDir, maxImageBytes),
+  };
+  const ctx: ServerContext = { repos, clock, auth, ops, opCancel, instances, hosts, catalog, storage, events, notifier, gateway, dataDir: opts.dataDir };
   const metrics = new ServerMetrics();
   const controller = new Controller(repos, gateway, ops, events, notifier, clock, app.log, copts, metrics);
   metrics.attach({
@@ -138,6 +152,8 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
   registerNetworkRoutes(app, ctx);
   registerImageFileRoutes(app, ctx, { maxImageBytes });
   registerMetricsApiRoutes(app, ctx, metricsService.query);
+  registerVolumeRoutes(app, ctx);
+  registerSnapshotRoutes(app, ctx, { maxFileBytes: maxImageBytes });
   if (opts.webRoot) await registerWebConsole(app, opts.webRoot);
 
   let started = false;

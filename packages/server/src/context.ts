@@ -9,6 +9,12 @@ import type { EventLog } from './services/event-log.ts';
 import type { Notifier } from './services/notifier.ts';
 import type { AgentGateway } from './gateway/agent-gateway.ts';
 import type { CatalogServices } from './services/catalog-services.ts';
+import type { VolumeService } from './services/volume-service.ts';
+import type { VolumeDeviceService } from './services/volume-device-service.ts';
+import type { SnapshotService } from './services/snapshot-service.ts';
+
+/** Volumes (lifecycle, device changes) and snapshots. */
+export interface StorageServices { volumes: VolumeService; volumeDevices: VolumeDeviceService; snapshots: SnapshotService }
 
 /** What route handlers may use: services and repositories, never the controller's internals. */
 export interface ServerContext {
@@ -20,6 +26,7 @@ export interface ServerContext {
   instances: InstanceService;
   /** Images, offerings, key pairs, affinity groups, API keys and accounts. */
   catalog: CatalogServices;
+  storage: StorageServices;
   hosts: HostService;
   events: EventLog;
   notifier: Notifier;

@@ -11,6 +11,8 @@ import { HostScreen } from './screens/host-screen.tsx';
 import { ImagesScreen } from './screens/images-screen.tsx';
 import { OfferingsScreen } from './screens/offerings-screen.tsx';
 import { KeypairsScreen } from './screens/keypairs-screen.tsx';
+import { VolumesScreen } from './screens/volumes-screen.tsx';
+import { SnapshotsScreen } from './screens/snapshots-screen.tsx';
 import { OperationsScreen } from './screens/operations-screen.tsx';
 import { EventsScreen } from './screens/events-screen.tsx';
 import { NotFoundScreen } from './screens/not-found-screen.tsx';
@@ -32,6 +34,8 @@ export function RouteView({ path }: { path: string }) {
     case 'images': return <ImagesScreen />;
     case 'offerings': return <OfferingsScreen />;
     case 'keypairs': return <KeypairsScreen />;
+    case 'volumes': return <VolumesScreen />;
+    case 'snapshots': return <SnapshotsScreen />;
     case 'operations': return <OperationsScreen />;
     case 'events': return <EventsScreen />;
     case 'password': return <PasswordScreen />;

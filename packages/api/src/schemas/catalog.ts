@@ -42,11 +42,20 @@ export const OfferingCreate = Type.Object({
   stopTimeoutSec: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
 }, { additionalProperties: false });
 
+const Limit = (what: string) => Type.Integer({ minimum: 1, maximum: 2 ** 50, description: `${what}; omitted or null: no limit` });
+/** I/O limits of a disk offering (QEMU throttle groups on every disk of the offering). */
+export const DiskLimitFields = {
+  readIops: Nullable(Limit('read operations per second')), writeIops: Nullable(Limit('write operations per second')),
+  readBytesPerSec: Nullable(Limit('read bytes per second')), writeBytesPerSec: Nullable(Limit('write bytes per second')),
+};
 export const DiskOffering = Type.Object({
   id: Type.String(), name: Type.String(), description: Type.String(), sizeGiB: Type.Integer(), qosClass: QosClass, createdAt: Timestamp,
+  ...DiskLimitFields,
 });
 export const DiskOfferingCreate = Type.Object({
   name: Name, description: Type.Optional(Description), sizeGiB: Type.Integer({ minimum: 1, maximum: 65536 }), qosClass: Type.Optional(QosClass),
+  readIops: Type.Optional(DiskLimitFields.readIops), writeIops: Type.Optional(DiskLimitFields.writeIops),
+  readBytesPerSec: Type.Optional(DiskLimitFields.readBytesPerSec), writeBytesPerSec: Type.Optional(DiskLimitFields.writeBytesPerSec),
 }, { additionalProperties: false });
 
 export const ImageListQuery = Type.Object({

@@ -7,3 +7,5 @@ export * from './operation.ts';
 export * from './network.ts';
 export * from './identity-provider.ts';
 export * from './metrics.ts';
+export * from './volume.ts';
+export * from './snapshot.ts';

@@ -64,15 +64,19 @@ export const JoinToken = Type.Object({
   id: Type.String(), clusterId: Type.String(), token: Type.String({ description: 'shown once' }), expiresAt: Timestamp,
 });
 
-export const PoolKind = Type.Union([Type.Literal('local'), Type.Literal('shared')]);
+export const PoolKind = Type.Union([Type.Literal('local'), Type.Literal('shared'), Type.Literal('rbd')]);
+const CephName = Type.String({ pattern: '^[A-Za-z0-9_.-]{1,128}$' });
 export const Pool = Type.Object({
   id: Type.String(), name: Type.String(), zoneId: Type.String(), clusterId: Type.String(), hostId: Nullable(Type.String()),
   kind: PoolKind, path: Type.String(), capacityGiB: Type.Number(), allocatedGiB: Type.Number(), usedGiB: Type.Number(),
   overcommit: Type.Number(), createdAt: Timestamp,
+  rbd: Nullable(Type.Object({ pool: Type.String(), user: Type.String(), cephConf: Type.String() }, { description: 'rbd pools: the Ceph pool, client id and ceph.conf path on every host of the cluster' })),
 });
 export const PoolCreate = Type.Object({
   name: Name, clusterId: AnyId, hostId: Type.Optional(AnyId), kind: PoolKind,
-  path: Type.String({ minLength: 1, maxLength: 255, pattern: '^/' }),
+  path: Type.Optional(Type.String({ minLength: 1, maxLength: 255, pattern: '^/', description: 'directory pools (local, shared): required' })),
+  rbdPool: Type.Optional(CephName), cephUser: Type.Optional(CephName),
+  cephConf: Type.Optional(Type.String({ minLength: 1, maxLength: 255, pattern: '^/', description: 'rbd pools: the ceph.conf path on every host (default /etc/ceph/ceph.conf)' })),
   capacityGiB: Type.Number({ minimum: 1, maximum: 1e7 }),
   overcommit: Type.Optional(Type.Number({ minimum: 1, maximum: 10 })),
 }, { additionalProperties: false });

@@ -66,14 +66,6 @@ export const InstanceListQuery = Type.Object({
   accountId: Type.Optional(AnyId),
 }, { additionalProperties: false });
 
-export const Volume = Type.Object({
-  id: Type.String(), accountId: Type.String(), instanceId: Nullable(Type.String()), poolId: Type.String(),
-  kind: lit(['root', 'data'] as const), sizeGiB: Type.Integer(), format: Type.String(), provisioning: Type.String(),
-  path: Type.String(), desired: lit(['ready', 'deleted'] as const), phase: lit(['pending', 'ready', 'error', 'deleted'] as const),
-  task: Nullable(lit(['creating', 'deleting'] as const)), errorReason: Nullable(Type.String()), createdAt: Timestamp,
-  pciSlot: Nullable(Type.Integer({ description: 'slot on the guest\'s PCI bus while attached (root 0x10, data disks 0x11–0x1d); null when detached' })),
-  serial: Type.String({ description: 'the disk serial the guest sees: /dev/disk/by-id/virtio-<serial>' }),
-});
 
 export const WaitQuery = Type.Object({
   wait: Type.Optional(Type.Boolean()),
@@ -84,4 +76,3 @@ export type Instance = Static<typeof Instance>;
 export type InstanceAddress = Static<typeof InstanceAddress>;
 export type InstanceCreate = Static<typeof InstanceCreate>;
 export type InstanceActionRequest = Static<typeof InstanceActionRequest>;
-export type Volume = Static<typeof Volume>;

@@ -70,11 +70,17 @@ export function addInfraCommands(program: Command): void {
     name: 'pool', path: 'pools',
     columns: [{ key: 'id', header: 'ID' }, { key: 'name', header: 'NAME' }, { key: 'kind', header: 'KIND' }, { key: 'hostId', header: 'HOST' }, { key: 'path', header: 'PATH' }, { key: 'capacityGiB', header: 'CAP-GIB' }, { key: 'allocatedGiB', header: 'ALLOC-GIB' }, { key: 'usedGiB', header: 'USED-GIB' }],
   });
-  pool.command('create').requiredOption('--name <name>').requiredOption('--cluster <id>').requiredOption('--kind <local|shared>')
-    .requiredOption('--path <path>').requiredOption('--capacity <GiB>', 'capacity in GiB', num).option('--host <id>', 'for local pools')
+  pool.command('create').description('a primary storage pool: a directory (local, shared) or a Ceph RBD pool (rbd)')
+    .requiredOption('--name <name>').requiredOption('--cluster <id>').requiredOption('--kind <local|shared|rbd>')
+    .option('--path <path>', 'local and shared pools: the directory').requiredOption('--capacity <GiB>', 'capacity in GiB', num).option('--host <id>', 'for local pools')
+    .option('--rbd-pool <name>', 'rbd: the Ceph pool').option('--ceph-user <id>', 'rbd: the Ceph client id (default admin)')
+    .option('--ceph-conf <path>', 'rbd: the ceph.conf path on every host of the cluster (default /etc/ceph/ceph.conf)')
     .option('--overcommit <ratio>', 'thin provisioning factor', num)
-    .action(async (o: { name: string; cluster: string; kind: string; path: string; capacity: number; host?: string; overcommit?: number }, c: Command) => {
+    .action(async (o: { name: string; cluster: string; kind: string; path?: string; capacity: number; host?: string; overcommit?: number; rbdPool?: string; cephUser?: string; cephConf?: string }, c: Command) => {
       const { client, output } = clientFor(c);
-      print(renderOne(await client.create('pools', { name: o.name, clusterId: o.cluster, kind: o.kind, path: o.path, capacityGiB: o.capacity, hostId: o.host, overcommit: o.overcommit }), output));
+      print(renderOne(await client.create('pools', {
+        name: o.name, clusterId: o.cluster, kind: o.kind, path: o.path, capacityGiB: o.capacity, hostId: o.host, overcommit: o.overcommit,
+        rbdPool: o.rbdPool, cephUser: o.cephUser, cephConf: o.cephConf,
+      }), output));
     });
 }

@@ -8,7 +8,7 @@ import { runConsoleSession } from '../console-session.ts';
 import { addResourceCommands, print } from './resource-commands.ts';
 import { addInstanceTopCommand } from './top-commands.ts';
 
-async function finish(client: KumoClient, op: Operation, wait: boolean | undefined, output: OutputFormat): Promise<void> {
+export async function finish(client: KumoClient, op: Operation, wait: boolean | undefined, output: OutputFormat): Promise<void> {
   if (!wait) { print(renderOne(op as unknown as Record<string, unknown>, output)); return; }
   const final = await followOperation(client, op);
   print(renderOne(final as unknown as Record<string, unknown>, output));
@@ -113,7 +113,7 @@ export function addInstanceCommands(program: Command): void {
     const { client, output } = clientFor(c);
     await finish(client, await client.get<Operation>('operations', id), true, output);
   });
-  operation.command('cancel <id>').description('cancel an operation: the host undoes the work (instance save and restore)')
+  operation.command('cancel <id>').description('cancel an operation: the host undoes the work (instance save and restore, snapshot creation)')
     .option('--wait', 'wait until the operation has ended').action(async (id: string, o: { wait?: boolean }, c: Command) => {
       const { client, output } = clientFor(c);
       const op = await client.request<Operation>('POST', `/api/v1/operations/${encodeURIComponent(id)}/cancel`);

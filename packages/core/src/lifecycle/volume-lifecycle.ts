@@ -2,7 +2,8 @@
  * Volume lifecycle as data, like the instance's. Four fields, one writer each:
  *  - desired  (the volume's owner: the API, or the instance that owns a root disk): ready | deleted
  *  - phase    (controller): pending | ready | error | deleted
- *  - task     (controller): creating | deleting, or null
+ *  - task     (controller): creating | deleting, or a device change in progress (attaching,
+ *                            detaching, resizing, restoring, updating: asked by an operation), or null
  *  - observed (agent):      what the host reported after the last call
  * A volume row is removed once it reaches `deleted` (nothing refers to a deleted volume).
  */
@@ -12,7 +13,7 @@ export type VolumeDesiredState = (typeof volumeDesiredStates)[number];
 export const volumePhases = ['pending', 'ready', 'error', 'deleted'] as const;
 export type VolumePhase = (typeof volumePhases)[number];
 
-export const volumeTasks = ['creating', 'deleting'] as const;
+export const volumeTasks = ['creating', 'deleting', 'attaching', 'detaching', 'resizing', 'restoring', 'updating'] as const;
 export type VolumeTask = (typeof volumeTasks)[number];
 
 export type VolumeStep = 'none' | 'create' | 'delete';

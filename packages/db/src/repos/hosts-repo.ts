@@ -56,6 +56,16 @@ export class HostsRepo extends CrudRepo<'hosts'> {
     return true;
   }
 
+  /** Reserve room in a pool alone (a volume of no instance, or a volume that grows): one conditional UPDATE; false if it does not fit. */
+  async reservePool(trx: Kysely<Database>, poolId: string, diskGiB: number): Promise<boolean> {
+    const p = await trx.updateTable('pools')
+      .set({ allocatedGiB: sql`allocated_gib + ${diskGiB}` })
+      .where('id', '=', poolId)
+      .where(sql<boolean>`allocated_gib + ${diskGiB} <= capacity_gib * overcommit`)
+      .executeTakeFirst();
+    return Number(p.numUpdatedRows) === 1;
+  }
+
   /** Give capacity back (instance deleted or moved). Never goes below zero. */
   async release(trx: Kysely<Database>, r: Reservation): Promise<void> {
     await trx.updateTable('hosts')

@@ -13,12 +13,13 @@ import { ImageVersionsRepo } from './image-versions-repo.ts';
 import { RoutersRepo } from './routers-repo.ts';
 import { CredentialsRepo } from './credentials-repo.ts';
 import { VolumesRepo } from './volumes-repo.ts';
+import { SnapshotsRepo } from './snapshots-repo.ts';
 import { HealthRepo } from './health-repo.ts';
 import { LoadBalancersRepo } from './load-balancers-repo.ts';
 import { MetricsRepo } from './metrics-repo.ts';
 
 export { MetricsRepo, metricValueColumns, type MetricValueColumn, type MetricBucketRow } from './metrics-repo.ts';
-export { CrudRepo, InstancesRepo, HostsRepo, OperationsRepo, EventsRepo, VolumesRepo, HealthRepo, LoadBalancersRepo };
+export { CrudRepo, InstancesRepo, HostsRepo, OperationsRepo, EventsRepo, VolumesRepo, SnapshotsRepo, HealthRepo, LoadBalancersRepo };
 export { NetworksRepo, NicsRepo, PublicIpsRepo, SecurityGroupsRepo, ImageVersionsRepo, RoutersRepo, CredentialsRepo };
 export { withSavepoint, isUniqueViolation, isForeignKeyViolation } from './savepoint.ts';
 export type { Reservation } from './hosts-repo.ts';
@@ -26,6 +27,7 @@ export type { InstanceAddressRow } from './nics-repo.ts';
 export type { LoginUser, KeyCredential } from './credentials-repo.ts';
 export type { InstanceStatusPatch, InstanceListRow, InstanceCatalogRef } from './instances-repo.ts';
 export type { VolumeStatusPatch } from './volumes-repo.ts';
+export type { SnapshotStatusPatch } from './snapshots-repo.ts';
 export type { LoadBalancerMemberView } from './load-balancers-repo.ts';
 
 /** Every repository over one database. */
@@ -51,6 +53,7 @@ export function createRepos(db: Kysely<Database>) {
     keypairs: new CrudRepo(db, { table: 'keypairs', tenantScoped: true, sortable: ['name', 'createdAt'], filterable: ['name'] }),
     affinityGroups: new CrudRepo(db, { table: 'affinityGroups', tenantScoped: true, sortable: ['name', 'createdAt'], filterable: ['name', 'policy'] }),
     volumes: new VolumesRepo(db),
+    snapshots: new SnapshotsRepo(db),
     instances: new InstancesRepo(db),
     operations: new OperationsRepo(db),
     events: new EventsRepo(db),

@@ -3,12 +3,13 @@ import type { Database, VolumeRow } from '../schema.ts';
 import type { Scope } from '../scope.ts';
 import { CrudRepo } from './crud-repo.ts';
 
-export type VolumeStatusPatch = Partial<Pick<VolumeRow, 'desired' | 'phase' | 'task' | 'errorReason'>>;
+/** What the controller writes: lifecycle, and the attachment and size the host confirmed. */
+export type VolumeStatusPatch = Partial<Pick<VolumeRow, 'desired' | 'phase' | 'task' | 'errorReason' | 'instanceId' | 'pciSlot' | 'sizeGiB'>>;
 
 /** Volumes, reconciled like instances: compare-and-swap on `version` for every controller write. */
 export class VolumesRepo extends CrudRepo<'volumes'> {
   constructor(db: Kysely<Database>) {
-    super(db, { table: 'volumes', tenantScoped: true, sortable: ['createdAt', 'sizeGiB'], filterable: ['instanceId', 'poolId', 'kind', 'phase'] });
+    super(db, { table: 'volumes', tenantScoped: true, sortable: ['createdAt', 'sizeGiB', 'name'], filterable: ['instanceId', 'poolId', 'kind', 'phase', 'name'] });
   }
 
   /** Write `patch` only if the row still has `expectedVersion`; returns the new version or null (re-read). */
@@ -37,6 +38,38 @@ export class VolumesRepo extends CrudRepo<'volumes'> {
   /** The volumes of an instance the caller may see, in id order (the instance's volume listing). */
   async listOfInstance(scope: Scope, instanceId: string): Promise<VolumeRow[]> {
     return this.scoped(this.db, scope).where('volumes.instanceId', '=', instanceId).orderBy('volumes.id').execute() as Promise<VolumeRow[]>;
+  }
+
+  /** A live volume of the account with this name (names are unique per account among data volumes). */
+  async liveByName(scope: Scope, name: string, db: Kysely<Database> = this.db): Promise<VolumeRow | undefined> {
+    return this.scoped(db, scope, true).where('volumes.name', '=', name).where('volumes.desired', '!=', 'deleted').executeTakeFirst() as Promise<VolumeRow | undefined>;
+  }
+
+  /**
+   * The API's claim on a volume for a new request: bumps `version` only if it is unchanged, so of
+   * two requests that read the same row only one goes on (the other re-reads and sees it busy).
+   */
+  async claim(scope: Scope, id: string, expectedVersion: number, nowIso: string, db: Kysely<Database> = this.db): Promise<boolean> {
+    let q = db.updateTable('volumes').set({ version: expectedVersion + 1, updatedAt: nowIso }).where('id', '=', id).where('version', '=', expectedVersion);
+    if (!scope.admin) q = q.where('accountId', '=', scope.accountId);
+    const r = await q.executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  /** Ask for the volume to be deleted (the API's write of `desired`), with a version check. */
+  async requestDelete(scope: Scope, id: string, expectedVersion: number, nowIso: string, db: Kysely<Database> = this.db): Promise<boolean> {
+    let q = db.updateTable('volumes').set({ desired: 'deleted', version: expectedVersion + 1, updatedAt: nowIso }).where('id', '=', id).where('version', '=', expectedVersion);
+    if (!scope.admin) q = q.where('accountId', '=', scope.accountId);
+    const r = await q.executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  /** Change the disk offering (the API's write: its limits are desired state). */
+  async setDiskOffering(scope: Scope, id: string, expectedVersion: number, diskOfferingId: string | null, nowIso: string, db: Kysely<Database> = this.db): Promise<boolean> {
+    let q = db.updateTable('volumes').set({ diskOfferingId, version: expectedVersion + 1, updatedAt: nowIso }).where('id', '=', id).where('version', '=', expectedVersion);
+    if (!scope.admin) q = q.where('accountId', '=', scope.accountId);
+    const r = await q.executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
   }
 
   /** Ids of volumes not where they should be, or with a task in progress (for resync). */

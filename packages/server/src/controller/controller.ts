@@ -13,6 +13,8 @@ import { NetworkReconciler } from './network-reconciler.ts';
 import { CasLost, ParkedError, WaitError, asTerminal, isRetryable } from './errors.ts';
 import { parseWorkKey, workKey, type Reconciler, type ResourceKind, type WorkKey } from './reconciler.ts';
 import { VolumeReconciler } from './volume-reconciler.ts';
+import { SnapshotReconciler } from './snapshot-reconciler.ts';
+import { VolumeDeviceSteps } from './volume-device-steps.ts';
 import { HostReconciler } from './host-reconciler.ts';
 import { HostPorts } from './host-ports.ts';
 import type { ServerMetrics } from '../metrics/server-metrics.ts';
@@ -27,6 +29,10 @@ export interface ControllerOptions {
   heartbeatIntervalMs: number;
   hostDownAfterMs: number;
   timeouts: ReconcilerTimeouts;
+  /** How long a running guest has to release a disk being detached before the detach fails (the disk stays). */
+  detachTimeoutSec: number;
+  /** Where the image store keeps snapshot files (the server's data directory). */
+  snapshotStoreDir: string;
 }
 
 export const defaultControllerOptions: ControllerOptions = {
@@ -39,6 +45,8 @@ export const defaultControllerOptions: ControllerOptions = {
   heartbeatIntervalMs: 10_000,
   hostDownAfterMs: 120_000,
   timeouts: { startMs: 180_000, stopGraceExtraMs: 30_000, quickMs: 60_000, provisionMs: 600_000 },
+  detachTimeoutSec: 60,
+  snapshotStoreDir: '',
 };
 
 /**
@@ -50,6 +58,7 @@ export class Controller {
   readonly queue: WorkQueue;
   readonly instances: InstanceReconciler;
   readonly volumes: VolumeReconciler;
+  readonly snapshots: SnapshotReconciler;
   readonly hosts: HostReconciler;
   readonly inventory: InventorySync;
   readonly networks: NetworkReconciler;
@@ -76,8 +85,10 @@ export class Controller {
     this.hostPorts = new HostPorts(repos, clock);
     this.queue = new WorkQueue(clock, { concurrency: opts.workers, baseBackoffMs: opts.baseBackoffMs, maxBackoffMs: opts.maxBackoffMs });
     this.networks = new NetworkReconciler(repos, gateway, notifier, clock, log, { resyncIntervalMs: opts.resyncIntervalMs * 2, applyTimeoutMs: opts.timeouts.quickMs });
-    this.instances = this.register(new InstanceReconciler(repos, gateway, ops, events, notifier, clock, opts.timeouts, (hostId, instanceId) => this.networks.prepareInstanceStart(hostId, instanceId)));
-    this.volumes = this.register(new VolumeReconciler(repos, gateway, ops, events, notifier, clock, opts.timeouts));
+    const devices = new VolumeDeviceSteps(repos, gateway, ops, events, notifier, clock, { ...opts.timeouts, detachTimeoutSec: opts.detachTimeoutSec });
+    this.instances = this.register(new InstanceReconciler(repos, gateway, ops, events, notifier, clock, opts.timeouts, (hostId, instanceId) => this.networks.prepareInstanceStart(hostId, instanceId), devices));
+    this.volumes = this.register(new VolumeReconciler(repos, gateway, ops, events, notifier, clock, opts.timeouts, devices));
+    this.snapshots = this.register(new SnapshotReconciler(repos, gateway, ops, events, notifier, clock, opts.timeouts, opts.snapshotStoreDir));
     this.hosts = this.register(new HostReconciler(repos, ops, events, notifier, clock, { pollMs: opts.waitRetryMs }));
     this.inventory = new InventorySync(repos, gateway, events, clock, log, (id) => this.enqueue('instance', id));
     this.hostMonitor = new HostMonitor(repos, clock, events, notifier, {
@@ -107,6 +118,7 @@ export class Controller {
           .catch((e: unknown) => this.log.error({ err: e, kind: r.kind }, 'mapping a change to work keys failed'));
       }
       if (c.kind === 'cancel' && c.resourceType === 'instance') this.instances.cancelRunning(c.resourceId);
+      if (c.kind === 'cancel' && c.resourceType === 'snapshot') this.snapshots.cancelRunning(c.resourceId);
     });
     this.queue.start((key) => this.handle(key));
     this.networks.start();

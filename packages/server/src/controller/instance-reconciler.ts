@@ -13,6 +13,7 @@ import { PlacementService } from './placement.ts';
 import { CasLost, TerminalError, WaitError } from './errors.ts';
 import { buildInstanceSpec, volumePath } from './instance-spec.ts';
 import { InstanceVolumes } from './instance-volumes.ts';
+import type { VolumeDeviceSteps } from './volume-device-steps.ts';
 import { workKey, type Reconciler, type WorkKey } from './reconciler.ts';
 import { releaseNics } from '../services/network-nic-service.ts';
 import { publishNetworkChanges } from '../services/network-tx.ts';
@@ -58,6 +59,8 @@ export class InstanceReconciler implements Reconciler<'instance'> {
     private readonly timeouts: ReconcilerTimeouts,
     /** Make guest networking current before a guest starts on the host: its taps' bridges, its router's lease. */
     private readonly ensureHostNetwork: (hostId: string, instanceId: string) => Promise<void> = async () => undefined,
+    /** Attach, detach, resize, restore, limits of its volumes: carried out here, between lifecycle steps (volume-device-steps.ts). */
+    private readonly devices?: VolumeDeviceSteps,
   ) {
     this.placement = new PlacementService(repos, clock);
     this.progress = new OperationProgress(ops, clock);
@@ -74,7 +77,10 @@ export class InstanceReconciler implements Reconciler<'instance'> {
 
   private iso(): string { return new Date(this.clock.now()).toISOString(); }
 
-  unsettledIds(): Promise<string[]> { return this.repos.instances.unsettledIds(); }
+  async unsettledIds(): Promise<string[]> {
+    const ids = await this.repos.instances.unsettledIds();
+    return this.devices ? [...new Set([...ids, ...await this.devices.instancesWithPendingChanges()])] : ids;
+  }
 
   /** Its own changes; a volume's change wakes the instance it belongs to; a host's, the instances busy on it. */
   async keysFor(c: Change): Promise<WorkKey[]> {
@@ -103,7 +109,8 @@ export class InstanceReconciler implements Reconciler<'instance'> {
         this.notifier.publish({ kind: 'instance', id, accountId: inst.accountId });
       }
       await this.settle(inst, active);
-      return false;
+      // Settled: now (and only now, in this key's turn) a device change of its volumes may run.
+      return this.devices ? this.devices.applyNextFor(inst) : false;
     }
     const [progress, message] = stepProgress[step];
     for (const op of active) await this.ops.start(op, message, progress);

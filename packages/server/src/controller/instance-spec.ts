@@ -6,11 +6,9 @@ import { renderConfigDrive } from '../services/config-drive.ts';
 import { dhcpServerIpOf } from '../services/network-dhcp-server.ts';
 import { hostnameOf } from '../services/instance-hostname.ts';
 import { TerminalError } from './errors.ts';
+import { diskSpecOf } from './volume-host.ts';
 
-/** Where a volume's file lives inside its pool. */
-export function volumePath(poolPath: string, volumeId: string): string {
-  return `${poolPath.replace(/\/+$/, '')}/volumes/${volumeId}`;
-}
+export { volumePath } from '../services/volume-placement.ts';
 
 /** Name of the tap for NIC n of an instance (IFNAMSIZ is 15 chars). */
 export function tapName(instanceId: string, n: number): string {
@@ -29,10 +27,11 @@ export async function buildInstanceSpec(repos: Repos, inst: InstanceRow): Promis
       .where('nics.instanceId', '=', inst.id).orderBy('nics.deviceIndex').execute(),
   ]);
   // Addresses come from the rows, where they were fixed at attach time: never recomputed here.
-  const disks = volumes.map((v): DiskSpec => {
+  // RBD volumes carry their Ceph source (from the pool row), every disk its offering's I/O limits.
+  const disks = await Promise.all(volumes.map((v): Promise<DiskSpec> => {
     if (v.pciSlot === null) throw new TerminalError('operation_failed', `volume ${v.id} is attached to ${inst.id} without a PCI slot (every attached volume gets one when it is attached)`);
-    return { volumeId: v.id, path: v.path, format: v.format === 'raw' ? 'raw' : 'qcow2', pciSlot: v.pciSlot, serial: v.serial };
-  });
+    return diskSpecOf(repos, v, v.pciSlot);
+  }));
   const rootVolume = volumes.findIndex((v) => v.kind === 'root');
   const rootDisk = disks[rootVolume];
   const keypair = inst.configDrive === 1 && inst.keypairId ? await db.selectFrom('keypairs').select('publicKey').where('id', '=', inst.keypairId).executeTakeFirst() : undefined;

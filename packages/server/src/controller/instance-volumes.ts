@@ -45,9 +45,18 @@ export class InstanceVolumes {
     if (waiting.length > 0) throw new ParkedError(`waiting for volume ${waiting.join(', ')} to be ready`);
   }
 
-  /** Ask for every volume of the instance to be deleted; parks until they are all gone. */
+  /**
+   * Ask for the instance's root disk to be deleted (parks until it is gone). Data volumes are the
+   * user's: the guest is destroyed already, so they are detached in the database and kept.
+   */
   async deleteAll(inst: InstanceRow): Promise<void> {
-    const vols = await this.repos.volumes.ofInstance(inst.id);
+    const all = await this.repos.volumes.ofInstance(inst.id);
+    for (const v of all.filter((x) => x.kind === 'data')) {
+      const nv = await this.repos.volumes.compareAndSwap(v.id, v.version, { instanceId: null, pciSlot: null, task: null }, this.iso());
+      if (nv === null) throw new CasLost('volume');
+      this.notifier.publish({ kind: 'volume', id: v.id, accountId: v.accountId, instanceId: null });
+    }
+    const vols = all.filter((x) => x.kind !== 'data');
     for (const v of vols) {
       if (v.desired === 'deleted') continue;
       const nv = await this.repos.volumes.compareAndSwap(v.id, v.version, { desired: 'deleted' }, this.iso());

@@ -1,6 +1,7 @@
 import { diskSerialOf, fixedPciSlots, placeInstance, type Clock, type PlacementRequest, type SchedulerHost } from '@kumo/core';
 import type { InstanceRow, OperationRow, Repos } from '@kumo/db';
 import { CasLost, TerminalError } from './errors.ts';
+import { rbdVolumePath } from '../services/volume-placement.ts';
 
 export interface Placement { hostId: string; poolId: string; podId: string; clusterId: string }
 
@@ -38,7 +39,7 @@ export class PlacementService {
         cpuOvercommit: c?.cpuOvercommit ?? 1, memoryOvercommit: c?.memoryOvercommit ?? 1,
         tags: JSON.parse(h.tags) as string[], dedicatedAccountId: h.dedicatedAccountId,
         pools: [...(local.get(h.id) ?? []), ...(shared.get(h.clusterId) ?? [])].map((p) => ({
-          id: p.id, kind: p.kind, capacityGiB: p.capacityGiB, allocatedGiB: p.allocatedGiB, overcommit: p.overcommit,
+          id: p.id, kind: p.kind === 'local' ? 'local' : 'shared', capacityGiB: p.capacityGiB, allocatedGiB: p.allocatedGiB, overcommit: p.overcommit,
         })),
       };
     });
@@ -79,14 +80,15 @@ export class PlacementService {
       const bound = await this.repos.db.transaction().execute(async (trx) => {
         const ok = await this.repos.hosts.reserve(trx, { hostId: cand.hostId, poolId: cand.poolId, vcpus: inst.vcpus, memoryMiB: inst.memoryMiB, diskGiB: inst.rootDiskGiB });
         if (!ok) return null;
-        const pool = await trx.selectFrom('pools').select('path').where('id', '=', cand.poolId).executeTakeFirstOrThrow();
+        const pool = await trx.selectFrom('pools').select(['path', 'kind', 'rbdPool']).where('id', '=', cand.poolId).executeTakeFirstOrThrow();
         const now = new Date(this.clock.now()).toISOString();
         const v = await this.repos.instances.compareAndSwap(inst.id, inst.version, { hostId: cand.hostId, poolId: cand.poolId, podId: host.podId, clusterId: host.clusterId }, now, trx);
         if (v === null) throw new CasLost();
         await trx.insertInto('volumes').values({
           id: volumeId, accountId: inst.accountId, instanceId: inst.id, poolId: cand.poolId, kind: 'root', sizeGiB: inst.rootDiskGiB,
-          format: offering?.diskProvisioning === 'full' ? 'raw' : 'qcow2', provisioning: offering?.diskProvisioning ?? 'linked',
-          path: volumePath(pool.path, volumeId), createdAt: now,
+          // On an rbd pool the root disk is a raw RBD image, a layered clone of the image's base (the agent makes it).
+          format: pool.kind === 'rbd' || offering?.diskProvisioning === 'full' ? 'raw' : 'qcow2', provisioning: offering?.diskProvisioning ?? 'linked',
+          path: pool.kind === 'rbd' ? rbdVolumePath(pool.rbdPool ?? '', volumeId) : volumePath(pool.path, volumeId), createdAt: now,
           desired: 'ready', phase: 'pending', task: null, observedState: null, observedAt: null, errorReason: null, version: 1, updatedAt: now,
           pciSlot: fixedPciSlots.rootDisk, serial: diskSerialOf(volumeId),
         }).execute();

@@ -9,6 +9,9 @@ import type { OperationService } from '../services/operation-service.ts';
 import { CasLost, TerminalError, WaitError } from './errors.ts';
 import { buildInstanceSpec } from './instance-spec.ts';
 import type { ReconcilerTimeouts } from './instance-reconciler.ts';
+import type { VolumeDeviceSteps } from './volume-device-steps.ts';
+import { hostForPool, poolOf, poolRefOf, snapshotImageRef } from './volume-host.ts';
+import { volumeOperationForStep } from '@kumo/core';
 import { workKey, type Reconciler, type WorkKey } from './reconciler.ts';
 
 const stepProgress: Record<Exclude<VolumeStep, 'none'>, [number, string]> = {
@@ -32,6 +35,7 @@ export class VolumeReconciler implements Reconciler<'volume'> {
     private readonly notifier: Notifier,
     private readonly clock: Clock,
     private readonly timeouts: ReconcilerTimeouts,
+    private readonly devices: VolumeDeviceSteps,
   ) {}
 
   private iso(): string { return new Date(this.clock.now()).toISOString(); }
@@ -47,9 +51,16 @@ export class VolumeReconciler implements Reconciler<'volume'> {
   async reconcile(id: string): Promise<boolean> {
     const vol = await this.repos.volumes.getAny(id);
     if (!vol) return false;
-    const active = await this.repos.operations.activeFor(id);
+    const all = await this.repos.operations.activeFor(id);
+    // Device changes (attach, resize, ...) are not the lifecycle's: they wait for a ready volume and run in their own step.
+    const lifecycleKinds: readonly string[] = Object.values(volumeOperationForStep);
+    const active = all.filter((o) => lifecycleKinds.includes(o.kind));
     const step = planVolumeStep({ desired: vol.desired, phase: vol.phase, operationPending: active.length > 0 });
-    if (step === 'none') { await this.settle(vol, active); return false; }
+    if (step === 'none') {
+      await this.settle(vol, active);
+      if (vol.phase === 'ready' && vol.desired === 'ready' && all.length > active.length) return (await this.devices.applyDetached(vol)) === 'done';
+      return false;
+    }
     const [progress, message] = stepProgress[step];
     for (const op of active) await this.ops.start(op, message, progress);
     let version = vol.version;
@@ -77,24 +88,32 @@ export class VolumeReconciler implements Reconciler<'volume'> {
     }
   }
 
-  /** The host that does the work: the pool's own host (local pools), else the owning instance's. */
+  /** The host that does the work: the pool's own host (local pools), else the owning instance's, else one of the pool's cluster. */
   private async hostOf(vol: VolumeRow): Promise<{ hostId: string | null; poolPath: string | null }> {
     const pool = await this.repos.db.selectFrom('pools').select(['path', 'hostId']).where('id', '=', vol.poolId).executeTakeFirst();
     if (!pool) return { hostId: null, poolPath: null };
     if (pool.hostId) return { hostId: pool.hostId, poolPath: pool.path };
     const inst = vol.instanceId ? await this.repos.instances.getAny(vol.instanceId) : undefined;
-    return { hostId: inst?.hostId ?? null, poolPath: pool.path };
+    if (inst?.hostId) return { hostId: inst.hostId, poolPath: pool.path };
+    return { hostId: await hostForPool(this.repos, this.gateway, await poolOf(this.repos, vol.poolId), null), poolPath: pool.path };
   }
 
   private async create(vol: VolumeRow): Promise<void> {
-    const { hostId, poolPath } = await this.hostOf(vol);
-    if (!hostId || !poolPath) throw new TerminalError('operation_failed', `volume ${vol.id} has no host to be created on`);
+    const { hostId } = await this.hostOf(vol);
+    if (!hostId) throw new TerminalError('operation_failed', `volume ${vol.id} has no host to be created on`);
     if (!this.gateway.isConnected(hostId)) throw new WaitError(`waiting for host ${hostId} to connect`);
+    const pool = await poolOf(this.repos, vol.poolId);
     const inst = vol.instanceId ? await this.repos.instances.getAny(vol.instanceId) : undefined;
-    const image = vol.kind === 'root' && inst ? (await buildInstanceSpec(this.repos, inst)).image : null;
+    let image = vol.kind === 'root' && inst ? (await buildInstanceSpec(this.repos, inst)).image : null;
+    const snap = vol.sourceSnapshotId ? await this.repos.snapshots.getAny(vol.sourceSnapshotId) : undefined;
+    if (vol.sourceSnapshotId && (!snap || snap.phase !== 'ready')) throw new TerminalError('operation_failed', `snapshot ${vol.sourceSnapshotId} is gone; volume ${vol.id} cannot be made from it`);
+    if (snap?.location === 'image-store') image = snapshotImageRef(snap);
+    const ref = poolRefOf(pool);
     await this.gateway.call(hostId, 'volume.create', {
-      volumeId: vol.id, instanceId: vol.instanceId ?? '', poolPath, sizeGiB: vol.sizeGiB,
+      volumeId: vol.id, instanceId: vol.instanceId ?? '', sizeGiB: vol.sizeGiB,
       provisioning: vol.provisioning === 'full' ? 'full' : 'linked', image,
+      ...(ref.kind === 'directory' ? { poolPath: ref.path } : { pool: ref }), // directory pools as protocol 1 has them
+      ...(snap?.location === 'pool' ? { source: { kind: 'pool-snapshot' as const, volumeId: snap.volumeId, snapshotId: snap.id } } : {}),
     }, this.timeouts.provisionMs, { jobKey: `${vol.id}:create` }); // a long image copy survives a server restart: asked again, it re-attaches
     await this.repos.volumes.setObserved(vol.id, 'present', this.iso());
   }
@@ -105,7 +124,8 @@ export class VolumeReconciler implements Reconciler<'volume'> {
     const hostExists = hostId ? await this.repos.hosts.getAny(hostId) : undefined;
     if (hostExists && poolPath) {
       if (!this.gateway.isConnected(hostExists.id)) throw new WaitError(`waiting for host ${hostExists.id} to connect`);
-      await this.gateway.call(hostExists.id, 'volume.delete', { volumeId: vol.id, poolPath }, this.timeouts.quickMs);
+      const ref = poolRefOf(await poolOf(this.repos, vol.poolId));
+      await this.gateway.call(hostExists.id, 'volume.delete', { volumeId: vol.id, ...(ref.kind === 'directory' ? { poolPath: ref.path } : { pool: ref }) }, this.timeouts.quickMs);
     }
     await this.repos.db.transaction().execute(async (trx) => {
       const r = await trx.deleteFrom('volumes').where('id', '=', vol.id).where('version', '=', vol.version).executeTakeFirst();

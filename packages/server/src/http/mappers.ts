@@ -2,7 +2,7 @@ import type * as api from '@kumo/api';
 import { protocolV1Capabilities } from '@kumo/core';
 import type {
   ClusterRow, DiskOfferingRow, EventRow, HostRow, ImageRow, ImageVersionRow, InstanceListRow, KeypairRow, OfferingRow,
-  OperationRow, PodRow, PoolRow, ZoneRow, AffinityGroupRow, VolumeRow, AccountRow, ApiKeyRow, InstanceAddressRow,
+  OperationRow, PodRow, PoolRow, ZoneRow, AffinityGroupRow, VolumeRow, SnapshotRow, AccountRow, ApiKeyRow, InstanceAddressRow,
 } from '@kumo/db';
 
 /** Rows as stored → resources as the API shows them. One function per resource, no logic. */
@@ -24,6 +24,7 @@ export const toHost = (r: HostRow, instanceCount = 0): api.Host => ({
 export const toPool = (r: PoolRow): api.Pool => ({
   id: r.id, name: r.name, zoneId: r.zoneId, clusterId: r.clusterId, hostId: r.hostId, kind: r.kind, path: r.path,
   capacityGiB: r.capacityGiB, allocatedGiB: r.allocatedGiB, usedGiB: r.usedGiB, overcommit: r.overcommit, createdAt: r.createdAt,
+  rbd: r.kind === 'rbd' ? { pool: r.rbdPool ?? '', user: r.cephUser ?? '', cephConf: r.cephConf ?? '' } : null,
 });
 export const toImage = (r: ImageRow, latestVersionId: string | null = null): api.Image => ({
   id: r.id, accountId: r.accountId, name: r.name, description: r.description, kind: r.kind, public: r.public === 1,
@@ -39,6 +40,7 @@ export const toOffering = (r: OfferingRow): api.Offering => ({
 });
 export const toDiskOffering = (r: DiskOfferingRow): api.DiskOffering => ({
   id: r.id, name: r.name, description: r.description, sizeGiB: r.sizeGiB, qosClass: r.qosClass, createdAt: r.createdAt,
+  readIops: r.readIops ?? null, writeIops: r.writeIops ?? null, readBytesPerSec: r.readBytesPerSec ?? null, writeBytesPerSec: r.writeBytesPerSec ?? null,
 });
 export const toKeypair = (r: KeypairRow): api.Keypair => ({
   id: r.id, accountId: r.accountId, name: r.name, publicKey: r.publicKey, fingerprint: r.fingerprint, createdAt: r.createdAt,
@@ -61,8 +63,13 @@ export const toInstance = (r: InstanceListRow, affinityGroupIds: string[] = [], 
   version: r.version, createdAt: r.createdAt, updatedAt: r.updatedAt,
 });
 export const toVolume = (r: VolumeRow): api.Volume => ({
-  id: r.id, accountId: r.accountId, instanceId: r.instanceId, poolId: r.poolId, kind: r.kind, sizeGiB: r.sizeGiB,
+  id: r.id, accountId: r.accountId, name: r.name ?? '', instanceId: r.instanceId, poolId: r.poolId, kind: r.kind, sizeGiB: r.sizeGiB,
   format: r.format, provisioning: r.provisioning, path: r.path, desired: r.desired, phase: r.phase, task: r.task, errorReason: r.errorReason, pciSlot: r.pciSlot, serial: r.serial, createdAt: r.createdAt,
+  diskOfferingId: r.diskOfferingId ?? null, sourceImageVersionId: r.sourceImageVersionId ?? null, sourceSnapshotId: r.sourceSnapshotId ?? null,
+});
+export const toSnapshot = (r: SnapshotRow): api.Snapshot => ({
+  id: r.id, accountId: r.accountId, name: r.name, volumeId: r.volumeId, sizeGiB: r.sizeGiB, sizeBytes: r.sizeBytes, location: r.location,
+  poolId: r.poolId, format: r.format, sha256: r.sha256, desired: r.desired, phase: r.phase, task: r.task, errorReason: r.errorReason, createdAt: r.createdAt,
 });
 export const toOperation = (r: OperationRow): api.Operation => ({
   id: r.id, accountId: r.accountId, kind: r.kind, resourceType: r.resourceType, resourceId: r.resourceId,

@@ -5,6 +5,7 @@ export type Change =
   | { kind: 'operation'; id: string; accountId: string; status: string }
   | { kind: 'host'; id: string }
   | { kind: 'volume'; id: string; accountId: string; instanceId: string | null }
+  | { kind: 'snapshot'; id: string; accountId: string }
   | { kind: 'event'; id: string; accountId: string }
   | { kind: 'network'; id: string; accountId: string }
   /** A user asked to cancel the work on a resource (its operation carries cancelRequestedAt). */

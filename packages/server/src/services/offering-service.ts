@@ -31,7 +31,10 @@ export class OfferingService {
   }
 
   async createDisk(b: DiskOfferingCreate): Promise<DiskOfferingRow> {
-    const row: DiskOfferingRow = { id: newId('diskOffering'), name: b.name, description: b.description ?? '', sizeGiB: b.sizeGiB, qosClass: b.qosClass ?? 'guaranteed', createdAt: this.now() };
+    const row: DiskOfferingRow = {
+      id: newId('diskOffering'), name: b.name, description: b.description ?? '', sizeGiB: b.sizeGiB, qosClass: b.qosClass ?? 'guaranteed', createdAt: this.now(),
+      readIops: b.readIops ?? null, writeIops: b.writeIops ?? null, readBytesPerSec: b.readBytesPerSec ?? null, writeBytesPerSec: b.writeBytesPerSec ?? null,
+    };
     await uniquely('name', `disk offering ${b.name}`, () => this.repos.diskOfferings.insert(row));
     return row;
   }

@@ -6,6 +6,8 @@ const items: Array<{ path: string; key: MessageKey; admin?: boolean }> = [
   { path: '/instances', key: 'nav.instances' },
   { path: '/networks', key: 'nav.networks' },
   { path: '/security-groups', key: 'nav.securityGroups' },
+  { path: '/volumes', key: 'nav.volumes' },
+  { path: '/snapshots', key: 'nav.snapshots' },
   { path: '/hosts', key: 'nav.hosts', admin: true },
   { path: '/images', key: 'nav.images' },
   { path: '/offerings', key: 'nav.offerings' },

@@ -1,6 +1,9 @@
 import { metricsEn } from './messages-metrics-en.ts';
+import { storageEn } from './messages-storage-en.ts';
+
 /** English text of the console. Every key must also exist in messages-ja.ts (a test checks). */
 export const en = {
+  ...storageEn,
   'app.skip': 'Skip to content',
   'lang.label': 'Language',
 

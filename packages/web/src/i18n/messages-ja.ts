@@ -1,8 +1,10 @@
 import type { MessageKey } from './messages-en.ts';
 import { metricsJa } from './messages-metrics-ja.ts';
+import { storageJa } from './messages-storage-ja.ts';
 
 /** Japanese text of the console; the same keys as messages-en.ts. */
 export const ja: Record<MessageKey, string> = {
+  ...storageJa,
   'app.skip': '本文へ移動',
   'lang.label': '言語',
 

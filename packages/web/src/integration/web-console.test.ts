@@ -14,6 +14,7 @@ import { openScreen, shot, shotsDir } from './browser-helpers.ts';
 import { networkingSteps, seedZoneNetworking } from './network-steps.ts';
 import { jobSteps } from './job-steps.ts';
 import { metricSteps } from './metric-steps.ts';
+import { volumeSteps } from './volume-steps.ts';
 import { startTestCloud } from '@kumo/e2e';
 
 const webDir = join(import.meta.dirname, '..', '..');
@@ -49,7 +50,7 @@ async function measureDashboardLoad(browser: Browser, from: BrowserContext, url:
   }
 }
 
-test('web console: login, dashboard, wizard, live state, serial console, jobs and cancel, host maintenance, networking, every screen, Japanese, narrow', { timeout: 240_000 }, async (t) => {
+test('web console: login, dashboard, wizard, live state, serial console, jobs and cancel, host maintenance, networking, every screen, Japanese, narrow', { timeout: 420_000 }, async (t) => {
   const cleanups: Array<() => Promise<void> | void> = [];
   let finished = false;
   t.after(async () => { for (const c of cleanups.reverse()) await c(); });
@@ -258,6 +259,8 @@ test('web console: login, dashboard, wizard, live state, serial console, jobs an
 
   // Metrics: graphs of an instance and a host, top consumers, heat map, an alert.
   await metricSteps(page, cloud);
+  // Volumes: create (a refused size at its field), attach/detach on the instance page, delete; snapshots; disk QoS.
+  await volumeSteps(page, cloud);
 
   // Long-running operations: live save progress, cancel, capabilities, host maintenance.
   await jobSteps(page, cloud, (s) => t.diagnostic(s));

@@ -12,12 +12,14 @@ export type AppRoute =
   | { screen: 'images' }
   | { screen: 'offerings' }
   | { screen: 'keypairs' }
+  | { screen: 'volumes' }
+  | { screen: 'snapshots' }
   | { screen: 'operations' }
   | { screen: 'events' }
   | { screen: 'password' }
   | { screen: 'not-found'; path: string };
 
-const simple = ['instances', 'networks', 'security-groups', 'hosts', 'images', 'offerings', 'keypairs', 'operations', 'events', 'password'] as const;
+const simple = ['instances', 'networks', 'security-groups', 'hosts', 'images', 'offerings', 'keypairs', 'volumes', 'snapshots', 'operations', 'events', 'password'] as const;
 
 export function parseRoute(pathname: string): AppRoute {
   const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);

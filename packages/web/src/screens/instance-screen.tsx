@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { ApiError, type Event, type Instance, type Operation, type Volume } from '@kumo/api';
+import { ApiError, type Event, type Instance, type Operation } from '@kumo/api';
 import { client } from '../api/kumo-client.ts';
 import { useLiveResource } from '../api/use-live-resource.ts';
 import { useHosts } from '../api/use-host-names.ts';
@@ -10,7 +10,7 @@ import { ScreenHeader } from '../components/screen-header.tsx';
 import { LinkTo } from '../components/link-to.tsx';
 import { InstanceActionsBar } from '../components/instance-actions-bar.tsx';
 import { InstanceDetails } from '../components/instance-details.tsx';
-import { VolumeTable } from '../components/volume-table.tsx';
+import { InstanceDisksCard } from '../components/instance-disks-card.tsx';
 import { InstanceNicsCard } from '../components/instance-nics-card.tsx';
 import { EventList } from '../components/event-list.tsx';
 import { OperationProgressList } from '../components/operation-progress-list.tsx';
@@ -26,9 +26,6 @@ export function InstanceScreen({ id }: { id: string }) {
   const [busy, setBusy] = useState(false);
   const [actionError, setActionError] = useState<string | null>(null);
   const inst = useLiveResource(() => client.get<Instance>('instances', id), [id], { kinds: ['instance'], id, debounceMs: 100 });
-  const volumes = useLiveResource(
-    () => client.request<{ items: Volume[] }>('GET', `/api/v1/instances/${encodeURIComponent(id)}/volumes`), [id], { kinds: ['instance'], id },
-  );
   const events = useLiveResource(() => client.list<Event>('events', { resourceId: id, sort: '-createdAt', limit: 15 }), [id], { kinds: ['event'] });
   const ops = useLiveResource(() => client.list<Operation>('operations', { resourceId: id, sort: '-createdAt', limit: 5 }), [id], { kinds: ['operation'] });
 
@@ -86,16 +83,11 @@ export function InstanceScreen({ id }: { id: string }) {
           <MetricsPanel kind="instance" id={i.id} />
           <ConsolePanel instanceId={i.id} available={i.phase === 'running' || i.phase === 'paused'} />
           <InstanceNicsCard instanceId={i.id} />
-          <div className="grid cards wide">
-            <section className="card" aria-labelledby="disks-title">
-              <h2 id="disks-title">{t('inst.disks')}</h2>
-              {volumes.data ? <VolumeTable volumes={volumes.data.items} /> : <LoadingNote />}
-            </section>
-            <section className="card" aria-labelledby="ops-title">
-              <h2 id="ops-title">{t('inst.operations')}</h2>
-              {ops.data ? <OperationProgressList ops={ops.data.items} empty={t('common.empty')} /> : <LoadingNote />}
-            </section>
-          </div>
+          <InstanceDisksCard instanceId={i.id} />
+          <section className="card" aria-labelledby="ops-title">
+            <h2 id="ops-title">{t('inst.operations')}</h2>
+            {ops.data ? <OperationProgressList ops={ops.data.items} empty={t('common.empty')} /> : <LoadingNote />}
+          </section>
           <section className="card" aria-labelledby="events-title">
             <h2 id="events-title">{t('inst.events')}</h2>
             {events.data ? <EventList events={events.data.items} empty={t('common.empty')} /> : <LoadingNote />}

@@ -8,6 +8,7 @@ import { ScreenHeader } from '../components/screen-header.tsx';
 import { PagedTable } from '../components/paged-table.tsx';
 import { SortHeader } from '../components/sort-header.tsx';
 import { OfferingCreateForm } from '../components/offering-create-form.tsx';
+import { DiskOfferingsCard } from '../components/disk-offerings-card.tsx';
 
 /** Compute offerings; admins create them. */
 export function OfferingsScreen() {
@@ -47,6 +48,7 @@ export function OfferingsScreen() {
           </tr>
         )}
       />
+      <DiskOfferingsCard />
     </div>
   );
 }

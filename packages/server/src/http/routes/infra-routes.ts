@@ -6,6 +6,7 @@ import { ApiError, AnyId, HostAdminState, HostState } from '@kumo/api';
 import type { ServerContext } from '../../context.ts';
 import { nowIso } from '../../context.ts';
 import { errorResponses, refuseIfReferenced, registerCrud, uniquely } from '../crud-routes.ts';
+import { createPool } from '../../services/pool-service.ts';
 import { toCluster, toHost, toPod, toPool, toZone } from '../mappers.ts';
 import { requireAdmin } from '../auth-hook.ts';
 import { createJoinToken } from '../../services/join-tokens.ts';
@@ -82,19 +83,7 @@ export function registerInfraRoutes(app: FastifyInstance, ctx: ServerContext): v
     filters: { zoneId: AnyId, clusterId: AnyId, hostId: AnyId },
     create: {
       schema: api.PoolCreate,
-      handler: async (p, b) => {
-        const cl = await repos.clusters.get(p.scope, b.clusterId);
-        if (!cl) throw new ApiError('bad_request', `cluster ${b.clusterId} does not exist`, { field: 'clusterId' });
-        if (b.kind === 'local' && !b.hostId) throw new ApiError('bad_request', 'a local pool belongs to one host: hostId is required', { field: 'hostId' });
-        if (b.kind === 'shared' && b.hostId) throw new ApiError('bad_request', 'a shared pool belongs to the whole cluster: leave hostId out', { field: 'hostId' });
-        if (b.hostId) {
-          const h = await repos.hosts.get(p.scope, b.hostId);
-          if (!h || h.clusterId !== cl.id) throw new ApiError('bad_request', `host ${b.hostId} is not in cluster ${cl.name}`, { field: 'hostId' });
-        }
-        const row = { id: newId('pool'), zoneId: cl.zoneId, clusterId: cl.id, hostId: b.hostId ?? null, name: b.name, kind: b.kind, path: b.path, capacityGiB: b.capacityGiB, allocatedGiB: 0, usedGiB: 0, overcommit: b.overcommit ?? 1, createdAt: now() };
-        await uniquely('name', `pool ${b.name} in this cluster`, () => repos.pools.insert(row));
-        return row;
-      },
+      handler: (p, b) => createPool(repos, ctx.clock, p.scope, b),
     },
     delete: { check: (_p, row) => refuseIfReferenced(repos.pools, [['volumes', 'poolId', 'volumes']], row.id, 'pool') },
   });

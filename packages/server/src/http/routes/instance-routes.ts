@@ -91,13 +91,4 @@ export function registerInstanceRoutes(app: FastifyInstance, ctx: ServerContext)
     const op = await ctx.instances.act(p.scope, id, action, { force: body.force, timeoutSec: body.timeoutSec }, req.headers['idempotency-key'] as string | undefined);
     return answer(req, reply, op);
   });
-
-  app.get('/api/v1/volumes', {
-    schema: { tags: ['instances'], summary: 'List volumes', querystring: Type.Object({ ...api.ListQueryBase, instanceId: Type.Optional(api.AnyId) }, { additionalProperties: false }), response: { 200: api.ListOf(api.Volume), ...errorResponses } },
-  }, async (req) => {
-    const p = principalOf(req);
-    const { limit, cursor, sort, ...filters } = req.query as Record<string, string | number | undefined>;
-    const page = await repos.volumes.list(p.scope, { limit: limit as number, cursor: cursor as string, sort: sort as string }, filters);
-    return { items: page.items.map(toVolume), nextCursor: page.nextCursor };
-  });
 }
