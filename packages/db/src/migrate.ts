@@ -7,6 +7,7 @@ import * as m005 from './migrations/005-device-addresses.ts';
 import * as m006 from './migrations/006-host-maintenance-volume-lifecycle.ts';
 import * as m007 from './migrations/007-agent-protocol-v2.ts';
 import * as m008 from './migrations/008-nullable-instance-refs-router-reason.ts';
+import * as m010 from './migrations/010-image-versions-cdrom.ts';
 
 /** Append-only, numbered. Never edit a released migration: add the next number. */
 const migrations: Record<string, Migration> = {
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '006-host-maintenance-volume-lifecycle': m006,
   '007-agent-protocol-v2': m007,
   '008-nullable-instance-refs-router-reason': m008,
+  '010-image-versions-cdrom': m010,
 };
 
 /** The migrations numbered before `name` (for tests that upgrade a database as it was then). */

@@ -11,6 +11,9 @@ import { registerMetricsRoutes } from './http/routes/metrics-routes.ts';
 import { ServerMetrics } from './metrics/server-metrics.ts';
 import { registerInfraRoutes } from './http/routes/infra-routes.ts';
 import { registerCatalogRoutes } from './http/routes/catalog-routes.ts';
+import { registerImageVersionRoutes } from './http/routes/image-version-routes.ts';
+import { registerInstanceCdromRoutes } from './http/routes/instance-cdrom-routes.ts';
+import { ImageCaptureReconciler } from './controller/image-capture-reconciler.ts';
 import { registerTenancyRoutes } from './http/routes/tenancy-routes.ts';
 import { registerInstanceRoutes } from './http/routes/instance-routes.ts';
 import { registerOperationRoutes } from './http/routes/operation-routes.ts';
@@ -91,11 +94,12 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
   const instances = new InstanceService(repos, ops, events, notifier, clock);
   const opCancel = new OperationCancelService(repos, ops, events, notifier, clock);
   const maxImageBytes = opts.maxImageBytes ?? 20 * 1024 ** 3;
-  const catalog = createCatalogServices(repos, clock, auth, events, { dataDir: opts.dataDir, maxImageBytes });
+  const catalog = createCatalogServices(repos, clock, auth, events, { dataDir: opts.dataDir, maxImageBytes }, { ops, notifier, gateway });
   const hosts = new HostService(repos, ops, events, notifier, clock);
   const ctx: ServerContext = { repos, clock, auth, ops, opCancel, instances, hosts, catalog, events, notifier, gateway, dataDir: opts.dataDir };
   const metrics = new ServerMetrics();
   const controller = new Controller(repos, gateway, ops, events, notifier, clock, app.log, copts, metrics);
+  controller.register(new ImageCaptureReconciler(repos, gateway, ops, events, notifier, clock, copts.timeouts, (id) => catalog.imageStore.removeFiles(id)));
   metrics.attach({
     queueDepth: () => controller.queue.length(), connectedAgents: () => gateway.connectedCount(),
     pendingJobs: () => gateway.pendingJobs(), staleReports: () => gateway.staleReports,
@@ -124,6 +128,8 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
   registerStreamRoutes(app, ctx);
   registerNetworkRoutes(app, ctx);
   registerImageFileRoutes(app, ctx, { maxImageBytes });
+  registerImageVersionRoutes(app, ctx);
+  registerInstanceCdromRoutes(app, ctx);
   if (opts.webRoot) await registerWebConsole(app, opts.webRoot);
 
   let started = false;
