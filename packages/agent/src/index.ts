@@ -9,3 +9,4 @@ export * from './simulate-hosts.ts';
 export * from './qemu-volume-manager.ts';
 export * from './qemu-host.ts';
 export * from './fake-network.ts';
+export * from './fake-disk-contents.ts';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { DriverError } from '@kumo/core';
-import type { AgentMethods, ImageRef, PoolRef } from '@kumo/api';
+import type { AgentMethods, AgentResults, ImageRef, PoolRef } from '@kumo/api';
 import { DirectoryPool, type BaseImage, type CachedImage, type ImageCache } from '@kumo/storage';
 import type { VolumeManager } from './volume-manager.ts';
 
@@ -42,6 +42,10 @@ export class QemuVolumeManager implements VolumeManager {
 
   async delete(req: AgentMethods['volume.delete']): Promise<void> {
     await this.pool(QemuVolumeManager.directoryOf(req)).delete(req.volumeId);
+  }
+
+  async collectGarbage(req: AgentMethods['pool.collectGarbage']): Promise<AgentResults['pool.collectGarbage']> {
+    return this.pool(QemuVolumeManager.directoryOf(req)).garbageCollectBases(req.keepImageVersionIds, req.graceMs === undefined ? {} : { graceMs: req.graceMs });
   }
 
   async pools() {
