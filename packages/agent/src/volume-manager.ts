@@ -23,6 +23,8 @@ export class FakeVolumeManager implements VolumeManager {
   private imageStore: FakeImageStoreLink | null = null;
   private readonly createFailures: string[] = [];
   private readonly createHolds: Array<Promise<void>> = [];
+  private readonly snapshotFailures: string[] = [];
+  private readonly snapshotHolds: Array<Promise<void>> = [];
   constructor(private readonly poolPath: string, private readonly capacityGiB = 10_000) {}
   async create(req: AgentMethods['volume.create']): Promise<{ path: string }> {
     const hold = this.createHolds.shift();
@@ -46,6 +48,10 @@ export class FakeVolumeManager implements VolumeManager {
     for (const users of this.bases.values()) users.delete(req.volumeId);
   }
   async snapshot(req: AgentMethods['volume.snapshot'], ctx: DriverCallContext): Promise<AgentResults['volume.snapshot']> {
+    const hold = this.snapshotHolds.shift();
+    if (hold) await hold;
+    const failure = this.snapshotFailures.shift();
+    if (failure !== undefined) throw Object.assign(new Error(failure), { code: 'volume_failed' });
     const files = this.files.get(req.volumeId);
     if (!files) throw Object.assign(new Error(`volume ${req.volumeId} does not exist on this host`), { code: 'volume_failed' });
     if (!this.imageStore) throw Object.assign(new Error('this fake host has no link to the image store'), { code: 'volume_failed' });
@@ -88,6 +94,14 @@ export class FakeVolumeManager implements VolumeManager {
   // ---- failure injection ----
   /** The next create fails with this message (as a full pool or a bad image would). */
   failNextCreate(message: string): void { this.createFailures.push(message); }
+  /** The next snapshot fails with this message (as a full image store or a read error would). */
+  failNextSnapshot(message: string): void { this.snapshotFailures.push(message); }
+  /** The next snapshot waits until the returned function is called. */
+  holdNextSnapshot(): () => void {
+    let release: () => void = () => undefined;
+    this.snapshotHolds.push(new Promise<void>((r) => { release = r; }));
+    return release;
+  }
   /** The next create waits until the returned function is called. */
   holdNextCreate(): () => void {
     let release: () => void = () => undefined;

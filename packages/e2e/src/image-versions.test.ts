@@ -1,6 +1,8 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ApiError, Image, ImageVersion, Instance, Operation, Volume } from '@kumo/api';
 import { startTestCloud, type TestCloud } from './testing/test-cloud.ts';
 
@@ -108,6 +110,35 @@ describe('image capture and versions', () => {
     await assert.rejects(capture(inst.id, { name: '' }), (e: ApiError) => e.code === 'bad_request');
     await assert.rejects(capture('instance-nope', { name: 'x' }), (e: ApiError) => e.code === 'not_found');
     assert.equal((await c().listAll<Image>('images', { name: 'x' })).length, 0);
+    await c().request('DELETE', `/api/v1/instances/${inst.id}`, { query: { wait: true } });
+  });
+
+  test('a capture that fails on the host ends `failed` with the reason and leaves no file; while one runs the instance cannot start', async () => {
+    const inst = await launch('cap-fail', { imageId: cloud.imageId });
+    await act(inst.id, 'stop');
+    host().failNextSnapshot('disk read error');
+    const op = await capture(inst.id, { name: 'broken' });
+    assert.equal(op.status, 'failed');
+    assert.match(op.error?.message ?? '', /disk read error/);
+    const broken = (await c().listAll<Image>('images', { name: 'broken' }))[0]!;
+    const [v] = await versions(broken.id);
+    assert.deepEqual([v!.state, v!.isDefault], ['failed', false]);
+    assert.match(v!.failureReason ?? '', /disk read error/);
+    assert.equal(existsSync(join(cloud.server.ctx.dataDir, 'images', v!.id)), false, 'no file of the failed version is left');
+    assert.equal(existsSync(join(cloud.server.ctx.dataDir, 'images', `${v!.id}.partial`)), false);
+    await rejects(launch('from-failed', { imageId: broken.id, imageVersionId: v!.id }), 'bad_request', /failed, not ready/);
+
+    const release = host().holdNextSnapshot();
+    const pending = await c().request<Operation>('POST', `/api/v1/instances/${inst.id}/capture`, { body: { name: 'broken' } });
+    await rejects(c().instanceAction(inst.id, 'start'), 'instance_busy', /being captured/);
+    await rejects(c().request('DELETE', `/api/v1/instances/${inst.id}`), 'instance_busy', /being captured/);
+    await rejects(capture(inst.id, { name: 'broken' }), 'instance_busy', /being captured already/);
+    release();
+    const done = await c().waitOperation(pending.id);
+    assert.equal(done.status, 'succeeded', done.message);
+    const vs = await versions(broken.id);
+    assert.deepEqual(vs.map((x) => [x.version, x.state, x.isDefault]), [['1', 'failed', false], ['2', 'ready', true]]);
+    await c().request('DELETE', `/api/v1/images/${broken.id}/versions/${v!.id}`);
     await c().request('DELETE', `/api/v1/instances/${inst.id}`, { query: { wait: true } });
   });
 
