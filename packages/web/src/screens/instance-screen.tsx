@@ -12,13 +12,15 @@ import { InstanceActionsBar } from '../components/instance-actions-bar.tsx';
 import { InstanceDetails } from '../components/instance-details.tsx';
 import { VolumeTable } from '../components/volume-table.tsx';
 import { InstanceNicsCard } from '../components/instance-nics-card.tsx';
+import { InstanceCdromCard } from '../components/instance-cdrom-card.tsx';
+import { InstanceCaptureForm } from '../components/instance-capture-form.tsx';
 import { EventList } from '../components/event-list.tsx';
 import { OperationProgressList } from '../components/operation-progress-list.tsx';
 import { ConsolePanel } from '../components/console-panel.tsx';
 import { ErrorNote } from '../components/error-note.tsx';
 import { LoadingNote } from '../components/loading-note.tsx';
 
-/** One instance: state, actions, NICs, disks, operations, events and its serial console. */
+/** One instance: state, actions, NICs, CD-ROM and boot order, image capture, disks, operations, events and its serial console. */
 export function InstanceScreen({ id }: { id: string }) {
   const { t } = useI18n();
   const hosts = useHosts();
@@ -84,6 +86,10 @@ export function InstanceScreen({ id }: { id: string }) {
           </section>
           <ConsolePanel instanceId={i.id} available={i.phase === 'running' || i.phase === 'paused'} />
           <InstanceNicsCard instanceId={i.id} />
+          <div className="grid cards wide">
+            <InstanceCdromCard instance={i} onChange={inst.reload} />
+            <InstanceCaptureForm instance={i} />
+          </div>
           <div className="grid cards wide">
             <section className="card" aria-labelledby="disks-title">
               <h2 id="disks-title">{t('inst.disks')}</h2>
