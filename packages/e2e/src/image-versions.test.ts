@@ -12,9 +12,9 @@ import { startTestCloud, type TestCloud } from './testing/test-cloud.ts';
  * a fake host's disks hold the files its guest "wrote", snapshots upload them to the image store
  * and volumes made from an image download them, so a captured image really carries the files.
  */
-describe('image capture and versions', () => {
+for (const dialect of ['sqlite', 'postgres'] as const) describe(`image capture and versions (${dialect})`, () => {
   let cloud: TestCloud;
-  before(async () => { cloud = await startTestCloud({ hosts: 1 }); });
+  before(async () => { cloud = await startTestCloud({ hosts: 1, dialect }); });
   after(async () => { await cloud.close(); });
 
   const c = () => cloud.client;
