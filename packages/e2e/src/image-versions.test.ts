@@ -142,6 +142,26 @@ for (const dialect of ['sqlite', 'postgres'] as const) describe(`image capture a
     await c().request('DELETE', `/api/v1/instances/${inst.id}`, { query: { wait: true } });
   });
 
+  test('a capture whose host goes down fails (host_unavailable) and frees the instance', { timeout: 120_000 }, async () => {
+    const [extra] = await cloud.addHosts(1, `gone-${dialect}`);
+    const others = cloud.hosts.filter((h) => h !== extra);
+    const toggle = (action: 'disable' | 'enable') => Promise.all(others.map((h) => c().request('POST', `/api/v1/hosts/${h.agent.hostId!}/actions`, { body: { action } })));
+    await toggle('disable');
+    let inst: Instance;
+    try { inst = await launch('cap-gone', { imageId: cloud.imageId }); } finally { await toggle('enable'); }
+    assert.equal(inst.hostId, extra!.agent.hostId);
+    await act(inst.id, 'stop');
+    extra!.volumes.holdNextSnapshot();
+    const pending = await c().request<Operation>('POST', `/api/v1/instances/${inst.id}/capture`, { body: { name: 'gone' } });
+    await extra!.agent.close();
+    await cloud.server.ctx.repos.db.updateTable('hosts').set({ state: 'down' }).where('id', '=', inst.hostId!).execute();
+    const done = await c().waitOperation(pending.id, { timeoutMs: 90_000 });
+    assert.equal(done.status, 'failed');
+    assert.equal(done.error?.code, 'host_unavailable');
+    assert.equal((await c().get<Instance>('instances', inst.id)).phase, 'stopped');
+    assert.equal((await cloud.server.ctx.repos.imageVersions.captureOf(inst.id)), undefined, 'the instance is not being captured any more');
+  });
+
   test('ISO install: blank root disk of the asked size, ISO in the CD-ROM, boots from it; eject, boot order, delete rules', async () => {
     const bytes = Buffer.from('fake ISO 9660 image');
     const iso = await c().create<Image>('images', { name: 'installer', kind: 'iso' });

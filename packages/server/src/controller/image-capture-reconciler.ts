@@ -57,7 +57,12 @@ export class ImageCaptureReconciler implements Reconciler<'imageVersion'> {
     const pool = await this.repos.db.selectFrom('pools').select(['path', 'hostId']).where('id', '=', root.poolId).executeTakeFirst();
     const hostId = pool?.hostId ?? inst.hostId;
     if (!pool || !hostId) throw new TerminalError('operation_failed', `the root volume of ${inst.name} is on no host`);
-    if (!this.gateway.isConnected(hostId)) throw new WaitError(`waiting for host ${hostId} to connect`);
+    if (!this.gateway.isConnected(hostId)) {
+      // A host declared down may never come back: the capture fails, and the instance is free again.
+      const host = await this.repos.hosts.getAny(hostId);
+      if (!host || host.state === 'down') throw new TerminalError('host_unavailable', `host ${host?.name ?? hostId} of the root volume is down; capture again once it is back`);
+      throw new WaitError(`waiting for host ${hostId} to connect`);
+    }
     for (const op of active) await this.ops.start(op, exportStep, 5);
     let result;
     try {
