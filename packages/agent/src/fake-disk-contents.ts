@@ -31,6 +31,7 @@ export class FakeImageStoreLink {
 
   /** The files of an image; {} for a version the store holds no file of (registered by metadata only). */
   async filesOf(image: ImageRef): Promise<FakeFiles> {
+    if (image.sizeBytes === 0) return {}; // an empty image holds no files (and costs no request)
     const res = await fetch(new URL(image.url, this.serverUrl), { headers: this.headers() });
     if (res.status === 404) return {};
     if (!res.ok) throw new DriverError(`image ${image.imageVersionId} download failed: HTTP ${res.status}`, 'host_failure');
