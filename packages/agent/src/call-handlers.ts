@@ -93,6 +93,7 @@ export function callHandlers(deps: CallHandlerDeps): CallHandlers {
       await d.changeMedium(p.instanceId, p.iso ? await fetchIso(p.iso) : null);
       return null;
     },
+    'pool.collectGarbage': (p) => deps.volumes.collectGarbage(p),
     'job.cancel': async (p) => deps.jobs.cancel(p.jobId),
     'transfer.listen': (p) => deps.transfers.listen(p),
     'transfer.send': (p, ctx) => deps.transfers.send(p, ctx),

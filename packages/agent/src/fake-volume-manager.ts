@@ -1,13 +1,16 @@
 /**
  * A VolumeManager that only records (for server tests with thousands of simulated hosts), with
  * the same rules as the real one: exact sizes, shrink refused, snapshots that survive the deletion
- * of their volume on pools that keep snapshots (RBD), idempotent calls. Failure injection: the
- * next call of a method fails, or waits until released.
+ * of their volume on pools that keep snapshots (RBD), idempotent calls, cached bases collected when
+ * unused. Fake guests' files travel with the disks: a snapshot to the image store uploads them and a
+ * volume made from an image downloads them (when linked to the server's image store), so captures
+ * run end to end. Failure injection: the next call of a method fails, or waits until released.
  */
 import { createHash } from 'node:crypto';
 import type { DriverCallContext } from '@kumo/core';
 import type { AgentMethods, AgentResults, PoolRef } from '@kumo/api';
 import type { VolumeManager } from './volume-manager.ts';
+import type { FakeFiles, FakeImageStoreLink } from './fake-disk-contents.ts';
 
 type FakeMethod = 'create' | 'delete' | 'resize' | 'snapshot' | 'snapshotDelete' | 'snapshotExport' | 'rollback';
 
@@ -26,6 +29,14 @@ export class FakeVolumeManager implements VolumeManager {
   private readonly volumes = new Map<string, number>();
   /** Snapshots kept in a pool, by `<volumeId>/<snapshotId>`: their size in GiB. */
   private readonly poolSnapshots = new Map<string, number>();
+  /** What fake guests wrote to each volume, and to each pool snapshot (by `<volumeId>/<snapshotId>`). */
+  private readonly files = new Map<string, FakeFiles>();
+  private readonly snapshotFiles = new Map<string, FakeFiles>();
+  /** Cached bases (image version ids) and the volumes made from each, as a directory pool keeps them. */
+  private readonly bases = new Map<string, Set<string>>();
+  private imageStore: FakeImageStoreLink | null = null;
+  /** Every garbage collection the server asked for. */
+  readonly gcRequests: Array<AgentMethods['pool.collectGarbage']> = [];
   private readonly failures = new Map<FakeMethod, string[]>();
   private readonly holds = new Map<FakeMethod, Array<Promise<void>>>();
   constructor(private readonly poolPath: string, private readonly capacityGiB = 10_000) {}
@@ -47,6 +58,17 @@ export class FakeVolumeManager implements VolumeManager {
       if (snap === undefined) fail(`snapshot ${req.source.snapshotId} of volume ${req.source.volumeId} does not exist`, 'not-found');
       if (snap > req.sizeGiB) fail(`a ${req.sizeGiB} GiB disk is smaller than snapshot ${req.source.snapshotId}`, 'bad-request');
     }
+    if (existing === undefined) {
+      const fromImage = req.image ?? (req.source?.kind === 'image' ? req.source.image : null);
+      this.files.set(req.volumeId, req.source?.kind === 'pool-snapshot'
+        ? { ...this.snapshotFiles.get(`${req.source.volumeId}/${req.source.snapshotId}`) }
+        : fromImage && fromImage.format !== 'iso' && this.imageStore ? await this.imageStore.filesOf(fromImage) : {});
+      if (fromImage && fromImage.format !== 'iso') {
+        const users = this.bases.get(fromImage.imageVersionId) ?? new Set<string>();
+        users.add(req.volumeId);
+        this.bases.set(fromImage.imageVersionId, users);
+      }
+    }
     this.volumes.set(req.volumeId, req.sizeGiB);
     const label = poolLabel(req, this.poolPath);
     return { path: label.startsWith('rbd:') ? `${label}/${req.volumeId}` : `${label}/volumes/${req.volumeId}` };
@@ -55,6 +77,8 @@ export class FakeVolumeManager implements VolumeManager {
   async delete(req: AgentMethods['volume.delete']): Promise<void> {
     await this.inject('delete');
     this.volumes.delete(req.volumeId);
+    this.files.delete(req.volumeId);
+    for (const users of this.bases.values()) users.delete(req.volumeId);
   }
 
   async resize(req: AgentMethods['volume.resize']): Promise<void> {
@@ -73,14 +97,17 @@ export class FakeVolumeManager implements VolumeManager {
     if (req.target.kind === 'pool') {
       if (req.pool.kind !== 'rbd') fail('a directory pool keeps no snapshots (they go to the image store)', 'bad-request');
       this.poolSnapshots.set(`${req.volumeId}/${req.snapshotId}`, size);
+      this.snapshotFiles.set(`${req.volumeId}/${req.snapshotId}`, { ...this.files.get(req.volumeId) });
       return { sizeBytes: size * GiB, sha256: null, format: 'raw', location: 'pool' };
     }
+    if (this.imageStore) return this.imageStore.upload(req, this.files.get(req.volumeId) ?? {}, ctx ?? {});
     return { sizeBytes: 1024 * 1024, sha256: FakeVolumeManager.fakeSha(req.snapshotId), format: 'qcow2', location: 'image-store' };
   }
 
   async snapshotDelete(req: AgentMethods['volume.snapshotDelete']): Promise<void> {
     await this.inject('snapshotDelete');
     this.poolSnapshots.delete(`${req.volumeId}/${req.snapshotId}`);
+    this.snapshotFiles.delete(`${req.volumeId}/${req.snapshotId}`);
   }
 
   async snapshotExport(req: AgentMethods['volume.snapshotExport']): Promise<AgentResults['volume.snapshotExport']> {
@@ -96,7 +123,36 @@ export class FakeVolumeManager implements VolumeManager {
       fail(`snapshot ${req.source.snapshotId} does not exist`, 'not-found');
     }
     this.volumes.set(req.volumeId, req.sizeGiB);
+    this.files.set(req.volumeId, req.source.kind === 'pool-snapshot'
+      ? { ...this.snapshotFiles.get(`${req.source.volumeId}/${req.source.snapshotId}`) }
+      : this.imageStore ? await this.imageStore.filesOf(req.source.image) : {});
   }
+
+  /** Like DirectoryPool.garbageCollectBases, without the grace time: a base goes when unused and not kept. */
+  async collectGarbage(req: AgentMethods['pool.collectGarbage']): Promise<AgentResults['pool.collectGarbage']> {
+    this.gcRequests.push(req);
+    const keep = new Set(req.keepImageVersionIds);
+    const removed: string[] = [];
+    const kept: string[] = [];
+    for (const [id, users] of [...this.bases.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+      if (keep.has(id) || users.size > 0) { kept.push(id); continue; }
+      this.bases.delete(id);
+      removed.push(id);
+    }
+    return { removed, kept };
+  }
+
+  /** Downloads and uploads of images go to the server (simulateHosts links every fake host). */
+  linkImageStore(link: FakeImageStoreLink): void { this.imageStore = link; }
+  /** A fake guest writes a file to one of its disks. */
+  writeFile(volumeId: string, name: string, content: string): void {
+    const files = this.files.get(volumeId);
+    if (!files) throw new Error(`volume ${volumeId} does not exist on this host`);
+    files[name] = content;
+  }
+  readFile(volumeId: string, name: string): string | undefined { return this.files.get(volumeId)?.[name]; }
+  /** Image versions whose base this host has cached. */
+  cachedBases(): string[] { return [...this.bases.keys()].sort(); }
 
   async pools() {
     let used = 0;
@@ -128,6 +184,10 @@ export class FakeVolumeManager implements VolumeManager {
   failNextCreate(message: string): void { this.failNext('create', message); }
   /** The next create waits until the returned function is called. */
   holdNextCreate(): () => void { return this.holdNext('create'); }
+  /** The next snapshot fails with this message (as a full image store or a read error would). */
+  failNextSnapshot(message: string): void { this.failNext('snapshot', message); }
+  /** The next snapshot waits until the returned function is called. */
+  holdNextSnapshot(): () => void { return this.holdNext('snapshot'); }
 
   private static fakeSha(id: string): string { return createHash('sha256').update(`fake snapshot ${id}`).digest('hex'); }
 }

@@ -15,3 +15,4 @@ export * from './fake-network.ts';
 export * from './cdrom-iso.ts';
 export * from './metrics-sampler.ts';
 export * from './host-counters.ts';
+export * from './fake-disk-contents.ts';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Driver, DriverCallContext, JobProgress } from '@kumo/core';
 import type { AgentMethods, AgentResults, ImageRef } from '@kumo/api';
 import {
-  StorageError, type BaseImage, type CachedImage, type ExportTarget, type ImageCache, type NewVolumeSource, type PoolWorkContext,
+  DirectoryPool, StorageError, type BaseImage, type CachedImage, type ExportTarget, type ImageCache, type NewVolumeSource, type PoolWorkContext,
 } from '@kumo/storage';
 import { PoolRegistry } from './pool-registry.ts';
 import type { SnapshotUploader } from './snapshot-upload.ts';
@@ -131,6 +131,16 @@ export class QemuVolumeManager implements VolumeManager {
     const base = QemuVolumeManager.baseOf(await this.cache.ensure(req.source.image));
     if (!base) throw new StorageError('bad-request', `image ${req.source.image.imageVersionId} (${req.source.image.format}) holds no disk to roll back to`);
     await pool.rollback(req.volumeId, req.sizeGiB, { kind: 'file', file: { path: base.path, format: base.format } }, work);
+  }
+
+  /**
+   * Remove the pool's cached bases that no volume uses and whose image version is gone. Directory
+   * pools only: an RBD pool's bases are not collected yet (docs/operators.md).
+   */
+  async collectGarbage(req: AgentMethods['pool.collectGarbage']): Promise<AgentResults['pool.collectGarbage']> {
+    const pool = this.registry.of(req);
+    if (!(pool instanceof DirectoryPool)) return { removed: [], kept: [] };
+    return pool.garbageCollectBases(req.keepImageVersionIds, req.graceMs === undefined ? {} : { graceMs: req.graceMs });
   }
 
   async pools() {

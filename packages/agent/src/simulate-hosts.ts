@@ -1,6 +1,7 @@
 import { FakeDriver, type FakeDriverOptions } from '@kumo/driver-fake';
 import { FakeVolumeManager } from './fake-volume-manager.ts';
 import { FakeNetwork } from './fake-network.ts';
+import { FakeImageStoreLink } from './fake-disk-contents.ts';
 import { AgentClient, type AgentLogger } from './agent-client.ts';
 
 export interface SimulatedHost { name: string; driver: FakeDriver; volumes: FakeVolumeManager; network: FakeNetwork; agent: AgentClient }
@@ -36,6 +37,7 @@ export async function simulateHosts(opts: SimulateOptions): Promise<SimulatedHos
         serverUrl: opts.serverUrl, token: opts.token, hostName: name, address: `198.18.${Math.floor(j / 250)}.${(j % 250) + 1}`,
         driver, volumes, network, ...(opts.log ? { log: opts.log } : {}), ...(opts.metrics !== undefined ? { metrics: opts.metrics } : {}),
       });
+      volumes.linkImageStore(new FakeImageStoreLink(opts.serverUrl, () => agent.currentToken()));
       agent.start();
       group.push({ name, driver, volumes, network, agent });
     }

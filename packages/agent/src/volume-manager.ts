@@ -15,6 +15,8 @@ export interface VolumeManager {
   snapshotDelete(req: AgentMethods['volume.snapshotDelete']): Promise<void>;
   snapshotExport(req: AgentMethods['volume.snapshotExport'], ctx?: DriverCallContext): Promise<AgentResults['volume.snapshotExport']>;
   rollback(req: AgentMethods['volume.rollback'], ctx?: DriverCallContext): Promise<void>;
+  /** Remove cached bases of the pool that no volume uses and whose image version is gone. */
+  collectGarbage(req: AgentMethods['pool.collectGarbage']): Promise<AgentResults['pool.collectGarbage']>;
   /** Pools this host offers, reported in hello and heartbeats. */
   pools(): Promise<Array<{ path: string; capacityGiB: number; usedGiB: number }>>;
 }

@@ -7,9 +7,10 @@ import * as m005 from './migrations/005-device-addresses.ts';
 import * as m006 from './migrations/006-host-maintenance-volume-lifecycle.ts';
 import * as m007 from './migrations/007-agent-protocol-v2.ts';
 import * as m008 from './migrations/008-nullable-instance-refs-router-reason.ts';
+import * as m009 from './migrations/009-volumes-snapshots-rbd-qos.ts';
+import * as m010 from './migrations/010-image-versions-cdrom.ts';
 import * as m011 from './migrations/011-metrics.ts';
 import * as m012 from './migrations/012-auth-identity-providers.ts';
-import * as m009 from './migrations/009-volumes-snapshots-rbd-qos.ts';
 
 /** Append-only, numbered. Never edit a released migration: add the next number. */
 const migrations: Record<string, Migration> = {
@@ -21,9 +22,10 @@ const migrations: Record<string, Migration> = {
   '006-host-maintenance-volume-lifecycle': m006,
   '007-agent-protocol-v2': m007,
   '008-nullable-instance-refs-router-reason': m008,
+  '009-volumes-snapshots-rbd-qos': m009,
+  '010-image-versions-cdrom': m010,
   '011-metrics': m011,
   '012-auth-identity-providers': m012,
-  '009-volumes-snapshots-rbd-qos': m009,
 };
 
 /** The migrations numbered before `name` (for tests that upgrade a database as it was then). */

@@ -63,10 +63,19 @@ export interface PoolRow {
 export interface ImageRow {
   id: string; accountId: string; name: string; description: string; kind: 'template' | 'iso' | 'kernel';
   public: number; osType: string; minDiskGiB: number; createdAt: string;
+  /** The version launched when the image is named alone; null: the newest ready version (migration 010). */
+  defaultVersionId?: string | null | undefined;
 }
 export interface ImageVersionRow {
   id: string; imageId: string; version: string; format: 'qcow2' | 'raw' | 'iso' | 'kernel-initrd';
   sizeBytes: number; sha256: string; state: 'uploading' | 'ready' | 'failed'; cmdline: string; storagePath: string; createdAt: string;
+  /** Lineage: the version this one was captured on top of (migration 010). */
+  parentVersionId?: string | null | undefined;
+  /** A captured version: the instance whose root volume it is taken from, or the snapshot (migration 010). */
+  sourceInstanceId?: string | null | undefined;
+  sourceSnapshotId?: string | null | undefined;
+  /** Why a capture ended `failed` (migration 010). */
+  failureReason?: string | null | undefined;
 }
 export interface OfferingRow {
   id: string; name: string; description: string; vcpus: number; memoryMiB: number; rootDiskGiB: number;
@@ -100,6 +109,12 @@ export interface InstanceRow {
    */
   targetHostId?: string | null | undefined;
   version: number; createdAt: string; updatedAt: string; deletedAt: string | null;
+  /** 1: the instance has a CD-ROM drive; the ISO in it, null when empty (migration 010). */
+  cdrom?: number | undefined;
+  cdromImageId?: string | null | undefined;
+  cdromImageVersionId?: string | null | undefined;
+  /** What the firmware boots first (migration 010). */
+  bootDevice?: 'disk' | 'cdrom' | undefined;
 }
 export interface VolumeRow {
   id: string; accountId: string; instanceId: string | null; poolId: string; kind: 'root' | 'data';

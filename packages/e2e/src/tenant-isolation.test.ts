@@ -1,6 +1,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiError, KumoClient, type Instance, type Operation, type Snapshot, type Volume } from '@kumo/api';
+import { createHash } from 'node:crypto';
+import { ApiError, KumoClient, type Image, type ImageVersion, type Instance, type Operation, type Snapshot, type Volume } from '@kumo/api';
 import { newId } from '@kumo/core';
 import { startTestCloud, type TestCloud } from './testing/test-cloud.ts';
 
@@ -77,6 +78,41 @@ describe('tenant isolation', () => {
     await assert.rejects(users.alice.client.create('instances', {
       name: 'sneaky', zoneId: cloud.defaults.zoneId, imageId: cloud.imageId, offeringId: cloud.defaults.offeringIds.small, keypairId: users.bob.keypairId,
     }), (e: ApiError) => e.code === 'bad_request' && /key pair/.test(e.message));
+  });
+
+  test('images: another tenant\'s private images, versions and ISOs answer 404 (or a 400 naming the field) and change nothing', async () => {
+    const bob = users.bob;
+    const alice = users.alice;
+    const bytes = Buffer.from('bob private bits');
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const img = await bob.client.create<Image>('images', { name: 'bob-golden' });
+    const v = await bob.client.upload<ImageVersion>(`/api/v1/images/${img.id}/versions/1/file`, { format: 'qcow2', sha256 }, bytes, bytes.length);
+    const iso = await bob.client.create<Image>('images', { name: 'bob-iso', kind: 'iso' });
+    await bob.client.upload<ImageVersion>(`/api/v1/images/${iso.id}/versions/1/file`, { format: 'iso', sha256 }, bytes, bytes.length);
+    const { client } = alice;
+    await notFound(client.request('GET', `/api/v1/images/${img.id}/versions`), 'version listing');
+    await notFound(client.request('POST', `/api/v1/images/${img.id}/rollback`, { body: { versionId: v.id } }), 'rollback');
+    await notFound(client.request('POST', `/api/v1/images/${img.id}/default`, { body: { versionId: v.id } }), 'default version');
+    await notFound(client.request('DELETE', `/api/v1/images/${img.id}/versions/${v.id}`), 'version delete');
+    await notFound(client.requestText('GET', `/api/v1/images/${img.id}/versions/${v.id}/file`), 'version file');
+    await notFound(client.request('POST', `/api/v1/instances/${bob.instanceId}/capture`, { body: { name: 'stolen' } }), 'capture of another tenant\'s instance');
+    await notFound(client.request('POST', `/api/v1/instances/${alice.instanceId}/cdrom`, { body: { imageId: iso.id } }), 'cdrom attach of another tenant\'s ISO');
+    await notFound(client.request('POST', `/api/v1/instances/${bob.instanceId}/cdrom`, { body: { imageId: iso.id } }), 'cdrom of another tenant\'s instance');
+    await notFound(client.request('DELETE', `/api/v1/instances/${bob.instanceId}/cdrom`), 'eject on another tenant\'s instance');
+    await notFound(client.request('PATCH', `/api/v1/instances/${bob.instanceId}`, { body: { bootDevice: 'disk' } }), 'boot order of another tenant\'s instance');
+    const launchFrom = (body: Record<string, unknown>) => client.request('POST', '/api/v1/instances', { body: { name: 'sneaky', zoneId: cloud.defaults.zoneId, offeringId: cloud.defaults.offeringIds.small, ...body } });
+    await assert.rejects(launchFrom({ imageId: img.id }), (e: ApiError) => e.code === 'bad_request' && (e.details as { field?: string }).field === 'imageId');
+    await assert.rejects(launchFrom({ imageId: img.id, imageVersion: '1' }), (e: ApiError) => e.code === 'bad_request' && (e.details as { field?: string }).field === 'imageId');
+    await assert.rejects(launchFrom({ isoImageId: iso.id }), (e: ApiError) => e.code === 'bad_request' && (e.details as { field?: string }).field === 'isoImageId');
+    // Capturing into a name bob uses makes alice's own image: names are per account.
+    await client.request('POST', `/api/v1/instances/${alice.instanceId}/stop`, { query: { wait: true }, body: {} });
+    const op = await client.request<Operation>('POST', `/api/v1/instances/${alice.instanceId}/capture`, { query: { wait: true }, body: { name: 'bob-golden' } });
+    assert.equal(op.status, 'succeeded', op.message);
+    const mine = await client.listAll<Image>('images', { name: 'bob-golden' });
+    assert.deepEqual(mine.map((i) => i.accountId), [alice.accountId], 'alice sees only her own image of that name');
+    const bobs = (await bob.client.request<{ items: ImageVersion[] }>('GET', `/api/v1/images/${img.id}/versions`)).items;
+    assert.deepEqual(bobs.map((x) => [x.id, x.isDefault]), [[v.id, true]], 'bob\'s image did not change');
+    await client.request('POST', `/api/v1/instances/${alice.instanceId}/start`, { query: { wait: true }, body: {} });
   });
 
   test('users cannot manage the infrastructure; admins see every tenant', async () => {

@@ -9,3 +9,15 @@ export function dataDir(given?: string): string {
 export function databaseUrl(): string | undefined {
   return process.env.KUMO_DATABASE_URL;
 }
+
+/**
+ * How often hosts drop cached base images no volume uses and whose image version is gone:
+ * $KUMO_BASE_GC_INTERVAL_SEC (0 turns it off); undefined keeps the server's default (one hour).
+ */
+export function baseGcIntervalMs(): number | undefined {
+  const v = process.env.KUMO_BASE_GC_INTERVAL_SEC;
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`KUMO_BASE_GC_INTERVAL_SEC must be a whole number of seconds, not ${v}`);
+  return n * 1000;
+}

@@ -3,6 +3,7 @@ import { openDatabase } from '@kumo/db';
 import { buildServer, defaultAlertSettings, type BuildServerOptions, type KumoServer } from '@kumo/server';
 import { readAdminPasswordFile, writeAdminPasswordFile } from './admin-password-file.ts';
 import { serverSecurityFromEnv } from './server-security-config.ts';
+import { baseGcIntervalMs } from './config.ts';
 
 export interface RunningServer { server: KumoServer; url: string; admin: { username: string; password: string | null } }
 
@@ -21,7 +22,11 @@ export function metricsSettings(env: NodeJS.ProcessEnv): NonNullable<BuildServer
 /** Open the database, create the admin at first start, listen, start the controller. */
 export async function runServer(opts: { dataDir: string; host: string; port: number; databaseUrl?: string | undefined; logLevel?: string; webRoot?: string }): Promise<RunningServer> {
   const database = await openDatabase({ url: opts.databaseUrl, dataDir: opts.dataDir });
-  const server = await buildServer({ database, dataDir: opts.dataDir, logLevel: opts.logLevel ?? 'info', webRoot: opts.webRoot, ...serverSecurityFromEnv(), metrics: metricsSettings(process.env) });
+  const gcMs = baseGcIntervalMs();
+  const server = await buildServer({
+    database, dataDir: opts.dataDir, logLevel: opts.logLevel ?? 'info', webRoot: opts.webRoot, ...serverSecurityFromEnv(), metrics: metricsSettings(process.env),
+    ...(gcMs !== undefined ? { controller: { baseGcIntervalMs: gcMs } } : {}),
+  });
   const created = await server.ctx.auth.bootstrapAdmin(process.env.KUMO_ADMIN_PASSWORD);
   if (created) writeAdminPasswordFile(opts.dataDir, created.password);
   const password = created?.password ?? await readAdminPasswordFile(opts.dataDir, (pw) => server.ctx.auth.passwordMatches('admin', pw));

@@ -14,6 +14,9 @@ import { MetricsService, type MetricsServiceOptions } from './metrics/metrics-se
 import { registerMetricsApiRoutes } from './http/routes/metrics-api-routes.ts';
 import { registerInfraRoutes } from './http/routes/infra-routes.ts';
 import { registerCatalogRoutes } from './http/routes/catalog-routes.ts';
+import { registerImageVersionRoutes } from './http/routes/image-version-routes.ts';
+import { registerInstanceCdromRoutes } from './http/routes/instance-cdrom-routes.ts';
+import { ImageCaptureReconciler } from './controller/image-capture-reconciler.ts';
 import { registerTenancyRoutes } from './http/routes/tenancy-routes.ts';
 import { registerInstanceRoutes } from './http/routes/instance-routes.ts';
 import { registerOperationRoutes } from './http/routes/operation-routes.ts';
@@ -103,15 +106,13 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
   const events = new EventLog(repos, clock, notifier);
   const ops = new OperationService(repos, clock, notifier);
   const auth = new AuthService(repos, clock, opts.auth);
-  const copts: ControllerOptions = { ...defaultControllerOptions, ...opts.controller, timeouts: { ...defaultControllerOptions.timeouts, ...opts.controller?.timeouts } };
-  const auth = new AuthService(repos, clock);
   const snapshotStoreDir = join(opts.dataDir, 'images', 'snapshots');
   const copts: ControllerOptions = { ...defaultControllerOptions, snapshotStoreDir, ...opts.controller, timeouts: { ...defaultControllerOptions.timeouts, ...opts.controller?.timeouts } };
   const gateway = new AgentGateway(repos, clock, events, notifier, app.log, { heartbeatIntervalMs: copts.heartbeatIntervalMs, helloTimeoutMs: 10_000 });
   const instances = new InstanceService(repos, ops, events, notifier, clock);
   const opCancel = new OperationCancelService(repos, ops, events, notifier, clock);
   const maxImageBytes = opts.maxImageBytes ?? 20 * 1024 ** 3;
-  const catalog = createCatalogServices(repos, clock, auth, events, { dataDir: opts.dataDir, maxImageBytes });
+  const catalog = createCatalogServices(repos, clock, auth, events, { dataDir: opts.dataDir, maxImageBytes }, { ops, notifier, gateway });
   const hosts = new HostService(repos, ops, events, notifier, clock);
   const volumes = new VolumeService(repos, ops, events, notifier, clock);
   const storage = {
@@ -121,6 +122,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
   const ctx: ServerContext = { repos, clock, auth, ops, opCancel, instances, hosts, catalog, storage, events, notifier, gateway, dataDir: opts.dataDir };
   const metrics = new ServerMetrics();
   const controller = new Controller(repos, gateway, ops, events, notifier, clock, app.log, copts, metrics);
+  controller.register(new ImageCaptureReconciler(repos, gateway, ops, events, notifier, clock, copts.timeouts, (id) => catalog.imageStore.removeFiles(id)));
   metrics.attach({
     queueDepth: () => controller.queue.length(), connectedAgents: () => gateway.connectedCount(),
     pendingJobs: () => gateway.pendingJobs(), staleReports: () => gateway.staleReports,
@@ -154,6 +156,8 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
   registerMetricsApiRoutes(app, ctx, metricsService.query);
   registerVolumeRoutes(app, ctx);
   registerSnapshotRoutes(app, ctx, { maxFileBytes: maxImageBytes });
+  registerImageVersionRoutes(app, ctx);
+  registerInstanceCdromRoutes(app, ctx);
   if (opts.webRoot) await registerWebConsole(app, opts.webRoot);
 
   let started = false;

@@ -1,5 +1,5 @@
 import { newId } from '@kumo/core';
-import type { Repos } from '@kumo/db';
+import type { ImageRow, Repos } from '@kumo/db';
 import type { ServerContext } from './context.ts';
 import { nowIso } from './context.ts';
 
@@ -51,7 +51,7 @@ export async function seedImage(ctx: Pick<ServerContext, 'repos' | 'clock'>, nam
   const db = ctx.repos.db;
   const admin = await db.selectFrom('accounts').select('id').where('role', '=', 'admin').orderBy('id').limit(1).executeTakeFirstOrThrow();
   const now = nowIso(ctx.clock);
-  let image = await db.selectFrom('images').selectAll().where('accountId', '=', admin.id).where('name', '=', name).executeTakeFirst();
+  let image: ImageRow | undefined = await db.selectFrom('images').selectAll().where('accountId', '=', admin.id).where('name', '=', name).executeTakeFirst();
   if (!image) {
     image = { id: newId('image'), accountId: admin.id, name, description: `${name} image`, kind: 'template', public: 1, osType: 'linux', minDiskGiB: 1, createdAt: now };
     await ctx.repos.images.insert(image);
@@ -64,5 +64,6 @@ export async function seedImage(ctx: Pick<ServerContext, 'repos' | 'clock'>, nam
     id: versionId, imageId: image.id, version: String(Number(count?.n ?? 0) + 1), format: version.format, sizeBytes: version.sizeBytes,
     sha256: version.sha256, state: 'ready', cmdline: version.cmdline ?? '', storagePath: version.storagePath ?? '', createdAt: now,
   });
+  await ctx.repos.imageVersions.setDefault(image.id, versionId); // the newest version is the default
   return { imageId: image.id, versionId };
 }

@@ -142,6 +142,14 @@ export const agentMethodDefs = {
   'instance.setDiskLimits': method(Type.Object({ instanceId: Id, volumeId: Id, limits: DiskLimitsSchema }), Type.Null(), { job: false, capability: 'disk-qos', since: 2 }),
   /** Insert an ISO (fetched into the host's image cache first) into a running guest's CD-ROM drive, or eject (null). */
   'instance.changeMedium': method(Type.Object({ instanceId: Id, iso: Type.Union([ImageRefSchema, Type.Null()]) }), Type.Null(), { job: false, capability: 'cdrom', since: 2 }),
+  /**
+   * Remove the pool's cached base images that no volume backs onto and whose image version is not
+   * in `keepImageVersionIds` (the versions that still exist); bases used within `graceMs` (default
+   * 10 minutes: a clone may be being made on another host of a shared pool) are kept.
+   */
+  'pool.collectGarbage': method(Type.Object({
+    pool: PoolRefSchema, keepImageVersionIds: Type.Array(Id), graceMs: Type.Optional(Type.Integer({ minimum: 0 })),
+  }), Type.Object({ removed: Type.Array(Type.String()), kept: Type.Array(Type.String()) }), { job: false, since: 2 }),
   /** Stop a running job; the host is left as it was before the job (the job ends with error `cancelled`). */
   'job.cancel': method(Type.Object({ jobId: Type.String({ minLength: 1 }) }), Type.Object({ found: Type.Boolean(), state: Type.String() }), { job: false, since: 2 }),
   /**

@@ -8,13 +8,35 @@ export const ImageVersion = Type.Object({
   id: Type.String(), imageId: Type.String(), version: Type.String(), format: ImageFormat,
   sizeBytes: Type.Integer(), sha256: Type.String(), state: Type.Union([Type.Literal('uploading'), Type.Literal('ready'), Type.Literal('failed')]),
   cmdline: Type.String(), createdAt: Timestamp,
+  parentVersionId: Nullable(Type.String({ description: 'lineage: the version this one was captured on top of' })),
+  isDefault: Type.Boolean({ description: 'the version launched when the image is named without a version' }),
+  sourceInstanceId: Nullable(Type.String({ description: 'captured from this instance\'s root volume' })),
+  sourceSnapshotId: Nullable(Type.String({ description: 'captured from this snapshot' })),
+  failureReason: Nullable(Type.String({ description: 'why a capture failed (state `failed`)' })),
 });
 
 export const Image = Type.Object({
   id: Type.String(), accountId: Type.String(), name: Type.String(), description: Type.String(), kind: ImageKind,
   public: Type.Boolean(), osType: Type.String(), minDiskGiB: Type.Integer(), latestVersionId: Nullable(Type.String()),
   createdAt: Timestamp,
+  defaultVersionId: Nullable(Type.String({ description: 'the version launched when the image is named alone (`image`, not `image:version`)' })),
 });
+
+/** Capture an image from a stopped instance's root volume: a new image, or a new version of the caller's image of that name. */
+export const ImageCapture = Type.Object({
+  name: Name,
+  description: Type.Optional(Description),
+  version: Type.Optional(Type.String({ minLength: 1, maxLength: 63, pattern: '^[A-Za-z0-9._-]+$', description: 'label of the new version (default: the next number)' })),
+}, { additionalProperties: false });
+/** Make a version the image's default. */
+export const ImageDefaultRequest = Type.Object({ versionId: AnyId }, { additionalProperties: false });
+/** Make an older version the default again: the named one, or the current default's parent. */
+export const ImageRollbackRequest = Type.Object({ versionId: Type.Optional(AnyId) }, { additionalProperties: false });
+export const ImageVersionDeleteQuery = Type.Object({
+  newDefaultVersionId: Type.Optional(AnyId),
+}, { additionalProperties: false });
+/** What the image store answers an agent that uploaded a captured version's file. */
+export const ImageVersionUploadResult = Type.Object({ sizeBytes: Type.Integer(), sha256: Type.String() });
 export const ImageCreate = Type.Object({
   name: Name, description: Type.Optional(Description), kind: Type.Optional(ImageKind),
   public: Type.Optional(Type.Boolean()), osType: Type.Optional(Type.String({ maxLength: 63 })),
@@ -69,6 +91,9 @@ export type ImageVersion = Static<typeof ImageVersion>;
 export type Offering = Static<typeof Offering>;
 export type DiskOffering = Static<typeof DiskOffering>;
 export type ImageCreate = Static<typeof ImageCreate>;
+export type ImageCapture = Static<typeof ImageCapture>;
+export type ImageDefaultRequest = Static<typeof ImageDefaultRequest>;
+export type ImageRollbackRequest = Static<typeof ImageRollbackRequest>;
 export type ImageVersionCreate = Static<typeof ImageVersionCreate>;
 export type OfferingCreate = Static<typeof OfferingCreate>;
 export type DiskOfferingCreate = Static<typeof DiskOfferingCreate>;

@@ -30,14 +30,21 @@ export const Instance = Type.Object({
   observed: Type.Object({ power: Nullable(PowerState), at: Nullable(Timestamp) }),
   errorReason: Nullable(Type.String()), hostTags: Tags, affinityGroupIds: Type.Array(Type.String()),
   configDrive: Type.Boolean(),
+  cdrom: Nullable(Type.Object({
+    imageId: Nullable(Type.String({ description: 'the ISO in the drive; null: the drive is empty' })), imageVersionId: Nullable(Type.String()),
+  }, { description: 'the CD-ROM drive; null: the instance has none' })),
+  bootDevice: lit(['disk', 'cdrom'] as const),
   version: Type.Integer(), createdAt: Timestamp, updatedAt: Timestamp,
 });
 
 export const InstanceCreate = Type.Object({
   name: Name,
   zoneId: AnyId,
-  imageId: AnyId,
+  imageId: Type.Optional(AnyId),
   imageVersionId: Type.Optional(AnyId),
+  imageVersion: Type.Optional(Type.String({ minLength: 1, maxLength: 63, description: 'a version label of the image (`image:version`); default: the image\'s default version' })),
+  isoImageId: Type.Optional(AnyId),
+  diskSizeGiB: Type.Optional(Type.Integer({ minimum: 1, maximum: 65536, description: 'size of the blank root disk of an ISO install (default: the offering\'s)' })),
   offeringId: AnyId,
   keypairId: Type.Optional(AnyId),
   podId: Type.Optional(AnyId),
@@ -48,6 +55,12 @@ export const InstanceCreate = Type.Object({
   start: Type.Optional(Type.Boolean({ description: 'start after creation (default true)' })),
   nics: Type.Optional(NicRequests),
   configDrive: Type.Optional(Type.Boolean({ description: 'attach a NoCloud config drive (ISO 9660 labelled cidata: meta-data, user-data, network-config) for guests without network metadata' })),
+}, { additionalProperties: false });
+
+/** Insert an ISO into the instance's CD-ROM drive (the drive is added to a stopped instance that has none). */
+export const InstanceCdromInsert = Type.Object({ imageId: AnyId, imageVersionId: Type.Optional(AnyId) }, { additionalProperties: false });
+export const InstanceUpdate = Type.Object({
+  bootDevice: Type.Optional(lit(['disk', 'cdrom'] as const)),
 }, { additionalProperties: false });
 
 export const InstanceActionRequest = Type.Object({
@@ -75,4 +88,6 @@ export const WaitQuery = Type.Object({
 export type Instance = Static<typeof Instance>;
 export type InstanceAddress = Static<typeof InstanceAddress>;
 export type InstanceCreate = Static<typeof InstanceCreate>;
+export type InstanceCdromInsert = Static<typeof InstanceCdromInsert>;
+export type InstanceUpdate = Static<typeof InstanceUpdate>;
 export type InstanceActionRequest = Static<typeof InstanceActionRequest>;

@@ -4,8 +4,9 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { clientFor, resolveId } from '../cli-context.ts';
-import { renderList, renderOne } from '../output.ts';
+import { renderOne } from '../output.ts';
 import { addResourceCommands, print } from './resource-commands.ts';
+import { addImageVersionCommands } from './image-version-commands.ts';
 
 const num = (v: string) => Number(v);
 
@@ -19,19 +20,14 @@ async function sha256File(path: string): Promise<string> {
 export function addCatalogCommands(program: Command): void {
   const image = addResourceCommands(program, {
     name: 'image', path: 'images',
-    columns: [{ key: 'id', header: 'ID' }, { key: 'name', header: 'NAME' }, { key: 'kind', header: 'KIND' }, { key: 'public', header: 'PUBLIC' }, { key: 'latestVersionId', header: 'LATEST' }],
+    columns: [{ key: 'id', header: 'ID' }, { key: 'name', header: 'NAME' }, { key: 'kind', header: 'KIND' }, { key: 'public', header: 'PUBLIC' }, { key: 'defaultVersionId', header: 'DEFAULT' }],
   });
   image.command('create').requiredOption('--name <name>').option('--description <text>').option('--kind <template|iso|kernel>').option('--public')
     .action(async (o: { name: string; description?: string; kind?: string; public?: boolean }, c: Command) => {
       const { client, output } = clientFor(c);
       print(renderOne(await client.create('images', { name: o.name, description: o.description, kind: o.kind, public: o.public }), output));
     });
-  image.command('versions <image>').description('list the versions of an image').action(async (ref: string, _o: unknown, c: Command) => {
-    const { client, output } = clientFor(c);
-    const id = await resolveId(client, 'images', 'image', ref);
-    const page = await client.request<{ items: Array<Record<string, unknown>> }>('GET', `/api/v1/images/${id}/versions`);
-    print(renderList(page.items, [{ key: 'id', header: 'ID' }, { key: 'version', header: 'VERSION' }, { key: 'format', header: 'FORMAT' }, { key: 'sizeBytes', header: 'BYTES' }, { key: 'state', header: 'STATE' }], output));
-  });
+  addImageVersionCommands(image);
 
   image.command('upload <image> <file>').description('upload a file as a new version of an image (SHA-256 checked by the server)')
     .requiredOption('--version <version>').option('--format <qcow2|raw|iso|kernel-initrd>', 'format (default: from the file name)')

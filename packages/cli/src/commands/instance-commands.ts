@@ -7,6 +7,8 @@ import { followOperation } from '../progress.ts';
 import { runConsoleSession } from '../console-session.ts';
 import { addResourceCommands, print } from './resource-commands.ts';
 import { addInstanceTopCommand } from './top-commands.ts';
+import { parseImageRef } from './image-version-commands.ts';
+import { addInstanceCdromCommands } from './instance-cdrom-commands.ts';
 
 export async function finish(client: KumoClient, op: Operation, wait: boolean | undefined, output: OutputFormat): Promise<void> {
   if (!wait) { print(renderOne(op as unknown as Record<string, unknown>, output)); return; }
@@ -24,6 +26,14 @@ export function formatAddresses(v: unknown): string {
   return (v as InstanceAddress[]).map((a) => `${a.networkName}=${a.ip}${a.publicIp ? `, ${a.publicIp}` : ''} (${a.mac})`).join('; ');
 }
 
+/** `--image IMAGE[:VERSION]` as the API fields: the image, and the version by id or label. */
+async function imageOf(client: KumoClient, ref: string): Promise<{ imageId: string; imageVersionId?: string; imageVersion?: string }> {
+  const { image, version } = parseImageRef(ref);
+  const imageId = await resolveId(client, 'images', 'image', image);
+  if (!version) return { imageId };
+  return /^imgv-/.test(version) ? { imageId, imageVersionId: version } : { imageId, imageVersion: version };
+}
+
 /** instance, operation, event. */
 export function addInstanceCommands(program: Command): void {
   const inst = addResourceCommands(program, {
@@ -33,13 +43,16 @@ export function addInstanceCommands(program: Command): void {
       { key: 'vcpus', header: 'VCPUS' }, { key: 'memoryMiB', header: 'MEM-MIB' }, { key: 'hostId', header: 'HOST' },
     ],
     listFilters: [{ flag: '--phase <phase>', key: 'phase', description: 'filter by phase' }, { flag: '--name <name>', key: 'name', description: 'filter by name' }],
-    showFormat: { addresses: formatAddresses },
+    showFormat: { addresses: formatAddresses, cdrom: (v: unknown) => (v ? ((v as { imageId: string | null }).imageId ?? 'empty') : '-') },
   });
 
   addInstanceTopCommand(inst);
   inst.command('create').description('create (and start) instances')
     .requiredOption('--name <name>', 'name; with --count N, names get -1..-N')
-    .requiredOption('--image <image>', 'image name or id').requiredOption('--offering <offering>', 'offering name or id')
+    .option('--image <image>', 'image name or id, or IMAGE:VERSION (a version label or id; default: the image\'s default version)')
+    .option('--iso <iso>', 'install from this ISO (name or id): a blank root disk, the ISO in the CD-ROM, booted first')
+    .option('--disk-size <GiB>', 'root disk size (default: the offering\'s)', (v) => Number(v))
+    .requiredOption('--offering <offering>', 'offering name or id')
     .option('--zone <zone>').option('--keypair <keypair>').option('--user-data-file <path>').option('--count <n>', 'how many', (v) => Number(v), 1)
     .option('--host-tag <tag...>', 'hosts must carry these tags').option('--affinity-group <group...>')
     .option('--network <network...>', 'one NIC on each network (name or id), in order; default: the account\'s network "default", if any')
@@ -47,13 +60,16 @@ export function addInstanceCommands(program: Command): void {
     .option('--config-drive', 'attach a NoCloud config drive (meta-data, user-data, network-config)')
     .option('--no-start', 'create stopped').option('--wait', 'wait until running (progress bar)')
     .action(async (o: {
-      name: string; image: string; offering: string; zone?: string; keypair?: string; userDataFile?: string; count: number; hostTag?: string[];
+      name: string; image?: string; iso?: string; diskSize?: number; offering: string; zone?: string; keypair?: string; userDataFile?: string; count: number; hostTag?: string[];
       affinityGroup?: string[]; network?: string[] | false; configDrive?: boolean; start: boolean; wait?: boolean;
     }, c: Command) => {
       const { client, output } = clientFor(c);
+      if (!o.image === !o.iso) throw new CliError('pass --image (a template) or --iso (an ISO install), one of them');
       const body = {
         zoneId: await defaultZone(client, o.zone),
-        imageId: await resolveId(client, 'images', 'image', o.image),
+        ...(o.image ? await imageOf(client, o.image) : {}),
+        ...(o.iso ? { isoImageId: await resolveId(client, 'images', 'ISO', o.iso) } : {}),
+        ...(o.diskSize ? { diskSizeGiB: o.diskSize } : {}),
         offeringId: await resolveId(client, 'offerings', 'offering', o.offering),
         ...(o.keypair ? { keypairId: await resolveId(client, 'keypairs', 'key pair', o.keypair) } : {}),
         ...(o.userDataFile ? { userData: readFileSync(o.userDataFile, 'utf8') } : {}),
@@ -91,6 +107,8 @@ export function addInstanceCommands(program: Command): void {
       const op = await client.request<Operation>('DELETE', `/api/v1/instances/${await resolveId(client, 'instances', 'instance', id)}`);
       await finish(client, op, o.wait, output);
     });
+
+  addInstanceCdromCommands(inst);
 
   inst.command('console <id>').description('attach to the serial console (escape: Ctrl-])').action(async (id: string, _o: unknown, c: Command) => {
     const { client } = clientFor(c);

@@ -14,13 +14,13 @@ export type InstanceStatusPatch = Partial<Pick<InstanceRow,
  */
 export const instanceListColumns = [
   'id', 'accountId', 'name', 'zoneId', 'hostId', 'poolId', 'imageId', 'imageVersionId', 'offeringId', 'keypairId',
-  'vcpus', 'memoryMiB', 'rootDiskGiB', 'hostTags', 'configDrive', 'desired', 'phase', 'task',
+  'vcpus', 'memoryMiB', 'rootDiskGiB', 'hostTags', 'configDrive', 'cdrom', 'cdromImageId', 'cdromImageVersionId', 'bootDevice', 'desired', 'phase', 'task',
   'observedPower', 'observedAt', 'errorReason', 'version', 'createdAt', 'updatedAt',
 ] as const satisfies readonly (keyof InstanceRow)[];
 export type InstanceListRow = Pick<InstanceRow, typeof instanceListColumns[number]>;
 
 /** Catalog entries an instance refers to, which it must not keep alive once deleted. */
-export type InstanceCatalogRef = 'imageId' | 'offeringId' | 'keypairId';
+export type InstanceCatalogRef = 'imageId' | 'cdromImageId' | 'offeringId' | 'keypairId';
 
 /** Instances, with compare-and-swap on `version` for every controller write. */
 export class InstancesRepo extends CrudRepo<'instances'> {
@@ -113,8 +113,19 @@ export class InstancesRepo extends CrudRepo<'instances'> {
    * offering or a key pair that is being deleted.
    */
   async releaseFromDeleted(ref: InstanceCatalogRef, id: string, db: Kysely<Database> = this.db): Promise<void> {
-    const patch = ref === 'imageId' ? { imageId: null, imageVersionId: null } : { [ref]: null };
+    const patch = ref === 'imageId' ? { imageId: null, imageVersionId: null } : ref === 'cdromImageId' ? { cdromImageId: null, cdromImageVersionId: null } : { [ref]: null };
     await db.updateTable('instances').set(patch).where(ref, '=', id).where('phase', '=', 'deleted').execute();
+  }
+
+  /** Deleted instances let go of one image version (launched from it, or holding it as their ISO). */
+  async releaseVersionFromDeleted(versionId: string, db: Kysely<Database> = this.db): Promise<void> {
+    await db.updateTable('instances').set({ imageVersionId: null }).where('imageVersionId', '=', versionId).where('phase', '=', 'deleted').execute();
+    await db.updateTable('instances').set({ cdromImageId: null, cdromImageVersionId: null }).where('cdromImageVersionId', '=', versionId).where('phase', '=', 'deleted').execute();
+  }
+
+  /** The CD-ROM drive and boot order of an instance (not a controller field: no CAS version bump needed by the controller, but bumped for readers). */
+  async setCdrom(id: string, patch: Partial<Pick<InstanceRow, 'cdrom' | 'cdromImageId' | 'cdromImageVersionId' | 'bootDevice'>>, nowIso: string, db: Kysely<Database> = this.db): Promise<void> {
+    await db.updateTable('instances').set((eb) => ({ ...patch, version: eb('version', '+', 1), updatedAt: nowIso })).where('id', '=', id).execute();
   }
 
   async affinityGroupIds(instanceId: string): Promise<string[]> {

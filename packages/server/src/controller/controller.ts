@@ -17,6 +17,7 @@ import { SnapshotReconciler } from './snapshot-reconciler.ts';
 import { VolumeDeviceSteps } from './volume-device-steps.ts';
 import { HostReconciler } from './host-reconciler.ts';
 import { HostPorts } from './host-ports.ts';
+import { BaseGarbageCollector } from './base-garbage-collector.ts';
 import type { ServerMetrics } from '../metrics/server-metrics.ts';
 
 export interface ControllerOptions {
@@ -28,6 +29,8 @@ export interface ControllerOptions {
   waitRetryMs: number;
   heartbeatIntervalMs: number;
   hostDownAfterMs: number;
+  /** How often hosts are told which image versions exist, to drop unused cached bases (0: never). */
+  baseGcIntervalMs: number;
   timeouts: ReconcilerTimeouts;
   /** How long a running guest has to release a disk being detached before the detach fails (the disk stays). */
   detachTimeoutSec: number;
@@ -44,6 +47,7 @@ export const defaultControllerOptions: ControllerOptions = {
   waitRetryMs: 2_000,
   heartbeatIntervalMs: 10_000,
   hostDownAfterMs: 120_000,
+  baseGcIntervalMs: 3_600_000,
   timeouts: { startMs: 180_000, stopGraceExtraMs: 30_000, quickMs: 60_000, provisionMs: 600_000 },
   detachTimeoutSec: 60,
   snapshotStoreDir: '',
@@ -64,6 +68,8 @@ export class Controller {
   readonly networks: NetworkReconciler;
   /** Ports on hosts for host-to-host transfers. */
   readonly hostPorts: HostPorts;
+  /** Drops cached base images no volume uses and whose image version is gone. */
+  readonly baseGc: BaseGarbageCollector;
   private readonly reconcilers = new Map<string, Reconciler>();
   private readonly hostMonitor: HostMonitor;
   private resyncTimer: unknown = null;
@@ -83,6 +89,7 @@ export class Controller {
     private readonly metrics?: ServerMetrics,
   ) {
     this.hostPorts = new HostPorts(repos, clock);
+    this.baseGc = new BaseGarbageCollector(repos, gateway, clock, log, { intervalMs: opts.baseGcIntervalMs, callTimeoutMs: opts.timeouts.quickMs });
     this.queue = new WorkQueue(clock, { concurrency: opts.workers, baseBackoffMs: opts.baseBackoffMs, maxBackoffMs: opts.maxBackoffMs });
     this.networks = new NetworkReconciler(repos, gateway, notifier, clock, log, { resyncIntervalMs: opts.resyncIntervalMs * 2, applyTimeoutMs: opts.timeouts.quickMs });
     const devices = new VolumeDeviceSteps(repos, gateway, ops, events, notifier, clock, { ...opts.timeouts, detachTimeoutSec: opts.detachTimeoutSec });
@@ -125,6 +132,7 @@ export class Controller {
     await this.resync();
     this.scheduleResync();
     this.scheduleHostCheck();
+    this.baseGc.start();
   }
 
   /** Enqueue every resource with unfinished business, of every registered kind. */
@@ -193,6 +201,7 @@ export class Controller {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.baseGc.stop();
     this.unsubscribe?.();
     if (this.resyncTimer !== null) this.clock.clearTimeout(this.resyncTimer);
     if (this.hostTimer !== null) this.clock.clearTimeout(this.hostTimer);

@@ -208,18 +208,18 @@ export class InstanceReconciler implements Reconciler<'instance'> {
       case 'provision': await this.volumes.awaitReady(inst, active); return inst.version;
       case 'start': {
         await this.volumes.awaitReady(inst, active); // after an error the disk may never have been made
-        const { spec, image } = await buildInstanceSpec(this.repos, inst);
+        const { spec, image, iso } = await buildInstanceSpec(this.repos, inst);
         if (spec.nics.length > 0) await this.ensureHostNetwork(hostId!, inst.id);
-        await this.hostCall(hostId!, 'instance.start', { spec, image }, t.startMs, { jobKey: job.jobKey, onProgress: job.onProgress });
+        await this.hostCall(hostId!, 'instance.start', { spec, image, ...(iso ? { iso } : {}) }, t.startMs, { jobKey: job.jobKey, onProgress: job.onProgress });
         return inst.version;
       }
       case 'save':
         await this.hostCall(hostId!, 'instance.save', { instanceId: inst.id, statePath: await this.statePath(inst) }, t.startMs, job);
         return inst.version;
       case 'restore': {
-        const { spec, image } = await buildInstanceSpec(this.repos, inst);
+        const { spec, image, iso } = await buildInstanceSpec(this.repos, inst);
         if (spec.nics.length > 0) await this.ensureHostNetwork(hostId!, inst.id);
-        await this.hostCall(hostId!, 'instance.restore', { spec, image, statePath: await this.statePath(inst) }, t.startMs, job);
+        await this.hostCall(hostId!, 'instance.restore', { spec, image, ...(iso ? { iso } : {}), statePath: await this.statePath(inst) }, t.startMs, job);
         return inst.version;
       }
       case 'stop': {

@@ -74,4 +74,33 @@ describe('instance spec builder: device addresses', () => {
       return true;
     });
   });
+
+  test('a CD-ROM drive is spec.cdrom, its ISO the `iso` ref; boot order from the instance; an ISO install has a blank root (no image)', async () => {
+    const { zoneId } = await seedInfrastructure(repos, { hosts: 1 });
+    const acct = await seedAccount(repos, 'spec-cdrom');
+    const id = await seedInstance(repos, acct, zoneId);
+    let inst = (await repos.instances.getAny(id))!;
+    const plain = await buildInstanceSpec(repos, inst);
+    assert.deepEqual([plain.spec.cdrom, plain.spec.boot.order, plain.iso], [undefined, undefined, null], 'no drive: nothing');
+    assert.ok(plain.image, 'a template instance gets its image');
+
+    const isoImage = newId('image'); const isoVersion = newId('imageVersion');
+    await repos.images.insert({ id: isoImage, accountId: acct, name: 'installer', description: '', kind: 'iso', public: 0, osType: 'linux', minDiskGiB: 1, createdAt: now() });
+    await repos.imageVersions.insert({ id: isoVersion, imageId: isoImage, version: '1', format: 'iso', sizeBytes: 9, sha256: 'b'.repeat(64), state: 'ready', cmdline: '', storagePath: '', createdAt: now() });
+    await repos.instances.setCdrom(id, { cdrom: 1 }, now());
+    inst = (await repos.instances.getAny(id))!;
+    const empty = await buildInstanceSpec(repos, inst);
+    assert.deepEqual([empty.spec.cdrom, empty.iso], [{}, null], 'an empty drive');
+    await repos.instances.setCdrom(id, { cdromImageId: isoImage, cdromImageVersionId: isoVersion, bootDevice: 'cdrom' }, now());
+    inst = (await repos.instances.getAny(id))!;
+    const loaded = await buildInstanceSpec(repos, inst);
+    assert.deepEqual(loaded.spec.cdrom, {}, 'the agent fills in the ISO path');
+    assert.equal(loaded.spec.boot.order, 'cdrom');
+    assert.deepEqual(loaded.iso, { imageVersionId: isoVersion, url: `/api/v1/images/${isoImage}/versions/${isoVersion}/file`, sha256: 'b'.repeat(64), format: 'iso', sizeBytes: 9 });
+
+    await repos.db.updateTable('instances').set({ imageId: isoImage, imageVersionId: isoVersion }).where('id', '=', id).execute();
+    const install = await buildInstanceSpec(repos, (await repos.instances.getAny(id))!);
+    assert.equal(install.image, null, 'launched from an ISO: the root disk is blank');
+    assert.equal(install.iso?.imageVersionId, isoVersion);
+  });
 });

@@ -5,6 +5,7 @@ import { networkBridgeName, parseCidr } from '@kumo/netcfg';
 import { renderConfigDrive } from '../services/config-drive.ts';
 import { dhcpServerIpOf } from '../services/network-dhcp-server.ts';
 import { hostnameOf } from '../services/instance-hostname.ts';
+import { imageRefOf } from '../services/image-ref.ts';
 import { TerminalError } from './errors.ts';
 import { diskSpecOf } from './volume-host.ts';
 
@@ -15,8 +16,12 @@ export function tapName(instanceId: string, n: number): string {
   return `kt${instanceId.slice(-10)}${n}`.slice(0, 15);
 }
 
-/** The desired spec an agent gets for an instance: everything it needs, nothing from the database. */
-export async function buildInstanceSpec(repos: Repos, inst: InstanceRow): Promise<{ spec: InstanceSpec; image: ImageRef | null }> {
+/**
+ * The desired spec an agent gets for an instance: everything it needs, nothing from the database.
+ * `image` is what the root disk is made from (null for an ISO install: a blank disk); `iso` is the
+ * ISO in the instance's CD-ROM drive (spec.cdrom), which the agent fetches and fills in.
+ */
+export async function buildInstanceSpec(repos: Repos, inst: InstanceRow): Promise<{ spec: InstanceSpec; image: ImageRef | null; iso: ImageRef | null }> {
   const db = repos.db;
   const [volumes, offering, version, nics] = await Promise.all([
     db.selectFrom('volumes').selectAll().where('instanceId', '=', inst.id).orderBy('pciSlot').execute(),
@@ -46,7 +51,8 @@ export async function buildInstanceSpec(repos: Repos, inst: InstanceRow): Promis
       nicId: n.id, mac: n.mac, attach: { kind: 'tap', tap: tapName(inst.id, n.deviceIndex) }, pciSlot: n.pciSlot,
       bridge: networkBridgeName(n.networkId), mtu: n.mtu,
     })),
-    boot: version.format === 'kernel-initrd' ? { cmdline: version.cmdline } : {},
+    boot: { ...(version.format === 'kernel-initrd' ? { cmdline: version.cmdline } : {}), ...(inst.bootDevice === 'cdrom' ? { order: 'cdrom' as const } : {}) },
+    ...(inst.cdrom === 1 ? { cdrom: {} } : {}),
     stopTimeoutSec: offering.stopTimeoutSec,
     cpuQuota: offering.qosClass === 'guaranteed' ? 1 : 0.5,
     ...(inst.configDrive === 1 ? {
@@ -59,9 +65,7 @@ export async function buildInstanceSpec(repos: Repos, inst: InstanceRow): Promis
       }),
     } : {}),
   };
-  const image: ImageRef = {
-    imageVersionId: version.id, url: `/api/v1/images/${version.imageId}/versions/${version.id}/file`,
-    sha256: version.sha256, format: version.format, sizeBytes: version.sizeBytes,
-  };
-  return { spec, image };
+  const isoVersion = inst.cdrom === 1 && inst.cdromImageVersionId
+    ? await db.selectFrom('imageVersions').selectAll().where('id', '=', inst.cdromImageVersionId).executeTakeFirst() : undefined;
+  return { spec, image: version.format === 'iso' ? null : imageRefOf(version), iso: isoVersion ? imageRefOf(isoVersion) : null };
 }

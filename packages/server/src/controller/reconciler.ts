@@ -2,7 +2,7 @@ import type { Change } from '../services/notifier.ts';
 import type { TerminalError } from './errors.ts';
 
 /** The kinds of resource the controller reconciles; a work key is `<kind>:<id>`. */
-export type ResourceKind = 'instance' | 'volume' | 'snapshot' | 'host';
+export type ResourceKind = 'instance' | 'volume' | 'snapshot' | 'host' | 'imageVersion';
 export type WorkKey = `${ResourceKind}:${string}`;
 
 export function workKey<K extends ResourceKind>(kind: K, id: string): `${K}:${string}` {

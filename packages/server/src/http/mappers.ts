@@ -26,13 +26,16 @@ export const toPool = (r: PoolRow): api.Pool => ({
   capacityGiB: r.capacityGiB, allocatedGiB: r.allocatedGiB, usedGiB: r.usedGiB, overcommit: r.overcommit, createdAt: r.createdAt,
   rbd: r.kind === 'rbd' ? { pool: r.rbdPool ?? '', user: r.cephUser ?? '', cephConf: r.cephConf ?? '' } : null,
 });
-export const toImage = (r: ImageRow, latestVersionId: string | null = null): api.Image => ({
+export const toImage = (r: ImageRow, latestVersionId: string | null = null, defaultVersionId: string | null = null): api.Image => ({
   id: r.id, accountId: r.accountId, name: r.name, description: r.description, kind: r.kind, public: r.public === 1,
-  osType: r.osType, minDiskGiB: r.minDiskGiB, latestVersionId, createdAt: r.createdAt,
+  osType: r.osType, minDiskGiB: r.minDiskGiB, latestVersionId, createdAt: r.createdAt, defaultVersionId,
 });
-export const toImageVersion = (r: ImageVersionRow): api.ImageVersion => ({
+/** `defaultVersionId`: the image's effective default version (ImageService.defaultVersionId). */
+export const toImageVersion = (r: ImageVersionRow, defaultVersionId: string | null = null): api.ImageVersion => ({
   id: r.id, imageId: r.imageId, version: r.version, format: r.format, sizeBytes: r.sizeBytes, sha256: r.sha256,
   state: r.state, cmdline: r.cmdline, createdAt: r.createdAt,
+  parentVersionId: r.parentVersionId ?? null, isDefault: r.id === defaultVersionId,
+  sourceInstanceId: r.sourceInstanceId ?? null, sourceSnapshotId: r.sourceSnapshotId ?? null, failureReason: r.failureReason ?? null,
 });
 export const toOffering = (r: OfferingRow): api.Offering => ({
   id: r.id, name: r.name, description: r.description, vcpus: r.vcpus, memoryMiB: r.memoryMiB, rootDiskGiB: r.rootDiskGiB,
@@ -60,6 +63,8 @@ export const toInstance = (r: InstanceListRow, affinityGroupIds: string[] = [], 
   desired: r.desired, phase: r.phase, task: r.task,
   observed: { power: r.observedPower, at: r.observedAt },
   errorReason: r.errorReason, hostTags: JSON.parse(r.hostTags) as string[], affinityGroupIds, configDrive: r.configDrive === 1,
+  cdrom: r.cdrom === 1 ? { imageId: r.cdromImageId ?? null, imageVersionId: r.cdromImageVersionId ?? null } : null,
+  bootDevice: r.bootDevice ?? 'disk',
   version: r.version, createdAt: r.createdAt, updatedAt: r.updatedAt,
 });
 export const toVolume = (r: VolumeRow): api.Volume => ({

@@ -28,6 +28,17 @@ export class ImageService {
     return (await this.repos.imageVersions.latestReady(imageId))?.id ?? null;
   }
 
+  /** The version launched when the image is named alone: its default, else its newest ready one. */
+  async defaultVersionId(image: ImageRow): Promise<string | null> {
+    return (await this.repos.imageVersions.defaultOf(image))?.id ?? null;
+  }
+
+  /** Remove a version's stored file (the row is gone already). */
+  async removeFile(v: ImageVersionRow): Promise<void> {
+    if (v.storagePath) rmSync(v.storagePath, { force: true });
+    if (v.storagePath) rmSync(`${v.storagePath}.partial`, { force: true });
+  }
+
   async create(scope: Scope, b: ImageCreate): Promise<ImageRow> {
     if (b.public && !scope.admin) throw new ApiError('forbidden', 'only admins publish public images', { field: 'public' });
     const row: ImageRow = {
@@ -46,6 +57,10 @@ export class ImageService {
     const image = await this.getForWrite(scope, id);
     const versions = await deleteInUseGuarded(`image ${image.name}`, () => this.repos.db.transaction().execute(async (trx) => {
       await releaseOrRefuse(this.repos, trx, 'imageId', image.id, `image ${image.name}`);
+      await releaseOrRefuse(this.repos, trx, 'cdromImageId', image.id, `ISO ${image.name} (in a CD-ROM drive)`);
+      if ((await this.repos.imageVersions.ofImage(image.id, trx)).some((v) => v.state === 'uploading' && (v.sourceInstanceId || v.sourceSnapshotId))) {
+        throw new ApiError('conflict', `a version of image ${image.name} is being captured; wait until it is ready or failed`);
+      }
       const all = await this.repos.imageVersions.ofImage(image.id, trx);
       await this.repos.imageVersions.deleteOfImage(image.id, trx);
       if (!(await this.repos.images.delete(scope, image.id, trx))) throw new ApiError('not_found', `image ${id} not found`);
@@ -67,6 +82,7 @@ export class ImageService {
       state: 'ready', cmdline: b.cmdline ?? '', storagePath: '', createdAt: this.now(),
     };
     await uniquely('version', `version ${b.version} of image ${image.name}`, () => this.repos.imageVersions.insert(row));
+    await this.repos.imageVersions.setDefault(image.id, row.id); // the newest version is the default (rollback moves it back)
     return row;
   }
 }

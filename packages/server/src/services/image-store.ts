@@ -30,8 +30,30 @@ export class ImageStore {
     if (await this.repos.imageVersions.findByVersion(image.id, u.version)) throw taken();
     if (!body || typeof body.pipe !== 'function') throw new ApiError('bad_request', 'send the image as the request body with content-type application/octet-stream');
     const versionId = newId('imageVersion');
-    const partial = join(this.dir, `${versionId}.partial`);
     const final = join(this.dir, versionId);
+    const size = await this.receive(body, final, u.sha256);
+    const row: ImageVersionRow = {
+      id: versionId, imageId: image.id, version: u.version, format: u.format, sizeBytes: size, sha256: u.sha256, state: 'ready',
+      cmdline: u.cmdline ?? '', storagePath: final, createdAt: new Date(this.clock.now()).toISOString(),
+    };
+    try {
+      await this.repos.imageVersions.insert(row);
+      await this.repos.imageVersions.setDefault(image.id, row.id); // the newest version is the default (rollback moves it back)
+    } catch (e) {
+      rmSync(final, { force: true });
+      if (/unique|duplicate/i.test(String(e))) throw taken();
+      throw e;
+    }
+    await this.events.record({ accountId: image.accountId, resourceType: 'image', resourceId: image.id, kind: 'image.version.uploaded', message: `version ${u.version} of ${image.name} uploaded (${size} bytes)` });
+    return row;
+  }
+
+  /**
+   * Stream `body` to `final` (through a temporary file, size-limited, hashed); refused unless its
+   * SHA-256 is `sha256`. Returns the size. Nothing is left behind on failure.
+   */
+  private async receive(body: Readable, final: string, sha256: string): Promise<number> {
+    const partial = `${final}.partial`;
     const hash = createHash('sha256');
     const max = this.maxImageBytes;
     let size = 0;
@@ -43,29 +65,47 @@ export class ImageStore {
       },
     });
     try {
-      await pipeline(body, meter, createWriteStream(partial, { flags: 'wx' }));
+      await pipeline(body, meter, createWriteStream(partial, { flags: 'w' }));
       const got = hash.digest('hex');
-      if (got !== u.sha256) throw new ApiError('bad_request', `checksum mismatch: the body has sha256 ${got}, not ${u.sha256} (truncated or corrupt upload)`, { field: 'sha256' });
+      if (got !== sha256) throw new ApiError('bad_request', `checksum mismatch: the body has sha256 ${got}, not ${sha256} (truncated or corrupt upload)`, { field: 'sha256' });
       if (size === 0) throw new ApiError('bad_request', 'empty image', { field: 'body' });
       renameSync(partial, final);
+      return size;
     } catch (e) {
       rmSync(partial, { force: true });
       if (e instanceof ApiError) throw e;
       throw new ApiError('bad_request', `upload failed: ${(e as Error).message}`);
     }
-    const row: ImageVersionRow = {
-      id: versionId, imageId: image.id, version: u.version, format: u.format, sizeBytes: size, sha256: u.sha256, state: 'ready',
-      cmdline: u.cmdline ?? '', storagePath: final, createdAt: new Date(this.clock.now()).toISOString(),
-    };
-    try {
-      await this.repos.imageVersions.insert(row);
-    } catch (e) {
+  }
+
+  /**
+   * An agent uploads the file of a version being captured (volume.snapshot to the image store). The
+   * version stays `uploading`: the capture reconciler makes it ready once the host's job reports the
+   * same size and checksum. Only the host of the instance being captured may upload; a repeated
+   * upload (a retried job) replaces the file.
+   */
+  async receiveCapture(hostId: string, imageId: string, versionId: string, sha256: string | undefined, body: Readable | undefined): Promise<{ sizeBytes: number; sha256: string }> {
+    const v = await this.repos.imageVersions.getOfImage(imageId, versionId);
+    if (!v || !(v.sourceInstanceId || v.sourceSnapshotId)) throw new ApiError('not_found', `no capture of image version ${versionId}`);
+    if (v.state !== 'uploading') throw new ApiError('conflict', `image version ${versionId} is ${v.state}, not being captured`);
+    const inst = v.sourceInstanceId ? await this.repos.instances.getAny(v.sourceInstanceId) : undefined;
+    if (inst && inst.hostId !== hostId) throw new ApiError('forbidden', `host ${hostId} does not hold the volume being captured`);
+    if (!sha256 || !/^[0-9a-f]{64}$/.test(sha256)) throw new ApiError('bad_request', 'send the SHA-256 of the body in the x-kumo-sha256 header', { field: 'x-kumo-sha256' });
+    if (!body || typeof body.pipe !== 'function') throw new ApiError('bad_request', 'send the file as the request body with content-type application/octet-stream');
+    const final = join(this.dir, versionId);
+    const sizeBytes = await this.receive(body, final, sha256);
+    if (!(await this.repos.imageVersions.transition(v.id, 'uploading', { storagePath: final, sizeBytes, sha256 }))) {
       rmSync(final, { force: true });
-      if (/unique|duplicate/i.test(String(e))) throw taken();
-      throw e;
+      throw new ApiError('conflict', `image version ${versionId} stopped being captured during the upload`);
     }
-    await this.events.record({ accountId: image.accountId, resourceType: 'image', resourceId: image.id, kind: 'image.version.uploaded', message: `version ${u.version} of ${image.name} uploaded (${size} bytes)` });
-    return row;
+    return { sizeBytes, sha256 };
+  }
+
+  /** Remove a version's stored file and any partial upload of it. */
+  removeFiles(versionId: string): void {
+    const final = join(this.dir, versionId);
+    rmSync(final, { force: true });
+    rmSync(`${final}.partial`, { force: true });
   }
 
   /** The stored file of a ready version. */

@@ -1,6 +1,7 @@
 import { actionCapabilities, checkInstanceAction, newId, type Clock, type InstanceAction } from '@kumo/core';
 import { ApiError, type InstanceCreate } from '@kumo/api';
-import type { InstanceRow, OperationRow, Repos, Scope, VolumeRow } from '@kumo/db';
+import type { ImageRow, ImageVersionRow, InstanceRow, OperationRow, Repos, Scope, VolumeRow } from '@kumo/db';
+import { resolveLaunchVersion } from './image-version-service.ts';
 import type { Notifier } from './notifier.ts';
 import type { EventLog } from './event-log.ts';
 import { requestHash, type OperationService } from './operation-service.ts';
@@ -41,13 +42,7 @@ export class InstanceService {
     const r = this.repos;
     const zone = await r.zones.get(scope, body.zoneId);
     if (!zone) throw new ApiError('bad_request', `zone ${body.zoneId} does not exist`, { field: 'zoneId' });
-    const image = await r.images.get(scope, body.imageId);
-    if (!image) throw new ApiError('bad_request', `image ${body.imageId} does not exist`, { field: 'imageId' });
-    const version = body.imageVersionId
-      ? await r.imageVersions.getOfImage(image.id, body.imageVersionId)
-      : await r.imageVersions.latestReady(image.id);
-    if (!version) throw new ApiError('bad_request', `image ${image.name} has no ready version${body.imageVersionId ? ` ${body.imageVersionId}` : ''}`, { field: body.imageVersionId ? 'imageVersionId' : 'imageId' });
-    if (version.state !== 'ready') throw new ApiError('bad_request', `image version ${version.version} is ${version.state}`, { field: 'imageVersionId' });
+    const { image, version } = await this.launchImage(scope, body);
     const offering = await r.offerings.get(scope, body.offeringId);
     if (!offering) throw new ApiError('bad_request', `offering ${body.offeringId} does not exist`, { field: 'offeringId' });
     if (body.keypairId && !(await r.keypairs.get(scope, body.keypairId))) {
@@ -65,7 +60,8 @@ export class InstanceService {
     for (const g of groups) {
       if (!(await r.affinityGroups.get(scope, g))) throw new ApiError('bad_request', `affinity group ${g} does not exist`, { field: 'affinityGroupIds' });
     }
-    const rootDiskGiB = Math.max(offering.rootDiskGiB, image.minDiskGiB);
+    const rootDiskGiB = Math.max(body.diskSizeGiB ?? offering.rootDiskGiB, image.minDiskGiB);
+    const fromIso = image.kind === 'iso';
     if (await r.instances.liveByName(scope, body.name)) throw new ApiError('conflict', `an instance named ${body.name} exists in this account`, { field: 'name' });
 
     const id = newId('instance', this.clock.now());
@@ -76,6 +72,8 @@ export class InstanceService {
       vcpus: offering.vcpus, memoryMiB: offering.memoryMiB, rootDiskGiB, hostTags: JSON.stringify(body.hostTags ?? []),
       userData: body.userData ?? '', configDrive: body.configDrive === true ? 1 : 0, desired: body.start === false ? 'stopped' : 'running', phase: 'pending', task: null,
       observedPower: null, observedAt: null, errorReason: null, excludedHostIds: '[]', version: 1, createdAt: now, updatedAt: now, deletedAt: null,
+      // An ISO install: a blank root disk, the ISO in the CD-ROM drive, booted first.
+      cdrom: fromIso ? 1 : 0, cdromImageId: fromIso ? image.id : null, cdromImageVersionId: fromIso ? version.id : null, bootDevice: fromIso ? 'cdrom' : 'disk',
     };
     const op = this.ops.newRow({ accountId: scope.accountId, kind: 'instance.create', resourceType: 'instance', resourceId: id, idempotencyKey, requestHash: hash });
     let nicNetworks: string[] = [];
@@ -100,6 +98,26 @@ export class InstanceService {
     return op;
   }
 
+  /**
+   * What the instance is made from: a template (`imageId`, its default version or the one named by
+   * `imageVersionId` / `imageVersion`), or an ISO to install from (`isoImageId`, onto a blank root disk).
+   */
+  private async launchImage(scope: Scope, body: InstanceCreate): Promise<{ image: ImageRow; version: ImageVersionRow }> {
+    const r = this.repos;
+    if (body.imageId && body.isoImageId) throw new ApiError('bad_request', 'give imageId (a template) or isoImageId (an ISO install), not both', { field: 'isoImageId' });
+    if (body.isoImageId) {
+      const iso = await r.images.get(scope, body.isoImageId);
+      if (!iso) throw new ApiError('bad_request', `image ${body.isoImageId} does not exist`, { field: 'isoImageId' });
+      if (iso.kind !== 'iso') throw new ApiError('bad_request', `image ${iso.name} is a ${iso.kind}, not an ISO`, { field: 'isoImageId' });
+      return { image: iso, version: await resolveLaunchVersion(r, iso, { versionId: body.imageVersionId, label: body.imageVersion }, 'isoImageId') };
+    }
+    if (!body.imageId) throw new ApiError('bad_request', 'name the image to launch (imageId) or an ISO to install from (isoImageId)', { field: 'imageId' });
+    const image = await r.images.get(scope, body.imageId);
+    if (!image) throw new ApiError('bad_request', `image ${body.imageId} does not exist`, { field: 'imageId' });
+    if (image.kind === 'iso') throw new ApiError('bad_request', `image ${image.name} is an ISO: install from it with isoImageId (and diskSizeGiB)`, { field: 'imageId' });
+    return { image, version: await resolveLaunchVersion(r, image, { versionId: body.imageVersionId, label: body.imageVersion }, 'imageId') };
+  }
+
   /** Refuse, before asking anything of the host, an action the instance's host cannot do. */
   private async requireCapability(inst: InstanceRow, action: InstanceAction): Promise<void> {
     const capability = actionCapabilities[action];
@@ -120,6 +138,8 @@ export class InstanceService {
     const busyTask = inst.task ?? (active.length > 0 ? 'busy' : null);
     const check = checkInstanceAction(inst.phase, busyTask as InstanceRow['task'], action);
     if (!check.ok) throw new ApiError(check.code, check.reason, { phase: inst.phase, task: inst.task });
+    const capture = await this.repos.imageVersions.captureOf(inst.id);
+    if (capture) throw new ApiError('instance_busy', `instance ${inst.name} is being captured into an image (version ${capture.id}); ${action} it when the capture has ended`, { phase: inst.phase, task: inst.task });
     await this.requireCapability(inst, action);
     const op = this.ops.newRow({ accountId: scope.accountId, kind: `instance.${action}`, resourceType: 'instance', resourceId: id, params, idempotencyKey, requestHash: hash });
     await this.repos.db.transaction().execute(async (trx) => {

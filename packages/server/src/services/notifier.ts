@@ -8,6 +8,8 @@ export type Change =
   | { kind: 'snapshot'; id: string; accountId: string }
   | { kind: 'event'; id: string; accountId: string }
   | { kind: 'network'; id: string; accountId: string }
+  /** An image version being captured (or whose capture ended). */
+  | { kind: 'imageVersion'; id: string; accountId: string }
   /** A user asked to cancel the work on a resource (its operation carries cancelRequestedAt). */
   | { kind: 'cancel'; resourceType: string; resourceId: string };
 

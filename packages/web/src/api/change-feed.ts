@@ -1,5 +1,5 @@
 /** A change announced on /api/v1/stream: what changed, never its state (re-fetch it). */
-export type ChangeKind = 'instance' | 'operation' | 'host' | 'event' | 'network';
+export type ChangeKind = 'instance' | 'operation' | 'host' | 'event' | 'network' | 'imageVersion';
 export interface Change { kind: ChangeKind; id: string; status?: string }
 /** After the stream reconnects, changes may have been missed: everyone re-fetches. */
 export interface Resync { kind: 'resync' }

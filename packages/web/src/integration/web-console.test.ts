@@ -15,6 +15,7 @@ import { networkingSteps, seedZoneNetworking } from './network-steps.ts';
 import { jobSteps } from './job-steps.ts';
 import { metricSteps } from './metric-steps.ts';
 import { volumeSteps } from './volume-steps.ts';
+import { imageSteps } from './image-steps.ts';
 import { startTestCloud } from '@kumo/e2e';
 
 const webDir = join(import.meta.dirname, '..', '..');
@@ -50,7 +51,7 @@ async function measureDashboardLoad(browser: Browser, from: BrowserContext, url:
   }
 }
 
-test('web console: login, dashboard, wizard, live state, serial console, jobs and cancel, host maintenance, networking, every screen, Japanese, narrow', { timeout: 420_000 }, async (t) => {
+test('web console: login, dashboard, wizard, live state, serial console, jobs and cancel, host maintenance, networking, images and CD-ROMs, every screen, Japanese, narrow', { timeout: 420_000 }, async (t) => {
   const cleanups: Array<() => Promise<void> | void> = [];
   let finished = false;
   t.after(async () => { for (const c of cleanups.reverse()) await c(); });
@@ -264,6 +265,9 @@ test('web console: login, dashboard, wizard, live state, serial console, jobs an
 
   // Long-running operations: live save progress, cancel, capabilities, host maintenance.
   await jobSteps(page, cloud, (s) => t.diagnostic(s));
+
+  // Images: capture from the instance page, versions and rollback; the CD-ROM and boot order.
+  await imageSteps(page, cloud);
 
   // Japanese, remembered across a reload.
   await openScreen(page, 'Dashboard', 'Dashboard');

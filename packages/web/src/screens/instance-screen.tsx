@@ -12,6 +12,8 @@ import { InstanceActionsBar } from '../components/instance-actions-bar.tsx';
 import { InstanceDetails } from '../components/instance-details.tsx';
 import { InstanceDisksCard } from '../components/instance-disks-card.tsx';
 import { InstanceNicsCard } from '../components/instance-nics-card.tsx';
+import { InstanceCdromCard } from '../components/instance-cdrom-card.tsx';
+import { InstanceCaptureForm } from '../components/instance-capture-form.tsx';
 import { EventList } from '../components/event-list.tsx';
 import { OperationProgressList } from '../components/operation-progress-list.tsx';
 import { ConsolePanel } from '../components/console-panel.tsx';
@@ -19,7 +21,7 @@ import { MetricsPanel } from '../components/metrics-panel.tsx';
 import { ErrorNote } from '../components/error-note.tsx';
 import { LoadingNote } from '../components/loading-note.tsx';
 
-/** One instance: state, actions, NICs, disks, operations, events and its serial console. */
+/** One instance: state, actions, NICs, CD-ROM and boot order, image capture, disks, operations, events and its serial console. */
 export function InstanceScreen({ id }: { id: string }) {
   const { t } = useI18n();
   const hosts = useHosts();
@@ -84,6 +86,10 @@ export function InstanceScreen({ id }: { id: string }) {
           <ConsolePanel instanceId={i.id} available={i.phase === 'running' || i.phase === 'paused'} />
           <InstanceNicsCard instanceId={i.id} />
           <InstanceDisksCard instanceId={i.id} />
+          <div className="grid cards wide">
+            <InstanceCdromCard instance={i} onChange={inst.reload} />
+            <InstanceCaptureForm instance={i} />
+          </div>
           <section className="card" aria-labelledby="ops-title">
             <h2 id="ops-title">{t('inst.operations')}</h2>
             {ops.data ? <OperationProgressList ops={ops.data.items} empty={t('common.empty')} /> : <LoadingNote />}

@@ -16,7 +16,7 @@ import { ErrorNote } from '../components/error-note.tsx';
 import { LoadingNote } from '../components/loading-note.tsx';
 import { WizardNetworkFields } from '../components/wizard-network-fields.tsx';
 
-const apiFields = ['name', 'zoneId', 'imageId', 'imageVersionId', 'offeringId', 'keypairId', 'userData', 'start', 'nics', 'configDrive'] as const;
+const apiFields = ['name', 'zoneId', 'imageId', 'isoImageId', 'imageVersionId', 'offeringId', 'keypairId', 'userData', 'start', 'nics', 'configDrive'] as const;
 const maxCount = 20;
 
 interface Choices { zones: Zone[]; images: Image[]; offerings: Offering[]; keypairs: Keypair[]; networks: Network[]; groups: SecurityGroup[] }
@@ -60,6 +60,8 @@ export function InstanceWizardScreen() {
   const networksOfZone = (c?.networks ?? []).filter((n) => n.zoneId === zoneId);
   const nicChoice = nicPick?.zoneId === zoneId ? nicPick.choice : defaultNicChoice(c?.networks ?? [], user.accountId, zoneId);
 
+  const isIso = c?.images.find((i) => i.id === imageId)?.kind === 'iso';
+
   useEffect(() => {
     setImageVersionId('');
     if (!imageId) { setVersions([]); return; }
@@ -79,7 +81,7 @@ export function InstanceWizardScreen() {
     try {
       for (let i = 1; i <= n; i++) {
         const body: InstanceCreate = {
-          name: n === 1 ? name : `${name}-${i}`, zoneId, imageId, offeringId, start, nics: nicRequests(nicChoice),
+          name: n === 1 ? name : `${name}-${i}`, zoneId, ...(isIso ? { isoImageId: imageId } : { imageId }), offeringId, start, nics: nicRequests(nicChoice),
           ...(configDrive ? { configDrive: true } : {}),
           ...(imageVersionId ? { imageVersionId } : {}), ...(keypairId ? { keypairId } : {}), ...(userData ? { userData } : {}),
         };
@@ -94,7 +96,7 @@ export function InstanceWizardScreen() {
     navigate(n === 1 && ops[0] ? `/instances/${ops[0].resourceId}` : '/instances');
   };
 
-  const fe = errors.fields;
+  const fe: Record<string, string> = { ...errors.fields, ...(errors.fields.isoImageId ? { imageId: errors.fields.isoImageId } : {}) };
   return (
     <div>
       <ScreenHeader title={t('wiz.title')} />
@@ -119,10 +121,11 @@ export function InstanceWizardScreen() {
                 {c.images.map((i) => <option key={i.id} value={i.id}>{i.name}</option>)}
               </select>
             </FormField>
+            {isIso && <p className="muted small" data-testid="iso-install">{t('wiz.isoInstall')}</p>}
             <FormField id="imageVersionId" label={t('wiz.version')} error={fe.imageVersionId}>
               <select value={imageVersionId} onChange={(e) => setImageVersionId(e.target.value)}>
                 <option value="">{t('wiz.latestVersion')}</option>
-                {versions.map((v) => <option key={v.id} value={v.id}>{v.version}</option>)}
+                {versions.map((v) => <option key={v.id} value={v.id}>{v.isDefault ? `${v.version} (${t('img.default')})` : v.version}</option>)}
               </select>
             </FormField>
             <FormField id="offeringId" label={t('wiz.offering')} error={fe.offeringId}>

@@ -12,7 +12,7 @@ export function registerCatalogRoutes(app: FastifyInstance, ctx: ServerContext):
   const { images, offerings } = ctx.catalog;
 
   registerCrud(app, {
-    path: 'images', noun: 'image', tag: 'images', repo: repos.images, schema: api.Image, toApi: async (r) => toImage(r, await images.latestVersionId(r.id)),
+    path: 'images', noun: 'image', tag: 'images', repo: repos.images, schema: api.Image, toApi: async (r) => toImage(r, await images.latestVersionId(r.id), await images.defaultVersionId(r)),
     filters: { name: Type.String({ maxLength: 63 }), kind: api.ImageKind },
     create: { schema: api.ImageCreate, handler: (p, b) => images.create(p.scope, b) },
     delete: { handler: (p, id) => images.delete(p.scope, id) },
@@ -22,15 +22,17 @@ export function registerCatalogRoutes(app: FastifyInstance, ctx: ServerContext):
   app.get('/api/v1/images/:id/versions', {
     schema: { tags: ['images'], summary: 'Versions of an image', params: VersionParams, response: { 200: api.ListOf(api.ImageVersion), ...errorResponses } },
   }, async (req) => {
-    const rows = await images.versions(principalOf(req).scope, (req.params as { id: string }).id);
-    return { items: rows.map(toImageVersion), nextCursor: null };
+    const scope = principalOf(req).scope;
+    const image = await images.get(scope, (req.params as { id: string }).id);
+    const [rows, defaultId] = await Promise.all([images.versions(scope, image.id), images.defaultVersionId(image)]);
+    return { items: rows.map((v) => toImageVersion(v, defaultId)), nextCursor: null };
   });
 
   app.post('/api/v1/images/:id/versions', {
     schema: { tags: ['images'], summary: 'Register a version of an image (metadata; file upload is separate)', params: VersionParams, body: api.ImageVersionCreate, response: { 201: api.ImageVersion, ...errorResponses } },
   }, async (req, reply) => {
     const row = await images.registerVersion(principalOf(req).scope, (req.params as { id: string }).id, req.body as api.ImageVersionCreate);
-    return reply.status(201).send(toImageVersion(row));
+    return reply.status(201).send(toImageVersion(row, row.id));
   });
 
   registerCrud(app, {

@@ -17,6 +17,7 @@ const UploadQuery = Type.Object({
   cmdline: Type.Optional(Type.String({ maxLength: 1024 })),
 }, { additionalProperties: false });
 const FileParams = Type.Object({ id: api.AnyId, versionId: api.AnyId }, { additionalProperties: false });
+const CaptureUploadHeaders = Type.Object({ 'x-kumo-sha256': Type.Optional(Type.String({ description: 'SHA-256 of the body (lower-case hex); the upload is refused if it differs' })) });
 
 /** Upload and download of image files; the image store service (services/image-store.ts) does the work. */
 export function registerImageFileRoutes(app: FastifyInstance, ctx: ServerContext, opts: ImageStoreOptions): void {
@@ -33,7 +34,21 @@ export function registerImageFileRoutes(app: FastifyInstance, ctx: ServerContext
     const { id, version } = req.params as { id: string; version: string };
     const q = req.query as { format: api.ImageVersion['format']; sha256: string; cmdline?: string };
     const row = await store.upload(principalOf(req).scope, id, { version, format: q.format, sha256: q.sha256, cmdline: q.cmdline }, req.body as Readable | undefined);
-    return reply.status(201).send(toImageVersion(row));
+    return reply.status(201).send(toImageVersion(row, row.id));
+  });
+
+  app.put('/api/v1/images/:id/versions/:versionId/upload', {
+    bodyLimit: opts.maxImageBytes,
+    config: { agentAllowed: true },
+    schema: {
+      tags: ['images'], summary: 'A host uploads the file of a version being captured (agents only; raw body, x-kumo-sha256 header)',
+      params: FileParams, headers: CaptureUploadHeaders, response: { 200: api.ImageVersionUploadResult, ...errorResponses, 413: api.ErrorResponse },
+    },
+  }, async (req) => {
+    const p = principalOf(req);
+    if (p.role !== 'agent') throw new api.ApiError('forbidden', 'only hosts upload captured image files');
+    const { id, versionId } = req.params as { id: string; versionId: string };
+    return store.receiveCapture(p.keyId, id, versionId, req.headers['x-kumo-sha256'] as string | undefined, req.body as Readable | undefined);
   });
 
   app.get('/api/v1/images/:id/versions/:versionId/file', {

@@ -1,0 +1,113 @@
+import type { Clock } from '@kumo/core';
+import type { ImageVersionRow, OperationRow, Repos } from '@kumo/db';
+import type { AgentGateway } from '../gateway/agent-gateway.ts';
+import type { EventLog } from '../services/event-log.ts';
+import type { Change, Notifier } from '../services/notifier.ts';
+import type { OperationService } from '../services/operation-service.ts';
+import { TerminalError, WaitError } from './errors.ts';
+import type { ReconcilerTimeouts } from './instance-reconciler.ts';
+import { OperationProgress } from './operation-progress.ts';
+import { workKey, type Reconciler, type WorkKey } from './reconciler.ts';
+
+const exportStep = 'exporting the root volume to the image store';
+
+/** Where the host uploads a captured version's file (an agent-allowed PUT, image-file-routes.ts). */
+export function captureUploadPath(v: Pick<ImageVersionRow, 'imageId' | 'id'>): string {
+  return `/api/v1/images/${v.imageId}/versions/${v.id}/upload`;
+}
+
+/**
+ * Drives an image version being captured (state `uploading`, with a source instance) to `ready`:
+ * the instance's host exports the root volume as a job (volume.snapshot to the image store, which
+ * uploads the file with the host token); the version becomes ready, and the image's default, only
+ * when the stored file has the size and SHA-256 the host's job reports. A failure ends it `failed`
+ * with the reason and removes the partial file. After a server restart the resync finds every
+ * capture still `uploading` and re-attaches to the host's job by its key.
+ */
+export class ImageCaptureReconciler implements Reconciler<'imageVersion'> {
+  readonly kind = 'imageVersion' as const;
+  private readonly progress: OperationProgress;
+
+  constructor(
+    private readonly repos: Repos, private readonly gateway: AgentGateway, private readonly ops: OperationService,
+    private readonly events: EventLog, private readonly notifier: Notifier, clock: Clock, private readonly timeouts: ReconcilerTimeouts,
+    /** Remove what the image store holds of a version (its file, a partial upload). */
+    private readonly removeFiles: (versionId: string) => void,
+  ) {
+    this.progress = new OperationProgress(ops, clock);
+  }
+
+  unsettledIds(): Promise<string[]> { return this.repos.imageVersions.capturingIds(); }
+
+  keysFor(c: Change): WorkKey[] { return c.kind === 'imageVersion' ? [workKey('imageVersion', c.id)] : []; }
+
+  private async accountOf(v: ImageVersionRow): Promise<string> {
+    const image = await this.repos.db.selectFrom('images').select('accountId').where('id', '=', v.imageId).executeTakeFirst();
+    return image?.accountId ?? '';
+  }
+
+  async reconcile(id: string): Promise<boolean> {
+    const v = await this.repos.imageVersions.getAny(id);
+    const active = await this.repos.operations.activeFor(id);
+    if (!v || v.state !== 'uploading' || !v.sourceInstanceId) { await this.settle(v, active); return false; }
+    const inst = await this.repos.instances.getAny(v.sourceInstanceId);
+    if (!inst || inst.phase === 'deleted') throw new TerminalError('operation_failed', `instance ${v.sourceInstanceId} is gone`);
+    const root = (await this.repos.volumes.ofInstance(inst.id)).find((x) => x.kind === 'root');
+    if (!root) throw new TerminalError('operation_failed', `instance ${inst.name} has no root volume`);
+    const pool = await this.repos.db.selectFrom('pools').select(['path', 'hostId']).where('id', '=', root.poolId).executeTakeFirst();
+    const hostId = pool?.hostId ?? inst.hostId;
+    if (!pool || !hostId) throw new TerminalError('operation_failed', `the root volume of ${inst.name} is on no host`);
+    if (!this.gateway.isConnected(hostId)) {
+      // A host declared down may never come back: the capture fails, and the instance is free again.
+      const host = await this.repos.hosts.getAny(hostId);
+      if (!host || host.state === 'down') throw new TerminalError('host_unavailable', `host ${host?.name ?? hostId} of the root volume is down; capture again once it is back`);
+      throw new WaitError(`waiting for host ${hostId} to connect`);
+    }
+    for (const op of active) await this.ops.start(op, exportStep, 5);
+    let result;
+    try {
+      result = await this.gateway.call(hostId, 'volume.snapshot', {
+        volumeId: root.id, snapshotId: v.id, pool: { kind: 'directory', path: pool.path }, instanceId: '',
+        target: { kind: 'image-store', uploadPath: captureUploadPath(v) },
+      }, this.timeouts.provisionMs, {
+        jobKey: `${v.id}:capture`, // asked again after a restart, the host re-attaches to the same job
+        onProgress: (p) => { for (const op of active) this.progress.report(op, exportStep, p); },
+      });
+    } finally { this.progress.forget(active); }
+    const stored = await this.repos.imageVersions.getAny(v.id);
+    if (!stored || stored.state !== 'uploading') return true; // ended meanwhile (failed, deleted): settle
+    if (!stored.storagePath || stored.sha256 !== result.sha256 || stored.sizeBytes !== result.sizeBytes) {
+      throw new TerminalError('operation_failed', `the host exported ${result.sizeBytes} bytes (sha256 ${result.sha256 ?? 'none'}) but the image store holds ${stored.storagePath ? `${stored.sizeBytes} bytes (sha256 ${stored.sha256})` : 'no file'}`);
+    }
+    if (!(await this.repos.imageVersions.transition(v.id, 'uploading', { state: 'ready', format: result.format }))) return true;
+    await this.repos.imageVersions.setDefault(v.imageId, v.id);
+    const accountId = await this.accountOf(v);
+    await this.events.record({ accountId, resourceType: 'image', resourceId: v.imageId, kind: 'image.captured', message: `version ${v.version} captured from ${inst.name} (${result.sizeBytes} bytes); it is the image's default` });
+    this.notifier.publish({ kind: 'imageVersion', id: v.id, accountId });
+    return true;
+  }
+
+  /** Nothing left to do: end the operations by the version's state. */
+  private async settle(v: ImageVersionRow | undefined, active: OperationRow[]): Promise<void> {
+    for (const op of active) {
+      if (v?.state === 'ready') await this.ops.finish(op.id, 'succeeded', `version ${v.version} is ready and the image's default`);
+      else {
+        const why = v?.failureReason ?? (v ? `the capture ended ${v.state}` : 'the image version was deleted');
+        await this.ops.finish(op.id, 'failed', why, { code: 'operation_failed', message: why });
+      }
+    }
+  }
+
+  /** The capture failed for good: the version is `failed` with the reason, its partial file removed. */
+  async fail(id: string, err: TerminalError): Promise<void> {
+    const v = await this.repos.imageVersions.getAny(id);
+    if (v && v.state === 'uploading') {
+      await this.repos.imageVersions.transition(id, 'uploading', { state: 'failed', failureReason: err.message, storagePath: '' });
+      this.removeFiles(id);
+      const accountId = await this.accountOf(v);
+      await this.events.record({ accountId, resourceType: 'image', resourceId: v.imageId, kind: 'image.capture.failed', severity: 'error', message: `capture of version ${v.version} failed: ${err.message}` });
+      this.notifier.publish({ kind: 'imageVersion', id, accountId });
+    }
+    for (const op of await this.repos.operations.activeFor(id)) await this.ops.finish(op.id, 'failed', err.message, { code: err.code, message: err.message });
+  }
+}

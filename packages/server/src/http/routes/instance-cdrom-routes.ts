@@ -1,0 +1,33 @@
+import type { FastifyInstance } from 'fastify';
+import * as api from '@kumo/api';
+import type { ServerContext } from '../../context.ts';
+import { errorResponses } from '../crud-routes.ts';
+import { toInstance } from '../mappers.ts';
+import { principalOf } from '../auth-hook.ts';
+import type { InstanceRow } from '@kumo/db';
+
+/** An instance's CD-ROM drive (insert, eject) and boot order (PATCH). The work is InstanceCdromService's. */
+export function registerInstanceCdromRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  const { cdrom } = ctx.catalog;
+  const show = async (row: InstanceRow) => {
+    const [groups, addresses] = await Promise.all([ctx.repos.instances.affinityGroupIds(row.id), ctx.repos.nics.addressesOf([row.id])]);
+    return toInstance(row, groups, addresses.get(row.id) ?? []);
+  };
+
+  app.post('/api/v1/instances/:id/cdrom', {
+    schema: { tags: ['instances'], summary: 'Insert an ISO into the CD-ROM drive (a running guest sees it at once)', params: api.IdParams, body: api.InstanceCdromInsert, response: { 200: api.Instance, ...errorResponses } },
+  }, async (req) => show(await cdrom.insert(principalOf(req).scope, (req.params as { id: string }).id, req.body as api.InstanceCdromInsert)));
+
+  app.delete('/api/v1/instances/:id/cdrom', {
+    schema: { tags: ['instances'], summary: 'Eject the ISO (the drive stays, empty)', params: api.IdParams, response: { 200: api.Instance, ...errorResponses } },
+  }, async (req) => show(await cdrom.eject(principalOf(req).scope, (req.params as { id: string }).id)));
+
+  app.patch('/api/v1/instances/:id', {
+    schema: { tags: ['instances'], summary: 'Change an instance\'s settings: boot order (from the next start)', params: api.IdParams, body: api.InstanceUpdate, response: { 200: api.Instance, ...errorResponses } },
+  }, async (req) => {
+    const p = principalOf(req);
+    const id = (req.params as { id: string }).id;
+    const b = req.body as api.InstanceUpdate;
+    return show(b.bootDevice ? await cdrom.setBootDevice(p.scope, id, b.bootDevice) : await ctx.instances.get(p.scope, id));
+  });
+}
