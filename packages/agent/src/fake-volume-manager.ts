@@ -37,7 +37,7 @@ export class FakeVolumeManager implements VolumeManager {
   private imageStore: FakeImageStoreLink | null = null;
   /** Every garbage collection the server asked for. */
   readonly gcRequests: Array<AgentMethods['pool.collectGarbage']> = [];
-  private readonly failures = new Map<FakeMethod, string[]>();
+  private readonly failures = new Map<FakeMethod, Array<{ message: string; code: string }>>();
   private readonly holds = new Map<FakeMethod, Array<Promise<void>>>();
   constructor(private readonly poolPath: string, private readonly capacityGiB = 10_000) {}
 
@@ -45,8 +45,7 @@ export class FakeVolumeManager implements VolumeManager {
     const hold = this.holds.get(method)?.shift();
     if (hold) await hold;
     const failure = this.failures.get(method)?.shift();
-    // Not retryable: only timeouts and host failures are.
-    if (failure !== undefined) fail(failure, method === 'create' ? 'volume_failed' : 'host_failure');
+    if (failure !== undefined) fail(failure.message, failure.code);
   }
 
   async create(req: AgentMethods['volume.create']): Promise<AgentResults['volume.create']> {
@@ -166,10 +165,14 @@ export class FakeVolumeManager implements VolumeManager {
   hasPoolSnapshot(volumeId: string, snapshotId: string): boolean { return this.poolSnapshots.has(`${volumeId}/${snapshotId}`); }
 
   // ---- failure injection ----
-  /** The next call of `method` fails with this message (as a full pool or a bad image would). */
-  failNext(method: FakeMethod, message: string): void {
+  /**
+   * The next call of `method` fails with this message (as a full pool or a bad image would). The
+   * default code of a failed create is `volume_failed`, which the server does not retry; of the
+   * other methods `host_failure`, which it retries. Give `volume_failed` for a failure for good.
+   */
+  failNext(method: FakeMethod, message: string, code = method === 'create' ? 'volume_failed' : 'host_failure'): void {
     const list = this.failures.get(method) ?? [];
-    list.push(message);
+    list.push({ message, code });
     this.failures.set(method, list);
   }
   /** The next call of `method` waits until the returned function is called. */
@@ -184,8 +187,8 @@ export class FakeVolumeManager implements VolumeManager {
   failNextCreate(message: string): void { this.failNext('create', message); }
   /** The next create waits until the returned function is called. */
   holdNextCreate(): () => void { return this.holdNext('create'); }
-  /** The next snapshot fails with this message (as a full image store or a read error would). */
-  failNextSnapshot(message: string): void { this.failNext('snapshot', message); }
+  /** The next snapshot fails for good with this message (as a disk read error would). */
+  failNextSnapshot(message: string): void { this.failNext('snapshot', message, 'volume_failed'); }
   /** The next snapshot waits until the returned function is called. */
   holdNextSnapshot(): () => void { return this.holdNext('snapshot'); }
 

@@ -177,8 +177,13 @@ for (const dialect of ['sqlite', 'postgres'] as const) describe(`image capture a
     const guest = cloud.hosts[0]!.driver.host.guests.get(inst.id)!;
     assert.deepEqual([guest.spec.cdrom !== undefined, guest.spec.boot.order], [true, 'cdrom'], 'the host got a CD-ROM drive, booted first');
 
-    // Running: the fake host lacks the capability 'cdrom', so the API refuses before asking it.
-    await rejects(c().request('DELETE', `/api/v1/instances/${inst.id}/cdrom`), 'capability_missing', /cdrom/);
+    // Running: the host swaps the medium live (the fake host has the capability 'cdrom').
+    assert.equal(cloud.hosts[0]!.driver.host.guests.get(inst.id)!.spec.cdrom?.iso?.imageVersionId, v.id, 'the guest booted with the ISO in its drive');
+    const ejected = await c().request<Instance>('DELETE', `/api/v1/instances/${inst.id}/cdrom`);
+    assert.deepEqual(ejected.cdrom, { imageId: null, imageVersionId: null });
+    assert.equal(cloud.hosts[0]!.driver.host.guests.get(inst.id)!.spec.cdrom?.iso, undefined, 'the running guest\'s drive is empty');
+    const inserted = await c().request<Instance>('POST', `/api/v1/instances/${inst.id}/cdrom`, { body: { imageId: iso.id } });
+    assert.deepEqual(inserted.cdrom, { imageId: iso.id, imageVersionId: v.id });
     await rejects(c().request('DELETE', `/api/v1/images/${iso.id}/versions/${v.id}`), 'in_use', /install/);
     await rejects(c().delete('images', iso.id), 'in_use', /install/);
     await act(inst.id, 'stop');

@@ -1,9 +1,12 @@
+import { rmSync } from 'node:fs';
 import type { Clock } from '@kumo/core';
 import type { ImageVersionRow, OperationRow, Repos } from '@kumo/db';
 import type { AgentGateway } from '../gateway/agent-gateway.ts';
 import type { EventLog } from '../services/event-log.ts';
 import type { Change, Notifier } from '../services/notifier.ts';
 import type { OperationService } from '../services/operation-service.ts';
+import { bundleCapturedDisk } from '../services/kernel-bundle-capture.ts';
+import { poolRefOf } from './volume-host.ts';
 import { TerminalError, WaitError } from './errors.ts';
 import type { ReconcilerTimeouts } from './instance-reconciler.ts';
 import { OperationProgress } from './operation-progress.ts';
@@ -54,7 +57,7 @@ export class ImageCaptureReconciler implements Reconciler<'imageVersion'> {
     if (!inst || inst.phase === 'deleted') throw new TerminalError('operation_failed', `instance ${v.sourceInstanceId} is gone`);
     const root = (await this.repos.volumes.ofInstance(inst.id)).find((x) => x.kind === 'root');
     if (!root) throw new TerminalError('operation_failed', `instance ${inst.name} has no root volume`);
-    const pool = await this.repos.db.selectFrom('pools').select(['path', 'hostId']).where('id', '=', root.poolId).executeTakeFirst();
+    const pool = await this.repos.db.selectFrom('pools').selectAll().where('id', '=', root.poolId).executeTakeFirst();
     const hostId = pool?.hostId ?? inst.hostId;
     if (!pool || !hostId) throw new TerminalError('operation_failed', `the root volume of ${inst.name} is on no host`);
     if (!this.gateway.isConnected(hostId)) {
@@ -67,7 +70,7 @@ export class ImageCaptureReconciler implements Reconciler<'imageVersion'> {
     let result;
     try {
       result = await this.gateway.call(hostId, 'volume.snapshot', {
-        volumeId: root.id, snapshotId: v.id, pool: { kind: 'directory', path: pool.path }, instanceId: '',
+        volumeId: root.id, snapshotId: v.id, pool: poolRefOf(pool), instanceId: '',
         target: { kind: 'image-store', uploadPath: captureUploadPath(v) },
       }, this.timeouts.provisionMs, {
         jobKey: `${v.id}:capture`, // asked again after a restart, the host re-attaches to the same job
@@ -79,7 +82,13 @@ export class ImageCaptureReconciler implements Reconciler<'imageVersion'> {
     if (!stored.storagePath || stored.sha256 !== result.sha256 || stored.sizeBytes !== result.sizeBytes) {
       throw new TerminalError('operation_failed', `the host exported ${result.sizeBytes} bytes (sha256 ${result.sha256 ?? 'none'}) but the image store holds ${stored.storagePath ? `${stored.sizeBytes} bytes (sha256 ${stored.sha256})` : 'no file'}`);
     }
-    if (!(await this.repos.imageVersions.transition(v.id, 'uploading', { state: 'ready', format: result.format }))) return true;
+    // A guest that booted a kernel bundle gets its captured disk back in a bundle with the same kernel.
+    const source = inst.imageVersionId ? await this.repos.imageVersions.getAny(inst.imageVersionId) : undefined;
+    const ready = source?.format === 'kernel-initrd' && source.storagePath
+      ? await bundleCapturedDisk(source.storagePath, stored.storagePath, stored.cmdline).then((b) => ({ format: 'kernel-initrd' as const, storagePath: b.path, sizeBytes: b.sizeBytes, sha256: b.sha256 }))
+      : { format: result.format };
+    if (!(await this.repos.imageVersions.transition(v.id, 'uploading', { state: 'ready', ...ready }))) return true;
+    if ('storagePath' in ready) rmSync(stored.storagePath, { force: true }); // the bare disk now lives in the bundle
     await this.repos.imageVersions.setDefault(v.imageId, v.id);
     const accountId = await this.accountOf(v);
     await this.events.record({ accountId, resourceType: 'image', resourceId: v.imageId, kind: 'image.captured', message: `version ${v.version} captured from ${inst.name} (${result.sizeBytes} bytes); it is the image's default` });

@@ -106,6 +106,7 @@ export class ImageStore {
     const final = join(this.dir, versionId);
     rmSync(final, { force: true });
     rmSync(`${final}.partial`, { force: true });
+    rmSync(`${final}.bundle`, { force: true }); // a captured disk put back into a kernel bundle
   }
 
   /** The stored file of a ready version. */
