@@ -1,7 +1,9 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { newId } from '@kumo/core';
+import { unpackKernelBundle, writeKernelBundle } from '@kumo/storage';
 import type { ApiError, Image, ImageVersion, Instance, Operation, Snapshot, Volume } from '@kumo/api';
 import { startTestCloud, type TestCloud } from './testing/test-cloud.ts';
 
@@ -124,5 +126,35 @@ for (const dialect of ['sqlite', 'postgres'] as const) describe(`image capture f
     const [v] = await versions((await imageNamed('vanished')).id);
     assert.deepEqual([v!.state, v!.isDefault], ['failed', false]);
     assert.equal(existsSync(join(imagesDir(), v!.id)), false);
+  });
+  test('a snapshot of a kernel-bundle guest\'s root disk is captured as a bundle with the same kernel, initrd and cmdline', async () => {
+    const inst = await launch('bundle-src', { imageId: cloud.imageId, start: false });
+    const root = await rootOf(inst.id);
+    // The root volume came from a kernel bundle (a real bundle file in the image store).
+    const dir = mkdtempSync(join(cloud.server.ctx.dataDir, 'bundle-src-'));
+    const bundlePath = join(dir, 'source.tar');
+    const written = await writeKernelBundle(bundlePath, { vmlinuz: Buffer.from('KERNEL'), initrd: Buffer.from('INITRD'), rootfs: Buffer.from('OLD-ROOT'), cmdline: 'console=ttyS0' });
+    const bundleVersion = newId('imageVersion');
+    const repos = cloud.server.ctx.repos;
+    await repos.imageVersions.insert({
+      id: bundleVersion, imageId: cloud.imageId, version: `bundle-${dialect}`, format: 'kernel-initrd', sizeBytes: written.sizeBytes, sha256: written.sha256, state: 'ready',
+      cmdline: 'console=ttyS0', storagePath: bundlePath, createdAt: new Date().toISOString(), parentVersionId: null, sourceInstanceId: null, sourceSnapshotId: null, failureReason: null,
+    });
+    await repos.db.updateTable('volumes').set({ sourceImageVersionId: bundleVersion }).where('id', '=', root.id).execute();
+    host().writeFile(root.id, '/etc/bundled', 'inside the bundle');
+    const snap = await snapshot(root.id, 'bundle-snap');
+    const op = await capture(snap.id, { name: 'bundle-capture' });
+    assert.equal(op.status, 'succeeded', op.message);
+    const [v] = await versions((await imageNamed('bundle-capture')).id);
+    assert.deepEqual([v!.format, v!.state, v!.parentVersionId], ['kernel-initrd', 'ready', bundleVersion]);
+    const stored = (await repos.imageVersions.getAny(v!.id))!;
+    const out = join(dir, 'out');
+    mkdirSync(out);
+    const parts = await unpackKernelBundle(stored.storagePath, out);
+    assert.equal(readFileSync(parts.kernel, 'utf8'), 'KERNEL');
+    assert.equal(parts.cmdline, 'console=ttyS0');
+    assert.match(readFileSync(parts.rootDisk!, 'utf8'), /inside the bundle/, 'the bundle\'s root disk is the snapshot\'s');
+    rmSync(dir, { recursive: true, force: true });
+    await c().request('DELETE', `/api/v1/instances/${inst.id}`, { query: { wait: true } });
   });
 });
