@@ -101,6 +101,16 @@ for (const dialect of ['sqlite', 'postgres'] as const) describe(`image capture f
     await rejects(c().request('DELETE', `/api/v1/snapshots/${snap.id}`), 'in_use', new RegExp(`being captured into image version ${pending.resourceId}`));
     release();
     assert.equal((await c().waitOperation(pending.id)).status, 'succeeded');
+    // A delete that raced the capture (the snapshot marked deleted during the export) fails it cleanly.
+    const release2 = host().holdNext('snapshotExport');
+    const raced = await capture(snap.id, { name: 'from-rbd' }, false);
+    await cloud.server.ctx.repos.db.updateTable('snapshots').set({ desired: 'deleted' }).where('id', '=', snap.id).execute();
+    release2();
+    const racedDone = await c().waitOperation(raced.id);
+    assert.equal(racedDone.status, 'failed');
+    assert.match(racedDone.error?.message ?? '', /being deleted/);
+    assert.equal(existsSync(join(imagesDir(), raced.resourceId)), false, 'no file of the failed version is left');
+    await cloud.server.ctx.repos.db.updateTable('snapshots').set({ desired: 'ready' }).where('id', '=', snap.id).execute();
     const del = await c().request<Operation>('DELETE', `/api/v1/snapshots/${snap.id}`, { query: { wait: true } });
     assert.equal(del.status, 'succeeded', del.message);
     await rejects(capture(snap.id, { name: 'from-rbd' }), 'not_found', /not found/);

@@ -53,6 +53,7 @@ export async function exportSnapshotForCapture(d: SnapshotCaptureDeps, v: ImageV
     } catch (e) {
       throw new TerminalError('operation_failed', `copying snapshot ${snap.name}: ${(e as Error).message}`);
     }
+    await liveSnapshot(d.repos, snap.id);
     if (stored.sizeBytes !== snap.sizeBytes && snap.sizeBytes > 0) throw new TerminalError('operation_failed', `snapshot ${snap.name} has ${snap.sizeBytes} bytes but ${stored.sizeBytes} were copied`);
     return { result: { sizeBytes: stored.sizeBytes, sha256: stored.sha256, format: snap.format === 'raw' ? 'raw' : 'qcow2' }, source, sourceName };
   }
@@ -66,6 +67,7 @@ export async function exportSnapshotForCapture(d: SnapshotCaptureDeps, v: ImageV
       jobKey: `${v.id}:capture`, // asked again after a restart, the host re-attaches to the same job
       onProgress: (p) => { for (const op of active) d.progress.report(op, exportStep, p); },
     });
+    await liveSnapshot(d.repos, snap.id); // deleted during the export (a delete that raced the capture): fail, not a half-sourced image
     return { result, source, sourceName };
   } finally { d.progress.forget(active); }
 }
