@@ -44,17 +44,22 @@ export class FakeImageStoreLink {
   /** Upload a volume's files as a snapshot into the image store. */
   async upload(req: AgentMethods['volume.snapshot'], files: FakeFiles, ctx: DriverCallContext): Promise<AgentResults['volume.snapshot']> {
     if (req.target.kind !== 'image-store') throw new DriverError('fake pools keep no snapshots of their own', 'unsupported');
+    return { ...await this.put(req.target.uploadPath, req.snapshotId, files, ctx), location: 'image-store' };
+  }
+
+  /** PUT files as a fake disk to an agent upload path; what the image store kept, checked. */
+  async put(uploadPath: string, snapshotId: string, files: FakeFiles, ctx: DriverCallContext): Promise<{ sizeBytes: number; sha256: string; format: 'qcow2' }> {
     const body = Buffer.from(JSON.stringify({ kumoFakeDisk: 1, files } satisfies FakeDiskImage));
     const sha256 = createHash('sha256').update(body).digest('hex');
     ctx.onProgress?.({ phase: 'uploading', percent: 0, bytesDone: 0, bytesTotal: body.length });
-    const res = await fetch(new URL(req.target.uploadPath, this.serverUrl), {
+    const res = await fetch(new URL(uploadPath, this.serverUrl), {
       method: 'PUT', body, headers: { ...this.headers(), 'content-type': 'application/octet-stream', 'x-kumo-sha256': sha256 },
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     });
-    if (!res.ok) throw new DriverError(`upload of snapshot ${req.snapshotId} refused: HTTP ${res.status} ${await res.text()}`, 'host_failure');
+    if (!res.ok) throw new DriverError(`upload of snapshot ${snapshotId} refused: HTTP ${res.status} ${await res.text()}`, 'host_failure');
     const stored = await res.json() as { sizeBytes: number; sha256: string };
     if (stored.sha256 !== sha256 || stored.sizeBytes !== body.length) throw new DriverError(`the image store kept ${stored.sizeBytes} bytes (${stored.sha256}), not what was sent`, 'host_failure');
     ctx.onProgress?.({ phase: 'uploading', percent: 100, bytesDone: body.length, bytesTotal: body.length });
-    return { sizeBytes: body.length, sha256, format: 'qcow2', location: 'image-store' };
+    return { sizeBytes: body.length, sha256, format: 'qcow2' };
   }
 }

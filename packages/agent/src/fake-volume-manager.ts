@@ -109,9 +109,12 @@ export class FakeVolumeManager implements VolumeManager {
     this.snapshotFiles.delete(`${req.volumeId}/${req.snapshotId}`);
   }
 
-  async snapshotExport(req: AgentMethods['volume.snapshotExport']): Promise<AgentResults['volume.snapshotExport']> {
+  /** Linked to an image store: uploads the pool snapshot's files to uploadPath (like `snapshot` does). */
+  async snapshotExport(req: AgentMethods['volume.snapshotExport'], ctx?: DriverCallContext): Promise<AgentResults['volume.snapshotExport']> {
     await this.inject('snapshotExport');
-    if (!this.poolSnapshots.has(`${req.volumeId}/${req.snapshotId}`)) fail(`snapshot ${req.snapshotId} of volume ${req.volumeId} does not exist`, 'not-found');
+    const key = `${req.volumeId}/${req.snapshotId}`;
+    if (!this.poolSnapshots.has(key)) fail(`snapshot ${req.snapshotId} of volume ${req.volumeId} does not exist`, 'not-found');
+    if (this.imageStore) return this.imageStore.put(req.uploadPath, req.snapshotId, this.snapshotFiles.get(key) ?? {}, ctx ?? {});
     return { sizeBytes: 1024 * 1024, sha256: FakeVolumeManager.fakeSha(req.snapshotId), format: 'qcow2' };
   }
 

@@ -151,6 +151,7 @@ describe('tenant isolation', () => {
       ['show snapshot', () => req('GET', `/api/v1/snapshots/${bob.snapshotId}`)],
       ['delete snapshot', () => req('DELETE', `/api/v1/snapshots/${bob.snapshotId}`)],
       ['download snapshot', () => client.requestText('GET', `/api/v1/snapshots/${bob.snapshotId}/file`)],
+      ['capture an image from bob\'s snapshot', () => req('POST', `/api/v1/snapshots/${bob.snapshotId}/capture`, { name: 'stolen-image' })],
       ['volume from bob\'s snapshot', () => req('POST', '/api/v1/volumes', { name: 'stolen', zoneId: cloud.defaults.zoneId, sizeGiB: 1, snapshotId: bob.snapshotId })],
     ];
     for (const [what, p] of volumeVerbs) await notFound(p(), what);
@@ -169,5 +170,6 @@ describe('tenant isolation', () => {
     assert.equal(snaps.filter((x) => x.accountId === bob.accountId).length, 0);
     assert.ok(snaps.some((x) => x.id === alice.snapshotId));
     assert.equal((await client.listAll<Snapshot>('snapshots', { volumeId: bob.volumeId })).length, 0, 'filtering by bob\'s volume shows nothing');
+    assert.equal((await client.listAll<{ name: string }>('images', { name: 'stolen-image' })).length, 0, 'the refused capture made no image');
   });
 });

@@ -122,7 +122,8 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
   const ctx: ServerContext = { repos, clock, auth, ops, opCancel, instances, hosts, catalog, storage, events, notifier, gateway, dataDir: opts.dataDir };
   const metrics = new ServerMetrics();
   const controller = new Controller(repos, gateway, ops, events, notifier, clock, app.log, copts, metrics);
-  controller.register(new ImageCaptureReconciler(repos, gateway, ops, events, notifier, clock, copts.timeouts, (id) => catalog.imageStore.removeFiles(id)));
+  controller.register(new ImageCaptureReconciler(repos, gateway, ops, events, notifier, clock, copts.timeouts, (id) => catalog.imageStore.removeFiles(id),
+    (versionId, path, sha256) => catalog.imageStore.copyIntoCapture(versionId, path, sha256)));
   metrics.attach({
     queueDepth: () => controller.queue.length(), connectedAgents: () => gateway.connectedCount(),
     pendingJobs: () => gateway.pendingJobs(), staleReports: () => gateway.staleReports,

@@ -16,7 +16,7 @@ interface Seen { method: string; path: string; query: string; body: unknown }
 describe('kumo image and CD-ROM commands', () => {
   let server: Server; let url: string;
   const seen: Seen[] = [];
-  const ids = { image: 'image-01m80000000000000001', iso: 'image-01m80000000000000002', inst: 'instance-01m8000000000000003', v1: 'imgv-01m80000000000000004', v2: 'imgv-01m80000000000000005', zone: 'zone-01m80000000000000006', off: 'offering-01m800000000000007' };
+  const ids = { image: 'image-01m80000000000000001', iso: 'image-01m80000000000000002', inst: 'instance-01m8000000000000003', v1: 'imgv-01m80000000000000004', v2: 'imgv-01m80000000000000005', zone: 'zone-01m80000000000000006', off: 'offering-01m800000000000007', snap: 'snap-01m8000000000000000009' };
   const versions = [
     { id: ids.v1, version: '1', isDefault: false, parentVersionId: null, format: 'qcow2', sizeBytes: 10, state: 'ready', sourceInstanceId: ids.inst, sourceSnapshotId: null },
     { id: ids.v2, version: '2', isDefault: true, parentVersionId: ids.v1, format: 'qcow2', sizeBytes: 12, state: 'ready', sourceInstanceId: ids.inst, sourceSnapshotId: null },
@@ -33,6 +33,7 @@ describe('kumo image and CD-ROM commands', () => {
         const name = new URLSearchParams(query).get('name');
         if (path === '/api/v1/images' && req.method === 'GET') return reply(200, { items: name === 'golden' ? [{ id: ids.image, name }] : name === 'installer' ? [{ id: ids.iso, name }] : [], nextCursor: null });
         if (path === '/api/v1/instances' && req.method === 'GET') return reply(200, { items: name === 'web' ? [{ id: ids.inst, name }] : [], nextCursor: null });
+        if (path === '/api/v1/snapshots' && req.method === 'GET') return reply(200, { items: name === 'nightly' ? [{ id: ids.snap, name }] : [], nextCursor: null });
         if (path === '/api/v1/offerings') return reply(200, { items: [{ id: ids.off, name: 'small' }], nextCursor: null });
         if (path === '/api/v1/zones') return reply(200, { items: [{ id: ids.zone, name: 'z' }], nextCursor: null });
         if (path.endsWith('/versions') && req.method === 'GET') return reply(200, { items: versions, nextCursor: null });
@@ -73,6 +74,22 @@ describe('kumo image and CD-ROM commands', () => {
     assert.equal(r.code, 0, r.err);
     assert.deepEqual(writes(), [['POST', `/api/v1/instances/${ids.inst}/capture`, { name: 'golden' }, '']]);
     assert.equal((JSON.parse(r.out) as { status: string }).status, 'succeeded');
+  });
+
+  test('image capture --snapshot SNAPSHOT --name NAME --wait posts the capture of the snapshot and follows it', async () => {
+    const r = await kumo('json', 'image', 'capture', '--snapshot', 'nightly', '--name', 'golden', '--version', 'n1', '--wait');
+    assert.equal(r.code, 0, r.err);
+    assert.deepEqual(writes(), [['POST', `/api/v1/snapshots/${ids.snap}/capture`, { name: 'golden', version: 'n1' }, '']]);
+    assert.equal((JSON.parse(r.out) as { status: string }).status, 'succeeded');
+  });
+
+  test('image capture wants an instance or --snapshot, not both nor neither, and sends nothing', async () => {
+    for (const args of [['--name', 'golden'], ['web', '--snapshot', 'nightly', '--name', 'golden']]) {
+      const r = await kumo('json', 'image', 'capture', ...args);
+      assert.notEqual(r.code, 0);
+      assert.match(r.err, /INSTANCE or --snapshot/);
+      assert.deepEqual(writes(), []);
+    }
   });
 
   test('image versions shows the default and each version\'s parent by label', async () => {

@@ -50,13 +50,17 @@ export function addImageVersionCommands(image: Command): void {
       print(renderList(output === 'json' ? page.items as unknown as Array<Record<string, unknown>> : versionRows(page.items), versionColumns, output));
     });
 
-  image.command('capture <instance>').description('capture an image from a stopped instance\'s root volume (a new version when NAME exists)')
+  image.command('capture [instance]').description('capture an image from a stopped instance\'s root volume, or with --snapshot from a ready snapshot (a new version when NAME exists)')
     .requiredOption('--name <name>', 'image name (yours); an existing one gets a new version').option('--version <label>', 'version label (default: the next number)')
+    .option('--snapshot <snapshot>', 'capture from this snapshot (name or id) instead of an instance')
     .option('--description <text>').option('--wait', 'wait for the capture (progress bar)')
-    .action(async (ref: string, o: { name: string; version?: string; description?: string; wait?: boolean }, c: Command) => {
+    .action(async (ref: string | undefined, o: { name: string; version?: string; description?: string; snapshot?: string; wait?: boolean }, c: Command) => {
+      if ((ref === undefined) === (o.snapshot === undefined)) throw new CliError('name an INSTANCE or --snapshot SNAPSHOT (one of the two) to capture from');
       const { client, output } = clientFor(c);
-      const id = await resolveId(client, 'instances', 'instance', ref);
-      const op = await client.request<Operation>('POST', `/api/v1/instances/${id}/capture`, { body: { name: o.name, ...(o.version ? { version: o.version } : {}), ...(o.description ? { description: o.description } : {}) } });
+      const path = o.snapshot !== undefined
+        ? `/api/v1/snapshots/${await resolveId(client, 'snapshots', 'snapshot', o.snapshot)}/capture`
+        : `/api/v1/instances/${await resolveId(client, 'instances', 'instance', ref!)}/capture`;
+      const op = await client.request<Operation>('POST', path, { body: { name: o.name, ...(o.version ? { version: o.version } : {}), ...(o.description ? { description: o.description } : {}) } });
       await finish(client, op, o.wait, output);
     });
 

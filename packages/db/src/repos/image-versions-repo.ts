@@ -48,6 +48,11 @@ export class ImageVersionsRepo extends CrudRepo<'imageVersions'> {
     return db.selectFrom('imageVersions').selectAll().where('sourceInstanceId', '=', instanceId).where('state', '=', 'uploading').executeTakeFirst();
   }
 
+  /** Captures from this snapshot that have not ended (the snapshot may not be deleted meanwhile). */
+  async capturesOfSnapshot(snapshotId: string, db: Kysely<Database> = this.db): Promise<ImageVersionRow[]> {
+    return db.selectFrom('imageVersions').selectAll().where('sourceSnapshotId', '=', snapshotId).where('state', '=', 'uploading').orderBy('id').execute();
+  }
+
   async getAny(id: string, db: Kysely<Database> = this.db): Promise<ImageVersionRow | undefined> {
     return db.selectFrom('imageVersions').selectAll().where('id', '=', id).executeTakeFirst();
   }

@@ -7,6 +7,7 @@ import type { Change, Notifier } from '../services/notifier.ts';
 import type { OperationService } from '../services/operation-service.ts';
 import { bundleCapturedDisk } from '../services/kernel-bundle-capture.ts';
 import { poolRefOf } from './volume-host.ts';
+import { exportSnapshotForCapture, type CaptureExport, type SnapshotCaptureDeps } from './snapshot-capture.ts';
 import { TerminalError, WaitError } from './errors.ts';
 import type { ReconcilerTimeouts } from './instance-reconciler.ts';
 import { OperationProgress } from './operation-progress.ts';
@@ -20,9 +21,9 @@ export function captureUploadPath(v: Pick<ImageVersionRow, 'imageId' | 'id'>): s
 }
 
 /**
- * Drives an image version being captured (state `uploading`, with a source instance) to `ready`:
- * the instance's host exports the root volume as a job (volume.snapshot to the image store, which
- * uploads the file with the host token); the version becomes ready, and the image's default, only
+ * Drives an image version being captured (state `uploading`, with a source instance or snapshot) to
+ * `ready`: the instance's host exports the root volume as a job (volume.snapshot to the image store,
+ * which uploads the file with the host token); a snapshot is copied or exported (snapshot-capture.ts); the version becomes ready, and the image's default, only
  * when the stored file has the size and SHA-256 the host's job reports. A failure ends it `failed`
  * with the reason and removes the partial file. After a server restart the resync finds every
  * capture still `uploading` and re-attaches to the host's job by its key.
@@ -36,6 +37,8 @@ export class ImageCaptureReconciler implements Reconciler<'imageVersion'> {
     private readonly events: EventLog, private readonly notifier: Notifier, clock: Clock, private readonly timeouts: ReconcilerTimeouts,
     /** Remove what the image store holds of a version (its file, a partial upload). */
     private readonly removeFiles: (versionId: string) => void,
+    /** Copy a server-held file (an image-store snapshot's) into a version being captured (ImageStore.copyIntoCapture). */
+    private readonly copyIntoCapture: SnapshotCaptureDeps['copyIntoCapture'],
   ) {
     this.progress = new OperationProgress(ops, clock);
   }
@@ -52,8 +55,40 @@ export class ImageCaptureReconciler implements Reconciler<'imageVersion'> {
   async reconcile(id: string): Promise<boolean> {
     const v = await this.repos.imageVersions.getAny(id);
     const active = await this.repos.operations.activeFor(id);
-    if (!v || v.state !== 'uploading' || !v.sourceInstanceId) { await this.settle(v, active); return false; }
-    const inst = await this.repos.instances.getAny(v.sourceInstanceId);
+    if (!v || v.state !== 'uploading' || !(v.sourceInstanceId || v.sourceSnapshotId)) { await this.settle(v, active); return false; }
+    const exported = v.sourceSnapshotId
+      ? await exportSnapshotForCapture(this.snapshotDeps(), { ...v, sourceSnapshotId: v.sourceSnapshotId }, active)
+      : await this.exportInstance(v, active);
+    const { result, source, sourceName } = exported;
+    const stored = await this.repos.imageVersions.getAny(v.id);
+    if (!stored || stored.state !== 'uploading') return true; // ended meanwhile (failed, deleted): settle
+    if (!stored.storagePath || stored.sha256 !== result.sha256 || stored.sizeBytes !== result.sizeBytes) {
+      throw new TerminalError('operation_failed', `the host exported ${result.sizeBytes} bytes (sha256 ${result.sha256 ?? 'none'}) but the image store holds ${stored.storagePath ? `${stored.sizeBytes} bytes (sha256 ${stored.sha256})` : 'no file'}`);
+    }
+    // A guest that booted a kernel bundle gets its captured disk back in a bundle with the same kernel.
+    const ready = source?.format === 'kernel-initrd' && source.storagePath
+      ? await bundleCapturedDisk(source.storagePath, stored.storagePath, stored.cmdline).then((b) => ({ format: 'kernel-initrd' as const, storagePath: b.path, sizeBytes: b.sizeBytes, sha256: b.sha256 }))
+      : { format: result.format };
+    if (!(await this.repos.imageVersions.transition(v.id, 'uploading', { state: 'ready', ...ready }))) return true;
+    if ('storagePath' in ready) rmSync(stored.storagePath, { force: true }); // the bare disk now lives in the bundle
+    await this.repos.imageVersions.setDefault(v.imageId, v.id);
+    const accountId = await this.accountOf(v);
+    await this.events.record({ accountId, resourceType: 'image', resourceId: v.imageId, kind: 'image.captured', message: `version ${v.version} captured from ${sourceName} (${result.sizeBytes} bytes); it is the image's default` });
+    this.notifier.publish({ kind: 'imageVersion', id: v.id, accountId });
+    return true;
+  }
+
+  private snapshotDeps(): SnapshotCaptureDeps {
+    return {
+      repos: this.repos, gateway: this.gateway, progress: this.progress, timeoutMs: this.timeouts.provisionMs, uploadPath: captureUploadPath,
+      startStep: (op, step) => this.ops.start(op, step, 5).then(() => undefined),
+      copyIntoCapture: this.copyIntoCapture,
+    };
+  }
+
+  /** The instance's host exports the stopped instance's root volume into the image store. */
+  private async exportInstance(v: ImageVersionRow, active: OperationRow[]): Promise<CaptureExport> {
+    const inst = await this.repos.instances.getAny(v.sourceInstanceId ?? '');
     if (!inst || inst.phase === 'deleted') throw new TerminalError('operation_failed', `instance ${v.sourceInstanceId} is gone`);
     const root = (await this.repos.volumes.ofInstance(inst.id)).find((x) => x.kind === 'root');
     if (!root) throw new TerminalError('operation_failed', `instance ${inst.name} has no root volume`);
@@ -67,33 +102,17 @@ export class ImageCaptureReconciler implements Reconciler<'imageVersion'> {
       throw new WaitError(`waiting for host ${hostId} to connect`);
     }
     for (const op of active) await this.ops.start(op, exportStep, 5);
-    let result;
     try {
-      result = await this.gateway.call(hostId, 'volume.snapshot', {
+      const result = await this.gateway.call(hostId, 'volume.snapshot', {
         volumeId: root.id, snapshotId: v.id, pool: poolRefOf(pool), instanceId: '',
         target: { kind: 'image-store', uploadPath: captureUploadPath(v) },
       }, this.timeouts.provisionMs, {
         jobKey: `${v.id}:capture`, // asked again after a restart, the host re-attaches to the same job
         onProgress: (p) => { for (const op of active) this.progress.report(op, exportStep, p); },
       });
+      const source = inst.imageVersionId ? await this.repos.imageVersions.getAny(inst.imageVersionId) : undefined;
+      return { result, source, sourceName: inst.name };
     } finally { this.progress.forget(active); }
-    const stored = await this.repos.imageVersions.getAny(v.id);
-    if (!stored || stored.state !== 'uploading') return true; // ended meanwhile (failed, deleted): settle
-    if (!stored.storagePath || stored.sha256 !== result.sha256 || stored.sizeBytes !== result.sizeBytes) {
-      throw new TerminalError('operation_failed', `the host exported ${result.sizeBytes} bytes (sha256 ${result.sha256 ?? 'none'}) but the image store holds ${stored.storagePath ? `${stored.sizeBytes} bytes (sha256 ${stored.sha256})` : 'no file'}`);
-    }
-    // A guest that booted a kernel bundle gets its captured disk back in a bundle with the same kernel.
-    const source = inst.imageVersionId ? await this.repos.imageVersions.getAny(inst.imageVersionId) : undefined;
-    const ready = source?.format === 'kernel-initrd' && source.storagePath
-      ? await bundleCapturedDisk(source.storagePath, stored.storagePath, stored.cmdline).then((b) => ({ format: 'kernel-initrd' as const, storagePath: b.path, sizeBytes: b.sizeBytes, sha256: b.sha256 }))
-      : { format: result.format };
-    if (!(await this.repos.imageVersions.transition(v.id, 'uploading', { state: 'ready', ...ready }))) return true;
-    if ('storagePath' in ready) rmSync(stored.storagePath, { force: true }); // the bare disk now lives in the bundle
-    await this.repos.imageVersions.setDefault(v.imageId, v.id);
-    const accountId = await this.accountOf(v);
-    await this.events.record({ accountId, resourceType: 'image', resourceId: v.imageId, kind: 'image.captured', message: `version ${v.version} captured from ${inst.name} (${result.sizeBytes} bytes); it is the image's default` });
-    this.notifier.publish({ kind: 'imageVersion', id: v.id, accountId });
-    return true;
   }
 
   /** Nothing left to do: end the operations by the version's state. */

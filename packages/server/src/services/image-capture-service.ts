@@ -1,6 +1,6 @@
 import { newId, type Clock } from '@kumo/core';
 import { ApiError, type ImageCapture } from '@kumo/api';
-import type { ImageRow, ImageVersionRow, OperationRow, Repos, Scope } from '@kumo/db';
+import type { ImageRow, ImageVersionRow, OperationRow, Repos, Scope, VolumeRow } from '@kumo/db';
 import type { EventLog } from './event-log.ts';
 import type { Notifier } from './notifier.ts';
 import { requestHash, type OperationService } from './operation-service.ts';
@@ -12,6 +12,25 @@ export function nextVersionLabel(existing: readonly string[]): string {
   let n = max + 1;
   while (existing.includes(String(n))) n++;
   return String(n);
+}
+
+/** What a capture reads: an instance's root volume or a snapshot (exactly one of the two ids). */
+interface CaptureSource {
+  sourceName: string; source: ImageVersionRow | undefined; osType: ImageRow['osType']; minDiskGiB: number;
+  sourceInstanceId: string | null; sourceSnapshotId: string | null; params: Record<string, string>;
+  idempotencyKey: string | undefined; hash: string;
+}
+
+/**
+ * The image version a volume was made from: its own source, else (a root volume) its instance's.
+ * A kernel-bundle source makes a capture of the volume a bundle again.
+ */
+export async function sourceVersionOfVolume(repos: Repos, vol: VolumeRow | undefined): Promise<ImageVersionRow | undefined> {
+  if (!vol) return undefined;
+  if (vol.sourceImageVersionId) return repos.imageVersions.getAny(vol.sourceImageVersionId);
+  if (vol.kind !== 'root' || !vol.instanceId) return undefined;
+  const inst = await repos.instances.getAny(vol.instanceId);
+  return inst?.imageVersionId ? repos.imageVersions.getAny(inst.imageVersionId) : undefined;
 }
 
 /**
@@ -45,10 +64,41 @@ export class ImageCaptureService {
     if (!root || root.phase !== 'ready') throw new ApiError('invalid_state', `instance ${inst.name} has no ready root volume to capture`);
     if (!inst.hostId) throw new ApiError('invalid_state', `instance ${inst.name} is on no host: its root volume cannot be read`);
 
-    const existing = await r.db.selectFrom('images').selectAll().where('accountId', '=', scope.accountId).where('name', '=', body.name).executeTakeFirst();
-    if (existing && existing.kind !== 'template') throw new ApiError('conflict', `image ${body.name} is a${existing.kind === 'iso' ? 'n' : ''} ${existing.kind}, not a template: choose another name`, { field: 'name' });
     const source = inst.imageVersionId ? await r.imageVersions.getAny(inst.imageVersionId) : undefined;
     const sourceImage = inst.imageId ? await r.db.selectFrom('images').selectAll().where('id', '=', inst.imageId).executeTakeFirst() : undefined;
+    return this.createVersion(scope, body, {
+      sourceName: inst.name, source, osType: sourceImage?.osType ?? 'linux', minDiskGiB: inst.rootDiskGiB,
+      sourceInstanceId: inst.id, sourceSnapshotId: null, params: { instanceId: inst.id }, idempotencyKey, hash,
+    });
+  }
+
+  /**
+   * Capture an image from a ready snapshot (either location). Same rules as an instance capture; the
+   * version's source is the snapshot (sourceSnapshotId), which cannot be deleted until the capture ends.
+   */
+  async captureSnapshot(scope: Scope, snapshotId: string, body: ImageCapture, idempotencyKey?: string): Promise<OperationRow> {
+    const hash = requestHash(['image.capture.snapshot', snapshotId, body]);
+    const replayed = await this.ops.replay(scope.accountId, idempotencyKey, hash);
+    if (replayed) return replayed;
+    const r = this.repos;
+    const snap = await r.snapshots.get(scope, snapshotId);
+    if (!snap || snap.desired === 'deleted') throw new ApiError('not_found', `snapshot ${snapshotId} not found`, { field: 'id' });
+    if (snap.phase !== 'ready') throw new ApiError('invalid_state', `snapshot ${snap.name} is ${snap.phase}; an image is captured from a ready snapshot`, { field: 'id', phase: snap.phase });
+    const vol = await r.volumes.getAny(snap.volumeId);
+    const source = await sourceVersionOfVolume(r, vol);
+    const sourceImage = source ? await r.db.selectFrom('images').selectAll().where('id', '=', source.imageId).executeTakeFirst() : undefined;
+    return this.createVersion(scope, body, {
+      sourceName: `snapshot ${snap.name}`, source, osType: sourceImage?.osType ?? 'linux', minDiskGiB: snap.sizeGiB,
+      sourceInstanceId: null, sourceSnapshotId: snap.id, params: { snapshotId: snap.id }, idempotencyKey, hash,
+    });
+  }
+
+  /** The image (made, or the caller's template of that name) and its new `uploading` version, with the operation. */
+  private async createVersion(scope: Scope, body: ImageCapture, src: CaptureSource): Promise<OperationRow> {
+    const r = this.repos;
+    const { source, idempotencyKey, hash } = src;
+    const existing = await r.db.selectFrom('images').selectAll().where('accountId', '=', scope.accountId).where('name', '=', body.name).executeTakeFirst();
+    if (existing && existing.kind !== 'template') throw new ApiError('conflict', `image ${body.name} is a${existing.kind === 'iso' ? 'n' : ''} ${existing.kind}, not a template: choose another name`, { field: 'name' });
     const versions = existing ? await r.imageVersions.ofImage(existing.id) : [];
     const label = body.version ?? nextVersionLabel(versions.map((v) => v.version));
     if (versions.some((v) => v.version === label)) throw new ApiError('conflict', `image ${body.name} already has a version ${label}`, { field: 'version' });
@@ -56,24 +106,24 @@ export class ImageCaptureService {
 
     const now = this.now();
     const image: ImageRow = existing ?? {
-      id: newId('image'), accountId: scope.accountId, name: body.name, description: body.description ?? `captured from ${inst.name}`, kind: 'template',
-      public: 0, osType: sourceImage?.osType ?? 'linux', minDiskGiB: inst.rootDiskGiB, createdAt: now, defaultVersionId: null,
+      id: newId('image'), accountId: scope.accountId, name: body.name, description: body.description ?? `captured from ${src.sourceName}`, kind: 'template',
+      public: 0, osType: src.osType, minDiskGiB: src.minDiskGiB, createdAt: now, defaultVersionId: null,
     };
     const version: ImageVersionRow = {
       id: newId('imageVersion'), imageId: image.id, version: label, format: 'qcow2', sizeBytes: 0, sha256: '', state: 'uploading',
       cmdline: source?.format === 'kernel-initrd' ? source.cmdline : '', storagePath: '', createdAt: now,
-      parentVersionId: parentId, sourceInstanceId: inst.id, sourceSnapshotId: null, failureReason: null,
+      parentVersionId: parentId, sourceInstanceId: src.sourceInstanceId, sourceSnapshotId: src.sourceSnapshotId, failureReason: null,
     };
     const op = this.ops.newRow({
       accountId: scope.accountId, kind: 'image.capture', resourceType: 'imageVersion', resourceId: version.id,
-      params: { instanceId: inst.id, imageId: image.id, version: label }, idempotencyKey, requestHash: hash,
+      params: { ...src.params, imageId: image.id, version: label }, idempotencyKey, requestHash: hash,
     });
     try {
       await r.db.transaction().execute(async (trx) => {
         if (!existing) await r.images.insert(image, trx);
         await r.imageVersions.insert(version, trx);
         await r.operations.insert(op, trx);
-        await this.events.record({ accountId: scope.accountId, resourceType: 'image', resourceId: image.id, kind: 'image.capture.requested', message: `capture of ${inst.name} into ${image.name} version ${label} requested` }, trx);
+        await this.events.record({ accountId: scope.accountId, resourceType: 'image', resourceId: image.id, kind: 'image.capture.requested', message: `capture of ${src.sourceName} into ${image.name} version ${label} requested` }, trx);
       });
     } catch (e) {
       if (/unique|duplicate/i.test(String(e))) {

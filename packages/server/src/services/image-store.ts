@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform, type Readable } from 'node:stream';
@@ -90,8 +90,24 @@ export class ImageStore {
     if (v.state !== 'uploading') throw new ApiError('conflict', `image version ${versionId} is ${v.state}, not being captured`);
     const inst = v.sourceInstanceId ? await this.repos.instances.getAny(v.sourceInstanceId) : undefined;
     if (inst && inst.hostId !== hostId) throw new ApiError('forbidden', `host ${hostId} does not hold the volume being captured`);
+    if (v.sourceSnapshotId && !(await this.reachesSnapshotPool(hostId, v.sourceSnapshotId))) throw new ApiError('forbidden', `host ${hostId} does not reach the pool of the snapshot being captured`);
     if (!sha256 || !/^[0-9a-f]{64}$/.test(sha256)) throw new ApiError('bad_request', 'send the SHA-256 of the body in the x-kumo-sha256 header', { field: 'x-kumo-sha256' });
     if (!body || typeof body.pipe !== 'function') throw new ApiError('bad_request', 'send the file as the request body with content-type application/octet-stream');
+    return this.storeCapture(v, body, sha256);
+  }
+
+  /**
+   * Copy a file the server holds (an image-store snapshot's) into a version being captured: through a
+   * `.partial` file renamed only when its SHA-256 is `sha256`. The version stays `uploading`.
+   */
+  async copyIntoCapture(versionId: string, sourcePath: string, sha256: string): Promise<{ sizeBytes: number; sha256: string }> {
+    const v = await this.repos.imageVersions.getAny(versionId);
+    if (!v || v.state !== 'uploading') throw new ApiError('conflict', `image version ${versionId} is ${v?.state ?? 'gone'}, not being captured`);
+    return this.storeCapture(v, createReadStream(sourcePath), sha256);
+  }
+
+  private async storeCapture(v: ImageVersionRow, body: Readable, sha256: string): Promise<{ sizeBytes: number; sha256: string }> {
+    const versionId = v.id;
     const final = join(this.dir, versionId);
     const sizeBytes = await this.receive(body, final, sha256);
     if (!(await this.repos.imageVersions.transition(v.id, 'uploading', { storagePath: final, sizeBytes, sha256 }))) {
@@ -99,6 +115,14 @@ export class ImageStore {
       throw new ApiError('conflict', `image version ${versionId} stopped being captured during the upload`);
     }
     return { sizeBytes, sha256 };
+  }
+
+  /** Whether a host is in the cluster of the pool that keeps a snapshot (only such a host exports it). */
+  private async reachesSnapshotPool(hostId: string, snapshotId: string): Promise<boolean> {
+    const snap = await this.repos.snapshots.getAny(snapshotId);
+    const pool = snap ? await this.repos.db.selectFrom('pools').select(['clusterId', 'hostId']).where('id', '=', snap.poolId).executeTakeFirst() : undefined;
+    const host = await this.repos.hosts.getAny(hostId);
+    return !!pool && !!host && (pool.hostId ? pool.hostId === hostId : pool.clusterId === host.clusterId);
   }
 
   /** Remove a version's stored file and any partial upload of it. */

@@ -82,6 +82,10 @@ export class SnapshotService {
     if (s.location === 'pool' && clones.length > 0) {
       throw new ApiError('in_use', `snapshot ${id} is the parent of volume ${clones.join(', ')} (a clone in the pool); delete those first`, { field: 'id', volumeIds: clones });
     }
+    const captures = await this.repos.imageVersions.capturesOfSnapshot(id);
+    if (captures.length > 0) {
+      throw new ApiError('in_use', `snapshot ${id} is being captured into image version ${captures.map((c) => c.id).join(', ')}; wait for the capture to end`, { field: 'id', imageVersionIds: captures.map((c) => c.id) });
+    }
     if ((await this.repos.operations.activeFor(id)).length > 0 || s.task !== null) {
       throw new ApiError('invalid_state', `snapshot ${id} is busy (${s.task ?? 'an operation is unfinished'}); wait for it to end`, { field: 'id' });
     }

@@ -51,8 +51,23 @@ export async function volumeSteps(page: Page, cloud: TestCloud): Promise<void> {
   await page.getByRole('button', { name: 'Delete volume web-data' }).click();
   await page.locator('[data-testid=volume-row][data-name=web-data]').waitFor({ state: 'detached' });
 
+  // The Snapshots screen: capture an image from a snapshot of the stopped instance's root disk.
+  const vmRoot = (await c.request<{ items: Volume[] }>('GET', `/api/v1/instances/${vm.resourceId}/volumes`)).items.find((v) => v.kind === 'root')!;
+  const snapOp = await c.request<Operation>('POST', `/api/v1/volumes/${vmRoot.id}/snapshots`, { query: { wait: true }, body: { name: 'web-snap' } });
+  assert.equal(snapOp.status, 'succeeded', snapOp.message);
   await openScreen(page, 'Snapshots', 'Snapshots');
   await page.getByTestId('snapshots-table').waitFor();
+  await page.locator('[data-testid=snapshot-row][data-name=web-snap][data-phase=ready]').waitFor();
+  await page.getByRole('button', { name: 'Capture an image from snapshot web-snap' }).click();
+  const capture = page.getByTestId('snapshot-capture-form');
+  await capture.getByLabel('Image name', { exact: true }).fill('from-web-snap');
+  await capture.getByRole('button', { name: 'Capture', exact: true }).click();
+  await capture.locator('[data-testid=op-progress][data-status=succeeded]').waitFor({ timeout: 60_000 });
+  await shot(page, '32-snapshot-capture');
+  const captured = (await c.listAll<{ id: string; defaultVersionId: string | null }>('images', { name: 'from-web-snap' }))[0]!;
+  const capturedVersions = (await c.request<{ items: Array<{ id: string; state: string; sourceSnapshotId: string | null }> }>('GET', `/api/v1/images/${captured.id}/versions`)).items;
+  assert.deepEqual(capturedVersions.map((v) => [v.state, v.sourceSnapshotId]), [['ready', snapOp.resourceId]]);
+  assert.equal(captured.defaultVersionId, capturedVersions[0]!.id);
   await openScreen(page, 'Offerings', 'Offerings');
   const fast = page.locator('[data-testid=disk-offering-row][data-name=fast-10]');
   await fast.waitFor();

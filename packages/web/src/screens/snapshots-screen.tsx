@@ -7,12 +7,14 @@ import { useI18n } from '../i18n/i18n-context.tsx';
 import { ScreenHeader } from '../components/screen-header.tsx';
 import { PagedTable } from '../components/paged-table.tsx';
 import { VolumeCreateForm } from '../components/volume-create-form.tsx';
+import { SnapshotCaptureForm } from '../components/snapshot-capture-form.tsx';
 
-/** Snapshots: list, a new volume from one, restore its volume to it, delete. */
+/** Snapshots: list, a new volume from one, an image captured from one, restore its volume to it, delete. */
 export function SnapshotsScreen() {
   const { t, lang } = useI18n();
   const [error, setError] = useState<string | null>(null);
   const [from, setFrom] = useState<Snapshot | null>(null);
+  const [capturing, setCapturing] = useState<Snapshot | null>(null);
   const list = usePagedList<Snapshot>('snapshots', { sort: 'createdAt' }, { kinds: ['operation'] });
   const run = async (fn: () => Promise<unknown>) => {
     setError(null);
@@ -30,6 +32,7 @@ export function SnapshotsScreen() {
     <div>
       <ScreenHeader title={t('snap.title')} />
       {from && <VolumeCreateForm snapshotId={from.id} onDone={() => setFrom(null)} />}
+      {capturing && <SnapshotCaptureForm key={capturing.id} snapshot={capturing} onClose={() => setCapturing(null)} />}
       <PagedTable
         list={list} testId="snapshots-table" columns={7} error={error}
         header={<>
@@ -51,6 +54,7 @@ export function SnapshotsScreen() {
             <td className="nowrap">{formatDateTime(s.createdAt, lang)}</td>
             <td className="nowrap">
               <button type="button" disabled={s.phase !== 'ready'} onClick={() => setFrom(s)} aria-label={t('snap.newVolumeNamed', { name: s.name })}>{t('snap.newVolume')}</button>
+              <button type="button" disabled={s.phase !== 'ready'} onClick={() => setCapturing(s)} aria-label={t('snap.captureNamed', { name: s.name })}>{t('snap.capture')}</button>
               <button type="button" disabled={s.phase !== 'ready'} onClick={() => restore(s)} aria-label={t('snap.restoreNamed', { name: s.name })}>{t('snap.restore')}</button>
               <button type="button" className="danger" onClick={() => remove(s)} aria-label={t('snap.deleteNamed', { name: s.name })}>{t('common.delete')}</button>
             </td>

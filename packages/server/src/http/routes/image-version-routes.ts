@@ -28,6 +28,21 @@ export function registerImageVersionRoutes(app: FastifyInstance, ctx: ServerCont
     return reply.status(q.wait && ['succeeded', 'failed', 'cancelled'].includes(final.status) ? 200 : 202).send(toOperation(final));
   });
 
+  app.post('/api/v1/snapshots/:id/capture', {
+    schema: {
+      tags: ['images'], summary: 'Capture an image from a ready snapshot (202 + operation; a new version when the name exists)',
+      params: api.IdParams, body: api.ImageCapture, querystring: api.WaitQuery, headers: IdempotencyHeaders,
+      response: { 200: api.Operation, 202: api.Operation, ...errorResponses },
+    },
+  }, async (req, reply) => {
+    const p = principalOf(req);
+    const op = await imageCapture.captureSnapshot(p.scope, (req.params as { id: string }).id, req.body as api.ImageCapture, req.headers['idempotency-key'] as string | undefined);
+    const q = req.query as { wait?: boolean; waitTimeoutSec?: number };
+    const final = q.wait ? await ctx.ops.waitFor(p.scope, op.id, (q.waitTimeoutSec ?? 600) * 1000) : op;
+    void reply.header('location', `/api/v1/operations/${op.id}`);
+    return reply.status(q.wait && ['succeeded', 'failed', 'cancelled'].includes(final.status) ? 200 : 202).send(toOperation(final));
+  });
+
   app.post('/api/v1/images/:id/default', {
     schema: { tags: ['images'], summary: 'Make a ready version the image\'s default', params: api.IdParams, body: api.ImageDefaultRequest, response: { 200: api.ImageVersion, ...errorResponses } },
   }, async (req) => {
