@@ -41,7 +41,8 @@ describe('image store: streamed, checksummed uploads and downloads', () => {
     const res = await upload('2', body, 'f'.repeat(64));
     assert.equal(res.statusCode, 400);
     assert.match(res.json().error.message, /checksum mismatch/);
-    const files = readdirSync(join(server.ctx.dataDir, 'images'));
+    // Files only: the image store also holds the snapshot store's directory.
+    const files = readdirSync(join(server.ctx.dataDir, 'images'), { withFileTypes: true }).filter((d) => d.isFile()).map((d) => d.name);
     assert.equal(files.filter((f) => f.endsWith('.partial')).length, 0, 'no partial file');
     assert.equal(files.length, 1, 'only the good version is stored');
     const versions = await server.app.inject({ method: 'GET', url: `/api/v1/images/${imageId}/versions`, headers: auth() });
@@ -57,10 +58,10 @@ describe('image store: streamed, checksummed uploads and downloads', () => {
     assert.equal(res.json().error.details.field, 'sha256');
   });
   test('deleting an image removes its versions and their stored files', async () => {
-    assert.equal(readdirSync(join(server.ctx.dataDir, 'images')).length, 1);
+    assert.equal(readdirSync(join(server.ctx.dataDir, 'images'), { withFileTypes: true }).filter((d) => d.isFile()).length, 1);
     const del = await server.app.inject({ method: 'DELETE', url: `/api/v1/images/${imageId}`, headers: auth() });
     assert.equal(del.statusCode, 204, del.body);
-    assert.deepEqual(readdirSync(join(server.ctx.dataDir, 'images')), [], 'the stored file is gone');
+    assert.deepEqual(readdirSync(join(server.ctx.dataDir, 'images'), { withFileTypes: true }).filter((d) => d.isFile()).map((d) => d.name), [], 'the stored file is gone');
     assert.equal((await server.app.inject({ method: 'GET', url: `/api/v1/images/${imageId}/versions`, headers: auth() })).statusCode, 404);
   });
 });
