@@ -50,7 +50,7 @@ let ws: WebSocket | undefined;
 function waitDisks(ok: (serials: string[]) => boolean, timeoutMs = 60_000): Promise<number> {
   const from = consoleText.length;
   return new Promise((resolve, reject) => {
-    const deadline = setTimeout(() => { clearInterval(poll); reject(new Error('the guest did not report the change in time')); }, timeoutMs);
+    const deadline = setTimeout(() => { clearInterval(poll); reject(new Error(`the guest did not report the change in time; console ends with ${JSON.stringify(consoleText.slice(-600))}`)); }, timeoutMs);
     const check = () => {
       for (const m of consoleText.slice(from).matchAll(/DISKS\[([^\]]*)\]/g)) {
         if (ok((m[1] ?? '').trim().split(/\s+/).filter(Boolean))) { clearTimeout(deadline); clearInterval(poll); resolve(performance.now()); return; }
@@ -71,7 +71,8 @@ try {
     if (Date.now() - booted > 240_000) throw new Error('the guest did not boot');
     await new Promise((r) => setTimeout(r, 500));
   }
-  ws.send(Buffer.from('\r(p=x; while :; do c=$(cat /sys/block/vd*/serial 2>/dev/null | tr "\\n" " "); [ "$c" != "$p" ] && echo "DISKS[$c]"; p=$c; usleep 20000; done) &\r'));
+  // sysfs serial files have no newline: collect them one by one, separated by spaces.
+  ws.send(Buffer.from('\r(p=x; while :; do c=; for b in /sys/block/vd*; do c="$c $(cat $b/serial)"; done; [ "$c" != "$p" ] && echo "DISKS[$c]"; p=$c; usleep 20000; done) &\r'));
   await waitDisks((s) => s.length >= 1);
 
   const viaApi = async (i: number): Promise<{ visibleMs: number; operationMs: number }> => {
