@@ -1,38 +1,17 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { Migrator, type Kysely } from 'kysely';
 import { migrateToLatest, migrationsBefore } from './migrate.ts';
-import { openDatabase, type DatabaseHandle } from './open-database.ts';
+import type { DatabaseHandle } from './open-database.ts';
 import { createRepos } from './repos/index.ts';
 import type { Database } from './schema.ts';
 import { seedInfrastructure } from './testing/fixtures.ts';
 import * as m011 from './migrations/011-metrics.ts';
-import { testDialects, testPostgresUrl, withSchemaLock } from './testing/test-databases.ts';
+import { openTestDatabase, testDialects, withSchemaLock } from './testing/test-databases.ts';
 
 async function openUnmigrated(dialect: 'sqlite' | 'postgres'): Promise<{ h: DatabaseHandle; drop(): Promise<void> }> {
-  if (dialect === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'kumo-m011-'));
-    const h = await openDatabase({ dataDir: dir, migrate: false });
-    return { h, drop: async () => { await h.close(); rmSync(dir, { recursive: true, force: true }); } };
-  }
-  const schema = `kumo_m011_${randomBytes(6).toString('hex')}`;
-  const h = await openDatabase({ url: testPostgresUrl, pgSchema: schema, migrate: false });
-  return {
-    h,
-    drop: async () => {
-      await h.close();
-      await withSchemaLock('postgres', async () => {
-        const c = new pg.Client({ connectionString: testPostgresUrl });
-        await c.connect();
-        try { await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`); } finally { await c.end(); }
-      });
-    },
-  };
+  const h = await openTestDatabase(dialect, { migrate: false });
+  return { h, drop: () => h.drop() };
 }
 
 for (const dialect of testDialects) {

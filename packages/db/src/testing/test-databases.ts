@@ -26,16 +26,18 @@ export async function withSchemaLock<T>(dialect: Dialect, fn: () => Promise<T>):
 }
 
 /** A fresh, migrated database of the given dialect; drop() removes every trace of it. */
-export async function openTestDatabase(dialect: Dialect): Promise<DatabaseHandle & { drop(): Promise<void> }> {
+/** A fresh database of the dialect (its own file or schema), migrated unless `migrate: false`; drop() removes it. */
+export async function openTestDatabase(dialect: Dialect, opts: { migrate?: boolean } = {}): Promise<DatabaseHandle & { drop(): Promise<void> }> {
+  const migrate = opts.migrate ?? true;
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'kumo-db-'));
-    const h = await openDatabase({ dataDir: dir });
+    const h = await openDatabase({ dataDir: dir, migrate });
     return { ...h, drop: async () => { await h.close(); rmSync(dir, { recursive: true, force: true }); } };
   }
   const schema = `kumo_test_${randomBytes(6).toString('hex')}`;
   // Test files run in parallel, each migrating its own schema; concurrent DDL in one database has
   // raced in PostgreSQL's catalog ("relation … does not exist"). Migrations are serialised here.
-  const h = await withSchemaLock('postgres', () => openDatabase({ url: testPostgresUrl, pgSchema: schema }));
+  const h = await withSchemaLock('postgres', () => openDatabase({ url: testPostgresUrl, pgSchema: schema, migrate }));
   return {
     ...h,
     drop: async () => {
