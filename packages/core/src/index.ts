@@ -1,6 +1,7 @@
 export * from './driver.ts';
 export * from './ids.ts';
 export * from './clock.ts';
+export * from './periodic-task.ts';
 export * from './devices/index.ts';
 export * from './lifecycle/index.ts';
 export * from './scheduler/index.ts';

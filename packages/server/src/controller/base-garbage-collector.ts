@@ -1,4 +1,4 @@
-import type { Clock } from '@kumo/core';
+import { PeriodicTask, type Clock } from '@kumo/core';
 import type { Repos } from '@kumo/db';
 import type { FastifyBaseLogger } from 'fastify';
 import type { AgentGateway } from '../gateway/agent-gateway.ts';
@@ -13,33 +13,19 @@ export interface BaseGcReport { hosts: number; pools: number; removed: Array<{ h
  * round. A host that fails is logged and asked again next round.
  */
 export class BaseGarbageCollector {
-  private timer: unknown = null;
-  private stopped = false;
   private running: Promise<BaseGcReport> | null = null;
+  private readonly task: PeriodicTask;
 
   constructor(
-    private readonly repos: Repos, private readonly gateway: AgentGateway, private readonly clock: Clock, private readonly log: FastifyBaseLogger,
+    private readonly repos: Repos, private readonly gateway: AgentGateway, clock: Clock, private readonly log: FastifyBaseLogger,
     private readonly opts: { intervalMs: number; callTimeoutMs: number; graceMs?: number },
-  ) {}
-
-  start(): void {
-    if (this.opts.intervalMs <= 0) return;
-    this.stopped = false;
-    this.schedule();
+  ) {
+    this.task = new PeriodicTask(clock, opts.intervalMs, () => this.runOnce(), (e) => this.log.error({ err: e }, 'base image garbage collection failed'));
   }
 
-  stop(): void {
-    this.stopped = true;
-    if (this.timer !== null) this.clock.clearTimeout(this.timer);
-    this.timer = null;
-  }
+  start(): void { this.task.start(); }
 
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = this.clock.setTimeout(() => {
-      this.runOnce().catch((e: unknown) => this.log.error({ err: e }, 'base image garbage collection failed')).finally(() => this.schedule());
-    }, this.opts.intervalMs);
-  }
+  stop(): void { this.task.stop(); }
 
   /** One round over every connected host (a round already running is joined, not doubled). */
   runOnce(): Promise<BaseGcReport> {

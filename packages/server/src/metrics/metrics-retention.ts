@@ -1,4 +1,4 @@
-import type { Clock } from '@kumo/core';
+import { PeriodicTask, type Clock } from '@kumo/core';
 import type { Repos } from '@kumo/db';
 import { rawStepSec } from './metrics-ingest.ts';
 
@@ -21,29 +21,16 @@ export const defaultMetricsRetention: MetricsRetentionOptions = { rawKeepSec: 86
  * 30 days. Runs on the injected clock; every pass is idempotent, so several servers may run it.
  */
 export class MetricsRetention {
-  private timer: unknown = null;
-  private stopped = true;
   lastPass: { rolledFrom: number; rolledTo: number; prunedRaw: number; prunedRollups: number } | null = null;
+  private readonly task: PeriodicTask;
 
-  constructor(private readonly repos: Repos, private readonly clock: Clock, readonly opts: MetricsRetentionOptions = defaultMetricsRetention) {}
-
-  start(): void {
-    this.stopped = false;
-    this.schedule();
+  constructor(private readonly repos: Repos, private readonly clock: Clock, readonly opts: MetricsRetentionOptions = defaultMetricsRetention) {
+    this.task = new PeriodicTask(clock, opts.intervalMs, () => this.pass()); // a failed pass is redone by the next (every pass is idempotent)
   }
 
-  stop(): void {
-    this.stopped = true;
-    if (this.timer !== null) this.clock.clearTimeout(this.timer);
-    this.timer = null;
-  }
+  start(): void { this.task.start(); }
 
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = this.clock.setTimeout(() => {
-      this.pass().catch(() => undefined).finally(() => this.schedule());
-    }, this.opts.intervalMs);
-  }
+  stop(): void { this.task.stop(); }
 
   /** One pass: roll up every complete bucket not rolled up yet (and the last three again), then prune. */
   async pass(): Promise<void> {
