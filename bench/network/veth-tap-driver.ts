@@ -7,7 +7,9 @@
  * the guest starts DHCP the moment the instance is started. Stopping or destroying the instance
  * deletes the veth, as QEMU's exit removes its taps.
  */
-import type { DiskLimits, DiskSpec, Driver, DriverCapability, DriverEvent, HostFacts, InstanceSpec, InstanceStatus } from '@kumo/core';
+import type {
+  DiskLimits, DiskSpec, Driver, DriverCapability, DriverEvent, HostFacts, IncomingEndpoint, IncomingOptions, InstanceSpec, InstanceStatus, MigrationPolicy, MigrationResult,
+} from '@kumo/core';
 import { DriverError, nicHostIfName } from '@kumo/core';
 import { tapLinkArgs } from '@kumo/driver-qemu';
 import { runCommand } from '@kumo/netcfg/testbed';
@@ -95,4 +97,7 @@ export class VethTapDriver implements Driver {
   setDiskLimits(id: string, volumeId: string, limits: DiskLimits): Promise<void> { return this.inner.setDiskLimits(id, volumeId, limits); }
   backupDisk(id: string, volumeId: string, target: { path: string; format: 'qcow2' | 'raw' }): Promise<{ bytes: number }> { return this.inner.backupDisk(id, volumeId, target); }
   changeMedium(id: string, iso: { path: string; imageVersionId: string } | null): Promise<void> { return this.inner.changeMedium(id, iso); }
+  prepareIncoming(spec: InstanceSpec, opts: IncomingOptions): Promise<IncomingEndpoint> { return this.inner.prepareIncoming(spec, opts); }
+  migrate(id: string, target: IncomingEndpoint, policy: MigrationPolicy): Promise<MigrationResult> { return this.inner.migrate(id, target, policy); }
+  finishIncoming(id: string, opts: { timeoutMs: number }): Promise<InstanceStatus> { return this.inner.finishIncoming(id, opts); }
 }

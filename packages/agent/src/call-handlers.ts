@@ -93,6 +93,12 @@ export function callHandlers(deps: CallHandlerDeps): CallHandlers {
       await d.changeMedium(p.instanceId, p.iso ? await fetchIso(p.iso) : null);
       return null;
     },
+    'instance.prepareIncoming': async (p, ctx) => {
+      const spec = await specFor({ spec: p.spec, image: p.image, ...(p.iso ? { iso: p.iso } : {}) });
+      return d.prepareIncoming(spec, { listenAddress: p.listenAddress, receiveDisks: p.receiveDisks, postcopy: p.postcopy }, ctx);
+    },
+    'instance.migrate': (p, ctx) => d.migrate(p.instanceId, p.target, p.policy, ctx),
+    'instance.finishIncoming': (p) => d.finishIncoming(p.instanceId, { timeoutMs: p.timeoutMs }),
     'pool.collectGarbage': (p) => deps.volumes.collectGarbage(p),
     'job.cancel': async (p) => deps.jobs.cancel(p.jobId),
     'transfer.listen': (p) => deps.transfers.listen(p),

@@ -132,6 +132,12 @@ export interface InstanceSpec {
   configDrive?: ConfigDriveSpec;
   /** An ISO in the CD-ROM drive; omitted: no CD-ROM drive. */
   cdrom?: CdromSpec;
+  /**
+   * A highly available guest: restarted on another host when its host fails. Its host's agent stops
+   * it (forced) as soon as the agent cannot renew its host lease (self-fencing), so the restarted
+   * copy is the only one that writes. Omitted: not HA.
+   */
+  ha?: boolean;
 }
 
 /** The files of a NoCloud config drive, as text (cloud-init's nocloud datasource). */
@@ -170,3 +176,4 @@ export * from './driver/driver-capabilities.ts';
 export * from './driver/driver-error.ts';
 export * from './driver/driver-call-context.ts';
 export * from './driver/power-reason.ts';
+export * from './driver/migration.ts';

@@ -74,6 +74,9 @@ export function restartAndStopCases<D extends Driver>(run: ConformanceRun<D>): v
         setDiskLimits: () => d.setDiskLimits(id(), 'vol-refused', { readIops: 100 }),
         backupDisk: () => d.backupDisk(id(), 'vol-refused', { path: run.h.statePath('refused.backup'), format: 'qcow2' }),
         changeMedium: () => d.changeMedium(id(), null),
+        prepareIncoming: () => d.prepareIncoming({ ...run.spec, instanceId: 'i-refused-incoming' }, { listenAddress: '127.0.0.1', receiveDisks: [], postcopy: false }),
+        migrate: () => d.migrate(id(), { uri: 'tcp:127.0.0.1:1' }, { downtimeLimitMs: 300, maxBandwidthBytesPerSec: 0, autoConverge: false, postcopyAfterPasses: null, timeoutMs: 1000 }),
+        finishIncoming: () => d.finishIncoming(id(), { timeoutMs: 1000 }),
       };
       for (const [method, call] of Object.entries(calls)) {
         const err = await rejectsWith(call(), 'unsupported', method);

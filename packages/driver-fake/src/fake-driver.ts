@@ -8,6 +8,7 @@ import {
   cancelledError, capabilityGatedMethods, DriverError, KeyedMutex,
   type Clock, type Driver, type DriverCallContext, type DriverCapability, type DriverErrorCode, type DriverEvent,
   type DiskLimits, type DiskSpec, type HostFacts, type InstanceCounters, type InstanceSpec, type InstanceStatus, type PowerState, type StopOptions,
+  type IncomingEndpoint, type IncomingOptions, type MigrationPolicy, type MigrationResult,
 } from '@kumo/core';
 import { bootBanner, typeIntoConsole } from './fake-console.ts';
 import { FaultBook, type FakeDriverMethod, type FakeFault, type FaultOptions } from './fake-faults.ts';
@@ -193,6 +194,19 @@ export class FakeDriver implements Driver {
 
   changeMedium(id: string, iso: { path: string; imageVersionId: string } | null): Promise<void> {
     return this.call('changeMedium', id, undefined, async () => changeFakeMedium(this.need(id), iso));
+  }
+
+  // Live migration: implemented by the migration work (migration.ts in @kumo/core); not claimed yet.
+  prepareIncoming(_spec: InstanceSpec, _opts: IncomingOptions): Promise<IncomingEndpoint> {
+    return Promise.reject(new DriverError("live migration ('live-migrate') is not supported by this driver yet", 'unsupported'));
+  }
+
+  migrate(_instanceId: string, _target: IncomingEndpoint, _policy: MigrationPolicy): Promise<MigrationResult> {
+    return Promise.reject(new DriverError("live migration ('live-migrate') is not supported by this driver yet", 'unsupported'));
+  }
+
+  finishIncoming(_instanceId: string, _opts: { timeoutMs: number }): Promise<InstanceStatus> {
+    return Promise.reject(new DriverError("live migration ('live-migrate') is not supported by this driver yet", 'unsupported'));
   }
 
   async close(): Promise<void> {

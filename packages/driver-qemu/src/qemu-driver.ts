@@ -32,7 +32,7 @@ import {
 } from '@kumo/core';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { InstanceCounters } from '@kumo/core';
+import type { IncomingEndpoint, IncomingOptions, InstanceCounters, MigrationPolicy, MigrationResult } from '@kumo/core';
 import { sampleQemuInstances } from './instance-metrics.ts';
 import { DriverContext } from './driver-context.ts';
 import { changeMedium } from './instance-cdrom.ts';
@@ -190,6 +190,19 @@ export class QemuDriver implements Driver {
   }
 
   /** Lets go of every QEMU (they keep running) and stops touching their files. */
+  // Live migration: implemented by the migration work (migration.ts in @kumo/core); not claimed yet.
+  prepareIncoming(_spec: InstanceSpec, _opts: IncomingOptions): Promise<IncomingEndpoint> {
+    return Promise.reject(new DriverError("live migration ('live-migrate') is not supported by this driver yet", 'unsupported'));
+  }
+
+  migrate(_instanceId: string, _target: IncomingEndpoint, _policy: MigrationPolicy): Promise<MigrationResult> {
+    return Promise.reject(new DriverError("live migration ('live-migrate') is not supported by this driver yet", 'unsupported'));
+  }
+
+  finishIncoming(_instanceId: string, _opts: { timeoutMs: number }): Promise<InstanceStatus> {
+    return Promise.reject(new DriverError("live migration ('live-migrate') is not supported by this driver yet", 'unsupported'));
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     await this.loaded?.catch(() => {});

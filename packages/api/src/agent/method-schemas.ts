@@ -6,7 +6,9 @@
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { DriverCapability } from '@kumo/core';
-import { DiskLimitsSchema, DiskSpecSchema, InstanceSpecSchema, InstanceStatusSchema } from './spec-schemas.ts';
+import {
+  DiskLimitsSchema, DiskSpecSchema, IncomingEndpointSchema, InstanceSpecSchema, InstanceStatusSchema, MigrationPolicySchema, MigrationResultSchema,
+} from './spec-schemas.ts';
 
 export const ImageRefSchema = Type.Object({
   imageVersionId: Type.String(),
@@ -150,6 +152,19 @@ export const agentMethodDefs = {
   'pool.collectGarbage': method(Type.Object({
     pool: PoolRefSchema, keepImageVersionIds: Type.Array(Id), graceMs: Type.Optional(Type.Integer({ minimum: 0 })),
   }), Type.Object({ removed: Type.Array(Type.String()), kept: Type.Array(Type.String()) }), { job: false, since: 2 }),
+  /**
+   * Live migration, target side: fetch the images the spec needs, then start the copy waiting for
+   * the stream on listenAddress (Driver.prepareIncoming). receiveDisks (volumes on local pools,
+   * already created on this host) are exported over NBD for the source's mirrors.
+   */
+  'instance.prepareIncoming': method(Type.Object({
+    spec: InstanceSpecSchema, image: Type.Union([ImageRefSchema, Type.Null()]), iso: Type.Optional(ImageRefSchema),
+    listenAddress: Type.String({ minLength: 1 }), receiveDisks: Type.Array(Id), postcopy: Type.Boolean(),
+  }), IncomingEndpointSchema, { job: true, capability: 'live-migrate', since: 2 }),
+  /** Live migration, source side (Driver.migrate): progress carries `migration` figures; cancel leaves the guest running here. */
+  'instance.migrate': method(Type.Object({ instanceId: Id, target: IncomingEndpointSchema, policy: MigrationPolicySchema }), MigrationResultSchema, { job: true, capability: 'live-migrate', since: 2 }),
+  /** Live migration, target side: wait until the incoming copy runs (Driver.finishIncoming). */
+  'instance.finishIncoming': method(Type.Object({ instanceId: Id, timeoutMs: Type.Integer({ minimum: 1 }) }), InstanceStatusSchema, { job: false, capability: 'live-migrate', since: 2 }),
   /** Stop a running job; the host is left as it was before the job (the job ends with error `cancelled`). */
   'job.cancel': method(Type.Object({ jobId: Type.String({ minLength: 1 }) }), Type.Object({ found: Type.Boolean(), state: Type.String() }), { job: false, since: 2 }),
   /**

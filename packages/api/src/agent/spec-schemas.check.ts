@@ -4,9 +4,10 @@
  * check fails here.
  */
 import type { Static } from '@sinclair/typebox';
-import type { HostFacts, InstanceSpec, InstanceStatus, JobProgress, PowerState } from '@kumo/core';
+import type { HostFacts, IncomingEndpoint, InstanceSpec, InstanceStatus, JobProgress, MigrationPolicy, MigrationResult, MigrationStats, PowerState } from '@kumo/core';
 import type {
-  HostFactsSchema, InstanceSpecSchema, InstanceStatusSchema, JobProgressSchema, PowerStateSchema,
+  HostFactsSchema, IncomingEndpointSchema, InstanceSpecSchema, InstanceStatusSchema, JobProgressSchema, MigrationPolicySchema,
+  MigrationResultSchema, MigrationStatsSchema, PowerStateSchema,
 } from './spec-schemas.ts';
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -17,3 +18,7 @@ same<Same<Static<typeof InstanceStatusSchema>, InstanceStatus>>();
 same<Same<Static<typeof HostFactsSchema>, HostFacts>>();
 same<Same<Static<typeof JobProgressSchema>, JobProgress>>();
 same<Same<Static<typeof PowerStateSchema>, PowerState>>();
+same<Same<Static<typeof MigrationStatsSchema>, MigrationStats>>();
+same<Same<Static<typeof MigrationPolicySchema>, MigrationPolicy>>();
+same<Same<Static<typeof IncomingEndpointSchema>, IncomingEndpoint>>();
+same<Same<Static<typeof MigrationResultSchema>, MigrationResult>>();

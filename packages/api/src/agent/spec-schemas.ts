@@ -86,6 +86,7 @@ export const InstanceSpecSchema = Type.Object({
   cpuQuota: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
   configDrive: Type.Optional(ConfigDriveSpecSchema),
   cdrom: Type.Optional(Type.Object({ iso: Type.Optional(CdromIsoSchema) })),
+  ha: Type.Optional(Type.Boolean()),
 });
 
 export const InstanceStatusSchema = Type.Object({
@@ -103,10 +104,35 @@ export const HostFactsSchema = Type.Object({
   hypervisorVersion: Type.String(),
 });
 
+const Count = Type.Integer({ minimum: 0 });
+export const MigrationStatsSchema = Type.Object({
+  stage: Type.Union([Type.Literal('mirroring-disks'), Type.Literal('pre-copy'), Type.Literal('post-copy'), Type.Literal('completing')]),
+  pass: Count, ramTransferredBytes: Count, ramRemainingBytes: Count, ramTotalBytes: Count, dirtyRateBytesPerSec: Count,
+  expectedDowntimeMs: Count, diskRemainingBytes: Count, throttlePercent: Type.Integer({ minimum: 0, maximum: 100 }),
+});
+
+export const MigrationPolicySchema = Type.Object({
+  downtimeLimitMs: Type.Integer({ minimum: 1 }),
+  maxBandwidthBytesPerSec: Count,
+  autoConverge: Type.Boolean(),
+  postcopyAfterPasses: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
+  timeoutMs: Type.Integer({ minimum: 1 }),
+});
+
+export const IncomingEndpointSchema = Type.Object({
+  uri: Type.String({ pattern: '^[a-z]+:' }),
+  nbd: Type.Optional(Type.Object({ host: Type.String({ minLength: 1 }), port: Type.Integer({ minimum: 1, maximum: 65535 }), exports: Type.Array(Type.String({ minLength: 1 })) })),
+});
+
+export const MigrationResultSchema = Type.Object({
+  totalMs: Count, downtimeMs: Count, setupMs: Count, ramTransferredBytes: Count, passes: Count, postcopy: Type.Boolean(), diskBytes: Count,
+});
+
 export const JobProgressSchema = Type.Object({
   phase: Type.String(),
   percent: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
   bytesDone: Type.Optional(Type.Integer({ minimum: 0 })),
   bytesTotal: Type.Optional(Type.Integer({ minimum: 0 })),
   detail: Type.Optional(Type.String()),
+  migration: Type.Optional(MigrationStatsSchema),
 });

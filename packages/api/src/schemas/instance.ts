@@ -68,6 +68,17 @@ export const InstanceActionRequest = Type.Object({
   timeoutSec: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
 }, { additionalProperties: false });
 
+/**
+ * POST /instances/{id}/migrate (operators): move the instance to another host of its cluster (or of
+ * its zone when its disks move). Running or paused: live migration; stopped: cold (its disks are
+ * copied). Answered 202 with an `instance.migrate` operation whose progressDetail.migration has the
+ * live figures.
+ */
+export const InstanceMigrateRequest = Type.Object({
+  hostId: Type.Optional(Type.String({ minLength: 1, description: 'target host (id or name); omitted: the scheduler picks a compatible host' })),
+  live: Type.Optional(Type.Boolean({ description: 'false: refuse unless the instance can move without running on both hosts at once (cold); default: live when it runs' })),
+}, { additionalProperties: false });
+
 export const InstanceActionParams = Type.Object({
   id: AnyId, action: PostedAction,
 }, { additionalProperties: false });

@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { operationStatuses } from '@kumo/core/lifecycle';
 import { AnyId, ListQueryBase, Nullable, Timestamp } from './common.ts';
+import { MigrationStatsSchema } from '../agent/spec-schemas.ts';
 
 export const OperationStatus = Type.Union(operationStatuses.map((s) => Type.Literal(s)));
 
@@ -11,6 +12,7 @@ export const Operation = Type.Object({
   progressDetail: Nullable(Type.Object({
     phase: Type.String(), percent: Type.Optional(Type.Number()), bytesDone: Type.Optional(Type.Integer()), bytesTotal: Type.Optional(Type.Integer()),
     detail: Type.Optional(Type.String()),
+    migration: Type.Optional(MigrationStatsSchema),
   }, { description: 'what the host reported last about the job doing the work' })),
   cancelRequestedAt: Nullable(Timestamp),
   error: Nullable(Type.Object({ code: Type.String(), message: Type.String() })),

@@ -1,3 +1,4 @@
+import type { MigrationStats } from './migration.ts';
 import { DriverError } from './driver-error.ts';
 
 /** Progress of long-running driver work (a save, a migration, a disk copy), streamed to the server. */
@@ -10,6 +11,8 @@ export interface JobProgress {
   bytesTotal?: number;
   /** Free-form detail for the operator (e.g. "pass 3, dirty rate 12 MiB/s"). */
   detail?: string;
+  /** A live migration's figures (source side of Driver.migrate). */
+  migration?: MigrationStats;
 }
 
 /**

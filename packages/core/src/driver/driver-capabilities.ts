@@ -50,6 +50,9 @@ export const capabilityGatedMethods = {
   setDiskLimits: 'disk-qos',
   backupDisk: 'disk-backup',
   changeMedium: 'cdrom',
+  prepareIncoming: 'live-migrate',
+  migrate: 'live-migrate',
+  finishIncoming: 'live-migrate',
 } as const satisfies Record<string, DriverCapability>;
 
 export type CapabilityGatedMethod = keyof typeof capabilityGatedMethods;

@@ -27,6 +27,7 @@ import type { DiskLimits, DiskSpec, HostFacts, InstanceSpec, InstanceStatus, Dri
 import type { DriverCallContext } from './driver-call-context.ts';
 import type { InstanceCounters } from '../metrics/instance-counters.ts';
 import type { DriverCapability } from './driver-capabilities.ts';
+import type { IncomingEndpoint, IncomingOptions, MigrationPolicy, MigrationResult } from './migration.ts';
 
 export interface StopOptions {
   /** true: end the guest at once (kill). false: ask it (ACPI power button), kill after timeoutSec. */
@@ -182,6 +183,39 @@ export interface Driver {
    * (iso null). The spec must have had a CD-ROM drive at start. Idempotent. Capability: 'cdrom'.
    */
   changeMedium(instanceId: string, iso: { path: string; imageVersionId: string } | null): Promise<void>;
+
+  // ---- Live migration (migration.ts has the whole flow). Capability 'live-migrate'; a non-empty
+  // receiveDisks (local disks copied by the mirror) also needs 'live-migrate-local-disks'.
+
+  /**
+   * Target side: define the instance from spec and start it waiting for a migration stream (QEMU:
+   * `-incoming defer -S`, migrate-incoming on opts.listenAddress, an NBD server exporting
+   * opts.receiveDisks). Resolves the endpoint once it listens; inspect() then says 'incoming'. The
+   * copy takes over by itself when the stream completes (NBD server stopped, vCPUs run). Idempotent:
+   * an instance already waiting resolves the same endpoint. Failure: 'start_failed' and nothing of
+   * the attempt is left. A failed or cancelled stream ends the waiting copy (QEMU exits): the driver
+   * removes what it made, and inspect() says 'stopped'. Deadline: the driver's start bound.
+   */
+  prepareIncoming(spec: InstanceSpec, opts: IncomingOptions, ctx?: DriverCallContext): Promise<IncomingEndpoint>;
+
+  /**
+   * Source side: copy the running (or paused) guest to the target's endpoint: local disks first
+   * (mirrors to target.nbd until in sync), then memory under policy. ctx.onProgress gets JobProgress
+   * with `migration` figures about once a second. Resolves once the stream completed; the source
+   * copy is then power 'paused' with reason migratedReason (its QEMU stays, stopped, until destroy()
+   * or resume(); resume() runs it again when the target failed to take over). Failure (target gone,
+   * mirror error, policy.timeoutMs → 'timeout') or cancel (ctx.signal → 'cancelled'): the mirrors
+   * and the stream are cancelled and the guest runs on the source as before. Unknown → 'not_found';
+   * not running or paused → 'invalid_state'. Deadline: policy.timeoutMs and ctx.signal.
+   */
+  migrate(instanceId: string, target: IncomingEndpoint, policy: MigrationPolicy, ctx?: DriverCallContext): Promise<MigrationResult>;
+
+  /**
+   * Target side, after migrate() resolved on the source: wait (up to timeoutMs) until the incoming
+   * copy runs, and resolve its status ({ power: 'running' }). Idempotent on a running instance. The
+   * copy failed or vanished → 'start_failed' (the caller resumes the source); not there → 'not_found'.
+   */
+  finishIncoming(instanceId: string, opts: { timeoutMs: number }): Promise<InstanceStatus>;
 
   /** Release timers, sockets and watchers; never stops guests (a new driver re-adopts them). */
   close(): Promise<void>;

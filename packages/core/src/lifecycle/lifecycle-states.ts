@@ -16,6 +16,7 @@ export type Phase = (typeof phases)[number];
 /** What the controller is doing right now (null when nothing). */
 export const tasks = [
   'scheduling', 'provisioning', 'starting', 'stopping', 'rebooting', 'pausing', 'resuming', 'saving', 'restoring', 'deleting',
+  'migrating',
 ] as const;
 export type Task = (typeof tasks)[number];
 

@@ -111,6 +111,7 @@ export const en = {
   'task.resuming': 'resuming',
   'task.saving': 'saving',
   'task.restoring': 'restoring',
+  'task.migrating': 'migrating',
   'task.deleting': 'deleting',
   'desired.running': 'running',
   'desired.stopped': 'stopped',

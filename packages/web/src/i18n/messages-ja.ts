@@ -112,6 +112,7 @@ export const ja: Record<MessageKey, string> = {
   'task.resuming': '再開中',
   'task.saving': '保存中',
   'task.restoring': '復元中',
+  'task.migrating': '移行中',
   'task.deleting': '削除中',
   'desired.running': '実行',
   'desired.stopped': '停止',
