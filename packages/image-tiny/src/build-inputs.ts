@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { elfLinkage } from './elf-reader.ts';
 import { findGuestKernel, type GuestKernel } from './guest-kernel-finder.ts';
+import { downloadGuestKernel, findCachedGuestKernel, guestKernelCacheDir } from './guest-kernel-download.ts';
 import { allGuestTexts } from './guest-scripts.ts';
 import type { GuestModuleFile, ModuleSet } from './guest-tree-builder.ts';
 import { MissingDebianPackageError, requireExecutable } from './host-tools.ts';
@@ -73,15 +74,26 @@ async function readModuleSet(kernel: GuestKernel, plan: readonly KernelModule[],
 }
 
 /**
+ * The guest kernel: one installed in /boot, else one unpacked in the cache, else Debian's kernel
+ * package downloaded and unpacked there now (never installed into the host).
+ */
+async function guestKernel(): Promise<GuestKernel> {
+  const found = findGuestKernel() ?? await findCachedGuestKernel(guestKernelCacheDir());
+  if (found) return found;
+  try {
+    return await downloadGuestKernel();
+  } catch (e) {
+    throw new MissingDebianPackageError('linux-image-amd64', `no /boot/vmlinuz-<version> with its modules, and downloading the package failed: ${(e as Error).message}`);
+  }
+}
+
+/**
  * Finds and reads the kernel, its modules and busybox, checks the host tools, and
  * computes the inputs that key the build. Throws MissingDebianPackageError naming
  * the package when something is missing.
  */
 export async function gatherBuildInputs(): Promise<BuildInputs> {
-  const kernel = findGuestKernel();
-  if (!kernel) {
-    throw new MissingDebianPackageError('linux-image-amd64', 'no /boot/vmlinuz-<version> with /lib/modules/<version>/modules.dep');
-  }
+  const kernel = await guestKernel();
   const kernelImage = await readFile(kernel.vmlinuz);
   const busybox = await readBusybox();
   const mke2fs = requireExecutable('mke2fs', 'e2fsprogs');

@@ -1,9 +1,9 @@
 /** Runs host programs and fails with their stderr in the message. */
 import { execFile, spawn } from 'node:child_process';
 
-export function runCommand(file: string, args: readonly string[]): Promise<string> {
+export function runCommand(file: string, args: readonly string[], opts: { cwd?: string } = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(file, [...args], { maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+    execFile(file, [...args], { maxBuffer: 16 * 1024 * 1024, ...(opts.cwd ? { cwd: opts.cwd } : {}) }, (err, stdout, stderr) => {
       if (err) {
         reject(new Error(`${file} ${args.join(' ')} failed: ${stderr.trim() || err.message}`));
         return;

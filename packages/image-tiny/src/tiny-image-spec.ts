@@ -1,7 +1,10 @@
 /** What goes into the tiny image, and what the build host needs (pure constants). */
 
-/** Debian packages buildTinyImage needs on the build host. */
-export const requiredDebianPackages: string[] = ['linux-image-amd64', 'busybox-static', 'e2fsprogs', 'qemu-utils', 'xz-utils'];
+/**
+ * Debian packages buildTinyImage needs installed on the build host. The guest kernel is not among
+ * them: linux-image-amd64's package is downloaded and unpacked into a cache (guest-kernel-download.ts).
+ */
+export const requiredDebianPackages: string[] = ['busybox-static', 'e2fsprogs', 'qemu-utils', 'xz-utils'];
 
 /** Debian packages needed to boot the image (and run the integration tests). */
 export const bootDebianPackages: string[] = ['qemu-system-x86'];

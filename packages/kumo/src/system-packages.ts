@@ -1,8 +1,11 @@
 import { spawnSync } from 'node:child_process';
 
-/** Debian packages a QEMU host needs (the same list as scripts/install-system-deps.sh). */
+/**
+ * Debian packages a QEMU host needs (the same list as scripts/install-system-deps.sh). The tiny guest's
+ * kernel is not installed: its package is downloaded and unpacked when the image is first built.
+ */
 export const hostPackages = [
-  'qemu-system-x86', 'qemu-utils', 'dnsmasq-base', 'nftables', 'haproxy', 'busybox-static', 'linux-image-amd64', 'e2fsprogs', 'xz-utils', 'iproute2', 'genisoimage',
+  'qemu-system-x86', 'qemu-utils', 'dnsmasq-base', 'nftables', 'haproxy', 'busybox-static', 'e2fsprogs', 'xz-utils', 'iproute2', 'genisoimage',
 ];
 
 export function missingPackages(pkgs: string[] = hostPackages): string[] {

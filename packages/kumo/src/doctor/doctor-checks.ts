@@ -55,7 +55,7 @@ export function evaluateHost(p: HostProbe): Finding[] {
     : { check: 'network-tools', status: 'warn', detail: `missing: ${missing.join(', ')}`, fix: apt(missing.map((m) => pkgOf[m]).join(' ')) });
   f.push(p.guestKernel
     ? { check: 'guest-kernel', status: 'ok', detail: `guest kernel for the tiny image: ${p.guestKernel}` }
-    : { check: 'guest-kernel', status: 'warn', detail: 'no /boot/vmlinuz-* for building the tiny test image', fix: apt('linux-image-amd64 busybox-static e2fsprogs') });
+    : { check: 'guest-kernel', status: 'warn', detail: 'no guest kernel yet for the tiny test image (building it downloads linux-image-amd64\'s package into /var/cache/kumo/guest-kernel, without installing it)', fix: `${apt('busybox-static e2fsprogs')}; apt-get update (the kernel package is fetched at the first build)` });
   for (const pool of p.pools) {
     const pct = pool.totalGiB > 0 ? pool.freeGiB / pool.totalGiB : 0;
     f.push(pool.freeGiB < 5 || pct < 0.1

@@ -1,5 +1,6 @@
+import { findCachedGuestKernel, findGuestKernel, guestKernelCacheDir } from '@kumo/image-tiny';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statfsSync } from 'node:fs';
+import { existsSync, readFileSync, statfsSync } from 'node:fs';
 import { probeAccelerator } from '@kumo/driver-qemu';
 import type { HostProbe } from './doctor-checks.ts';
 
@@ -42,7 +43,7 @@ export async function probeHost(opts: { poolPaths: string[]; serverUrl?: string 
     try { const r = await probeAccelerator(); accelerator = r.accel; acceleratorDetail = r.detail; } catch (e) { acceleratorDetail = String(e); accelerator = 'tcg'; }
   }
   const fwd = existsSync('/proc/sys/net/ipv4/ip_forward') ? readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim() === '1' : null;
-  const kernels = existsSync('/boot') ? readdirSync('/boot').filter((f) => f.startsWith('vmlinuz-')) : [];
+  const kernel = findGuestKernel() ?? await findCachedGuestKernel(guestKernelCacheDir());
   const pools = opts.poolPaths.filter((p) => existsSync(p)).map((path) => {
     const s = statfsSync(path);
     return { path, freeGiB: (s.bavail * s.bsize) / 2 ** 30, totalGiB: (s.blocks * s.bsize) / 2 ** 30 };
@@ -65,7 +66,7 @@ export async function probeHost(opts: { poolPaths: string[]; serverUrl?: string 
     qemuVersion, qemuImgVersion: firstLine('qemu-img', ['--version']), accelerator, acceleratorDetail,
     ipForward: fwd, bridgeWorks: bridgeWorks(),
     tools: { nft: has('nft'), dnsmasq: has('dnsmasq'), haproxy: has('haproxy'), busybox: has('busybox') },
-    guestKernel: kernels.sort().at(-1)?.slice('vmlinuz-'.length) ?? null,
+    guestKernel: kernel ? `${kernel.version} (${kernel.vmlinuz})` : null,
     pools, server,
     bridgeNfCallIptables: existsSync('/proc/sys/net/bridge/bridge-nf-call-iptables') ? readFileSync('/proc/sys/net/bridge/bridge-nf-call-iptables', 'utf8').trim() === '1' : null,
     forwardDropChains: forwardDropChains(),
