@@ -5,8 +5,9 @@ import { LoadingNote } from './loading-note.tsx';
 // xterm.js is loaded only when a console is opened, to keep the first load small.
 const SerialConsole = lazy(() => import('./serial-console.tsx').then((m) => ({ default: m.SerialConsole })));
 
-/** The serial console of an instance, opened on demand. */
-export function ConsolePanel({ instanceId, available }: { instanceId: string; available: boolean }) {
+/** The serial console of an instance, opened on demand; its status line says when the guest is not running. */
+export function ConsolePanel({ instanceId, phase }: { instanceId: string; phase: string }) {
+  const available = phase === 'running' || phase === 'paused';
   const { t } = useI18n();
   const [open, setOpen] = useState(false);
   return (
@@ -19,7 +20,7 @@ export function ConsolePanel({ instanceId, available }: { instanceId: string; av
       </div>
       {!available && !open && <p className="muted">{t('inst.consoleUnavailable')}</p>}
       <div id="console-body">
-        {open && <Suspense fallback={<LoadingNote />}><SerialConsole instanceId={instanceId} /></Suspense>}
+        {open && <Suspense fallback={<LoadingNote />}><SerialConsole instanceId={instanceId} guestPhase={available ? null : phase} /></Suspense>}
       </div>
     </section>
   );

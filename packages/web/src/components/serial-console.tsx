@@ -5,12 +5,16 @@ import '@xterm/xterm/css/xterm.css';
 import { useI18n } from '../i18n/i18n-context.tsx';
 
 type ConsoleState = 'connecting' | 'connected' | 'closed';
+/** What the status line shows: the link's state, or that the guest behind an open link is not running. */
+type ShownState = ConsoleState | 'guest-off';
 
 /**
  * xterm.js over the console WebSocket: recent output first (console/log), then live binary frames;
  * typed keys go to the guest as binary frames. The browser authenticates with the session cookie.
+ * guestPhase: the instance's phase when the guest is not running (the link stays open, but nothing
+ * new arrives until it starts again), null while it runs.
  */
-export function SerialConsole({ instanceId }: { instanceId: string }) {
+export function SerialConsole({ instanceId, guestPhase }: { instanceId: string; guestPhase: string | null }) {
   const { t } = useI18n();
   const box = useRef<HTMLDivElement>(null);
   const [state, setState] = useState<ConsoleState>('connecting');
@@ -60,12 +64,14 @@ export function SerialConsole({ instanceId }: { instanceId: string }) {
     };
   }, [instanceId]);
 
+  const shown: ShownState = state === 'connected' && guestPhase !== null ? 'guest-off' : state;
   return (
-    <div className="serial-console" data-testid="serial-console" data-state={state}>
+    <div className="serial-console" data-testid="serial-console" data-state={shown}>
       <p className="muted" role="status">
-        {state === 'connecting' && t('inst.consoleConnecting')}
-        {state === 'connected' && t('inst.consoleHint')}
-        {state === 'closed' && t('inst.consoleClosed', { reason })}
+        {shown === 'connecting' && t('inst.consoleConnecting')}
+        {shown === 'connected' && t('inst.consoleHint')}
+        {shown === 'guest-off' && t('inst.consoleGuestOff', { phase: guestPhase ?? '' })}
+        {shown === 'closed' && t('inst.consoleClosed', { reason })}
       </p>
       <div className="terminal" ref={box} role="application" aria-label={t('inst.console')} />
     </div>

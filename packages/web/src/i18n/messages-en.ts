@@ -187,6 +187,7 @@ export const en = {
   'inst.consoleConnecting': 'Connecting…',
   'inst.consoleHint': 'Connected. Click the terminal and type; keys go to the serial console.',
   'inst.consoleClosed': 'Console disconnected: {reason}',
+  'inst.consoleGuestOff': 'The guest is not running ({phase}): nothing new will appear until it starts again.',
   'inst.notFound': 'This instance does not exist (any more).',
   'inst.back': 'Back to instances',
   'inst.nics': 'NICs',

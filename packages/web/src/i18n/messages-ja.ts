@@ -188,6 +188,7 @@ export const ja: Record<MessageKey, string> = {
   'inst.consoleConnecting': '接続中…',
   'inst.consoleHint': '接続しました。端末をクリックして入力すると、シリアルコンソールに送られます。',
   'inst.consoleClosed': 'コンソールが切断されました: {reason}',
+  'inst.consoleGuestOff': 'ゲストは実行されていません ({phase})。再び起動するまで新しい出力はありません。',
   'inst.notFound': 'このインスタンスは存在しません。',
   'inst.back': 'インスタンス一覧へ戻る',
   'inst.nics': 'NIC',

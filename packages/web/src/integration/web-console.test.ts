@@ -170,6 +170,9 @@ test('web console: login, dashboard, wizard, live state, serial console, jobs an
   // Stop, then delete.
   await page.locator('button[data-action=stop]').click();
   await page.locator('[data-testid=instance-screen][data-phase=stopped]').waitFor({ timeout: 20_000 });
+  // console_status_says_connected_after_poweroff: the open console says the guest is not running.
+  await page.locator('[data-testid=serial-console][data-state=guest-off]').waitFor();
+  assert.match(await page.getByTestId('serial-console').getByRole('status').innerText(), /not running \(stopped\)/);
   assert.equal(await page.locator('button[data-action=start]').isEnabled(), true);
   assert.equal(await page.locator('button[data-action=reboot]').isEnabled(), false);
   await page.locator('button[data-action=delete]').click();

@@ -83,7 +83,7 @@ export function InstanceScreen({ id }: { id: string }) {
             <InstanceDetails instance={i} hostName={host?.name} />
           </section>
           <MetricsPanel kind="instance" id={i.id} />
-          <ConsolePanel instanceId={i.id} available={i.phase === 'running' || i.phase === 'paused'} />
+          <ConsolePanel instanceId={i.id} phase={i.phase} />
           <InstanceNicsCard instanceId={i.id} />
           <InstanceDisksCard instanceId={i.id} />
           <div className="grid cards wide">
