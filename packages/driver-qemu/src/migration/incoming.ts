@@ -77,7 +77,7 @@ export async function prepareIncoming(ctx: DriverContext, spec: InstanceSpec, op
   });
 }
 
-async function listen(qmp: QmpClient, opts: IncomingOptions): Promise<IncomingEndpoint> {
+export async function listen(qmp: QmpClient, opts: IncomingOptions): Promise<IncomingEndpoint> {
   const host = opts.listenAddress;
   await qmp.execute('migrate-set-capabilities', {
     capabilities: [{ capability: 'events', state: true }, ...(opts.postcopy ? [{ capability: 'postcopy-ram', state: true }] : [])],
@@ -101,8 +101,8 @@ async function listen(qmp: QmpClient, opts: IncomingOptions): Promise<IncomingEn
   return { uri: tcpUri(host, port), ...(nbd ? { nbd } : {}) };
 }
 
-/** Follows the waiting copy: take over on completion, clean up after a failed stream. */
-function watch(ctx: DriverContext, rec: InstanceRecord, live: LiveQemu, endpoint: IncomingEndpoint): IncomingState {
+/** Follows the waiting copy: take over on completion, clean up after a failed stream (exported for tests). */
+export function watch(ctx: DriverContext, rec: InstanceRecord, live: LiveQemu, endpoint: IncomingEndpoint): IncomingState {
   let settle!: { resolve: () => void; reject: (e: Error) => void };
   const state: IncomingState = {
     endpoint,
