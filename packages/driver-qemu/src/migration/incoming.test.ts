@@ -64,6 +64,27 @@ test('the waiting copy takes over by itself on MIGRATION completed: NBD server s
   }
 });
 
+test('regression migrated_copy_resumed_by_its_old_incoming_watcher: a copy that took over and later migrates away is not continued by the take-over again', async () => {
+  const h = await migrationHarness();
+  try {
+    h.qemu.runState = 'inmigrate';
+    h.rec.incoming = watch(h.ctx, h.rec, h.live, { uri: 'tcp:127.0.0.1:49200' });
+    assert.equal((await h.ctx.statusOf(h.rec, true)).power, 'incoming');
+    h.qemu.runState = 'paused';
+    h.qemu.emit('MIGRATION', { status: 'completed' });
+    await finishIncoming(h.ctx, 'i-1', { timeoutMs: 30_000 });
+    // the same QEMU is now the source of the next migration, which completes
+    h.qemu.runState = 'postmigrate';
+    h.qemu.emit('MIGRATION', { status: 'active' });
+    h.qemu.emit('MIGRATION', { status: 'completed' });
+    assert.equal((await h.ctx.statusOf(h.rec, true)).power, 'paused');
+    assert.deepEqual(h.qemu.changes().map((c) => c.execute), ['cont'], 'one cont: the take-over, not after the outgoing migration');
+    assert.equal(h.qemu.runState, 'postmigrate');
+  } finally {
+    await h.close();
+  }
+});
+
 test('a failed stream: finishIncoming is start_failed with the reason; one that never comes times out', async () => {
   const h = await migrationHarness();
   try {

@@ -120,11 +120,18 @@ export function watch(ctx: DriverContext, rec: InstanceRecord, live: LiveQemu, e
     settle.reject(new DriverError(`incoming migration of ${rec.id} failed: ${reason}`, 'start_failed'));
   };
   const qmp = live.requireQmp();
+  // Only this copy's own incoming stream: once it took over (or failed) the listener goes, so a
+  // later outgoing migration of the same QEMU (its MIGRATION events) is never taken for it.
   const off = qmp.onEvent((e) => {
-    if (e.event !== 'MIGRATION') return;
+    if (e.event !== 'MIGRATION' || state.state !== 'waiting') return;
     const status = String(e.data['status']);
-    if (status === 'completed') void takeOver(ctx, rec, live, state).then(settle.resolve, (err: unknown) => fail(errorMessage(err)));
-    else if (status === 'failed' || status === 'cancelled') fail(`the stream ${status}`);
+    if (status === 'completed') {
+      off();
+      void takeOver(ctx, rec, live, state).then(settle.resolve, (err: unknown) => fail(errorMessage(err)));
+    } else if (status === 'failed' || status === 'cancelled') {
+      off();
+      fail(`the stream ${status}`);
+    }
   });
   void live.gone.then(async () => {
     off();

@@ -22,8 +22,8 @@ import type { QmpClient } from '../qmp-client.ts';
 import { DiskMirrors } from './disk-mirrors.ts';
 import { detailOf, migrationCapabilities, migrationParameters, resultFrom, statsFrom, type QueryMigrate } from './migration-stats.ts';
 
-/** query-migrate / query-block-jobs interval. */
-export const POLL_MS = 300;
+/** query-migrate / query-block-jobs interval (a MIGRATION event polls at once). */
+export const POLL_MS = 250;
 /** At most one progress report per this interval (besides stage changes). */
 const REPORT_MS = 1000;
 
@@ -88,14 +88,19 @@ class SourceMigration {
     this.deadline = ctx.clock.now() + policy.timeoutMs;
   }
 
+  /** Wakes a sleeping poll early (a MIGRATION event: the status changed). */
+  private wake: (() => void) | undefined;
+
   private sleep = (ms: number): Promise<void> => new Promise((resolve) => {
     const signal = this.job?.signal;
     const done = (): void => {
       this.ctx.clock.clearTimeout(t);
       signal?.removeEventListener('abort', done);
+      this.wake = undefined;
       resolve();
     };
     const t = this.ctx.clock.setTimeout(done, ms);
+    this.wake = done;
     signal?.addEventListener('abort', done, { once: true });
   });
 
@@ -163,6 +168,17 @@ class SourceMigration {
 
   /** Polls until completed; throws on failure, cancel or timeout (before post-copy). */
   private async follow(mirrors: DiskMirrors | undefined): Promise<QueryMigrate> {
+    const off = this.qmp.onEvent((e) => {
+      if (e.event === 'MIGRATION') this.wake?.();
+    });
+    try {
+      return await this.followPolls(mirrors);
+    } finally {
+      off();
+    }
+  }
+
+  private async followPolls(mirrors: DiskMirrors | undefined): Promise<QueryMigrate> {
     for (;;) {
       const q = await this.qmp.execute<QueryMigrate>('query-migrate');
       const status = q.status ?? 'none';
