@@ -16,7 +16,9 @@
 import {
   cancelledError, DriverError, type DriverCallContext, type IncomingEndpoint, type MigrationPolicy, type MigrationResult, type MigrationStats,
 } from '@kumo/core';
+import { QEMU_MEMORY_OVERHEAD_MIB } from '../cgroup-plan.ts';
 import { asDriverError, errorMessage, type DriverContext } from '../driver-context.ts';
+import type { InstanceRecord } from '../instance-record.ts';
 import type { LiveQemu } from '../live-qemu.ts';
 import type { QmpClient } from '../qmp-client.ts';
 import { DiskMirrors } from './disk-mirrors.ts';
@@ -24,6 +26,12 @@ import { detailOf, migrationCapabilities, migrationParameters, resultFrom, stats
 
 /** query-migrate / query-block-jobs interval (a MIGRATION event polls at once). */
 export const POLL_MS = 250;
+/**
+ * Extra memory the source QEMU may use while it migrates (the migration thread's buffers, the
+ * mirrors' buffers), above guest RAM + QEMU_MEMORY_OVERHEAD_MIB: without it a guest with a 1 GiB
+ * local disk was OOM-killed in its memory cgroup mid-migration (bench/migration, TCG).
+ */
+export const MIGRATION_MEMORY_HEADROOM_MIB = 256;
 /** At most one progress report per this interval (besides stage changes). */
 const REPORT_MS = 1000;
 
@@ -54,6 +62,7 @@ export async function migrateInstance(ctx: DriverContext, instanceId: string, ta
     const power = await live.refreshPower();
     if (power !== 'running' && power !== 'paused') throw new DriverError(`cannot migrate ${instanceId}: it is ${power}`, 'invalid_state');
     rec.quiet++;
+    await memoryHeadroom(ctx, rec, MIGRATION_MEMORY_HEADROOM_MIB);
     try {
       const run = new SourceMigration(ctx, instanceId, live, target, policy, job);
       const result = await run.run(power === 'running');
@@ -64,8 +73,18 @@ export async function migrateInstance(ctx: DriverContext, instanceId: string, ta
     } catch (err) {
       throw asDriverError(err, `migration of ${instanceId} failed`);
     } finally {
+      await memoryHeadroom(ctx, rec, 0);
       rec.quiet--;
     }
+  });
+}
+
+/** Sets the instance's memory limit to guest RAM + QEMU's overhead + extraMiB (best effort). */
+async function memoryHeadroom(ctx: DriverContext, rec: InstanceRecord, extraMiB: number): Promise<void> {
+  if (!rec.cgroup || !rec.spec) return;
+  const bytes = (rec.spec.memoryMiB + QEMU_MEMORY_OVERHEAD_MIB + extraMiB) * 1024 * 1024;
+  await ctx.cgroups.setMemoryLimit(rec.cgroup, bytes).catch((err: unknown) => {
+    ctx.log.warn({ instanceId: rec.id, bytes, err: errorMessage(err) }, 'cannot change the memory limit around a migration');
   });
 }
 
