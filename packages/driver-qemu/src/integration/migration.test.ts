@@ -5,7 +5,8 @@
 //   2. B fails to take over (its copy destroyed): resume() runs the migrated-away source again
 //   3. cancel A → B (bandwidth held low): the guest keeps running on A, B's waiting copy is gone
 //   4. local disks A → B: the root overlay and a raw data disk are mirrored over NBD into B's own
-//      files; a marker written by the guest before is readable after, and B's file holds it
+//      files; a marker written by the guest before is readable after, and B's file holds it;
+//      then back to A in post-copy (switched after the first pass at 8 MiB/s)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -111,7 +112,7 @@ test('QEMU live migration between two drivers on loopback', { timeout: 600_000 }
     await assert.rejects(b.finishIncoming(id, { timeoutMs: 1000 }), (err: unknown) => err instanceof DriverError && err.code === 'start_failed');
   });
 
-  await t.test('local disks: mirrored over NBD; a marker written before is readable after, and in the target file', async () => {
+  await t.test('local disks: mirrored over NBD; a marker written before is readable after, and in the target file; back in post-copy', async () => {
     await consoleRun(a, id, 'echo KUMO-MIG-MARK-7 | dd of=/dev/vdb bs=512 seek=64 conv=fsync 2>/dev/null', 60_000);
     const bData = await dataOn('b');
     const bRoot = join(work, 'b-root.qcow2');
@@ -139,5 +140,16 @@ test('QEMU live migration between two drivers on loopback', { timeout: 600_000 }
     await a.destroy(id);
     await waitTickAbove(b, id, await lastTick(b, id));
     t.diagnostic(`local disks: ${JSON.stringify(result)}`);
+
+    // post-copy, back to A on B's files (shared from here on): switched after the first pass
+    const back = await a.prepareIncoming(specB, { listenAddress: '127.0.0.1', receiveDisks: [], postcopy: true });
+    const stagesBack = new Set<string>();
+    const pc = await b.migrate(id, back, { ...policy, maxBandwidthBytesPerSec: 8 * MiB, postcopyAfterPasses: 1 }, { onProgress: (p) => { if (p.migration) stagesBack.add(p.migration.stage); } });
+    assert.equal(pc.postcopy, true, JSON.stringify(pc));
+    assert.ok(stagesBack.has('post-copy'), [...stagesBack].join());
+    assert.equal((await a.finishIncoming(id, { timeoutMs: 30_000 })).power, 'running');
+    await b.destroy(id);
+    await waitTickAbove(a, id, await lastTick(a, id));
+    t.diagnostic(`post-copy: ${JSON.stringify(pc)}`);
   });
 });

@@ -201,7 +201,7 @@ class SourceMigration {
     for (;;) {
       const q = await this.qmp.execute<QueryMigrate>('query-migrate');
       const status = q.status ?? 'none';
-      if (status === 'completed') return q;
+      if (status === 'completed') return this.finalFigures(q);
       if (status === 'failed' || status === 'cancelled') {
         throw new DriverError(`migration of ${this.id} to ${this.target.uri} ${status}: ${q['error-desc'] ?? 'QEMU gave no reason'}${this.postcopy ? '' : '; the guest keeps running on this host'}`, 'host_failure');
       }
@@ -227,6 +227,18 @@ class SourceMigration {
       }
       await this.sleep(POLL_MS);
     }
+  }
+
+  /**
+   * QEMU announces 'completed' (event and status) a moment before it has computed total-time and
+   * downtime (regression migration_result_zero_total_time): ask again briefly until they are there.
+   */
+  private async finalFigures(q: QueryMigrate): Promise<QueryMigrate> {
+    for (let i = 0; i < 20 && q['total-time'] === undefined; i++) {
+      await this.sleep(25);
+      q = await this.qmp.execute<QueryMigrate>('query-migrate');
+    }
+    return q;
   }
 
   /** Back to how it was: stream cancelled, mirrors cancelled, the guest running if it ran. */
