@@ -184,7 +184,7 @@ test('a bad policy or target names the field and changes nothing', async () => {
 test('regression migration_result_zero_total_time: a completed status without total-time yet is asked again', async () => {
   const h = await migrationHarness();
   try {
-    h.qemu.script = [pass(1), { status: 'completed', ram: completed.ram }, completed];
+    h.qemu.script = [pass(1), { status: 'completed', ram: { ...completed.ram } }, completed];
     const result = await h.pump(migrateInstance(h.ctx, 'i-1', shared, policy));
     assert.equal(result.totalMs, 1200);
     assert.equal(result.downtimeMs, 18);
