@@ -274,6 +274,7 @@ export interface Database {
   loadBalancers: LoadBalancerRow;
   loadBalancerMembers: LoadBalancerMemberRow;
   metricSamples: MetricSampleRow;
+  hostEvacuationItems: HostEvacuationItemRow;
 }
 
 /**
@@ -286,4 +287,15 @@ export interface MetricSampleRow {
   cpuIowaitPct: number | null; cpuStealPct: number | null; load1: number | null; memoryTotalBytes: number | null; poolUsedPct: number | null;
   diskReadBps: number | null; diskWriteBps: number | null; diskReadIops: number | null; diskWriteIops: number | null;
   netRxBps: number | null; netTxBps: number | null; netRxPps: number | null; netTxPps: number | null; netDropsPs: number | null;
+}
+
+/** Where one instance is in its host's evacuation (migration 018; controller/host-evacuation.ts). */
+export type EvacuationItemState = 'pending' | 'migrating' | 'moved' | 'stopped' | 'blocked' | 'failed';
+export interface HostEvacuationItemRow {
+  hostId: string; instanceId: string; state: EvacuationItemState;
+  /** Why the instance is blocked or failed; null otherwise. */
+  reason: string | null;
+  /** The migration (or stop) operation the evacuation asked for. */
+  operationId: string | null;
+  createdAt: string; updatedAt: string;
 }

@@ -17,7 +17,9 @@ import { SnapshotsRepo } from './snapshots-repo.ts';
 import { HealthRepo } from './health-repo.ts';
 import { LoadBalancersRepo } from './load-balancers-repo.ts';
 import { MetricsRepo } from './metrics-repo.ts';
+import { EvacuationsRepo } from './evacuations-repo.ts';
 
+export { EvacuationsRepo, type EvacuationItemView } from './evacuations-repo.ts';
 export { MetricsRepo, metricValueColumns, type MetricValueColumn, type MetricBucketRow } from './metrics-repo.ts';
 export { CrudRepo, InstancesRepo, HostsRepo, OperationsRepo, EventsRepo, VolumesRepo, SnapshotsRepo, HealthRepo, LoadBalancersRepo };
 export { NetworksRepo, NicsRepo, PublicIpsRepo, SecurityGroupsRepo, ImageVersionsRepo, RoutersRepo, CredentialsRepo };
@@ -70,6 +72,7 @@ export function createRepos(db: Kysely<Database>) {
     egressRules: new CrudRepo(db, { table: 'egressRules', tenantScoped: true, sortable: ['createdAt'], filterable: ['networkId', 'protocol'] }),
     loadBalancers: new LoadBalancersRepo(db),
     metrics: new MetricsRepo(db),
+    evacuations: new EvacuationsRepo(db),
   };
 }
 
