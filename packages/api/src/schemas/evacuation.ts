@@ -17,7 +17,9 @@ export const HostMaintenanceRequest = Type.Object({
   stopRemaining: Type.Optional(Type.Boolean({ description: 'stop the instances that cannot move (blocked or failed) so that maintenance can begin' })),
 }, { additionalProperties: false });
 
-export const EvacuationItemState = Type.Union(['pending', 'migrating', 'moved', 'stopped', 'blocked', 'failed'].map((s) => Type.Literal(s)), {
+export const EvacuationItemState = Type.Union([
+  Type.Literal('pending'), Type.Literal('migrating'), Type.Literal('moved'), Type.Literal('stopped'), Type.Literal('blocked'), Type.Literal('failed'),
+], {
   description: 'pending: not started; migrating: its migration runs; moved: on another host; stopped: stays stopped on the host; blocked: cannot move (reason); failed: its migration failed (reason)',
 });
 
