@@ -279,6 +279,7 @@ export interface Database {
   metricSamples: MetricSampleRow;
   migrationPolicies: MigrationPolicyRow;
   migrations: MigrationRow;
+  hostEvacuationItems: HostEvacuationItemRow;
 }
 
 /**
@@ -291,4 +292,15 @@ export interface MetricSampleRow {
   cpuIowaitPct: number | null; cpuStealPct: number | null; load1: number | null; memoryTotalBytes: number | null; poolUsedPct: number | null;
   diskReadBps: number | null; diskWriteBps: number | null; diskReadIops: number | null; diskWriteIops: number | null;
   netRxBps: number | null; netTxBps: number | null; netRxPps: number | null; netTxPps: number | null; netDropsPs: number | null;
+}
+
+/** Where one instance is in its host's evacuation (migration 018; controller/host-evacuation.ts). */
+export type EvacuationItemState = 'pending' | 'migrating' | 'moved' | 'stopped' | 'blocked' | 'failed';
+export interface HostEvacuationItemRow {
+  hostId: string; instanceId: string; state: EvacuationItemState;
+  /** Why the instance is blocked or failed; null otherwise. */
+  reason: string | null;
+  /** The migration (or stop) operation the evacuation asked for. */
+  operationId: string | null;
+  createdAt: string; updatedAt: string;
 }

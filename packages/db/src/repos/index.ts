@@ -18,7 +18,9 @@ import { HealthRepo } from './health-repo.ts';
 import { LoadBalancersRepo } from './load-balancers-repo.ts';
 import { MetricsRepo } from './metrics-repo.ts';
 import { MigrationsRepo } from './migrations-repo.ts';
+import { EvacuationsRepo } from './evacuations-repo.ts';
 
+export { EvacuationsRepo, type EvacuationItemView } from './evacuations-repo.ts';
 export { MetricsRepo, metricValueColumns, type MetricValueColumn, type MetricBucketRow } from './metrics-repo.ts';
 export { CrudRepo, InstancesRepo, HostsRepo, OperationsRepo, EventsRepo, VolumesRepo, SnapshotsRepo, HealthRepo, LoadBalancersRepo };
 export { NetworksRepo, NicsRepo, PublicIpsRepo, SecurityGroupsRepo, ImageVersionsRepo, RoutersRepo, CredentialsRepo };
@@ -73,6 +75,7 @@ export function createRepos(db: Kysely<Database>) {
     loadBalancers: new LoadBalancersRepo(db),
     metrics: new MetricsRepo(db),
     migrations: new MigrationsRepo(db),
+    evacuations: new EvacuationsRepo(db),
   };
 }
 
