@@ -65,6 +65,7 @@ export const toInstance = (r: InstanceListRow, affinityGroupIds: string[] = [], 
   errorReason: r.errorReason, hostTags: JSON.parse(r.hostTags) as string[], affinityGroupIds, configDrive: r.configDrive === 1,
   cdrom: r.cdrom === 1 ? { imageId: r.cdromImageId ?? null, imageVersionId: r.cdromImageVersionId ?? null } : null,
   bootDevice: r.bootDevice ?? 'disk',
+  ha: { enabled: r.ha === 1, priority: r.haPriority ?? 0, restarts: r.haRestarts ?? 0, lastRestartAt: r.haLastRestartAt ?? null },
   version: r.version, createdAt: r.createdAt, updatedAt: r.updatedAt,
 });
 export const toVolume = (r: VolumeRow): api.Volume => ({
