@@ -1,4 +1,5 @@
-import type { Repos } from '@kumo/db';
+import { ApiError } from '@kumo/api';
+import type { Repos, ZoneRow } from '@kumo/db';
 
 /** A zone's HA settings (migration 014; `kumo zone ha-settings`). */
 export interface HaSettings {
@@ -16,17 +17,29 @@ export interface HaSettings {
  */
 export const defaultHaSettings: HaSettings = { leaseMs: 20_000, fenceMarginMs: 5_000, restartConcurrency: 4 };
 
-export const haSettingLimits = {
-  leaseMs: { min: 2_000, max: 600_000 },
-  fenceMarginMs: { min: 500, max: 300_000 },
-  restartConcurrency: { min: 1, max: 256 },
-} as const;
-
 export async function zoneHaSettings(repos: Repos, zoneId: string): Promise<HaSettings> {
   const z = await repos.db.selectFrom('zones').select(['haLeaseMs', 'haFenceMarginMs', 'haRestartConcurrency']).where('id', '=', zoneId).executeTakeFirst();
+  return haSettingsOf(z ?? {});
+}
+
+/** The settings a zone row holds (defaults where the columns are absent). */
+export function haSettingsOf(z: Pick<ZoneRow, 'haLeaseMs' | 'haFenceMarginMs' | 'haRestartConcurrency'>): HaSettings {
   return {
-    leaseMs: z?.haLeaseMs ?? defaultHaSettings.leaseMs,
-    fenceMarginMs: z?.haFenceMarginMs ?? defaultHaSettings.fenceMarginMs,
-    restartConcurrency: z?.haRestartConcurrency ?? defaultHaSettings.restartConcurrency,
+    leaseMs: z.haLeaseMs ?? defaultHaSettings.leaseMs,
+    fenceMarginMs: z.haFenceMarginMs ?? defaultHaSettings.fenceMarginMs,
+    restartConcurrency: z.haRestartConcurrency ?? defaultHaSettings.restartConcurrency,
   };
+}
+
+/**
+ * Merge a change into the current settings and check them together: the margin must leave the
+ * host most of its lease (at most half of it), or a host would stop its guests at every hiccup.
+ * Returns the zone columns to write.
+ */
+export function haSettingsPatch(current: HaSettings, change: Partial<HaSettings>): Pick<ZoneRow, 'haLeaseMs' | 'haFenceMarginMs' | 'haRestartConcurrency'> {
+  const next = { ...current, ...change };
+  if (next.fenceMarginMs * 2 > next.leaseMs) {
+    throw new ApiError('bad_request', `ha.fenceMarginMs (${next.fenceMarginMs}) must be at most half of ha.leaseMs (${next.leaseMs})`, { field: change.fenceMarginMs !== undefined ? 'ha.fenceMarginMs' : 'ha.leaseMs' });
+  }
+  return { haLeaseMs: next.leaseMs, haFenceMarginMs: next.fenceMarginMs, haRestartConcurrency: next.restartConcurrency };
 }

@@ -1,12 +1,13 @@
 import type * as api from '@kumo/api';
 import { protocolV1Capabilities } from '@kumo/core';
+import { haSettingsOf } from '../ha/ha-settings.ts';
 import type {
   ClusterRow, DiskOfferingRow, EventRow, HostRow, ImageRow, ImageVersionRow, InstanceListRow, KeypairRow, OfferingRow,
   OperationRow, PodRow, PoolRow, ZoneRow, AffinityGroupRow, VolumeRow, SnapshotRow, AccountRow, ApiKeyRow, InstanceAddressRow,
 } from '@kumo/db';
 
 /** Rows as stored → resources as the API shows them. One function per resource, no logic. */
-export const toZone = (r: ZoneRow): api.Zone => ({ id: r.id, name: r.name, description: r.description, placementStrategy: r.placementStrategy, createdAt: r.createdAt });
+export const toZone = (r: ZoneRow): api.Zone => ({ id: r.id, name: r.name, description: r.description, placementStrategy: r.placementStrategy, ha: haSettingsOf(r), createdAt: r.createdAt });
 export const toPod = (r: PodRow): api.Pod => ({ id: r.id, zoneId: r.zoneId, name: r.name, createdAt: r.createdAt });
 export const toCluster = (r: ClusterRow): api.Cluster => ({
   id: r.id, zoneId: r.zoneId, podId: r.podId, name: r.name, hypervisor: r.hypervisor,
