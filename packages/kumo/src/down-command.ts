@@ -4,6 +4,7 @@ import { processGone } from '@kumo/netcfg/namespace-hosts';
 import { waitFor } from '@kumo/netcfg/testbed';
 import { dataDir } from './config.ts';
 import { removeLocalHosts } from './local-hosts/local-hosts.ts';
+import { localHostsPlanForRemoval } from './local-hosts/local-hosts-plan.ts';
 import { runningUpPid } from './up-pid-file.ts';
 
 /** `kumo down`: stops the running `kumo up` (as Ctrl-C does) and removes namespace hosts a crash left. */
@@ -23,7 +24,7 @@ export function addDownCommand(program: Command): void {
         print(`no kumo up is running on ${dir}`);
       }
       if (process.getuid?.() === 0) {
-        const removed = await removeLocalHosts();
+        const removed = await removeLocalHosts(localHostsPlanForRemoval(dir));
         if (removed.length > 0) print(`removed leftovers: ${removed.join(', ')}`);
       }
     });

@@ -16,6 +16,7 @@ import { defaultLocalPublicNetwork } from './local-network/local-public-network.
 import { ensureLocalCloudNetwork } from './local-network/local-cloud-network.ts';
 import { prepareLocalHosts, upLocalHosts } from './local-hosts/up-local-hosts.ts';
 import { removeLocalHosts } from './local-hosts/local-hosts.ts';
+import { localHostsPlanForRemoval } from './local-hosts/local-hosts-plan.ts';
 import { claimUpPidFile } from './up-pid-file.ts';
 
 /** `kumo up`: the whole cloud on this machine — server, default zone, this machine as a host, a CLI profile. */
@@ -43,7 +44,7 @@ export function addUpCommand(program: Command): void {
       const multiHost = !o.simulate && o.hosts !== 1;
       // Namespace hosts: their network first, the server listens on its bridge.
       const local = multiHost ? await prepareLocalHosts({ count: o.hosts, dataDir: dir, port: o.port, listen: o.listen }) : undefined;
-      if (!o.simulate && !multiHost) await removeLocalHosts(); // what a crashed `kumo up --hosts N` left
+      if (!o.simulate && !multiHost) await removeLocalHosts(localHostsPlanForRemoval(dir)); // what a crashed `kumo up --hosts N` left
       const webRoot = new URL('../../web/dist', import.meta.url).pathname;
       const { server, url, admin, onStop } = await runServer({ dataDir: dir, host: local?.listen ?? o.listen, port: o.port, databaseUrl: databaseUrl(), logLevel: 'warn', webRoot });
       const ctx = server.ctx;

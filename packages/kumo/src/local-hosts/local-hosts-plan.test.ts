@@ -17,6 +17,7 @@ test('kumo up --hosts 2: hosts h1 and h2 in namespaces kumo-h1/kumo-h2, agents r
     '--name', 'h1', '--address', '10.252.0.11', '--state-dir', '/var/lib/kumo/hosts/h1', '--netns-prefix', 'kumo1r-',
   ]);
   assert.equal(plan.agents[0]!.logFile, '/var/lib/kumo/hosts/h1/agent.log');
+  assert.equal(plan.hostsDir, '/var/lib/kumo/hosts/');
   assert.ok(!plan.agents.some((a) => a.argv.includes('--token')), 'the join token is not on the command line');
 });
 

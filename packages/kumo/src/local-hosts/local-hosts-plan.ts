@@ -48,9 +48,16 @@ export interface LocalHostsPlan {
   network: NamespaceHostsPlan;
   /** The shape of the agents' router/DHCP namespace names, for removal. */
   routerNetns: RegExp;
+  /** <dataDir>/hosts/: every host's state; processes mentioning it are the hosts' (routers' daemons too). */
+  hostsDir: string;
   /** Where the agents reach the server (the bridge address). */
   serverUrl: string;
   agents: LocalHostAgent[];
+}
+
+/** The names removal needs, for `kumo down` and a plain `kumo up` after a crashed `kumo up --hosts N`. */
+export function localHostsPlanForRemoval(dataDir: string): LocalHostsPlan {
+  return planLocalHosts({ count: 2, dataDir, node: [], mainScript: '', serverPort: 1 });
 }
 
 export function planLocalHosts(o: LocalHostsOptions): LocalHostsPlan {
@@ -70,5 +77,5 @@ export function planLocalHosts(o: LocalHostsOptions): LocalHostsPlan {
         '--state-dir', stateDir, '--netns-prefix', routerNetnsPrefix],
     };
   });
-  return { network, routerNetns: new RegExp(`^${routerBase}\\d+r-`), serverUrl, agents };
+  return { network, routerNetns: new RegExp(`^${routerBase}\\d+r-`), hostsDir: `${join(o.dataDir, 'hosts')}/`, serverUrl, agents };
 }

@@ -6,10 +6,10 @@
  * the agents and removes the namespaces with everything running in them. Needs root.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { ensureNamespaceHosts, listNetns, netnsPids, processGone, removeNamespaceHosts } from '@kumo/netcfg/namespace-hosts';
 import { runCommand, waitFor } from '@kumo/netcfg/testbed';
-import { LOCAL_HOSTS_PREFIX, LOCAL_HOSTS_SUBNET, planLocalHosts, type LocalHostAgent, type LocalHostsPlan } from './local-hosts-plan.ts';
+import type { LocalHostAgent, LocalHostsPlan } from './local-hosts-plan.ts';
 
 export interface StartLocalHostsOptions {
   joinToken: string;
@@ -81,11 +81,28 @@ function startAgent(a: LocalHostAgent, joinToken: string): ChildProcess {
   }
 }
 
-const defaultPlan = (): LocalHostsPlan => planLocalHosts({ count: 2, dataDir: '/', node: [], mainScript: '', serverPort: 1, prefix: LOCAL_HOSTS_PREFIX, subnet: LOCAL_HOSTS_SUBNET });
+/** Pids of processes whose command line mentions `needle`. */
+function pidsMentioning(needle: string): number[] {
+  return readdirSync('/proc').filter((d) => /^\d+$/.test(d) && Number(d) !== process.pid).map(Number).filter((pid) => cmdline(pid).join('\0').includes(needle));
+}
 
-/** Removes the namespace hosts of a plan (default: kumo up's) and the routers' namespaces their agents made. */
-export function removeLocalHosts(plan: LocalHostsPlan = defaultPlan()): Promise<string[]> {
-  return removeNamespaceHosts({ prefix: plan.network.prefix, alsoNetns: [plan.routerNetns] });
+/**
+ * Removes the namespace hosts of a plan and the routers' namespaces their agents made. The agents run
+ * in a private mount namespace (`ip netns exec`), so their routers' namespaces are not visible by
+ * name from here: the routers' daemons are found by the host state directory on their command line.
+ */
+export async function removeLocalHosts(plan: LocalHostsPlan): Promise<string[]> {
+  const strays = pidsMentioning(plan.hostsDir);
+  for (const pid of strays) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  await waitFor(() => strays.every(processGone), { timeoutMs: 10_000, what: `processes ${strays.join(', ')} to exit` });
+  const removed = await removeNamespaceHosts({ prefix: plan.network.prefix, alsoNetns: [plan.routerNetns] });
+  return [...strays.map((p) => `process ${p}`), ...removed];
 }
 
 export async function startLocalHosts(plan: LocalHostsPlan, o: StartLocalHostsOptions): Promise<LocalHosts> {
