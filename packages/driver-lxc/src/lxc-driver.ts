@@ -9,7 +9,7 @@ import { cpus, hostname, totalmem } from 'node:os';
 import {
   DriverError, KeyedMutex, systemClock,
   type Clock, type DiskLimits, type DiskSpec, type Driver, type DriverCallContext, type DriverCapability, type DriverEvent,
-  type HostFacts, type IncomingEndpoint, type InstanceSpec, type InstanceStatus, type MigrationResult, type StopOptions,
+  type HostFacts, type IncomingEndpoint, type IncomingOptions, type InstanceSpec, type InstanceStatus, type MigrationPolicy, type MigrationResult, type StopOptions,
 } from '@kumo/core';
 import { ContainerWatch } from './container-watch.ts';
 import { initSignalsOf, prepareContainerDir, removeContainerDir, exists } from './container-files.ts';
@@ -246,17 +246,17 @@ export class LxcDriver implements Driver {
     }
   }
 
-  save(): Promise<InstanceStatus> { return this.refuse('save-restore', 'save'); }
-  restore(): Promise<InstanceStatus> { return this.refuse('save-restore', 'restore'); }
+  save(_id: string, _statePath: string, _ctx?: DriverCallContext): Promise<InstanceStatus> { return this.refuse('save-restore', 'save'); }
+  restore(_spec: InstanceSpec, _statePath: string, _ctx?: DriverCallContext): Promise<InstanceStatus> { return this.refuse('save-restore', 'restore'); }
   attachDisk(_id: string, _disk: DiskSpec): Promise<void> { return this.refuse('hot-attach-disk', 'attachDisk'); }
-  detachDisk(): Promise<void> { return this.refuse('hot-attach-disk', 'detachDisk'); }
-  resizeDisk(): Promise<void> { return this.refuse('disk-resize-online', 'resizeDisk'); }
-  setDiskLimits(_id: string, _v: string, _l: DiskLimits): Promise<void> { return this.refuse('disk-qos', 'setDiskLimits'); }
-  backupDisk(): Promise<{ bytes: number }> { return this.refuse('disk-backup', 'backupDisk'); }
-  changeMedium(): Promise<void> { return this.refuse('cdrom', 'changeMedium'); }
-  prepareIncoming(): Promise<IncomingEndpoint> { return this.refuse('live-migrate', 'prepareIncoming'); }
-  migrate(): Promise<MigrationResult> { return this.refuse('live-migrate', 'migrate'); }
-  finishIncoming(): Promise<InstanceStatus> { return this.refuse('live-migrate', 'finishIncoming'); }
+  detachDisk(_id: string, _volumeId: string, _opts: { timeoutSec: number }): Promise<void> { return this.refuse('hot-attach-disk', 'detachDisk'); }
+  resizeDisk(_id: string, _volumeId: string, _sizeBytes: number): Promise<void> { return this.refuse('disk-resize-online', 'resizeDisk'); }
+  setDiskLimits(_id: string, _volumeId: string, _limits: DiskLimits): Promise<void> { return this.refuse('disk-qos', 'setDiskLimits'); }
+  backupDisk(_id: string, _volumeId: string, _target: { path: string; format: 'qcow2' | 'raw' }, _ctx?: DriverCallContext): Promise<{ bytes: number }> { return this.refuse('disk-backup', 'backupDisk'); }
+  changeMedium(_id: string, _iso: { path: string; imageVersionId: string } | null): Promise<void> { return this.refuse('cdrom', 'changeMedium'); }
+  prepareIncoming(_spec: InstanceSpec, _opts: IncomingOptions, _ctx?: DriverCallContext): Promise<IncomingEndpoint> { return this.refuse('live-migrate', 'prepareIncoming'); }
+  migrate(_id: string, _target: IncomingEndpoint, _policy: MigrationPolicy, _ctx?: DriverCallContext): Promise<MigrationResult> { return this.refuse('live-migrate', 'migrate'); }
+  finishIncoming(_id: string, _opts: { timeoutMs: number }): Promise<InstanceStatus> { return this.refuse('live-migrate', 'finishIncoming'); }
 
   async close(): Promise<void> {
     this.watch.close();
