@@ -2,8 +2,8 @@
  * The container's directory in Kumo's LXC path: made before lxc-start (config, overlay upper and
  * work owned by the container's root, NoCloud seed), removed by destroy or by a failed first start.
  */
-import { chown, lstat, mkdir, readlink, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, chown, lstat, mkdir, readlink, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { ConfigDriveSpec } from '@kumo/core';
 import { busyboxInitSignals, standardInitSignals, type IdMap, type InitSignals } from './lxc-config.ts';
 import type { ContainerPaths } from './lxc-layout.ts';
@@ -20,6 +20,9 @@ export async function exists(path: string): Promise<boolean> {
 /** Writes the container's files; returns whether its directory is new (a failed start then removes it). */
 export async function prepareContainerDir(paths: ContainerPaths, config: string, idmap: IdMap | null, seed: ConfigDriveSpec | undefined): Promise<boolean> {
   const created = !(await exists(paths.dir));
+  // The container's root (a mapped id) must traverse the LXC path to reach its overlay dirs.
+  await mkdir(dirname(paths.dir), { recursive: true });
+  await chmod(dirname(paths.dir), 0o711);
   await mkdir(paths.dir, { recursive: true, mode: 0o755 });
   for (const d of [paths.delta, paths.upper, paths.work]) {
     await mkdir(d, { recursive: true, mode: 0o755 });

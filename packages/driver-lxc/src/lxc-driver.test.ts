@@ -27,7 +27,7 @@ after(async () => {
 });
 
 function driver(opts: Partial<ConstructorParameters<typeof LxcDriver>[0]> = {}): LxcDriver {
-  const d = new LxcDriver({ lxcPath, tools: fake, cgroup: 'v1', watchIntervalMs: 10, idmap: null, ...opts });
+  const d = new LxcDriver({ lxcPath, tools: fake, cgroup: 'v1', watchIntervalMs: 10, idmap: null, cgroupRoot: join(dir, 'cgroup'), ...opts });
   drivers.push(d);
   return d;
 }
@@ -119,6 +119,16 @@ test('console: output in the log comes as events; writes go to the console relay
   await assert.rejects(d.consoleLog('i-nope'), (e: unknown) => e instanceof DriverError && e.code === 'not_found');
 });
 
+test('reboot lets go of the console first (regression: reboot_with_console_attached_stopped_container)', async () => {
+  const d = driver();
+  await d.start(spec('i-a'));
+  await d.consoleWrite('i-a', Buffer.from('echo hi\n'));
+  fake.calls.length = 0;
+  await d.reboot('i-a');
+  await d.consoleWrite('i-a', Buffer.from('echo again\n'));
+  assert.deepEqual(fake.calls.filter((c) => !c.startsWith('lxc-info')), ['lxc-stop -n i-a -r -t 60', 'console i-a'], 'a new relay after the reboot');
+});
+
 test('a new driver (agent restart) re-adopts the running container and reports its own events only', async () => {
   const d2 = driver();
   assert.deepEqual(await d2.list(), [{ instanceId: 'i-a', power: 'running' }]);
@@ -130,11 +140,16 @@ test('a new driver (agent restart) re-adopts the running container and reports i
   assert.equal(events[0]?.kind === 'power' && events[0].reason, 'guest-shutdown');
 });
 
-test('a failed start says LXC\'s error and leaves no directory; unknown root path fails before anything', async () => {
+test('a failed start says LXC\'s error and leaves no directory and no cgroup (regression: aborted_start_left_monitor_cgroup); unknown root path fails before anything', async () => {
   const d = driver();
   fake.failNextStart('Failed to mount rootfs');
+  // an aborted start leaves LXC's monitor group behind (seen on real hosts): the driver removes it
+  await mkdir(join(dir, 'cgroup', 'memory', 'lxc.monitor.i-bad', 'sub'), { recursive: true });
+  await mkdir(join(dir, 'cgroup', 'memory', 'lxc.monitor.i-other'), { recursive: true });
   await assert.rejects(d.start(spec('i-bad')), (e: unknown) => e instanceof DriverError && e.code === 'start_failed' && /Failed to mount rootfs/.test(e.message));
   await assert.rejects(stat(join(lxcPath, 'i-bad')));
+  await assert.rejects(stat(join(dir, 'cgroup', 'memory', 'lxc.monitor.i-bad')));
+  assert.ok((await stat(join(dir, 'cgroup', 'memory', 'lxc.monitor.i-other'))).isDirectory(), 'other containers\' groups stay');
   await assert.rejects(d.start({ ...spec('i-bad'), root: { kind: 'rootfs', path: join(dir, 'missing') } }), (e: unknown) => e instanceof DriverError && /^root\.path/.test(e.message));
   await assert.rejects(stat(join(lxcPath, 'i-bad')));
   assert.deepEqual(await d.inspect('i-bad'), { instanceId: 'i-bad', power: 'stopped', reason: 'not defined' });

@@ -11,6 +11,7 @@ import {
   type Clock, type DiskLimits, type DiskSpec, type Driver, type DriverCallContext, type DriverCapability, type DriverEvent,
   type HostFacts, type IncomingEndpoint, type IncomingOptions, type InstanceSpec, type InstanceStatus, type MigrationPolicy, type MigrationResult, type StopOptions,
 } from '@kumo/core';
+import { removeContainerCgroups } from './container-cgroups.ts';
 import { ContainerWatch } from './container-watch.ts';
 import { initSignalsOf, prepareContainerDir, removeContainerDir, exists } from './container-files.ts';
 import { renderLxcConfig, rootfsBase, type IdMap } from './lxc-config.ts';
@@ -45,6 +46,8 @@ export interface LxcDriverOptions {
   rebootTimeoutMs?: number;
   /** How often the watch checks inits and console logs (default 250 ms). */
   watchIntervalMs?: number;
+  /** Where the cgroup hierarchies are mounted (default /sys/fs/cgroup): leftover groups are removed from it. */
+  cgroupRoot?: string;
 }
 
 const notDefined = (instanceId: string): InstanceStatus => ({ instanceId, power: 'stopped', reason: 'not defined' });
@@ -128,6 +131,7 @@ export class LxcDriver implements Driver {
       const undo = async (): Promise<void> => {
         await this.tools.run('lxc-stop', ['-P', this.o.lxcPath, '-n', id, '-k'], this.killMs);
         if (created) await removeContainerDir(paths);
+        await this.removeCgroups(id);
       };
       ctx?.onProgress?.({ phase: 'starting container', percent: 50 });
       const r = await this.tool('lxc-start', id, [], this.o.startTimeoutMs ?? 30_000);
@@ -147,7 +151,7 @@ export class LxcDriver implements Driver {
     return this.serial(instanceId, async () => {
       const info = await this.info(instanceId);
       if (!info) return notDefined(instanceId);
-      this.closeRelay(instanceId);
+      await this.closeRelay(instanceId);
       const power = powerOf(info);
       if (power === 'stopped') return { instanceId, power: 'stopped' };
       if (power === 'paused') await this.tool('lxc-unfreeze', instanceId, [], this.killMs);
@@ -167,9 +171,16 @@ export class LxcDriver implements Driver {
       const info = await this.info(instanceId);
       if (!info) throw new DriverError(`container ${instanceId} is not defined on this host`, 'not_found');
       if (powerOf(info) !== 'running') throw new DriverError(`container ${instanceId} is ${powerOf(info)}, not running`, 'invalid_state');
+      await this.closeRelay(instanceId);
       const bound = this.o.rebootTimeoutMs ?? 60_000;
+      const deadline = this.clock.now() + bound;
       const r = await this.tool('lxc-stop', instanceId, ['-r', '-t', String(Math.ceil(bound / 1000))], bound + this.killMs);
-      const now = await this.info(instanceId);
+      // lxc-stop -r may return before the new init runs: wait for it (LXC restarts the container in the same monitor).
+      let now = await this.info(instanceId);
+      while (r.code === 0 && (!now || powerOf(now) !== 'running' || now.pid === info.pid || now.pid === undefined) && this.clock.now() < deadline) {
+        await this.sleep(50);
+        now = await this.info(instanceId);
+      }
       if (!now || powerOf(now) !== 'running' || now.pid === info.pid) {
         throw new DriverError(`reboot of ${instanceId}: ${r.stderr.trim() || 'the init did not restart'}`, 'timeout');
       }
@@ -203,7 +214,7 @@ export class LxcDriver implements Driver {
 
   destroy(instanceId: string): Promise<void> {
     return this.serial(instanceId, async () => {
-      this.closeRelay(instanceId);
+      await this.closeRelay(instanceId);
       const paths = containerPaths(this.o.lxcPath, instanceId);
       if (!isContainerName(instanceId) || !(await exists(paths.dir))) return;
       const info = await this.info(instanceId);
@@ -212,6 +223,7 @@ export class LxcDriver implements Driver {
       const now = await this.info(instanceId);
       if (now && powerOf(now) !== 'stopped') throw new DriverError(`destroy of ${instanceId}: the container still runs (${now.state})`, 'host_failure');
       await removeContainerDir(paths);
+      await this.removeCgroups(instanceId);
       this.watch.forget(instanceId);
     });
   }
@@ -260,7 +272,7 @@ export class LxcDriver implements Driver {
 
   async close(): Promise<void> {
     this.watch.close();
-    for (const id of [...this.relays.keys()]) this.closeRelay(id);
+    for (const id of [...this.relays.keys()]) await this.closeRelay(id);
     this.listeners.clear();
   }
 
@@ -307,9 +319,25 @@ export class LxcDriver implements Driver {
     throw new DriverError(`${method}: containers cannot do this ('${cap}' is not a capability of the LXC driver)`, 'unsupported');
   }
 
-  private closeRelay(instanceId: string): void {
-    this.relays.get(instanceId)?.close();
+  private async removeCgroups(instanceId: string): Promise<void> {
+    const left = await removeContainerCgroups(this.o.cgroupRoot ?? '/sys/fs/cgroup', instanceId, (ms) => this.sleep(ms));
+    if (left.length > 0) throw new DriverError(`${instanceId}: cgroups still in use: ${left.join(', ')}`, 'host_failure');
+  }
+
+  /** Waits on the injected clock; a call in progress keeps the process alive (the clock's timers may be unref'd). */
+  private sleep(ms: number): Promise<void> {
+    const keepAlive = setInterval(() => {}, 60_000);
+    return new Promise((resolve) => this.clock.setTimeout(() => {
+      clearInterval(keepAlive);
+      resolve();
+    }, ms));
+  }
+
+  /** Lets go of the console: LXC cannot set a container's console up again (reboot) while a client holds it. */
+  private async closeRelay(instanceId: string): Promise<void> {
+    const relay = this.relays.get(instanceId);
     this.relays.delete(instanceId);
+    await relay?.close();
   }
 
   private emit(e: DriverEvent): void {

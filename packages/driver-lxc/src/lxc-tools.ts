@@ -20,7 +20,8 @@ export interface ConsoleRelay {
   write(data: Buffer): void;
   /** False once the relay ended (the container stopped, or close()). */
   isOpen(): boolean;
-  close(): void;
+  /** Ends the relay; resolves once it has let go of the console. */
+  close(): Promise<void>;
 }
 
 export interface LxcTools {
@@ -63,11 +64,15 @@ export function openConsoleRelay(lxcPath: string, name: string): ConsoleRelay {
     stdio: ['pipe', 'ignore', 'ignore'],
   });
   let open = true;
-  child.on('error', () => {
-    open = false;
-  });
-  child.on('exit', () => {
-    open = false;
+  const exited = new Promise<void>((resolve) => {
+    child.on('error', () => {
+      open = false;
+      resolve();
+    });
+    child.on('exit', () => {
+      open = false;
+      resolve();
+    });
   });
   child.stdin.on('error', () => {});
   return {
@@ -76,10 +81,11 @@ export function openConsoleRelay(lxcPath: string, name: string): ConsoleRelay {
       child.stdin.write(data);
     },
     isOpen: () => open,
-    close: () => {
+    close: async () => {
       open = false;
       child.stdin.end();
       child.kill('SIGTERM');
+      await exited;
     },
   };
 }

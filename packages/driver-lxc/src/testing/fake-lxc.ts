@@ -85,7 +85,7 @@ export class FakeLxc implements LxcTools {
         this.consoleInput.set(name, (this.consoleInput.get(name) ?? '') + data.toString());
       },
       isOpen: () => open && this.containers.get(name)?.state !== 'STOPPED',
-      close: () => {
+      close: async () => {
         open = false;
       },
     };
