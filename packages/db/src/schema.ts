@@ -79,7 +79,7 @@ export interface ImageRow {
   defaultVersionId?: string | null | undefined;
 }
 export interface ImageVersionRow {
-  id: string; imageId: string; version: string; format: 'qcow2' | 'raw' | 'iso' | 'kernel-initrd';
+  id: string; imageId: string; version: string; format: 'qcow2' | 'raw' | 'iso' | 'kernel-initrd' | 'rootfs-tar';
   sizeBytes: number; sha256: string; state: 'uploading' | 'ready' | 'failed'; cmdline: string; storagePath: string; createdAt: string;
   /** Lineage: the version this one was captured on top of (migration 010). */
   parentVersionId?: string | null | undefined;
