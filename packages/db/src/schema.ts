@@ -234,6 +234,28 @@ export interface LoadBalancerRow {
 }
 export interface LoadBalancerMemberRow { loadBalancerId: string; nicId: string; createdAt: string }
 
+/** Who a quota or a usage record belongs to (migration 017): an account today; domains and projects later. */
+export type OwnerKind = 'account';
+/** Per-owner limits (migration 017); null: the server's default for that resource. */
+export interface QuotaRow {
+  ownerKind: OwnerKind; ownerId: string;
+  instances: number | null; vcpus: number | null; memoryMiB: number | null; volumes: number | null; volumeGiB: number | null;
+  snapshots: number | null; publicIps: number | null; networks: number | null; updatedAt: string;
+}
+/** What is metered (migration 017). */
+export type UsageMeter = 'instance.running' | 'instance.allocated' | 'volume.gib' | 'snapshot.gib' | 'publicIp' | 'network';
+/** From `at` on, `meter` of the resource stands at `quantity` (0: stopped) (migration 017). */
+export interface UsageEventRow {
+  id: string; ownerKind: OwnerKind; ownerId: string; resourceType: string; resourceId: string;
+  meter: UsageMeter; offeringId: string | null; quantity: number; at: string;
+}
+/** One mutating API call (migration 017). `body` is the request body with secrets redacted (JSON). */
+export interface AuditRow {
+  id: string; accountId: string; userId: string | null; username: string; sourceAddress: string;
+  method: string; route: string; action: string; resourceId: string | null; status: number; errorCode: string | null;
+  requestId: string; body: string; createdAt: string;
+}
+
 export interface Database {
   accounts: AccountRow;
   users: UserRow;
@@ -274,6 +296,9 @@ export interface Database {
   loadBalancers: LoadBalancerRow;
   loadBalancerMembers: LoadBalancerMemberRow;
   metricSamples: MetricSampleRow;
+  quotas: QuotaRow;
+  usageEvents: UsageEventRow;
+  auditLog: AuditRow;
 }
 
 /**
