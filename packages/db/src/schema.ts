@@ -251,6 +251,27 @@ export interface LoadBalancerMemberRow { loadBalancerId: string; nicId: string; 
 
 export { defaultMigrationPolicy, finishedMigrationStates, migrationStates, type MigrationPolicyRow, type MigrationRow, type MigrationState } from './schema-migrations.ts';
 import type { MigrationPolicyRow, MigrationRow } from './schema-migrations.ts';
+/** Who a quota or a usage record belongs to (migration 017): an account today; domains and projects later. */
+export type OwnerKind = 'account';
+/** Per-owner limits (migration 017); null: the server's default for that resource. */
+export interface QuotaRow {
+  ownerKind: OwnerKind; ownerId: string;
+  instances: number | null; vcpus: number | null; memoryMiB: number | null; volumes: number | null; volumeGiB: number | null;
+  snapshots: number | null; publicIps: number | null; networks: number | null; updatedAt: string;
+}
+/** What is metered (migration 017). */
+export type UsageMeter = 'instance.running' | 'instance.allocated' | 'volume.gib' | 'snapshot.gib' | 'publicIp' | 'network';
+/** From `at` on, `meter` of the resource stands at `quantity` (0: stopped) (migration 017). */
+export interface UsageEventRow {
+  id: string; ownerKind: OwnerKind; ownerId: string; resourceType: string; resourceId: string;
+  meter: UsageMeter; offeringId: string | null; quantity: number; at: string;
+}
+/** One mutating API call (migration 017). `body` is the request body with secrets redacted (JSON). */
+export interface AuditRow {
+  id: string; accountId: string; userId: string | null; username: string; sourceAddress: string;
+  method: string; route: string; action: string; resourceId: string | null; status: number; errorCode: string | null;
+  requestId: string; body: string; createdAt: string;
+}
 
 export interface Database {
   accounts: AccountRow;
@@ -295,6 +316,9 @@ export interface Database {
   migrationPolicies: MigrationPolicyRow;
   migrations: MigrationRow;
   hostEvacuationItems: HostEvacuationItemRow;
+  quotas: QuotaRow;
+  usageEvents: UsageEventRow;
+  auditLog: AuditRow;
 }
 
 /**

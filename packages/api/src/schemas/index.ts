@@ -10,3 +10,4 @@ export * from './metrics.ts';
 export * from './volume.ts';
 export * from './snapshot.ts';
 export * from './evacuation.ts';
+export * from './accounting.ts';
