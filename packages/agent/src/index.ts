@@ -11,6 +11,7 @@ export * from './call-handlers.ts';
 export * from './simulate-hosts.ts';
 export * from './qemu-volume-manager.ts';
 export * from './qemu-host.ts';
+export * from './lxc-host.ts';
 export * from './fake-network.ts';
 export * from './cdrom-iso.ts';
 export * from './metrics-sampler.ts';

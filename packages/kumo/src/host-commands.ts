@@ -20,12 +20,12 @@ export function addDaemonCommands(program: Command): void {
 
   program.command('agent').description('run a host agent that joins the cloud: kumo agent --server URL --token JOIN-TOKEN')
     .option('--name <name>', 'host name', hostname()).option('--address <ip>', 'address other hosts reach this one at', '127.0.0.1')
-    .addOption(new Option('--driver <driver>', 'hypervisor driver').choices(['qemu', 'fake']).default('qemu'))
+    .addOption(new Option('--driver <driver>', 'hypervisor driver').choices(['qemu', 'lxc', 'fake']).default('qemu'))
     .option('--state-dir <dir>', 'agent state directory (default: <data dir>/agent)')
     .option('--network-resync <seconds>', 'how often guest networking is re-applied from the last spec, repairing drift', (v) => Number(v), 30)
     .option('--netns-prefix <prefix>', 'names of this agent\'s router and DHCP-server namespaces start with it; give each agent its own when several share one machine (namespaces as hosts)', 'kr-')
     .option('--fake-start-delay <ms>', 'fake driver: milliseconds a start takes (demos, failure tests)', (v) => Number(v), 0)
-    .action(async (o: { name: string; address: string; driver: 'qemu' | 'fake'; stateDir?: string; networkResync: number; netnsPrefix: string; fakeStartDelay: number }, c: Command) => {
+    .action(async (o: { name: string; address: string; driver: 'qemu' | 'lxc' | 'fake'; stateDir?: string; networkResync: number; netnsPrefix: string; fakeStartDelay: number }, c: Command) => {
       if (!/^[a-z][a-z0-9-]{0,7}$/.test(o.netnsPrefix)) throw new Error(`--netns-prefix: ${o.netnsPrefix} is not 1-8 lowercase letters, digits or hyphens starting with a letter`);
       // --server and --token are the global options: here the token is a join token.
       const { server, token: givenToken } = c.optsWithGlobals<{ server?: string; token?: string }>();

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AgentClient, FakeVolumeManager, createQemuHost, type AgentLogger } from '@kumo/agent';
+import { AgentClient, FakeVolumeManager, createLxcHost, createQemuHost, type AgentLogger } from '@kumo/agent';
 import { FakeDriver } from '@kumo/driver-fake';
 
 export interface LocalAgentOptions {
@@ -10,7 +10,7 @@ export interface LocalAgentOptions {
   joinToken?: string | undefined;
   name?: string;
   address?: string;
-  driver: 'qemu' | 'fake';
+  driver: 'qemu' | 'lxc' | 'fake';
   stateDir: string;
   log?: AgentLogger;
   /** Guest networking drift repair interval (QEMU hosts). */
@@ -21,7 +21,7 @@ export interface LocalAgentOptions {
   fakeStartDelayMs?: number;
 }
 
-/** Start this machine's agent: QEMU (real guests) or the fake driver, remembering its host token. */
+/** Start this machine's agent: QEMU (real guests), LXC (system containers) or the fake driver, remembering its host token. */
 export function startLocalAgent(o: LocalAgentOptions): AgentClient {
   mkdirSync(o.stateDir, { recursive: true });
   const tokenFile = join(o.stateDir, 'host-token');
@@ -42,6 +42,14 @@ export function startLocalAgent(o: LocalAgentOptions): AgentClient {
       ...(o.netnsPrefix !== undefined ? { netnsPrefix: o.netnsPrefix } : {}),
     });
     agent = new AgentClient({ ...common, driver: host.driver, volumes: host.volumes, prepareStart: host.prepareStart, fetchIso: host.fetchIso, network: host.network });
+  } else if (o.driver === 'lxc') {
+    const host = createLxcHost({
+      stateDir: o.stateDir, serverUrl: o.serverUrl, token: () => agent.currentToken(),
+      ...(o.networkResyncMs !== undefined ? { networkResyncMs: o.networkResyncMs } : {}),
+      ...(o.log ? { log: o.log } : {}),
+      ...(o.netnsPrefix !== undefined ? { netnsPrefix: o.netnsPrefix } : {}),
+    });
+    agent = new AgentClient({ ...common, driver: host.driver, volumes: host.volumes, prepareStart: host.prepareStart, network: host.network });
   } else {
     agent = new AgentClient({ ...common, driver: new FakeDriver({ hostname: name, ...(o.fakeStartDelayMs ? { delays: { start: o.fakeStartDelayMs } } : {}) }), volumes: new FakeVolumeManager(join(o.stateDir, 'pools', 'local')) });
   }

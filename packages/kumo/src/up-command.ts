@@ -10,7 +10,7 @@ import { runServer } from './run-server.ts';
 import { adminPasswordFile } from './admin-password-file.ts';
 import { startLocalAgent } from './local-agent.ts';
 import { installPackages, missingPackages } from './system-packages.ts';
-import { ensureTinyImage } from './tiny-image.ts';
+import { ensureTinyCtImage, ensureTinyImage } from './tiny-image.ts';
 import { applyLocalPublicNetwork } from './local-network/local-public-network-apply.ts';
 import { defaultLocalPublicNetwork } from './local-network/local-public-network.ts';
 import { ensureLocalCloudNetwork } from './local-network/local-cloud-network.ts';
@@ -70,6 +70,7 @@ export function addUpCommand(program: Command): void {
         if (up.networkLine !== undefined) networkLine = up.networkLine;
       } else {
         await ensureTinyImage(client, join(dir, 'tiny'), say);
+        await ensureTinyCtImage(client, join(dir, 'tiny'), say);
         const agent = startLocalAgent({ serverUrl: url, joinToken, driver: 'qemu', stateDir: join(dir, 'agent') });
         await agent.connected();
         const host = await client.get<{ accelerator: string; name: string }>('hosts', agent.hostId!);

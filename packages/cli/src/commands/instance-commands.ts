@@ -9,6 +9,7 @@ import { addResourceCommands, print } from './resource-commands.ts';
 import { addInstanceTopCommand } from './top-commands.ts';
 import { parseImageRef } from './image-version-commands.ts';
 import { addInstanceCdromCommands } from './instance-cdrom-commands.ts';
+import { checkInstanceType, type InstanceType } from './instance-type.ts';
 
 export async function finish(client: KumoClient, op: Operation, wait: boolean | undefined, output: OutputFormat): Promise<void> {
   if (!wait) { print(renderOne(op as unknown as Record<string, unknown>, output)); return; }
@@ -51,6 +52,7 @@ export function addInstanceCommands(program: Command): void {
     .requiredOption('--name <name>', 'name; with --count N, names get -1..-N')
     .option('--image <image>', 'image name or id, or IMAGE:VERSION (a version label or id; default: the image\'s default version)')
     .option('--iso <iso>', 'install from this ISO (name or id): a blank root disk, the ISO in the CD-ROM, booted first')
+    .option('--type <vm|container>', 'check the image makes this type: a container from a root-fs image (e.g. tiny-ct) on an LXC host, a VM from any other')
     .option('--disk-size <GiB>', 'root disk size (default: the offering\'s)', (v) => Number(v))
     .requiredOption('--offering <offering>', 'offering name or id')
     .option('--zone <zone>').option('--keypair <keypair>').option('--user-data-file <path>').option('--count <n>', 'how many', (v) => Number(v), 1)
@@ -61,13 +63,16 @@ export function addInstanceCommands(program: Command): void {
     .option('--no-start', 'create stopped').option('--wait', 'wait until running (progress bar)')
     .action(async (o: {
       name: string; image?: string; iso?: string; diskSize?: number; offering: string; zone?: string; keypair?: string; userDataFile?: string; count: number; hostTag?: string[];
-      affinityGroup?: string[]; network?: string[] | false; configDrive?: boolean; start: boolean; wait?: boolean;
+      affinityGroup?: string[]; network?: string[] | false; configDrive?: boolean; start: boolean; wait?: boolean; type?: string;
     }, c: Command) => {
       const { client, output } = clientFor(c);
       if (!o.image === !o.iso) throw new CliError('pass --image (a template) or --iso (an ISO install), one of them');
+      if (o.type !== undefined && o.type !== 'vm' && o.type !== 'container') throw new CliError(`--type: vm or container, got '${o.type}'`);
+      const image = o.image ? await imageOf(client, o.image) : undefined;
+      if (o.type) await checkInstanceType(client, o.type as InstanceType, image);
       const body = {
         zoneId: await defaultZone(client, o.zone),
-        ...(o.image ? await imageOf(client, o.image) : {}),
+        ...(image ?? {}),
         ...(o.iso ? { isoImageId: await resolveId(client, 'images', 'ISO', o.iso) } : {}),
         ...(o.diskSize ? { diskSizeGiB: o.diskSize } : {}),
         offeringId: await resolveId(client, 'offerings', 'offering', o.offering),

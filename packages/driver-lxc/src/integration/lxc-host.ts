@@ -9,7 +9,7 @@ import { ensureRootfsBase } from '../rootfs-base.ts';
 
 /** The tiny container root file system, unpacked once for the default id map. */
 export async function tinyCtBase(work: string): Promise<string> {
-  const tarball = join(work, 'tiny-ct.tar.gz');
+  const tarball = join(work, 'tiny-ct.tar');
   await buildTinyRootfsTar(tarball);
   return ensureRootfsBase({ tarball, baseDir: join(work, 'bases'), key: 'tiny-ct', idmap: defaultIdMap });
 }

@@ -2,7 +2,8 @@
  * The tiny guest's userland as a container root file system (`tiny-ct`): the same busybox tree
  * as the root disk, without kernel modules, with init's shell on /dev/console (LXC's console)
  * instead of ttyS0 and the host name LXC gave the container instead of a kernel argument.
- * Packed as a gzip'd tar with numeric owner 0, the form Kumo's root-fs images take.
+ * Packed as a tar (numeric owner 0, sorted names, mtime 0: the same input gives the same bytes, so
+ * its sha256 names it), the form Kumo's root-fs images take.
  * (In its own directory: the tiny VM image's cache key hashes the files of src/ itself, and
  * this builder does not change that image.)
  */
@@ -40,7 +41,7 @@ export function containerRootfsTree(busybox: Uint8Array, applets: readonly strin
   ];
 }
 
-/** Builds the tiny container root file system into outFile (a .tar.gz). */
+/** Builds the tiny container root file system into outFile (an uncompressed, reproducible tar). */
 export async function buildTinyRootfsTar(outFile: string): Promise<void> {
   const path = '/bin/busybox';
   const busybox = { path, bytes: await readFile(path).catch(() => new Uint8Array()) };
@@ -49,8 +50,8 @@ export async function buildTinyRootfsTar(outFile: string): Promise<void> {
   const tmp = await mkdtemp(join(dirname(outFile), '.tiny-ct-'));
   try {
     await writeTreeToDirectory(containerRootfsTree(busybox.bytes, applets), join(tmp, 'root'));
-    await runCommand('tar', ['-C', join(tmp, 'root'), '--numeric-owner', '--owner=0', '--group=0', '-czf', join(tmp, 'rootfs.tar.gz'), '.']);
-    await runCommand('mv', ['-f', join(tmp, 'rootfs.tar.gz'), outFile]);
+    await runCommand('tar', ['-C', join(tmp, 'root'), '--sort=name', '--mtime=@0', '--numeric-owner', '--owner=0', '--group=0', '-cf', join(tmp, 'rootfs.tar'), '.']);
+    await runCommand('mv', ['-f', join(tmp, 'rootfs.tar'), outFile]);
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
