@@ -3,13 +3,17 @@
 # Named in one place so that `kumo up`, docs/install.md and CI agree. The tiny guest's kernel is not
 # installed into the host: the image build downloads Debian's kernel package and unpacks it into a cache.
 set -euo pipefail
-packages=(qemu-system-x86 qemu-utils dnsmasq-base nftables haproxy busybox-static e2fsprogs kmod xz-utils cpio genisoimage iproute2 procps chromium fonts-ipafont-gothic wrk slapd ldap-utils openssl prometheus)
+packages=(qemu-system-x86 qemu-utils dnsmasq-base nftables haproxy busybox-static e2fsprogs kmod xz-utils cpio genisoimage iproute2 procps lxc uidmap chromium fonts-ipafont-gothic wrk slapd ldap-utils openssl prometheus)
 # Ceph RBD pools: the CLIs, the daemons of the test cluster, and QEMU's rbd block driver.
 ceph_packages=(ceph-mon ceph-osd ceph-common qemu-block-extra)
 missing=()
 missing_ceph=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 for p in "${ceph_packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing_ceph+=("$p"); done
+# Unprivileged LXC containers map their root to host ids 100000-165535 (packages/driver-lxc).
+if [ "$(id -u)" = 0 ]; then
+  for f in /etc/subuid /etc/subgid; do grep -q '^root:100000:65536$' "$f" 2>/dev/null || echo 'root:100000:65536' >> "$f"; done
+fi
 if [ ${#missing[@]} -eq 0 ] && [ ${#missing_ceph[@]} -eq 0 ]; then exit 0; fi
 all=("${missing[@]}" "${missing_ceph[@]}")
 if [ "$(id -u)" != 0 ]; then echo "missing Debian packages: ${all[*]} (run as root: apt-get install -y --no-install-recommends ${all[*]})" >&2; exit 1; fi
