@@ -172,4 +172,20 @@ describe('tenant isolation', () => {
     assert.equal((await client.listAll<Snapshot>('snapshots', { volumeId: bob.volumeId })).length, 0, 'filtering by bob\'s volume shows nothing');
     assert.equal((await client.listAll<{ name: string }>('images', { name: 'stolen-image' })).length, 0, 'the refused capture made no image');
   });
+  test('quotas, usage and audit: another tenant\'s answer 404 (or show nothing); only admins set quotas', async () => {
+    const { client } = users.alice;
+    const bob = users.bob;
+    const from = new Date(Date.now() - 3_600_000).toISOString(); const to = new Date(Date.now() + 3_600_000).toISOString();
+    await notFound(client.request('GET', `/api/v1/accounts/${bob.accountId}/quota`), 'quota');
+    await notFound(client.request('GET', '/api/v1/usage', { query: { accountId: bob.accountId, from, to } }), 'usage');
+    await assert.rejects(client.request('PUT', `/api/v1/accounts/${bob.accountId}/quota`, { body: { instances: 0 } }), (e: ApiError) => e.code === 'forbidden');
+    await assert.rejects(client.request('PUT', `/api/v1/accounts/${users.alice.accountId}/quota`, { body: { instances: 99 } }), (e: ApiError) => e.code === 'forbidden');
+    const audit = await client.request<{ items: Array<{ accountId: string }> }>('GET', '/api/v1/audit', { query: { accountId: bob.accountId } });
+    assert.deepEqual(audit.items, [], 'none of bob\'s audit entries');
+    const own = await client.request<{ items: Array<{ accountId: string }> }>('GET', '/api/v1/audit', { query: { limit: 100 } });
+    assert.ok(own.items.length > 0 && own.items.every((e) => e.accountId === users.alice.accountId));
+    const usage = await client.request<{ totals: Array<{ meter: string; quantity: number }> }>('GET', '/api/v1/usage', { query: { from, to } });
+    assert.ok(usage.totals.some((t) => t.meter === 'instance.allocated' && t.quantity > 0), 'alice\'s own usage is there');
+    assert.equal((await client.request<{ accountId: string }>('GET', `/api/v1/accounts/${users.alice.accountId}/quota`)).accountId, users.alice.accountId);
+  });
 });

@@ -1,5 +1,5 @@
 import { diskSerialOf, fixedPciSlots, placeInstance, type Clock, type PlacementRequest, type SchedulerHost } from '@kumo/core';
-import type { InstanceRow, OperationRow, Repos } from '@kumo/db';
+import { volumeLevels, type InstanceRow, type OperationRow, type Repos } from '@kumo/db';
 import { CasLost, TerminalError } from './errors.ts';
 import { rbdVolumePath } from '../services/volume-placement.ts';
 
@@ -95,6 +95,8 @@ export class PlacementService {
           desired: 'ready', phase: 'pending', task: null, observedState: null, observedAt: null, errorReason: null, version: 1, updatedAt: now,
           pciSlot: fixedPciSlots.rootDisk, serial: diskSerialOf(volumeId),
         }).execute();
+        // The root disk's GiB-hours start with it (docs/accounting.md), in the same transaction.
+        await this.repos.usageEvents.record(trx, { ownerId: inst.accountId, resourceType: 'volume', resourceId: volumeId }, volumeLevels({ phase: 'pending', sizeGiB: inst.rootDiskGiB }), now);
         await trx.insertInto('operations').values(createOp).execute();
         return v;
       }).catch((e: unknown) => { if (e instanceof CasLost) return 'cas' as const; throw e; });

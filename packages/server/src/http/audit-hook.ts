@@ -32,7 +32,8 @@ export function installAuditHook(app: FastifyInstance, audit: AuditService): voi
     const resourceId = str(params?.id) ?? (reply.statusCode < 300 ? str(answer?.resourceId) ?? str(answer?.id) : null);
     try {
       await audit.record({
-        accountId: p?.scope.accountId ?? null, userId: p?.userId ?? null,
+        // A login has no principal yet: its answer names the account (never kept: it holds the token).
+        accountId: p?.scope.accountId ?? (reply.statusCode < 300 ? str(answer?.accountId) : null), userId: p?.userId ?? null,
         username: p?.username ?? (typeof body === 'object' && body !== null ? str(body.username) ?? '' : ''),
         sourceAddress: req.ip, method: req.method, route, resourceId, status: reply.statusCode,
         errorCode: reply.statusCode >= 400 ? str(error?.code) : null, requestId: String(req.id), body: body ?? {},

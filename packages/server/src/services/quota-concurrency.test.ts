@@ -11,6 +11,7 @@ import { OperationService } from './operation-service.ts';
 import { InstanceService } from './instance-service.ts';
 import { VolumeService } from './volume-service.ts';
 import { SnapshotService } from './snapshot-service.ts';
+import { VolumeDeviceService } from './volume-device-service.ts';
 import { NetworkInfraService } from './network-infra-service.ts';
 import { NetworkService } from './network-service.ts';
 import { PublicIpService } from './network-public-ip-service.ts';
@@ -29,6 +30,7 @@ function servicesOn(d: DatabaseHandle) {
   return {
     repos, instances: new InstanceService(repos, ops, events, notifier, clock), volumes,
     snapshots: new SnapshotService(repos, volumes, ops, events, notifier, clock, tmpdir(), 1024 ** 3),
+    volumeDevices: new VolumeDeviceService(repos, volumes, ops, events, clock),
     networks: new NetworkService(deps), publicIps: new PublicIpService(deps), quotas: new QuotaService(repos, clock),
   };
 }
@@ -156,6 +158,22 @@ for (const dialect of testDialects) {
       assert.equal(settle(results, 'publicIps', 6).length, 5);
       const ips = await repos.db.selectFrom('publicIps').select('id').where('accountId', '=', acct).execute();
       assert.equal(ips.length, 6);
+    });
+
+    test('growing a data volume counts against the volume GiB quota', async () => {
+      const acct = await seedAccount(repos, `grow-${dialect}`);
+      const id = newId('volume');
+      await repos.volumes.insert({
+        id, accountId: acct, instanceId: null, poolId, kind: 'data', sizeGiB: 4, format: 'qcow2', provisioning: 'linked', path: `/p/${id}`, createdAt: now(),
+        desired: 'ready', phase: 'ready', task: null, observedState: null, observedAt: null, errorReason: null, version: 1, updatedAt: now(),
+        pciSlot: null, serial: id.slice(-20), name: 'grow', diskOfferingId: null, sourceImageVersionId: null, sourceSnapshotId: null,
+      });
+      await on(0).quotas.set(admin, acct, { volumeGiB: 10 });
+      await assert.rejects(on(0).volumeDevices.resize({ accountId: acct, admin: false }, id, 12),
+        (e: ApiError) => e.code === 'quota_exceeded' && (e.details as { used: number; requested: number }).used === 4 && (e.details as { requested: number }).requested === 8);
+      assert.equal((await repos.volumes.getAny(id))?.task, null, 'the refused resize claimed nothing');
+      const op = await on(0).volumeDevices.resize({ accountId: acct, admin: false }, id, 10);
+      assert.equal(op.kind, 'volume.resize');
     });
 
     test('defaults apply to accounts without limits of their own; an own limit of null falls back to them', async () => {

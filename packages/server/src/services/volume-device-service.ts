@@ -6,6 +6,7 @@ import type { EventLog } from './event-log.ts';
 import { requestHash, type OperationService } from './operation-service.ts';
 import { poolUnreachableReason } from './volume-placement.ts';
 import { requireHostCapability, type VolumeService } from './volume-service.ts';
+import { enforceQuota } from './quota-service.ts';
 
 /** The kinds of operation that change a volume's device state (attachment, size, contents, limits). */
 export const volumeDeviceOperations = ['volume.attach', 'volume.detach', 'volume.resize', 'volume.restore', 'volume.update'] as const;
@@ -108,6 +109,8 @@ export class VolumeDeviceService {
     if (inst?.phase === 'running' && inst.hostId) await requireHostCapability(this.repos, inst.hostId, 'disk-resize-online', 'grow disks of running instances');
     const growth = sizeGiB - v.sizeGiB;
     return this.request(scope, v, 'volume.resize', { sizeGiB, fromGiB: v.sizeGiB }, idempotencyKey, hash, `resize of volume ${v.name || id} to ${sizeGiB} GiB requested`, v.instanceId, async (trx) => {
+      // Growing a data volume counts against the account's volume GiB quota (root disks do not: docs/accounting.md).
+      if (growth > 0 && v.kind === 'data') await enforceQuota(trx, v.accountId, { volumeGiB: growth });
       if (growth > 0 && !(await this.repos.hosts.reservePool(trx, v.poolId, growth))) {
         throw new ApiError('no_capacity', `the volume's pool has no room for ${growth} GiB more`, { field: 'sizeGiB', resource: 'pool', poolId: v.poolId });
       }

@@ -16,6 +16,7 @@ import { jobSteps } from './job-steps.ts';
 import { metricSteps } from './metric-steps.ts';
 import { volumeSteps } from './volume-steps.ts';
 import { imageSteps } from './image-steps.ts';
+import { accountingSteps } from './accounting-steps.ts';
 import { mobilitySteps } from './mobility-steps.ts';
 import { startTestCloud } from '@kumo/e2e';
 
@@ -276,6 +277,9 @@ test('web console: login, dashboard, wizard, live state, serial console, jobs an
 
   // Images: capture from the instance page, versions and rollback; the CD-ROM and boot order.
   await imageSteps(page, cloud);
+
+  // Quotas (usage bars, an admin edits a limit), usage totals and chart, the audit log.
+  await accountingSteps(page);
 
   // Japanese, remembered across a reload.
   await openScreen(page, 'Dashboard', 'Dashboard');

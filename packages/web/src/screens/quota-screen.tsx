@@ -65,8 +65,8 @@ export function QuotaScreen() {
               {resources.map((r) => (
                 <label key={r} className="form-field">
                   <span>{t(`quota.res.${r}` as MessageKey)}</span>
-                  <input name={r} type="number" min={0} step={1} defaultValue={q.limits[r] ?? ''} />
-                  <small className="muted">{t('quota.editHint', { value: q.defaults[r] ?? t('quota.unlimited') })}</small>
+                  <input name={r} type="number" min={0} step={1} defaultValue={q.limits[r] ?? ''} aria-label={t(`quota.res.${r}` as MessageKey)} aria-describedby={`quota-hint-${r}`} />
+                  <small className="muted" id={`quota-hint-${r}`}>{t('quota.editHint', { value: q.defaults[r] ?? t('quota.unlimited') })}</small>
                 </label>
               ))}
               <button type="submit" className="primary">{t('quota.save')}</button>

@@ -118,7 +118,9 @@ for (const dialect of testDialects) {
       const before = clock.now();
       const pw = await call(alice, 'POST', '/api/v1/auth/password', { oldPassword: 'alice-secret-pw-1', newPassword: 'alice-secret-pw-2' }, '192.0.2.7');
       assert.equal(pw.status, 204, JSON.stringify(pw.body));
-      alice.token = (await server.ctx.auth.login('alice', 'alice-secret-pw-2')).token;
+      const relogin = await call(null, 'POST', '/api/v1/auth/login', { username: 'alice', password: 'alice-secret-pw-2' });
+      assert.equal(relogin.status, 200);
+      alice.token = relogin.body.token as string;
       const key = await call(alice, 'POST', '/api/v1/api-keys', { name: 'ci' });
       assert.equal(key.status, 201);
       const secret = key.body.secret as string;
@@ -145,6 +147,8 @@ for (const dialect of testDialects) {
       const raw = JSON.stringify(await server.ctx.repos.db.selectFrom('auditLog').selectAll().execute());
       for (const s of ['alice-secret-pw-1', 'alice-secret-pw-2', 'wrong-password-9', secret, alice.token, admin.token]) assert.ok(!raw.includes(s), `the audit log holds a secret (${s.slice(0, 4)}…)`);
       assert.equal((await call(alice, 'GET', '/api/v1/audit?action=auth.password')).body.items.length, 1, 'owners query their own');
+      const logins = (await call(alice, 'GET', '/api/v1/audit?action=auth.login')).body.items as any[];
+      assert.ok(logins.length > 0 && logins.every((e) => e.accountId === alice.accountId && e.status === 200), 'alice sees her own successful logins, not the failed attempt on her name');
     });
 
     test('audit stream: an SSE event with each new entry the caller may see', async () => {
