@@ -27,7 +27,7 @@ const runningOn = async (cloud: TestCloud, id: string) => {
 const waitOp = (cloud: TestCloud, opId: string) => eventually(async () => {
   const o = await cloud.client.get<Operation>('operations', opId);
   return ['succeeded', 'failed', 'cancelled'].includes(o.status) ? o : undefined;
-}, `operation ${opId} to end`, 30_000);
+}, `operation ${opId} to end`, 90_000);
 
 for (const dialect of testDialects as Dialect[]) {
   describe(`instance migration on ${dialect}`, () => {
