@@ -22,6 +22,7 @@ export const idPrefixes = {
   affinityGroup: 'ag',
   joinToken: 'jt',
   identityProvider: 'idp',
+  migration: 'mig',
   usageEvent: 'use',
   auditEntry: 'aud',
 } as const;

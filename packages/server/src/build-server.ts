@@ -16,6 +16,8 @@ import { registerInfraRoutes } from './http/routes/infra-routes.ts';
 import { registerCatalogRoutes } from './http/routes/catalog-routes.ts';
 import { registerImageVersionRoutes } from './http/routes/image-version-routes.ts';
 import { registerInstanceCdromRoutes } from './http/routes/instance-cdrom-routes.ts';
+import { registerInstanceMigrationRoutes } from './http/routes/instance-migration-routes.ts';
+import { MigrationService } from './services/migration-service.ts';
 import { ImageCaptureReconciler } from './controller/image-capture-reconciler.ts';
 import { registerTenancyRoutes } from './http/routes/tenancy-routes.ts';
 import { registerAccountingRoutes } from './http/routes/accounting-routes.ts';
@@ -129,8 +131,9 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
     volumes, volumeDevices: new VolumeDeviceService(repos, volumes, ops, events, clock),
     snapshots: new SnapshotService(repos, volumes, ops, events, notifier, clock, copts.snapshotStoreDir, maxImageBytes),
   };
+  const migrations = new MigrationService(repos, ops, events, notifier, clock);
   const accounting = { quotas: new QuotaService(repos, clock), usage: new UsageService(repos, clock), audit: new AuditService(repos, clock) };
-  const ctx: ServerContext = { repos, clock, auth, ops, opCancel, instances, hosts, catalog, storage, accounting, events, notifier, gateway, dataDir: opts.dataDir };
+  const ctx: ServerContext = { repos, clock, auth, ops, opCancel, instances, hosts, migrations, catalog, storage, accounting, events, notifier, gateway, dataDir: opts.dataDir };
   const metrics = new ServerMetrics();
   const controller = new Controller(repos, gateway, ops, events, notifier, clock, app.log, copts, metrics);
   controller.register(new ImageCaptureReconciler(repos, gateway, ops, events, notifier, clock, copts.timeouts, (id) => catalog.imageStore.removeFiles(id),
@@ -173,6 +176,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
   registerSnapshotRoutes(app, ctx, { maxFileBytes: maxImageBytes });
   registerImageVersionRoutes(app, ctx);
   registerInstanceCdromRoutes(app, ctx);
+  registerInstanceMigrationRoutes(app, ctx);
   if (opts.webRoot) await registerWebConsole(app, opts.webRoot);
 
   let started = false;

@@ -12,6 +12,7 @@ import type { CatalogServices } from './services/catalog-services.ts';
 import type { VolumeService } from './services/volume-service.ts';
 import type { VolumeDeviceService } from './services/volume-device-service.ts';
 import type { SnapshotService } from './services/snapshot-service.ts';
+import type { MigrationService } from './services/migration-service.ts';
 import type { QuotaService } from './services/quota-service.ts';
 import type { UsageService } from './services/usage-service.ts';
 import type { AuditService } from './services/audit-service.ts';
@@ -35,6 +36,8 @@ export interface ServerContext {
   storage: StorageServices;
   accounting: AccountingServices;
   hosts: HostService;
+  /** Live and cold migration of instances between hosts. */
+  migrations: MigrationService;
   events: EventLog;
   notifier: Notifier;
   gateway: AgentGateway;

@@ -9,5 +9,6 @@ export * from './identity-provider.ts';
 export * from './metrics.ts';
 export * from './volume.ts';
 export * from './snapshot.ts';
+export * from './migration.ts';
 export * from './evacuation.ts';
 export * from './accounting.ts';

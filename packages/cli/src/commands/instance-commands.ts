@@ -10,6 +10,7 @@ import { addInstanceTopCommand } from './top-commands.ts';
 import { parseImageRef } from './image-version-commands.ts';
 import { addInstanceCdromCommands } from './instance-cdrom-commands.ts';
 import { checkInstanceType, type InstanceType } from './instance-type.ts';
+import { addInstanceMigrateCommands } from './instance-migrate-commands.ts';
 
 export async function finish(client: KumoClient, op: Operation, wait: boolean | undefined, output: OutputFormat): Promise<void> {
   if (!wait) { print(renderOne(op as unknown as Record<string, unknown>, output)); return; }
@@ -114,6 +115,7 @@ export function addInstanceCommands(program: Command): void {
     });
 
   addInstanceCdromCommands(inst);
+  addInstanceMigrateCommands(inst);
 
   inst.command('console <id>').description('attach to the serial console (escape: Ctrl-])').action(async (id: string, _o: unknown, c: Command) => {
     const { client } = clientFor(c);
@@ -136,7 +138,7 @@ export function addInstanceCommands(program: Command): void {
     const { client, output } = clientFor(c);
     await finish(client, await client.get<Operation>('operations', id), true, output);
   });
-  operation.command('cancel <id>').description('cancel an operation: the host undoes the work (instance save and restore, snapshot creation)')
+  operation.command('cancel <id>').description('cancel an operation: the host undoes the work (instance save and restore, migration, snapshot creation)')
     .option('--wait', 'wait until the operation has ended').action(async (id: string, o: { wait?: boolean }, c: Command) => {
       const { client, output } = clientFor(c);
       const op = await client.request<Operation>('POST', `/api/v1/operations/${encodeURIComponent(id)}/cancel`);
