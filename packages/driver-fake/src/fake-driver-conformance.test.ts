@@ -6,6 +6,7 @@ import { FakeDriver, type FakeDriverOptions } from './fake-driver.ts';
 import { FakeHost } from './fake-host.ts';
 
 const host = new FakeHost('conformance-host');
+const otherHost = new FakeHost('conformance-host-2');
 const opts: FakeDriverOptions = { hostname: 'conformance-host', host, delays: { start: 5, stop: 5, other: 5 } };
 const spec = (name: string): InstanceSpec => ({
   instanceId: `i-${name}`, name, vcpus: 1, memoryMiB: 128, disks: [],
@@ -31,7 +32,13 @@ describeDriverConformance<FakeDriver>('fake', {
   driverWithoutCapabilities: async () => new FakeDriver({ ...opts, capabilities: [] }),
   slowDownSave: async () => {}, // delays.other makes the fake's save take long enough to cancel mid-way
   slowDownStart: async () => {}, // likewise delays.start
-  cleanup: async () => host.wipe(),
+  cleanup: async () => { host.wipe(); otherHost.wipe(); },
+  migration: {
+    otherHost: async () => new FakeDriver({ ...opts, hostname: 'conformance-host-2', host: otherHost }),
+    listenAddress: '127.0.0.1',
+    // The fake checks the signal at every pass; the suite cancels at the first progress report.
+    slowPolicy: { downtimeLimitMs: 300, maxBandwidthBytesPerSec: 0, autoConverge: false, postcopyAfterPasses: null, timeoutMs: 120_000 },
+  },
   disks: {
     dataDisk: async (name, sizeBytes, pciSlot) => {
       const path = `/fake/pool/vol-${name}.qcow2`;
