@@ -71,6 +71,9 @@ describe('HA restarts (fake hosts)', () => {
       const backAt = Date.now();
       const fenced = await hostRow(cloud, aId);
       assert.equal(fenced.fenceState, 'fenced');
+      const shown = await cloud.client.get<{ fence: { state: string; method: string | null }; leaseExpiresAt: string | null }>('hosts', aId);
+      assert.equal(shown.fence.state, 'fenced', 'the API shows the fence state');
+      assert.match(shown.fence.method ?? '', /blocklist/);
       assert.match(fenced.fenceMethod ?? '', /rbd blocklist of 198\.18\.0\.1/);
       assert.ok(fakeBlocklist.has('198.18.0.1'), 'A\'s storage clients are blocklisted');
       assert.ok(Date.parse(fenced.fencedAt!) >= Date.parse(leaseAtCut), 'fenced only after the lease expired');
