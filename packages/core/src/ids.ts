@@ -22,6 +22,8 @@ export const idPrefixes = {
   affinityGroup: 'ag',
   joinToken: 'jt',
   identityProvider: 'idp',
+  usageEvent: 'use',
+  auditEntry: 'aud',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

@@ -18,6 +18,11 @@ import { registerImageVersionRoutes } from './http/routes/image-version-routes.t
 import { registerInstanceCdromRoutes } from './http/routes/instance-cdrom-routes.ts';
 import { ImageCaptureReconciler } from './controller/image-capture-reconciler.ts';
 import { registerTenancyRoutes } from './http/routes/tenancy-routes.ts';
+import { registerAccountingRoutes } from './http/routes/accounting-routes.ts';
+import { installAuditHook } from './http/audit-hook.ts';
+import { QuotaService } from './services/quota-service.ts';
+import { UsageService } from './services/usage-service.ts';
+import { AuditService } from './services/audit-service.ts';
 import { registerInstanceRoutes } from './http/routes/instance-routes.ts';
 import { registerOperationRoutes } from './http/routes/operation-routes.ts';
 import { registerStreamRoutes } from './http/routes/stream-routes.ts';
@@ -124,7 +129,8 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
     volumes, volumeDevices: new VolumeDeviceService(repos, volumes, ops, events, clock),
     snapshots: new SnapshotService(repos, volumes, ops, events, notifier, clock, copts.snapshotStoreDir, maxImageBytes),
   };
-  const ctx: ServerContext = { repos, clock, auth, ops, opCancel, instances, hosts, catalog, storage, events, notifier, gateway, dataDir: opts.dataDir };
+  const accounting = { quotas: new QuotaService(repos, clock), usage: new UsageService(repos, clock), audit: new AuditService(repos, clock) };
+  const ctx: ServerContext = { repos, clock, auth, ops, opCancel, instances, hosts, catalog, storage, accounting, events, notifier, gateway, dataDir: opts.dataDir };
   const metrics = new ServerMetrics();
   const controller = new Controller(repos, gateway, ops, events, notifier, clock, app.log, copts, metrics);
   controller.register(new ImageCaptureReconciler(repos, gateway, ops, events, notifier, clock, copts.timeouts, (id) => catalog.imageStore.removeFiles(id),
@@ -147,6 +153,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
   });
   await app.register(websocket, { options: { maxPayload: 4 * 1024 * 1024 } });
   installAuth(app, auth, opts.origins);
+  installAuditHook(app, accounting.audit);
   registerMetricsRoutes(app, metrics); // first: its timing hook must see every route registered after it
 
   app.get('/api/v1/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
@@ -155,6 +162,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
   registerInfraRoutes(app, ctx);
   registerCatalogRoutes(app, ctx);
   registerTenancyRoutes(app, ctx);
+  registerAccountingRoutes(app, ctx);
   registerInstanceRoutes(app, ctx);
   registerOperationRoutes(app, ctx);
   registerStreamRoutes(app, ctx);
