@@ -1,4 +1,7 @@
 import { describe, test } from 'node:test';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import type { Instance, Operation } from '@kumo/api';
 import { AgentClient, fakeBlocklist, type SimulatedHost } from '@kumo/agent';
@@ -68,6 +71,9 @@ describe('HA restarts (fake hosts)', () => {
       const backAt = Date.now();
       const fenced = await hostRow(cloud, aId);
       assert.equal(fenced.fenceState, 'fenced');
+      const shown = await cloud.client.get<{ fence: { state: string; method: string | null }; leaseExpiresAt: string | null }>('hosts', aId);
+      assert.equal(shown.fence.state, 'fenced', 'the API shows the fence state');
+      assert.match(shown.fence.method ?? '', /blocklist/);
       assert.match(fenced.fenceMethod ?? '', /rbd blocklist of 198\.18\.0\.1/);
       assert.ok(fakeBlocklist.has('198.18.0.1'), 'A\'s storage clients are blocklisted');
       assert.ok(Date.parse(fenced.fencedAt!) >= Date.parse(leaseAtCut), 'fenced only after the lease expired');
@@ -140,6 +146,32 @@ describe('HA restarts (fake hosts)', () => {
       assert.ok((await kindsOf(cloud, inst.id)).includes('instance.ha-retry'));
       a.agent.restoreNetwork();
     } finally { await cloud.close(); }
+  });
+
+  test('a shared directory pool: the host touches its HA volumes\' lease files; restarted elsewhere only once they are stale', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kumo-shared-pool-'));
+    mkdirSync(join(dir, 'volumes')); // fake hosts make no volume files; a real pool has the directory
+    const cloud = await startTestCloud({ hosts: 1, controller: { heartbeatIntervalMs: 500, hostDownAfterMs: 6000 } });
+    try {
+      await cloud.server.ctx.repos.db.updateTable('zones').set({ haLeaseMs: leaseMs, haFenceMarginMs: 1000 }).execute();
+      await cloud.client.create('pools', { name: 'nfs', clusterId: cloud.defaults.clusterId, kind: 'shared', path: dir, capacityGiB: 100_000 });
+      const inst = await create(cloud, 'ha-shared', { ha: true });
+      const vol = await cloud.server.ctx.repos.db.selectFrom('volumes').select('path').where('instanceId', '=', inst.id).executeTakeFirstOrThrow();
+      assert.ok(vol.path.startsWith(dir), 'the root disk is on the shared pool');
+      const leaseFile = `${vol.path}.lease`;
+      await eventually(async () => existsSync(leaseFile) || null, 'the host to touch the lease file');
+      await cloud.addHosts(1, 'spare');
+      const a = cloud.hosts[0]!;
+      const aId = a.agent.hostId!;
+      a.agent.cutNetwork();
+      const lastTouchByA = statSync(leaseFile).mtimeMs;
+      await eventually(async () => { const r = await row(cloud, inst.id); return (r.hostId !== aId && r.phase === 'running') || null; }, 'the instance to run on the spare host', 20_000);
+      const h = await hostRow(cloud, aId);
+      assert.match(h.fenceMethod ?? '', /1 volume lease file\(s\) stale/);
+      assert.ok(Date.parse(h.fencedAt!) - lastTouchByA >= leaseMs, 'fenced only once A\'s lease file was a whole lease old');
+      await eventually(async () => (statSync(leaseFile).mtimeMs > Date.parse(h.fencedAt!)) || null, 'the new host to hold (touch) the lease file');
+      a.agent.restoreNetwork();
+    } finally { await cloud.close(); rmSync(dir, { recursive: true, force: true }); }
   });
 
   test('an HA instance on a local disk is not restarted elsewhere, and the reason is recorded', async () => {

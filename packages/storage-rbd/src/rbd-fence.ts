@@ -39,6 +39,25 @@ export async function blocklistRemove(c: CephClient, address: string, opts: { ti
 /** The entries on the blocklist now (address form `ip:port/nonce`). */
 export async function blocklistEntries(c: CephClient, opts: { timeoutMs?: number } = {}): Promise<string[]> {
   const out = await ceph(c, ['osd', 'blocklist', 'ls', '--format', 'json'], opts.timeoutMs ?? 30_000);
-  const parsed = JSON.parse(out || '[]') as Array<{ addr?: string }> | { addr?: string }[];
+  // Ceph 16 prints two arrays back to back (address entries, then range entries): read the first.
+  const parsed = JSON.parse(firstJsonArray(out)) as Array<{ addr?: string }>;
   return parsed.map((e) => e.addr ?? '').filter((a) => a !== '');
+}
+
+/** The first top-level JSON array in the text ('[]' if none). */
+function firstJsonArray(text: string): string {
+  const start = text.indexOf('[');
+  if (start < 0) return '[]';
+  let depth = 0;
+  let inString = false;
+  for (let i = start; i < text.length; i++) {
+    const ch = text[i];
+    if (inString) {
+      if (ch === '\\') i++;
+      else if (ch === '"') inString = false;
+    } else if (ch === '"') inString = true;
+    else if (ch === '[') depth++;
+    else if (ch === ']' && --depth === 0) return text.slice(start, i + 1);
+  }
+  return '[]';
 }

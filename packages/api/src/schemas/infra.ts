@@ -53,6 +53,13 @@ export const Host = Type.Object({
   tags: Tags, dedicatedAccountId: Nullable(Type.String()), instanceCount: Type.Integer(),
   lastHeartbeatAt: Nullable(Timestamp), createdAt: Timestamp,
   capabilities: Type.Array(Type.String(), { description: 'what the host can do beyond the core lifecycle (save-restore, pause, serial-console, …), as its agent announced' }),
+  leaseExpiresAt: Type.Optional(Nullable(Timestamp)),
+  fence: Type.Optional(Type.Object({
+    state: Type.Union([Type.Literal('none'), Type.Literal('fencing'), Type.Literal('fenced')]),
+    startedAt: Nullable(Timestamp), fencedAt: Nullable(Timestamp),
+    method: Nullable(Type.String({ description: 'how it was fenced, e.g. the RBD blocklist entry' })),
+    error: Nullable(Type.String({ description: 'why fencing is not confirmed yet' })),
+  }, { description: 'storage fencing after the host lost its lease (docs/operators.md#ha-and-fencing)' })),
 });
 export const HostUpdate = Type.Object({
   tags: Type.Optional(Tags), dedicatedAccountId: Type.Optional(Nullable(AnyId)),

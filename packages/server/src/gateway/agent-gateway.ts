@@ -167,7 +167,7 @@ export class AgentGateway {
     }
     const reg = await this.registration.register(msg);
     const id = reg.hostId;
-    await this.leases.renew(id, msg.agentVersion); // a registration holds the lease too (the agent counts from its first renewal)
+    await this.leases.renew(id, null); // a registration holds the lease too (the agent counts from its first renewal)
     this.sessions.get(id)?.close(); // a newer connection replaces an older one
     const session = new AgentSession(id, socket, msg.protocol, reg.generation, new Set(reg.capabilities), this.clock);
     this.sessions.set(id, session);

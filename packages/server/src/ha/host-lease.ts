@@ -14,13 +14,14 @@ export const leaseFileOf = (volumePath: string): string => `${volumePath}.lease`
 export class HostLeases {
   constructor(private readonly repos: Repos, private readonly clock: Clock) {}
 
-  /** Renew the host's lease from now; returns the frame for its agent (renewedAt: the heartbeat's `at`). */
-  async renew(hostId: string, renewedAt: string): Promise<LeaseMessage | null> {
+  /** Renew the host's lease from now; returns the frame for its agent (renewedAt: the heartbeat's `at`; null: a hello, no frame). */
+  async renew(hostId: string, renewedAt: string | null): Promise<LeaseMessage | null> {
     const host = await this.repos.db.selectFrom('hosts').select(['zoneId']).where('id', '=', hostId).executeTakeFirst();
     if (!host) return null;
     const s = await zoneHaSettings(this.repos, host.zoneId);
     const now = this.clock.now();
     await this.repos.db.updateTable('hosts').set({ leaseExpiresAt: new Date(now + s.leaseMs).toISOString() }).where('id', '=', hostId).execute();
+    if (renewedAt === null) return null;
     const ha = await this.repos.db.selectFrom('instances').select('id')
       .where('hostId', '=', hostId).where('ha', '=', 1).where('phase', '!=', 'deleted').execute();
     const files = ha.length === 0 ? [] : await this.repos.db.selectFrom('volumes').innerJoin('pools', 'pools.id', 'volumes.poolId')

@@ -21,6 +21,8 @@ export const toHost = (r: HostRow, instanceCount = 0): api.Host => ({
   lastHeartbeatAt: r.lastHeartbeatAt, createdAt: r.createdAt,
   // Hosts registered by protocol-1 agents (no capabilities in their hello) can do what that release did.
   capabilities: r.capabilities === null ? [...protocolV1Capabilities] : JSON.parse(r.capabilities) as string[],
+  leaseExpiresAt: r.leaseExpiresAt ?? null,
+  fence: { state: r.fenceState ?? 'none', startedAt: r.fenceStartedAt ?? null, fencedAt: r.fencedAt ?? null, method: r.fenceMethod ?? null, error: r.fenceError ?? null },
 });
 export const toPool = (r: PoolRow): api.Pool => ({
   id: r.id, name: r.name, zoneId: r.zoneId, clusterId: r.clusterId, hostId: r.hostId, kind: r.kind, path: r.path,
