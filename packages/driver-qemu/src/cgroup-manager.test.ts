@@ -70,3 +70,15 @@ test('no cgroup filesystem, or a read-only one: QEMU runs unconfined and a warni
   assert.equal(await new CgroupManager(blocked, 'kumo', log2).create('i-1', cgroupLimitsFor({ memoryMiB: 1, vcpus: 1 })), null);
   assert.match(log2.warnings[0] ?? '', /not writable/);
 });
+
+test('regression migration_source_oom_killed_in_its_cgroup: setMemoryLimit rewrites only the memory limit of a live group', async (t) => {
+  const root = await tempRoot(t);
+  await writeFile(join(root, 'cgroup.controllers'), 'cpu memory pids\n');
+  await writeFile(join(root, 'cgroup.procs'), '');
+  const m = new CgroupManager(root, 'kumo', recordingLogger());
+  const plan = await m.create('i-9', cgroupLimitsFor({ memoryMiB: 256, vcpus: 1 }));
+  assert.ok(plan);
+  await m.setMemoryLimit(plan, 612 * 1024 * 1024);
+  assert.equal(await readFile(join(root, 'kumo/i-9/memory.max'), 'utf8'), String(612 * 1024 * 1024));
+  assert.equal(await readFile(join(root, 'kumo/i-9/cpu.max'), 'utf8'), '100000 100000', 'other limits untouched');
+});

@@ -87,6 +87,13 @@ export class CgroupManager {
     return planCgroup(await this.layout(), this.parent, instanceId, cgroupLimitsFor({ memoryMiB: 0, vcpus: 1 }));
   }
 
+  /** Changes the memory limit of an instance's group (headroom while it migrates). */
+  async setMemoryLimit(plan: CgroupPlan, bytes: number): Promise<void> {
+    for (const step of plan.steps) {
+      if (step.op === 'write' && /\/memory\.(limit_in_bytes|max)$/.test(step.file)) await writeFile(step.file, String(bytes));
+    }
+  }
+
   async oomKills(plan: CgroupPlan): Promise<number> {
     if (!plan.oomFile) return 0;
     try {
