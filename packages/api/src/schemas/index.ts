@@ -9,3 +9,4 @@ export * from './identity-provider.ts';
 export * from './metrics.ts';
 export * from './volume.ts';
 export * from './snapshot.ts';
+export * from './migration.ts';
