@@ -23,7 +23,13 @@ export interface IdentityProviderRow {
   /** JSON array of { group, role, account? }, first match wins. */
   groupMappings: string; timeoutMs: number; createdAt: string;
 }
-export interface ZoneRow { id: string; name: string; description: string; placementStrategy: 'spread' | 'pack'; createdAt: string }
+export interface ZoneRow {
+  id: string; name: string; description: string; placementStrategy: 'spread' | 'pack'; createdAt: string;
+  /** HA settings (migration 014): host lease duration, how long before its end a host that cannot renew stops its HA guests, restarts at once. */
+  haLeaseMs?: number | undefined; haFenceMarginMs?: number | undefined; haRestartConcurrency?: number | undefined;
+}
+/** Where storage fencing of a host is (migration 014): none, started, or confirmed (the host's old copies cannot write). */
+export type HostFenceState = 'none' | 'fencing' | 'fenced';
 export interface PodRow { id: string; zoneId: string; name: string; createdAt: string }
 export interface ClusterRow {
   id: string; zoneId: string; podId: string; name: string; hypervisor: 'qemu' | 'lxc' | 'fake';
@@ -48,6 +54,12 @@ export interface HostRow {
   capabilities: string | null;
   /** Agent protocol version the host's agent speaks (migration 007). */
   protocol: number;
+  /** The host's lease (migration 014): renewed by every heartbeat; once past, the host is presumed lost. Null: never leased. */
+  leaseExpiresAt?: string | null | undefined;
+  /** Storage fencing (migration 014): state, when it started and was confirmed, how, and why it failed (if it did). */
+  fenceState?: HostFenceState | undefined;
+  fenceStartedAt?: string | null | undefined; fencedAt?: string | null | undefined;
+  fenceMethod?: string | null | undefined; fenceError?: string | null | undefined; fenceGeneration?: number | null | undefined;
 }
 /** A port the server allocated on a host for a host-to-host transfer (migration 007). */
 export interface HostPortRow { hostId: string; port: number; purpose: string; resourceId: string; createdAt: string }
@@ -115,6 +127,9 @@ export interface InstanceRow {
   cdromImageVersionId?: string | null | undefined;
   /** What the firmware boots first (migration 010). */
   bootDevice?: 'disk' | 'cdrom' | undefined;
+  /** 1: restarted on another host when its host fails; higher haPriority first; restarts so far and the last (migration 014). */
+  ha?: number | undefined; haPriority?: number | undefined; haRestarts?: number | undefined; haLastRestartAt?: string | null | undefined;
+  haRestartedFrom?: string | null | undefined;
 }
 export interface VolumeRow {
   id: string; accountId: string; instanceId: string | null; poolId: string; kind: 'root' | 'data';

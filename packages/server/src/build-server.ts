@@ -43,6 +43,7 @@ import { Notifier } from './services/notifier.ts';
 import { AgentGateway } from './gateway/agent-gateway.ts';
 import { Controller, defaultControllerOptions, type ControllerOptions } from './controller/controller.ts';
 import type { ServerContext } from './context.ts';
+import { HaController, defaultHaControllerOptions, type HaControllerOptions } from './ha/ha-controller.ts';
 
 export interface BuildServerOptions {
   database: DatabaseHandle;
@@ -65,6 +66,8 @@ export interface BuildServerOptions {
   origins?: OriginPolicy;
   /** Metric store retention, alert rules and webhook, per-instance series in /metrics (docs/operators.md). */
   metrics?: Partial<MetricsServiceOptions>;
+  /** High availability: how often leases are judged, agent call timeouts (ha/ha-controller.ts). */
+  ha?: Partial<HaControllerOptions>;
 }
 
 export interface KumoServer {
@@ -73,6 +76,8 @@ export interface KumoServer {
   controller: Controller;
   /** The metric store, its queries, retention and alerts. */
   metrics: MetricsService;
+  /** Host leases, storage fencing and HA restarts. */
+  ha: HaController;
   /** Every route as registered (method, url), for conformance tests and docs. */
   routes: Array<{ method: string; url: string }>;
   /** Start the controller (after listen or before inject). */
@@ -133,6 +138,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
   });
   const metricsService = new MetricsService(repos, clock, events, notifier, app.log, metrics.registry, opts.metrics);
   gateway.hooks.onMetrics = (hostId, batch) => metricsService.ingest.ingest(hostId, batch);
+  const ha = new HaController(repos, gateway, events, notifier, clock, app.log, { ...defaultHaControllerOptions, ...opts.ha });
 
   await app.register(swagger, {
     openapi: {
@@ -167,15 +173,17 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
 
   let started = false;
   return {
-    app, ctx, controller, routes, metrics: metricsService,
+    app, ctx, controller, routes, metrics: metricsService, ha,
     async start() {
       if (started || opts.startController === false) return;
       started = true;
       metricsService.start();
       await controller.start();
+      ha.start();
     },
     async close() {
       await metricsService.stop();
+      await ha.stop();
       gateway.closeAll();
       await controller.stop();
       await app.close();

@@ -4,6 +4,7 @@ import { renderOne } from '../output.ts';
 import { addResourceCommands, print } from './resource-commands.ts';
 import { addHostActionCommands } from './host-commands.ts';
 import { addHostTopCommand } from './top-commands.ts';
+import { addZoneHaCommands } from './ha-commands.ts';
 
 const num = (v: string) => Number(v);
 
@@ -18,6 +19,7 @@ export function addInfraCommands(program: Command): void {
       const { client, output } = clientFor(c);
       print(renderOne(await client.create('zones', { name: o.name, description: o.description, placementStrategy: o.placement }), output));
     });
+  addZoneHaCommands(zone);
 
   const pod = addResourceCommands(program, { name: 'pod', path: 'pods', columns: [{ key: 'id', header: 'ID' }, { key: 'name', header: 'NAME' }, { key: 'zoneId', header: 'ZONE' }] });
   pod.command('create').requiredOption('--name <name>').option('--zone <zone>')

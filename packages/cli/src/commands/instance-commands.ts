@@ -9,6 +9,7 @@ import { addResourceCommands, print } from './resource-commands.ts';
 import { addInstanceTopCommand } from './top-commands.ts';
 import { parseImageRef } from './image-version-commands.ts';
 import { addInstanceCdromCommands } from './instance-cdrom-commands.ts';
+import { addInstanceHaCommands } from './ha-commands.ts';
 
 export async function finish(client: KumoClient, op: Operation, wait: boolean | undefined, output: OutputFormat): Promise<void> {
   if (!wait) { print(renderOne(op as unknown as Record<string, unknown>, output)); return; }
@@ -58,10 +59,12 @@ export function addInstanceCommands(program: Command): void {
     .option('--network <network...>', 'one NIC on each network (name or id), in order; default: the account\'s network "default", if any')
     .option('--no-network', 'no NIC at all')
     .option('--config-drive', 'attach a NoCloud config drive (meta-data, user-data, network-config)')
+    .option('--ha', 'high availability: restart on another host when its host fails (default: the offering\'s)')
+    .option('--ha-priority <n>', 'HA restart order: higher first (default 0)', (v) => Number(v))
     .option('--no-start', 'create stopped').option('--wait', 'wait until running (progress bar)')
     .action(async (o: {
       name: string; image?: string; iso?: string; diskSize?: number; offering: string; zone?: string; keypair?: string; userDataFile?: string; count: number; hostTag?: string[];
-      affinityGroup?: string[]; network?: string[] | false; configDrive?: boolean; start: boolean; wait?: boolean;
+      affinityGroup?: string[]; network?: string[] | false; configDrive?: boolean; ha?: boolean; haPriority?: number; start: boolean; wait?: boolean;
     }, c: Command) => {
       const { client, output } = clientFor(c);
       if (!o.image === !o.iso) throw new CliError('pass --image (a template) or --iso (an ISO install), one of them');
@@ -78,6 +81,7 @@ export function addInstanceCommands(program: Command): void {
         ...(o.network === false ? { nics: [] } : {}),
         ...(Array.isArray(o.network) ? { nics: await Promise.all(o.network.map(async (n) => ({ networkId: await resolveId(client, 'networks', 'network', n) }))) } : {}),
         ...(o.configDrive ? { configDrive: true } : {}),
+        ...(o.ha ? { ha: true } : {}), ...(o.haPriority !== undefined ? { haPriority: o.haPriority } : {}),
         ...(o.start ? {} : { start: false }),
       };
       const count = Math.max(1, o.count);
@@ -109,6 +113,7 @@ export function addInstanceCommands(program: Command): void {
     });
 
   addInstanceCdromCommands(inst);
+  addInstanceHaCommands(inst);
 
   inst.command('console <id>').description('attach to the serial console (escape: Ctrl-])').action(async (id: string, _o: unknown, c: Command) => {
     const { client } = clientFor(c);

@@ -74,6 +74,7 @@ export class InstanceService {
       observedPower: null, observedAt: null, errorReason: null, excludedHostIds: '[]', version: 1, createdAt: now, updatedAt: now, deletedAt: null,
       // An ISO install: a blank root disk, the ISO in the CD-ROM drive, booted first.
       cdrom: fromIso ? 1 : 0, cdromImageId: fromIso ? image.id : null, cdromImageVersionId: fromIso ? version.id : null, bootDevice: fromIso ? 'cdrom' : 'disk',
+      ha: (body.ha ?? offering.ha === 1) ? 1 : 0, haPriority: body.haPriority ?? 0,
     };
     const op = this.ops.newRow({ accountId: scope.accountId, kind: 'instance.create', resourceType: 'instance', resourceId: id, idempotencyKey, requestHash: hash });
     let nicNetworks: string[] = [];
