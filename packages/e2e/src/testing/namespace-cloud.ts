@@ -31,6 +31,8 @@ const PASSWORD = 'namespace-cloud-password';
 
 export interface NamespaceCloud {
   readonly work: string;
+  /** The server's data directory (its SQLite database). */
+  readonly serverDir: string;
   readonly plan: LocalHostsPlan;
   readonly client: KumoClient;
   readonly url: string;
@@ -139,7 +141,7 @@ export async function startNamespaceCloud(name: string): Promise<NamespaceCloud>
 
     const consoleLog = (instanceId: string) => client.requestText('GET', `/api/v1/instances/${instanceId}/console/log`);
     return {
-      work, plan, client, url, zoneId: cloud.zoneId, offeringId: cloud.offeringIds.small!, imageId, networkId,
+      work, serverDir, plan, client, url, zoneId: cloud.zoneId, offeringId: cloud.offeringIds.small!, imageId, networkId,
       serverPid: () => serverProc?.pid,
       killServer, startServer,
       qemuProcesses: (instanceId) => pidsMentioning(instanceId).filter((p) => {
