@@ -79,7 +79,7 @@ export interface ImageRow {
   defaultVersionId?: string | null | undefined;
 }
 export interface ImageVersionRow {
-  id: string; imageId: string; version: string; format: 'qcow2' | 'raw' | 'iso' | 'kernel-initrd';
+  id: string; imageId: string; version: string; format: 'qcow2' | 'raw' | 'iso' | 'kernel-initrd' | 'rootfs-tar';
   sizeBytes: number; sha256: string; state: 'uploading' | 'ready' | 'failed'; cmdline: string; storagePath: string; createdAt: string;
   /** Lineage: the version this one was captured on top of (migration 010). */
   parentVersionId?: string | null | undefined;
@@ -251,6 +251,27 @@ export interface LoadBalancerMemberRow { loadBalancerId: string; nicId: string; 
 
 export { defaultMigrationPolicy, finishedMigrationStates, migrationStates, type MigrationPolicyRow, type MigrationRow, type MigrationState } from './schema-migrations.ts';
 import type { MigrationPolicyRow, MigrationRow } from './schema-migrations.ts';
+/** Who a quota or a usage record belongs to (migration 017): an account today; domains and projects later. */
+export type OwnerKind = 'account';
+/** Per-owner limits (migration 017); null: the server's default for that resource. */
+export interface QuotaRow {
+  ownerKind: OwnerKind; ownerId: string;
+  instances: number | null; vcpus: number | null; memoryMiB: number | null; volumes: number | null; volumeGiB: number | null;
+  snapshots: number | null; publicIps: number | null; networks: number | null; updatedAt: string;
+}
+/** What is metered (migration 017). */
+export type UsageMeter = 'instance.running' | 'instance.allocated' | 'volume.gib' | 'snapshot.gib' | 'publicIp' | 'network';
+/** From `at` on, `meter` of the resource stands at `quantity` (0: stopped) (migration 017). */
+export interface UsageEventRow {
+  id: string; ownerKind: OwnerKind; ownerId: string; resourceType: string; resourceId: string;
+  meter: UsageMeter; offeringId: string | null; quantity: number; at: string;
+}
+/** One mutating API call (migration 017). `body` is the request body with secrets redacted (JSON). */
+export interface AuditRow {
+  id: string; accountId: string; userId: string | null; username: string; sourceAddress: string;
+  method: string; route: string; action: string; resourceId: string | null; status: number; errorCode: string | null;
+  requestId: string; body: string; createdAt: string;
+}
 
 export interface Database {
   accounts: AccountRow;
@@ -294,6 +315,10 @@ export interface Database {
   metricSamples: MetricSampleRow;
   migrationPolicies: MigrationPolicyRow;
   migrations: MigrationRow;
+  hostEvacuationItems: HostEvacuationItemRow;
+  quotas: QuotaRow;
+  usageEvents: UsageEventRow;
+  auditLog: AuditRow;
 }
 
 /**
@@ -306,4 +331,15 @@ export interface MetricSampleRow {
   cpuIowaitPct: number | null; cpuStealPct: number | null; load1: number | null; memoryTotalBytes: number | null; poolUsedPct: number | null;
   diskReadBps: number | null; diskWriteBps: number | null; diskReadIops: number | null; diskWriteIops: number | null;
   netRxBps: number | null; netTxBps: number | null; netRxPps: number | null; netTxPps: number | null; netDropsPs: number | null;
+}
+
+/** Where one instance is in its host's evacuation (migration 018; controller/host-evacuation.ts). */
+export type EvacuationItemState = 'pending' | 'migrating' | 'moved' | 'stopped' | 'blocked' | 'failed';
+export interface HostEvacuationItemRow {
+  hostId: string; instanceId: string; state: EvacuationItemState;
+  /** Why the instance is blocked or failed; null otherwise. */
+  reason: string | null;
+  /** The migration (or stop) operation the evacuation asked for. */
+  operationId: string | null;
+  createdAt: string; updatedAt: string;
 }

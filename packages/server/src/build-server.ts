@@ -20,6 +20,11 @@ import { registerInstanceMigrationRoutes } from './http/routes/instance-migratio
 import { MigrationService } from './services/migration-service.ts';
 import { ImageCaptureReconciler } from './controller/image-capture-reconciler.ts';
 import { registerTenancyRoutes } from './http/routes/tenancy-routes.ts';
+import { registerAccountingRoutes } from './http/routes/accounting-routes.ts';
+import { installAuditHook } from './http/audit-hook.ts';
+import { QuotaService } from './services/quota-service.ts';
+import { UsageService } from './services/usage-service.ts';
+import { AuditService } from './services/audit-service.ts';
 import { registerInstanceRoutes } from './http/routes/instance-routes.ts';
 import { registerOperationRoutes } from './http/routes/operation-routes.ts';
 import { registerStreamRoutes } from './http/routes/stream-routes.ts';
@@ -127,7 +132,8 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
     snapshots: new SnapshotService(repos, volumes, ops, events, notifier, clock, copts.snapshotStoreDir, maxImageBytes),
   };
   const migrations = new MigrationService(repos, ops, events, notifier, clock);
-  const ctx: ServerContext = { repos, clock, auth, ops, opCancel, instances, hosts, migrations, catalog, storage, events, notifier, gateway, dataDir: opts.dataDir };
+  const accounting = { quotas: new QuotaService(repos, clock), usage: new UsageService(repos, clock), audit: new AuditService(repos, clock) };
+  const ctx: ServerContext = { repos, clock, auth, ops, opCancel, instances, hosts, migrations, catalog, storage, accounting, events, notifier, gateway, dataDir: opts.dataDir };
   const metrics = new ServerMetrics();
   const controller = new Controller(repos, gateway, ops, events, notifier, clock, app.log, copts, metrics);
   controller.register(new ImageCaptureReconciler(repos, gateway, ops, events, notifier, clock, copts.timeouts, (id) => catalog.imageStore.removeFiles(id),
@@ -150,6 +156,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
   });
   await app.register(websocket, { options: { maxPayload: 4 * 1024 * 1024 } });
   installAuth(app, auth, opts.origins);
+  installAuditHook(app, accounting.audit);
   registerMetricsRoutes(app, metrics); // first: its timing hook must see every route registered after it
 
   app.get('/api/v1/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
@@ -158,6 +165,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
   registerInfraRoutes(app, ctx);
   registerCatalogRoutes(app, ctx);
   registerTenancyRoutes(app, ctx);
+  registerAccountingRoutes(app, ctx);
   registerInstanceRoutes(app, ctx);
   registerOperationRoutes(app, ctx);
   registerStreamRoutes(app, ctx);

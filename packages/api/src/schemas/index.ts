@@ -10,3 +10,5 @@ export * from './metrics.ts';
 export * from './volume.ts';
 export * from './snapshot.ts';
 export * from './migration.ts';
+export * from './evacuation.ts';
+export * from './accounting.ts';

@@ -158,7 +158,12 @@ test('an unreachable NBD listener or a failing mirror stops before the memory st
     h.qemu.failOn.clear();
     h.qemu.mirrorStep = 1024;
     const p = migrateInstance(h.ctx, 'i-1', local, policy);
-    setTimeout(() => h.qemu.failMirror('mig-vol-data', 'Input/output error'), 30);
+    // Fail the data disk's mirror once it exists (a fixed 30 ms timer raced its creation under load).
+    const failWhenStarted = setInterval(() => {
+      if (!h.qemu.jobs.has('mig-vol-data')) return;
+      clearInterval(failWhenStarted);
+      h.qemu.failMirror('mig-vol-data', 'Input/output error');
+    }, 5);
     await rejectsWith(h.pump(p), 'host_failure', 'disk mirror mig-vol-data failed: Input/output error');
     assert.ok(!h.qemu.changes().some((c) => c.execute === 'migrate'));
     assert.equal(h.qemu.jobs.size + h.qemu.nbdNodes.size, 0);

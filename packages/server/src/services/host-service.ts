@@ -7,6 +7,25 @@ import type { OperationService } from './operation-service.ts';
 
 interface Actor { scope: Scope; username: string }
 
+/** How to evacuate (POST /hosts/{id}/maintenance body); stored in the host.maintenance operation's params. */
+export interface MaintenanceRequest { concurrency?: number | undefined; stoppedInstances?: 'move' | 'leave' | undefined; stopRemaining?: boolean | undefined }
+
+function checkMaintenanceRequest(body: MaintenanceRequest): MaintenanceRequest {
+  const out: MaintenanceRequest = {};
+  if (body.concurrency !== undefined) {
+    if (!Number.isInteger(body.concurrency) || body.concurrency < 1 || body.concurrency > 32) {
+      throw new ApiError('bad_request', 'concurrency must be an integer from 1 to 32', { field: 'concurrency' });
+    }
+    out.concurrency = body.concurrency;
+  }
+  if (body.stoppedInstances !== undefined) {
+    if (body.stoppedInstances !== 'move' && body.stoppedInstances !== 'leave') throw new ApiError('bad_request', 'stoppedInstances must be move or leave', { field: 'stoppedInstances' });
+    out.stoppedInstances = body.stoppedInstances;
+  }
+  if (body.stopRemaining !== undefined) out.stopRemaining = body.stopRemaining === true;
+  return out;
+}
+
 /**
  * The administrative side of hosts: maintenance, enable, disable. The service writes the wish
  * (admin state + an operation) in one transaction; the host reconciler drives preparing-maintenance
@@ -44,17 +63,29 @@ export class HostService {
   }
 
   /**
-   * enabled | disabled → preparing-maintenance, with a `host.maintenance` operation. Asking again
-   * while preparing answers the operation already under way.
+   * enabled | disabled → preparing-maintenance, with a `host.maintenance` operation whose params
+   * hold how to evacuate (a fresh evacuation: the previous one's items are forgotten). Asking again
+   * while preparing answers the operation already under way, with the options given merged into it
+   * (e.g. stopRemaining once the blocked guests are known).
    */
-  async requestMaintenance(actor: Actor, id: string): Promise<OperationRow> {
+  async requestMaintenance(actor: Actor, id: string, body: MaintenanceRequest = {}): Promise<OperationRow> {
+    const options = checkMaintenanceRequest(body);
     const host = await this.get(actor.scope, id);
     if (host.adminState === 'in-maintenance') throw new ApiError('invalid_state', `host ${host.name} is in maintenance already; enable it to return it to service`, { adminState: host.adminState });
     if (host.adminState === 'preparing-maintenance') {
       const pending = (await this.repos.operations.activeFor(id)).find((o) => o.kind === 'host.maintenance');
-      if (pending) return pending;
+      if (pending) {
+        if (Object.keys(options).length === 0) return pending;
+        const params = JSON.stringify({ ...(JSON.parse(pending.params) as object), ...options });
+        await this.ops.update(pending.id, { params });
+        if (options.stopRemaining) {
+          await this.events.record({ accountId: 'acct-system', resourceType: 'host', resourceId: id, kind: 'host.evacuation.stop-remaining', message: `host ${host.name}: ${actor.username} chose to stop the instances that cannot move` });
+        }
+        this.notifier.publish({ kind: 'host', id });
+        return { ...pending, params };
+      }
     }
-    return this.transition(actor, host, ['enabled', 'disabled', 'preparing-maintenance'], 'preparing-maintenance', 'host.maintenance');
+    return this.transition(actor, host, ['enabled', 'disabled', 'preparing-maintenance'], 'preparing-maintenance', 'host.maintenance', options);
   }
 
   /** Any admin state → enabled, with a `host.enable` operation (a maintenance under way is overtaken). */
@@ -75,12 +106,13 @@ export class HostService {
     return { ...host, adminState: 'disabled' };
   }
 
-  private async transition(actor: Actor, host: HostRow, from: readonly HostAdminState[], to: HostAdminState, kind: 'host.maintenance' | 'host.enable'): Promise<OperationRow> {
-    const op = this.ops.newRow({ accountId: actor.scope.accountId, kind, resourceType: 'host', resourceId: host.id });
+  private async transition(actor: Actor, host: HostRow, from: readonly HostAdminState[], to: HostAdminState, kind: 'host.maintenance' | 'host.enable', params?: MaintenanceRequest): Promise<OperationRow> {
+    const op = this.ops.newRow({ accountId: actor.scope.accountId, kind, resourceType: 'host', resourceId: host.id, params: params ?? {} });
     await this.repos.db.transaction().execute(async (trx) => {
       if (!(await this.repos.hosts.transitionAdmin(host.id, from, to, trx))) {
         throw new ApiError('conflict', `host ${host.name} changed meanwhile; look again and retry`);
       }
+      if (kind === 'host.maintenance' && host.adminState !== 'preparing-maintenance') await this.repos.evacuations.clear(host.id, trx);
       await this.repos.operations.insert(op, trx);
       await this.events.record({
         accountId: 'acct-system', resourceType: 'host', resourceId: host.id, kind: `${kind}.requested`,

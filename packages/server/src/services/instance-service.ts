@@ -7,6 +7,7 @@ import type { EventLog } from './event-log.ts';
 import { requestHash, type OperationService } from './operation-service.ts';
 import { allocateNics, defaultNics } from './network-nic-service.ts';
 import { publishNetworkChanges } from './network-tx.ts';
+import { enforceQuota } from './quota-service.ts';
 
 export interface ActionParams { force?: boolean | undefined; timeoutSec?: number | undefined }
 
@@ -80,6 +81,7 @@ export class InstanceService {
     let nicNetworks: string[] = [];
     try {
       await r.db.transaction().execute(async (trx) => {
+        await enforceQuota(trx, scope.accountId, { instances: 1, vcpus: row.vcpus, memoryMiB: row.memoryMiB });
         await r.instances.insert(row, trx);
         nicNetworks = (await allocateNics(trx, scope, id, body.nics ?? (await defaultNics(trx, scope, zone.id)), { nowIso: now })).map((n) => n.networkId);
         await r.instances.addToAffinityGroups(id, groups, trx);

@@ -16,6 +16,7 @@ import { jobSteps } from './job-steps.ts';
 import { metricSteps } from './metric-steps.ts';
 import { volumeSteps } from './volume-steps.ts';
 import { imageSteps } from './image-steps.ts';
+import { mobilitySteps } from './mobility-steps.ts';
 import { startTestCloud } from '@kumo/e2e';
 
 const webDir = join(import.meta.dirname, '..', '..');
@@ -270,6 +271,8 @@ test('web console: login, dashboard, wizard, live state, serial console, jobs an
 
   // Long-running operations: live save progress, cancel, capabilities, host maintenance.
   await jobSteps(page, cloud, (s) => t.diagnostic(s));
+  // Mobility: the instance page's migration card, the host page's maintenance card and evacuation.
+  await mobilitySteps(page, cloud);
 
   // Images: capture from the instance page, versions and rollback; the CD-ROM and boot order.
   await imageSteps(page, cloud);

@@ -9,8 +9,9 @@ const op = (o: Partial<Operation>): Operation => ({
   createdAt: '2026-01-01T00:00:00Z', startedAt: null, finishedAt: null, updatedAt: '2026-01-01T00:00:00Z', ...o,
 });
 
-test('only running or pending saves and restores without a cancel request can be cancelled', () => {
+test('only running or pending saves, restores and migrations without a cancel request can be cancelled', () => {
   assert.equal(canCancel(op({})), true);
+  assert.equal(canCancel(op({ kind: 'instance.migrate', status: 'running' })), true, 'a migration is cancelled, the guest stays on its source');
   assert.equal(canCancel(op({ kind: 'instance.restore', status: 'pending' })), true);
   assert.equal(canCancel(op({ kind: 'instance.stop' })), false);
   assert.equal(canCancel(op({ status: 'succeeded' })), false);

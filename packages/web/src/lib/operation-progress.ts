@@ -2,7 +2,7 @@ import type { Host, Operation } from '@kumo/api';
 import type { ConsoleAction } from './instance-actions.ts';
 
 /** The operation kinds the API can cancel while they run (POST /operations/{id}/cancel). */
-export const cancellableKinds: readonly string[] = ['instance.save', 'instance.restore'];
+export const cancellableKinds: readonly string[] = ['instance.save', 'instance.restore', 'instance.migrate'];
 
 const ended = (op: Operation) => op.status === 'succeeded' || op.status === 'failed' || op.status === 'cancelled';
 

@@ -12,8 +12,9 @@ import { MetricsPanel } from '../components/metrics-panel.tsx';
 import { TopConsumersTable } from '../components/top-consumers.tsx';
 import { ErrorNote } from '../components/error-note.tsx';
 import { LoadingNote } from '../components/loading-note.tsx';
+import { HostMaintenanceCard } from '../components/host-maintenance-card.tsx';
 
-/** One host (admin): its graphs and the bottleneck view — which of its instances use most right now. */
+/** One host (admin): its graphs, the bottleneck view (which of its instances use most right now) and its maintenance. */
 export function HostScreen({ id }: { id: string }) {
   const { t } = useI18n();
   const { isAdmin } = useSession();
@@ -43,6 +44,7 @@ export function HostScreen({ id }: { id: string }) {
             {tops.data?.cpu.topConsumer && <p data-testid="host-top-consumer">{t('metrics.topIs', { name: tops.data.cpu.instances[0]?.name ?? '', cpu: formatPct(tops.data.cpu.instances[0]?.cpuPct) })}</p>}
             {tops.data ? <TopConsumersTable top={tops.data.top} testId="host-top-consumers" /> : <LoadingNote />}
           </section>
+          <HostMaintenanceCard host={h} />
           <MetricsPanel kind="host" id={id} />
         </>
       )}

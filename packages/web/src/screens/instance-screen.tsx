@@ -20,10 +20,13 @@ import { ConsolePanel } from '../components/console-panel.tsx';
 import { MetricsPanel } from '../components/metrics-panel.tsx';
 import { ErrorNote } from '../components/error-note.tsx';
 import { LoadingNote } from '../components/loading-note.tsx';
+import { InstanceMigrationCard } from '../components/instance-migration-card.tsx';
+import { useSession } from '../session-context.ts';
 
-/** One instance: state, actions, NICs, CD-ROM and boot order, image capture, disks, operations, events and its serial console. */
+/** One instance: state, actions, migration (admins), NICs, CD-ROM and boot order, image capture, disks, operations, events and its serial console. */
 export function InstanceScreen({ id }: { id: string }) {
   const { t } = useI18n();
+  const { isAdmin } = useSession();
   const hosts = useHosts();
   const [busy, setBusy] = useState(false);
   const [actionError, setActionError] = useState<string | null>(null);
@@ -82,6 +85,7 @@ export function InstanceScreen({ id }: { id: string }) {
             <ErrorNote message={actionError} />
             <InstanceDetails instance={i} hostName={host?.name} />
           </section>
+          {isAdmin && i.hostId && <InstanceMigrationCard instance={i} hosts={hosts} />}
           <MetricsPanel kind="instance" id={i.id} />
           <ConsolePanel instanceId={i.id} phase={i.phase} />
           <InstanceNicsCard instanceId={i.id} />

@@ -5,6 +5,7 @@ import type { ServerContext } from '../../context.ts';
 import { errorResponses } from '../crud-routes.ts';
 import { toHost, toOperation } from '../mappers.ts';
 import { requireAdmin } from '../auth-hook.ts';
+import { HostEvacuationService } from '../../services/host-evacuation-service.ts';
 
 /** Host administration (admin only): maintenance and enable answer 202 with an operation, like instance actions. */
 export function registerHostRoutes(app: FastifyInstance, ctx: ServerContext): void {
@@ -21,10 +22,21 @@ export function registerHostRoutes(app: FastifyInstance, ctx: ServerContext): vo
   });
 
   app.post('/api/v1/hosts/:id/maintenance', {
-    schema: opSchema('Put a host into maintenance: nothing new is placed there; waits until no instance on it is busy (202 + operation host.maintenance)'),
+    schema: {
+      ...opSchema('Put a host into maintenance: nothing new is placed there; its guests are evacuated (live migration, a few at a time); those that cannot move are listed (GET /hosts/{id}/evacuation) until stopped (stopRemaining) or the maintenance is cancelled (enable). Asking again while preparing updates the options (202 + operation host.maintenance)'),
+      body: api.HostMaintenanceRequest,
+    },
   }, async (req, reply) => {
     const p = requireAdmin(req);
-    return answer(req, reply, await ctx.hosts.requestMaintenance(p, (req.params as { id: string }).id));
+    return answer(req, reply, await ctx.hosts.requestMaintenance(p, (req.params as { id: string }).id, (req.body ?? {}) as api.HostMaintenanceRequest));
+  });
+
+  const evacuation = new HostEvacuationService(ctx.repos, ctx.hosts);
+  app.get('/api/v1/hosts/:id/evacuation', {
+    schema: { tags: ['infrastructure'], summary: 'The host\'s latest evacuation, per instance: pending, migrating (with progress), moved, stopped, blocked or failed (with the reason)', params: api.IdParams, response: { 200: api.HostEvacuation, ...errorResponses } },
+  }, async (req) => {
+    const p = requireAdmin(req);
+    return evacuation.view(p.scope, (req.params as { id: string }).id);
   });
 
   app.post('/api/v1/hosts/:id/enable', {
