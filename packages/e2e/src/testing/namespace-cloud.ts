@@ -16,7 +16,7 @@ import { KumoClient } from '@kumo/api';
 import { openDatabase } from '@kumo/db';
 import { buildServer, createJoinToken, seedDefaultCloud } from '@kumo/server';
 import { formatCidr } from '@kumo/netcfg';
-import { routerNetnsName } from '@kumo/netcfg/network-names';
+import { shortNameId } from '@kumo/netcfg/network-names';
 import { ensureNamespaceHosts } from '@kumo/netcfg/namespace-hosts';
 import { leaseSubnet, runCommand, type SubnetLease } from '@kumo/netcfg/testbed';
 import { ensureTinyImage } from '@kumo/kumo/tiny-image';
@@ -31,6 +31,8 @@ const PASSWORD = 'namespace-cloud-password';
 
 export interface NamespaceCloud {
   readonly work: string;
+  /** The server's data directory (its SQLite database). */
+  readonly serverDir: string;
   readonly plan: LocalHostsPlan;
   readonly client: KumoClient;
   readonly url: string;
@@ -49,7 +51,7 @@ export interface NamespaceCloud {
   /** Types `text` on the guest's serial console and waits for `expect` in the output. */
   typeInto(instanceId: string, text: string, expect: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
   consoleLog(instanceId: string): Promise<string>;
-  /** `busybox ping -c1` from the namespace of the router of the cloud's network. */
+  /** `busybox ping -c1` from the router of the cloud's network (its namespace, on whichever host). */
   pingFromRouter(ip: string): Promise<boolean>;
   destroy(): Promise<void>;
 }
@@ -114,7 +116,7 @@ export async function startNamespaceCloud(name: string): Promise<NamespaceCloud>
       await eventually(async () => {
         client.setToken((await new KumoClient({ baseUrl: url }).request<{ token: string }>('POST', '/api/v1/auth/login', { body: { username: 'admin', password: PASSWORD } })).token);
         return true;
-      }, 'the server answering', 60_000).catch((e: unknown) => { throw new Error(`${String(e)}\n${readFileSync(join(work, 'server.log'), 'utf8').slice(-3000)}`); });
+      }, 'the server answering', 120_000).catch((e: unknown) => { throw new Error(`${String(e)}\n${readFileSync(join(work, 'server.log'), 'utf8').slice(-3000)}`); });
     };
     const killServer = async () => {
       const p = serverProc;
@@ -124,16 +126,22 @@ export async function startNamespaceCloud(name: string): Promise<NamespaceCloud>
       await exited;
     };
     await startServer();
-    hosts = await startLocalHosts(plan, { joinToken });
+    // Routers' public side: a bridge per host joined to one in the root namespace (no way out).
+    const publicBridge = `${prefix}-pub`;
+    await runCommand(['ip', 'link', 'add', publicBridge, 'type', 'bridge']);
+    await runCommand(['ip', 'link', 'set', publicBridge, 'up']);
+    hosts = await startLocalHosts(plan, { joinToken, publicBridge });
     await eventually(async () => (await client.listAll<{ state: string }>('hosts')).filter((h) => h.state === 'up').length === 2, 'both hosts up', 120_000)
       .catch((e: unknown) => { throw new Error(`${String(e)}\n${plan.agents.map((a) => hosts?.logTail(a.name)).join('\n')}`); });
     const imageId = await ensureTinyImage(client, work, () => undefined, cacheDir);
     await client.create('physical-networks', { zoneId: cloud.zoneId, name: 'guest', trafficTypes: ['guest'], device: plan.network.hosts[0]!.underlayDevice, vniRange: { start: 5000, end: 5100 } });
+    await client.create('physical-networks', { zoneId: cloud.zoneId, name: 'public', trafficTypes: ['public'], device: publicBridge, deviceKind: 'bridge' });
+    await client.create('public-ip-ranges', { zoneId: cloud.zoneId, cidr: '203.0.113.0/24', gateway: '203.0.113.1', startIp: '203.0.113.10', endIp: '203.0.113.20' });
     const networkId = (await client.create<{ id: string }>('networks', { name: 'mob', zoneId: cloud.zoneId, cidr: '10.61.0.0/24' })).id;
 
     const consoleLog = (instanceId: string) => client.requestText('GET', `/api/v1/instances/${instanceId}/console/log`);
     return {
-      work, plan, client, url, zoneId: cloud.zoneId, offeringId: cloud.offeringIds.small!, imageId, networkId,
+      work, serverDir, plan, client, url, zoneId: cloud.zoneId, offeringId: cloud.offeringIds.small!, imageId, networkId,
       serverPid: () => serverProc?.pid,
       killServer, startServer,
       qemuProcesses: (instanceId) => pidsMentioning(instanceId).filter((p) => {
@@ -154,12 +162,13 @@ export async function startNamespaceCloud(name: string): Promise<NamespaceCloud>
         } finally { ws.close(); }
       },
       pingFromRouter: async (ip) => {
-        const router = (await client.listAll<{ id: string; networkId: string; hostId: string }>('routers')).find((r) => r.networkId === networkId);
+        // The router's namespace was made inside its agent's private mount namespace (ip netns exec), so
+        // it has no name here: enter it through its DHCP server's process.
+        const router = (await client.listAll<{ id: string; networkId: string }>('routers')).find((r) => r.networkId === networkId);
         if (!router) return false;
-        const hostName = (await client.get<{ name: string }>('hosts', router.hostId)).name;
-        const agent = plan.agents.find((a) => a.name === hostName);
-        if (!agent) return false;
-        const r = await runCommand(['ip', 'netns', 'exec', routerNetnsName(router.id, agent.routerNetnsPrefix), 'busybox', 'ping', '-c', '1', '-W', '1', ip], { allowFailure: true });
+        const dnsmasq = pidsMentioning(`/network/routers/${shortNameId(router.id)}/dnsmasq.conf`)[0];
+        if (dnsmasq === undefined) return false;
+        const r = await runCommand(['nsenter', '-t', String(dnsmasq), '-n', 'busybox', 'ping', '-c', '1', '-W', '1', ip], { allowFailure: true });
         return r.code === 0;
       },
       destroy: cleanup,

@@ -34,6 +34,8 @@ export interface TestCloud {
 
 export interface TestCloudOptions {
   hosts?: number;
+  /** Server log level (default warn); benches printing JSON on stdout say 'error'. */
+  logLevel?: string;
   dialect?: Dialect;
   cpus?: number;
   memoryMiB?: number;
@@ -54,7 +56,7 @@ export interface TestCloudOptions {
 export async function startTestCloud(opts: TestCloudOptions = {}): Promise<TestCloud> {
   const dataDir = mkdtempSync(join(tmpdir(), 'kumo-cloud-'));
   const db: DatabaseHandle & { drop?: () => Promise<void> } = opts.dialect === 'postgres' ? await openTestDatabase('postgres') : await openDatabase({ dataDir });
-  const server = await buildServer({ database: db, dataDir, logLevel: 'warn', controller: { heartbeatIntervalMs: 2000, ...opts.controller }, webRoot: opts.webRoot,
+  const server = await buildServer({ database: db, dataDir, logLevel: opts.logLevel ?? 'warn', controller: { heartbeatIntervalMs: 2000, ...opts.controller }, webRoot: opts.webRoot,
     ...(opts.metrics ? { metrics: opts.metrics } : {}),
   });
   await server.app.listen({ host: '127.0.0.1', port: 0 });
