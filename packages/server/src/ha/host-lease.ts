@@ -16,11 +16,15 @@ export class HostLeases {
 
   /** Renew the host's lease from now; returns the frame for its agent (renewedAt: the heartbeat's `at`; null: a hello, no frame). */
   async renew(hostId: string, renewedAt: string | null): Promise<LeaseMessage | null> {
-    const host = await this.repos.db.selectFrom('hosts').select(['zoneId']).where('id', '=', hostId).executeTakeFirst();
+    const host = await this.repos.db.selectFrom('hosts').select(['zoneId', 'leaseExpiresAt']).where('id', '=', hostId).executeTakeFirst();
     if (!host) return null;
     const s = await zoneHaSettings(this.repos, host.zoneId);
     const now = this.clock.now();
-    await this.repos.db.updateTable('hosts').set({ leaseExpiresAt: new Date(now + s.leaseMs).toISOString() }).where('id', '=', hostId).execute();
+    // Never earlier than a lease already granted: the agent keeps its guests until the deadline it
+    // was given, so a zone's lease shortened meanwhile must not let the server restart them sooner.
+    const renewed = new Date(now + s.leaseMs).toISOString();
+    const leaseExpiresAt = host.leaseExpiresAt && host.leaseExpiresAt > renewed ? host.leaseExpiresAt : renewed;
+    await this.repos.db.updateTable('hosts').set({ leaseExpiresAt }).where('id', '=', hostId).execute();
     if (renewedAt === null) return null;
     const ha = await this.repos.db.selectFrom('instances').select('id')
       .where('hostId', '=', hostId).where('ha', '=', 1).where('phase', '!=', 'deleted').execute();
