@@ -15,6 +15,7 @@ export const errorCodes = {
   in_use: { status: 409, description: 'The resource is referenced by others (a zone that still has pods; an image, offering or key pair used by instances that are not deleted, which `details.instanceIds` lists; ...) and cannot be deleted.' },
   idempotency_mismatch: { status: 422, description: 'The Idempotency-Key was used before with a different request body.' },
   no_capacity: { status: 409, description: 'Something ran out: no host passes the scheduler\'s filters (`details.filters` says which filter removed how many hosts), or a range is exhausted (addresses, VNIs, VLANs, public IPs, an instance\'s PCI slots for NICs: `details.field` and `details.resource` say which).' },
+  no_candidate: { status: 409, description: 'No host can take the instance (migration): `details.rejected` lists every host of the zone with the reason it does not fit (capacity, CPU model, storage, capabilities, state); nothing was changed.' },
   payload_too_large: { status: 413, description: 'The request body is larger than allowed.' },
   rate_limited: { status: 429, description: 'Too many requests, or too many login attempts for a user or from an address: the `Retry-After` header (and `details.retryAfterSeconds`) says when to try again.' },
   host_unavailable: { status: 503, description: 'The host that must act is not connected.' },

@@ -22,6 +22,7 @@ export const idPrefixes = {
   affinityGroup: 'ag',
   joinToken: 'jt',
   identityProvider: 'idp',
+  migration: 'mig',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

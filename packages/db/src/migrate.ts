@@ -11,6 +11,7 @@ import * as m009 from './migrations/009-volumes-snapshots-rbd-qos.ts';
 import * as m010 from './migrations/010-image-versions-cdrom.ts';
 import * as m011 from './migrations/011-metrics.ts';
 import * as m012 from './migrations/012-auth-identity-providers.ts';
+import * as m013 from './migrations/013-migration-policy-migrations.ts';
 import * as m018 from './migrations/018-host-evacuation.ts';
 
 /** Append-only, numbered. Never edit a released migration: add the next number. */
@@ -27,6 +28,7 @@ const migrations: Record<string, Migration> = {
   '010-image-versions-cdrom': m010,
   '011-metrics': m011,
   '012-auth-identity-providers': m012,
+  '013-migration-policy-migrations': m013,
   '018-host-evacuation': m018,
 };
 

@@ -234,6 +234,9 @@ export interface LoadBalancerRow {
 }
 export interface LoadBalancerMemberRow { loadBalancerId: string; nicId: string; createdAt: string }
 
+export { defaultMigrationPolicy, finishedMigrationStates, migrationStates, type MigrationPolicyRow, type MigrationRow, type MigrationState } from './schema-migrations.ts';
+import type { MigrationPolicyRow, MigrationRow } from './schema-migrations.ts';
+
 export interface Database {
   accounts: AccountRow;
   users: UserRow;
@@ -274,6 +277,8 @@ export interface Database {
   loadBalancers: LoadBalancerRow;
   loadBalancerMembers: LoadBalancerMemberRow;
   metricSamples: MetricSampleRow;
+  migrationPolicies: MigrationPolicyRow;
+  migrations: MigrationRow;
   hostEvacuationItems: HostEvacuationItemRow;
 }
 

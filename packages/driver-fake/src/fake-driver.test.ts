@@ -25,6 +25,11 @@ test('every method can be made to fail, with the given code, for the given numbe
   d.host.addDiskFile('/e.qcow2', 1 << 20);
   const disk = (v: string, pciSlot: number) => ({ volumeId: v, path: `/${v}.qcow2`, format: 'qcow2' as const, pciSlot, serial: v });
   const withDisks: InstanceSpec = { ...spec('a'), disks: [disk('d', 0x11)], cdrom: {} };
+  const d2 = new FakeDriver({ hostname: 'h2' });
+  const incoming = { listenAddress: '127.0.0.1', receiveDisks: [], postcopy: false };
+  const endpoint = await d2.prepareIncoming(withDisks, incoming);
+  await d.start(spec('x'));
+  const policy = { downtimeLimitMs: 300, maxBandwidthBytesPerSec: 0, autoConverge: true, postcopyAfterPasses: null, timeoutMs: 60_000 };
   const calls: Record<FakeDriverMethod, () => Promise<unknown>> = {
     facts: () => d.facts(), list: () => d.list(), inspect: () => d.inspect('a'),
     start: () => d.start(withDisks), stop: () => d.stop('a', { force: true, timeoutSec: 0 }), reboot: () => d.reboot('a'),
@@ -33,6 +38,8 @@ test('every method can be made to fail, with the given code, for the given numbe
     attachDisk: () => d.attachDisk('a', disk('e', 0x12)), detachDisk: () => d.detachDisk('a', 'e', { timeoutSec: 1 }),
     resizeDisk: () => d.resizeDisk('a', 'd', 2 << 20), setDiskLimits: () => d.setDiskLimits('a', 'd', { readIops: 10 }),
     backupDisk: () => d.backupDisk('a', 'd', { path: '/backup.qcow2', format: 'qcow2' }), changeMedium: () => d.changeMedium('a', { path: '/x.iso', imageVersionId: 'imgv-x' }),
+    prepareIncoming: () => d.prepareIncoming(spec('b'), incoming), migrate: () => d.migrate('a', endpoint, policy),
+    finishIncoming: () => d.finishIncoming('x', { timeoutMs: 1 }),
   };
   assert.deepEqual(Object.keys(calls).sort(), [...fakeDriverMethods].sort());
   for (const m of fakeDriverMethods) {

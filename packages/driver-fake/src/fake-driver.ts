@@ -5,7 +5,7 @@
  * method for tests and demos. One per simulated host.
  */
 import {
-  cancelledError, capabilityGatedMethods, DriverError, KeyedMutex,
+  cancelledError, capabilityGatedMethods, DriverError, KeyedMutex, migratedReason,
   type Clock, type Driver, type DriverCallContext, type DriverCapability, type DriverErrorCode, type DriverEvent,
   type DiskLimits, type DiskSpec, type HostFacts, type InstanceCounters, type InstanceSpec, type InstanceStatus, type PowerState, type StopOptions,
   type IncomingEndpoint, type IncomingOptions, type MigrationPolicy, type MigrationResult,
@@ -16,11 +16,13 @@ import { attachFakeDisk, backupSteps, bootDevices, changeFakeMedium, detachFakeD
 import { FakeHost, type FakeGuest, type FakeStateFile } from './fake-host.ts';
 import { runSteps, sleep, type FakeStep } from './fake-steps.ts';
 import { sampleFakeInstances } from './fake-metrics.ts';
+import { endpointUri, incomingAt, registerIncoming, runFakeMigration, switchOver, unregisterIncomingOf, type FakeMigrationFaults } from './fake-migration.ts';
 
 
 /** What the fake really implements, and so claims by default. */
 export const fakeDriverCapabilities: readonly DriverCapability[] = [
   'save-restore', 'pause', 'serial-console', 'hot-attach-disk', 'disk-resize-online', 'disk-qos', 'disk-backup', 'cdrom', 'rbd',
+  'live-migrate', 'live-migrate-local-disks',
 ];
 
 export interface FakeDriverOptions {
@@ -146,6 +148,7 @@ export class FakeDriver implements Driver {
     return this.call('destroy', id, undefined, async () => {
       await sleep(this.clock, this.opts.delays?.other ?? 0, undefined, `destroy of ${id}`);
       for (const a of this.host.instanceArtifacts(id)) this.host.remove(a);
+      unregisterIncomingOf(this.host, id);
       this.host.guests.delete(id);
     });
   }
@@ -196,18 +199,60 @@ export class FakeDriver implements Driver {
     return this.call('changeMedium', id, undefined, async () => changeFakeMedium(this.need(id), iso));
   }
 
-  // Live migration: implemented by the migration work (migration.ts in @kumo/core); not claimed yet.
-  prepareIncoming(_spec: InstanceSpec, _opts: IncomingOptions): Promise<IncomingEndpoint> {
-    return Promise.reject(new DriverError("live migration ('live-migrate') is not supported by this driver yet", 'unsupported'));
+  // ---- live migration between fake hosts of this process (fake-migration.ts) ----
+
+  prepareIncoming(spec: InstanceSpec, opts: IncomingOptions, ctx?: DriverCallContext): Promise<IncomingEndpoint> {
+    const id = spec.instanceId;
+    return this.call('prepareIncoming', id, ctx, async () => {
+      if (opts.receiveDisks.length > 0 && !this.caps.includes('live-migrate-local-disks')) {
+        throw new DriverError("receiving local disks needs the 'live-migrate-local-disks' capability", 'unsupported');
+      }
+      const uri = endpointUri(opts.listenAddress, this.host.hostname, id);
+      const endpoint: IncomingEndpoint = { uri, ...(opts.receiveDisks.length > 0 ? { nbd: { host: opts.listenAddress, port: 10809, exports: [...opts.receiveDisks] } } : {}) };
+      const g = this.host.guests.get(id);
+      if (g?.power === 'incoming' && incomingAt(uri)) return endpoint;
+      if (g && live(g.power)) throw new DriverError(`cannot receive ${id}: a copy of it runs here already`, 'invalid_state');
+      await sleep(this.clock, this.opts.delays?.start ?? 0, ctx?.signal, `prepareIncoming of ${id}`);
+      this.host.add(`dir:${id}`);
+      this.host.add(`process:${id}`);
+      for (const n of spec.nics) this.host.add(`nic:${id}/${n.nicId}`);
+      this.host.guests.set(id, { spec, power: 'incoming', console: [], line: '', env: {}, devices: bootDevices(this.host, spec) });
+      registerIncoming({ uri, host: this.host, instanceId: id, receiveDisks: [...opts.receiveDisks], postcopy: opts.postcopy, faults: this.migrationFaults });
+      return endpoint;
+    });
   }
 
-  migrate(_instanceId: string, _target: IncomingEndpoint, _policy: MigrationPolicy): Promise<MigrationResult> {
-    return Promise.reject(new DriverError("live migration ('live-migrate') is not supported by this driver yet", 'unsupported'));
+  migrate(instanceId: string, target: IncomingEndpoint, policy: MigrationPolicy, ctx?: DriverCallContext): Promise<MigrationResult> {
+    return this.call('migrate', instanceId, ctx, async () => {
+      const g = this.need(instanceId);
+      if (!live(g.power)) throw new DriverError(`cannot migrate: ${instanceId} is ${g.power}`, 'invalid_state');
+      if (g.reason === migratedReason) throw new DriverError(`cannot migrate: ${instanceId} has migrated away already`, 'invalid_state');
+      const incoming = incomingAt(target.uri);
+      if (!incoming) throw new DriverError(`migration of ${instanceId} failed: nothing listens at ${target.uri} (connection refused)`, 'host_failure');
+      const result = await runFakeMigration({ instanceId, spec: g.spec, target, policy, clock: this.clock, ctx, faults: this.migrationFaults, incoming });
+      switchOver(this.host, incoming);
+      this.host.emit({ kind: 'power', instanceId, power: 'paused', reason: migratedReason });
+      incoming.host.emit({ kind: 'power', instanceId, power: 'running' });
+      return result;
+    });
   }
 
-  finishIncoming(_instanceId: string, _opts: { timeoutMs: number }): Promise<InstanceStatus> {
-    return Promise.reject(new DriverError("live migration ('live-migrate') is not supported by this driver yet", 'unsupported'));
+  finishIncoming(instanceId: string, opts: { timeoutMs: number }): Promise<InstanceStatus> {
+    return this.call('finishIncoming', instanceId, undefined, async () => {
+      const deadline = this.clock.now() + opts.timeoutMs;
+      for (;;) {
+        const g = this.host.guests.get(instanceId);
+        if (!g) throw new DriverError(`instance ${instanceId} is not defined on ${this.opts.hostname}`, 'not_found');
+        if (g.power === 'running') return this.status(instanceId);
+        if (g.power !== 'incoming') throw new DriverError(`the incoming copy of ${instanceId} failed: it is ${g.power}${g.reason ? ` (${g.reason})` : ''}`, 'start_failed');
+        if (this.clock.now() >= deadline) throw new DriverError(`the incoming copy of ${instanceId} did not take over within ${opts.timeoutMs} ms`, 'start_failed');
+        await sleep(this.clock, 10, undefined, `finishIncoming of ${instanceId}`);
+      }
+    });
   }
+
+  /** Faults of this host's migrations, as source and as target (fake-migration.ts); change its fields freely. */
+  readonly migrationFaults: FakeMigrationFaults = {};
 
   async close(): Promise<void> {
     for (const h of this.hangs) h();
@@ -371,7 +416,8 @@ export class FakeDriver implements Driver {
   private status(id: string): InstanceStatus {
     const g = this.host.guests.get(id);
     if (!g) return { instanceId: id, power: 'stopped', reason: 'not defined' };
-    return g.reason !== undefined && !live(g.power) ? { instanceId: id, power: g.power, reason: g.reason } : { instanceId: id, power: g.power };
+    const why = g.reason !== undefined && (!live(g.power) || g.reason === migratedReason);
+    return why ? { instanceId: id, power: g.power, reason: g.reason as string } : { instanceId: id, power: g.power };
   }
 
   private need(id: string): FakeGuest {

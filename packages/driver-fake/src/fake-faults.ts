@@ -5,6 +5,7 @@ import type { DriverErrorCode } from '@kumo/core';
 export const fakeDriverMethods = [
   'facts', 'list', 'inspect', 'start', 'stop', 'reboot', 'pause', 'resume', 'save', 'restore', 'destroy', 'consoleWrite', 'consoleLog',
   'attachDisk', 'detachDisk', 'resizeDisk', 'setDiskLimits', 'backupDisk', 'changeMedium',
+  'prepareIncoming', 'migrate', 'finishIncoming',
 ] as const;
 export type FakeDriverMethod = (typeof fakeDriverMethods)[number];
 

@@ -16,6 +16,8 @@ import { registerInfraRoutes } from './http/routes/infra-routes.ts';
 import { registerCatalogRoutes } from './http/routes/catalog-routes.ts';
 import { registerImageVersionRoutes } from './http/routes/image-version-routes.ts';
 import { registerInstanceCdromRoutes } from './http/routes/instance-cdrom-routes.ts';
+import { registerInstanceMigrationRoutes } from './http/routes/instance-migration-routes.ts';
+import { MigrationService } from './services/migration-service.ts';
 import { ImageCaptureReconciler } from './controller/image-capture-reconciler.ts';
 import { registerTenancyRoutes } from './http/routes/tenancy-routes.ts';
 import { registerInstanceRoutes } from './http/routes/instance-routes.ts';
@@ -119,7 +121,8 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
     volumes, volumeDevices: new VolumeDeviceService(repos, volumes, ops, events, clock),
     snapshots: new SnapshotService(repos, volumes, ops, events, notifier, clock, copts.snapshotStoreDir, maxImageBytes),
   };
-  const ctx: ServerContext = { repos, clock, auth, ops, opCancel, instances, hosts, catalog, storage, events, notifier, gateway, dataDir: opts.dataDir };
+  const migrations = new MigrationService(repos, ops, events, notifier, clock);
+  const ctx: ServerContext = { repos, clock, auth, ops, opCancel, instances, hosts, migrations, catalog, storage, events, notifier, gateway, dataDir: opts.dataDir };
   const metrics = new ServerMetrics();
   const controller = new Controller(repos, gateway, ops, events, notifier, clock, app.log, copts, metrics);
   controller.register(new ImageCaptureReconciler(repos, gateway, ops, events, notifier, clock, copts.timeouts, (id) => catalog.imageStore.removeFiles(id),
@@ -159,6 +162,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
   registerSnapshotRoutes(app, ctx, { maxFileBytes: maxImageBytes });
   registerImageVersionRoutes(app, ctx);
   registerInstanceCdromRoutes(app, ctx);
+  registerInstanceMigrationRoutes(app, ctx);
   if (opts.webRoot) await registerWebConsole(app, opts.webRoot);
 
   let started = false;

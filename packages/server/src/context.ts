@@ -12,6 +12,7 @@ import type { CatalogServices } from './services/catalog-services.ts';
 import type { VolumeService } from './services/volume-service.ts';
 import type { VolumeDeviceService } from './services/volume-device-service.ts';
 import type { SnapshotService } from './services/snapshot-service.ts';
+import type { MigrationService } from './services/migration-service.ts';
 
 /** Volumes (lifecycle, device changes) and snapshots. */
 export interface StorageServices { volumes: VolumeService; volumeDevices: VolumeDeviceService; snapshots: SnapshotService }
@@ -28,6 +29,8 @@ export interface ServerContext {
   catalog: CatalogServices;
   storage: StorageServices;
   hosts: HostService;
+  /** Live and cold migration of instances between hosts. */
+  migrations: MigrationService;
   events: EventLog;
   notifier: Notifier;
   gateway: AgentGateway;

@@ -8,3 +8,5 @@ export { transferFile, type FileTransfer } from './controller/host-transfer.ts';
 export type { MetricsServiceOptions } from './metrics/metrics-service.ts';
 export type { AlertPayload } from './metrics/alert-service.ts';
 export { defaultAlertOptions as defaultAlertSettings } from './metrics/alert-service.ts';
+export { MigrationService } from './services/migration-service.ts';
+export type { MigrateRequest, MigrationCandidates, MigrationCandidate, MigrationRejection, MigrationMode, MigrationRequester } from './services/migration-types.ts';

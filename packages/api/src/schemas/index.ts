@@ -9,4 +9,5 @@ export * from './identity-provider.ts';
 export * from './metrics.ts';
 export * from './volume.ts';
 export * from './snapshot.ts';
+export * from './migration.ts';
 export * from './evacuation.ts';

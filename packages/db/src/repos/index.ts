@@ -17,6 +17,7 @@ import { SnapshotsRepo } from './snapshots-repo.ts';
 import { HealthRepo } from './health-repo.ts';
 import { LoadBalancersRepo } from './load-balancers-repo.ts';
 import { MetricsRepo } from './metrics-repo.ts';
+import { MigrationsRepo } from './migrations-repo.ts';
 import { EvacuationsRepo } from './evacuations-repo.ts';
 
 export { EvacuationsRepo, type EvacuationItemView } from './evacuations-repo.ts';
@@ -24,6 +25,7 @@ export { MetricsRepo, metricValueColumns, type MetricValueColumn, type MetricBuc
 export { CrudRepo, InstancesRepo, HostsRepo, OperationsRepo, EventsRepo, VolumesRepo, SnapshotsRepo, HealthRepo, LoadBalancersRepo };
 export { NetworksRepo, NicsRepo, PublicIpsRepo, SecurityGroupsRepo, ImageVersionsRepo, RoutersRepo, CredentialsRepo };
 export { withSavepoint, isUniqueViolation, isForeignKeyViolation } from './savepoint.ts';
+export { MigrationsRepo, type MigrationPatch } from './migrations-repo.ts';
 export type { Reservation } from './hosts-repo.ts';
 export type { InstanceAddressRow } from './nics-repo.ts';
 export type { LoginUser, KeyCredential } from './credentials-repo.ts';
@@ -72,6 +74,7 @@ export function createRepos(db: Kysely<Database>) {
     egressRules: new CrudRepo(db, { table: 'egressRules', tenantScoped: true, sortable: ['createdAt'], filterable: ['networkId', 'protocol'] }),
     loadBalancers: new LoadBalancersRepo(db),
     metrics: new MetricsRepo(db),
+    migrations: new MigrationsRepo(db),
     evacuations: new EvacuationsRepo(db),
   };
 }

@@ -17,6 +17,7 @@ import { SnapshotReconciler } from './snapshot-reconciler.ts';
 import { VolumeDeviceSteps } from './volume-device-steps.ts';
 import { HostReconciler } from './host-reconciler.ts';
 import { HostPorts } from './host-ports.ts';
+import { InstanceMigration } from './instance-migration.ts';
 import { BaseGarbageCollector } from './base-garbage-collector.ts';
 import type { ServerMetrics } from '../metrics/server-metrics.ts';
 
@@ -94,6 +95,7 @@ export class Controller {
     this.networks = new NetworkReconciler(repos, gateway, notifier, clock, log, { resyncIntervalMs: opts.resyncIntervalMs * 2, applyTimeoutMs: opts.timeouts.quickMs });
     const devices = new VolumeDeviceSteps(repos, gateway, ops, events, notifier, clock, { ...opts.timeouts, detachTimeoutSec: opts.detachTimeoutSec });
     this.instances = this.register(new InstanceReconciler(repos, gateway, ops, events, notifier, clock, opts.timeouts, (hostId, instanceId) => this.networks.prepareInstanceStart(hostId, instanceId), devices));
+    this.instances.migration = new InstanceMigration(repos, gateway, ops, events, notifier, clock, opts.timeouts, (hostId, instanceId) => this.networks.prepareInstanceStart(hostId, instanceId));
     this.volumes = this.register(new VolumeReconciler(repos, gateway, ops, events, notifier, clock, opts.timeouts, devices));
     this.snapshots = this.register(new SnapshotReconciler(repos, gateway, ops, events, notifier, clock, opts.timeouts, opts.snapshotStoreDir));
     this.hosts = this.register(new HostReconciler(repos, ops, events, notifier, clock, { pollMs: opts.waitRetryMs }));

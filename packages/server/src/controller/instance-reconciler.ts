@@ -17,6 +17,7 @@ import type { VolumeDeviceSteps } from './volume-device-steps.ts';
 import { workKey, type Reconciler, type WorkKey } from './reconciler.ts';
 import { releaseNics } from '../services/network-nic-service.ts';
 import { publishNetworkChanges } from '../services/network-tx.ts';
+import type { InstanceMigration } from './instance-migration.ts';
 
 /** What a step's host call needs to run as a resumable, cancellable job with progress. */
 interface StepJob { jobKey: string; onProgress: (p: JobProgress) => void; signal: AbortSignal }
@@ -48,6 +49,8 @@ export class InstanceReconciler implements Reconciler<'instance'> {
   private readonly running = new Map<string, AbortController>();
   private readonly progress: OperationProgress;
   private readonly volumes: InstanceVolumes;
+  /** Moves instances between hosts (instance-migration.ts): while an attempt is unfinished, it drives the instance. */
+  migration: InstanceMigration | undefined;
 
   constructor(
     private readonly repos: Repos,
@@ -69,6 +72,7 @@ export class InstanceReconciler implements Reconciler<'instance'> {
 
   /** A user asked to cancel the work on this instance: stop its running job, if any. */
   cancelRunning(instanceId: string): boolean {
+    if (this.migration?.cancelRunning(instanceId)) return true;
     const c = this.running.get(instanceId);
     if (!c) return false;
     c.abort();
@@ -78,8 +82,8 @@ export class InstanceReconciler implements Reconciler<'instance'> {
   private iso(): string { return new Date(this.clock.now()).toISOString(); }
 
   async unsettledIds(): Promise<string[]> {
-    const ids = await this.repos.instances.unsettledIds();
-    return this.devices ? [...new Set([...ids, ...await this.devices.instancesWithPendingChanges()])] : ids;
+    const ids = [...await this.repos.instances.unsettledIds(), ...await this.repos.migrations.unfinishedInstanceIds()];
+    return [...new Set([...ids, ...(this.devices ? await this.devices.instancesWithPendingChanges() : [])])];
   }
 
   /** Its own changes; a volume's change wakes the instance it belongs to; a host's, the instances busy on it. */
@@ -95,6 +99,8 @@ export class InstanceReconciler implements Reconciler<'instance'> {
   async reconcile(id: string): Promise<boolean> {
     const inst = await this.repos.instances.getAny(id);
     if (!inst) return false;
+    const moving = this.migration ? await this.repos.migrations.activeFor(id) : undefined;
+    if (moving && this.migration) return this.migration.advance(inst, moving);
     const active = await this.repos.operations.activeFor(id);
     const step = planStep({
       desired: inst.desired, phase: inst.phase, hostId: inst.hostId,

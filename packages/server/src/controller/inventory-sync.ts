@@ -34,6 +34,7 @@ export class InventorySync {
       seen.add(e.instanceId);
       const inst = await this.repos.instances.getAny(e.instanceId);
       if (inst && inst.phase !== 'deleted' && inst.hostId !== hostId && isWaitingTargetCopy(inst, hostId, e.power)) continue;
+      if (inst && inst.phase !== 'deleted' && inst.hostId !== hostId && await this.isTakingOver(inst, hostId, e.power)) { this.enqueue(inst.id); continue; }
       if (!inst || inst.phase === 'deleted' || (inst.hostId !== null && inst.hostId !== hostId)) {
         await this.destroyStray(hostId, e.instanceId, inst);
         continue;
@@ -47,6 +48,16 @@ export class InventorySync {
         else if (!seen.has(inst.id) && inst.task !== null) this.enqueue(inst.id);
       }
     }
+  }
+
+  /**
+   * The target's copy runs because the migration stream completed (the source is paused, 'migrated'):
+   * the controller is switching hostId over to it (instance-migration.ts) and must find it running.
+   */
+  private async isTakingOver(inst: InstanceRow, hostId: string, power: PowerState): Promise<boolean> {
+    if (power !== 'running' || (inst.targetHostId ?? null) !== hostId) return false;
+    const m = await this.repos.migrations.activeFor(inst.id);
+    return m !== undefined && m.targetHostId === hostId && (m.state === 'migrating' || m.state === 'switching');
   }
 
   private async destroyStray(hostId: string, instanceId: string, inst: InstanceRow | undefined): Promise<void> {

@@ -92,8 +92,8 @@ export class NetworkReconciler {
   async hostsOfNetwork(networkId: string): Promise<Set<string>> {
     const out = new Set<string>();
     const nicHosts = await this.repos.db.selectFrom('nics').innerJoin('instances', 'instances.id', 'nics.instanceId')
-      .select('instances.hostId').where('nics.networkId', '=', networkId).where('instances.hostId', 'is not', null).execute();
-    for (const r of nicHosts) if (r.hostId) out.add(r.hostId);
+      .select(['instances.hostId', 'instances.targetHostId']).where('nics.networkId', '=', networkId).where('instances.hostId', 'is not', null).execute();
+    for (const r of nicHosts) for (const h of [r.hostId, r.targetHostId]) if (h) out.add(h); // a migrating guest's target carries it too
     const router = await this.repos.db.selectFrom('routers').select('hostId').where('networkId', '=', networkId).executeTakeFirst();
     if (router?.hostId) out.add(router.hostId);
     for (const [hostId, nets] of this.lastNetworks) if (nets.has(networkId)) out.add(hostId);

@@ -63,10 +63,14 @@ export function buildHostNetworkSpec(rows: HostNetworkRows): HostNetworkSpec {
     const h = hosts.get(hid);
     return h ? { device: phys.device, address: h.address } : undefined;
   };
-  const hostOfNic = (nic: NicRow) => instances.get(nic.instanceId)?.hostId ?? null;
+  /** The hosts carrying a NIC: its instance's host and, while it migrates, its target host. */
+  const hostsOfNic = (nic: NicRow): string[] => {
+    const i = instances.get(nic.instanceId);
+    return [i?.hostId, i?.targetHostId].filter((h): h is string => typeof h === 'string');
+  };
 
   const liveNics = rows.nics.filter((n) => instances.has(n.instanceId));
-  const localNics = liveNics.filter((n) => hostOfNic(n) === hostId).sort((a, b) => cmp(a.id, b.id));
+  const localNics = liveNics.filter((n) => hostsOfNic(n).includes(hostId)).sort((a, b) => cmp(a.id, b.id));
   const localRouters = rows.routers.filter((r) => r.hostId === hostId && networks.has(r.networkId)).sort((a, b) => cmp(a.id, b.id));
   const networkIds = [...new Set([...localNics.map((n) => n.networkId), ...localRouters.map((r) => r.networkId)])].filter((id) => networks.has(id)).sort(cmp);
 
@@ -82,7 +86,7 @@ export function buildHostNetworkSpec(rows: HostNetworkRows): HostNetworkSpec {
       networkSpecs.push({ ...base, kind: 'shared', physicalDevice: net.vlan !== null ? `${local.device}.${net.vlan}` : local.device });
     } else if (net.vni !== null) {
       const memberHosts = new Set<string>();
-      for (const n of liveNics) if (n.networkId === id) { const h = hostOfNic(n); if (h) memberHosts.add(h); }
+      for (const n of liveNics) if (n.networkId === id) for (const h of hostsOfNic(n)) memberHosts.add(h);
       for (const r of rows.routers) if (r.networkId === id && r.hostId) memberHosts.add(r.hostId);
       memberHosts.delete(hostId);
       const peers = [...new Set([...memberHosts].map((h) => underlay(phys, h)?.address).filter((a): a is string => a !== undefined && a !== local.address))].sort(byIp);

@@ -19,7 +19,7 @@ export interface HostNetworkRows {
   /** Every NIC of those networks, on any host (DHCP leases, metadata, VXLAN peers). */
   nics: NicRow[];
   /** The instances of those NICs (hostId says where each runs). */
-  instances: Array<Pick<InstanceRow, 'id' | 'name' | 'zoneId' | 'hostId' | 'keypairId' | 'offeringId' | 'imageId' | 'userData'>>;
+  instances: Array<Pick<InstanceRow, 'id' | 'name' | 'zoneId' | 'hostId' | 'targetHostId' | 'keypairId' | 'offeringId' | 'imageId' | 'userData'>>;
   routers: RouterRow[];
   /** Public IPs of the networks whose router is on this host, and their ranges. */
   publicIps: PublicIpRow[];
@@ -47,7 +47,10 @@ const some = <T>(xs: readonly T[]): T[] => (xs.length > 0 ? [...new Set(xs)] : [
 export async function loadHostNetworkRows(db: Kysely<Database>, hostId: string, generation: number): Promise<HostNetworkRows> {
   const host = await db.selectFrom('hosts').select(['id', 'zoneId', 'address']).where('id', '=', hostId).executeTakeFirst();
   if (!host) throw new Error(`host ${hostId} does not exist`);
-  const localInstances = (await db.selectFrom('instances').select('id').where('hostId', '=', hostId).where('phase', '!=', 'deleted').execute()).map((r) => r.id);
+  // A migrating instance is carried by its target host too (targetHostId): its taps, VXLAN membership and
+  // security groups must be in place there before the switch-over.
+  const localInstances = (await db.selectFrom('instances').select('id')
+    .where((eb) => eb.or([eb('hostId', '=', hostId), eb('targetHostId', '=', hostId)])).where('phase', '!=', 'deleted').execute()).map((r) => r.id);
   const localNics = await db.selectFrom('nics').selectAll().where('instanceId', 'in', some(localInstances)).execute();
   const localRouters = await db.selectFrom('routers').selectAll().where('hostId', '=', hostId).execute();
   const networkIds = [...new Set([...localNics.map((n) => n.networkId), ...localRouters.map((r) => r.networkId)])];
@@ -61,7 +64,7 @@ export async function loadHostNetworkRows(db: Kysely<Database>, hostId: string, 
     db.selectFrom('zones').select(['id', 'name']).where('id', '=', host.zoneId).execute(),
     db.selectFrom('physicalNetworks').selectAll().where('zoneId', '=', host.zoneId).execute(),
   ]);
-  const instances = await db.selectFrom('instances').select(['id', 'name', 'zoneId', 'hostId', 'keypairId', 'offeringId', 'imageId', 'userData'])
+  const instances = await db.selectFrom('instances').select(['id', 'name', 'zoneId', 'hostId', 'targetHostId', 'keypairId', 'offeringId', 'imageId', 'userData'])
     .where('id', 'in', some(nics.map((n) => n.instanceId))).where('phase', '!=', 'deleted').execute();
   const [physicalNetworkHosts, publicIps, portForwards, firewallRules, egressRules, loadBalancers] = await Promise.all([
     db.selectFrom('physicalNetworkHosts').selectAll().where('physicalNetworkId', 'in', some(physicalNetworks.map((p) => p.id))).execute(),

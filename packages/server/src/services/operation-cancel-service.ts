@@ -27,10 +27,11 @@ export class OperationCancelService {
     if (terminalStatuses.has(op.status)) throw new ApiError('not_cancellable', `operation ${id} has ended (${op.status})`, { status: op.status });
     if (op.cancelRequestedAt !== null) return op;
     if (op.kind === 'snapshot.create') return this.cancelSnapshot(scope, op);
+    if (op.kind === 'instance.migrate') return this.cancelMigration(scope, op);
     const action = op.resourceType === 'instance' && op.kind.startsWith('instance.') ? op.kind.slice('instance.'.length) as InstanceAction : null;
     const revertTo = action ? cancellableActions[action] : undefined;
     if (!revertTo) {
-      const which = [...Object.keys(cancellableActions).map((a) => `instance.${a}`), 'snapshot.create'].join(', ');
+      const which = [...Object.keys(cancellableActions).map((a) => `instance.${a}`), 'instance.migrate', 'snapshot.create'].join(', ');
       throw new ApiError('not_cancellable', `operations of kind ${op.kind} cannot be cancelled; cancellable kinds: ${which}`, { kind: op.kind });
     }
     const inst = await this.repos.instances.getAny(op.resourceId);
@@ -52,6 +53,19 @@ export class OperationCancelService {
     this.notifier.publish({ kind: 'cancel', resourceType: 'instance', resourceId: inst.id });
     this.notifier.publish({ kind: 'instance', id: inst.id, accountId: inst.accountId });
     return this.ops.get(scope, id);
+  }
+
+  /**
+   * A migration: the stream is cancelled and the target's copy removed; the guest stays on its
+   * source. Once the switch-over has begun the migration completes instead (the operation says so).
+   */
+  private async cancelMigration(scope: Scope, op: OperationRow): Promise<OperationRow> {
+    const now = this.iso();
+    await this.repos.operations.requestCancel(scope, op.id, now);
+    await this.events.record({ accountId: op.accountId, resourceType: 'instance', resourceId: op.resourceId, kind: 'instance.migrate.cancel-requested', message: 'cancel of instance.migrate requested' });
+    this.notifier.publish({ kind: 'cancel', resourceType: 'instance', resourceId: op.resourceId });
+    this.notifier.publish({ kind: 'instance', id: op.resourceId, accountId: op.accountId });
+    return this.ops.get(scope, op.id);
   }
 
   /** A snapshot being taken: the host stops its job and removes what it made; the snapshot row goes away. */
