@@ -10,6 +10,7 @@ import { HostTransfers } from './host-transfers.ts';
 import { callHandlers, type CallHandlers, type HostNetwork } from './call-handlers.ts';
 import type { IsoFetcher } from './cdrom-iso.ts';
 import { MetricsSampler } from './metrics-sampler.ts';
+import { LeaseKeeper } from './lease-keeper.ts';
 
 export interface AgentLogger {
   info(obj: object, msg?: string): void;
@@ -59,6 +60,8 @@ export class AgentClient {
   private closed = false;
   private heartbeat: NodeJS.Timeout | null = null;
   private reconnectTimer: NodeJS.Timeout | null = null;
+  /** A test cut the host's network (cutNetwork): no reconnects until it is restored. */
+  private networkCut = false;
   private retryMs: number;
   private readonly log: AgentLogger;
   private readonly unsubscribe: () => void;
@@ -67,6 +70,8 @@ export class AgentClient {
   private readonly handlers: CallHandlers;
   /** Null when sampling is off. */
   readonly sampler: MetricsSampler | null;
+  /** The host lease: kills HA guests when the server cannot be reached for the lease (lease-keeper.ts). */
+  readonly lease: LeaseKeeper;
   hostId: string | null = null;
   /** This registration's fencing generation (from the welcome); calls made for an older one are refused. */
   generation: number | null = null;
@@ -85,13 +90,14 @@ export class AgentClient {
       driver: opts.driver, volumes: opts.volumes, network: opts.network, transfers: this.transfers, jobs: this.jobs, prepareStart: opts.prepareStart,
       fetchIso: opts.fetchIso,
     });
+    this.lease = new LeaseKeeper({ driver: opts.driver, clock: opts.clock ?? systemClock, log: this.log });
     this.sampler = opts.metrics === false ? null : new MetricsSampler({
       driver: opts.driver, pools: () => opts.volumes.pools(), ...(opts.metrics?.intervalMs ? { intervalMs: opts.metrics.intervalMs } : {}),
       onError: (e) => this.log.warn({ err: String(e) }, 'metric sampling failed'),
     });
   }
 
-  start(): void { this.sampler?.start(); this.connect(); }
+  start(): void { this.sampler?.start(); this.lease.start(); this.connect(); }
 
   /** The credentials the agent uses now (the host token once welcomed). */
   currentToken(): string { return this.token; }
@@ -110,7 +116,7 @@ export class AgentClient {
 
   private connect(): void {
     this.reconnectTimer = null;
-    if (this.closed) return;
+    if (this.closed || this.networkCut) return;
     const url = `${this.opts.serverUrl.replace(/^http/, 'ws').replace(/\/+$/, '')}/api/v1/agent`;
     const ws = new WebSocket(url, { handshakeTimeout: 10_000 });
     this.ws = ws;
@@ -127,7 +133,7 @@ export class AgentClient {
       if (this.heartbeat) clearInterval(this.heartbeat);
       this.heartbeat = null;
       this.hostId = null;
-      if (this.closed) return;
+      if (this.closed || this.networkCut) return;
       const ms = this.retryMs;
       this.retryMs = Math.min(this.retryMs * 2, this.opts.reconnect?.maxMs ?? 15_000);
       // Deliberately not unref'd: this timer is what keeps a standalone agent alive while its server is away.
@@ -166,9 +172,11 @@ export class AgentClient {
         this.heartbeat = setInterval(() => { void this.sendHeartbeat(); }, msg.heartbeatIntervalMs);
         this.heartbeat.unref();
         this.log.info({ hostId: msg.hostId, generation: msg.generation }, 'connected to server');
+        void this.sendHeartbeat(); // renew the lease now: a reconnect must not wait a whole interval
         for (const w of this.connectedWaiters.splice(0)) w();
         return;
       case 'call': void this.handleCall(msg); return;
+      case 'lease': this.lease.renewed(msg); return;
       case 'console-input':
         this.opts.driver.consoleWrite(msg.instanceId, Buffer.from(msg.data, 'base64')).catch(() => undefined);
         return;
@@ -183,7 +191,9 @@ export class AgentClient {
     try {
       const pools = await this.opts.volumes.pools();
       const metrics = this.isConnected() ? this.sampler?.takeBatch() : null;
-      this.send({ type: 'heartbeat', at: new Date().toISOString(), pools, ...this.generationField(), ...(metrics ? { metrics } : {}) });
+      const at = new Date().toISOString();
+      this.lease.heartbeatSent(at);
+      this.send({ type: 'heartbeat', at, pools, ...this.generationField(), ...(metrics ? { metrics } : {}) });
     } catch { /* next time */ }
   }
 
@@ -225,10 +235,28 @@ export class AgentClient {
   /** Drop the WebSocket as a network blip would; the agent reconnects and its jobs run on. */
   dropConnection(): void { this.ws?.terminate(); }
 
+  /**
+   * A cut network, for tests: the link drops and stays down until restoreNetwork(), while the host
+   * (its driver, its guests, its lease keeper) runs on.
+   */
+  cutNetwork(): void {
+    this.networkCut = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    this.ws?.terminate();
+  }
+
+  restoreNetwork(): void {
+    if (!this.networkCut) return;
+    this.networkCut = false;
+    if (!this.closed && !this.reconnectTimer && this.ws?.readyState !== WebSocket.OPEN) this.connect();
+  }
+
   /** Drop the connection without telling anyone (a crashed host, for tests). */
   kill(): void {
     this.closed = true;
     this.sampler?.stop();
+    this.lease.stop();
     if (this.heartbeat) clearInterval(this.heartbeat);
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.ws?.terminate();
@@ -237,6 +265,7 @@ export class AgentClient {
   async close(): Promise<void> {
     this.closed = true;
     this.sampler?.stop();
+    this.lease.stop();
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.unsubscribe();
     this.jobs.abortAll();

@@ -6,6 +6,7 @@ import type { VolumeManager } from './volume-manager.ts';
 import type { HostTransfers } from './host-transfers.ts';
 import type { JobRunner } from './job-runner.ts';
 import { labelIso, requireIsoRef, withCdromIso, type IsoFetcher } from './cdrom-iso.ts';
+import { fenceStorage, leaseAges } from './storage-fencing.ts';
 
 export interface HostNetwork {
   apply(spec: unknown): Promise<AgentResults['network.apply']>;
@@ -104,5 +105,7 @@ export function callHandlers(deps: CallHandlerDeps): CallHandlers {
     'transfer.listen': (p) => deps.transfers.listen(p),
     'transfer.send': (p, ctx) => deps.transfers.send(p, ctx),
     'transfer.close': (p) => deps.transfers.close(p),
+    'storage.fence': (p) => fenceStorage(deps.volumes, p),
+    'storage.leaseAges': (p) => leaseAges(p, Date.now()),
   };
 }

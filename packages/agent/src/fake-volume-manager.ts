@@ -12,7 +12,7 @@ import type { AgentMethods, AgentResults, PoolRef } from '@kumo/api';
 import type { VolumeManager } from './volume-manager.ts';
 import type { FakeFiles, FakeImageStoreLink } from './fake-disk-contents.ts';
 
-type FakeMethod = 'create' | 'delete' | 'resize' | 'snapshot' | 'snapshotDelete' | 'snapshotExport' | 'rollback';
+type FakeMethod = 'create' | 'delete' | 'resize' | 'snapshot' | 'snapshotDelete' | 'snapshotExport' | 'rollback' | 'fence';
 
 const GiB = 1024 ** 3;
 
@@ -24,6 +24,9 @@ function poolLabel(req: { poolPath?: string | undefined; pool?: PoolRef | undefi
   if (req.pool?.kind === 'rbd') return `rbd:${req.pool.pool}`;
   return req.pool?.path ?? req.poolPath ?? fallback;
 }
+
+/** The addresses fake hosts have blocklisted, as one Ceph cluster would hold them (every fake host shares it). */
+export const fakeBlocklist = new Set<string>();
 
 export class FakeVolumeManager implements VolumeManager {
   private readonly volumes = new Map<string, number>();
@@ -142,6 +145,17 @@ export class FakeVolumeManager implements VolumeManager {
       removed.push(id);
     }
     return { removed, kept };
+  }
+
+  /** Every fencing request this host carried out (for tests). */
+  readonly fenceRequests: Array<AgentMethods['storage.fence']> = [];
+
+  /** Like a Ceph blocklist shared by every fake host of the process (fakeBlocklist). */
+  async fence(req: AgentMethods['storage.fence']): Promise<AgentResults['storage.fence']> {
+    await this.inject('fence');
+    this.fenceRequests.push(req);
+    if (req.action === 'add') fakeBlocklist.add(req.clientAddress); else fakeBlocklist.delete(req.clientAddress);
+    return { detail: `fake blocklist ${req.action} ${req.clientAddress}` };
   }
 
   /** Downloads and uploads of images go to the server (simulateHosts links every fake host). */

@@ -50,7 +50,7 @@ export class QemuVolumeManager implements VolumeManager {
   /** The base a root disk is cloned from: the image itself, or the root file system of a kernel bundle. */
   static baseOf(cached: CachedImage): BaseImage | null {
     if (cached.format === 'kernel-initrd') return cached.rootDisk ? { imageVersionId: cached.imageVersionId, path: cached.rootDisk, format: 'qcow2' } : null;
-    if (cached.format === 'iso') return null;
+    if (cached.format === 'iso' || cached.format === 'rootfs-tar') return null; // root-fs tarballs are containers' (driver-lxc), never a disk
     return { imageVersionId: cached.imageVersionId, path: cached.path, format: cached.format };
   }
 

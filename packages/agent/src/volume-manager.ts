@@ -17,6 +17,11 @@ export interface VolumeManager {
   rollback(req: AgentMethods['volume.rollback'], ctx?: DriverCallContext): Promise<void>;
   /** Remove cached bases of the pool that no volume uses and whose image version is gone. */
   collectGarbage(req: AgentMethods['pool.collectGarbage']): Promise<AgentResults['pool.collectGarbage']>;
+  /**
+   * Storage fencing of another host's clients (HA): on an RBD pool, blocklist (`add`) or release
+   * (`remove`) every client at the address. Absent: the host does it with the ceph CLI (rbd-fence.ts).
+   */
+  fence?(req: AgentMethods['storage.fence']): Promise<AgentResults['storage.fence']>;
   /** Pools this host offers, reported in hello and heartbeats. */
   pools(): Promise<Array<{ path: string; capacityGiB: number; usedGiB: number }>>;
 }

@@ -16,6 +16,7 @@ export const errorCodes = {
   idempotency_mismatch: { status: 422, description: 'The Idempotency-Key was used before with a different request body.' },
   no_capacity: { status: 409, description: 'Something ran out: no host passes the scheduler\'s filters (`details.filters` says which filter removed how many hosts), or a range is exhausted (addresses, VNIs, VLANs, public IPs, an instance\'s PCI slots for NICs: `details.field` and `details.resource` say which).' },
   no_candidate: { status: 409, description: 'No host can take the instance (migration): `details.rejected` lists every host of the zone with the reason it does not fit (capacity, CPU model, storage, capabilities, state); nothing was changed.' },
+  quota_exceeded: { status: 409, description: 'The create would take the account past its quota: `details.resource` names the resource (instances, vcpus, memoryMiB, volumes, volumeGiB, snapshots, publicIps, networks), `details.limit` the limit, `details.used` the current use and `details.requested` what the request adds. Nothing was created.' },
   payload_too_large: { status: 413, description: 'The request body is larger than allowed.' },
   rate_limited: { status: 429, description: 'Too many requests, or too many login attempts for a user or from an address: the `Retry-After` header (and `details.retryAfterSeconds`) says when to try again.' },
   host_unavailable: { status: 503, description: 'The host that must act is not connected.' },

@@ -6,6 +6,7 @@ import { addInstanceCommands } from './commands/instance-commands.ts';
 import { addNetworkCommands } from './commands/network-commands.ts';
 import { addAuthCommands } from './commands/auth-commands.ts';
 import { addStorageCommands } from './commands/storage-commands.ts';
+import { addAccountingCommands } from './commands/accounting-commands.ts';
 import { print } from './commands/resource-commands.ts';
 import { saveProfile } from './profile.ts';
 import { reportError } from './cli-context.ts';
@@ -14,7 +15,7 @@ import { reportError } from './cli-context.ts';
 export function buildProgram(): Command {
   const program = new Command('kumo')
     .description('Kumo (雲): an IaaS cloud — instances, hosts, images, networks')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json', 'yaml']).default('table'))
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json', 'yaml', 'csv']).default('table'))
     .option('--server <url>', 'server URL (default: saved profile or $KUMO_URL)')
     .option('--token <token>', 'API token (default: saved profile or $KUMO_TOKEN)')
     .showHelpAfterError();
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   addNetworkCommands(program);
   addAuthCommands(program);
   addStorageCommands(program);
+  addAccountingCommands(program);
   return program;
 }
 

@@ -23,6 +23,8 @@ export const idPrefixes = {
   joinToken: 'jt',
   identityProvider: 'idp',
   migration: 'mig',
+  usageEvent: 'use',
+  auditEntry: 'aud',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

@@ -8,4 +8,5 @@ export * from './scheduler/index.ts';
 export * from './http-check-path.ts';
 export * from './format-duration.ts';
 export * from './keyed-mutex.ts';
+export * from './cpu-quota.ts';
 export * from './metrics/index.ts';

@@ -12,6 +12,8 @@ import * as m010 from './migrations/010-image-versions-cdrom.ts';
 import * as m011 from './migrations/011-metrics.ts';
 import * as m012 from './migrations/012-auth-identity-providers.ts';
 import * as m013 from './migrations/013-migration-policy-migrations.ts';
+import * as m014 from './migrations/014-ha.ts';
+import * as m017 from './migrations/017-quotas-usage-audit.ts';
 import * as m018 from './migrations/018-host-evacuation.ts';
 
 /** Append-only, numbered. Never edit a released migration: add the next number. */
@@ -29,6 +31,8 @@ const migrations: Record<string, Migration> = {
   '011-metrics': m011,
   '012-auth-identity-providers': m012,
   '013-migration-policy-migrations': m013,
+  '014-ha': m014,
+  '017-quotas-usage-audit': m017,
   '018-host-evacuation': m018,
 };
 

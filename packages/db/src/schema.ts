@@ -23,7 +23,13 @@ export interface IdentityProviderRow {
   /** JSON array of { group, role, account? }, first match wins. */
   groupMappings: string; timeoutMs: number; createdAt: string;
 }
-export interface ZoneRow { id: string; name: string; description: string; placementStrategy: 'spread' | 'pack'; createdAt: string }
+export interface ZoneRow {
+  id: string; name: string; description: string; placementStrategy: 'spread' | 'pack'; createdAt: string;
+  /** HA settings (migration 014): host lease duration, how long before its end a host that cannot renew stops its HA guests, restarts at once. */
+  haLeaseMs?: number | undefined; haFenceMarginMs?: number | undefined; haRestartConcurrency?: number | undefined;
+}
+/** Where storage fencing of a host is (migration 014): none, started, or confirmed (the host's old copies cannot write). */
+export type HostFenceState = 'none' | 'fencing' | 'fenced';
 export interface PodRow { id: string; zoneId: string; name: string; createdAt: string }
 export interface ClusterRow {
   id: string; zoneId: string; podId: string; name: string; hypervisor: 'qemu' | 'lxc' | 'fake';
@@ -48,6 +54,12 @@ export interface HostRow {
   capabilities: string | null;
   /** Agent protocol version the host's agent speaks (migration 007). */
   protocol: number;
+  /** The host's lease (migration 014): renewed by every heartbeat; once past, the host is presumed lost. Null: never leased. */
+  leaseExpiresAt?: string | null | undefined;
+  /** Storage fencing (migration 014): state, when it started and was confirmed, how, and why it failed (if it did). */
+  fenceState?: HostFenceState | undefined;
+  fenceStartedAt?: string | null | undefined; fencedAt?: string | null | undefined;
+  fenceMethod?: string | null | undefined; fenceError?: string | null | undefined; fenceGeneration?: number | null | undefined;
 }
 /** A port the server allocated on a host for a host-to-host transfer (migration 007). */
 export interface HostPortRow { hostId: string; port: number; purpose: string; resourceId: string; createdAt: string }
@@ -67,7 +79,7 @@ export interface ImageRow {
   defaultVersionId?: string | null | undefined;
 }
 export interface ImageVersionRow {
-  id: string; imageId: string; version: string; format: 'qcow2' | 'raw' | 'iso' | 'kernel-initrd';
+  id: string; imageId: string; version: string; format: 'qcow2' | 'raw' | 'iso' | 'kernel-initrd' | 'rootfs-tar';
   sizeBytes: number; sha256: string; state: 'uploading' | 'ready' | 'failed'; cmdline: string; storagePath: string; createdAt: string;
   /** Lineage: the version this one was captured on top of (migration 010). */
   parentVersionId?: string | null | undefined;
@@ -115,6 +127,9 @@ export interface InstanceRow {
   cdromImageVersionId?: string | null | undefined;
   /** What the firmware boots first (migration 010). */
   bootDevice?: 'disk' | 'cdrom' | undefined;
+  /** 1: restarted on another host when its host fails; higher haPriority first; restarts so far and the last (migration 014). */
+  ha?: number | undefined; haPriority?: number | undefined; haRestarts?: number | undefined; haLastRestartAt?: string | null | undefined;
+  haRestartedFrom?: string | null | undefined;
 }
 export interface VolumeRow {
   id: string; accountId: string; instanceId: string | null; poolId: string; kind: 'root' | 'data';
@@ -236,6 +251,27 @@ export interface LoadBalancerMemberRow { loadBalancerId: string; nicId: string; 
 
 export { defaultMigrationPolicy, finishedMigrationStates, migrationStates, type MigrationPolicyRow, type MigrationRow, type MigrationState } from './schema-migrations.ts';
 import type { MigrationPolicyRow, MigrationRow } from './schema-migrations.ts';
+/** Who a quota or a usage record belongs to (migration 017): an account today; domains and projects later. */
+export type OwnerKind = 'account';
+/** Per-owner limits (migration 017); null: the server's default for that resource. */
+export interface QuotaRow {
+  ownerKind: OwnerKind; ownerId: string;
+  instances: number | null; vcpus: number | null; memoryMiB: number | null; volumes: number | null; volumeGiB: number | null;
+  snapshots: number | null; publicIps: number | null; networks: number | null; updatedAt: string;
+}
+/** What is metered (migration 017). */
+export type UsageMeter = 'instance.running' | 'instance.allocated' | 'volume.gib' | 'snapshot.gib' | 'publicIp' | 'network';
+/** From `at` on, `meter` of the resource stands at `quantity` (0: stopped) (migration 017). */
+export interface UsageEventRow {
+  id: string; ownerKind: OwnerKind; ownerId: string; resourceType: string; resourceId: string;
+  meter: UsageMeter; offeringId: string | null; quantity: number; at: string;
+}
+/** One mutating API call (migration 017). `body` is the request body with secrets redacted (JSON). */
+export interface AuditRow {
+  id: string; accountId: string; userId: string | null; username: string; sourceAddress: string;
+  method: string; route: string; action: string; resourceId: string | null; status: number; errorCode: string | null;
+  requestId: string; body: string; createdAt: string;
+}
 
 export interface Database {
   accounts: AccountRow;
@@ -280,6 +316,9 @@ export interface Database {
   migrationPolicies: MigrationPolicyRow;
   migrations: MigrationRow;
   hostEvacuationItems: HostEvacuationItemRow;
+  quotas: QuotaRow;
+  usageEvents: UsageEventRow;
+  auditLog: AuditRow;
 }
 
 /**

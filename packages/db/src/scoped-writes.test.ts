@@ -102,10 +102,10 @@ for (const dialect of testDialects) {
       assert.equal(await repos.loadBalancers.deleteWithMembers(as(bob), lb.id), false);
       assert.ok(await repos.loadBalancers.get(as(alice), lb.id));
 
-      assert.equal(await repos.networks.deleteWithDependents(as(bob), net.id), false);
+      assert.equal(await repos.networks.deleteWithDependents(as(bob), net.id, new Date().toISOString()), false);
       assert.ok(await repos.networks.getAny(net.id), 'another account deleted nothing');
       assert.ok(await repos.publicIps.getAny(ip.id));
-      assert.equal(await repos.networks.deleteWithDependents(as(alice), net.id), true);
+      assert.equal(await repos.networks.deleteWithDependents(as(alice), net.id, new Date().toISOString()), true);
       assert.equal(await repos.networks.getAny(net.id), undefined);
       assert.equal(await repos.publicIps.getAny(ip.id), undefined, 'its public IPs went with it');
       assert.equal(await repos.loadBalancers.get(as(alice), lb.id), undefined, 'and its load balancers');

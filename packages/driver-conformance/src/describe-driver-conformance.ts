@@ -8,6 +8,7 @@ import type { Driver } from '@kumo/core';
 import { unknownAndFailureCases } from './cases-unknown-and-failure.ts';
 import { diskCases } from './cases-disks.ts';
 import { lifecycleCases } from './cases-lifecycle.ts';
+import { migrationCases } from './cases-migration.ts';
 import { restartAndStopCases } from './cases-restart-and-stop.ts';
 import { ConformanceRun } from './conformance-run.ts';
 import type { DriverHarness } from './driver-harness.ts';
@@ -30,6 +31,7 @@ export function describeDriverConformance<D extends Driver>(name: string, harnes
     });
     unknownAndFailureCases(run);
     lifecycleCases(run);
+    migrationCases(run, harness.migration);
     if (harness.disks) diskCases(run, harness.disks);
     restartAndStopCases(run);
   });

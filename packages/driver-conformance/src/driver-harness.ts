@@ -1,5 +1,5 @@
 /** What a driver brings to the conformance suite: how to make it, a bootable guest, and how to look at its host. */
-import type { DiskSpec, Driver, InstanceSpec } from '@kumo/core';
+import type { DiskSpec, Driver, InstanceSpec, MigrationPolicy } from '@kumo/core';
 
 export interface DriverHarness<D extends Driver = Driver> {
   /**
@@ -44,6 +44,21 @@ export interface DriverHarness<D extends Driver = Driver> {
    * Required when the driver claims 'hot-attach-disk'; omitted, those cases are not registered.
    */
   disks?: DiskHarness<D>;
+  /**
+   * A second host for the live-migration cases (cases-migration.ts). Omitted: a driver claiming
+   * 'live-migrate' has those cases skipped (with that reason); one without it must refuse them.
+   */
+  migration?: MigrationHarness<D>;
+}
+
+/** The second host of the live-migration cases: storage is shared (the same spec runs on both). */
+export interface MigrationHarness<D extends Driver = Driver> {
+  /** A driver over another host; the suite closes it (its guests are destroyed first). */
+  otherHost(): Promise<D>;
+  /** The address the other host's driver listens on (loopback in tests). */
+  listenAddress: string;
+  /** A policy under which migrating the guest takes long enough to cancel; omitted: the cancel case is not registered. */
+  slowPolicy?: MigrationPolicy;
 }
 
 /** The guest's own view of its disks, and the host's files behind them. */

@@ -1,3 +1,3 @@
 export { describeDriverConformance } from './describe-driver-conformance.ts';
-export type { DiskHarness, DriverHarness } from './driver-harness.ts';
+export type { DiskHarness, DriverHarness, MigrationHarness } from './driver-harness.ts';
 export { waitFor } from './conformance-run.ts';

@@ -8,7 +8,7 @@
  *   <root>/<parent>/<instanceId>, with the controllers enabled in the parents'
  *   cgroup.subtree_control.
  */
-import type { InstanceSpec } from '@kumo/core';
+import { CPU_PERIOD_US, cpuQuotaUsFor, type InstanceSpec } from '@kumo/core';
 
 export type V1Controller = 'cpu' | 'cpuacct' | 'memory' | 'pids';
 
@@ -43,13 +43,11 @@ export interface CgroupPlan {
 const MiB = 1024 * 1024;
 /** QEMU's own memory above guest RAM; under TCG mostly the translation cache. */
 export const QEMU_MEMORY_OVERHEAD_MIB = 100;
-const CPU_PERIOD_US = 100_000;
 
 export function cgroupLimitsFor(spec: Pick<InstanceSpec, 'memoryMiB' | 'vcpus' | 'cpuQuota'>): CgroupLimits {
-  const share = spec.cpuQuota ?? 1;
   return {
     memoryBytes: (spec.memoryMiB + QEMU_MEMORY_OVERHEAD_MIB) * MiB,
-    cpuQuotaUs: share > 0 ? Math.max(1000, Math.round(spec.vcpus * share * CPU_PERIOD_US)) : null,
+    cpuQuotaUs: cpuQuotaUsFor(spec),
     cpuPeriodUs: CPU_PERIOD_US,
     // vCPU threads, I/O threads, the block layer's worker pool (up to 64 per context)
     pidsMax: 256 + 4 * spec.vcpus,

@@ -4,7 +4,7 @@
  * facade) owns one; instance-launch, instance-actions, instance-adoption,
  * instance-attach and instance-console work on it.
  */
-import { DriverError, KeyedMutex, systemClock, type Clock, type DriverEvent, type InstanceStatus, type PowerState } from '@kumo/core';
+import { DriverError, KeyedMutex, migratedReason, systemClock, type Clock, type DriverEvent, type InstanceStatus, type PowerState } from '@kumo/core';
 import { CgroupManager } from './cgroup-manager.ts';
 import { ConsoleLog } from './console-log.ts';
 import { consoleLogLimit } from './console-log-rotation.ts';
@@ -88,7 +88,9 @@ export class DriverContext {
 
   async statusOf(rec: InstanceRecord, refresh: boolean): Promise<InstanceStatus> {
     if (rec.live) {
-      const power: PowerState = refresh ? await rec.live.refreshPower() : rec.live.power;
+      let power: PowerState = refresh ? await rec.live.refreshPower() : rec.live.power;
+      if (rec.incoming?.state === 'waiting' && power !== 'running') power = 'incoming';
+      if (rec.migratedAway && power === 'paused') return { instanceId: rec.id, power, reason: migratedReason };
       return rec.live.qmp ? { instanceId: rec.id, power } : { instanceId: rec.id, power, reason: 'QMP not connected' };
     }
     const s: InstanceStatus = { instanceId: rec.id, power: rec.rest.power };

@@ -58,10 +58,13 @@ export function pauseInstance(ctx: DriverContext, instanceId: string): Promise<I
   });
 }
 
+/** Also runs a source copy again whose target failed to take over after its migration (QEMU 'postmigrate'). */
 export function resumeInstance(ctx: DriverContext, instanceId: string): Promise<InstanceStatus> {
   return qmpAction(ctx, instanceId, 'resume', async (live) => {
-    if ((await live.refreshPower()) === 'running') return;
-    await live.requireQmp().execute('cont');
+    const rec = ctx.requireRecord(instanceId);
+    if ((await live.refreshPower()) !== 'running') await live.requireQmp().execute('cont');
+    if (rec.migratedAway) ctx.log.warn({ instanceId }, 'a migrated-away copy runs again on this host');
+    delete rec.migratedAway;
   });
 }
 

@@ -25,6 +25,21 @@ export function checkInstanceId(id: string, code: DriverError['code']): void {
 }
 
 /** start (statePath undefined) or restore: idempotent while the instance runs. */
+/**
+ * The target side of a live migration (migration/incoming.ts): after QMP and the console are
+ * connected, `prepare` sets QEMU up to receive (it must undo nothing: a failure kills the process);
+ * `attached` runs once the record holds the live QEMU. The copy stays stopped (-S, -incoming defer).
+ */
+export interface IncomingLaunch {
+  prepare(live: LiveQemu): Promise<void>;
+  attached(rec: InstanceRecord, live: LiveQemu): void;
+}
+
+/** Spawn a copy of spec that waits for a migration stream (no record for it may be live). */
+export function launchIncoming(ctx: DriverContext, spec: InstanceSpec, incoming: IncomingLaunch, job?: DriverCallContext): Promise<InstanceStatus> {
+  return launch(ctx, spec, ctx.records.get(spec.instanceId), undefined, job?.signal, incoming);
+}
+
 export function startInstance(ctx: DriverContext, spec: InstanceSpec, statePath: string | undefined, job?: DriverCallContext): Promise<InstanceStatus> {
   return ctx.mutex.run(spec.instanceId, async () => {
     const rec = ctx.records.get(spec.instanceId);
@@ -45,7 +60,9 @@ function whenCancelled(signal: AbortSignal | undefined, what: string): Promise<n
 }
 
 /** Spawn QEMU for spec (fresh boot, or restore from statePath) and wait until it runs. */
-async function launch(ctx: DriverContext, requested: InstanceSpec, existing: InstanceRecord | undefined, statePath: string | undefined, signal?: AbortSignal): Promise<InstanceStatus> {
+async function launch(
+  ctx: DriverContext, requested: InstanceSpec, existing: InstanceRecord | undefined, statePath: string | undefined, signal?: AbortSignal, incoming?: IncomingLaunch,
+): Promise<InstanceStatus> {
   const { opts } = ctx;
   const id = requested.instanceId;
   const paths = instancePaths(opts.stateDir, id);
@@ -61,7 +78,7 @@ async function launch(ctx: DriverContext, requested: InstanceSpec, existing: Ins
     accel,
     runDir: paths.dir,
     ...(opts.machine ? { machine: opts.machine } : {}),
-    ...(statePath !== undefined ? { incoming: 'defer' } : {}),
+    ...(statePath !== undefined || incoming ? { incoming: 'defer' } : {}),
   });
   if (statePath !== undefined) {
     try {
@@ -112,9 +129,13 @@ async function launch(ctx: DriverContext, requested: InstanceSpec, existing: Ins
         cancelled,
       ]);
     }
-    await l.requireQmp().execute('cont');
-    const power = await l.refreshPower();
-    if (power !== 'running') throw new Error(`QEMU reports ${power} after cont`);
+    if (incoming) {
+      await Promise.race([incoming.prepare(l), exitedEarly, cancelled]);
+    } else {
+      await l.requireQmp().execute('cont');
+      const power = await l.refreshPower();
+      if (power !== 'running') throw new Error(`QEMU reports ${power} after cont`);
+    }
 
     await writeJsonAtomic(paths.specFile, spec);
     await rm(paths.statusFile, { force: true });
@@ -122,8 +143,14 @@ async function launch(ctx: DriverContext, requested: InstanceSpec, existing: Ins
     rec.cgroup = cgroup;
     rec.rest = { power: 'stopped' };
     rec.exitIntent = undefined;
+    delete rec.migratedAway;
+    delete rec.incoming;
     ctx.records.set(id, rec);
     attach(ctx, rec, l);
+    if (incoming) {
+      incoming.attached(rec, l);
+      return { instanceId: id, power: 'incoming' };
+    }
     return { instanceId: id, power: 'running' };
   } catch (err) {
     // undo in reverse order: process, connections, cgroup, files
@@ -142,7 +169,7 @@ async function launch(ctx: DriverContext, requested: InstanceSpec, existing: Ins
     await removeConfigDrive(paths.configDrive); // rebuilt at the next start anyway
     if (!dirExisted) await rm(paths.dir, { recursive: true, force: true });
     if (err instanceof DriverError && err.code === 'cancelled') throw err;
-    const what = statePath !== undefined ? 'restore' : 'start';
+    const what = statePath !== undefined ? 'restore' : incoming ? 'incoming migration start' : 'start';
     throw new DriverError(`${what} of ${id} failed: ${errorMessage(err)}${tail ? `\nQEMU said:\n${tail}` : ''}`, 'start_failed');
   } finally {
     rec.quiet--;

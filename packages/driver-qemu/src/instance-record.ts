@@ -2,7 +2,7 @@
  * What the QEMU driver keeps per instance, in memory and in the instance directory.
  */
 import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import type { InstanceSpec } from '@kumo/core';
+import type { IncomingEndpoint, InstanceSpec } from '@kumo/core';
 import type { CgroupPlan } from './cgroup-plan.ts';
 import type { ConsoleLog } from './console-log.ts';
 import type { InstancePaths } from './instance-paths.ts';
@@ -30,6 +30,20 @@ export interface InstanceRecord {
   exitIntent: RestingStatus | undefined;
   /** > 0 while a driver call runs: QMP power events it causes are not reported. */
   quiet: number;
+  /** A copy waiting for (or taken over from) a migration stream (migration/incoming.ts). */
+  incoming?: IncomingState;
+  /** The source copy after its migration completed: paused with reason 'migrated' until resumed or destroyed. */
+  migratedAway?: boolean;
+}
+
+/** The target side of a live migration on this host. */
+export interface IncomingState {
+  endpoint: IncomingEndpoint;
+  /** waiting: QEMU listens; running: it took over; failed: the stream failed (reason). */
+  state: 'waiting' | 'running' | 'failed';
+  reason?: string;
+  /** Settles once the copy took over (resolves) or failed (rejects). */
+  settled: Promise<void>;
 }
 
 /** Written owner-only: spec.json carries the config drive's user data. */

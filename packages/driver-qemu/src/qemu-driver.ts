@@ -10,6 +10,7 @@
  *   instance-disks.ts     hot-plug, unplug, resize and limits of data disks
  *   instance-disk-backup.ts  blockdev-backup of a disk of a running guest
  *   instance-cdrom.ts     CD-ROM media change
+ *   migration/            live migration: incoming.ts (target), migrate-source.ts (source)
  *   driver-context.ts     the state those share
  *
  * State on disk, per instance, in <stateDir>/<instanceId>/ (see instance-paths.ts):
@@ -33,6 +34,8 @@ import {
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IncomingEndpoint, IncomingOptions, InstanceCounters, MigrationPolicy, MigrationResult } from '@kumo/core';
+import { finishIncoming, prepareIncoming } from './migration/incoming.ts';
+import { migrateInstance } from './migration/migrate-source.ts';
 import { sampleQemuInstances } from './instance-metrics.ts';
 import { DriverContext } from './driver-context.ts';
 import { changeMedium } from './instance-cdrom.ts';
@@ -49,12 +52,13 @@ import type { QemuDriverOptions } from './qemu-driver-options.ts';
 export type { QemuDriverOptions } from './qemu-driver-options.ts';
 
 /**
- * What the QEMU driver does on every host. Live migration, NIC hot-plug and a graphical console
- * come with later work; their capabilities are claimed when their methods exist and are tested.
+ * What the QEMU driver does on every host. NIC hot-plug and a graphical console come with later
+ * work; their capabilities are claimed when their methods exist and are tested.
  * 'rbd' is added per host when QEMU's rbd block driver is installed (qemuRbdInstalled).
  */
 export const qemuDriverCapabilities: readonly DriverCapability[] = [
   'save-restore', 'pause', 'serial-console', 'hot-attach-disk', 'disk-resize-online', 'disk-qos', 'disk-backup', 'cdrom',
+  'live-migrate', 'live-migrate-local-disks',
 ];
 
 /** Debian's QEMU loads its rbd block driver from a module (package qemu-block-extra). */
@@ -189,20 +193,26 @@ export class QemuDriver implements Driver {
     await changeMedium(this.ctx, instanceId, iso);
   }
 
+  // ---- live migration (migration/) -----------------------------------------
+
+  async prepareIncoming(spec: InstanceSpec, opts: IncomingOptions, job?: DriverCallContext): Promise<IncomingEndpoint> {
+    checkInstanceId(spec.instanceId, 'start_failed');
+    this.requireRbdFor(spec, 'start_failed');
+    await this.ready();
+    return prepareIncoming(this.ctx, spec, opts, job);
+  }
+
+  async migrate(instanceId: string, target: IncomingEndpoint, policy: MigrationPolicy, job?: DriverCallContext): Promise<MigrationResult> {
+    await this.ready();
+    return migrateInstance(this.ctx, instanceId, target, policy, job);
+  }
+
+  async finishIncoming(instanceId: string, opts: { timeoutMs: number }): Promise<InstanceStatus> {
+    await this.ready();
+    return finishIncoming(this.ctx, instanceId, opts);
+  }
+
   /** Lets go of every QEMU (they keep running) and stops touching their files. */
-  // Live migration: implemented by the migration work (migration.ts in @kumo/core); not claimed yet.
-  prepareIncoming(_spec: InstanceSpec, _opts: IncomingOptions): Promise<IncomingEndpoint> {
-    return Promise.reject(new DriverError("live migration ('live-migrate') is not supported by this driver yet", 'unsupported'));
-  }
-
-  migrate(_instanceId: string, _target: IncomingEndpoint, _policy: MigrationPolicy): Promise<MigrationResult> {
-    return Promise.reject(new DriverError("live migration ('live-migrate') is not supported by this driver yet", 'unsupported'));
-  }
-
-  finishIncoming(_instanceId: string, _opts: { timeoutMs: number }): Promise<InstanceStatus> {
-    return Promise.reject(new DriverError("live migration ('live-migrate') is not supported by this driver yet", 'unsupported'));
-  }
-
   async close(): Promise<void> {
     this.closed = true;
     await this.loaded?.catch(() => {});

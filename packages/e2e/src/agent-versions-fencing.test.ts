@@ -78,7 +78,7 @@ test('fencing: every registration gets a new generation; reports of an older one
 });
 
 test('a host declared down that returns re-registers and destroys the guests that were started elsewhere meanwhile', async () => {
-  const cloud = await startTestCloud({ hosts: 2, controller: { heartbeatIntervalMs: 100, hostDownAfterMs: 600 } });
+  const cloud = await startTestCloud({ hosts: 2, controller: { heartbeatIntervalMs: 200, hostDownAfterMs: 3000 } });
   let revived: AgentClient | null = null;
   try {
     const inst = await create(cloud, 'moved-1');

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import {
   initrdModuleNames, requiredDebianPackages, rootDiskExtraModuleNames, tinyImageCmdline,
 } from './build-tiny-image.ts';
@@ -71,6 +72,14 @@ test('the package list and the command line cover what the guest needs', () => {
   assert.ok(!requiredDebianPackages.includes('linux-image-amd64'), 'the guest kernel is downloaded and unpacked, never installed into the host');
   assert.match(tinyImageCmdline, /(^| )console=ttyS0( |$)/);
   assert.match(tinyImageCmdline, /(^| )panic=-1( |$)/);
+});
+
+test('guest_kernel_download_needs_depmod_on_a_fresh_machine: kmod (depmod) is a required package', () => {
+  // The downloaded kernel's modules are indexed with `depmod -b`; a fresh Debian without a host
+  // kernel package has no kmod, and the build failed with "spawn depmod ENOENT".
+  assert.ok(requiredDebianPackages.includes('kmod'));
+  const deps = readFileSync(new URL('../../../scripts/install-system-deps.sh', import.meta.url), 'utf8');
+  assert.match(deps, /(^|\s)kmod(\s|\))/m);
 });
 
 test('a missing tool names the Debian package and the command to install it', () => {

@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { findGuestKernel, type GuestKernel } from './guest-kernel-finder.ts';
 import { runCommand } from './run-command.ts';
+import { requireExecutable } from './host-tools.ts';
 
 /** The Debian metapackage whose kernel the guest boots: downloaded and unpacked, never installed. */
 export const guestKernelDebianPackage = 'linux-image-amd64';
@@ -45,8 +46,9 @@ export interface KernelDownloadTools {
   run(file: string, args: readonly string[], cwd?: string): Promise<string>;
 }
 
+/** depmod lives in /usr/sbin (kmod), which a non-root PATH may lack; a missing kmod is named as such. */
 const hostTools: KernelDownloadTools = {
-  run: (file, args, cwd) => runCommand(file, args, cwd ? { cwd } : {}),
+  run: (file, args, cwd) => runCommand(file === 'depmod' ? requireExecutable('depmod', 'kmod') : file, args, cwd ? { cwd } : {}),
 };
 
 /**

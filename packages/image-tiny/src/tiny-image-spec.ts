@@ -4,7 +4,7 @@
  * Debian packages buildTinyImage needs installed on the build host. The guest kernel is not among
  * them: linux-image-amd64's package is downloaded and unpacked into a cache (guest-kernel-download.ts).
  */
-export const requiredDebianPackages: string[] = ['busybox-static', 'e2fsprogs', 'qemu-utils', 'xz-utils'];
+export const requiredDebianPackages: string[] = ['busybox-static', 'e2fsprogs', 'qemu-utils', 'xz-utils', 'kmod'];
 
 /** Debian packages needed to boot the image (and run the integration tests). */
 export const bootDebianPackages: string[] = ['qemu-system-x86'];

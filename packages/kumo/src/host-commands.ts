@@ -28,7 +28,8 @@ export function addDaemonCommands(program: Command): void {
     .action(async (o: { name: string; address: string; driver: 'qemu' | 'fake'; stateDir?: string; networkResync: number; netnsPrefix: string; fakeStartDelay: number }, c: Command) => {
       if (!/^[a-z][a-z0-9-]{0,7}$/.test(o.netnsPrefix)) throw new Error(`--netns-prefix: ${o.netnsPrefix} is not 1-8 lowercase letters, digits or hyphens starting with a letter`);
       // --server and --token are the global options: here the token is a join token.
-      const { server, token } = c.optsWithGlobals<{ server?: string; token?: string }>();
+      const { server, token: givenToken } = c.optsWithGlobals<{ server?: string; token?: string }>();
+      const token = givenToken ?? process.env.KUMO_TOKEN; // kumo up --hosts passes it in the environment, out of `ps`
       if (!server) throw new Error('pass --server URL of the management server');
       const agent = startLocalAgent({ serverUrl: server, joinToken: token, name: o.name, address: o.address, driver: o.driver, stateDir: o.stateDir ?? join(dataDir(), 'agent'), log: consoleLogger,
         networkResyncMs: Math.max(1, o.networkResync) * 1000, netnsPrefix: o.netnsPrefix, fakeStartDelayMs: o.fakeStartDelay,

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { buildProgram, runCli } from '@kumo/cli';
 import { addUpCommand } from './up-command.ts';
+import { addDownCommand } from './down-command.ts';
 import { addDaemonCommands } from './host-commands.ts';
 import { addDoctorCommand } from './doctor-command.ts';
 import { addImageBuildCommand } from './image-commands.ts';
@@ -10,6 +11,7 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE
 
 const program = buildProgram();
 addUpCommand(program);
+addDownCommand(program);
 addDaemonCommands(program);
 addDoctorCommand(program);
 addImageBuildCommand(program);

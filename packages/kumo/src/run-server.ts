@@ -5,7 +5,11 @@ import { readAdminPasswordFile, writeAdminPasswordFile } from './admin-password-
 import { serverSecurityFromEnv } from './server-security-config.ts';
 import { baseGcIntervalMs } from './config.ts';
 
-export interface RunningServer { server: KumoServer; url: string; admin: { username: string; password: string | null } }
+export interface RunningServer {
+  server: KumoServer; url: string; admin: { username: string; password: string | null };
+  /** Runs `fn` (in registration order, errors ignored) when SIGINT/SIGTERM stops the server, before it closes. */
+  onStop(fn: () => Promise<unknown>): void;
+}
 
 /**
  * Metric settings from the environment (docs/operators.md): KUMO_METRICS_INSTANCE_SERIES=1 exports
@@ -34,8 +38,17 @@ export async function runServer(opts: { dataDir: string; host: string; port: num
   await server.start();
   const addr = server.app.server.address() as AddressInfo;
   const shownHost = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host;
-  const stop = () => { void server.close().finally(() => { void database.close(); process.exit(0); }); };
+  const hooks: Array<() => Promise<unknown>> = [];
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    void (async () => {
+      for (const fn of hooks) await fn().catch((e: unknown) => process.stderr.write(`while stopping: ${String(e)}\n`));
+      await server.close();
+    })().finally(() => { void database.close(); process.exit(0); });
+  };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  return { server, url: `http://${shownHost}:${addr.port}`, admin: { username: 'admin', password } };
+  return { server, url: `http://${shownHost}:${addr.port}`, admin: { username: 'admin', password }, onStop: (fn) => { hooks.push(fn); } };
 }

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
  * kernel is not installed: its package is downloaded and unpacked when the image is first built.
  */
 export const hostPackages = [
-  'qemu-system-x86', 'qemu-utils', 'dnsmasq-base', 'nftables', 'haproxy', 'busybox-static', 'e2fsprogs', 'xz-utils', 'iproute2', 'genisoimage',
+  'qemu-system-x86', 'qemu-utils', 'dnsmasq-base', 'nftables', 'haproxy', 'busybox-static', 'e2fsprogs', 'xz-utils', 'iproute2', 'genisoimage', 'kmod',
 ];
 
 export function missingPackages(pkgs: string[] = hostPackages): string[] {

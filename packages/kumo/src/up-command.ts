@@ -14,6 +14,10 @@ import { ensureTinyImage } from './tiny-image.ts';
 import { applyLocalPublicNetwork } from './local-network/local-public-network-apply.ts';
 import { defaultLocalPublicNetwork } from './local-network/local-public-network.ts';
 import { ensureLocalCloudNetwork } from './local-network/local-cloud-network.ts';
+import { prepareLocalHosts, upLocalHosts } from './local-hosts/up-local-hosts.ts';
+import { removeLocalHosts } from './local-hosts/local-hosts.ts';
+import { localHostsPlanForRemoval } from './local-hosts/local-hosts-plan.ts';
+import { claimUpPidFile } from './up-pid-file.ts';
 
 /** `kumo up`: the whole cloud on this machine — server, default zone, this machine as a host, a CLI profile. */
 export function addUpCommand(program: Command): void {
@@ -22,7 +26,7 @@ export function addUpCommand(program: Command): void {
     .option('--listen <address>', 'listen address', '127.0.0.1')
     .option('--data-dir <dir>', 'state directory (default $KUMO_DATA_DIR or ~/.kumo)')
     .option('--simulate', 'simulated hosts (fake driver) instead of real virtual machines; needs no root')
-    .option('--hosts <n>', 'with --simulate: how many fake hosts', (v) => Number(v), 1)
+    .option('--hosts <n>', 'with --simulate: how many fake hosts; without: N >= 2 runs this machine as N QEMU hosts h1..hN in network namespaces (try migration, maintenance and HA)', (v) => Number(v), 1)
     .option('--no-network', 'skip the default guest network and the local public bridge with NAT')
     .action(async (o: { port: number; listen: string; dataDir?: string; simulate?: boolean; hosts: number; network: boolean }) => {
       const say = (l: string) => print(l);
@@ -36,8 +40,13 @@ export function addUpCommand(program: Command): void {
         }
       }
       const dir = dataDir(o.dataDir);
+      claimUpPidFile(dir);
+      const multiHost = !o.simulate && o.hosts !== 1;
+      // Namespace hosts: their network first, the server listens on its bridge.
+      const local = multiHost ? await prepareLocalHosts({ count: o.hosts, dataDir: dir, port: o.port, listen: o.listen }) : undefined;
+      if (!o.simulate && !multiHost) await removeLocalHosts(localHostsPlanForRemoval(dir)); // what a crashed `kumo up --hosts N` left
       const webRoot = new URL('../../web/dist', import.meta.url).pathname;
-      const { server, url, admin } = await runServer({ dataDir: dir, host: o.listen, port: o.port, databaseUrl: databaseUrl(), logLevel: 'warn', webRoot });
+      const { server, url, admin, onStop } = await runServer({ dataDir: dir, host: local?.listen ?? o.listen, port: o.port, databaseUrl: databaseUrl(), logLevel: 'warn', webRoot });
       const ctx = server.ctx;
       const hypervisor = o.simulate ? 'fake' : 'qemu';
       const defaults = await seedDefaultCloud(ctx, hypervisor);
@@ -53,6 +62,12 @@ export function addUpCommand(program: Command): void {
         const count = Math.max(1, o.hosts);
         await simulateHosts({ serverUrl: url, token: joinToken, count, namePrefix: 'sim' });
         hostsLine = `${count} simulated host${count > 1 ? 's' : ''} (fake driver)`;
+      } else if (local) {
+        await ensureTinyImage(client, join(dir, 'tiny'), say);
+        const up = await upLocalHosts(local.plan, { client, joinToken, zoneId: defaults.zoneId, network: o.network });
+        onStop(() => up.hosts.stop());
+        hostsLine = up.hostsLine;
+        if (up.networkLine !== undefined) networkLine = up.networkLine;
       } else {
         await ensureTinyImage(client, join(dir, 'tiny'), say);
         const agent = startLocalAgent({ serverUrl: url, joinToken, driver: 'qemu', stateDir: join(dir, 'agent') });
@@ -77,7 +92,9 @@ export function addUpCommand(program: Command): void {
         `  CLI:       profile saved to ${profilePath}; try`,
         '               ./bin/kumo instance create --name vm1 --image tiny --offering small --wait',
         '               ./bin/kumo instance console vm1',
-        'Press Ctrl-C to stop the server and agent (guests keep running and are adopted at the next start).',
+        local
+          ? 'Press Ctrl-C (or run `kumo down`) to stop the server and the hosts: the namespaces and the guests in them are removed.'
+          : 'Press Ctrl-C (or run `kumo down`) to stop the server and agent (guests keep running and are adopted at the next start).',
       ].join('\n'));
     });
 }

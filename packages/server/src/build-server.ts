@@ -21,6 +21,11 @@ import { MigrationService } from './services/migration-service.ts';
 import { enableHostEvacuation } from './controller/host-evacuation-wiring.ts';
 import { ImageCaptureReconciler } from './controller/image-capture-reconciler.ts';
 import { registerTenancyRoutes } from './http/routes/tenancy-routes.ts';
+import { registerAccountingRoutes } from './http/routes/accounting-routes.ts';
+import { installAuditHook } from './http/audit-hook.ts';
+import { QuotaService } from './services/quota-service.ts';
+import { UsageService } from './services/usage-service.ts';
+import { AuditService } from './services/audit-service.ts';
 import { registerInstanceRoutes } from './http/routes/instance-routes.ts';
 import { registerOperationRoutes } from './http/routes/operation-routes.ts';
 import { registerStreamRoutes } from './http/routes/stream-routes.ts';
@@ -44,6 +49,7 @@ import { Notifier } from './services/notifier.ts';
 import { AgentGateway } from './gateway/agent-gateway.ts';
 import { Controller, defaultControllerOptions, type ControllerOptions } from './controller/controller.ts';
 import type { ServerContext } from './context.ts';
+import { HaController, defaultHaControllerOptions, type HaControllerOptions } from './ha/ha-controller.ts';
 
 export interface BuildServerOptions {
   database: DatabaseHandle;
@@ -66,6 +72,8 @@ export interface BuildServerOptions {
   origins?: OriginPolicy;
   /** Metric store retention, alert rules and webhook, per-instance series in /metrics (docs/operators.md). */
   metrics?: Partial<MetricsServiceOptions>;
+  /** High availability: how often leases are judged, agent call timeouts (ha/ha-controller.ts). */
+  ha?: Partial<HaControllerOptions>;
 }
 
 export interface KumoServer {
@@ -74,6 +82,8 @@ export interface KumoServer {
   controller: Controller;
   /** The metric store, its queries, retention and alerts. */
   metrics: MetricsService;
+  /** Host leases, storage fencing and HA restarts. */
+  ha: HaController;
   /** Every route as registered (method, url), for conformance tests and docs. */
   routes: Array<{ method: string; url: string }>;
   /** Start the controller (after listen or before inject). */
@@ -123,7 +133,8 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
     snapshots: new SnapshotService(repos, volumes, ops, events, notifier, clock, copts.snapshotStoreDir, maxImageBytes),
   };
   const migrations = new MigrationService(repos, ops, events, notifier, clock);
-  const ctx: ServerContext = { repos, clock, auth, ops, opCancel, instances, hosts, migrations, catalog, storage, events, notifier, gateway, dataDir: opts.dataDir };
+  const accounting = { quotas: new QuotaService(repos, clock), usage: new UsageService(repos, clock), audit: new AuditService(repos, clock) };
+  const ctx: ServerContext = { repos, clock, auth, ops, opCancel, instances, hosts, migrations, catalog, storage, accounting, events, notifier, gateway, dataDir: opts.dataDir };
   const metrics = new ServerMetrics();
   const controller = new Controller(repos, gateway, ops, events, notifier, clock, app.log, copts, metrics);
   enableHostEvacuation(controller.hosts, ctx, migrations);
@@ -135,6 +146,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
   });
   const metricsService = new MetricsService(repos, clock, events, notifier, app.log, metrics.registry, opts.metrics);
   gateway.hooks.onMetrics = (hostId, batch) => metricsService.ingest.ingest(hostId, batch);
+  const ha = new HaController(repos, gateway, events, notifier, clock, app.log, { ...defaultHaControllerOptions, ...opts.ha });
 
   await app.register(swagger, {
     openapi: {
@@ -146,6 +158,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
   });
   await app.register(websocket, { options: { maxPayload: 4 * 1024 * 1024 } });
   installAuth(app, auth, opts.origins);
+  installAuditHook(app, accounting.audit);
   registerMetricsRoutes(app, metrics); // first: its timing hook must see every route registered after it
 
   app.get('/api/v1/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
@@ -154,6 +167,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
   registerInfraRoutes(app, ctx);
   registerCatalogRoutes(app, ctx);
   registerTenancyRoutes(app, ctx);
+  registerAccountingRoutes(app, ctx);
   registerInstanceRoutes(app, ctx);
   registerOperationRoutes(app, ctx);
   registerStreamRoutes(app, ctx);
@@ -169,15 +183,17 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
 
   let started = false;
   return {
-    app, ctx, controller, routes, metrics: metricsService,
+    app, ctx, controller, routes, metrics: metricsService, ha,
     async start() {
       if (started || opts.startController === false) return;
       started = true;
       metricsService.start();
       await controller.start();
+      ha.start();
     },
     async close() {
       await metricsService.stop();
+      await ha.stop();
       gateway.closeAll();
       await controller.stop();
       await app.close();

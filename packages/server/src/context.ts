@@ -13,6 +13,12 @@ import type { VolumeService } from './services/volume-service.ts';
 import type { VolumeDeviceService } from './services/volume-device-service.ts';
 import type { SnapshotService } from './services/snapshot-service.ts';
 import type { MigrationService } from './services/migration-service.ts';
+import type { QuotaService } from './services/quota-service.ts';
+import type { UsageService } from './services/usage-service.ts';
+import type { AuditService } from './services/audit-service.ts';
+
+/** Quotas, usage records and the audit log. */
+export interface AccountingServices { quotas: QuotaService; usage: UsageService; audit: AuditService }
 
 /** Volumes (lifecycle, device changes) and snapshots. */
 export interface StorageServices { volumes: VolumeService; volumeDevices: VolumeDeviceService; snapshots: SnapshotService }
@@ -28,6 +34,7 @@ export interface ServerContext {
   /** Images, offerings, key pairs, affinity groups, API keys and accounts. */
   catalog: CatalogServices;
   storage: StorageServices;
+  accounting: AccountingServices;
   hosts: HostService;
   /** Live and cold migration of instances between hosts. */
   migrations: MigrationService;

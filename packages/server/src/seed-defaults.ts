@@ -22,7 +22,7 @@ export async function seedDefaultCloud(ctx: Pick<ServerContext, 'repos' | 'clock
   const repos: Repos = ctx.repos;
   const db = repos.db;
   const now = () => nowIso(ctx.clock);
-  const zone = await ensure(() => db.selectFrom('zones').selectAll().where('name', '=', 'zone1').executeTakeFirst(), async () => {
+  const zone = await ensure<{ id: string }>(() => db.selectFrom('zones').selectAll().where('name', '=', 'zone1').executeTakeFirst(), async () => {
     const row = { id: newId('zone'), name: 'zone1', description: 'default zone', placementStrategy: 'spread' as const, createdAt: now() };
     await repos.zones.insert(row); return row;
   });

@@ -27,14 +27,14 @@ import { assertSafeId } from './safe-id.ts';
 import { StorageError } from './storage-error.ts';
 import { silentLogger, type StorageLogger } from './storage-logger.ts';
 
-export type ImageFormat = 'qcow2' | 'raw' | 'iso' | 'kernel-initrd';
-export const imageFormats: readonly ImageFormat[] = ['qcow2', 'raw', 'iso', 'kernel-initrd'];
+export type ImageFormat = 'qcow2' | 'raw' | 'iso' | 'kernel-initrd' | 'rootfs-tar';
+export const imageFormats: readonly ImageFormat[] = ['qcow2', 'raw', 'iso', 'kernel-initrd', 'rootfs-tar'];
 
 interface CachedCommon { imageVersionId: string; sha256: string; sizeBytes: number }
 
 /** A verified image on disk. For kernel bundles `path` is the directory it was unpacked into. */
 export type CachedImage =
-  | (CachedCommon & { format: 'qcow2' | 'raw' | 'iso'; path: string })
+  | (CachedCommon & { format: 'qcow2' | 'raw' | 'iso' | 'rootfs-tar'; path: string })
   | (CachedCommon & { format: 'kernel-initrd'; path: string; kernel: string; initrd: string; rootDisk?: string; cmdline?: string });
 
 export interface CacheListEntry extends CachedCommon { format: ImageFormat; path: string; verifiedAt: string }

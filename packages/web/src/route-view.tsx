@@ -17,6 +17,9 @@ import { OperationsScreen } from './screens/operations-screen.tsx';
 import { EventsScreen } from './screens/events-screen.tsx';
 import { NotFoundScreen } from './screens/not-found-screen.tsx';
 import { PasswordScreen } from './screens/password-screen.tsx';
+import { QuotaScreen } from './screens/quota-screen.tsx';
+import { UsageScreen } from './screens/usage-screen.tsx';
+import { AuditScreen } from './screens/audit-screen.tsx';
 
 /** The screen for the current path. */
 export function RouteView({ path }: { path: string }) {
@@ -39,6 +42,9 @@ export function RouteView({ path }: { path: string }) {
     case 'operations': return <OperationsScreen />;
     case 'events': return <EventsScreen />;
     case 'password': return <PasswordScreen />;
+    case 'quota': return <QuotaScreen />;
+    case 'usage': return <UsageScreen />;
+    case 'audit': return <AuditScreen />;
     case 'not-found': return <NotFoundScreen path={r.path} />;
   }
 }

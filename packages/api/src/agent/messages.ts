@@ -2,7 +2,7 @@
  * The frames of the agent link: one WebSocket the agent dials (`/api/v1/agent`), JSON text frames.
  *
  * agent → server: hello (first frame), heartbeat, observed, reply, job, console
- * server → agent: welcome, call, console-input, error
+ * server → agent: welcome, call, console-input, error, lease
  *
  * Calls are idempotent requests; the agent replies with the same `id`. A call of a job method is
  * answered at once with `{ job: { jobId } }`; `job` frames then carry its progress and its end.
@@ -12,6 +12,11 @@
  * Fencing: the welcome gives the agent its registration's generation; every call carries the
  * generation it was made for and the agent refuses older ones (`stale_generation`); every report
  * carries the agent's generation and the server ignores reports of an older one.
+ *
+ * Host lease (HA): every heartbeat the server accepts renews the host's lease; the server answers
+ * with a `lease` frame naming the heartbeat (`renewedAt` echoes its `at`). The agent counts the
+ * lease from when it sent that heartbeat, so its own deadline is never later than the server's;
+ * when it passes (minus the margin) without a renewal, the agent stops its HA guests itself.
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { driverCapabilities } from '@kumo/core';
@@ -125,5 +130,17 @@ export type ConsoleInputMessage = Static<typeof ConsoleInputSchema>;
 export const ErrorFrameSchema = Type.Object({ type: Type.Literal('error'), code: Type.String(), message: Type.String() });
 export type ErrorMessage = Static<typeof ErrorFrameSchema>;
 
-export const ServerToAgentSchema = Type.Union([WelcomeSchema, CallSchema, ConsoleInputSchema, ErrorFrameSchema]);
+/** Protocol 2: the host's lease was renewed by the heartbeat sent at `renewedAt` (the heartbeat's own `at`). */
+export const LeaseSchema = Type.Object({
+  type: Type.Literal('lease'), renewedAt: Type.String(),
+  /** The lease lasts this long from the heartbeat; the agent stops its HA guests `marginMs` before it ends without a renewal. */
+  leaseMs: Type.Integer({ minimum: 1 }), marginMs: Type.Integer({ minimum: 0 }),
+  /** The HA instances the server places on this host (the ones to stop when the lease is lost). */
+  haInstanceIds: Type.Array(Type.String()),
+  /** Lease files to touch (volumes of those instances on shared directory pools): proof this host still holds them. */
+  leaseFiles: Type.Array(Type.String({ pattern: '^/' })),
+});
+export type LeaseMessage = Static<typeof LeaseSchema>;
+
+export const ServerToAgentSchema = Type.Union([WelcomeSchema, CallSchema, ConsoleInputSchema, ErrorFrameSchema, LeaseSchema]);
 export type ServerToAgent = Static<typeof ServerToAgentSchema>;

@@ -176,6 +176,16 @@ export const agentMethodDefs = {
   'transfer.send': method(Type.Object({ transferId: Type.String({ minLength: 1 }), address: Type.String({ minLength: 1 }), port: Type.Integer({ minimum: 1, maximum: 65535 }), path: AbsolutePath }), Type.Object({ bytes: Type.Integer(), sha256: Type.String() }), { job: true, since: 2 }),
   /** Close a listener; reports what it received (`complete` once the sender finished). */
   'transfer.close': method(Type.Object({ transferId: Type.String({ minLength: 1 }) }), Type.Object({ found: Type.Boolean(), complete: Type.Boolean(), bytes: Type.Integer(), sha256: Type.Union([Type.String(), Type.Null()]) }), { job: false, since: 2 }),
+  /**
+   * Storage fencing (HA), run by a healthy host of the cluster on behalf of a lost one: `add` keeps
+   * every client at `clientAddress` from the RBD pool's cluster (`ceph osd blocklist add`), `remove`
+   * lets it back once its stale copies are destroyed. Idempotent.
+   */
+  'storage.fence': method(Type.Object({
+    pool: PoolRefSchema, clientAddress: Type.String({ minLength: 1 }), action: Type.Union([Type.Literal('add'), Type.Literal('remove')]),
+  }), Type.Object({ detail: Type.String() }), { job: false, since: 2 }),
+  /** How long ago each lease file was last touched (ms, by this host's clock); null: no such file. */
+  'storage.leaseAges': method(Type.Object({ paths: Type.Array(AbsolutePath) }), Type.Object({ agesMs: Type.Array(Type.Union([Type.Integer(), Type.Null()])) }), { job: false, since: 2 }),
 } satisfies Record<string, MethodDef>;
 
 export type AgentMethod = keyof typeof agentMethodDefs;

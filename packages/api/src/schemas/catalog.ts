@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { AnyId, Description, Name, Nullable, Timestamp } from './common.ts';
 
 export const ImageKind = Type.Union([Type.Literal('template'), Type.Literal('iso'), Type.Literal('kernel')]);
-export const ImageFormat = Type.Union([Type.Literal('qcow2'), Type.Literal('raw'), Type.Literal('iso'), Type.Literal('kernel-initrd')]);
+export const ImageFormat = Type.Union([Type.Literal('qcow2'), Type.Literal('raw'), Type.Literal('iso'), Type.Literal('kernel-initrd'), Type.Literal('rootfs-tar')]);
 
 export const ImageVersion = Type.Object({
   id: Type.String(), imageId: Type.String(), version: Type.String(), format: ImageFormat,

@@ -11,3 +11,4 @@ export * from './volume.ts';
 export * from './snapshot.ts';
 export * from './migration.ts';
 export * from './evacuation.ts';
+export * from './accounting.ts';

@@ -9,15 +9,23 @@ export const HostState = Type.Union(hostStates.map((s) => Type.Literal(s)));
 /** What the operator asked for: enabled → preparing-maintenance → in-maintenance → enabled (docs/operators.md). */
 export const HostAdminState = Type.Union(hostAdminStates.map((s) => Type.Literal(s)));
 
+/** A zone's high-availability settings (docs/operators.md#ha-and-fencing). */
+export const ZoneHaSettings = Type.Object({
+  leaseMs: Type.Integer({ minimum: 2000, maximum: 600_000, description: 'how long a heartbeat keeps a host\'s lease (default 20000)' }),
+  fenceMarginMs: Type.Integer({ minimum: 500, maximum: 300_000, description: 'a host that cannot renew stops its HA guests this long before its lease ends (default 5000)' }),
+  restartConcurrency: Type.Integer({ minimum: 1, maximum: 256, description: 'HA restarts at once in the zone (default 4)' }),
+});
+export const ZoneHaSettingsUpdate = Type.Partial(ZoneHaSettings, { additionalProperties: false, minProperties: 1 });
+
 export const Zone = Type.Object({
   id: Type.String(), name: Type.String(), description: Type.String(),
-  placementStrategy: PlacementStrategy, createdAt: Timestamp,
+  placementStrategy: PlacementStrategy, ha: ZoneHaSettings, createdAt: Timestamp,
 });
 export const ZoneCreate = Type.Object({
-  name: Name, description: Type.Optional(Description), placementStrategy: Type.Optional(PlacementStrategy),
+  name: Name, description: Type.Optional(Description), placementStrategy: Type.Optional(PlacementStrategy), ha: Type.Optional(ZoneHaSettingsUpdate),
 }, { additionalProperties: false });
 export const ZoneUpdate = Type.Object({
-  description: Type.Optional(Description), placementStrategy: Type.Optional(PlacementStrategy),
+  description: Type.Optional(Description), placementStrategy: Type.Optional(PlacementStrategy), ha: Type.Optional(ZoneHaSettingsUpdate),
 }, { additionalProperties: false, minProperties: 1 });
 
 export const Pod = Type.Object({ id: Type.String(), zoneId: Type.String(), name: Type.String(), createdAt: Timestamp });
@@ -82,6 +90,8 @@ export const PoolCreate = Type.Object({
 }, { additionalProperties: false });
 
 export type Zone = Static<typeof Zone>;
+export type ZoneHaSettings = Static<typeof ZoneHaSettings>;
+export type ZoneHaSettingsUpdate = Static<typeof ZoneHaSettingsUpdate>;
 export type Pod = Static<typeof Pod>;
 export type Cluster = Static<typeof Cluster>;
 export type Host = Static<typeof Host>;

@@ -34,6 +34,11 @@ export const Instance = Type.Object({
     imageId: Nullable(Type.String({ description: 'the ISO in the drive; null: the drive is empty' })), imageVersionId: Nullable(Type.String()),
   }, { description: 'the CD-ROM drive; null: the instance has none' })),
   bootDevice: lit(['disk', 'cdrom'] as const),
+  ha: Type.Object({
+    enabled: Type.Boolean({ description: 'restarted on another host of its cluster when its host fails (after storage fencing)' }),
+    priority: Type.Integer({ description: 'higher restarts first' }),
+    restarts: Type.Integer({ description: 'HA restarts so far' }), lastRestartAt: Nullable(Timestamp),
+  }),
   version: Type.Integer(), createdAt: Timestamp, updatedAt: Timestamp,
 });
 
@@ -55,12 +60,16 @@ export const InstanceCreate = Type.Object({
   start: Type.Optional(Type.Boolean({ description: 'start after creation (default true)' })),
   nics: Type.Optional(NicRequests),
   configDrive: Type.Optional(Type.Boolean({ description: 'attach a NoCloud config drive (ISO 9660 labelled cidata: meta-data, user-data, network-config) for guests without network metadata' })),
+  ha: Type.Optional(Type.Boolean({ description: 'high availability: restart on another host when its host fails (default: the offering\'s)' })),
+  haPriority: Type.Optional(Type.Integer({ minimum: -1000, maximum: 1000, description: 'HA restart order: higher first (default 0)' })),
 }, { additionalProperties: false });
 
 /** Insert an ISO into the instance's CD-ROM drive (the drive is added to a stopped instance that has none). */
 export const InstanceCdromInsert = Type.Object({ imageId: AnyId, imageVersionId: Type.Optional(AnyId) }, { additionalProperties: false });
 export const InstanceUpdate = Type.Object({
   bootDevice: Type.Optional(lit(['disk', 'cdrom'] as const)),
+  ha: Type.Optional(Type.Boolean({ description: 'high availability on or off (takes effect at once; the guest\'s host learns it at its next lease renewal)' })),
+  haPriority: Type.Optional(Type.Integer({ minimum: -1000, maximum: 1000 })),
 }, { additionalProperties: false });
 
 export const InstanceActionRequest = Type.Object({

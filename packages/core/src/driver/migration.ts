@@ -44,6 +44,12 @@ export interface IncomingOptions {
   receiveDisks: string[];
   /** Enable post-copy on the target (QEMU `postcopy-ram` must be set on both sides). */
   postcopy: boolean;
+  /**
+   * Ports to listen on (from the host's transfer port range): `stream` for the memory stream,
+   * `nbd` for the disk mirrors. Absent or 0: the driver takes a free port and reports it in the
+   * endpoint.
+   */
+  ports?: { stream?: number; nbd?: number };
 }
 
 /** Where the source sends the migration. */

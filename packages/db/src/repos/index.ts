@@ -19,11 +19,18 @@ import { LoadBalancersRepo } from './load-balancers-repo.ts';
 import { MetricsRepo } from './metrics-repo.ts';
 import { MigrationsRepo } from './migrations-repo.ts';
 import { EvacuationsRepo } from './evacuations-repo.ts';
+import { UsageEventsRepo } from './usage-events-repo.ts';
+import { QuotasRepo } from './quotas-repo.ts';
+import { AuditRepo } from './audit-repo.ts';
 
 export { EvacuationsRepo, type EvacuationItemView } from './evacuations-repo.ts';
 export { MetricsRepo, metricValueColumns, type MetricValueColumn, type MetricBucketRow } from './metrics-repo.ts';
 export { CrudRepo, InstancesRepo, HostsRepo, OperationsRepo, EventsRepo, VolumesRepo, SnapshotsRepo, HealthRepo, LoadBalancersRepo };
 export { NetworksRepo, NicsRepo, PublicIpsRepo, SecurityGroupsRepo, ImageVersionsRepo, RoutersRepo, CredentialsRepo };
+export { UsageEventsRepo, QuotasRepo, AuditRepo };
+export { instanceLevels, volumeLevels, snapshotLevels, inTransaction, type UsageLevel } from './usage-events-repo.ts';
+export { quotaResources, type QuotaResource, type QuotaUse } from './quotas-repo.ts';
+export type { AuditFilter } from './audit-repo.ts';
 export { withSavepoint, isUniqueViolation, isForeignKeyViolation } from './savepoint.ts';
 export { MigrationsRepo, type MigrationPatch } from './migrations-repo.ts';
 export type { Reservation } from './hosts-repo.ts';
@@ -76,6 +83,9 @@ export function createRepos(db: Kysely<Database>) {
     metrics: new MetricsRepo(db),
     migrations: new MigrationsRepo(db),
     evacuations: new EvacuationsRepo(db),
+    usageEvents: new UsageEventsRepo(db),
+    quotas: new QuotasRepo(db),
+    audit: new AuditRepo(db),
   };
 }
 

@@ -4,6 +4,7 @@ import type { Database, InstanceRow } from '../schema.ts';
 import type { Page, PageRequest } from '../pagination.ts';
 import type { Scope } from '../scope.ts';
 import { CrudRepo } from './crud-repo.ts';
+import { inTransaction, instanceLevels, UsageEventsRepo } from './usage-events-repo.ts';
 
 export type InstanceStatusPatch = Partial<Pick<InstanceRow,
   'phase' | 'task' | 'hostId' | 'targetHostId' | 'poolId' | 'podId' | 'clusterId' | 'errorReason' | 'excludedHostIds' | 'deletedAt' | 'desired'>>;
@@ -15,7 +16,7 @@ export type InstanceStatusPatch = Partial<Pick<InstanceRow,
 export const instanceListColumns = [
   'id', 'accountId', 'name', 'zoneId', 'hostId', 'poolId', 'imageId', 'imageVersionId', 'offeringId', 'keypairId',
   'vcpus', 'memoryMiB', 'rootDiskGiB', 'hostTags', 'configDrive', 'cdrom', 'cdromImageId', 'cdromImageVersionId', 'bootDevice', 'desired', 'phase', 'task',
-  'observedPower', 'observedAt', 'errorReason', 'version', 'createdAt', 'updatedAt',
+  'observedPower', 'observedAt', 'errorReason', 'version', 'createdAt', 'updatedAt', 'ha', 'haPriority', 'haRestarts', 'haLastRestartAt',
 ] as const satisfies readonly (keyof InstanceRow)[];
 export type InstanceListRow = Pick<InstanceRow, typeof instanceListColumns[number]>;
 
@@ -32,6 +33,16 @@ export class InstancesRepo extends CrudRepo<'instances'> {
     });
   }
 
+  private readonly usage = new UsageEventsRepo(this.db);
+
+  /** Insert a new instance and its first usage levels (allocated from its creation), in one transaction. */
+  override async insert(row: InstanceRow, db: Kysely<Database> = this.db): Promise<void> {
+    await inTransaction(db, async (trx) => {
+      await super.insert(row, trx);
+      await this.usage.record(trx, { ownerId: row.accountId, resourceType: 'instance', resourceId: row.id }, instanceLevels(row), row.createdAt);
+    });
+  }
+
   /** list() without the columns no listing shows (instanceListColumns). */
   async listBrief(scope: Scope, page: PageRequest, filters: Partial<Record<string, unknown>> = {}): Promise<Page<InstanceListRow>> {
     return this.listColumns(scope, page, filters, instanceListColumns) as Promise<Page<InstanceListRow>>;
@@ -42,11 +53,21 @@ export class InstancesRepo extends CrudRepo<'instances'> {
    * Returns the new version, or null when someone else wrote first (the caller re-reads).
    */
   async compareAndSwap(id: string, expectedVersion: number, patch: InstanceStatusPatch, nowIso: string, db: Kysely<Database> = this.db): Promise<number | null> {
-    const r = await db.updateTable('instances')
-      .set({ ...patch, version: expectedVersion + 1, updatedAt: nowIso })
-      .where('id', '=', id).where('version', '=', expectedVersion)
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) === 1 ? expectedVersion + 1 : null;
+    const write = async (d: Kysely<Database>): Promise<number | null> => {
+      const r = await d.updateTable('instances')
+        .set({ ...patch, version: expectedVersion + 1, updatedAt: nowIso })
+        .where('id', '=', id).where('version', '=', expectedVersion)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1 ? expectedVersion + 1 : null;
+    };
+    if (patch.phase === undefined) return write(db);
+    // A phase change moves the usage meters: recorded in the same transaction (usage-events-repo.ts).
+    return inTransaction(db, async (trx) => {
+      const v = await write(trx);
+      const row = v === null ? undefined : await this.getAny(id, trx);
+      if (row) await this.usage.record(trx, { ownerId: row.accountId, resourceType: 'instance', resourceId: id }, instanceLevels(row), nowIso);
+      return v;
+    });
   }
 
   /** A live (not deleted) instance of the caller's own account with this name: names are unique per account. */

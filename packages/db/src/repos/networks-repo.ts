@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database, NetworkRow } from '../schema.ts';
 import type { Scope } from '../scope.ts';
 import { CrudRepo } from './crud-repo.ts';
+import { inTransaction, UsageEventsRepo } from './usage-events-repo.ts';
 
 /**
  * Guest networks. Isolated networks belong to one account; shared networks are created by an
@@ -12,6 +13,16 @@ export class NetworksRepo extends CrudRepo<'networks'> {
     super(db, {
       table: 'networks', tenantScoped: true,
       sortable: ['name', 'createdAt', 'cidr'], filterable: ['name', 'zoneId', 'kind', 'accountId', 'physicalNetworkId'],
+    });
+  }
+
+  private readonly usage = new UsageEventsRepo(this.db);
+
+  /** Insert a network; its usage meter starts at its creation, in the same transaction. */
+  override async insert(row: NetworkRow, db: Kysely<Database> = this.db): Promise<void> {
+    await inTransaction(db, async (trx) => {
+      await super.insert(row, trx);
+      await this.usage.record(trx, { ownerId: row.accountId, resourceType: 'network', resourceId: row.id }, [{ meter: 'network', quantity: 1 }], row.createdAt);
     });
   }
 
@@ -68,15 +79,22 @@ export class NetworksRepo extends CrudRepo<'networks'> {
    * egress and port-forward rules, router and public IPs. The caller checked it has no NICs.
    * False: it was not there.
    */
-  async deleteWithDependents(scope: Scope, id: string, db: Kysely<Database> = this.db): Promise<boolean> {
-    if (!(await this.getForWrite(scope, id, db))) return false;
-    const lbs = (await db.selectFrom('loadBalancers').select('id').where('networkId', '=', id).execute()).map((r) => r.id);
-    if (lbs.length > 0) await db.deleteFrom('loadBalancerMembers').where('loadBalancerId', 'in', lbs).execute();
-    for (const table of ['loadBalancers', 'firewallRules', 'egressRules', 'portForwards', 'routers'] as const) {
-      await db.deleteFrom(table).where('networkId', '=', id).execute();
-    }
-    await db.deleteFrom('publicIps').where('networkId', '=', id).execute();
-    return this.delete(scope, id, db);
+  async deleteWithDependents(scope: Scope, id: string, nowIso: string, outer: Kysely<Database> = this.db): Promise<boolean> {
+    return inTransaction(outer, async (db) => {
+      const net = await this.getForWrite(scope, id, db);
+      if (!net) return false;
+      // The network's and its addresses' usage meters stop now (same transaction as the deletes).
+      const ips = await db.selectFrom('publicIps').select(['id', 'accountId']).where('networkId', '=', id).execute();
+      for (const ip of ips) await this.usage.record(db, { ownerId: ip.accountId, resourceType: 'publicIp', resourceId: ip.id }, [{ meter: 'publicIp', quantity: 0 }], nowIso);
+      await this.usage.record(db, { ownerId: net.accountId, resourceType: 'network', resourceId: id }, [{ meter: 'network', quantity: 0 }], nowIso);
+      const lbs = (await db.selectFrom('loadBalancers').select('id').where('networkId', '=', id).execute()).map((r) => r.id);
+      if (lbs.length > 0) await db.deleteFrom('loadBalancerMembers').where('loadBalancerId', 'in', lbs).execute();
+      for (const table of ['loadBalancers', 'firewallRules', 'egressRules', 'portForwards', 'routers'] as const) {
+        await db.deleteFrom(table).where('networkId', '=', id).execute();
+      }
+      await db.deleteFrom('publicIps').where('networkId', '=', id).execute();
+      return this.delete(scope, id, db);
+    });
   }
 
   /** The owning account of each network, by id. */

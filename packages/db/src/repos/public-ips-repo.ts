@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database, LoadBalancerRow, PortForwardRow, PublicIpRow } from '../schema.ts';
 import type { Scope } from '../scope.ts';
 import { CrudRepo } from './crud-repo.ts';
+import { inTransaction, UsageEventsRepo } from './usage-events-repo.ts';
 
 /** Public addresses allocated to accounts from a zone's public IP ranges (free addresses have no row). */
 export class PublicIpsRepo extends CrudRepo<'publicIps'> {
@@ -9,6 +10,26 @@ export class PublicIpsRepo extends CrudRepo<'publicIps'> {
     super(db, {
       table: 'publicIps', tenantScoped: true,
       sortable: ['createdAt', 'address'], filterable: ['zoneId', 'networkId', 'address', 'rangeId', 'accountId'],
+    });
+  }
+
+  private readonly usage = new UsageEventsRepo(this.db);
+
+  /** Insert an allocated address; its usage meter starts at its creation, in the same transaction. */
+  override async insert(row: PublicIpRow, db: Kysely<Database> = this.db): Promise<void> {
+    await inTransaction(db, async (trx) => {
+      await super.insert(row, trx);
+      await this.usage.record(trx, { ownerId: row.accountId, resourceType: 'publicIp', resourceId: row.id }, [{ meter: 'publicIp', quantity: 1 }], row.createdAt);
+    });
+  }
+
+  /** Release an address the caller may change; its usage meter stops at `nowIso`. False: it was not there. */
+  async release(scope: Scope, id: string, nowIso: string, db: Kysely<Database> = this.db): Promise<boolean> {
+    return inTransaction(db, async (trx) => {
+      const row = await this.getForWrite(scope, id, trx);
+      if (!row || !(await this.delete(scope, id, trx))) return false;
+      await this.usage.record(trx, { ownerId: row.accountId, resourceType: 'publicIp', resourceId: id }, [{ meter: 'publicIp', quantity: 0 }], nowIso);
+      return true;
     });
   }
 

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database, VolumeRow } from '../schema.ts';
 import type { Scope } from '../scope.ts';
 import { CrudRepo } from './crud-repo.ts';
+import { inTransaction, UsageEventsRepo, volumeLevels } from './usage-events-repo.ts';
 
 /** What the controller writes: lifecycle, and the attachment and size the host confirmed. */
 export type VolumeStatusPatch = Partial<Pick<VolumeRow, 'desired' | 'phase' | 'task' | 'errorReason' | 'instanceId' | 'pciSlot' | 'sizeGiB'>>;
@@ -12,13 +13,42 @@ export class VolumesRepo extends CrudRepo<'volumes'> {
     super(db, { table: 'volumes', tenantScoped: true, sortable: ['createdAt', 'sizeGiB', 'name'], filterable: ['instanceId', 'poolId', 'kind', 'phase', 'name'] });
   }
 
+  private readonly usage = new UsageEventsRepo(this.db);
+
+  /** Insert a new volume and its usage level (its size, from its creation), in one transaction. */
+  override async insert(row: VolumeRow, db: Kysely<Database> = this.db): Promise<void> {
+    await inTransaction(db, async (trx) => {
+      await super.insert(row, trx);
+      await this.usage.record(trx, { ownerId: row.accountId, resourceType: 'volume', resourceId: row.id }, volumeLevels(row), row.createdAt);
+    });
+  }
+
   /** Write `patch` only if the row still has `expectedVersion`; returns the new version or null (re-read). */
   async compareAndSwap(id: string, expectedVersion: number, patch: VolumeStatusPatch, nowIso: string, db: Kysely<Database> = this.db): Promise<number | null> {
-    const r = await db.updateTable('volumes')
-      .set({ ...patch, version: expectedVersion + 1, updatedAt: nowIso })
-      .where('id', '=', id).where('version', '=', expectedVersion)
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) === 1 ? expectedVersion + 1 : null;
+    const write = async (d: Kysely<Database>): Promise<number | null> => {
+      const r = await d.updateTable('volumes')
+        .set({ ...patch, version: expectedVersion + 1, updatedAt: nowIso })
+        .where('id', '=', id).where('version', '=', expectedVersion)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1 ? expectedVersion + 1 : null;
+    };
+    if (patch.phase === undefined && patch.sizeGiB === undefined) return write(db);
+    return inTransaction(db, async (trx) => {
+      const v = await write(trx);
+      const row = v === null ? undefined : await this.getAny(id, trx);
+      if (row) await this.usage.record(trx, { ownerId: row.accountId, resourceType: 'volume', resourceId: id }, volumeLevels(row), nowIso);
+      return v;
+    });
+  }
+
+  /** Drop a deleted volume's row (version-checked) and stop its usage meter, in the caller's transaction. False: CAS lost. */
+  async remove(vol: Pick<VolumeRow, 'id' | 'accountId' | 'version'>, nowIso: string, db: Kysely<Database> = this.db): Promise<boolean> {
+    return inTransaction(db, async (trx) => {
+      const r = await trx.deleteFrom('volumes').where('id', '=', vol.id).where('version', '=', vol.version).executeTakeFirst();
+      if (Number(r.numDeletedRows) !== 1) return false;
+      await this.usage.record(trx, { ownerId: vol.accountId, resourceType: 'volume', resourceId: vol.id }, volumeLevels(undefined), nowIso);
+      return true;
+    });
   }
 
   /** Observed state comes from agent replies only; it does not bump the CAS version. */

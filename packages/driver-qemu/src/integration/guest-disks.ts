@@ -20,7 +20,7 @@ let seq = 0;
  * printed between the command and the marker. The marker is computed by the guest ($((…))), so the
  * echo of the typed line never matches it.
  */
-async function consoleRun(d: QemuDriver, id: string, cmd: string, timeoutMs: number): Promise<string> {
+export async function consoleRun(d: QemuDriver, id: string, cmd: string, timeoutMs: number): Promise<string> {
   const n = ++seq;
   const end = `KUMO-END-${n}-42`;
   const before = (await d.consoleLog(id)).toString('latin1').length;

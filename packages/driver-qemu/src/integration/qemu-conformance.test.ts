@@ -7,7 +7,8 @@
 // qemu-driver.test.ts. The disk cases hot-plug into the same guest (q35, behind the pcie-root-port
 // at the disk's slot) and read /sys/block through its console; the backup-cancel case is not
 // registered (a real backup of a small disk ends before a cancel lands: instance-disk-backup.test.ts
-// cancels one against a scripted QMP peer).
+// cancels one against a scripted QMP peer). The migration cases move the guest to a second driver
+// ("other host": its own state directory and cgroups, same disk files) over loopback and back.
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
@@ -25,6 +26,8 @@ const work = await mkdtemp('/var/tmp/kumo-qemu-conf-');
 const suffix = `${process.pid % 100000}`;
 const cgroupParent = `kumo-conf-${suffix}`;
 const opts: QemuDriverOptions = { stateDir: join(work, 'state'), accel: 'tcg', cgroupParent, logger: quietLogger, saveBandwidthBytesPerSec: 24 * 1024 * 1024 };
+/** The second host of the migration cases: its own state directory and cgroups, storage shared. */
+const otherHost: QemuDriverOptions = { ...opts, stateDir: join(work, 'other-host'), cgroupParent: `kumo-conf-other-${suffix}` };
 const image = await buildTinyImage({ outDir: '/var/tmp/kumo-test-cache/tiny' });
 
 async function filesUnder(dir: string): Promise<string[]> {
@@ -78,11 +81,20 @@ describeDriverConformance<QemuDriver>('qemu (TCG, tiny guest)', {
   answerTimeoutMs: 30_000,
   stopTimeoutSec: 30,
   disks: qemuDiskHarness(work, 30_000),
+  migration: {
+    otherHost: async () => new QemuDriver(otherHost),
+    listenAddress: '127.0.0.1',
+    // 1 MiB/s: the tiny guest's ~70 MiB of memory take over a minute, so a cancel lands mid-stream
+    slowPolicy: { downtimeLimitMs: 300, maxBandwidthBytesPerSec: 1024 * 1024, autoConverge: false, postcopyAfterPasses: null, timeoutMs: 120_000 },
+  },
   cleanup: async () => {
-    const cleaner = new QemuDriver(opts);
-    for (const s of await cleaner.list().catch(() => [])) await cleaner.destroy(s.instanceId).catch(() => {});
-    await cleaner.close();
+    for (const o of [opts, otherHost]) {
+      const cleaner = new QemuDriver(o);
+      for (const s of await cleaner.list().catch(() => [])) await cleaner.destroy(s.instanceId).catch(() => {});
+      await cleaner.close();
+    }
     await removeCgroupParent(cgroupParent);
+    await removeCgroupParent(otherHost.cgroupParent!);
     await rm(work, { recursive: true, force: true });
   },
 }, { timeout: 900_000 });

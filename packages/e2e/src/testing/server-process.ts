@@ -31,7 +31,8 @@ export class ServerProcess {
     this.child.stdout?.on('data', (d: Buffer) => { this.output += d.toString(); });
     this.child.stderr?.on('data', (d: Buffer) => { this.output += d.toString(); });
     const client = new KumoClient({ baseUrl: this.url });
-    const deadline = Date.now() + 30_000;
+    // Generous: tsx compiles the server at start, which takes tens of seconds on a loaded 2-core machine.
+    const deadline = Date.now() + 120_000;
     for (;;) {
       try { await client.request('GET', '/api/v1/health'); return; } catch { /* not yet */ }
       if (this.child.exitCode !== null) throw new Error(`server exited: ${this.output}`);

@@ -8,15 +8,19 @@ export interface LocalCloudNetwork { networkId: string; created: boolean }
 /**
  * The database side of `kumo up`'s networking, through the API and idempotent (it finds what an
  * earlier start created): a guest physical network whose isolated networks are VXLAN segments over
- * this machine's loopback (one host: no peers), a public physical network on the local bridge, the
- * public IP range, and the admin's isolated network `default` with its router. Instances created
- * without `nics` join `default`.
+ * `guestDevice` (this machine's loopback for one host: no peers; eth0 for namespace hosts), a
+ * public physical network on the local bridge, the public IP range, and the admin's isolated
+ * network `default` with its router. Instances created without `nics` join `default`.
  */
-export async function ensureLocalCloudNetwork(client: KumoClient, zoneId: string, pub: LocalPublicNetwork): Promise<LocalCloudNetwork> {
-  const phys = await client.listAll<Named & { zoneId: string }>('physical-networks');
+export async function ensureLocalCloudNetwork(client: KumoClient, zoneId: string, pub: LocalPublicNetwork, guestDevice = 'lo'): Promise<LocalCloudNetwork> {
+  const phys = await client.listAll<Named & { zoneId: string; device: string }>('physical-networks');
   const inZone = phys.filter((p) => p.zoneId === zoneId);
-  if (!inZone.some((p) => p.name === 'guest')) {
-    await client.create('physical-networks', { zoneId, name: 'guest', trafficTypes: ['guest'], device: 'lo', vniRange: { start: 10000, end: 19999 } });
+  const guest = inZone.find((p) => p.name === 'guest');
+  if (!guest) {
+    await client.create('physical-networks', { zoneId, name: 'guest', trafficTypes: ['guest'], device: guestDevice, vniRange: { start: 10000, end: 19999 } });
+  } else if (guest.device !== guestDevice) {
+    // kumo up alone (loopback) and kumo up --hosts N (the namespaces' eth0) share one data directory.
+    await client.update('physical-networks', guest.id, { device: guestDevice });
   }
   if (!inZone.some((p) => p.name === 'public')) {
     await client.create('physical-networks', { zoneId, name: 'public', trafficTypes: ['public'], device: pub.bridge, deviceKind: 'bridge' });

@@ -4,5 +4,5 @@ export * from './testbed.ts';
 export * from './run-command.ts';
 export * from './wait-for.ts';
 export * from './golden-file.ts';
-export { sweepStaleTestbeds, TESTBED_POOL } from './subnet-lease.ts';
+export { leaseSubnet, sweepStaleTestbeds, TESTBED_POOL, type SubnetLease } from './subnet-lease.ts';
 export * from './guest.ts';

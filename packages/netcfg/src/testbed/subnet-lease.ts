@@ -10,6 +10,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cidrsOverlap, formatIpv4, parseCidr, type Ipv4Cidr } from '../ipv4-cidr.ts';
+import { removeNamespaceHosts } from '../namespace-hosts/remove.ts';
 import { runCommand } from './run-command.ts';
 
 export const TESTBED_POOL = '10.251.0.0/16';
@@ -57,25 +58,7 @@ async function rootPrefixes(): Promise<Ipv4Cidr[]> {
 
 /** Deletes namespaces and root-namespace links named kt-<id>-*, and the testbed's temp dir. */
 export async function sweepTestbedLeftovers(id: string): Promise<void> {
-  const prefix = `${id}-`;
-  const netns = await runCommand(['ip', 'netns', 'list'], { allowFailure: true });
-  for (const line of netns.stdout.split('\n')) {
-    const name = line.trim().split(/\s+/)[0];
-    if (name === undefined || !name.startsWith(prefix)) continue;
-    const pids = await runCommand(['ip', 'netns', 'pids', name], { allowFailure: true });
-    for (const pid of pids.stdout.split('\n').map(Number).filter((p) => p > 0)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    await runCommand(['ip', 'netns', 'del', name], { allowFailure: true });
-  }
-  const links = await runCommand(['ip', '-o', 'link', 'show'], { allowFailure: true });
-  for (const m of links.stdout.matchAll(/^\d+: ([^:@\s]+)/gm)) {
-    if (m[1]!.startsWith(prefix)) await runCommand(['ip', 'link', 'del', m[1]!], { allowFailure: true });
-  }
+  await removeNamespaceHosts({ prefix: id });
   for (const entry of readdirSync(tmpdir())) {
     if (entry.startsWith('kumo-testbed-') && entry.includes(`-${id}-`)) rmSync(join(tmpdir(), entry), { recursive: true, force: true });
   }

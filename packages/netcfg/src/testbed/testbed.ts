@@ -1,10 +1,11 @@
 /**
  * A throwaway multi-host network for integration tests (needs root).
  *
- * Layout: every "host" is a network namespace kt-<id>-h<i> whose eth0 is one end
- * of a veth pair; the other end (kt-<id>-h<i>) is a port of the bridge kt-<id>-br
- * in the root namespace. The bridge carries 10.251.X.1/24 (X leased per testbed,
- * see subnet-lease.ts) and host i has 10.251.X.(10+i). So:
+ * Layout (the namespace hosts of ../namespace-hosts with prefix kt-<id>): every "host"
+ * is a network namespace kt-<id>-h<i> whose eth0 is one end of a veth pair; the other
+ * end (kt-<id>-h<i>) is a port of the bridge kt-<id>-br in the root namespace. The
+ * bridge carries 10.251.X.1/24 (X leased per testbed, see subnet-lease.ts) and host i
+ * has 10.251.X.(10+i). So:
  * - hosts reach each other on that /24: it is their VXLAN underlay;
  * - a management server listening in the root namespace on `serverIp` (or 0.0.0.0)
  *   is reachable from every host, as Kumo agents dial their server;
@@ -18,10 +19,11 @@
  */
 import { spawn as spawnChild, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatCidr } from '../ipv4-cidr.ts';
+import { ensureNamespaceHosts, hostIndexes, planNamespaceHosts, processGone } from '../namespace-hosts/index.ts';
 import { registerExitCleanup } from './exit-cleanup.ts';
 import { runCommand, type CommandResult, type RunOptions } from './run-command.ts';
 import { leaseAddress, leaseSubnet, sweepTestbedLeftovers, type SubnetLease } from './subnet-lease.ts';
@@ -83,20 +85,6 @@ export interface Testbed {
 
 const OUTPUT_LIMIT = 1024 * 1024;
 
-function processGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return true;
-  }
-  // A zombie waiting for PID 1 to reap it is gone for our purposes.
-  try {
-    return /^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  } catch {
-    return true;
-  }
-}
-
 class TestbedImpl implements Testbed {
   readonly hosts: TestbedHost[] = [];
   readonly serverIp: string;
@@ -118,31 +106,10 @@ class TestbedImpl implements Testbed {
   }
 
   async setUp(hostCount: number): Promise<void> {
-    await this.run(['ip', 'link', 'add', this.bridge, 'type', 'bridge']);
-    this.disableIpv6(this.bridge);
-    await this.run(['ip', 'addr', 'add', `${this.serverIp}/24`, 'dev', this.bridge]);
-    await this.run(['ip', 'link', 'set', this.bridge, 'up']);
-    for (let i = 0; i < hostCount; i++) {
-      const netns = await this.createNamespace(`h${i}`);
-      const rootVeth = `${this.id}-h${i}`;
-      const underlayIp = leaseAddress(this.lease, 10 + i);
-      await this.run(['ip', 'link', 'add', rootVeth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', netns]);
-      this.disableIpv6(rootVeth);
-      await this.run(['ip', 'link', 'set', rootVeth, 'master', this.bridge]);
-      await this.run(['ip', 'link', 'set', rootVeth, 'up']);
-      await this.run(['ip', '-n', netns, 'addr', 'add', `${underlayIp}/24`, 'dev', 'eth0']);
-      await this.run(['ip', '-n', netns, 'link', 'set', 'eth0', 'up']);
-      this.hosts.push({ index: i, netns, underlayDevice: 'eth0', underlayIp, rootVeth });
-    }
-  }
-
-  private disableIpv6(dev: string): void {
-    // No SLAAC/DAD chatter from the test links in the root namespace.
-    try {
-      writeFileSync(`/proc/sys/net/ipv6/conf/${dev}/disable_ipv6`, '1');
-    } catch {
-      // IPv6 disabled host-wide: nothing to do
-    }
+    const plan = planNamespaceHosts({ prefix: this.id, indexes: hostIndexes(hostCount), subnet: this.subnet });
+    this.namespaces.push(...plan.hosts.map((h) => h.netns)); // tracked before creation: a half-made one is cleaned too
+    await ensureNamespaceHosts(plan);
+    for (const h of plan.hosts) this.hosts.push({ index: h.index, netns: h.netns, underlayDevice: h.underlayDevice, underlayIp: h.underlayIp, rootVeth: h.rootVeth });
   }
 
   private host(index: number): TestbedHost {

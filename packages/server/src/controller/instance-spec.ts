@@ -54,6 +54,7 @@ export async function buildInstanceSpec(repos: Repos, inst: InstanceRow): Promis
     boot: { ...(version.format === 'kernel-initrd' ? { cmdline: version.cmdline } : {}), ...(inst.bootDevice === 'cdrom' ? { order: 'cdrom' as const } : {}) },
     ...(inst.cdrom === 1 ? { cdrom: {} } : {}),
     stopTimeoutSec: offering.stopTimeoutSec,
+    ...(inst.ha === 1 ? { ha: true } : {}),
     cpuQuota: offering.qosClass === 'guaranteed' ? 1 : 0.5,
     ...(inst.configDrive === 1 ? {
       configDrive: renderConfigDrive({

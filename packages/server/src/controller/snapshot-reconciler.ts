@@ -52,7 +52,7 @@ export class SnapshotReconciler implements Reconciler<'snapshot'> {
   private async cancelled(s: SnapshotRow, active: OperationRow[]): Promise<void> {
     const cur = await this.repos.snapshots.getAny(s.id) ?? s;
     rmSync(snapshotFilePath(this.storeDir, cur.id), { force: true });
-    if (!(await this.repos.snapshots.remove(cur.id, cur.version))) throw new CasLost('snapshot');
+    if (!(await this.repos.snapshots.remove(cur.id, cur.version, this.iso()))) throw new CasLost('snapshot');
     for (const op of active) await this.ops.finish(op.id, 'cancelled', `snapshot ${s.name} was cancelled; nothing of it was kept`);
     await this.events.record({ accountId: s.accountId, resourceType: 'snapshot', resourceId: s.id, kind: 'snapshot.cancelled', message: `snapshot ${s.name} was cancelled` });
     this.publish(s);
@@ -131,7 +131,7 @@ export class SnapshotReconciler implements Reconciler<'snapshot'> {
       await this.gateway.call(hostId, 'volume.snapshotDelete', { volumeId: cur.volumeId, snapshotId: cur.id, pool: poolRefOf(pool) }, this.timeouts.quickMs);
     }
     rmSync(snapshotFilePath(this.storeDir, cur.id), { force: true });
-    if (!(await this.repos.snapshots.remove(cur.id, cur.version))) throw new CasLost('snapshot');
+    if (!(await this.repos.snapshots.remove(cur.id, cur.version, this.iso()))) throw new CasLost('snapshot');
     for (const op of active) {
       if (op.kind === 'snapshot.delete') await this.ops.finish(op.id, 'succeeded', 'snapshot is deleted');
       else await this.ops.finish(op.id, 'cancelled', 'the snapshot was deleted before it was taken');

@@ -128,8 +128,7 @@ export class VolumeReconciler implements Reconciler<'volume'> {
       await this.gateway.call(hostExists.id, 'volume.delete', { volumeId: vol.id, ...(ref.kind === 'directory' ? { poolPath: ref.path } : { pool: ref }) }, this.timeouts.quickMs);
     }
     await this.repos.db.transaction().execute(async (trx) => {
-      const r = await trx.deleteFrom('volumes').where('id', '=', vol.id).where('version', '=', vol.version).executeTakeFirst();
-      if (Number(r.numDeletedRows) !== 1) throw new CasLost('volume');
+      if (!(await this.repos.volumes.remove(vol, this.iso(), trx))) throw new CasLost('volume');
       await this.repos.hosts.release(trx, { hostId: '', poolId: vol.poolId, vcpus: 0, memoryMiB: 0, diskGiB: vol.sizeGiB });
     });
     for (const op of active) {

@@ -12,6 +12,7 @@ import { AgentSession } from './agent-session.ts';
 import { AgentCallError } from './agent-call-error.ts';
 import { AgentRegistration } from './agent-registration.ts';
 import { JobWaiters } from './job-waiters.ts';
+import { HostLeases } from '../ha/host-lease.ts';
 
 export interface GatewayHooks {
   /** An agent reported instance states; `full` means it is its whole inventory (hello). */
@@ -42,6 +43,7 @@ export class AgentGateway {
   private readonly consoleListeners = new Map<string, Set<(data: Buffer) => void>>();
   private readonly jobs: JobWaiters;
   private readonly registration: AgentRegistration;
+  private readonly leases: HostLeases;
   hooks: GatewayHooks = { onInventory: () => undefined };
   /** Reports dropped because they came from an older registration of their host (fencing). */
   staleReports = 0;
@@ -56,6 +58,7 @@ export class AgentGateway {
   ) {
     this.jobs = new JobWaiters(clock);
     this.registration = new AgentRegistration(repos, clock);
+    this.leases = new HostLeases(repos, clock);
   }
 
   private iso(): string { return new Date(this.clock.now()).toISOString(); }
@@ -164,6 +167,7 @@ export class AgentGateway {
     }
     const reg = await this.registration.register(msg);
     const id = reg.hostId;
+    await this.leases.renew(id, msg.agentVersion); // a registration holds the lease too (the agent counts from its first renewal)
     this.sessions.get(id)?.close(); // a newer connection replaces an older one
     const session = new AgentSession(id, socket, msg.protocol, reg.generation, new Set(reg.capabilities), this.clock);
     this.sessions.set(id, session);
@@ -197,6 +201,12 @@ export class AgentGateway {
       case 'heartbeat':
         if (this.isStale(session, msg.generation)) return;
         await this.repos.db.updateTable('hosts').set({ lastHeartbeatAt: this.iso() }).where('id', '=', session.hostId).execute();
+        if (session.protocol >= 2) {
+          const lease = await this.leases.renew(session.hostId, msg.at);
+          if (lease) session.send(lease);
+        } else {
+          await this.leases.renew(session.hostId, msg.at);
+        }
         for (const p of msg.pools) {
           await this.repos.db.updateTable('pools').set({ usedGiB: p.usedGiB, capacityGiB: p.capacityGiB }).where('hostId', '=', session.hostId).where('path', '=', p.path).execute();
         }

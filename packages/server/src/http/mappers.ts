@@ -1,12 +1,13 @@
 import type * as api from '@kumo/api';
 import { protocolV1Capabilities } from '@kumo/core';
+import { haSettingsOf } from '../ha/ha-settings.ts';
 import type {
   ClusterRow, DiskOfferingRow, EventRow, HostRow, ImageRow, ImageVersionRow, InstanceListRow, KeypairRow, OfferingRow,
   OperationRow, PodRow, PoolRow, ZoneRow, AffinityGroupRow, VolumeRow, SnapshotRow, AccountRow, ApiKeyRow, InstanceAddressRow,
 } from '@kumo/db';
 
 /** Rows as stored → resources as the API shows them. One function per resource, no logic. */
-export const toZone = (r: ZoneRow): api.Zone => ({ id: r.id, name: r.name, description: r.description, placementStrategy: r.placementStrategy, createdAt: r.createdAt });
+export const toZone = (r: ZoneRow): api.Zone => ({ id: r.id, name: r.name, description: r.description, placementStrategy: r.placementStrategy, ha: haSettingsOf(r), createdAt: r.createdAt });
 export const toPod = (r: PodRow): api.Pod => ({ id: r.id, zoneId: r.zoneId, name: r.name, createdAt: r.createdAt });
 export const toCluster = (r: ClusterRow): api.Cluster => ({
   id: r.id, zoneId: r.zoneId, podId: r.podId, name: r.name, hypervisor: r.hypervisor,
@@ -65,6 +66,7 @@ export const toInstance = (r: InstanceListRow, affinityGroupIds: string[] = [], 
   errorReason: r.errorReason, hostTags: JSON.parse(r.hostTags) as string[], affinityGroupIds, configDrive: r.configDrive === 1,
   cdrom: r.cdrom === 1 ? { imageId: r.cdromImageId ?? null, imageVersionId: r.cdromImageVersionId ?? null } : null,
   bootDevice: r.bootDevice ?? 'disk',
+  ha: { enabled: r.ha === 1, priority: r.haPriority ?? 0, restarts: r.haRestarts ?? 0, lastRestartAt: r.haLastRestartAt ?? null },
   version: r.version, createdAt: r.createdAt, updatedAt: r.updatedAt,
 });
 export const toVolume = (r: VolumeRow): api.Volume => ({

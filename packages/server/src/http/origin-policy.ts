@@ -27,5 +27,5 @@ export function originAllowed(req: FastifyRequest, policy: OriginPolicy): boolea
 
 /** The live streams whose Origin is checked. */
 export function isStream(req: FastifyRequest): boolean {
-  return req.headers.upgrade?.toLowerCase() === 'websocket' || req.url.split('?')[0] === '/api/v1/stream';
+  return req.headers.upgrade?.toLowerCase() === 'websocket' || ['/api/v1/stream', '/api/v1/audit/stream'].includes(req.url.split('?')[0] ?? '');
 }

@@ -7,6 +7,7 @@ import type { EventLog } from './event-log.ts';
 import { requestHash, type OperationService } from './operation-service.ts';
 import { allocateNics, defaultNics } from './network-nic-service.ts';
 import { publishNetworkChanges } from './network-tx.ts';
+import { enforceQuota } from './quota-service.ts';
 
 export interface ActionParams { force?: boolean | undefined; timeoutSec?: number | undefined }
 
@@ -74,11 +75,13 @@ export class InstanceService {
       observedPower: null, observedAt: null, errorReason: null, excludedHostIds: '[]', version: 1, createdAt: now, updatedAt: now, deletedAt: null,
       // An ISO install: a blank root disk, the ISO in the CD-ROM drive, booted first.
       cdrom: fromIso ? 1 : 0, cdromImageId: fromIso ? image.id : null, cdromImageVersionId: fromIso ? version.id : null, bootDevice: fromIso ? 'cdrom' : 'disk',
+      ha: (body.ha ?? offering.ha === 1) ? 1 : 0, haPriority: body.haPriority ?? 0,
     };
     const op = this.ops.newRow({ accountId: scope.accountId, kind: 'instance.create', resourceType: 'instance', resourceId: id, idempotencyKey, requestHash: hash });
     let nicNetworks: string[] = [];
     try {
       await r.db.transaction().execute(async (trx) => {
+        await enforceQuota(trx, scope.accountId, { instances: 1, vcpus: row.vcpus, memoryMiB: row.memoryMiB });
         await r.instances.insert(row, trx);
         nicNetworks = (await allocateNics(trx, scope, id, body.nics ?? (await defaultNics(trx, scope, zone.id)), { nowIso: now })).map((n) => n.networkId);
         await r.instances.addToAffinityGroups(id, groups, trx);

@@ -6,6 +6,7 @@ import { isoNow, runNetworkTx, type NetworkDeps } from './network-tx.ts';
 import { newNetworkId } from './network-ids.ts';
 import { lockRow, netcfg, retryOnConflict, toApiError } from './network-errors.ts';
 import { rangeBounds } from './network-infra-service.ts';
+import { enforceQuota } from './quota-service.ts';
 
 export interface PublicIpRequest {
   zoneId: string;
@@ -36,6 +37,8 @@ export async function allocatePublicIp(trx: Kysely<Database>, req: PublicIpReque
     candidates = ranges.filter((r) => { const b = rangeBounds(r); return wanted >= b.start && wanted <= b.end; });
     if (candidates.length === 0) throw new ApiError('bad_request', `${req.address} is not in any public IP range of the zone`, { field });
   }
+  // The account's quota first (its row lock, then the zone's: the order every create takes them in).
+  await enforceQuota(trx, req.accountId, { publicIps: 1 });
   // Allocations in one zone queue up on the zone's row (they would all pick the same lowest free
   // address otherwise); the unique constraint remains the arbiter.
   await lockRow(trx, 'zones', req.zoneId);
@@ -104,7 +107,7 @@ export class PublicIpService {
       if (n > 0) throw new ApiError('in_use', `${ip.address} still has ${n} ${label}; delete them first`, { references: table, count: n });
     }
     await runNetworkTx(this.deps, async (trx, touch) => {
-      await repos.publicIps.delete(scope, id, trx);
+      await repos.publicIps.release(scope, id, isoNow(this.deps.clock), trx);
       if (ip.networkId) touch(ip.networkId);
     });
     await this.deps.events.record({ accountId: ip.accountId, resourceType: 'publicIp', resourceId: id, kind: 'publicIp.released', message: `public IP ${ip.address} released` });

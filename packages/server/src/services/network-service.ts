@@ -10,6 +10,7 @@ import { newNetworkId } from './network-ids.ts';
 import { lockRow, netcfg, retryOnConflict } from './network-errors.ts';
 import { physicalNetworkFor, trafficTypesOf } from './network-infra-service.ts';
 import { allocatePublicIp } from './network-public-ip-service.ts';
+import { enforceQuota } from './quota-service.ts';
 
 /** RFC 1918: the only blocks an isolated (NATed) network may use. */
 export const PRIVATE_BLOCKS = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'].map((c) => parseCidr(c));
@@ -127,7 +128,8 @@ export class NetworkService {
       // Networks of one account (isolated) or one zone (shared) are created one at a time, so the
       // overlap check below sees every committed sibling; VNIs and VLANs of a zone likewise.
       // Lock order everywhere: account, then zone, then networks (see allocateNics).
-      if (kind === 'isolated') await lockRow(trx, 'accounts', row.accountId);
+      // Takes the account's row lock: concurrent creates by one account queue up (names, CIDRs, quota).
+      await enforceQuota(trx, row.accountId, { networks: 1 });
       await lockRow(trx, 'zones', zone.id);
       if (await repos.networks.byAccountAndName(row.accountId, row.name, trx)) {
         throw new ApiError('conflict', `a network named ${row.name} exists in this account`, { field: 'name' });
@@ -221,7 +223,7 @@ export class NetworkService {
         if (nics.length > 0) {
           throw new ApiError('in_use', `network ${row.name} still has ${nics.length} NICs (instances ${[...new Set(nics)].slice(0, 5).join(', ')}); delete those instances first`, { references: 'nics', count: nics.length });
         }
-        await this.deps.repos.networks.deleteWithDependents(scope, row.id, trx);
+        await this.deps.repos.networks.deleteWithDependents(scope, row.id, isoNow(this.deps.clock), trx);
         touch(row.id, row.accountId);
       });
     } catch (e) {

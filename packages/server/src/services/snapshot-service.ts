@@ -10,6 +10,7 @@ import type { EventLog } from './event-log.ts';
 import type { Notifier } from './notifier.ts';
 import { requestHash, type OperationService } from './operation-service.ts';
 import type { VolumeService } from './volume-service.ts';
+import { enforceQuota } from './quota-service.ts';
 
 /** Where the image store keeps a snapshot's file (the controller records it once the upload is complete). */
 export function snapshotFilePath(storeDir: string, snapshotId: string): string {
@@ -65,6 +66,7 @@ export class SnapshotService {
     };
     const op = this.ops.newRow({ accountId: v.accountId, kind: 'snapshot.create', resourceType: 'snapshot', resourceId: id, params: { volumeId, name }, idempotencyKey, requestHash: hash });
     await this.repos.db.transaction().execute(async (trx) => {
+      await enforceQuota(trx, v.accountId, { snapshots: 1 });
       await this.repos.snapshots.insert(row, trx);
       await this.repos.operations.insert(op, trx);
       await this.events.record({ accountId: v.accountId, resourceType: 'snapshot', resourceId: id, kind: 'snapshot.created', message: `snapshot ${name} of volume ${v.name || v.id} requested` }, trx);

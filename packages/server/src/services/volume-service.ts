@@ -5,6 +5,7 @@ import type { EventLog } from './event-log.ts';
 import type { Notifier } from './notifier.ts';
 import { requestHash, type OperationService } from './operation-service.ts';
 import { choosePool, volumePathIn } from './volume-placement.ts';
+import { enforceQuota } from './quota-service.ts';
 
 /**
  * What the API may do to volumes: create rows and their operations, write `desired`, the name and
@@ -93,6 +94,7 @@ export class VolumeService {
     };
     const op = this.ops.newRow({ accountId: scope.accountId, kind: 'volume.create', resourceType: 'volume', resourceId: id, params: b, idempotencyKey, requestHash: hash });
     await r.db.transaction().execute(async (trx) => {
+      await enforceQuota(trx, scope.accountId, { volumes: 1, volumeGiB: sizeGiB });
       if (!(await r.hosts.reservePool(trx, pool.id, sizeGiB))) {
         throw new ApiError('no_capacity', `pool ${pool.name} has no room for ${sizeGiB} GiB more`, { field: 'sizeGiB', resource: 'pool', poolId: pool.id });
       }

@@ -45,7 +45,7 @@ export function ImageUploadForm({ imageId, onDone }: { imageId: string; onDone: 
         <FormField id={id('version')} label={t('img.version')} error={errors.fields.version}><input value={version} onChange={(x) => setVersion(x.target.value)} /></FormField>
         <FormField id={id('format')} label={t('img.format')} error={errors.fields.format}>
           <select value={format} onChange={(x) => setFormat(x.target.value as ImageVersion['format'])}>
-            {(['qcow2', 'raw', 'iso', 'kernel-initrd'] as const).map((x) => <option key={x} value={x}>{x}</option>)}
+            {(['qcow2', 'raw', 'iso', 'kernel-initrd', 'rootfs-tar'] as const).map((x) => <option key={x} value={x}>{x}</option>)}
           </select>
         </FormField>
         <FormField id={id('file')} label={t('img.file')} error={errors.fields.file}><input type="file" onChange={(x) => setFile(x.target.files?.[0] ?? null)} /></FormField>

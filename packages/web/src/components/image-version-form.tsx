@@ -24,7 +24,7 @@ export function ImageVersionForm({ imageId, onDone }: { imageId: string; onDone:
         <FormField id={id('version')} label={t('img.version')} error={e.version}><input value={f.values.version} onChange={(x) => f.set('version', x.target.value)} /></FormField>
         <FormField id={id('format')} label={t('img.format')} error={e.format}>
           <select value={f.values.format} onChange={(x) => f.set('format', x.target.value)}>
-            {['qcow2', 'raw', 'iso', 'kernel-initrd'].map((x) => <option key={x} value={x}>{x}</option>)}
+            {['qcow2', 'raw', 'iso', 'kernel-initrd', 'rootfs-tar'].map((x) => <option key={x} value={x}>{x}</option>)}
           </select>
         </FormField>
         <FormField id={id('size')} label={t('img.sizeBytes')} error={e.sizeBytes}><input type="number" min={0} value={f.values.sizeBytes} onChange={(x) => f.set('sizeBytes', x.target.value)} /></FormField>

@@ -14,6 +14,9 @@ const items: Array<{ path: string; key: MessageKey; admin?: boolean }> = [
   { path: '/keypairs', key: 'nav.keypairs' },
   { path: '/operations', key: 'nav.operations' },
   { path: '/events', key: 'nav.events' },
+  { path: '/quota', key: 'nav.quota' },
+  { path: '/usage', key: 'nav.usage' },
+  { path: '/audit', key: 'nav.audit' },
 ];
 
 function isCurrent(itemPath: string, path: string): boolean {

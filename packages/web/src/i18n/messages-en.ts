@@ -1,11 +1,13 @@
 import { metricsEn } from './messages-metrics-en.ts';
 import { storageEn } from './messages-storage-en.ts';
+import { accountingEn } from './messages-accounting-en.ts';
 import { imagesEn } from './messages-images-en.ts';
 import { mobilityEn } from './messages-mobility-en.ts';
 
 /** English text of the console. Every key must also exist in messages-ja.ts (a test checks). */
 export const en = {
   ...storageEn,
+  ...accountingEn,
   ...imagesEn,
   ...mobilityEn,
   'app.skip': 'Skip to content',

@@ -1,12 +1,14 @@
 import type { MessageKey } from './messages-en.ts';
 import { metricsJa } from './messages-metrics-ja.ts';
 import { storageJa } from './messages-storage-ja.ts';
+import { accountingJa } from './messages-accounting-ja.ts';
 import { imagesJa } from './messages-images-ja.ts';
 import { mobilityJa } from './messages-mobility-ja.ts';
 
 /** Japanese text of the console; the same keys as messages-en.ts. */
 export const ja: Record<MessageKey, string> = {
   ...storageJa,
+  ...accountingJa,
   ...imagesJa,
   ...mobilityJa,
   'app.skip': '本文へ移動',

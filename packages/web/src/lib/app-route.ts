@@ -17,9 +17,12 @@ export type AppRoute =
   | { screen: 'operations' }
   | { screen: 'events' }
   | { screen: 'password' }
+  | { screen: 'quota' }
+  | { screen: 'usage' }
+  | { screen: 'audit' }
   | { screen: 'not-found'; path: string };
 
-const simple = ['instances', 'networks', 'security-groups', 'hosts', 'images', 'offerings', 'keypairs', 'volumes', 'snapshots', 'operations', 'events', 'password'] as const;
+const simple = ['instances', 'networks', 'security-groups', 'hosts', 'images', 'offerings', 'keypairs', 'volumes', 'snapshots', 'operations', 'events', 'password', 'quota', 'usage', 'audit'] as const;
 
 export function parseRoute(pathname: string): AppRoute {
   const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);

@@ -11,6 +11,7 @@ import { toCluster, toHost, toPod, toPool, toZone } from '../mappers.ts';
 import { requireAdmin } from '../auth-hook.ts';
 import { createJoinToken } from '../../services/join-tokens.ts';
 import { registerHostRoutes } from './host-routes.ts';
+import { defaultHaSettings, haSettingsOf, haSettingsPatch } from '../../ha/ha-settings.ts';
 
 /** Zones > pods > clusters > hosts, primary storage pools, host join tokens. */
 export function registerInfraRoutes(app: FastifyInstance, ctx: ServerContext): void {
@@ -23,7 +24,10 @@ export function registerInfraRoutes(app: FastifyInstance, ctx: ServerContext): v
     create: {
       schema: api.ZoneCreate,
       handler: async (_p, b) => {
-        const row = { id: newId('zone'), name: b.name, description: b.description ?? '', placementStrategy: b.placementStrategy ?? 'spread' as const, createdAt: now() };
+        const row = {
+          id: newId('zone'), name: b.name, description: b.description ?? '', placementStrategy: b.placementStrategy ?? 'spread' as const, createdAt: now(),
+          ...haSettingsPatch(defaultHaSettings, b.ha ?? {}),
+        };
         await uniquely('name', `zone ${b.name}`, () => repos.zones.insert(row));
         return row;
       },
@@ -31,7 +35,10 @@ export function registerInfraRoutes(app: FastifyInstance, ctx: ServerContext): v
     update: {
       schema: api.ZoneUpdate,
       handler: async (p, row, b) => {
-        const patch = { ...(b.description !== undefined ? { description: b.description } : {}), ...(b.placementStrategy ? { placementStrategy: b.placementStrategy } : {}) };
+        const patch = {
+          ...(b.description !== undefined ? { description: b.description } : {}), ...(b.placementStrategy ? { placementStrategy: b.placementStrategy } : {}),
+          ...(b.ha ? haSettingsPatch(haSettingsOf(row), b.ha) : {}),
+        };
         await repos.zones.update(p.scope, row.id, patch);
         return { ...row, ...patch };
       },

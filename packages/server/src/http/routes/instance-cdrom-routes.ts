@@ -5,10 +5,12 @@ import { errorResponses } from '../crud-routes.ts';
 import { toInstance } from '../mappers.ts';
 import { principalOf } from '../auth-hook.ts';
 import type { InstanceRow } from '@kumo/db';
+import { InstanceHaService } from '../../ha/instance-ha-service.ts';
 
-/** An instance's CD-ROM drive (insert, eject) and boot order (PATCH). The work is InstanceCdromService's. */
+/** An instance's CD-ROM drive (insert, eject), boot order and HA settings (PATCH). The work is InstanceCdromService's and InstanceHaService's. */
 export function registerInstanceCdromRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const { cdrom } = ctx.catalog;
+  const ha = new InstanceHaService(ctx.repos, ctx.events, ctx.notifier, ctx.clock);
   const show = async (row: InstanceRow) => {
     const [groups, addresses] = await Promise.all([ctx.repos.instances.affinityGroupIds(row.id), ctx.repos.nics.addressesOf([row.id])]);
     return toInstance(row, groups, addresses.get(row.id) ?? []);
@@ -23,11 +25,13 @@ export function registerInstanceCdromRoutes(app: FastifyInstance, ctx: ServerCon
   }, async (req) => show(await cdrom.eject(principalOf(req).scope, (req.params as { id: string }).id)));
 
   app.patch('/api/v1/instances/:id', {
-    schema: { tags: ['instances'], summary: 'Change an instance\'s settings: boot order (from the next start)', params: api.IdParams, body: api.InstanceUpdate, response: { 200: api.Instance, ...errorResponses } },
+    schema: { tags: ['instances'], summary: 'Change an instance\'s settings: boot order (from the next start), high availability and its restart priority', params: api.IdParams, body: api.InstanceUpdate, response: { 200: api.Instance, ...errorResponses } },
   }, async (req) => {
     const p = principalOf(req);
     const id = (req.params as { id: string }).id;
     const b = req.body as api.InstanceUpdate;
-    return show(b.bootDevice ? await cdrom.setBootDevice(p.scope, id, b.bootDevice) : await ctx.instances.get(p.scope, id));
+    let row = b.bootDevice ? await cdrom.setBootDevice(p.scope, id, b.bootDevice) : await ctx.instances.get(p.scope, id);
+    if (b.ha !== undefined || b.haPriority !== undefined) row = await ha.update(p.scope, id, { ha: b.ha, haPriority: b.haPriority });
+    return show(row);
   });
 }
