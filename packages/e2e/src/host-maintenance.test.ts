@@ -9,7 +9,7 @@ const createInstance = (cloud: TestCloud, name: string) => cloud.client.request<
 
 /** Host maintenance with fake hosts over the real agent protocol: enabled → preparing-maintenance → in-maintenance → enabled. */
 describe('host maintenance', () => {
-  test('a host with running guests goes into maintenance, gets no new instances, and is enabled again', async () => {
+  test('a host with a running guest goes into maintenance (the guest is live-migrated away), gets no new instances, and is enabled again', async () => {
     const cloud = await startTestCloud({ hosts: 2 });
     try {
       const first = await createInstance(cloud, 'stays-1');
@@ -22,12 +22,14 @@ describe('host maintenance', () => {
       assert.equal(res.kind, 'host.maintenance');
       assert.equal(res.resourceType, 'host');
       assert.equal(res.status, 'succeeded', res.message);
-      assert.match(res.message, /in maintenance; 1 guest remains on it and keeps running/);
+      assert.match(res.message, /in maintenance; no guests remain on it/);
       const h = await cloud.client.get<Host>('hosts', hostId);
       assert.equal(h.adminState, 'in-maintenance');
       assert.equal(h.state, 'up', 'liveness stays apart from the admin state');
-      assert.equal((await host.driver.inspect(inst.id)).power, 'running', 'the guest keeps running');
-      assert.equal((await cloud.client.get<Instance>('instances', inst.id)).phase, 'running');
+      const moved = await cloud.client.get<Instance>('instances', inst.id);
+      assert.equal(moved.phase, 'running', 'the guest keeps running');
+      assert.notEqual(moved.hostId, hostId, 'on the other host');
+      assert.notEqual((await host.driver.inspect(inst.id)).power, 'running', 'no copy runs on the host in maintenance');
 
       for (let i = 0; i < 4; i++) {
         const op = await createInstance(cloud, `elsewhere-${i}`);
@@ -70,19 +72,26 @@ describe('host maintenance', () => {
         const o = await cloud.client.get<Operation>('operations', op.id);
         return o.status === 'running' ? o : null;
       }, 'the operation reports what it waits for');
-      assert.match(waiting.message, /waiting for 1 instance task to finish; 2 guests on the host/);
+      assert.match(waiting.message, /evacuating host \S+: 1 pending, 1 blocked/, 'a waits for its stop to end; b has nowhere to go');
       // A new instance is refused a place while preparing (the only host is not enabled).
       const refused = await createInstance(cloud, 'refused');
       assert.equal(refused.status, 'failed');
       assert.equal(refused.error?.code, 'no_capacity');
       assert.equal((await cloud.client.get<Operation>('operations', op.id)).status, 'running', 'still waiting while the stop is held');
       releaseStop();
-      const done = await cloud.client.waitOperation(op.id);
-      assert.equal(done.status, 'succeeded', done.message);
       const stopped = await cloud.client.waitOperation(stop.id);
       assert.equal(stopped.status, 'succeeded');
+      // b runs and has nowhere to go (the only host): listed with the reason; the host waits for a choice.
+      const blocked = await eventually(async () => {
+        const o = await cloud.client.get<Operation>('operations', op.id);
+        return /cannot move: b \(/.test(o.message) ? o : null;
+      }, 'the running guest is listed as unable to move');
+      assert.equal(blocked.status, 'running');
+      await cloud.client.request<Operation>('POST', `/api/v1/hosts/${hostId}/maintenance`, { body: { stopRemaining: true } });
+      const done = await cloud.client.waitOperation(op.id);
+      assert.equal(done.status, 'succeeded', done.message);
       assert.ok(Date.parse(stopped.finishedAt!) <= Date.parse(done.finishedAt!), 'maintenance began only after the stop ended');
-      assert.match(done.message, /2 guests remain on it and keep running/);
+      assert.match(done.message, /2 stopped guests remain on it/);
       assert.equal((await cloud.client.get<Host>('hosts', hostId)).adminState, 'in-maintenance');
     } finally { await cloud.close(); }
   });

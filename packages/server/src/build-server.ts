@@ -18,6 +18,7 @@ import { registerImageVersionRoutes } from './http/routes/image-version-routes.t
 import { registerInstanceCdromRoutes } from './http/routes/instance-cdrom-routes.ts';
 import { registerInstanceMigrationRoutes } from './http/routes/instance-migration-routes.ts';
 import { MigrationService } from './services/migration-service.ts';
+import { enableHostEvacuation } from './controller/host-evacuation-wiring.ts';
 import { ImageCaptureReconciler } from './controller/image-capture-reconciler.ts';
 import { registerTenancyRoutes } from './http/routes/tenancy-routes.ts';
 import { registerAccountingRoutes } from './http/routes/accounting-routes.ts';
@@ -136,6 +137,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
   const ctx: ServerContext = { repos, clock, auth, ops, opCancel, instances, hosts, migrations, catalog, storage, accounting, events, notifier, gateway, dataDir: opts.dataDir };
   const metrics = new ServerMetrics();
   const controller = new Controller(repos, gateway, ops, events, notifier, clock, app.log, copts, metrics);
+  enableHostEvacuation(controller.hosts, ctx, migrations);
   controller.register(new ImageCaptureReconciler(repos, gateway, ops, events, notifier, clock, copts.timeouts, (id) => catalog.imageStore.removeFiles(id),
     (versionId, path, sha256) => catalog.imageStore.copyIntoCapture(versionId, path, sha256)));
   metrics.attach({

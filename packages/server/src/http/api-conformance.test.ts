@@ -35,7 +35,7 @@ describe('API conformance (every route, through fastify inject)', () => {
     const expected = [
       'GET /api/v1/zones', 'POST /api/v1/zones', 'GET /api/v1/zones/{id}', 'PATCH /api/v1/zones/{id}', 'DELETE /api/v1/zones/{id}',
       'GET /api/v1/pods', 'POST /api/v1/pods', 'GET /api/v1/clusters', 'POST /api/v1/clusters', 'GET /api/v1/hosts', 'PATCH /api/v1/hosts/{id}',
-      'POST /api/v1/hosts/{id}/actions', 'POST /api/v1/hosts/{id}/maintenance', 'POST /api/v1/hosts/{id}/enable', 'POST /api/v1/join-tokens', 'GET /api/v1/pools', 'POST /api/v1/pools',
+      'POST /api/v1/hosts/{id}/actions', 'POST /api/v1/hosts/{id}/maintenance', 'POST /api/v1/hosts/{id}/enable', 'GET /api/v1/hosts/{id}/evacuation', 'POST /api/v1/join-tokens', 'GET /api/v1/pools', 'POST /api/v1/pools',
       'GET /api/v1/images', 'POST /api/v1/images', 'GET /api/v1/images/{id}/versions', 'POST /api/v1/images/{id}/versions',
       'GET /api/v1/offerings', 'POST /api/v1/offerings', 'GET /api/v1/disk-offerings', 'GET /api/v1/keypairs', 'POST /api/v1/keypairs',
       'GET /api/v1/affinity-groups', 'GET /api/v1/instances', 'POST /api/v1/instances', 'GET /api/v1/instances/{id}',

@@ -53,7 +53,7 @@ async function measureDashboardLoad(browser: Browser, from: BrowserContext, url:
   }
 }
 
-test('web console: login, dashboard, wizard, live state, serial console, jobs and cancel, host maintenance, networking, images and CD-ROMs, every screen, Japanese, narrow', { timeout: 420_000 }, async (t) => {
+test('web console: login, dashboard, wizard, live state, serial console, jobs and cancel, host maintenance, networking, images and CD-ROMs, every screen, Japanese, narrow', { timeout: 600_000 }, async (t) => {
   const cleanups: Array<() => Promise<void> | void> = [];
   let finished = false;
   t.after(async () => { for (const c of cleanups.reverse()) await c(); });

@@ -26,6 +26,8 @@ export function registerHostRoutes(app: FastifyInstance, ctx: ServerContext): vo
       ...opSchema('Put a host into maintenance: nothing new is placed there; its guests are evacuated (live migration, a few at a time); those that cannot move are listed (GET /hosts/{id}/evacuation) until stopped (stopRemaining) or the maintenance is cancelled (enable). Asking again while preparing updates the options (202 + operation host.maintenance)'),
       body: api.HostMaintenanceRequest,
     },
+    // The body is optional (older clients send none): validate an absent one as {}.
+    preValidation: async (req) => { if (req.body === undefined || req.body === null) req.body = {}; },
   }, async (req, reply) => {
     const p = requireAdmin(req);
     return answer(req, reply, await ctx.hosts.requestMaintenance(p, (req.params as { id: string }).id, (req.body ?? {}) as api.HostMaintenanceRequest));
