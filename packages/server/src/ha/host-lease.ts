@@ -12,6 +12,14 @@ export const leaseFileOf = (volumePath: string): string => `${volumePath}.lease`
  * the lease, the HA instances placed on it, the lease files of their volumes on shared pools.
  */
 export class HostLeases {
+  /**
+   * The latest lease end each host's agent was told of (ms). The agent keeps its HA guests until the
+   * latest deadline it received, so the server never judges a host lost before that, even when the
+   * zone's lease was shortened meanwhile. A host not renewed since this server started falls back to
+   * the lease stored in the database (a conservative floor after a restart).
+   */
+  private readonly told = new Map<string, number>();
+
   constructor(private readonly repos: Repos, private readonly clock: Clock) {}
 
   /** Renew the host's lease from now; returns the frame for its agent (renewedAt: the heartbeat's `at`; null: a hello, no frame). */
@@ -20,11 +28,10 @@ export class HostLeases {
     if (!host) return null;
     const s = await zoneHaSettings(this.repos, host.zoneId);
     const now = this.clock.now();
-    // Never earlier than a lease already granted: the agent keeps its guests until the deadline it
-    // was given, so a zone's lease shortened meanwhile must not let the server restart them sooner.
-    const renewed = new Date(now + s.leaseMs).toISOString();
-    const leaseExpiresAt = host.leaseExpiresAt && host.leaseExpiresAt > renewed ? host.leaseExpiresAt : renewed;
-    await this.repos.db.updateTable('hosts').set({ leaseExpiresAt }).where('id', '=', hostId).execute();
+    const floor = this.told.get(hostId) ?? (host.leaseExpiresAt ? Date.parse(host.leaseExpiresAt) : 0);
+    if (renewedAt !== null) this.told.set(hostId, Math.max(floor, now + s.leaseMs));
+    else if (!this.told.has(hostId)) this.told.set(hostId, floor);
+    await this.repos.db.updateTable('hosts').set({ leaseExpiresAt: new Date(Math.max(floor, now + s.leaseMs)).toISOString() }).where('id', '=', hostId).execute();
     if (renewedAt === null) return null;
     const ha = await this.repos.db.selectFrom('instances').select('id')
       .where('hostId', '=', hostId).where('ha', '=', 1).where('phase', '!=', 'deleted').execute();
