@@ -8,7 +8,7 @@
  * 300 ms, max-bandwidth 128 MiB/s, pre-copy only, no auto-converge.
  *
  * Per run: API wall time (POST migrate → operation succeeded, polled every 100 ms), the migration
- * record's createdAt → finishedAt, and QEMU's total-time / downtime / RAM / passes from
+ * record's createdAt → finishedAt (and → startedAt), and QEMU's total-time / downtime / RAM / passes from
  * GET /instances/{id}/migrations. Then, in the same script, migration-bench.ts's raw-QMP and
  * driver runs of the same workloads (on loopback in the root namespace), so both land in one JSON.
  *
@@ -57,7 +57,7 @@ async function migrateOnce(cloud: NamespaceCloud, instanceId: string): Promise<A
   const rec = items.find((m) => m.operationId === op.id && m.state === 'succeeded');
   if (!rec?.result) throw new Error(`operation ${op.id}: no succeeded migration with a result in the history`);
   return {
-    apiWallMs, recordMs: spanMs(rec.createdAt, rec.finishedAt, `migration ${rec.id}`),
+    apiWallMs, recordMs: spanMs(rec.createdAt, rec.finishedAt, `migration ${rec.id}`), queuedMs: spanMs(rec.createdAt, rec.startedAt, `migration ${rec.id}`),
     totalMs: rec.result.totalMs, downtimeMs: rec.result.downtimeMs, ramMiB: rec.result.ramTransferredBytes / MiB, passes: rec.result.passes,
   };
 }

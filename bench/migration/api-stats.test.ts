@@ -3,11 +3,12 @@ import { test } from 'node:test';
 import { percentile, spanMs, summarizeApiRuns } from './api-stats.ts';
 
 test('api migration bench summary: p50 by nearest rank and worst of every figure', () => {
-  const run = (apiWallMs: number, downtimeMs: number) => ({ apiWallMs, recordMs: apiWallMs - 100, totalMs: apiWallMs / 2, downtimeMs, ramMiB: 73.4, passes: 3 });
+  const run = (apiWallMs: number, downtimeMs: number) => ({ apiWallMs, recordMs: apiWallMs - 100, queuedMs: 50, totalMs: apiWallMs / 2, downtimeMs, ramMiB: 73.4, passes: 3 });
   const s = summarizeApiRuns([run(3000, 40), run(5000, 20), run(4000, 300)]);
   assert.equal(s.runs, 3);
   assert.deepEqual(s.apiWallMs, { p50: 4000, worst: 5000 });
   assert.deepEqual(s.recordMs, { p50: 3900, worst: 4900 });
+  assert.deepEqual(s.queuedMs, { p50: 50, worst: 50 });
   assert.deepEqual(s.totalMs, { p50: 2000, worst: 2500 });
   assert.deepEqual(s.downtimeMs, { p50: 40, worst: 300 });
   assert.deepEqual(s.ramMiB, { p50: 73, worst: 73 });

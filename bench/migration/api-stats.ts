@@ -9,6 +9,8 @@ export interface ApiRun {
   apiWallMs: number;
   /** The migration record's createdAt → finishedAt (server side). */
   recordMs: number;
+  /** The migration record's createdAt → startedAt (waiting for its turn and the agent's job to start). */
+  queuedMs: number;
   /** QEMU's total-time and downtime, RAM transferred and passes, as the history reports them. */
   totalMs: number;
   downtimeMs: number;
@@ -26,7 +28,7 @@ export function percentile(xs: readonly number[], p: number): number {
   return s[Math.max(0, Math.ceil((p / 100) * s.length) - 1)]!;
 }
 
-const FIELDS: ReadonlyArray<keyof ApiRun> = ['apiWallMs', 'recordMs', 'totalMs', 'downtimeMs', 'ramMiB', 'passes'];
+const FIELDS: ReadonlyArray<keyof ApiRun> = ['apiWallMs', 'recordMs', 'queuedMs', 'totalMs', 'downtimeMs', 'ramMiB', 'passes'];
 
 /** p50 and worst (the largest) of every figure; rounded to whole units. */
 export function summarizeApiRuns(runs: readonly ApiRun[]): ApiSummary {
