@@ -9,6 +9,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
+import { processGone } from '@kumo/netcfg';
 
 export function readPidFile(path: string): number | undefined {
   try {
@@ -19,19 +20,7 @@ export function readPidFile(path: string): number | undefined {
   }
 }
 
-/** Gone: no such process, or a zombie. */
-export function processGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return true;
-  }
-  try {
-    return /^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  } catch {
-    return true;
-  }
-}
+export { processGone };
 
 export function processCmdline(pid: number): string[] | undefined {
   try {

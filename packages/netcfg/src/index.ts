@@ -2,6 +2,7 @@
 // Everything here is data in, text or argv out; no I/O. The I/O test helpers live in
 // the separate export "@kumo/netcfg/testbed".
 export * from './netcfg-error.ts';
+export * from './process-gone.ts';
 export * from './ipam.ts';
 export * from './validate.ts';
 export * from './traffic-match.ts';

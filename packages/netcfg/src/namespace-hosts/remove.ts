@@ -4,7 +4,7 @@
  * agents made), after killing every process inside those namespaces. Finds leftovers of a
  * crashed run as well as a live set. Needs root.
  */
-import { readFileSync } from 'node:fs';
+import { processGone } from '../process-gone.ts';
 import { runCommand } from '../testbed/run-command.ts';
 import { waitFor } from '../testbed/wait-for.ts';
 
@@ -26,19 +26,7 @@ export async function netnsPids(netns: string): Promise<number[]> {
   return r.stdout.split('\n').map(Number).filter((n) => n > 0);
 }
 
-export function processGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return true;
-  }
-  // A zombie waiting for its parent to reap it is gone for our purposes.
-  try {
-    return /^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  } catch {
-    return true;
-  }
-}
+export { processGone };
 
 /** The namespaces removal would delete. */
 export async function namespacesOf(options: RemoveNamespaceHostsOptions): Promise<string[]> {
