@@ -43,26 +43,36 @@ async function setPolicy(cloud: NamespaceCloud): Promise<void> {
 }
 
 /** One move to the other host; its figures from the client's clock and the migrations history. */
-async function migrateOnce(cloud: NamespaceCloud, instanceId: string): Promise<ApiRun> {
+/** Each change of the operation's progress/message, ms after the POST (client polls every 100 ms). */
+type Step = { atMs: number; progress: number; message: string };
+
+async function migrateOnce(cloud: NamespaceCloud, instanceId: string): Promise<{ run: ApiRun; steps: Step[] }> {
   const inst = await cloud.client.get<{ hostId: string | null }>('instances', instanceId);
   const hosts = await cloud.client.listAll<{ id: string; name: string }>('hosts');
   const target = hosts.find((h) => h.id !== inst.hostId && (h.name === 'h1' || h.name === 'h2'));
   if (!target) throw new Error(`no other host than ${String(inst.hostId)}: ${JSON.stringify(hosts)}`);
   const t0 = performance.now();
   const op = await cloud.client.request<Operation>('POST', `/api/v1/instances/${instanceId}/migrate`, { body: { hostId: target.id } });
-  const done = await cloud.client.waitOperation(op.id, { timeoutMs: 600_000, intervalMs: 100 });
+  const steps: Step[] = [];
+  const done = await cloud.client.waitOperation(op.id, {
+    timeoutMs: 600_000, intervalMs: 100,
+    onProgress: (o) => { steps.push({ atMs: Math.round(performance.now() - t0), progress: o.progress, message: o.message }); },
+  });
   const apiWallMs = performance.now() - t0;
   if (done.status !== 'succeeded') throw new Error(`migration ${op.id} ${done.status}: ${done.message ?? ''}`);
   const { items } = await cloud.client.request<{ items: InstanceMigrationRecord[] }>('GET', `/api/v1/instances/${instanceId}/migrations`);
   const rec = items.find((m) => m.operationId === op.id && m.state === 'succeeded');
   if (!rec?.result) throw new Error(`operation ${op.id}: no succeeded migration with a result in the history`);
   return {
-    apiWallMs, recordMs: spanMs(rec.createdAt, rec.finishedAt, `migration ${rec.id}`), queuedMs: spanMs(rec.createdAt, rec.startedAt, `migration ${rec.id}`),
-    totalMs: rec.result.totalMs, downtimeMs: rec.result.downtimeMs, ramMiB: rec.result.ramTransferredBytes / MiB, passes: rec.result.passes,
+    steps,
+    run: {
+      apiWallMs, recordMs: spanMs(rec.createdAt, rec.finishedAt, `migration ${rec.id}`), queuedMs: spanMs(rec.createdAt, rec.startedAt, `migration ${rec.id}`),
+      totalMs: rec.result.totalMs, downtimeMs: rec.result.downtimeMs, ramMiB: rec.result.ramTransferredBytes / MiB, passes: rec.result.passes,
+    },
   };
 }
 
-async function apiWorkload(cloud: NamespaceCloud, workload: 'idle' | 'dirty'): Promise<ApiRun[]> {
+async function apiWorkload(cloud: NamespaceCloud, workload: 'idle' | 'dirty'): Promise<Array<{ run: ApiRun; steps: Step[] }>> {
   const op = await cloud.client.request<Operation>('POST', '/api/v1/instances', {
     query: { wait: true, waitTimeoutSec: 300 },
     body: { name: `bench-${workload}`, zoneId: cloud.zoneId, imageId: cloud.imageId, offeringId: cloud.offeringId, nics: [{ networkId: cloud.networkId }] },
@@ -75,10 +85,11 @@ async function apiWorkload(cloud: NamespaceCloud, workload: 'idle' | 'dirty'): P
       await cloud.typeInto(id, '(while :; do dd if=/dev/urandom of=/dev/shm/f bs=1M count=48 2>/dev/null; done) & echo DIRTY', /DIRTY\r?\n/);
       await new Promise((r) => setTimeout(r, 3000));
     }
-    const out: ApiRun[] = [];
+    const out: Array<{ run: ApiRun; steps: Step[] }> = [];
     for (let i = 1; i <= runs; i++) {
-      const r = await migrateOnce(cloud, id);
-      out.push(r);
+      const m = await migrateOnce(cloud, id);
+      out.push(m);
+      const r = m.run;
       log(`api ${workload} run ${i}: wall ${r.apiWallMs.toFixed(0)} ms, QEMU total ${r.totalMs} ms, downtime ${r.downtimeMs} ms (load ${load()})`);
     }
     return out;
@@ -88,7 +99,7 @@ async function apiWorkload(cloud: NamespaceCloud, workload: 'idle' | 'dirty'): P
 }
 
 const started = { date: new Date().toISOString(), load: load() };
-const api: Record<string, ApiRun[]> = {};
+const api: Record<string, Array<{ run: ApiRun; steps: Step[] }>> = {};
 const cloud = await startNamespaceCloud('mig-api-bench');
 try {
   await setPolicy(cloud);
@@ -110,6 +121,6 @@ if (withRaw) {
 console.log(JSON.stringify({
   ...started, runs, loadAfterApi: apiDone, loadEnd: load(),
   policy: { downtimeLimitMs: 300, maxBandwidthMiBPerSec: 128, autoConverge: false, postcopy: false },
-  workloads: Object.fromEntries(Object.entries(api).map(([w, rs]) => [w, { api: summarizeApiRuns(rs), apiRuns: rs }])),
+  workloads: Object.fromEntries(Object.entries(api).map(([w, rs]) => [w, { api: summarizeApiRuns(rs.map((r) => r.run)), apiRuns: rs.map((r) => r.run), apiSteps: rs.map((r) => r.steps) }])),
   rawAndDriver: rawJson,
 }, null, 2));
