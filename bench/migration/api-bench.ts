@@ -43,8 +43,12 @@ async function setPolicy(cloud: NamespaceCloud): Promise<void> {
 }
 
 /** One move to the other host; its figures from the client's clock and the migrations history. */
-/** Each change of the operation's progress/message, ms after the POST (client polls every 100 ms). */
-type Step = { atMs: number; progress: number; message: string };
+/**
+ * When the migration record was first seen in each state (preparing, migrating, switching, cleaning,
+ * succeeded), ms after the POST: the history is polled every 100 ms beside the operation's long poll
+ * (which answers only when the operation ends).
+ */
+type Step = { atMs: number; state: string };
 
 async function migrateOnce(cloud: NamespaceCloud, instanceId: string): Promise<{ run: ApiRun; steps: Step[] }> {
   const inst = await cloud.client.get<{ hostId: string | null }>('instances', instanceId);
@@ -54,11 +58,18 @@ async function migrateOnce(cloud: NamespaceCloud, instanceId: string): Promise<{
   const t0 = performance.now();
   const op = await cloud.client.request<Operation>('POST', `/api/v1/instances/${instanceId}/migrate`, { body: { hostId: target.id } });
   const steps: Step[] = [];
-  const done = await cloud.client.waitOperation(op.id, {
-    timeoutMs: 600_000, intervalMs: 100,
-    onProgress: (o) => { steps.push({ atMs: Math.round(performance.now() - t0), progress: o.progress, message: o.message }); },
-  });
+  let watching = true;
+  const watcher = (async () => {
+    while (watching) {
+      const { items } = await cloud.client.request<{ items: InstanceMigrationRecord[] }>('GET', `/api/v1/instances/${instanceId}/migrations`).catch(() => ({ items: [] }));
+      const state = items.find((m) => m.operationId === op.id)?.state;
+      if (state && steps.at(-1)?.state !== state) steps.push({ atMs: Math.round(performance.now() - t0), state });
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  const done = await cloud.client.waitOperation(op.id, { timeoutMs: 600_000, intervalMs: 100 }).finally(() => { watching = false; });
   const apiWallMs = performance.now() - t0;
+  await watcher;
   if (done.status !== 'succeeded') throw new Error(`migration ${op.id} ${done.status}: ${done.message ?? ''}`);
   const { items } = await cloud.client.request<{ items: InstanceMigrationRecord[] }>('GET', `/api/v1/instances/${instanceId}/migrations`);
   const rec = items.find((m) => m.operationId === op.id && m.state === 'succeeded');
