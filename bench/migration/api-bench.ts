@@ -7,10 +7,11 @@
  * The zone's migration policy carries the same QEMU parameters as the raw runs: downtime-limit
  * 300 ms, max-bandwidth 128 MiB/s, pre-copy only, no auto-converge.
  *
- * Per run: API wall time (POST migrate → operation succeeded, polled every 100 ms), the migration
+ * Per run: API wall time (POST migrate → operation succeeded, long-polled), the migration
  * record's createdAt → finishedAt (and → startedAt), and QEMU's total-time / downtime / RAM / passes from
- * GET /instances/{id}/migrations, and when the record reached each state (`apiSteps`). Then, in the same script, migration-bench.ts's raw-QMP and
- * driver runs of the same workloads (on loopback in the root namespace), so both land in one JSON.
+ * GET /instances/{id}/migrations, and when the record reached each state (`apiSteps`). Then, in
+ * the same script, migration-bench.ts's raw-QMP and driver runs of the same workloads (on loopback
+ * in the root namespace), so both land in one JSON.
  *
  *   node --import tsx bench/migration/api-bench.ts [--runs 3] [--no-raw]     (root)
  */

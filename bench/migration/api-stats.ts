@@ -5,7 +5,7 @@
 
 /** One migration through the API: wall time seen by the client, and QEMU's figures from the history. */
 export interface ApiRun {
-  /** POST /instances/{id}/migrate → the operation reported succeeded (client side, polled every 100 ms). */
+  /** POST /instances/{id}/migrate → the operation reported succeeded (client side, long poll on the operation). */
   apiWallMs: number;
   /** The migration record's createdAt → finishedAt (server side). */
   recordMs: number;
