@@ -12,7 +12,7 @@
  * side's bench; its hook is `node --import tsx bench/migration/migration-bench.ts --json` output
  * keys `raw` and `driver`, to which it adds `api`.
  *
- *   node --import tsx bench/migration/migration-bench.ts [--runs 3] [--disk-mib 1024]   (root)
+ *   node --import tsx bench/migration/migration-bench.ts [--runs 3] [--disk-mib 1024] [--workloads idle,dirty,local-disk]   (root)
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -28,6 +28,9 @@ const arg = (name: string, dflt: number): number => {
 };
 const runs = arg('runs', 3);
 const diskMiB = arg('disk-mib', 1024);
+const ALL_WORKLOADS = ['idle', 'dirty', 'local-disk'] as const;
+const wi = process.argv.indexOf('--workloads');
+const workloads = wi > 0 ? ALL_WORKLOADS.filter((w) => process.argv[wi + 1]!.split(',').includes(w)) : [...ALL_WORKLOADS];
 const MiB = 1024 * 1024;
 const policy: MigrationPolicy = { downtimeLimitMs: 300, maxBandwidthBytesPerSec: 128 * MiB, autoConverge: false, postcopyAfterPasses: null, timeoutMs: 600_000 };
 const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
@@ -159,7 +162,7 @@ async function waitBoot(read: () => Promise<string> | string): Promise<void> {
 
 const results: Record<string, { raw: Figures[]; driver: Figures[] }> = {};
 try {
-  for (const workload of ['idle', 'dirty', 'local-disk'] as const) {
+  for (const workload of workloads) {
     const local = workload === 'local-disk';
     const files = (who: string, n: number): { root: string; data?: string } => ({
       root: local ? overlay(join(work, `${who}-root-${n}.qcow2`)) : join(work, `${who}-root-shared.qcow2`),
