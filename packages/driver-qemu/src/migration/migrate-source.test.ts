@@ -197,3 +197,15 @@ test('regression migration_result_zero_total_time: a completed status without to
     await h.close();
   }
 });
+
+test('regression migration_result_zero_total_time_reported_as_0: a completed status with total-time 0 is asked again', async () => {
+  const h = await migrationHarness();
+  try {
+    h.qemu.script = [pass(1), { status: 'completed', 'total-time': 0, downtime: 0, ram: { ...completed.ram } }, completed];
+    const result = await h.pump(migrateInstance(h.ctx, 'i-1', shared, policy));
+    assert.equal(result.totalMs, 1200);
+    assert.equal(result.downtimeMs, 18);
+  } finally {
+    await h.close();
+  }
+});

@@ -232,9 +232,10 @@ class SourceMigration {
   /**
    * QEMU announces 'completed' (event and status) a moment before it has computed total-time and
    * downtime (regression migration_result_zero_total_time): ask again briefly until they are there.
+   * Until then QEMU reports them absent or as 0 (a completed migration never takes 0 ms).
    */
   private async finalFigures(q: QueryMigrate): Promise<QueryMigrate> {
-    for (let i = 0; i < 20 && q['total-time'] === undefined; i++) {
+    for (let i = 0; i < 40 && !q['total-time']; i++) {
       await this.sleep(25);
       q = await this.qmp.execute<QueryMigrate>('query-migrate');
     }
