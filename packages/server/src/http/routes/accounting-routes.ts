@@ -4,6 +4,7 @@ import * as api from '@kumo/api';
 import type { ServerContext } from '../../context.ts';
 import { errorResponses } from '../crud-routes.ts';
 import { principalOf, requireAdmin } from '../auth-hook.ts';
+import { openEventStream } from '../event-stream.ts';
 import { toAuditEntry } from '../../services/audit-service.ts';
 import { defaultQuotaOwner } from '../../services/quota-service.ts';
 
@@ -61,12 +62,6 @@ export function registerAccountingRoutes(app: FastifyInstance, ctx: ServerContex
     },
   }, (req, reply) => {
     const p = principalOf(req);
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-    res.write(': kumo audit stream\n\n');
-    const unsubscribe = audit.subscribe(p.scope, (row) => { res.write(`event: audit\ndata: ${JSON.stringify(toAuditEntry(row))}\n\n`); });
-    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
-    req.raw.on('close', () => { clearInterval(keepAlive); unsubscribe(); });
+    openEventStream(req, reply, 'kumo audit stream', (send) => audit.subscribe(p.scope, (row) => send('audit', toAuditEntry(row))));
   });
 }

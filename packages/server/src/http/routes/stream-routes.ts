@@ -5,6 +5,7 @@ import { ApiError } from '@kumo/api';
 import type { ServerContext } from '../../context.ts';
 import { errorResponses } from '../crud-routes.ts';
 import { principalOf } from '../auth-hook.ts';
+import { openEventStream } from '../event-stream.ts';
 import type { Change } from '../../services/notifier.ts';
 
 /** Live updates (server-sent events) and the serial console of instances (WebSocket + log). */
@@ -16,17 +17,8 @@ export function registerStreamRoutes(app: FastifyInstance, ctx: ServerContext): 
     },
   }, (req, reply) => {
     const p = principalOf(req);
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-    res.write(': kumo stream\n\n');
     const visible = (c: Change) => p.scope.admin || ('accountId' in c && c.accountId === p.scope.accountId);
-    const unsubscribe = ctx.notifier.subscribe((c) => {
-      if (!visible(c)) return;
-      res.write(`event: change\ndata: ${JSON.stringify(c)}\n\n`);
-    });
-    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
-    req.raw.on('close', () => { clearInterval(keepAlive); unsubscribe(); });
+    openEventStream(req, reply, 'kumo stream', (send) => ctx.notifier.subscribe((c) => { if (visible(c)) send('change', c); }));
   });
 
   app.get('/api/v1/instances/:id/console/log', {
