@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KumoClient, type Instance, type Operation } from '@kumo/api';
+import { type Instance, type Operation } from '@kumo/api';
 import { ServerProcess, freePort } from './testing/server-process.ts';
 import { AgentProcess } from './testing/agent-process.ts';
 import { provisionThroughApi } from './testing/provision-cloud.ts';
@@ -20,9 +20,7 @@ test('regression: host agents die when the server goes away — agents as proces
   const agents = ['agent-a', 'agent-b'].map((n) => new AgentProcess(n, join(dir, n), ['--fake-start-delay', '300']));
   try {
     await srv.start();
-    const client = new KumoClient({ baseUrl: srv.url });
-    const login = await client.request<{ token: string }>('POST', '/api/v1/auth/login', { body: { username: 'admin', password: 'kill-test-password' } });
-    client.setToken(login.token);
+    const client = await srv.adminClient();
     const cloud = await provisionThroughApi(client);
     for (const a of agents) a.start(srv.url, cloud.joinToken);
     await eventually(async () => (await client.list<{ state: string }>('hosts', { state: 'up' })).items.length === 2 || null, 'both agents to join', 60_000);

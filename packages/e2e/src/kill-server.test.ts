@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KumoClient, type Instance, type Operation } from '@kumo/api';
+import { type Instance, type Operation } from '@kumo/api';
 import { simulateHosts, type SimulatedHost } from '@kumo/agent';
 import { ServerProcess, freePort } from './testing/server-process.ts';
 import { provisionThroughApi as provision } from './testing/provision-cloud.ts';
@@ -15,9 +15,7 @@ test('kill -9 of the server mid-operation loses, duplicates and strands nothing'
   let hosts: SimulatedHost[] = [];
   try {
     await srv.start();
-    const client = new KumoClient({ baseUrl: srv.url });
-    const login = await client.request<{ token: string }>('POST', '/api/v1/auth/login', { body: { username: 'admin', password: 'kill-test-password' } });
-    client.setToken(login.token);
+    const client = await srv.adminClient();
     const cloud = await provision(client);
     // Slow fake hypervisors, so that kills land while starts are in flight.
     hosts = await simulateHosts({ serverUrl: srv.url, token: cloud.joinToken, count: 3, cpus: 16, memoryMiB: 65536, delays: { start: 400, stop: 200, other: 100 } });

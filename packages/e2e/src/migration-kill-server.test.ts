@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KumoClient, type Instance, type InstanceMigrationRecord, type Operation } from '@kumo/api';
+import { type Instance, type InstanceMigrationRecord, type Operation } from '@kumo/api';
 import { simulateHosts, type SimulatedHost } from '@kumo/agent';
 import { ServerProcess, freePort } from './testing/server-process.ts';
 import { provisionThroughApi as provision } from './testing/provision-cloud.ts';
@@ -21,9 +21,7 @@ test('kill -9 of the server mid-migration: exactly one copy runs and hostId is r
   let hosts: SimulatedHost[] = [];
   try {
     await srv.start();
-    const client = new KumoClient({ baseUrl: srv.url });
-    const login = await client.request<{ token: string }>('POST', '/api/v1/auth/login', { body: { username: 'admin', password: 'kill-test-password' } });
-    client.setToken(login.token);
+    const client = await srv.adminClient();
     const cloud = await provision(client);
     // Slow enough that the kill lands inside each state: a waiting copy takes 400 ms to set up, a memory pass 150 ms.
     hosts = await simulateHosts({ serverUrl: srv.url, token: cloud.joinToken, count: 3, cpus: 16, memoryMiB: 65536, delays: { start: 400, stop: 50, other: 50 } });

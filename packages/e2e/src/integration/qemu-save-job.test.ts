@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { KumoClient, type Instance, type Operation } from '@kumo/api';
+import { type Instance, type Operation } from '@kumo/api';
 import { AgentClient, createQemuHost } from '@kumo/agent';
 import { buildTinyImage } from '@kumo/image-tiny';
 import { uploadKernelImage } from '@kumo/kumo/tiny-image';
@@ -25,8 +25,7 @@ test('a QEMU save as a job: progress, cancelled once, and completed once across 
   let instanceId = '';
   try {
     await srv.start();
-    const client = new KumoClient({ baseUrl: srv.url });
-    client.setToken((await client.request<{ token: string }>('POST', '/api/v1/auth/login', { body: { username: 'admin', password: 'kill-test-password' } })).token);
+    const client = await srv.adminClient();
     const zone = await client.create<{ id: string }>('zones', { name: 'z1' });
     const pod = await client.create<{ id: string }>('pods', { zoneId: zone.id, name: 'p1' });
     const cluster = await client.create<{ id: string }>('clusters', { podId: pod.id, name: 'c1', hypervisor: 'qemu' });

@@ -16,6 +16,8 @@ export async function freePort(): Promise<number> {
   });
 }
 
+const adminPassword = 'kill-test-password';
+
 /** `kumo server` as a real child process, so a test can kill -9 it. */
 export class ServerProcess {
   child: ChildProcess | null = null;
@@ -26,7 +28,7 @@ export class ServerProcess {
 
   async start(): Promise<void> {
     this.child = spawn(process.execPath, [...(process.env.KUMO_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', 'packages/kumo/src/main.ts', 'server', '--port', String(this.port), '--data-dir', this.dataDir], {
-      cwd: repoRoot, env: { ...process.env, KUMO_ADMIN_PASSWORD: 'kill-test-password', ...this.env }, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: repoRoot, env: { ...process.env, KUMO_ADMIN_PASSWORD: adminPassword, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child.stdout?.on('data', (d: Buffer) => { this.output += d.toString(); });
     this.child.stderr?.on('data', (d: Buffer) => { this.output += d.toString(); });
@@ -39,6 +41,13 @@ export class ServerProcess {
       if (Date.now() > deadline) throw new Error(`server did not come up: ${this.output}`);
       await new Promise((r) => setTimeout(r, 100));
     }
+  }
+
+  /** A client logged in as the admin this process was started with. */
+  async adminClient(): Promise<KumoClient> {
+    const client = new KumoClient({ baseUrl: this.url });
+    client.setToken((await client.request<{ token: string }>('POST', '/api/v1/auth/login', { body: { username: 'admin', password: adminPassword } })).token);
+    return client;
   }
 
   /** SIGKILL: no shutdown code runs. */
