@@ -2,23 +2,15 @@
 // QMP commands, idempotency, undo on failure, the detach timeout, persistence in spec.json.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DriverError, FakeClock, type DiskSpec } from '@kumo/core';
+import { FakeClock, type DiskSpec } from '@kumo/core';
 import { attachDisk, detachDisk, resizeDisk, setDiskLimits } from './instance-disks.ts';
 import { liveHarness } from './testing/live-harness.ts';
+import { rejectsWith } from './testing/rejects-with.ts';
 
 const MiB = 1024 * 1024;
 
 function data(volumeId: string, pciSlot: number, patch: Partial<DiskSpec> = {}): DiskSpec {
   return { volumeId, path: `/pool/${volumeId}.qcow2`, format: 'qcow2', pciSlot, serial: volumeId, ...patch };
-}
-
-async function rejectsWith(p: Promise<unknown>, code: DriverError['code'], includes: string): Promise<void> {
-  await assert.rejects(p, (err: unknown) => {
-    assert.ok(err instanceof DriverError, String(err));
-    assert.equal(err.code, code, err.message);
-    assert.ok(err.message.includes(includes), `${err.message} should mention ${includes}`);
-    return true;
-  });
 }
 
 test('attachDisk sends object-add, blockdev-add and device_add behind the slot\'s root port, and records the disk in spec.json', async () => {

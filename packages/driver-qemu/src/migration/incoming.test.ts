@@ -3,18 +3,10 @@
 // idempotent prepare, and bad options naming their field.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DriverError, type IncomingEndpoint } from '@kumo/core';
+import { type IncomingEndpoint } from '@kumo/core';
 import { harnessSpec, migrationHarness } from '../testing/migration-harness.ts';
 import { finishIncoming, listen, prepareIncoming, watch } from './incoming.ts';
-
-async function rejectsWith(p: Promise<unknown>, code: DriverError['code'], includes: string): Promise<void> {
-  await assert.rejects(p, (err: unknown) => {
-    assert.ok(err instanceof DriverError, String(err));
-    assert.equal(err.code, code, err.message);
-    assert.ok(err.message.includes(includes), `${err.message} should mention ${includes}`);
-    return true;
-  });
-}
+import { rejectsWith } from '../testing/rejects-with.ts';
 
 test('listen: capabilities (events, postcopy-ram), NBD server and one writable export per received disk, migrate-incoming; port 0 is read back', async () => {
   const h = await migrationHarness();

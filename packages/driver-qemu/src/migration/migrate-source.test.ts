@@ -3,10 +3,11 @@
 // cancel, timeout, a dying target and a failing mirror leave the guest running on the source.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DriverError, type IncomingEndpoint, type JobProgress, type MigrationPolicy } from '@kumo/core';
+import { type IncomingEndpoint, type JobProgress, type MigrationPolicy } from '@kumo/core';
 import { migrationHarness } from '../testing/migration-harness.ts';
 import type { QueryMigrate } from './migration-stats.ts';
 import { migrateInstance } from './migrate-source.ts';
+import { rejectsWith } from '../testing/rejects-with.ts';
 
 const MiB = 1024 * 1024;
 const policy: MigrationPolicy = { downtimeLimitMs: 300, maxBandwidthBytesPerSec: 64 * MiB, autoConverge: true, postcopyAfterPasses: null, timeoutMs: 60_000 };
@@ -23,15 +24,6 @@ const completed: QueryMigrate = {
   status: 'completed', 'total-time': 1200, downtime: 18, 'setup-time': 7,
   ram: { transferred: 150 * MiB, remaining: 0, total: 128 * MiB, 'dirty-sync-count': 3, 'dirty-pages-rate': 0, 'page-size': 4096 },
 };
-
-async function rejectsWith(p: Promise<unknown>, code: DriverError['code'], includes: string): Promise<void> {
-  await assert.rejects(p, (err: unknown) => {
-    assert.ok(err instanceof DriverError, String(err));
-    assert.equal(err.code, code, err.message);
-    assert.ok(err.message.includes(includes), `${err.message} should mention ${includes}`);
-    return true;
-  });
-}
 
 test('migrate on shared storage: capabilities, parameters, migrate, polls to completed; the source ends paused (migrated) with QEMU\'s figures', async () => {
   const h = await migrationHarness();
