@@ -138,6 +138,14 @@ export interface InstanceSpec {
    * copy is the only one that writes. Omitted: not HA.
    */
   ha?: boolean;
+  /**
+   * A display device and a VNC server on a per-instance Unix socket: the graphical console and
+   * screenshots. Omitted: on for guests that boot through firmware (disk images, ISOs), off for a
+   * directly booted kernel (serial console only).
+   */
+  graphicalConsole?: boolean;
+  /** The image declares qemu-guest-agent: the guest gets its virtio-serial channel (org.qemu.guest_agent.0). */
+  guestAgent?: boolean;
 }
 
 /** The files of a NoCloud config drive, as text (cloud-init's nocloud datasource). */

@@ -25,6 +25,10 @@ export interface InstancePaths {
   saveSocket: string;
   /** Unix socket QEMU listens on while the driver streams a saved state into it. */
   restoreSocket: string;
+  /** QEMU's VNC server (graphical console), when the guest has a display (qemu-argv-display.ts). */
+  vncSocket: string;
+  /** The qemu-guest-agent channel's chardev server, when the image declares the agent (qemu-argv-guest-agent.ts). */
+  guestAgentSocket: string;
   /** NoCloud config drive (ISO 9660, label cidata), built from spec.configDrive at every start. */
   configDrive: string;
 }
@@ -47,6 +51,8 @@ export function instanceDirPaths(dir: string): InstancePaths {
     saveSocket: join(dir, 'save.sock'),
     restoreSocket: join(dir, 'restore.sock'),
     configDrive: join(dir, 'cidata.iso'),
+    vncSocket: join(dir, 'vnc.sock'),
+    guestAgentSocket: join(dir, 'qga.sock'),
   };
 }
 

@@ -105,7 +105,7 @@ test('argv: every device sits at its own stored slot, in slot order; q35 data di
   assert.ok(q35.includes('virtio-blk-pci,id=vblk-v,drive=t-v,bus=pcie.0,addr=0x10,serial=v,bootindex=0'), 'the root disk stays on pcie.0');
   assert.ok(q35.some((d) => d.startsWith('virtio-net-pci,id=nic09,') && d.includes('bus=pcie.0,addr=0x09')), 'NICs stay on pcie.0');
   const pc = devices(buildQemuArgv(spec, { ...host, machine: 'pc' }));
-  assert.deepEqual(pc.map((d) => /addr=(0x[0-9a-f]+)/.exec(d)?.[1]), ['0x09', '0x10', '0x11', '0x13']);
+  assert.deepEqual(pc.map((d) => /addr=(0x[0-9a-f]+)/.exec(d)?.[1]), ['0x02', '0x09', '0x10', '0x11', '0x13'], 'the display (a disk-booted guest has one) at 0x02');
   assert.ok(pc.every((d) => d.includes('bus=pci.0,')), 'pc: pci.0, no ports');
   // Detaching d1 changes nothing about the others (the port stays).
   const without = devices(buildQemuArgv({ ...spec, disks: [disk('d3', 0x13)] }, host));
@@ -185,4 +185,29 @@ test('argv: a config drive only appends its drive at slot 0x1e, so every other d
       'virtio-blk-pci,id=virtio-cidata,drive=cidata,bus=pcie.0,addr=0x1e,serial=cidata',
     ]);
   }
+});
+
+test('argv: a graphical console (VGA at 0x02, VNC on the instance directory socket) by default only for firmware boots; spec.graphicalConsole overrides', () => {
+  const has = (s: InstanceSpec) => {
+    const argv = buildQemuArgv(s, host);
+    const vga = argv.some((a) => a.startsWith('VGA,id=video0,') && a.includes('addr=0x02'));
+    const vnc = argv[argv.indexOf('-vnc') + 1];
+    assert.equal(vga, argv.includes('-vnc'), 'the display and the VNC server come together');
+    if (vga) assert.equal(vnc, 'unix:/run/kumo/i-1/vnc.sock');
+    return vga;
+  };
+  const kernel: InstanceSpec = { ...base, boot: { kernelPath: '/k' } };
+  assert.equal(has(base), true, 'disk image: a display');
+  assert.equal(has(kernel), false, 'direct kernel: serial console only');
+  assert.equal(has({ ...kernel, graphicalConsole: true }), true);
+  assert.equal(has({ ...base, graphicalConsole: false }), false);
+});
+
+test('argv: the guest agent channel (virtio-serial at 0x03, port org.qemu.guest_agent.0) only when spec.guestAgent', () => {
+  const argv = buildQemuArgv({ ...base, guestAgent: true }, host);
+  assert.ok(argv.includes('virtio-serial-pci,id=vserial0,bus=pcie.0,addr=0x03'));
+  assert.ok(argv.includes('virtserialport,bus=vserial0.0,chardev=qga0,name=org.qemu.guest_agent.0'));
+  assert.ok(argv.includes('socket,id=qga0,path=/run/kumo/i-1/qga.sock,server=on,wait=off'));
+  assert.equal(buildQemuArgv(base, host).some((a) => a.includes('qga')), false);
+  rejects({ ...base, disks: [disk('d', 0x03)] }, host, 'pciSlot 0x03');
 });

@@ -35,6 +35,8 @@
  *   above every disk, so it never takes vda, and a guest needs only virtio_blk and
  *   isofs to read it (a cdrom would need ahci/libata/sr_mod or virtio_scsi/sr_mod).
  *   OpenStack attaches its config drive the same way.
+ * - The graphical console (qemu-argv-display.ts: VGA at 0x02, VNC on a Unix socket) and the guest
+ *   agent channel (qemu-argv-guest-agent.ts: virtio-serial at 0x03) come from their own files.
  * - A root file system (containers) or a veth NIC is refused: QEMU boots disks and
  *   attaches taps.
  */
@@ -47,6 +49,8 @@ import { configDriveFiles } from './config-drive-files.ts';
 import { deviceOption, diskBlockdev, diskDeviceProps, throttleGroupObject } from './disk-blockdev.ts';
 import { diskBusAddress, hotplugRootPorts, rootBusOf } from './hotplug-ports.ts';
 import { instanceDirPaths } from './instance-paths.ts';
+import { displayArgv } from './qemu-argv-display.ts';
+import { guestAgentArgv } from './qemu-argv-guest-agent.ts';
 
 export interface QemuArgvHost {
   accel: 'kvm' | 'tcg';
@@ -151,7 +155,7 @@ function checkSpec(spec: InstanceSpec, host: QemuArgvHost): void {
   if (spec.boot.order === 'cdrom' && spec.cdrom === undefined) invalid('boot order cdrom without a cdrom drive');
   if (host.runDir.includes(',')) invalid(`run directory contains a comma: ${host.runDir}`);
   const p = instanceDirPaths(host.runDir);
-  for (const sock of [p.qmpSocket, p.serialSocket]) {
+  for (const sock of [p.qmpSocket, p.serialSocket, p.vncSocket, p.guestAgentSocket]) {
     if (Buffer.byteLength(sock) > UNIX_PATH_MAX) invalid(`socket path too long for a unix socket: ${sock}`);
   }
 }
@@ -182,6 +186,11 @@ export function buildQemuArgv(spec: InstanceSpec, host: QemuArgvHost): string[] 
   add('-serial', 'chardev:serial0');
   add('-pidfile', p.pidFile);
   add('-S');
+  const machine = host.machine ?? 'q35';
+  const bus = rootBusOf(machine);
+  const at = (slot: number): string => `bus=${bus},addr=${formatPciSlot(slot)}`;
+  const pieces = [displayArgv(spec, p, at), guestAgentArgv(spec, p, at)];
+  for (const piece of pieces) add(...piece.options);
 
   if (spec.boot.kernelPath !== undefined) {
     add('-kernel', spec.boot.kernelPath);
@@ -190,9 +199,6 @@ export function buildQemuArgv(spec: InstanceSpec, host: QemuArgvHost): string[] 
   }
 
   // Devices in slot order: the command line reads like the guest's lspci.
-  const machine = host.machine ?? 'q35';
-  const bus = rootBusOf(machine);
-  const at = (slot: number): string => `bus=${bus},addr=${formatPciSlot(slot)}`;
   const devices: Array<{ slot: number; args: string[] }> = [];
   for (const port of hotplugRootPorts(machine)) devices.push({ slot: port.slot, args: ['-device', port.device] });
   const rootDisk = spec.root?.kind === 'disk' ? spec.root.disk : undefined;
@@ -226,6 +232,7 @@ export function buildQemuArgv(spec: InstanceSpec, host: QemuArgvHost): string[] 
       }), '-device', `virtio-blk-pci,id=virtio-cidata,drive=cidata,${at(fixedPciSlots.configDrive)},serial=cidata`],
     });
   }
+  for (const piece of pieces) devices.push(...piece.devices);
   if (spec.nics.length === 0) add('-nic', 'none');
   for (const d of devices.sort((x, y) => x.slot - y.slot)) add(...d.args);
   if (spec.cdrom !== undefined) {

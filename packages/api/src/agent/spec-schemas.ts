@@ -87,6 +87,8 @@ export const InstanceSpecSchema = Type.Object({
   configDrive: Type.Optional(ConfigDriveSpecSchema),
   cdrom: Type.Optional(Type.Object({ iso: Type.Optional(CdromIsoSchema) })),
   ha: Type.Optional(Type.Boolean()),
+  graphicalConsole: Type.Optional(Type.Boolean()),
+  guestAgent: Type.Optional(Type.Boolean()),
 });
 
 export const InstanceStatusSchema = Type.Object({

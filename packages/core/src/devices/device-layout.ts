@@ -6,7 +6,9 @@
  *
  *   0x00        host bridge (both q35 and pc)
  *   0x01        PIIX3 ISA/IDE/USB on pc; kept free on q35 too, so one layout fits both
- *   0x02–0x07   platform devices (reserved: balloon, virtio-rng, a future SCSI controller)
+ *   0x02–0x07   platform devices (reserved): 0x02 the display (VGA, when the guest has a graphical
+ *               console), 0x03 the virtio-serial controller of the guest agent channel; free for
+ *               balloon, virtio-rng, a SCSI controller: 0x04–0x07
  *   0x08–0x0f   NICs (8): the guest names them enp0s8 … enp0s15
  *   0x10        the root disk: the lowest virtio-blk slot, so the guest always sees it as vda
  *   0x11–0x1d   data disks (13)
@@ -35,6 +37,10 @@ export const pciSlotRanges: Readonly<Record<AllocatedDeviceKind, PciSlotRange>> 
 export const fixedPciSlots = {
   rootDisk: 0x10,
   configDrive: 0x1e,
+  /** The VGA display of a guest with a graphical console (driver-qemu qemu-argv-display.ts). */
+  display: 0x02,
+  /** The virtio-serial controller carrying the qemu-guest-agent channel (driver-qemu qemu-argv-guest-agent.ts). */
+  guestAgentSerial: 0x03,
 } as const;
 
 /** Slots no guest device may take: the chipset's and the platform reserve (0x02–0x07). */

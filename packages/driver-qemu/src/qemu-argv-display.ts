@@ -1,0 +1,32 @@
+/**
+ * The graphical console's part of the QEMU command line: a standard VGA adapter at the fixed slot
+ * 0x02 (core device-layout.ts) and QEMU's VNC server on a Unix socket in the instance directory,
+ * which only the agent can open (it proxies it to the server's authenticated WebSocket). No TCP
+ * port, no VNC password: access control is the server's, per request.
+ *
+ * Who gets a display: spec.graphicalConsole when set; otherwise guests that boot through firmware
+ * (disk images, ISOs: bootloaders and installers draw on a screen), not a directly booted kernel
+ * (its console is the serial port).
+ */
+import { fixedPciSlots, type InstanceSpec } from '@kumo/core';
+import type { InstancePaths } from './instance-paths.ts';
+
+export function hasGraphicalConsole(spec: Pick<InstanceSpec, 'graphicalConsole' | 'boot'>): boolean {
+  return spec.graphicalConsole ?? spec.boot.kernelPath === undefined;
+}
+
+export interface ArgvPiece {
+  /** Options outside the device list. */
+  options: string[];
+  /** Devices at their PCI slot (qemu-argv.ts sorts every device by slot). */
+  devices: Array<{ slot: number; args: string[] }>;
+}
+
+/** `at(slot)` is the root bus address option (`bus=pcie.0,addr=0x02`). */
+export function displayArgv(spec: InstanceSpec, paths: InstancePaths, at: (slot: number) => string): ArgvPiece {
+  if (!hasGraphicalConsole(spec)) return { options: [], devices: [] };
+  return {
+    options: ['-vnc', `unix:${paths.vncSocket}`],
+    devices: [{ slot: fixedPciSlots.display, args: ['-device', `VGA,id=video0,vgamem_mb=16,${at(fixedPciSlots.display)}`] }],
+  };
+}
