@@ -185,3 +185,5 @@ export * from './driver/driver-error.ts';
 export * from './driver/driver-call-context.ts';
 export * from './driver/power-reason.ts';
 export * from './driver/migration.ts';
+export * from './driver/guest-display.ts';
+export * from './driver/guest-agent.ts';

@@ -6,6 +6,7 @@
 import { rm } from 'node:fs/promises';
 import { DriverError, type DriverCallContext, type InstanceStatus } from '@kumo/core';
 import { asDriverError, type DriverContext } from './driver-context.ts';
+import { shutdownThroughAgent } from './instance-guest-agent.ts';
 import { INSTANCE_ID_PATTERN, instancePaths } from './instance-paths.ts';
 import { writeJsonAtomic } from './instance-record.ts';
 import { terminate } from './instance-terminate.ts';
@@ -32,7 +33,13 @@ export function stopInstance(ctx: DriverContext, instanceId: string, opts: { for
       if (!opts.force && power === 'running' && live.qmp) {
         rec.exitIntent = { power: 'stopped', reason: 'guest shut down' };
         await live.qmp.execute('system_powerdown');
-        if (await live.waitGone(Math.max(0, opts.timeoutSec) * 1000)) {
+        // A guest with an agent gets half the time for the power button, then the agent is asked
+        // (guests that ignore ACPI: no acpid, a Windows lock screen).
+        const totalMs = Math.max(0, opts.timeoutSec) * 1000;
+        const acpiMs = rec.spec?.guestAgent === true ? Math.floor(totalMs / 2) : totalMs;
+        let gone = await live.waitGone(acpiMs);
+        if (!gone && acpiMs < totalMs && (await shutdownThroughAgent(ctx, rec))) gone = await live.waitGone(totalMs - acpiMs);
+        if (gone) {
           await rec.liveDone;
           return ctx.statusOf(rec, false);
         }

@@ -17,6 +17,7 @@ import { rm } from 'node:fs/promises';
 import { DriverError, type DriverCallContext } from '@kumo/core';
 import type { DriverContext } from './driver-context.ts';
 import { diskNames } from './disk-blockdev.ts';
+import { withFrozenFileSystems } from './instance-guest-agent.ts';
 import { blockNodes, liveDiskCall } from './live-disk-call.ts';
 import { pathExists } from './instance-record.ts';
 import type { QmpClient, QmpEvent } from './qmp-client.ts';
@@ -35,7 +36,7 @@ function createTarget(binary: string, path: string, format: 'qcow2' | 'raw', siz
 export function backupDisk(
   ctx: DriverContext, instanceId: string, volumeId: string, target: { path: string; format: 'qcow2' | 'raw' }, job?: DriverCallContext,
 ): Promise<{ bytes: number }> {
-  return liveDiskCall(ctx, instanceId, `back up disk ${volumeId}`, async ({ qmp }) => {
+  return liveDiskCall(ctx, instanceId, `back up disk ${volumeId}`, async ({ rec, qmp }) => {
     if (!target.path.startsWith('/')) throw new DriverError(`backup target path must be absolute (${target.path})`, 'invalid_state');
     if (target.format !== 'qcow2' && target.format !== 'raw') throw new DriverError(`backup target format ${String(target.format)}`, 'invalid_state');
     const n = diskNames(volumeId);
@@ -53,7 +54,10 @@ export function backupDisk(
       created = true;
       await qmp.execute('blockdev-add', { driver: target.format, 'node-name': node, file: { driver: 'file', filename: target.path } });
       added = true;
-      const bytes = await runBackupJob(ctx, qmp, { jobId, device: n.formatNode, target: node, size, volumeId }, job);
+      // The point in time is when the job starts: a guest agent that answers freezes the guest's file
+      // systems around that moment only (instance-guest-agent.ts), so the copy is file-system consistent.
+      const frozen = <T>(start: () => Promise<T>): Promise<T> => withFrozenFileSystems(ctx, rec, start).then((r) => r.result);
+      const bytes = await runBackupJob(ctx, qmp, { jobId, device: n.formatNode, target: node, size, volumeId, frozen }, job);
       await qmp.execute('blockdev-del', { 'node-name': node });
       added = false;
       return { bytes };
@@ -69,7 +73,7 @@ function cancelled(volumeId: string): DriverError {
   return new DriverError(`backup of disk ${volumeId} was cancelled; no target file is left`, 'cancelled');
 }
 
-interface JobPlan { jobId: string; device: string; target: string; size: number; volumeId: string }
+interface JobPlan { jobId: string; device: string; target: string; size: number; volumeId: string; frozen: <T>(start: () => Promise<T>) => Promise<T> }
 
 /** Runs the backup job to its end; resolves with the bytes copied. */
 async function runBackupJob(ctx: DriverContext, qmp: QmpClient, plan: JobPlan, job?: DriverCallContext): Promise<number> {
@@ -97,7 +101,7 @@ async function runBackupJob(ctx: DriverContext, qmp: QmpClient, plan: JobPlan, j
       offClose = qmp.onClose(() => reject(new DriverError(`backup of disk ${plan.volumeId} failed: the connection to QEMU closed during the copy`, 'host_failure')));
     });
     lost.catch(() => {});
-    await qmp.execute('blockdev-backup', { 'job-id': plan.jobId, device: plan.device, target: plan.target, sync: 'full' });
+    await plan.frozen(() => qmp.execute('blockdev-backup', { 'job-id': plan.jobId, device: plan.device, target: plan.target, sync: 'full' }));
     onAbort = () => {
       cancelRequested = true;
       void qmp.execute('job-cancel', { id: plan.jobId }).catch(() => {});

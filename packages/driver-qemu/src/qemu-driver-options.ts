@@ -40,4 +40,6 @@ export interface QemuDriverOptions {
   qemuImgBinary?: string;
   /** Where QEMU's block modules are, to tell whether the rbd driver is installed. Default: Debian's /usr/lib/x86_64-linux-gnu/qemu. */
   qemuModuleDir?: string;
+  /** Bound on each exchange with a guest agent (connect, sync, one command), on `clock`. Default 5 s. */
+  guestAgentTimeoutMs?: number;
 }

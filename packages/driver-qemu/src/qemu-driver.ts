@@ -10,6 +10,8 @@
  *   instance-disks.ts     hot-plug, unplug, resize and limits of data disks
  *   instance-disk-backup.ts  blockdev-backup of a disk of a running guest
  *   instance-cdrom.ts     CD-ROM media change
+ *   instance-display.ts   graphical console (VNC relay) and screenshots
+ *   instance-guest-agent.ts  qemu-guest-agent: guest info, set-password, freeze/thaw, shutdown
  *   migration/            live migration: incoming.ts (target), migrate-source.ts (source)
  *   driver-context.ts     the state those share
  *
@@ -29,7 +31,7 @@
  *   (guest poweroff or reboot, QEMU crash or OOM kill, pause on I/O error).
  */
 import {
-  DriverError, type DiskLimits, type DiskSpec, type Driver, type DriverCallContext, type DriverCapability, type DriverEvent, type HostFacts, type InstanceSpec, type InstanceStatus,
+  DriverError, type DiskLimits, type DiskSpec, type Driver, type DriverCallContext, type DriverCapability, type DriverEvent, type GuestDisplayHandlers, type GuestDisplayStream, type GuestInfo, type HostFacts, type InstanceSpec, type InstanceStatus,
 } from '@kumo/core';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -39,6 +41,8 @@ import { migrateInstance } from './migration/migrate-source.ts';
 import { sampleQemuInstances } from './instance-metrics.ts';
 import { DriverContext } from './driver-context.ts';
 import { changeMedium } from './instance-cdrom.ts';
+import { openDisplay, screenshot } from './instance-display.ts';
+import { guestInfo, setGuestPassword } from './instance-guest-agent.ts';
 import { backupDisk } from './instance-disk-backup.ts';
 import { attachDisk, detachDisk, resizeDisk, setDiskLimits } from './instance-disks.ts';
 import { readHostFacts } from './host-facts.ts';
@@ -52,13 +56,12 @@ import type { QemuDriverOptions } from './qemu-driver-options.ts';
 export type { QemuDriverOptions } from './qemu-driver-options.ts';
 
 /**
- * What the QEMU driver does on every host. NIC hot-plug and a graphical console come with later
- * work; their capabilities are claimed when their methods exist and are tested.
+ * What the QEMU driver does on every host. NIC hot-plug comes with later work; their capabilities are claimed when their methods exist and are tested.
  * 'rbd' is added per host when QEMU's rbd block driver is installed (qemuRbdInstalled).
  */
 export const qemuDriverCapabilities: readonly DriverCapability[] = [
   'save-restore', 'pause', 'serial-console', 'hot-attach-disk', 'disk-resize-online', 'disk-qos', 'disk-backup', 'cdrom',
-  'live-migrate', 'live-migrate-local-disks',
+  'live-migrate', 'live-migrate-local-disks', 'graphical-console',
 ];
 
 /** Debian's QEMU loads its rbd block driver from a module (package qemu-block-extra). */
@@ -191,6 +194,28 @@ export class QemuDriver implements Driver {
   async changeMedium(instanceId: string, iso: { path: string; imageVersionId: string } | null): Promise<void> {
     await this.ready();
     await changeMedium(this.ctx, instanceId, iso);
+  }
+
+  // ---- graphical console and guest agent (instance-display.ts, instance-guest-agent.ts) ----
+
+  async openDisplay(instanceId: string, handlers: GuestDisplayHandlers): Promise<GuestDisplayStream> {
+    await this.ready();
+    return openDisplay(this.ctx, instanceId, handlers);
+  }
+
+  async screenshot(instanceId: string): Promise<Buffer> {
+    await this.ready();
+    return screenshot(this.ctx, instanceId);
+  }
+
+  async guestInfo(instanceId: string): Promise<GuestInfo> {
+    await this.ready();
+    return guestInfo(this.ctx, instanceId);
+  }
+
+  async setGuestPassword(instanceId: string, user: string, password: string): Promise<void> {
+    await this.ready();
+    await this.ctx.mutex.run(instanceId, () => setGuestPassword(this.ctx, instanceId, user, password));
   }
 
   // ---- live migration (migration/) -----------------------------------------

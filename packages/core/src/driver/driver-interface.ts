@@ -27,6 +27,8 @@ import type { DiskLimits, DiskSpec, HostFacts, InstanceSpec, InstanceStatus, Dri
 import type { DriverCallContext } from './driver-call-context.ts';
 import type { InstanceCounters } from '../metrics/instance-counters.ts';
 import type { DriverCapability } from './driver-capabilities.ts';
+import type { GuestDisplayHandlers, GuestDisplayStream } from './guest-display.ts';
+import type { GuestInfo } from './guest-agent.ts';
 import type { IncomingEndpoint, IncomingOptions, MigrationPolicy, MigrationResult } from './migration.ts';
 
 export interface StopOptions {
@@ -228,4 +230,27 @@ export interface Driver {
    * the host itself cannot be read. Drivers without it report no instance metrics.
    */
   sampleInstances?(): Promise<InstanceCounters[]>;
+
+  // ---- Optional: the graphical console (capability 'graphical-console'). A guest without a display
+  // (spec.graphicalConsole false, or a directly booted kernel by default) → 'invalid_state'.
+
+  /**
+   * Connect to the running (or paused) guest's display server (QEMU: its VNC server's Unix socket)
+   * and relay bytes both ways. Each call is its own connection (several viewers may watch). Unknown →
+   * 'not_found'; not running → 'invalid_state'. Resolves once connected; bounded by the driver.
+   */
+  openDisplay?(instanceId: string, handlers: GuestDisplayHandlers): Promise<GuestDisplayStream>;
+
+  /** The guest's screen now, as a PNG (QEMU: screendump). Read-only. Errors as openDisplay. */
+  screenshot?(instanceId: string): Promise<Buffer>;
+
+  // ---- Optional: the guest agent (spec.guestAgent). Every call is bounded by the driver's guest
+  // agent timeout on its injected clock: an agent that does not answer → 'timeout', never a hang.
+  // A guest started without the agent channel → 'unsupported'; not running → 'invalid_state'.
+
+  /** The guest's OS and network interfaces as its agent reports them. Read-only. */
+  guestInfo?(instanceId: string): Promise<GuestInfo>;
+
+  /** Set a guest user's password through the agent (guest-set-user-password). Idempotent. */
+  setGuestPassword?(instanceId: string, user: string, password: string): Promise<void>;
 }

@@ -6,10 +6,17 @@
  * any command fail (failOn), keep the guest from releasing a device (guestReleases = false) and
  * hold a backup job running (backupHolds = true).
  */
+import { writeFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { MockQmp, event, send, type Cmd } from './mock-qmp.ts';
 
 export interface MockBlockNode { size: number; file?: string }
+
+/** What the mock's screendump writes: PNG signature + IHDR chunk header for 720×400 (enough to check magic and size). */
+export const mockScreenPng = Buffer.concat([
+  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]), Buffer.from('IHDR'),
+  Buffer.from([0, 0, 0x02, 0xd0, 0, 0, 0x01, 0x90, 8, 2, 0, 0, 0]),
+]);
 
 export class MockBlockQemu {
   readonly devices = new Map<string, Record<string, unknown>>();
@@ -141,6 +148,11 @@ export class MockBlockQemu {
         if (b) send(conn, event('BLOCK_JOB_CANCELLED', { device: b.id, type: 'backup', len: b.total, offset: b.done, speed: 0 }));
         return;
       }
+      case 'screendump':
+        // A real screendump writes the PNG itself; the mock writes a PNG signature and an IHDR of 720×400.
+        writeFileSync(String(a['filename']), mockScreenPng);
+        ok();
+        return;
       default:
         fail(`The command ${cmd.execute} has not been found`);
     }
