@@ -11,6 +11,7 @@ import { callHandlers, type CallHandlers, type HostNetwork } from './call-handle
 import type { IsoFetcher } from './cdrom-iso.ts';
 import { MetricsSampler } from './metrics-sampler.ts';
 import { LeaseKeeper } from './lease-keeper.ts';
+import { DisplayRelays } from './display-relays.ts';
 
 export interface AgentLogger {
   info(obj: object, msg?: string): void;
@@ -68,6 +69,8 @@ export class AgentClient {
   private readonly jobs: JobRunner;
   private readonly transfers: HostTransfers;
   private readonly handlers: CallHandlers;
+  /** Graphical console streams the server opened (display-relays.ts). */
+  readonly displays: DisplayRelays;
   /** Null when sampling is off. */
   readonly sampler: MetricsSampler | null;
   /** The host lease: kills HA guests when the server cannot be reached for the lease (lease-keeper.ts). */
@@ -86,7 +89,9 @@ export class AgentClient {
     this.unsubscribe = opts.driver.onEvent((e) => this.onDriverEvent(e));
     this.jobs = new JobRunner({ clock: opts.clock ?? systemClock, send: (f) => this.send({ ...f, ...this.generationField() }) });
     this.transfers = new HostTransfers(opts.transferBindAddress ?? opts.address);
+    this.displays = new DisplayRelays(opts.driver, (f) => this.send(f));
     this.handlers = callHandlers({
+      displays: this.displays,
       driver: opts.driver, volumes: opts.volumes, network: opts.network, transfers: this.transfers, jobs: this.jobs, prepareStart: opts.prepareStart,
       fetchIso: opts.fetchIso,
     });
@@ -130,6 +135,7 @@ export class AgentClient {
       this.onMessage(msg);
     });
     ws.on('close', () => {
+      this.displays.closeAll();
       if (this.heartbeat) clearInterval(this.heartbeat);
       this.heartbeat = null;
       this.hostId = null;
@@ -180,6 +186,8 @@ export class AgentClient {
       case 'console-input':
         this.opts.driver.consoleWrite(msg.instanceId, Buffer.from(msg.data, 'base64')).catch(() => undefined);
         return;
+      case 'display-data': this.displays.data(msg.streamId, Buffer.from(msg.data, 'base64')); return;
+      case 'display-close': this.displays.close(msg.streamId); return;
       case 'error':
         this.lastError = `${msg.code}: ${msg.message}`;
         this.log.error({ code: msg.code }, `server refused this agent: ${msg.message}`);
@@ -268,6 +276,7 @@ export class AgentClient {
     this.lease.stop();
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.unsubscribe();
+    this.displays.closeAll();
     this.jobs.abortAll();
     await this.transfers.closeAll();
     await this.opts.network?.close();

@@ -7,6 +7,7 @@ import type { HostTransfers } from './host-transfers.ts';
 import type { JobRunner } from './job-runner.ts';
 import { labelIso, requireIsoRef, withCdromIso, type IsoFetcher } from './cdrom-iso.ts';
 import { fenceStorage, leaseAges } from './storage-fencing.ts';
+import type { DisplayRelays } from './display-relays.ts';
 
 export interface HostNetwork {
   apply(spec: unknown): Promise<AgentResults['network.apply']>;
@@ -17,6 +18,8 @@ export interface HostNetwork {
 
 export interface CallHandlerDeps {
   driver: Driver;
+  /** Graphical console streams (the agent client's, which sends their frames); absent: display calls are refused. */
+  displays?: DisplayRelays;
   volumes: VolumeManager;
   network: HostNetwork | undefined;
   transfers: HostTransfers;
@@ -89,6 +92,23 @@ export function callHandlers(deps: CallHandlerDeps): CallHandlers {
     'instance.detachDisk': async (p) => { await d.detachDisk(p.instanceId, p.volumeId, { timeoutSec: p.timeoutSec }); return null; },
     'instance.resizeDisk': async (p) => { await d.resizeDisk(p.instanceId, p.volumeId, p.sizeGiB * 1024 ** 3); return null; },
     'instance.setDiskLimits': async (p) => { await d.setDiskLimits(p.instanceId, p.volumeId, p.limits); return null; },
+    'instance.displayOpen': (p) => {
+      if (!deps.displays) throw new DriverError('this agent relays no graphical console streams', 'unsupported');
+      return deps.displays.open(p.instanceId, p.streamId);
+    },
+    'instance.screenshot': async (p) => {
+      if (!d.screenshot || !d.capabilities().includes('graphical-console')) throw new DriverError(`the ${d.kind} driver takes no screenshots`, 'unsupported');
+      return (await d.screenshot(p.instanceId)).toString('base64');
+    },
+    'instance.guestInfo': (p) => {
+      if (!d.guestInfo) throw new DriverError(`the ${d.kind} driver has no guest agent client`, 'unsupported');
+      return d.guestInfo(p.instanceId);
+    },
+    'instance.setGuestPassword': async (p) => {
+      if (!d.setGuestPassword) throw new DriverError(`the ${d.kind} driver has no guest agent client`, 'unsupported');
+      await d.setGuestPassword(p.instanceId, p.user, p.password);
+      return null;
+    },
     'instance.changeMedium': async (p) => {
       if (p.iso) requireIsoRef(p.iso);
       await d.changeMedium(p.instanceId, p.iso ? await fetchIso(p.iso) : null);

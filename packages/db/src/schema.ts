@@ -130,6 +130,8 @@ export interface InstanceRow {
   /** 1: restarted on another host when its host fails; higher haPriority first; restarts so far and the last (migration 014). */
   ha?: number | undefined; haPriority?: number | undefined; haRestarts?: number | undefined; haLastRestartAt?: string | null | undefined;
   haRestartedFrom?: string | null | undefined;
+  /** 1: a display and VNC server; 0: none; null: as the image (disk images and ISOs yes, kernel bundles no) (migration 024). */
+  graphicalConsole?: number | null | undefined;
 }
 export interface VolumeRow {
   id: string; accountId: string; instanceId: string | null; poolId: string; kind: 'root' | 'data';

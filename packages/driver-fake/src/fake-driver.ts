@@ -8,9 +8,10 @@ import {
   cancelledError, capabilityGatedMethods, DriverError, KeyedMutex, migratedReason,
   type Clock, type Driver, type DriverCallContext, type DriverCapability, type DriverErrorCode, type DriverEvent,
   type DiskLimits, type DiskSpec, type HostFacts, type InstanceCounters, type InstanceSpec, type InstanceStatus, type PowerState, type StopOptions,
-  type IncomingEndpoint, type IncomingOptions, type MigrationPolicy, type MigrationResult,
+  type GuestDisplayHandlers, type GuestDisplayStream, type IncomingEndpoint, type IncomingOptions, type MigrationPolicy, type MigrationResult,
 } from '@kumo/core';
 import { bootBanner, typeIntoConsole } from './fake-console.ts';
+import { fakeScreenPng, openFakeDisplay } from './fake-display.ts';
 import { FaultBook, type FakeDriverMethod, type FakeFault, type FaultOptions } from './fake-faults.ts';
 import { attachFakeDisk, backupSteps, bootDevices, changeFakeMedium, detachFakeDisk, resizeFakeDisk, setFakeDiskLimits } from './fake-disks.ts';
 import { FakeHost, type FakeGuest, type FakeStateFile } from './fake-host.ts';
@@ -22,7 +23,7 @@ import { endpointUri, incomingAt, registerIncoming, runFakeMigration, switchOver
 /** What the fake really implements, and so claims by default. */
 export const fakeDriverCapabilities: readonly DriverCapability[] = [
   'save-restore', 'pause', 'serial-console', 'hot-attach-disk', 'disk-resize-online', 'disk-qos', 'disk-backup', 'cdrom', 'rbd',
-  'live-migrate', 'live-migrate-local-disks',
+  'live-migrate', 'live-migrate-local-disks', 'graphical-console',
 ];
 
 export interface FakeDriverOptions {
@@ -167,6 +168,24 @@ export class FakeDriver implements Driver {
 
   consoleLog(id: string): Promise<Buffer> {
     return this.call('consoleLog', undefined, undefined, async () => Buffer.from(this.need(id).console.join('')));
+  }
+
+  // ---- graphical console (fake-display.ts): a fake RFB server and its picture as PNG ----
+
+  openDisplay(id: string, handlers: GuestDisplayHandlers): Promise<GuestDisplayStream> {
+    return Promise.resolve().then(() => openFakeDisplay(this.displayOf(id), handlers));
+  }
+
+  screenshot(id: string): Promise<Buffer> {
+    return Promise.resolve().then(() => fakeScreenPng(this.displayOf(id)));
+  }
+
+  /** The guest's name, when it has a screen to show. */
+  private displayOf(id: string): string {
+    if (!this.caps.includes('graphical-console')) throw new DriverError("the graphical console is not supported by this host's driver (no 'graphical-console' capability)", 'unsupported');
+    const g = this.need(id);
+    if (g.power !== 'running' && g.power !== 'paused') throw new DriverError(`instance ${id} is not running: its screen is off`, 'invalid_state');
+    return g.spec.name;
   }
 
   // ---- disks and CD-ROM of a running guest (fake-disks.ts) ----

@@ -16,6 +16,7 @@ import { registerInfraRoutes } from './http/routes/infra-routes.ts';
 import { registerCatalogRoutes } from './http/routes/catalog-routes.ts';
 import { registerImageVersionRoutes } from './http/routes/image-version-routes.ts';
 import { registerInstanceCdromRoutes } from './http/routes/instance-cdrom-routes.ts';
+import { registerGuestConsoleRoutes } from './http/routes/guest-console-routes.ts';
 import { registerInstanceMigrationRoutes } from './http/routes/instance-migration-routes.ts';
 import { MigrationService } from './services/migration-service.ts';
 import { enableHostEvacuation } from './controller/host-evacuation-wiring.ts';
@@ -178,6 +179,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
   registerSnapshotRoutes(app, ctx, { maxFileBytes: maxImageBytes });
   registerImageVersionRoutes(app, ctx);
   registerInstanceCdromRoutes(app, ctx);
+  registerGuestConsoleRoutes(app, ctx, opts.origins);
   registerInstanceMigrationRoutes(app, ctx);
   if (opts.webRoot) await registerWebConsole(app, opts.webRoot);
 

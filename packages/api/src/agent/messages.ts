@@ -1,8 +1,12 @@
 /**
  * The frames of the agent link: one WebSocket the agent dials (`/api/v1/agent`), JSON text frames.
  *
- * agent → server: hello (first frame), heartbeat, observed, reply, job, console
- * server → agent: welcome, call, console-input, error, lease
+ * agent → server: hello (first frame), heartbeat, observed, reply, job, console, display-data, display-close
+ * server → agent: welcome, call, console-input, error, lease, display-data, display-close
+ *
+ * Graphical console streams: the server opens one with the call `instance.displayOpen` (a streamId
+ * it chose); then `display-data` frames carry the VNC bytes both ways and `display-close` ends it
+ * from either side. A dropped link ends every stream of the host (each side closes its half).
  *
  * Calls are idempotent requests; the agent replies with the same `id`. A call of a job method is
  * answered at once with `{ job: { jobId } }`; `job` frames then carry its progress and its end.
@@ -83,6 +87,14 @@ export type ObservedMessage = Static<typeof ObservedSchema>;
 export const ConsoleOutputSchema = Type.Object({ type: Type.Literal('console'), instanceId: Type.String(), data: Type.String() });
 export type ConsoleOutputMessage = Static<typeof ConsoleOutputSchema>;
 
+/** Bytes of a graphical console stream (base64), either direction. */
+export const DisplayDataSchema = Type.Object({ type: Type.Literal('display-data'), streamId: Type.String(), data: Type.String() });
+export type DisplayDataMessage = Static<typeof DisplayDataSchema>;
+
+/** The end of a graphical console stream, either direction. */
+export const DisplayCloseSchema = Type.Object({ type: Type.Literal('display-close'), streamId: Type.String(), reason: Type.Optional(Type.String()) });
+export type DisplayCloseMessage = Static<typeof DisplayCloseSchema>;
+
 export const ReplySchema = Type.Object({
   type: Type.Literal('reply'), id: Type.String(), ok: Type.Boolean(),
   result: Type.Optional(Type.Unknown()),
@@ -102,7 +114,7 @@ export const JobFrameSchema = Type.Object({
 });
 export type JobFrame = Static<typeof JobFrameSchema>;
 
-export const AgentToServerSchema = Type.Union([HelloSchema, HeartbeatSchema, ObservedSchema, ConsoleOutputSchema, ReplySchema, JobFrameSchema]);
+export const AgentToServerSchema = Type.Union([HelloSchema, HeartbeatSchema, ObservedSchema, ConsoleOutputSchema, ReplySchema, JobFrameSchema, DisplayDataSchema, DisplayCloseSchema]);
 export type AgentToServer = Static<typeof AgentToServerSchema>;
 
 export const WelcomeSchema = Type.Object({
@@ -142,5 +154,5 @@ export const LeaseSchema = Type.Object({
 });
 export type LeaseMessage = Static<typeof LeaseSchema>;
 
-export const ServerToAgentSchema = Type.Union([WelcomeSchema, CallSchema, ConsoleInputSchema, ErrorFrameSchema, LeaseSchema]);
+export const ServerToAgentSchema = Type.Union([WelcomeSchema, CallSchema, ConsoleInputSchema, ErrorFrameSchema, LeaseSchema, DisplayDataSchema, DisplayCloseSchema]);
 export type ServerToAgent = Static<typeof ServerToAgentSchema>;

@@ -7,7 +7,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { DriverCapability } from '@kumo/core';
 import {
-  DiskLimitsSchema, DiskSpecSchema, IncomingEndpointSchema, InstanceSpecSchema, InstanceStatusSchema, MigrationPolicySchema, MigrationResultSchema,
+  DiskLimitsSchema, DiskSpecSchema, GuestInfoSchema, IncomingEndpointSchema, InstanceSpecSchema, InstanceStatusSchema, MigrationPolicySchema, MigrationResultSchema,
 } from './spec-schemas.ts';
 
 export const ImageRefSchema = Type.Object({
@@ -143,6 +143,14 @@ export const agentMethodDefs = {
   /** Replace the I/O limits of an attached disk of a running guest ({} = none). */
   'instance.setDiskLimits': method(Type.Object({ instanceId: Id, volumeId: Id, limits: DiskLimitsSchema }), Type.Null(), { job: false, capability: 'disk-qos', since: 2 }),
   /** Insert an ISO (fetched into the host's image cache first) into a running guest's CD-ROM drive, or eject (null). */
+  /** Connect the guest's display server to a stream the server names; display-data / display-close frames follow (messages.ts). */
+  'instance.displayOpen': method(Type.Object({ instanceId: Id, streamId: Type.String({ minLength: 1, maxLength: 64 }) }), Type.Null(), { job: false, capability: 'graphical-console', since: 2 }),
+  /** The guest's screen now as PNG, base64. */
+  'instance.screenshot': method(InstanceIdParams, Type.String({ contentEncoding: 'base64' }), { job: false, capability: 'graphical-console', since: 2 }),
+  /** What the guest agent reports (OS, interfaces and addresses); 'timeout' when it does not answer. */
+  'instance.guestInfo': method(InstanceIdParams, GuestInfoSchema, { job: false, since: 2 }),
+  /** Set a guest user's password through the guest agent. */
+  'instance.setGuestPassword': method(Type.Object({ instanceId: Id, user: Type.String({ minLength: 1, maxLength: 32 }), password: Type.String({ minLength: 1, maxLength: 256 }) }), Type.Null(), { job: false, since: 2 }),
   'instance.changeMedium': method(Type.Object({ instanceId: Id, iso: Type.Union([ImageRefSchema, Type.Null()]) }), Type.Null(), { job: false, capability: 'cdrom', since: 2 }),
   /**
    * Remove the pool's cached base images that no volume backs onto and whose image version is not

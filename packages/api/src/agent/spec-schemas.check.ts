@@ -4,9 +4,9 @@
  * check fails here.
  */
 import type { Static } from '@sinclair/typebox';
-import type { HostFacts, IncomingEndpoint, InstanceSpec, InstanceStatus, JobProgress, MigrationPolicy, MigrationResult, MigrationStats, PowerState } from '@kumo/core';
+import type { GuestInfo, HostFacts, IncomingEndpoint, InstanceSpec, InstanceStatus, JobProgress, MigrationPolicy, MigrationResult, MigrationStats, PowerState } from '@kumo/core';
 import type {
-  HostFactsSchema, IncomingEndpointSchema, InstanceSpecSchema, InstanceStatusSchema, JobProgressSchema, MigrationPolicySchema,
+  GuestInfoSchema, HostFactsSchema, IncomingEndpointSchema, InstanceSpecSchema, InstanceStatusSchema, JobProgressSchema, MigrationPolicySchema,
   MigrationResultSchema, MigrationStatsSchema, PowerStateSchema,
 } from './spec-schemas.ts';
 
@@ -22,3 +22,4 @@ same<Same<Static<typeof MigrationStatsSchema>, MigrationStats>>();
 same<Same<Static<typeof MigrationPolicySchema>, MigrationPolicy>>();
 same<Same<Static<typeof IncomingEndpointSchema>, IncomingEndpoint>>();
 same<Same<Static<typeof MigrationResultSchema>, MigrationResult>>();
+same<Same<Static<typeof GuestInfoSchema>, GuestInfo>>();

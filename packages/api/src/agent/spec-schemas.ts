@@ -91,6 +91,20 @@ export const InstanceSpecSchema = Type.Object({
   guestAgent: Type.Optional(Type.Boolean()),
 });
 
+export const GuestOsInfoSchema = Type.Object({
+  id: Type.Optional(Type.String()), name: Type.Optional(Type.String()), prettyName: Type.Optional(Type.String()),
+  versionId: Type.Optional(Type.String()), kernelRelease: Type.Optional(Type.String()), machine: Type.Optional(Type.String()),
+});
+
+export const GuestInfoSchema = Type.Object({
+  os: Type.Union([GuestOsInfoSchema, Type.Null()]),
+  interfaces: Type.Array(Type.Object({
+    name: Type.String(),
+    mac: Type.Optional(Type.String()),
+    addresses: Type.Array(Type.Object({ family: Type.Union([Type.Literal('ipv4'), Type.Literal('ipv6')]), address: Type.String(), prefix: Type.Integer({ minimum: 0, maximum: 128 }) })),
+  })),
+});
+
 export const InstanceStatusSchema = Type.Object({
   instanceId: Type.String(),
   power: PowerStateSchema,

@@ -30,6 +30,7 @@ export const Instance = Type.Object({
   observed: Type.Object({ power: Nullable(PowerState), at: Nullable(Timestamp) }),
   errorReason: Nullable(Type.String()), hostTags: Tags, affinityGroupIds: Type.Array(Type.String()),
   configDrive: Type.Boolean(),
+  graphicalConsole: Nullable(Type.Boolean({ description: 'a display with a VNC server (graphical console, screenshots); null: as the image — disk images and ISOs have one, kernel bundles do not' })),
   cdrom: Nullable(Type.Object({
     imageId: Nullable(Type.String({ description: 'the ISO in the drive; null: the drive is empty' })), imageVersionId: Nullable(Type.String()),
   }, { description: 'the CD-ROM drive; null: the instance has none' })),
@@ -61,6 +62,7 @@ export const InstanceCreate = Type.Object({
   nics: Type.Optional(NicRequests),
   configDrive: Type.Optional(Type.Boolean({ description: 'attach a NoCloud config drive (ISO 9660 labelled cidata: meta-data, user-data, network-config) for guests without network metadata' })),
   ha: Type.Optional(Type.Boolean({ description: 'high availability: restart on another host when its host fails (default: the offering\'s)' })),
+  graphicalConsole: Type.Optional(Type.Boolean({ description: 'give the guest a display and VNC server (graphical console, screenshots); default: disk images and ISOs yes, kernel bundles no' })),
   haPriority: Type.Optional(Type.Integer({ minimum: -1000, maximum: 1000, description: 'HA restart order: higher first (default 0)' })),
 }, { additionalProperties: false });
 

@@ -55,6 +55,8 @@ export async function buildInstanceSpec(repos: Repos, inst: InstanceRow): Promis
     ...(inst.cdrom === 1 ? { cdrom: {} } : {}),
     stopTimeoutSec: offering.stopTimeoutSec,
     ...(inst.ha === 1 ? { ha: true } : {}),
+    // null: the driver decides by how the guest boots (firmware: a display; a kernel bundle: none).
+    ...(inst.graphicalConsole === 1 || inst.graphicalConsole === 0 ? { graphicalConsole: inst.graphicalConsole === 1 } : {}),
     cpuQuota: offering.qosClass === 'guaranteed' ? 1 : 0.5,
     ...(inst.configDrive === 1 ? {
       configDrive: renderConfigDrive({

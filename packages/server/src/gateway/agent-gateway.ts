@@ -1,5 +1,6 @@
 import type { WebSocket } from 'ws';
-import type { Clock, DriverCapability, JobProgress, MetricBatch } from '@kumo/core';
+import { randomUUID } from 'node:crypto';
+import type { Clock, GuestDisplayHandlers, DriverCapability, JobProgress, MetricBatch } from '@kumo/core';
 import {
   ApiError, WireValidationError, agentMethodDefs, agentProtocolVersion, checkParams, checkResult, oldestAgentProtocolVersion, parseAgentFrame,
   type AgentMethod, type AgentMethods, type AgentResults, type AgentToServer, type HelloMessage, type InventoryEntry,
@@ -41,6 +42,8 @@ export interface CallOptions {
 export class AgentGateway {
   private readonly sessions = new Map<string, AgentSession>();
   private readonly consoleListeners = new Map<string, Set<(data: Buffer) => void>>();
+  /** Graphical console streams through the agents, by stream id (messages.ts: display-data / display-close). */
+  private readonly displayStreams = new Map<string, GuestDisplayHandlers & { hostId: string }>();
   private readonly jobs: JobWaiters;
   private readonly registration: AgentRegistration;
   private readonly leases: HostLeases;
@@ -118,6 +121,43 @@ export class AgentGateway {
     return true;
   }
 
+  /**
+   * Open a graphical console stream to an instance on a host: the agent connects the guest's display
+   * server (instance.displayOpen) and bytes flow through display-data frames. Rejects like call()
+   * (host not connected, the driver refused). `write` returns false once the stream is gone.
+   */
+  async openDisplay(hostId: string, instanceId: string, handlers: GuestDisplayHandlers): Promise<{ write(data: Buffer): boolean; close(): void }> {
+    const streamId = randomUUID();
+    this.displayStreams.set(streamId, { hostId, ...handlers });
+    try {
+      await this.call(hostId, 'instance.displayOpen', { instanceId, streamId }, 15_000);
+    } catch (e) {
+      this.displayStreams.delete(streamId);
+      throw e;
+    }
+    return {
+      write: (data) => {
+        const s = this.sessions.get(hostId);
+        if (!s || !this.displayStreams.has(streamId)) return false;
+        s.send({ type: 'display-data', streamId, data: data.toString('base64') });
+        return true;
+      },
+      close: () => {
+        if (this.displayStreams.delete(streamId)) this.sessions.get(hostId)?.send({ type: 'display-close', streamId });
+      },
+    };
+  }
+
+  openDisplayCount(): number { return this.displayStreams.size; }
+
+  private endDisplays(hostId: string, reason: string): void {
+    for (const [id, st] of this.displayStreams) {
+      if (st.hostId !== hostId) continue;
+      this.displayStreams.delete(id);
+      st.onClose(reason);
+    }
+  }
+
   /** Handle one new WebSocket from an agent, for its whole life. */
   accept(socket: WebSocket): void {
     let session: AgentSession | null = null;
@@ -168,6 +208,7 @@ export class AgentGateway {
     const reg = await this.registration.register(msg);
     const id = reg.hostId;
     await this.leases.renew(id, null); // a registration holds the lease too (the agent counts from its first renewal)
+    if (this.sessions.has(id)) this.endDisplays(id, 'the host reconnected'); // the agent dropped them with its old link
     this.sessions.get(id)?.close(); // a newer connection replaces an older one
     const session = new AgentSession(id, socket, msg.protocol, reg.generation, new Set(reg.capabilities), this.clock);
     this.sessions.set(id, session);
@@ -225,6 +266,18 @@ export class AgentGateway {
         if (set) { const buf = Buffer.from(msg.data, 'base64'); for (const fn of set) fn(buf); }
         return;
       }
+      case 'display-data': {
+        const st = this.displayStreams.get(msg.streamId);
+        if (st?.hostId === session.hostId) st.onData(Buffer.from(msg.data, 'base64')); // a host writes only into its own streams
+        return;
+      }
+      case 'display-close': {
+        const st = this.displayStreams.get(msg.streamId);
+        if (st?.hostId !== session.hostId) return;
+        this.displayStreams.delete(msg.streamId);
+        st.onClose(msg.reason ?? 'the host closed the stream');
+        return;
+      }
       case 'hello': return; // only the first one counts
     }
   }
@@ -233,6 +286,7 @@ export class AgentGateway {
     session.close();
     if (this.sessions.get(session.hostId) !== session) return; // replaced by a newer connection
     this.sessions.delete(session.hostId);
+    this.endDisplays(session.hostId, 'the host disconnected');
     this.jobs.hostGone(session.hostId, this.opts.jobReattachGraceMs ?? 15_000);
     await this.repos.db.updateTable('hosts').set({ state: 'disconnected' }).where('id', '=', session.hostId).where('state', '=', 'up').execute();
     this.notifier.publish({ kind: 'host', id: session.hostId });

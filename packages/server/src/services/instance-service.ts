@@ -71,7 +71,8 @@ export class InstanceService {
       id, accountId: scope.accountId, name: body.name, zoneId: zone.id, podId: body.podId ?? null, clusterId: body.clusterId ?? null,
       hostId: null, poolId: null, imageId: image.id, imageVersionId: version.id, offeringId: offering.id, keypairId: body.keypairId ?? null,
       vcpus: offering.vcpus, memoryMiB: offering.memoryMiB, rootDiskGiB, hostTags: JSON.stringify(body.hostTags ?? []),
-      userData: body.userData ?? '', configDrive: body.configDrive === true ? 1 : 0, desired: body.start === false ? 'stopped' : 'running', phase: 'pending', task: null,
+      userData: body.userData ?? '', configDrive: body.configDrive === true ? 1 : 0,
+      ...(body.graphicalConsole !== undefined ? { graphicalConsole: body.graphicalConsole ? 1 : 0 } : {}), desired: body.start === false ? 'stopped' : 'running', phase: 'pending', task: null,
       observedPower: null, observedAt: null, errorReason: null, excludedHostIds: '[]', version: 1, createdAt: now, updatedAt: now, deletedAt: null,
       // An ISO install: a blank root disk, the ISO in the CD-ROM drive, booted first.
       cdrom: fromIso ? 1 : 0, cdromImageId: fromIso ? image.id : null, cdromImageVersionId: fromIso ? version.id : null, bootDevice: fromIso ? 'cdrom' : 'disk',
