@@ -71,3 +71,7 @@ test('OOM kill counters are parsed from v1 and v2 files', () => {
   assert.equal(parseOomKills('low 0\nhigh 0\nmax 3\noom 2\noom_kill 2\noom_group_kill 0\n'), 2);
   assert.equal(parseOomKills(''), 0);
 });
+
+test('a display adds its memory to the cgroup budget (regression: save_of_guest_with_display_oom_killed)', () => {
+  assert.equal(cgroupLimitsFor({ memoryMiB: 128, vcpus: 1 }, 64).memoryBytes, (128 + 100 + 64) * 1024 * 1024);
+});

@@ -44,9 +44,10 @@ const MiB = 1024 * 1024;
 /** QEMU's own memory above guest RAM; under TCG mostly the translation cache. */
 export const QEMU_MEMORY_OVERHEAD_MIB = 100;
 
-export function cgroupLimitsFor(spec: Pick<InstanceSpec, 'memoryMiB' | 'vcpus' | 'cpuQuota'>): CgroupLimits {
+/** `devicesMiB`: what devices add to QEMU's own memory (a display: qemu-argv-display.ts). */
+export function cgroupLimitsFor(spec: Pick<InstanceSpec, 'memoryMiB' | 'vcpus' | 'cpuQuota'>, devicesMiB = 0): CgroupLimits {
   return {
-    memoryBytes: (spec.memoryMiB + QEMU_MEMORY_OVERHEAD_MIB) * MiB,
+    memoryBytes: (spec.memoryMiB + QEMU_MEMORY_OVERHEAD_MIB + devicesMiB) * MiB,
     cpuQuotaUs: cpuQuotaUsFor(spec),
     cpuPeriodUs: CPU_PERIOD_US,
     // vCPU threads, I/O threads, the block layer's worker pool (up to 64 per context)

@@ -15,6 +15,7 @@ import { KILL_WAIT_MS } from './instance-terminate.ts';
 import { LiveQemu } from './live-qemu.ts';
 import { waitForProcessExit } from './process-watch.ts';
 import { buildQemuArgv } from './qemu-argv.ts';
+import { DISPLAY_MEMORY_OVERHEAD_MIB, hasGraphicalConsole } from './qemu-argv-display.ts';
 import { launchQemu, readLogTail, type LaunchedQemu } from './qemu-launch.ts';
 import { loadGuestState } from './qemu-state-file.ts';
 import { specForRestore } from './restore-spec.ts';
@@ -105,7 +106,7 @@ async function launch(
     }
     await rec.console.prepare();
     rec.console.writer = 'qemu'; // the argv has logfile=
-    cgroup = await ctx.cgroups.create(id, cgroupLimitsFor(spec));
+    cgroup = await ctx.cgroups.create(id, cgroupLimitsFor(spec, hasGraphicalConsole(spec) ? DISPLAY_MEMORY_OVERHEAD_MIB : 0));
     launched = await launchQemu({ qemuBinary: ctx.qemuBinary, argv, logFile: paths.logFile, procsFiles: cgroup?.procsFiles ?? [] });
     const proc = launched;
     live = new LiveQemu(proc.pid, paths, hooksFor(ctx, rec), proc.exited);

@@ -15,6 +15,14 @@ export function hasGraphicalConsole(spec: Pick<InstanceSpec, 'graphicalConsole' 
   return spec.graphicalConsole ?? spec.boot.kernelPath === undefined;
 }
 
+/**
+ * What a display adds to QEMU's memory, for its cgroup: the VGA memory (vgamem_mb=16), the display
+ * surface, the VNC server's copy of it and, during a save or migration, the VGA RAM being sent.
+ * Without it a 128 MiB guest with a display was OOM-killed in the middle of a save
+ * (regression: save_of_guest_with_display_oom_killed).
+ */
+export const DISPLAY_MEMORY_OVERHEAD_MIB = 64;
+
 export interface ArgvPiece {
   /** Options outside the device list. */
   options: string[];

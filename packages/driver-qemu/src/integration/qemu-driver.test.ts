@@ -39,7 +39,7 @@ test('QEMU driver against a real guest', { timeout: 240_000 }, async (t) => {
   const bridge = `kbr${suffix}`;
   const tap = `ktap${suffix}`;
   const id = `it-vm-${suffix}`;
-  const opts: QemuDriverOptions = { stateDir, accel: 'tcg', cgroupParent, logger: quietLogger };
+  const opts: QemuDriverOptions = { stateDir, accel: 'tcg', cgroupParent, logger: quietLogger, guestAgentTimeoutMs: 1500 };
   const drivers: QemuDriver[] = [];
   const newDriver = (): QemuDriver => {
     const d = new QemuDriver(opts);
@@ -72,6 +72,9 @@ test('QEMU driver against a real guest', { timeout: 240_000 }, async (t) => {
     boot: { kernelPath: image.kernel, initrdPath: image.initrd, cmdline: `${image.cmdline} kumo_hostname=it-vm1` },
     stopTimeoutSec: 30,
     cpuQuota: 0.5,
+    // A display and the guest agent channel on a directly booted kernel (which has neither by default).
+    graphicalConsole: true,
+    guestAgent: true,
   };
   const layout = await detectCgroupLayout('/sys/fs/cgroup');
   const memoryGroup = layout.kind === 'v1' && layout.controllers.memory ? join(layout.controllers.memory, cgroupParent, id) : undefined;
@@ -122,7 +125,7 @@ test('QEMU driver against a real guest', { timeout: 240_000 }, async (t) => {
     assert.equal((await readFile(join(stateDir, id, 'qemu.pid'), 'utf8')).trim(), String(pid));
     assert.deepEqual(JSON.parse(await readFile(join(stateDir, id, 'spec.json'), 'utf8')), spec);
     if (memoryGroup && cpuGroup) {
-      assert.equal(Number(await readFile(join(memoryGroup, 'memory.limit_in_bytes'), 'utf8')), (128 + 100) * MiB);
+      assert.equal(Number(await readFile(join(memoryGroup, 'memory.limit_in_bytes'), 'utf8')), (128 + 100 + 64) * MiB, 'guest RAM + QEMU overhead + the display (save_of_guest_with_display_oom_killed)');
       assert.match(await readFile(join(memoryGroup, 'cgroup.procs'), 'utf8'), new RegExp(`^${pid}$`, 'm'));
       assert.equal((await readFile(join(cpuGroup, 'cpu.cfs_quota_us'), 'utf8')).trim(), '50000');
     } else {
@@ -141,6 +144,36 @@ test('QEMU driver against a real guest', { timeout: 240_000 }, async (t) => {
     assert.ok(Buffer.concat(consoleChunks).toString('latin1').includes('KUMO-BOOT-OK'), 'console events carry the output');
     await d1.consoleWrite(id, Buffer.from('echo kumo-$((6*7))\n'));
     await waitConsole(d1, id, 'kumo-42', 1, 20_000);
+  });
+
+  await t.test('graphical console: a real VNC handshake over the display stream; screendump is a PNG of the VGA screen', async () => {
+    const got: Buffer[] = [];
+    let more = () => {};
+    const stream = await d1.openDisplay(id, { onData: (b) => { got.push(b); more(); }, onClose: () => more() });
+    try {
+      const until = async (n: number) => { while (Buffer.concat(got).length < n) await new Promise<void>((r) => { more = r; }); };
+      await until(12);
+      assert.equal(Buffer.concat(got).subarray(0, 12).toString('latin1'), 'RFB 003.008\n', 'QEMU\'s VNC server greets');
+      stream.write(Buffer.from('RFB 003.008\n'));
+      await until(12 + 2);
+      const sec = Buffer.concat(got).subarray(12);
+      assert.ok(sec[0]! >= 1 && [...sec.subarray(1, 1 + sec[0]!)].includes(1), 'security type None offered (the socket is the access control)');
+    } finally {
+      stream.close();
+    }
+    const png = await d1.screenshot(id);
+    assert.equal(png.subarray(0, 8).toString('hex'), '89504e470d0a1a0a', 'PNG signature');
+    assert.equal(png.toString('latin1', 12, 16), 'IHDR');
+    const size = { width: png.readUInt32BE(16), height: png.readUInt32BE(20) };
+    t.diagnostic(`screendump ${size.width}×${size.height}, ${png.length} bytes`);
+    assert.deepEqual(size, { width: 720, height: 400 }, 'VGA text mode (80×25 of 9×16 cells)');
+    assert.deepEqual((await readdir(join(stateDir, id))).filter((f) => f.startsWith('screendump')), [], 'no screendump file left');
+  });
+
+  await t.test('guest agent channel without an agent in the guest: guestInfo fails with timeout within its bound, no hang', async () => {
+    const started = Date.now();
+    await assert.rejects(d1.guestInfo(id), (e: unknown) => e instanceof DriverError && e.code === 'timeout');
+    t.diagnostic(`no agent: timeout after ${Date.now() - started} ms (bound 1500 ms per step)`);
   });
 
   await t.test('pause and resume', async () => {
