@@ -9,6 +9,7 @@ import { TopBar } from './components/top-bar.tsx';
 import { NavMenu } from './components/nav-menu.tsx';
 import { LoadingNote } from './components/loading-note.tsx';
 import { RouteView } from './route-view.tsx';
+import { VncTicketScreen } from './screens/vnc-ticket-screen.tsx';
 
 /** Session check, then the login screen or the console. */
 export function App() {
@@ -36,6 +37,9 @@ export function App() {
 
   const session = useMemo<Session | null>(() => (user ? { user, isAdmin: user.role === 'admin', logout } : null), [user, logout]);
 
+  // A one-time console link carries its own credential: no session needed.
+  const ticket = /^\/vnc\/([\w-]{16,64})$/.exec(path)?.[1];
+  if (ticket) return <VncTicketScreen ticket={ticket} />;
   if (user === undefined) return <main id="main" className="boot"><LoadingNote /></main>;
   if (!session) return <LoginScreen onLogin={setUser} />;
   return (

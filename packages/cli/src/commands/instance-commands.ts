@@ -12,6 +12,7 @@ import { addInstanceCdromCommands } from './instance-cdrom-commands.ts';
 import { checkInstanceType, type InstanceType } from './instance-type.ts';
 import { addInstanceMigrateCommands } from './instance-migrate-commands.ts';
 import { addInstanceHaCommands } from './ha-commands.ts';
+import { addInstanceGuestCommands } from './instance-guest-commands.ts';
 
 export async function finish(client: KumoClient, op: Operation, wait: boolean | undefined, output: OutputFormat): Promise<void> {
   if (!wait) { print(renderOne(op as unknown as Record<string, unknown>, output)); return; }
@@ -121,6 +122,7 @@ export function addInstanceCommands(program: Command): void {
   addInstanceCdromCommands(inst);
   addInstanceMigrateCommands(inst);
   addInstanceHaCommands(inst);
+  addInstanceGuestCommands(inst);
 
   inst.command('console <id>').description('attach to the serial console (escape: Ctrl-])').action(async (id: string, _o: unknown, c: Command) => {
     const { client } = clientFor(c);

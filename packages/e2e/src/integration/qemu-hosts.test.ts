@@ -89,7 +89,7 @@ describe('two QEMU hosts in network namespaces', { timeout: 300_000 }, () => {
 
   test('instances spread over both hosts boot the tiny image', async () => {
     const group = await client.create<{ id: string }>('affinity-groups', { name: 'apart', policy: 'anti-affinity' });
-    const [a, b] = await Promise.all([create('vm-a', { affinityGroupIds: [group.id] }), create('vm-b', { affinityGroupIds: [group.id] })]);
+    const [a, b] = await Promise.all([create('vm-a', { affinityGroupIds: [group.id], graphicalConsole: true }), create('vm-b', { affinityGroupIds: [group.id] })]);
     assert.equal(a!.status, 'succeeded', a!.message);
     assert.equal(b!.status, 'succeeded', b!.message);
     const ia = await client.get<Instance>('instances', a!.resourceId);
@@ -128,6 +128,31 @@ describe('two QEMU hosts in network namespaces', { timeout: 300_000 }, () => {
     ws.close();
     const sinceBoot = (Date.now() - bootedAt) / 1000;
     assert.ok(up >= Math.floor(sinceBoot) - 1, `guest up ${up} s, booted ${sinceBoot.toFixed(1)} s ago: it was not restarted`);
+  });
+
+  test('graphical console through agent and server: a real RFB handshake on the WebSocket, a PNG screenshot (after the agent restart)', async () => {
+    const vm = (await client.listAll<Instance>('instances', { name: 'vm-a' }))[0]!;
+    assert.equal(vm.graphicalConsole, true);
+    const ws = new WebSocket(`${url.replace('http', 'ws')}/api/v1/instances/${vm.id}/vnc`, { headers: { authorization: `Bearer ${client.tokenValue()}` } });
+    const chunks: Buffer[] = [];
+    const got = (n: number) => eventually(async () => (Buffer.concat(chunks).length >= n ? Buffer.concat(chunks) : null), `${n} bytes from the VNC server`, 20_000);
+    ws.on('message', (d: Buffer) => chunks.push(d));
+    await new Promise<void>((res, rej) => { ws.once('open', () => res()); ws.once('error', rej); });
+    assert.equal((await got(12)).subarray(0, 12).toString('latin1'), 'RFB 003.008\n', 'QEMU\'s VNC server greets through agent and server');
+    ws.send(Buffer.from('RFB 003.008\n'));
+    const sec = (await got(14)).subarray(12);
+    assert.ok([...sec.subarray(1, 1 + sec[0]!)].includes(1), 'security type None (the server did the access check)');
+    ws.close();
+    const res = await fetch(`${url}/api/v1/instances/${vm.id}/screenshot`, { headers: { authorization: `Bearer ${client.tokenValue()}` } });
+    assert.equal(res.status, 200);
+    const png = Buffer.from(await res.arrayBuffer());
+    assert.equal(png.subarray(0, 8).toString('hex'), '89504e470d0a1a0a', 'PNG signature');
+    assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [720, 400], 'the VGA text screen');
+    // vm-b was created without a display (a kernel bundle's default): its screenshot is refused.
+    const vmB = (await client.listAll<Instance>('instances', { name: 'vm-b' }))[0]!;
+    const noScreen = await fetch(`${url}/api/v1/instances/${vmB.id}/screenshot`, { headers: { authorization: `Bearer ${client.tokenValue()}` } });
+    assert.equal(noScreen.status, 409);
+    assert.match(await noScreen.text(), /no graphical console/);
   });
 
   test('a guest that runs poweroff is observed stopped', async () => {

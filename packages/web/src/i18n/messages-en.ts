@@ -2,6 +2,7 @@ import { metricsEn } from './messages-metrics-en.ts';
 import { storageEn } from './messages-storage-en.ts';
 import { accountingEn } from './messages-accounting-en.ts';
 import { imagesEn } from './messages-images-en.ts';
+import { consoleEn } from './messages-console-en.ts';
 import { mobilityEn } from './messages-mobility-en.ts';
 
 /** English text of the console. Every key must also exist in messages-ja.ts (a test checks). */
@@ -9,6 +10,7 @@ export const en = {
   ...storageEn,
   ...accountingEn,
   ...imagesEn,
+  ...consoleEn,
   ...mobilityEn,
   'app.skip': 'Skip to content',
   'lang.label': 'Language',

@@ -3,6 +3,7 @@ import { metricsJa } from './messages-metrics-ja.ts';
 import { storageJa } from './messages-storage-ja.ts';
 import { accountingJa } from './messages-accounting-ja.ts';
 import { imagesJa } from './messages-images-ja.ts';
+import { consoleJa } from './messages-console-ja.ts';
 import { mobilityJa } from './messages-mobility-ja.ts';
 
 /** Japanese text of the console; the same keys as messages-en.ts. */
@@ -10,6 +11,7 @@ export const ja: Record<MessageKey, string> = {
   ...storageJa,
   ...accountingJa,
   ...imagesJa,
+  ...consoleJa,
   ...mobilityJa,
   'app.skip': '本文へ移動',
   'lang.label': '言語',

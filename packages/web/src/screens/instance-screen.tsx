@@ -17,6 +17,7 @@ import { InstanceCaptureForm } from '../components/instance-capture-form.tsx';
 import { EventList } from '../components/event-list.tsx';
 import { OperationProgressList } from '../components/operation-progress-list.tsx';
 import { ConsolePanel } from '../components/console-panel.tsx';
+import { InstanceScreenshot } from '../components/instance-screenshot.tsx';
 import { MetricsPanel } from '../components/metrics-panel.tsx';
 import { ErrorNote } from '../components/error-note.tsx';
 import { LoadingNote } from '../components/loading-note.tsx';
@@ -84,10 +85,11 @@ export function InstanceScreen({ id }: { id: string }) {
             </div>
             <ErrorNote message={actionError} />
             <InstanceDetails instance={i} hostName={host?.name} />
+            {i.graphicalConsole !== false && <InstanceScreenshot instanceId={i.id} phase={i.phase} />}
           </section>
           {isAdmin && i.hostId && <InstanceMigrationCard instance={i} hosts={hosts} />}
           <MetricsPanel kind="instance" id={i.id} />
-          <ConsolePanel instanceId={i.id} phase={i.phase} />
+          <ConsolePanel instanceId={i.id} phase={i.phase} graphical={i.graphicalConsole !== false} />
           <InstanceNicsCard instanceId={i.id} />
           <InstanceDisksCard instanceId={i.id} />
           <div className="grid cards wide">
