@@ -53,7 +53,7 @@ async function measureDashboardLoad(browser: Browser, from: BrowserContext, url:
   }
 }
 
-test('web console: login, dashboard, wizard, live state, serial console, jobs and cancel, host maintenance, networking, images and CD-ROMs, every screen, Japanese, narrow', { timeout: 600_000 }, async (t) => {
+test('web console: login, dashboard, wizard, live state, serial console, graphical console, jobs and cancel, host maintenance, networking, images and CD-ROMs, every screen, Japanese, narrow', { timeout: 600_000 }, async (t) => {
   const cleanups: Array<() => Promise<void> | void> = [];
   let finished = false;
   t.after(async () => { for (const c of cleanups.reverse()) await c(); });
@@ -168,6 +168,25 @@ test('web console: login, dashboard, wizard, live state, serial console, jobs an
   await page.waitForFunction(() => Array.from(document.querySelectorAll('.xterm-rows > div')).some((d) => d.textContent?.trim() === 'hello-kumo'));
   assert.match(await page.locator('[data-testid=instance-details] [data-key=host] dd').innerText(), /^host-\d+$/, 'the host is shown by name');
   await shot(page, '05-instance-console');
+
+  // Graphical console: the noVNC tab connects through server and agent (the fake host serves a
+  // small RFB server: colour bars); the thumbnail shows the same screen as PNG.
+  await page.getByRole('tab', { name: 'Graphical console' }).click();
+  await page.locator('[data-testid=graphical-console][data-state=connected]').waitFor();
+  await page.locator('[data-testid=graphical-console] canvas').waitFor();
+  await page.waitForFunction(() => {
+    const c = document.querySelector<HTMLCanvasElement>('[data-testid=graphical-console] canvas');
+    return c !== null && c.width === 640 && c.height === 400;
+  });
+  assert.equal(await page.getByRole('button', { name: 'Send Ctrl-Alt-Del' }).isEnabled(), true);
+  await page.getByRole('button', { name: 'Send Ctrl-Alt-Del' }).click();
+  await page.waitForFunction(() => {
+    const img = document.querySelector<HTMLImageElement>('[data-testid=instance-screenshot] img');
+    return img !== null && img.complete && img.naturalWidth === 640 && img.naturalHeight === 400;
+  });
+  await shot(page, '05b-graphical-console');
+  await page.getByRole('tab', { name: 'Serial console' }).click();
+  await page.locator('[data-testid=serial-console][data-state=connected]').waitFor();
 
   // Stop, then delete.
   await page.locator('button[data-action=stop]').click();
