@@ -93,6 +93,13 @@ describe('graphical console and screenshots (fake hosts)', () => {
     await assert.rejects(bob.request('POST', `/api/v1/instances/${instanceId}/vnc/tickets`), (e: ApiError) => e.code === 'not_found');
   });
 
+  test('guest agent on a host whose driver has none: 409 invalid_state naming it; another account 404', async () => {
+    await assert.rejects(alice.request('GET', `/api/v1/instances/${instanceId}/guest`), (e: ApiError) => e.code === 'invalid_state' && /no guest agent client/.test(e.message));
+    await assert.rejects(bob.request('GET', `/api/v1/instances/${instanceId}/guest`), (e: ApiError) => e.code === 'not_found');
+    await assert.rejects(bob.request('POST', `/api/v1/instances/${instanceId}/password`, { body: { user: 'root', password: 'x' } }), (e: ApiError) => e.code === 'not_found');
+    await assert.rejects(alice.request('POST', `/api/v1/instances/${instanceId}/password`, { body: { user: 'bad user', password: 'x' } }), (e: ApiError) => e.code === 'bad_request');
+  });
+
   test('a stopped instance has no screen: 409 invalid_state', async () => {
     const op = await alice.request<Operation>('POST', `/api/v1/instances/${instanceId}/stop`, { query: { wait: true }, body: {} });
     assert.equal(op.status, 'succeeded', op.message);

@@ -8,4 +8,13 @@ export const consoleEn = {
   'vnc.lost': 'the connection was lost or refused',
   'vnc.thumbnail': 'Screen',
   'vnc.thumbnailAlt': 'The guest\'s screen',
+  'qga.title': 'Guest agent',
+  'qga.notRunning': 'The guest agent answers while the instance runs (images that declare qemu-guest-agent).',
+  'qga.ask': 'Ask the guest agent',
+  'qga.os': 'Operating system',
+  'qga.kernel': 'Kernel',
+  'qga.user': 'Guest user',
+  'qga.password': 'New password',
+  'qga.setPassword': 'Set password',
+  'qga.passwordSet': 'The password of {user} was set.',
 } as const;

@@ -8,4 +8,13 @@ export const consoleJa = {
   'vnc.lost': '接続が切れたか、拒否されました',
   'vnc.thumbnail': '画面',
   'vnc.thumbnailAlt': 'ゲストの画面',
+  'qga.title': 'ゲストエージェント',
+  'qga.notRunning': 'ゲストエージェントはインスタンスの実行中に応答します（qemu-guest-agent を宣言したイメージ）。',
+  'qga.ask': 'ゲストエージェントに問い合わせる',
+  'qga.os': 'オペレーティングシステム',
+  'qga.kernel': 'カーネル',
+  'qga.user': 'ゲストのユーザー',
+  'qga.password': '新しいパスワード',
+  'qga.setPassword': 'パスワードを設定',
+  'qga.passwordSet': '{user} のパスワードを設定しました。',
 } as const;

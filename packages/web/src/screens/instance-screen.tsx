@@ -18,6 +18,7 @@ import { EventList } from '../components/event-list.tsx';
 import { OperationProgressList } from '../components/operation-progress-list.tsx';
 import { ConsolePanel } from '../components/console-panel.tsx';
 import { InstanceScreenshot } from '../components/instance-screenshot.tsx';
+import { InstanceGuestAgentCard } from '../components/instance-guest-agent-card.tsx';
 import { MetricsPanel } from '../components/metrics-panel.tsx';
 import { ErrorNote } from '../components/error-note.tsx';
 import { LoadingNote } from '../components/loading-note.tsx';
@@ -95,6 +96,7 @@ export function InstanceScreen({ id }: { id: string }) {
           <div className="grid cards wide">
             <InstanceCdromCard instance={i} onChange={inst.reload} />
             <InstanceCaptureForm instance={i} />
+            <InstanceGuestAgentCard instanceId={i.id} running={i.phase === 'running'} />
           </div>
           <section className="card" aria-labelledby="ops-title">
             <h2 id="ops-title">{t('inst.operations')}</h2>
