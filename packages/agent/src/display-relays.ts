@@ -9,6 +9,8 @@ import type { DisplayCloseMessage, DisplayDataMessage } from '@kumo/api';
 
 export class DisplayRelays {
   private readonly streams = new Map<string, GuestDisplayStream>();
+  /** Streams the server closed while the driver was still connecting them. */
+  private readonly closedWhileOpening = new Set<string>();
 
   constructor(private readonly driver: Driver, private readonly send: (frame: DisplayDataMessage | DisplayCloseMessage) => void) {}
 
@@ -23,6 +25,7 @@ export class DisplayRelays {
         if (this.streams.delete(streamId)) this.send({ type: 'display-close', streamId, reason });
       },
     });
+    if (this.closedWhileOpening.delete(streamId)) { stream.close(); return null; }
     this.streams.set(streamId, stream);
     return null;
   }
@@ -35,13 +38,16 @@ export class DisplayRelays {
   }
 
   close(streamId: string): void {
-    this.streams.get(streamId)?.close();
+    const s = this.streams.get(streamId);
+    if (!s) { this.closedWhileOpening.add(streamId); return; }
+    s.close();
     this.streams.delete(streamId);
   }
 
   closeAll(): void {
     for (const s of this.streams.values()) s.close();
     this.streams.clear();
+    this.closedWhileOpening.clear();
   }
 
   openCount(): number { return this.streams.size; }
