@@ -7,7 +7,8 @@
  * RFB as here: server "RFB 003.008\n" → client version → server security types [1: None] →
  * client picks 1 → server SecurityResult 0 → client ClientInit → server ServerInit (size, 32-bit
  * pixel format, name) → the client's FramebufferUpdateRequests get one raw rectangle of the whole
- * screen. SetPixelFormat / SetEncodings / key and pointer events are read and ignored.
+ * screen in the client's pixel format (SetPixelFormat: 32 bits per pixel, its shifts and byte order;
+ * noVNC asks for red at shift 0). SetEncodings, key and pointer events are read and ignored.
  */
 import { deflateSync } from 'node:zlib';
 import type { GuestDisplayHandlers, GuestDisplayStream } from '@kumo/core';
@@ -72,6 +73,8 @@ export function openFakeDisplay(name: string, handlers: GuestDisplayHandlers): G
   let stage: 'version' | 'security' | 'init' | 'normal' | 'closed' = 'version';
   let buf = Buffer.alloc(0);
   const { width, height } = fakeScreen;
+  /** The pixel format frames are sent in: ServerInit's until the client sets its own. */
+  const format = { redShift: 16, greenShift: 8, blueShift: 0, bigEndian: false };
   const frame = (): Buffer => {
     const head = Buffer.alloc(16);
     head.writeUInt8(0, 0); // FramebufferUpdate
@@ -82,8 +85,8 @@ export function openFakeDisplay(name: string, handlers: GuestDisplayHandlers): G
     for (let y = 0; y < height; y++) {
       for (let x = 0; x < width; x++) {
         const [r, g, b] = pixel(name, x, y);
-        const o = (y * width + x) * 4;
-        px[o] = b; px[o + 1] = g; px[o + 2] = r; // little-endian 32-bit, red at shift 16
+        const v = ((r << format.redShift) | (g << format.greenShift) | (b << format.blueShift)) >>> 0;
+        if (format.bigEndian) px.writeUInt32BE(v, (y * width + x) * 4); else px.writeUInt32LE(v, (y * width + x) * 4);
       }
     }
     return Buffer.concat([head, px]);
@@ -135,7 +138,13 @@ export function openFakeDisplay(name: string, handlers: GuestDisplayHandlers): G
         if (len < 0) { stage = 'closed'; handlers.onClose(`unknown RFB client message ${String(buf[0])}`); return; }
         if (len === 0 || buf.length < len) return;
         const type = buf[0];
+        const msg = buf.subarray(0, len);
         buf = buf.subarray(len);
+        if (type === 0) {
+          // pixel format at offset 4: bpp, depth, big-endian, true-colour, maxes (3×u16), shifts (3×u8)
+          format.bigEndian = msg[6] !== 0;
+          format.redShift = msg[14] ?? 16; format.greenShift = msg[15] ?? 8; format.blueShift = msg[16] ?? 0;
+        }
         if (type === 3) handlers.onData(frame());
       } else {
         return;
