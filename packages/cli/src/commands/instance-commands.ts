@@ -64,13 +64,16 @@ export function addInstanceCommands(program: Command): void {
     .option('--no-network', 'no NIC at all')
     .option('--config-drive', 'attach a NoCloud config drive (meta-data, user-data, network-config)')
     .option('--ha', 'high availability: restart on another host when its host fails (default: the offering\'s)')
+    .option('--graphical-console <on|off>', 'a display and VNC server (graphical console, screenshots); default: on for disk images and ISOs, off for kernel bundles')
     .option('--ha-priority <n>', 'HA restart order: higher first (default 0)', (v) => Number(v))
     .option('--no-start', 'create stopped').option('--wait', 'wait until running (progress bar)')
     .action(async (o: {
       name: string; image?: string; iso?: string; diskSize?: number; offering: string; zone?: string; keypair?: string; userDataFile?: string; count: number; hostTag?: string[];
       affinityGroup?: string[]; network?: string[] | false; configDrive?: boolean; ha?: boolean; haPriority?: number; start: boolean; wait?: boolean; type?: string;
+      graphicalConsole?: string;
     }, c: Command) => {
       const { client, output } = clientFor(c);
+      if (o.graphicalConsole !== undefined && o.graphicalConsole !== 'on' && o.graphicalConsole !== 'off') throw new CliError(`--graphical-console: on or off, got '${o.graphicalConsole}'`);
       if (!o.image === !o.iso) throw new CliError('pass --image (a template) or --iso (an ISO install), one of them');
       if (o.type !== undefined && o.type !== 'vm' && o.type !== 'container') throw new CliError(`--type: vm or container, got '${o.type}'`);
       const image = o.image ? await imageOf(client, o.image) : undefined;
@@ -88,6 +91,7 @@ export function addInstanceCommands(program: Command): void {
         ...(o.network === false ? { nics: [] } : {}),
         ...(Array.isArray(o.network) ? { nics: await Promise.all(o.network.map(async (n) => ({ networkId: await resolveId(client, 'networks', 'network', n) }))) } : {}),
         ...(o.configDrive ? { configDrive: true } : {}),
+        ...(o.graphicalConsole !== undefined ? { graphicalConsole: o.graphicalConsole === 'on' } : {}),
         ...(o.ha ? { ha: true } : {}), ...(o.haPriority !== undefined ? { haPriority: o.haPriority } : {}),
         ...(o.start ? {} : { start: false }),
       };
