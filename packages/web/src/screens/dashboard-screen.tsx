@@ -54,7 +54,7 @@ export function DashboardScreen() {
   return (
     <div data-testid="dashboard" data-ready={data ? 'true' : 'false'}>
       <ScreenHeader title={t('dash.title')} />
-      <ErrorNote message={error?.message} />
+      <ErrorNote message={error} />
       {!data ? <LoadingNote /> : (
         <>
           <div className="grid cards">

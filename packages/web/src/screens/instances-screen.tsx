@@ -60,7 +60,7 @@ export function InstancesScreen() {
         <BulkActionBar count={visibleSelected.length} busy={busy} onAction={(a) => void runBulk(a)} />
       </div>
       {notice && <p className="notice" role="status">{notice}</p>}
-      <ErrorNote message={list.error?.message} />
+      <ErrorNote message={list.error} />
       {!list.data ? <LoadingNote /> : (
         <>
           <div className="table-wrap">
