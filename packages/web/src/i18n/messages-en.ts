@@ -77,6 +77,7 @@ export const en = {
   'common.yes': 'Yes',
   'common.no': 'No',
   'common.usedOf': '{used} of {total}',
+  'common.usedOfOvercommit': '{used} of {total} physical ({percent}), {schedulable} schedulable with overcommit',
   'common.pagination': 'Pages',
   'common.page': 'Page {page}',
   'common.prev': 'Previous',

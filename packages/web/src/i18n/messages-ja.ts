@@ -78,6 +78,7 @@ export const ja: Record<MessageKey, string> = {
   'common.yes': 'はい',
   'common.no': 'いいえ',
   'common.usedOf': '{used} / {total}',
+  'common.usedOfOvercommit': '{used} / 物理 {total}（{percent}）、オーバーコミット込みで {schedulable} まで割当可',
   'common.pagination': 'ページ',
   'common.page': '{page} ページ',
   'common.prev': '前へ',
