@@ -4,6 +4,7 @@ import { accountingEn } from './messages-accounting-en.ts';
 import { imagesEn } from './messages-images-en.ts';
 import { consoleEn } from './messages-console-en.ts';
 import { mobilityEn } from './messages-mobility-en.ts';
+import { errorsEn } from './messages-errors-en.ts';
 
 /** English text of the console. Every key must also exist in messages-ja.ts (a test checks). */
 export const en = {
@@ -12,6 +13,7 @@ export const en = {
   ...imagesEn,
   ...consoleEn,
   ...mobilityEn,
+  ...errorsEn,
   'app.skip': 'Skip to content',
   'lang.label': 'Language',
 
@@ -77,6 +79,7 @@ export const en = {
   'common.yes': 'Yes',
   'common.no': 'No',
   'common.usedOf': '{used} of {total}',
+  'common.usedOfOvercommit': '{used} of {total} physical ({percent}), {schedulable} schedulable with overcommit',
   'common.pagination': 'Pages',
   'common.page': 'Page {page}',
   'common.prev': 'Previous',
