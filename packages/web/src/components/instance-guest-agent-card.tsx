@@ -15,13 +15,13 @@ export function InstanceGuestAgentCard({ instanceId, running }: { instanceId: st
   const base = `/api/v1/instances/${encodeURIComponent(instanceId)}`;
   const [info, setInfo] = useState<GuestInfo | null>(null);
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<Error | null>(null);
   const [done, setDone] = useState<string | null>(null);
   const [user, setUser] = useState('');
   const [password, setPassword] = useState('');
   const run = async (fn: () => Promise<void>) => {
     setBusy(true); setError(null); setDone(null);
-    try { await fn(); } catch (e) { setError((e as Error).message); } finally { setBusy(false); }
+    try { await fn(); } catch (e) { setError(e as Error); } finally { setBusy(false); }
   };
   return (
     <section className="card" aria-labelledby="guest-agent-title" data-testid="guest-agent-card">
