@@ -70,7 +70,7 @@ export type MetricsOverview = Static<typeof MetricsOverview>;
 
 export const AlertListQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 20 })) }, { additionalProperties: false });
 export const Alert = Type.Object({
-  id: Type.String(), rule: Type.String({ description: 'host-down, pool-full, instance-cpu-saturated, ha-restart, operation-failed' }),
+  id: Type.String(), rule: Type.String({ description: 'host-down, pool-full, instance-cpu-saturated, ha-restart, host-fenced, operation-failed' }),
   severity: Type.Union([Type.Literal('info'), Type.Literal('warning'), Type.Literal('error')]),
   resourceType: Type.String(), resourceId: Type.String(), message: Type.String(), createdAt: Timestamp,
 });

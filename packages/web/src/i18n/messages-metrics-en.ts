@@ -37,6 +37,7 @@ export const metricsEn = {
   'alerts.rule.pool-full': 'Storage pool nearly full',
   'alerts.rule.instance-cpu-saturated': 'Instance at 100 % CPU',
   'alerts.rule.ha-restart': 'HA restart',
+  'alerts.rule.host-fenced': 'Host fenced',
   'alerts.rule.operation-failed': 'Operation failed',
 } as const;
 

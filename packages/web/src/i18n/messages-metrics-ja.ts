@@ -39,5 +39,6 @@ export const metricsJa: Record<MetricsMessageKey, string> = {
   'alerts.rule.pool-full': 'ストレージプールの空き不足',
   'alerts.rule.instance-cpu-saturated': 'インスタンスの CPU 100 %',
   'alerts.rule.ha-restart': 'HA による再起動',
+  'alerts.rule.host-fenced': 'ホストのフェンシング',
   'alerts.rule.operation-failed': 'オペレーション失敗',
 };
