@@ -63,5 +63,7 @@ test('readQemuCounters over a mock QMP (vCPU thread ids from query-cpus-fast) an
   assert.ok(c.memoryBytes > 10 * 2 ** 20, 'and holds memory');
   assert.deepEqual(c.disks.map((d) => d.device), ['vol-root', 'vol-data']);
   assert.deepEqual(c.nics, [], 'no tap here');
+  assert.deepEqual(diskCountersFromBlockStats(spec, [{ device: '', 'node-name': 'disk10', stats: { rd_bytes: 1, wr_bytes: 2, rd_operations: 3, wr_operations: 4, rd_total_time_ns: 3e6, wr_total_time_ns: 8e6 } }]),
+    [{ device: 'vol-root', readBytes: 1, writeBytes: 2, readOps: 3, writeOps: 4, readTimeNs: 3e6, writeTimeNs: 8e6 }], 'time spent on reads and writes, for latency');
   assert.equal(await readQemuCounters({ instanceId: 'i-m', pid: 2 ** 22 + 7, spec, qmp }, () => 0), null, 'a process that is gone');
 });

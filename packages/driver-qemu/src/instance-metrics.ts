@@ -5,9 +5,10 @@
  *   vCPUs count: QEMU's main loop and I/O threads cost the host but are not the guest using its
  *   CPUs (an idle TCG guest keeps its main loop busy). Without QMP, the whole process' time;
  * - memory: the process' resident set (/proc/<pid>/statm × page size);
- * - disks: QMP query-blockstats, matched to volumes by the block node's name (disk<slot>);
- * - NICs: the tap's counters (/sys/class/net/<tap>/statistics). The host's side of a tap receives
- *   what the guest sends, so the guest's rx is the tap's tx and the other way round.
+ * - disks: QMP query-blockstats, matched to volumes by the block node's name (disk<slot>), with the
+ *   time spent on completed reads and writes (rd_total_time_ns / wr_total_time_ns) for latency;
+ * - NICs: the tap's counters (/sys/class/net/<tap>/statistics), reported under the NIC's id. The host's
+ *   side of a tap receives what the guest sends, so the guest's rx is the tap's tx and the other way round.
  * A guest whose process or QMP cannot be read right now is left out (it is starting or stopping).
  */
 import { readFile } from 'node:fs/promises';
@@ -44,7 +45,7 @@ export function rssBytesFromStatm(text: string): number {
 
 interface BlockStatsEntry {
   device?: string; qdev?: string; 'node-name'?: string;
-  stats: { rd_bytes: number; wr_bytes: number; rd_operations: number; wr_operations: number };
+  stats: { rd_bytes: number; wr_bytes: number; rd_operations: number; wr_operations: number; rd_total_time_ns?: number; wr_total_time_ns?: number };
 }
 
 /** The block node a query-blockstats entry belongs to: `disk10` from its node name or its device path. */
@@ -63,7 +64,11 @@ export function diskCountersFromBlockStats(spec: InstanceSpec, entries: readonly
     const node = nodeOf(e);
     const volumeId = node ? byNode.get(node) : undefined;
     if (!volumeId) continue;
-    out.push({ device: volumeId, readBytes: e.stats.rd_bytes, writeBytes: e.stats.wr_bytes, readOps: e.stats.rd_operations, writeOps: e.stats.wr_operations });
+    out.push({
+      device: volumeId, readBytes: e.stats.rd_bytes, writeBytes: e.stats.wr_bytes, readOps: e.stats.rd_operations, writeOps: e.stats.wr_operations,
+      ...(e.stats.rd_total_time_ns !== undefined ? { readTimeNs: e.stats.rd_total_time_ns } : {}),
+      ...(e.stats.wr_total_time_ns !== undefined ? { writeTimeNs: e.stats.wr_total_time_ns } : {}),
+    });
   }
   return out;
 }
@@ -102,7 +107,7 @@ export async function readQemuCounters(src: QemuMetricsSource, now: () => number
     for (const n of src.spec.nics) {
       if (n.attach.kind !== 'tap') continue;
       const c = await tapCounters(n.attach.tap, sysClassNet);
-      if (c) nics.push(c);
+      if (c) nics.push({ ...c, device: n.nicId }); // series are per NIC id: the tap name is the host's business
     }
     return {
       instanceId: src.instanceId, at: now(), vcpus: src.spec.vcpus, cpuTimeNs,

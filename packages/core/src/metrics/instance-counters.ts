@@ -11,7 +11,7 @@ export interface DiskCounters {
 }
 
 export interface NicCounters {
-  /** The host-side interface name: an instance's tap or veth, a host's bridge or VXLAN device. */
+  /** An instance's NIC id (its tap or veth is the host's business), or a host's bridge or VXLAN device name. */
   device: string;
   rxBytes: number; txBytes: number; rxPackets: number; txPackets: number; rxDrops: number; txDrops: number;
 }

@@ -57,13 +57,15 @@ export interface MetricBatch {
 /** Series names of an instance, in the order the API and the console show them. */
 export const instanceSeriesNames = [
   'cpuPct', 'memoryBytes', 'guestMemoryUsedBytes', 'diskReadBps', 'diskWriteBps', 'diskReadIops', 'diskWriteIops',
-  'netRxBps', 'netTxBps', 'netRxPps', 'netTxPps', 'netDropsPs',
+  'netRxBps', 'netTxBps', 'netRxPps', 'netTxPps', 'netDropsPs', 'diskReadLatencyMs', 'diskWriteLatencyMs',
 ] as const;
 export type InstanceSeriesName = typeof instanceSeriesNames[number];
 
 export const hostSeriesNames = [
   'cpuPct', 'cpuIowaitPct', 'cpuStealPct', 'load1', 'memoryUsedBytes', 'memoryTotalBytes', 'poolUsedPct',
   'netRxBps', 'netTxBps', 'diskReadBps', 'diskWriteBps',
+  // Only a host's device series (`nic=`) have these; the host's own are null.
+  'netRxPps', 'netTxPps', 'netDropsPs',
 ] as const;
 export type HostSeriesName = typeof hostSeriesNames[number];
 
