@@ -4,6 +4,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InstanceSpec } from '@kumo/core';
+import { diskNames } from './disk-blockdev.ts';
 import { QmpClient } from './qmp-client.ts';
 import { MockQmp, send } from './testing/mock-qmp.ts';
 import { cpuTimeNsFromProcStat, diskCountersFromBlockStats, readQemuCounters, rssBytesFromStatm, tapCounters } from './instance-metrics.ts';
@@ -32,6 +33,21 @@ test('query-blockstats maps block nodes to volumes (by node name or device path)
   assert.deepEqual(diskCountersFromBlockStats(spec, blockstats), [
     { device: 'vol-root', readBytes: 1000, writeBytes: 2000, readOps: 10, writeOps: 20 },
     { device: 'vol-data', readBytes: 5, writeBytes: 6, readOps: 1, writeOps: 2 },
+  ]);
+});
+
+// Regression: the reader matched only `disk<slot>` names, but disks are attached as -blockdev t-<vol>
+// with device vblk-<vol> (disk-blockdev.ts), so every real guest's disk series read 0.
+test('blockstats_of_blockdev_named_disks_not_matched: entries named as the argv names them map to their volumes', () => {
+  const root = diskNames('vol-root');
+  const data = diskNames('vol-data');
+  assert.deepEqual(diskCountersFromBlockStats(spec, [
+    { device: '', 'node-name': root.filterNode, qdev: `/machine/peripheral/${root.device}/virtio-backend`, stats: { rd_bytes: 7, wr_bytes: 8, rd_operations: 1, wr_operations: 2 } },
+    { device: '', qdev: `/machine/peripheral/${data.device}/virtio-backend`, stats: { rd_bytes: 9, wr_bytes: 10, rd_operations: 3, wr_operations: 4 } },
+    { device: '', 'node-name': 'cidata', qdev: '/machine/peripheral/virtio-cidata/virtio-backend', stats: { rd_bytes: 1, wr_bytes: 0, rd_operations: 1, wr_operations: 0 } },
+  ]), [
+    { device: 'vol-root', readBytes: 7, writeBytes: 8, readOps: 1, writeOps: 2 },
+    { device: 'vol-data', readBytes: 9, writeBytes: 10, readOps: 3, writeOps: 4 },
   ]);
 });
 

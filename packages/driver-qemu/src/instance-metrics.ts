@@ -13,6 +13,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { DiskCounters, InstanceCounters, InstanceSpec, NicCounters } from '@kumo/core';
+import { diskNames } from './disk-blockdev.ts';
 import type { QmpClient } from './qmp-client.ts';
 
 /** USER_HZ: the unit of /proc/<pid>/stat times on every Linux architecture Kumo runs on. */
@@ -48,21 +49,31 @@ interface BlockStatsEntry {
   stats: { rd_bytes: number; wr_bytes: number; rd_operations: number; wr_operations: number; rd_total_time_ns?: number; wr_total_time_ns?: number };
 }
 
-/** The block node a query-blockstats entry belongs to: `disk10` from its node name or its device path. */
-function nodeOf(e: BlockStatsEntry): string | undefined {
-  if (e['node-name']) return e['node-name'];
-  return /virtio-(disk[0-9a-f]{2})/.exec(e.qdev ?? '')?.[1] ?? (e.device || undefined);
+/** The names a query-blockstats entry may go by: its root node's name and its guest device's id (from the qdev path). */
+function namesOf(e: BlockStatsEntry): string[] {
+  const out: string[] = [];
+  if (e['node-name']) out.push(e['node-name']);
+  const dev = /^\/machine\/peripheral\/([^/]+)/.exec(e.qdev ?? '')?.[1];
+  if (dev) out.push(dev, dev.replace(/^virtio-/, ''));
+  if (e.device) out.push(e.device);
+  return out;
 }
 
-/** query-blockstats answers mapped to the spec's volumes (the config drive and unknown nodes are left out). */
+/**
+ * query-blockstats answers mapped to the spec's volumes by the names disk-blockdev.ts gives them
+ * (the throttle node t-<vol> and the device vblk-<vol>; also `disk<slot>`); the config drive and
+ * unknown nodes are left out.
+ */
 export function diskCountersFromBlockStats(spec: InstanceSpec, entries: readonly BlockStatsEntry[]): DiskCounters[] {
   const byNode = new Map<string, string>();
   const disks = spec.root?.kind === 'disk' ? [spec.root.disk, ...spec.disks] : spec.disks;
-  for (const d of disks) byNode.set(`disk${d.pciSlot.toString(16).padStart(2, '0')}`, d.volumeId);
+  for (const d of disks) {
+    const n = diskNames(d.volumeId);
+    for (const name of [`disk${d.pciSlot.toString(16).padStart(2, '0')}`, n.filterNode, n.device]) byNode.set(name, d.volumeId);
+  }
   const out: DiskCounters[] = [];
   for (const e of entries) {
-    const node = nodeOf(e);
-    const volumeId = node ? byNode.get(node) : undefined;
+    const volumeId = namesOf(e).map((n) => byNode.get(n)).find((v) => v !== undefined);
     if (!volumeId) continue;
     out.push({
       device: volumeId, readBytes: e.stats.rd_bytes, writeBytes: e.stats.wr_bytes, readOps: e.stats.rd_operations, writeOps: e.stats.wr_operations,
