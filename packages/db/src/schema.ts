@@ -130,6 +130,12 @@ export interface InstanceRow {
   /** 1: restarted on another host when its host fails; higher haPriority first; restarts so far and the last (migration 014). */
   ha?: number | undefined; haPriority?: number | undefined; haRestarts?: number | undefined; haLastRestartAt?: string | null | undefined;
   haRestartedFrom?: string | null | undefined;
+  /**
+   * 1: the guest has a memory balloon (guest-reported memory). Set when the controller starts it, so
+   * a guest started before balloons keeps its device set until its next start: a live migration's
+   * target must have the same devices as its source (migration 019).
+   */
+  memoryBalloon?: number | undefined;
 }
 export interface VolumeRow {
   id: string; accountId: string; instanceId: string | null; poolId: string; kind: 'root' | 'data';
