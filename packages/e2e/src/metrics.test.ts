@@ -83,6 +83,8 @@ describe('metrics', () => {
   });
 
   test('per-volume series: the busy instance\'s root volume with its own bytes, ops and latency; only its owner sees them', async () => {
+    const guest = cloud.hosts.map((h) => h.driver.host.guests.get(alice.busy)).find((g) => g !== undefined);
+    assert.equal(guest?.spec.memoryBalloon, true, 'a guest the controller started gets the memory balloon');
     const volumes = (await alice.client.listAll<{ id: string; instanceId: string | null }>('volumes', { instanceId: alice.busy })).map((v) => v.id);
     const whole = await eventually(async () => {
       const m = await alice.client.request<InstanceMetrics>('GET', `/api/v1/instances/${alice.busy}/metrics`, { query: { step: 10 } });
