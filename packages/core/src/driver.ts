@@ -138,6 +138,11 @@ export interface InstanceSpec {
    * copy is the only one that writes. Omitted: not HA.
    */
   ha?: boolean;
+  /**
+   * A virtio-balloon device (QEMU: at its fixed slot 0x02), through which the guest reports the
+   * memory it uses (guest-stats). Omitted: none. A live migration's target gets the source's value.
+   */
+  memoryBalloon?: boolean;
 }
 
 /** The files of a NoCloud config drive, as text (cloud-init's nocloud datasource). */

@@ -130,6 +130,12 @@ export interface InstanceRow {
   /** 1: restarted on another host when its host fails; higher haPriority first; restarts so far and the last (migration 014). */
   ha?: number | undefined; haPriority?: number | undefined; haRestarts?: number | undefined; haLastRestartAt?: string | null | undefined;
   haRestartedFrom?: string | null | undefined;
+  /**
+   * 1: the guest has a memory balloon (guest-reported memory). Set when the controller starts it, so
+   * a guest started before balloons keeps its device set until its next start: a live migration's
+   * target must have the same devices as its source (migration 019).
+   */
+  memoryBalloon?: number | undefined;
 }
 export interface VolumeRow {
   id: string; accountId: string; instanceId: string | null; poolId: string; kind: 'root' | 'data';
@@ -313,6 +319,7 @@ export interface Database {
   loadBalancers: LoadBalancerRow;
   loadBalancerMembers: LoadBalancerMemberRow;
   metricSamples: MetricSampleRow;
+  alertStates: AlertStateRow;
   migrationPolicies: MigrationPolicyRow;
   migrations: MigrationRow;
   hostEvacuationItems: HostEvacuationItemRow;
@@ -324,14 +331,21 @@ export interface Database {
 /**
  * One point of a host's or an instance's series (migration 011): step 10 = raw samples, 300 =
  * 5-minute rollups; `at` in seconds since the epoch. Columns of the other kind are null.
+ * Per-device rows (migration 019): resourceId `<instance>/volume/<id>`, `<instance>/nic/<dev>` or
+ * `<host>/nic/<dev>`; their cpuPct, cpuPctMax and memoryBytes are 0.
  */
+export type MetricResourceKind = 'instance' | 'host' | 'volume' | 'nic' | 'host-nic';
 export interface MetricSampleRow {
-  resourceId: string; step: number; at: number; resourceKind: 'instance' | 'host'; hostId: string;
+  resourceId: string; step: number; at: number; resourceKind: MetricResourceKind; hostId: string;
   cpuPct: number; cpuPctMax: number; memoryBytes: number;
   cpuIowaitPct: number | null; cpuStealPct: number | null; load1: number | null; memoryTotalBytes: number | null; poolUsedPct: number | null;
   diskReadBps: number | null; diskWriteBps: number | null; diskReadIops: number | null; diskWriteIops: number | null;
   netRxBps: number | null; netTxBps: number | null; netRxPps: number | null; netTxPps: number | null; netDropsPs: number | null;
+  guestMemoryUsedBytes: number | null; diskReadLatencyMs: number | null; diskWriteLatencyMs: number | null;
 }
+
+/** An alert condition that is firing now (migration 019): `key` names the condition, e.g. `pool:<id>`. */
+export interface AlertStateRow { key: string; rule: string; firedAt: string }
 
 /** Where one instance is in its host's evacuation (migration 018; controller/host-evacuation.ts). */
 export type EvacuationItemState = 'pending' | 'migrating' | 'moved' | 'stopped' | 'blocked' | 'failed';

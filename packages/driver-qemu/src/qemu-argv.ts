@@ -94,6 +94,9 @@ const RBD_NAME = /^[A-Za-z0-9_.@-]{1,100}$/;
  * One disk of a spec, also checked before a hot-plug (QemuDriver.attachDisk). Throws a DriverError
  * with code 'start_failed'; hot-plug re-codes it.
  */
+/** The balloon device's id: QOM path /machine/peripheral/<id> (instance-metrics.ts reads its guest-stats). */
+export const memoryBalloonId = 'balloon0';
+
 export function checkDisk(d: DiskSpec): void {
   if (d.volumeId === '') invalid('disk with an empty volume id');
   if (!d.rbd && !d.path.startsWith('/')) invalid(`disk ${d.volumeId}: path must be absolute (${d.path})`);
@@ -225,6 +228,10 @@ export function buildQemuArgv(spec: InstanceSpec, host: QemuArgvHost): string[] 
         file: { driver: 'file', filename: p.configDrive, 'read-only': true },
       }), '-device', `virtio-blk-pci,id=virtio-cidata,drive=cidata,${at(fixedPciSlots.configDrive)},serial=cidata`],
     });
+  }
+  if (spec.memoryBalloon === true) {
+    // In the platform reserve, which no disk or NIC can take.
+    devices.push({ slot: fixedPciSlots.memoryBalloon, args: ['-device', `virtio-balloon-pci,id=${memoryBalloonId},${at(fixedPciSlots.memoryBalloon)}`] });
   }
   if (spec.nics.length === 0) add('-nic', 'none');
   for (const d of devices.sort((x, y) => x.slot - y.slot)) add(...d.args);

@@ -87,6 +87,7 @@ export const InstanceSpecSchema = Type.Object({
   configDrive: Type.Optional(ConfigDriveSpecSchema),
   cdrom: Type.Optional(Type.Object({ iso: Type.Optional(CdromIsoSchema) })),
   ha: Type.Optional(Type.Boolean()),
+  memoryBalloon: Type.Optional(Type.Boolean()),
 });
 
 export const InstanceStatusSchema = Type.Object({

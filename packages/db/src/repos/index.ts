@@ -17,6 +17,7 @@ import { SnapshotsRepo } from './snapshots-repo.ts';
 import { HealthRepo } from './health-repo.ts';
 import { LoadBalancersRepo } from './load-balancers-repo.ts';
 import { MetricsRepo } from './metrics-repo.ts';
+import { AlertStatesRepo } from './alert-states-repo.ts';
 import { MigrationsRepo } from './migrations-repo.ts';
 import { EvacuationsRepo } from './evacuations-repo.ts';
 import { UsageEventsRepo } from './usage-events-repo.ts';
@@ -24,7 +25,8 @@ import { QuotasRepo } from './quotas-repo.ts';
 import { AuditRepo } from './audit-repo.ts';
 
 export { EvacuationsRepo, type EvacuationItemView } from './evacuations-repo.ts';
-export { MetricsRepo, metricValueColumns, type MetricValueColumn, type MetricBucketRow } from './metrics-repo.ts';
+export { AlertStatesRepo } from './alert-states-repo.ts';
+export { MetricsRepo, deviceSeriesId, metricValueColumns, type MetricValueColumn, type MetricBucketRow } from './metrics-repo.ts';
 export { CrudRepo, InstancesRepo, HostsRepo, OperationsRepo, EventsRepo, VolumesRepo, SnapshotsRepo, HealthRepo, LoadBalancersRepo };
 export { NetworksRepo, NicsRepo, PublicIpsRepo, SecurityGroupsRepo, ImageVersionsRepo, RoutersRepo, CredentialsRepo };
 export { UsageEventsRepo, QuotasRepo, AuditRepo };
@@ -81,6 +83,7 @@ export function createRepos(db: Kysely<Database>) {
     egressRules: new CrudRepo(db, { table: 'egressRules', tenantScoped: true, sortable: ['createdAt'], filterable: ['networkId', 'protocol'] }),
     loadBalancers: new LoadBalancersRepo(db),
     metrics: new MetricsRepo(db),
+    alertStates: new AlertStatesRepo(db),
     migrations: new MigrationsRepo(db),
     evacuations: new EvacuationsRepo(db),
     usageEvents: new UsageEventsRepo(db),

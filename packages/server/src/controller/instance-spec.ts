@@ -55,6 +55,7 @@ export async function buildInstanceSpec(repos: Repos, inst: InstanceRow): Promis
     ...(inst.cdrom === 1 ? { cdrom: {} } : {}),
     stopTimeoutSec: offering.stopTimeoutSec,
     ...(inst.ha === 1 ? { ha: true } : {}),
+    ...(inst.memoryBalloon === 1 ? { memoryBalloon: true } : {}),
     cpuQuota: offering.qosClass === 'guaranteed' ? 1 : 0.5,
     ...(inst.configDrive === 1 ? {
       configDrive: renderConfigDrive({
