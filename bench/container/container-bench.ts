@@ -25,6 +25,9 @@ import { buildQemuArgv } from '@kumo/driver-qemu';
 import { busyboxInitSignals, containerPaths, defaultIdMap, ensureRootfsBase, renderLxcConfig, LxcDriver } from '@kumo/driver-lxc';
 import { buildTinyImage } from '@kumo/image-tiny';
 import { ensureTinyCtImage } from '@kumo/kumo/tiny-image';
+import { startMachineReport } from '../machine/machine-report.ts';
+
+const machineReport = startMachineReport();
 
 const arg = (name: string, dflt: number) => Number(process.argv[process.argv.indexOf(name) + 1] || dflt) || dflt;
 const runs = arg('--runs', 10);
@@ -161,7 +164,8 @@ const perVmMiB = vmPss.reduce((a, b) => a + b, 0) / vmPss.length;
 const available = memAvailableMiB();
 
 console.log(JSON.stringify({
-  runs, loadavg1: { min: round(Math.min(...load)), max: round(Math.max(...load)) },
+  machine: machineReport.finish(),
+  bench: 'container', runs, loadavg1: { min: round(Math.min(...load)), max: round(Math.max(...load)) },
   launchMs: { kumoApiP50: round(median(launchApi)), lxcStartByHandP50: round(median(launchHand)), overheadP50: round(median(launchApi) - median(launchHand)) },
   stopDeleteMs: { kumoApiP50: round(median(stopApi)), lxcStopByHandP50: round(median(stopHand)), overheadP50: round(median(stopApi) - median(stopHand)) },
   raw: { launchApi: launchApi.map(round), launchHand: launchHand.map(round), stopApi: stopApi.map(round), stopHand: stopHand.map(round) },
