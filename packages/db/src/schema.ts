@@ -1,5 +1,5 @@
 /** Row types of Kumo's tables, as Kysely sees them (camelCase; the database has snake_case). */
-import type { DesiredState, HostAdminState, HostState, OperationStatus, Phase, PowerState, Task } from '@kumo/core';
+import type { DesiredState, HostAdminState, HostState, InstanceType, OperationStatus, Phase, PowerState, Task } from '@kumo/core';
 
 export interface AccountRow { id: string; name: string; role: 'admin' | 'user'; createdAt: string }
 /** A user's own role (migration 012); null: the account's role. */
@@ -136,6 +136,8 @@ export interface InstanceRow {
    * target must have the same devices as its source (migration 019).
    */
   memoryBalloon?: number | undefined;
+  /** A VM or a container, from its image at creation (migration 022). */
+  type?: InstanceType | undefined;
 }
 export interface VolumeRow {
   id: string; accountId: string; instanceId: string | null; poolId: string; kind: 'root' | 'data';

@@ -60,9 +60,8 @@ export class PlacementService {
     };
     if (inst.podId) req.podId = inst.podId;
     if (inst.clusterId) req.clusterId = inst.clusterId;
-    // An instance of a root-fs tarball image is a container: only LXC hosts run it.
-    const image = inst.imageVersionId ? await db.selectFrom('imageVersions').select('format').where('id', '=', inst.imageVersionId).executeTakeFirst() : undefined;
-    if (image?.format === 'rootfs-tar') req.hypervisor = 'lxc';
+    // A container goes to hosts that run containers (LXC), a VM to hosts that run VMs (QEMU).
+    req.instanceType = inst.type ?? 'vm';
     return req;
   }
 

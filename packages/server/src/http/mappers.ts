@@ -59,7 +59,7 @@ export const toApiKey = (r: ApiKeyRow, secret?: string): api.ApiKey => ({
 });
 export const toAccount = (r: AccountRow): api.Account => ({ id: r.id, name: r.name, role: r.role, createdAt: r.createdAt });
 export const toInstance = (r: InstanceListRow, affinityGroupIds: string[] = [], addresses: InstanceAddressRow[] = []): api.Instance => ({
-  id: r.id, accountId: r.accountId, name: r.name, zoneId: r.zoneId, hostId: r.hostId, poolId: r.poolId,
+  id: r.id, accountId: r.accountId, name: r.name, type: r.type ?? 'vm', zoneId: r.zoneId, hostId: r.hostId, poolId: r.poolId,
   imageId: r.imageId, imageVersionId: r.imageVersionId, offeringId: r.offeringId, keypairId: r.keypairId,
   vcpus: r.vcpus, memoryMiB: r.memoryMiB, rootDiskGiB: r.rootDiskGiB,
   addresses: addresses.map((a) => ({ nicId: a.nicId, deviceIndex: a.deviceIndex, networkId: a.networkId, networkName: a.networkName, mac: a.mac, ip: a.ip, publicIp: a.publicIp })),
