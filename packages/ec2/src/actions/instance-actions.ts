@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { InstanceView } from '../ec2-backend.ts';
 import { Ec2Error, invalidParameter } from '../ec2-error.ts';
-import { fromEc2Id, notFound, toEc2Id } from '../ec2-ids.ts';
+import { fromEc2Id, notFoundCode, toEc2Id } from '../ec2-ids.ts';
+import { mapKumoErrors } from '../kumo-error.ts';
 import { filterPredicate, type FilterFields } from '../filters.ts';
 import { ec2InstanceState, instanceStateCodes } from '../instance-state.ts';
 import { encodeToken, pageRequest } from '../pagination.ts';
@@ -121,10 +122,13 @@ async function runInstances(ctx: ActionContext): Promise<Record<string, XmlValue
     zoneName: p.get('Placement.AvailabilityZone'), keypairName: p.get('KeyName'), userData: decodeUserData(p.get('UserData')),
     securityGroupIds: groupIds, networkId: subnet ? fromEc2Id('subnet', subnet) : undefined, rootDiskGiB: rootSize, start: true,
   };
-  const { ids, error } = await ctx.backend.runInstances(ctx.caller, spec);
+  if (spec.keypairName !== undefined && !(await ctx.backend.keypairs(ctx.caller)).some((k) => k.name === spec.keypairName)) {
+    throw new Ec2Error('InvalidKeyPair.NotFound', `The key pair '${spec.keypairName}' does not exist`);
+  }
+  const { ids, error } = await mapKumoErrors(() => ctx.backend.runInstances(ctx.caller, spec), notFoundCode('image'));
   if (ids.length < min) {
     for (const id of ids) await ctx.backend.instanceAction(ctx.caller, id, 'delete', true);
-    if (error) throw error;
+    if (error) await mapKumoErrors(() => Promise.reject(error), notFoundCode('image'), { no_capacity: 'InsufficientInstanceCapacity', quota_exceeded: 'InstanceLimitExceeded' });
     throw new Ec2Error('InsufficientInstanceCapacity', `only ${ids.length} of the ${min} instances asked for could be made`, 500);
   }
   if (instanceTags.length > 0) await ctx.backend.setTags(ctx.caller, ids.map((id) => ({ id, type: 'instance' })), instanceTags);
