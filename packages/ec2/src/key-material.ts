@@ -1,4 +1,7 @@
-import { createHash, createPrivateKey, generateKeyPairSync } from 'node:crypto';
+import { createHash, createPrivateKey, generateKeyPair } from 'node:crypto';
+import { promisify } from 'node:util';
+
+const generateKeyPairAsync = promisify(generateKeyPair);
 
 function sshString(b: Buffer): Buffer {
   const len = Buffer.alloc(4);
@@ -16,10 +19,11 @@ function mpint(b: Buffer): Buffer {
 /**
  * A new RSA key pair as CreateKeyPair hands it out: the private key in PEM (PKCS#1, what ssh and
  * the AWS tools expect), the public key in OpenSSH's authorized_keys form, and EC2's fingerprint
- * of a created key (SHA-1 of the private key's PKCS#8 DER, colon-separated).
+ * of a created key (SHA-1 of the private key's PKCS#8 DER, colon-separated). Generated on the
+ * thread pool: a 2048-bit key takes long enough to stall every other request.
  */
-export function newRsaKeyPair(comment: string): { privateKeyPem: string; publicKeyOpenSsh: string; fingerprint: string } {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+export async function newRsaKeyPair(comment: string): Promise<{ privateKeyPem: string; publicKeyOpenSsh: string; fingerprint: string }> {
+  const { privateKey, publicKey } = await generateKeyPairAsync('rsa', { modulusLength: 2048 });
   const jwk = publicKey.export({ format: 'jwk' });
   const blob = Buffer.concat([sshString(Buffer.from('ssh-rsa')), mpint(Buffer.from(jwk.e ?? '', 'base64url')), mpint(Buffer.from(jwk.n ?? '', 'base64url'))]);
   const privateKeyPem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();

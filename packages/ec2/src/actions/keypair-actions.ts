@@ -31,7 +31,7 @@ async function createKeyPair(ctx: ActionContext): Promise<Record<string, XmlValu
   const type = ctx.params.get('KeyType') ?? 'rsa';
   if (type !== 'rsa') throw new Ec2Error('UnsupportedOperation', `KeyType ${type}: this endpoint creates rsa keys (import other kinds with ImportKeyPair)`);
   const tags = specTags(ctx, 'key-pair', ['key-pair']);
-  const material = newRsaKeyPair(name);
+  const material = await newRsaKeyPair(name);
   const k = await importKey(ctx, name, material.publicKeyOpenSsh, tags);
   return { keyName: k.name, keyFingerprint: material.fingerprint, keyMaterial: material.privateKeyPem, keyPairId: toEc2Id('keypair', k.id), tagSet: tagSetXml(new Map(tags.map((t) => [t.key, t.value]))) };
 }
