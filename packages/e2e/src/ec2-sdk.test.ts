@@ -17,7 +17,7 @@ import { HttpRequest } from '@smithy/protocol-http';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import type { Ec2CredentialSecret } from '@kumo/api';
 import { KumoClient } from '@kumo/api';
-import { startTestCloud, type TestCloud } from './testing/test-cloud.ts';
+import { startTestCloud, eventually, type TestCloud } from './testing/test-cloud.ts';
 
 /** The code of an EC2 error answer, as the SDK reports it. */
 async function ec2Error(p: Promise<unknown>): Promise<string> {
@@ -224,6 +224,7 @@ describe('EC2 API with the AWS SDK', () => {
     await waitUntilVolumeAvailable({ client: ec2, ...waitFor }, { VolumeIds: [vol.VolumeId!] });
     await ec2.send(new DeleteSnapshotCommand({ SnapshotId: snap.SnapshotId }));
     await ec2.send(new DeleteVolumeCommand({ VolumeId: vol.VolumeId }));
+    await eventually(async () => (await ec2Error(ec2.send(new DescribeVolumesCommand({ VolumeIds: [vol.VolumeId!] })))) === 'InvalidVolume.NotFound', 'the volume is gone');
     assert.equal(await ec2Error(ec2.send(new AttachVolumeCommand({ VolumeId: vol.VolumeId, InstanceId: id, Device: '/dev/sdg' }))), 'InvalidVolume.NotFound');
   });
 

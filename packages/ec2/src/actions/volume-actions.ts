@@ -96,6 +96,7 @@ async function attachVolume(ctx: ActionContext): Promise<Record<string, XmlValue
   const { v } = await volumeOf(ctx);
   const instanceId = fromEc2Id('instance', ctx.params.required('InstanceId'));
   if (v.instanceId) throw new Ec2Error('VolumeInUse', `${toEc2Id('volume', v.id)} is already attached to an instance`);
+  if (volumeStatus(v) !== 'available') throw new Ec2Error('IncorrectState', `${toEc2Id('volume', v.id)} is '${volumeStatus(v)}'; it can be attached when 'available'`);
   await mapKumoErrors(() => ctx.backend.attachVolume(ctx.caller, v.id, instanceId), 'InvalidInstanceID.NotFound');
   const after = await ctx.backend.volumes(ctx.caller);
   return {
