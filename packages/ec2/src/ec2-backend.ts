@@ -53,7 +53,7 @@ export interface RunSpec {
 export interface Ec2Backend<C extends Ec2Caller = Ec2Caller> {
   /** The caller behind an access key and its secret; null for an unknown or revoked key. */
   credential(accessKeyId: string): Promise<{ secret: string; caller: C } | null>;
-  /** The region name this cloud answers as, and its zones. */
+  /** The region name this cloud answers as and its public endpoint URL ('' : the URL requests arrive at). */
   region(): { name: string; endpoint: string };
   zones(): Promise<ZoneView[]>;
   instanceTypes(): Promise<InstanceTypeView[]>;

@@ -62,7 +62,8 @@ export class Ec2Endpoint {
       if (!spec) throw new Ec2Error('UnsupportedOperation', `The action ${action} is not supported by this endpoint.`);
       if (spec.mutates && cred.caller.readOnly) throw new Ec2Error('UnauthorizedOperation', `You are not authorized to perform this operation: ${action} (the access key is read-only)`, 403);
       if (params.bool('DryRun') === true) throw new Ec2Error('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412);
-      const body = await spec.handler({ caller: cred.caller, params, backend: this.backend, ownerId: cred.caller.accountId });
+      const requestUrl = `http://${String(req.headers.host ?? 'localhost')}${req.path}`;
+      const body = await spec.handler({ caller: cred.caller, params, backend: this.backend, ownerId: cred.caller.accountId, requestUrl });
       return { status: 200, body: renderResponse(action, requestId, body), requestId };
     } catch (e) {
       const err = this.asEc2Error(action, e);

@@ -9,6 +9,8 @@ export interface ActionContext {
   backend: Ec2Backend;
   /** The account id as EC2 shows it (ownerId). */
   ownerId: string;
+  /** The URL this request reached (http://host/path), for DescribeRegions when no public URL is configured. */
+  requestUrl: string;
 }
 
 /** An action: its parameters in, the response document's body (without requestId) out. */

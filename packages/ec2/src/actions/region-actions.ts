@@ -8,7 +8,8 @@ import { read, type ActionContext, type ActionTable } from './action-context.ts'
 const none = () => new Map<string, string>();
 
 async function describeRegions(ctx: ActionContext): Promise<Record<string, XmlValue>> {
-  const r = ctx.backend.region();
+  const configured = ctx.backend.region();
+  const r = { name: configured.name, endpoint: configured.endpoint || ctx.requestUrl };
   const names = ctx.params.list('RegionName');
   for (const n of names) if (n !== r.name) throw new Ec2Error('InvalidParameterValue', `Invalid region: ${n}; this cloud is region ${r.name}`);
   const pick = filterPredicate(ctx.params.filters(), { 'region-name': () => [r.name], endpoint: () => [r.endpoint], 'opt-in-status': () => ['opt-in-not-required'] }, none);

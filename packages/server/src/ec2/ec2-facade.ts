@@ -23,7 +23,7 @@ export interface Ec2Facade { endpoint: Ec2Endpoint; credentials: Ec2CredentialSe
 export function createEc2Facade(ctx: ServerContext, log: FastifyBaseLogger, opts: Ec2Options): Ec2Facade {
   const credentials = new Ec2CredentialService(ctx.repos, SecretBox.forDataDir(ctx.dataDir), ctx.clock);
   const backend = new KumoEc2Backend(ctx, credentials, new Ec2TagService(ctx.repos), {
-    regionName: opts.regionName, endpoint: opts.publicUrl ?? '/ec2/', terminatedVisibleMs: opts.terminatedVisibleMs,
+    regionName: opts.regionName, endpoint: opts.publicUrl ?? '', terminatedVisibleMs: opts.terminatedVisibleMs,
   });
   const endpoint = new Ec2Endpoint(backend, {
     now: () => ctx.clock.now(),
