@@ -259,6 +259,8 @@ export interface LoadBalancerMemberRow { loadBalancerId: string; nicId: string; 
 
 export { defaultMigrationPolicy, finishedMigrationStates, migrationStates, type MigrationPolicyRow, type MigrationRow, type MigrationState } from './schema-migrations.ts';
 import type { MigrationPolicyRow, MigrationRow } from './schema-migrations.ts';
+export type { Ec2CredentialRow, Ec2TagRow } from './schema-ec2.ts';
+import type { Ec2CredentialRow, Ec2TagRow } from './schema-ec2.ts';
 /** Who a quota or a usage record belongs to (migration 017): an account today; domains and projects later. */
 export type OwnerKind = 'account';
 /** Per-owner limits (migration 017); null: the server's default for that resource. */
@@ -328,6 +330,8 @@ export interface Database {
   quotas: QuotaRow;
   usageEvents: UsageEventRow;
   auditLog: AuditRow;
+  ec2Credentials: Ec2CredentialRow;
+  ec2Tags: Ec2TagRow;
 }
 
 /**

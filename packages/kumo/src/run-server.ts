@@ -24,10 +24,12 @@ export function metricsSettings(env: NodeJS.ProcessEnv): NonNullable<BuildServer
 }
 
 /** Open the database, create the admin at first start, listen, start the controller. */
-export async function runServer(opts: { dataDir: string; host: string; port: number; databaseUrl?: string | undefined; logLevel?: string; webRoot?: string }): Promise<RunningServer> {
+export async function runServer(opts: { dataDir: string; host: string; port: number; databaseUrl?: string | undefined; logLevel?: string; webRoot?: string; ec2Port?: number | undefined }): Promise<RunningServer> {
   const database = await openDatabase({ url: opts.databaseUrl, dataDir: opts.dataDir });
   const gcMs = baseGcIntervalMs();
+  const shownHost = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host;
   const server = await buildServer({
+    ...(opts.ec2Port !== undefined ? { ec2: { publicUrl: `http://${shownHost}:${opts.ec2Port}/` } } : {}),
     database, dataDir: opts.dataDir, logLevel: opts.logLevel ?? 'info', webRoot: opts.webRoot, ...serverSecurityFromEnv(), metrics: metricsSettings(process.env),
     ...(gcMs !== undefined ? { controller: { baseGcIntervalMs: gcMs } } : {}),
   });
@@ -35,9 +37,10 @@ export async function runServer(opts: { dataDir: string; host: string; port: num
   if (created) writeAdminPasswordFile(opts.dataDir, created.password);
   const password = created?.password ?? await readAdminPasswordFile(opts.dataDir, (pw) => server.ctx.auth.passwordMatches('admin', pw));
   await server.app.listen({ host: opts.host, port: opts.port });
+  // The EC2 API also on a port of its own (kumo server --ec2-port); it is always at /ec2/ on the API port.
+  if (opts.ec2Port !== undefined) await server.listenEc2(opts.host, opts.ec2Port);
   await server.start();
   const addr = server.app.server.address() as AddressInfo;
-  const shownHost = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host;
   const hooks: Array<() => Promise<unknown>> = [];
   let stopping = false;
   const stop = () => {

@@ -23,13 +23,17 @@ import { EvacuationsRepo } from './evacuations-repo.ts';
 import { UsageEventsRepo } from './usage-events-repo.ts';
 import { QuotasRepo } from './quotas-repo.ts';
 import { AuditRepo } from './audit-repo.ts';
+import { Ec2CredentialsRepo } from './ec2-credentials-repo.ts';
+import { Ec2TagsRepo } from './ec2-tags-repo.ts';
+import { Ec2InstanceViewsRepo } from './ec2-instance-views-repo.ts';
 
 export { EvacuationsRepo, type EvacuationItemView } from './evacuations-repo.ts';
 export { AlertStatesRepo } from './alert-states-repo.ts';
 export { MetricsRepo, deviceSeriesId, metricValueColumns, type MetricValueColumn, type MetricBucketRow } from './metrics-repo.ts';
 export { CrudRepo, InstancesRepo, HostsRepo, OperationsRepo, EventsRepo, VolumesRepo, SnapshotsRepo, HealthRepo, LoadBalancersRepo };
 export { NetworksRepo, NicsRepo, PublicIpsRepo, SecurityGroupsRepo, ImageVersionsRepo, RoutersRepo, CredentialsRepo };
-export { UsageEventsRepo, QuotasRepo, AuditRepo };
+export { UsageEventsRepo, QuotasRepo, AuditRepo, Ec2CredentialsRepo, Ec2TagsRepo, Ec2InstanceViewsRepo };
+export type { Ec2InstanceViewRow } from './ec2-instance-views-repo.ts';
 export { instanceLevels, volumeLevels, snapshotLevels, inTransaction, type UsageLevel } from './usage-events-repo.ts';
 export { quotaResources, type QuotaResource, type QuotaUse } from './quotas-repo.ts';
 export type { AuditFilter } from './audit-repo.ts';
@@ -89,6 +93,9 @@ export function createRepos(db: Kysely<Database>) {
     usageEvents: new UsageEventsRepo(db),
     quotas: new QuotasRepo(db),
     audit: new AuditRepo(db),
+    ec2Credentials: new Ec2CredentialsRepo(db),
+    ec2Tags: new Ec2TagsRepo(db),
+    ec2InstanceViews: new Ec2InstanceViewsRepo(db),
   };
 }
 
