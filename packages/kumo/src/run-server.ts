@@ -3,7 +3,7 @@ import { openDatabase } from '@kumo/db';
 import { buildServer, defaultAlertSettings, type BuildServerOptions, type KumoServer } from '@kumo/server';
 import { readAdminPasswordFile, writeAdminPasswordFile } from './admin-password-file.ts';
 import { serverSecurityFromEnv } from './server-security-config.ts';
-import { baseGcIntervalMs } from './config.ts';
+import { baseGcIntervalMs, heartbeatIntervalMs } from './config.ts';
 
 export interface RunningServer {
   server: KumoServer; url: string; admin: { username: string; password: string | null };
@@ -27,9 +27,10 @@ export function metricsSettings(env: NodeJS.ProcessEnv): NonNullable<BuildServer
 export async function runServer(opts: { dataDir: string; host: string; port: number; databaseUrl?: string | undefined; logLevel?: string; webRoot?: string }): Promise<RunningServer> {
   const database = await openDatabase({ url: opts.databaseUrl, dataDir: opts.dataDir });
   const gcMs = baseGcIntervalMs();
+  const beatMs = heartbeatIntervalMs();
   const server = await buildServer({
     database, dataDir: opts.dataDir, logLevel: opts.logLevel ?? 'info', webRoot: opts.webRoot, ...serverSecurityFromEnv(), metrics: metricsSettings(process.env),
-    ...(gcMs !== undefined ? { controller: { baseGcIntervalMs: gcMs } } : {}),
+    controller: { ...(gcMs !== undefined ? { baseGcIntervalMs: gcMs } : {}), ...(beatMs !== undefined ? { heartbeatIntervalMs: beatMs } : {}) },
   });
   const created = await server.ctx.auth.bootstrapAdmin(process.env.KUMO_ADMIN_PASSWORD);
   if (created) writeAdminPasswordFile(opts.dataDir, created.password);
