@@ -1,0 +1,164 @@
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Instance, Operation } from '@kumo/api';
+import { startNamespaceCloud, type NamespaceCloud } from '../testing/namespace-cloud.ts';
+import { eventually } from '../testing/test-cloud.ts';
+import { parseWriterLog, type WriterRun } from '../testing/writer-log.ts';
+
+/** Short leases: heartbeats every second, a 6 s lease, HA guests stopped by their host 2 s before it ends. */
+const leaseMs = 6000;
+const marginMs = 2000;
+
+/**
+ * The guest's writer: appends "<boot id> <n>" to a file on its root disk (on the shared pool), with
+ * sync, five times a second, from busybox init (respawn), so it runs again after any boot. Two
+ * copies of the guest writing at once would show as lines of two boots interleaved, or a broken file.
+ */
+const WRITER = '/usr/local/bin/seqw';
+const SEQ = '/var/lib/kumo/seq';
+const installWriter = [
+  `mkdir -p /usr/local/bin /var/lib/kumo`,
+  `printf '#!/bin/sh\\nb=$(cut -c1-8 /proc/sys/kernel/random/boot_id); i=0\\nwhile true; do i=$((i+1)); echo "$b $i" >> ${SEQ}; sync; usleep 200000; done\\n' > ${WRITER}`,
+  `chmod +x ${WRITER}`,
+  `echo '::respawn:${WRITER}' >> /etc/inittab`,
+  `sync; kill -HUP 1; echo WRITER""-INSTALLED`,
+].join('; ');
+
+/**
+ * HA with real QEMU guests on two namespace hosts (`kumo up --hosts 2`'s hosts), the server as its own
+ * process, the guest's root disk on a shared directory pool both hosts reach. A host cut off the
+ * network keeps its QEMU running until its own agent stops it (its lease lapsed); the server restarts
+ * the guest on the other host only once the host's lease expired and its volume lease files went
+ * stale. A sampler watches every QEMU process of the guest all along: never two at once.
+ */
+describe('QEMU HA guests on two namespace hosts', { timeout: 900_000 }, () => {
+  let cloud: NamespaceCloud; let vm: Instance;
+  /** Every 100 ms: the hosts a QEMU of the guest runs on. */
+  const samples: Array<{ at: number; hosts: string[] }> = [];
+  let sampler: NodeJS.Timeout | undefined;
+
+  before(async () => {
+    cloud = await startNamespaceCloud('qemu-ha', { serverEnv: { KUMO_HEARTBEAT_INTERVAL_SEC: '1' } });
+    await cloud.client.request('PATCH', `/api/v1/zones/${cloud.zoneId}`, { body: { ha: { leaseMs, fenceMarginMs: marginMs, restartConcurrency: 2 } } });
+    const cluster = (await cloud.client.listAll<{ id: string }>('clusters'))[0]!;
+    const dir = join(cloud.work, 'shared-pool');
+    mkdirSync(dir, { recursive: true });
+    // Roomier than the hosts' local pools: the scheduler puts root disks there.
+    await cloud.client.create('pools', { name: 'shared', clusterId: cluster.id, kind: 'shared', path: dir, capacityGiB: 100_000 });
+  });
+
+  after(async () => {
+    if (sampler) clearInterval(sampler);
+    if (vm) await cloud.client.request('DELETE', `/api/v1/instances/${vm.id}`, { query: { wait: true, waitTimeoutSec: 60 } }).catch(() => undefined);
+    await cloud?.destroy();
+  });
+
+  const hostsRunning = () => cloud.qemuProcesses(vm.id).map((p) => cloud.hostOfNetns(p.netns) ?? `?${p.netns}`);
+  const runningOn = () => {
+    const hosts = hostsRunning();
+    assert.equal(hosts.length, 1, `exactly one QEMU runs the guest: ${hosts.join(', ')}`);
+    return hosts[0]!;
+  };
+  const hostByName = async (name: string) => (await cloud.client.listAll<{ id: string; name: string }>('hosts')).find((h) => h.name === name)!;
+  const hostRecord = async (id: string) => cloud.client.get<{ state: string; generation?: number; fence: { state: string; method: string | null; fencedAt?: string | null }; leaseExpiresAt: string | null }>('hosts', id);
+  const lastLine = async () => {
+    const m = await cloud.typeInto(vm.id, `echo LAST=$(tail -n 1 ${SEQ})=`, /LAST=([0-9a-f]{8}) (\d+)=/, 60_000);
+    return { boot: m[1]!, n: Number(m[2]) };
+  };
+  const writerRuns = async (): Promise<WriterRun[]> => {
+    const m = await cloud.typeInto(vm.id, `echo SEQ""-BEGIN; cat ${SEQ}; echo SEQ""-END`, /SEQ-BEGIN\r?\n([\s\S]*?)SEQ-END/, 120_000);
+    return parseWriterLog(m[1]!);
+  };
+
+  test('an HA guest on the shared pool writes its sequence', async () => {
+    const op = await cloud.client.request<Operation>('POST', '/api/v1/instances', {
+      query: { wait: true, waitTimeoutSec: 300 },
+      body: { name: 'ha1', zoneId: cloud.zoneId, imageId: cloud.imageId, offeringId: cloud.offeringId, ha: true },
+    });
+    assert.equal(op.status, 'succeeded', op.message);
+    vm = await cloud.client.get<Instance>('instances', op.resourceId);
+    assert.equal(vm.ha.enabled, true);
+    await eventually(async () => (await cloud.consoleLog(vm.id)).includes('KUMO-BOOT-OK'), 'the guest booted', 180_000);
+    await cloud.typeInto(vm.id, installWriter, /WRITER-INSTALLED/, 60_000);
+    const first = await lastLine();
+    await eventually(async () => (await lastLine()).n > first.n, 'the writer going on', 60_000);
+    assert.equal(runningOn(), (await cloud.client.get<{ name: string }>('hosts', vm.hostId!)).name);
+    sampler = setInterval(() => { samples.push({ at: Date.now(), hosts: hostsRunning() }); }, 100);
+  });
+
+  test('a cut host stops its HA guest itself; the guest restarts on the other host only after the lease expired and the lease file went stale; never two writers', async () => {
+    assert.ok(vm, 'needs the guest of the first test');
+    const from = runningOn();
+    const fromHost = await hostByName(from);
+    const to = from === 'h1' ? 'h2' : 'h1';
+    const bootBefore = (await lastLine()).boot;
+    const cutAt = Date.now();
+    await cloud.cutHost(from);
+    try {
+      // The cut host's own agent kills the guest (the server cannot reach it).
+      await eventually(async () => !hostsRunning().includes(from) || null, `the QEMU on ${from} stopped by its own agent`, 60_000);
+      const selfFencedAt = Date.now();
+      await eventually(async () => { const i = await cloud.client.get<Instance>('instances', vm.id); return (i.hostId !== fromHost.id && i.phase === 'running' && i.task === null) || null; }, `the guest running on ${to}`, 180_000);
+      assert.equal(runningOn(), to);
+      const fenced = await hostRecord(fromHost.id);
+      assert.equal(fenced.fence.state, 'fenced', 'the cut host is fenced');
+      assert.match(fenced.fence.method ?? '', /volume lease file\(s\) stale/);
+      const firstOnTarget = samples.find((s) => s.hosts.includes(to));
+      assert.ok(firstOnTarget, `a QEMU on ${to} was sampled`);
+      assert.ok(firstOnTarget.at >= selfFencedAt - 200, `the new copy started after the old one stopped (${firstOnTarget.at - selfFencedAt} ms)`);
+      const agentLog = readFileSync(cloud.plan.agents.find((a) => a.name === from)!.logFile, 'utf8');
+      assert.match(agentLog, /host lease lapsed/, 'the cut host\'s agent says it stopped its HA guests');
+      const events = await cloud.client.listAll<{ kind: string; createdAt: string }>('events', { resourceId: fromHost.id });
+      const expired = events.find((e) => e.kind === 'host.lease-expired'); const fencedEv = events.find((e) => e.kind === 'host.fenced');
+      assert.ok(expired && fencedEv, `lease-expired and fenced events: ${events.map((e) => e.kind).join(', ')}`);
+      const restarted = (await cloud.client.listAll<{ kind: string; createdAt: string }>('events', { resourceId: vm.id })).find((e) => e.kind === 'instance.ha-restart');
+      assert.ok(!restarted || Date.parse(restarted.createdAt) >= Date.parse(fencedEv.createdAt), 'restarted after fencing');
+      // The writer runs again on the new host under a new boot.
+      await eventually(async () => { const l = await lastLine(); return (l.boot !== bootBefore && l.n > 3) || null; }, 'the writer of the new boot going on', 120_000);
+      const runs = await writerRuns();
+      assert.equal(runs.length, 2, `two boots wrote, one after the other: ${JSON.stringify(runs)}`);
+      assert.equal(runs[0]!.boot, bootBefore);
+      assert.ok(runs[0]!.count > 5 && runs[1]!.count > 3, `both boots wrote: ${JSON.stringify(runs)}`);
+      assert.ok(samples.every((s) => s.hosts.length <= 1), `never two QEMUs at once: ${JSON.stringify(samples.filter((s) => s.hosts.length > 1).slice(0, 3))}`);
+      process.stdout.write(`# HA restart: cut → old copy stopped ${selfFencedAt - cutAt} ms, → new QEMU ${firstOnTarget.at - cutAt} ms\n`);
+    } finally {
+      await cloud.restoreHost(from);
+    }
+    // The cut host comes back under a new generation and is let back in; the guest stays where it is.
+    await eventually(async () => (await hostRecord(fromHost.id)).fence.state === 'none' || null, `${from} let back in`, 120_000);
+    const before = await lastLine();
+    await eventually(async () => (await lastLine()).n > before.n + 2, 'the writer going on after the old host returned', 60_000);
+    assert.equal(runningOn(), to, 'still exactly one QEMU, on the new host');
+  });
+
+  test('kill -9 the agent only: nothing is fenced or restarted, the agent re-adopts the running guest', async () => {
+    assert.ok(vm, 'needs the guest of the first test');
+    // The agent process needs some seconds to start under load: a lease long enough to cover it.
+    await cloud.client.request('PATCH', `/api/v1/zones/${cloud.zoneId}`, { body: { ha: { leaseMs: 30_000, fenceMarginMs: 5000 } } });
+    const on = runningOn();
+    const host = await hostByName(on);
+    await new Promise((r) => setTimeout(r, 3000)); // a few heartbeats under the longer lease
+    const pid = cloud.qemuProcesses(vm.id)[0]!.pid;
+    const before = await lastLine();
+    const restartsBefore = (await cloud.client.get<Instance>('instances', vm.id)).ha.restarts;
+    await cloud.killAgent(on);
+    await eventually(async () => (await cloud.client.get<{ state: string }>('hosts', host.id)).state !== 'up' || null, `${on} seen without its agent`, 60_000);
+    cloud.startAgent(on);
+    await eventually(async () => (await cloud.client.get<{ state: string }>('hosts', host.id)).state === 'up' || null, `${on} up again`, 120_000);
+    await new Promise((r) => setTimeout(r, leaseMs)); // past the short lease: had anything lapsed, it would show now
+    assert.deepEqual(cloud.qemuProcesses(vm.id).map((p) => p.pid), [pid], 'the same QEMU process runs the guest');
+    const inst = await cloud.client.get<Instance>('instances', vm.id);
+    assert.equal(inst.hostId, host.id);
+    assert.equal(inst.phase, 'running');
+    assert.equal(inst.ha.restarts, restartsBefore, 'not restarted');
+    assert.equal((await hostRecord(host.id)).fence.state, 'none', 'not fenced');
+    const after = await lastLine();
+    assert.equal(after.boot, before.boot, 'the same boot writes on');
+    assert.ok(after.n > before.n, 'the writer went on');
+    assert.ok(samples.every((s) => s.hosts.length <= 1), 'never two QEMUs at once');
+    // Re-adopted: the agent answers for the guest (its console log comes from the agent).
+    assert.match(await cloud.consoleLog(vm.id), /LAST=/);
+  });
+});
