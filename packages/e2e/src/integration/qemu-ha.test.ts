@@ -1,8 +1,9 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Instance, Operation } from '@kumo/api';
+import { openDatabase } from '@kumo/db';
 import { startNamespaceCloud, type NamespaceCloud } from '../testing/namespace-cloud.ts';
 import { eventually } from '../testing/test-cloud.ts';
 import { parseWriterLog, type WriterRun } from '../testing/writer-log.ts';
@@ -13,7 +14,7 @@ const marginMs = 2000;
 
 /**
  * The guest's writer: appends "<boot id> <n>" to a file on its root disk (on the shared pool), with
- * sync, five times a second, from busybox init (respawn), so it runs again after any boot. Two
+ * sync, five times a second, started at the end of the boot script, so it runs again after any boot. Two
  * copies of the guest writing at once would show as lines of two boots interleaved, or a broken file.
  */
 const WRITER = '/usr/local/bin/seqw';
@@ -22,8 +23,8 @@ const installWriter = [
   `mkdir -p /usr/local/bin /var/lib/kumo`,
   `printf '#!/bin/sh\\nb=$(cut -c1-8 /proc/sys/kernel/random/boot_id); i=0\\nwhile true; do i=$((i+1)); echo "$b $i" >> ${SEQ}; sync; usleep 200000; done\\n' > ${WRITER}`,
   `chmod +x ${WRITER}`,
-  `echo '::respawn:${WRITER}' >> /etc/inittab`,
-  `sync; kill -HUP 1; echo WRITER""-INSTALLED`,
+  `echo '${WRITER} </dev/null >/dev/null 2>&1 &' >> /etc/init.d/rcS`,
+  `sync; (${WRITER} </dev/null >/dev/null 2>&1 &); echo WRITER""-INSTALLED`,
 ].join('; ');
 
 /**
@@ -34,7 +35,7 @@ const installWriter = [
  * stale. A sampler watches every QEMU process of the guest all along: never two at once.
  */
 describe('QEMU HA guests on two namespace hosts', { timeout: 900_000 }, () => {
-  let cloud: NamespaceCloud; let vm: Instance;
+  let cloud: NamespaceCloud; let vm: Instance; let poolDir = '';
   /** Every 100 ms: the hosts a QEMU of the guest runs on. */
   const samples: Array<{ at: number; hosts: string[] }> = [];
   let sampler: NodeJS.Timeout | undefined;
@@ -44,6 +45,7 @@ describe('QEMU HA guests on two namespace hosts', { timeout: 900_000 }, () => {
     await cloud.client.request('PATCH', `/api/v1/zones/${cloud.zoneId}`, { body: { ha: { leaseMs, fenceMarginMs: marginMs, restartConcurrency: 2 } } });
     const cluster = (await cloud.client.listAll<{ id: string }>('clusters'))[0]!;
     const dir = join(cloud.work, 'shared-pool');
+    poolDir = dir;
     mkdirSync(dir, { recursive: true });
     // Roomier than the hosts' local pools: the scheduler puts root disks there.
     await cloud.client.create('pools', { name: 'shared', clusterId: cluster.id, kind: 'shared', path: dir, capacityGiB: 100_000 });
@@ -85,6 +87,13 @@ describe('QEMU HA guests on two namespace hosts', { timeout: 900_000 }, () => {
     const first = await lastLine();
     await eventually(async () => (await lastLine()).n > first.n, 'the writer going on', 60_000);
     assert.equal(runningOn(), (await cloud.client.get<{ name: string }>('hosts', vm.hostId!)).name);
+    // Its host touches the lease file beside the root disk at every renewal.
+    const database = await openDatabase({ dataDir: cloud.serverDir });
+    const root = await database.db.selectFrom('volumes').select('path').where('instanceId', '=', vm.id).executeTakeFirstOrThrow().finally(() => database.close());
+    assert.ok(root.path.startsWith(poolDir), `the root disk is on the shared pool: ${root.path}`);
+    const since = Date.now();
+    await eventually(async () => (existsSync(`${root.path}.lease`) && statSync(`${root.path}.lease`).mtimeMs > since) || null, 'the host touching the volume\'s lease file', 30_000)
+      .catch((e: unknown) => { throw new Error(`${String(e)}\n${cloud.agentLog(runningOn())}`); });
     sampler = setInterval(() => { samples.push({ at: Date.now(), hosts: hostsRunning() }); }, 100);
   });
 
@@ -127,7 +136,8 @@ describe('QEMU HA guests on two namespace hosts', { timeout: 900_000 }, () => {
       await cloud.restoreHost(from);
     }
     // The cut host comes back under a new generation and is let back in; the guest stays where it is.
-    await eventually(async () => (await hostRecord(fromHost.id)).fence.state === 'none' || null, `${from} let back in`, 120_000);
+    await eventually(async () => (await hostRecord(fromHost.id)).fence.state === 'none' || null, `${from} let back in`, 120_000)
+      .catch((e: unknown) => { throw new Error(`${String(e)}\n${cloud.agentLog(from)}`); });
     const before = await lastLine();
     await eventually(async () => (await lastLine()).n > before.n + 2, 'the writer going on after the old host returned', 60_000);
     assert.equal(runningOn(), to, 'still exactly one QEMU, on the new host');
@@ -146,7 +156,8 @@ describe('QEMU HA guests on two namespace hosts', { timeout: 900_000 }, () => {
     await cloud.killAgent(on);
     await eventually(async () => (await cloud.client.get<{ state: string }>('hosts', host.id)).state !== 'up' || null, `${on} seen without its agent`, 60_000);
     cloud.startAgent(on);
-    await eventually(async () => (await cloud.client.get<{ state: string }>('hosts', host.id)).state === 'up' || null, `${on} up again`, 120_000);
+    await eventually(async () => (await cloud.client.get<{ state: string }>('hosts', host.id)).state === 'up' || null, `${on} up again`, 120_000)
+      .catch((e: unknown) => { throw new Error(`${String(e)}\n${cloud.agentLog(on)}`); });
     await new Promise((r) => setTimeout(r, leaseMs)); // past the short lease: had anything lapsed, it would show now
     assert.deepEqual(cloud.qemuProcesses(vm.id).map((p) => p.pid), [pid], 'the same QEMU process runs the guest');
     const inst = await cloud.client.get<Instance>('instances', vm.id);

@@ -57,6 +57,8 @@ export interface NamespaceCloud {
   cutHost(name: string): Promise<void>;
   /** Plug host `name`'s veth back in. */
   restoreHost(name: string): Promise<void>;
+  /** The tail of host `name`'s agent log. */
+  agentLog(name: string): string;
   /** SIGKILL host `name`'s agent alone, and start it again. */
   killAgent(name: string): Promise<void>;
   startAgent(name: string): void;
@@ -190,6 +192,7 @@ export async function startNamespaceCloud(name: string, opts: NamespaceCloudOpti
       },
       cutHost: async (host) => { await runCommand(['ip', 'link', 'set', vethOf(host), 'down']); },
       restoreHost: async (host) => { await runCommand(['ip', 'link', 'set', vethOf(host), 'up']); },
+      agentLog: (host) => hosts!.logTail(host),
       killAgent: (host) => hosts!.killAgent(host),
       startAgent: (host) => hosts!.startAgent(host),
       destroy: cleanup,

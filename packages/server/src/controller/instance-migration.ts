@@ -138,7 +138,7 @@ export class InstanceMigration {
     if (built.spec.nics.length > 0) await this.ensureHostNetwork(targetId, inst.id);
     try {
       if (m.mode === 'cold') {
-        await this.disks.copyCold(inst, m, target);
+        await this.disks.copyCold(inst, m, target, built.image);
         return await this.move(m, { state: 'switching' });
       }
       const receive = await this.disks.createOnTarget(inst, m, target, built.image);
