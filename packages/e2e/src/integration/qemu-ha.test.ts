@@ -2,7 +2,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Instance, Operation } from '@kumo/api';
+import type { Host, HostEvacuation, Instance, Operation } from '@kumo/api';
 import { openDatabase } from '@kumo/db';
 import { startNamespaceCloud, type NamespaceCloud } from '../testing/namespace-cloud.ts';
 import { eventually } from '../testing/test-cloud.ts';
@@ -28,13 +28,14 @@ const installWriter = [
 ].join('; ');
 
 /**
- * HA with real QEMU guests on two namespace hosts (`kumo up --hosts 2`'s hosts), the server as its own
+ * Cold migration to a host that never had the guest's image (fresh hosts: the copied disk's base
+ * must be created there), then HA with real QEMU guests on two namespace hosts (`kumo up --hosts 2`'s hosts), the server as its own
  * process, the guest's root disk on a shared directory pool both hosts reach. A host cut off the
  * network keeps its QEMU running until its own agent stops it (its lease lapsed); the server restarts
  * the guest on the other host only once the host's lease expired and its volume lease files went
  * stale. A sampler watches every QEMU process of the guest all along: never two at once.
  */
-describe('QEMU HA guests on two namespace hosts', { timeout: 900_000 }, () => {
+describe('QEMU guests on two fresh namespace hosts: cold migration and HA', { timeout: 1_200_000 }, () => {
   let cloud: NamespaceCloud; let vm: Instance; let poolDir = '';
   /** Every 100 ms: the hosts a QEMU of the guest runs on. */
   const samples: Array<{ at: number; hosts: string[] }> = [];
@@ -43,12 +44,6 @@ describe('QEMU HA guests on two namespace hosts', { timeout: 900_000 }, () => {
   before(async () => {
     cloud = await startNamespaceCloud('qemu-ha', { serverEnv: { KUMO_HEARTBEAT_INTERVAL_SEC: '1' } });
     await cloud.client.request('PATCH', `/api/v1/zones/${cloud.zoneId}`, { body: { ha: { leaseMs, fenceMarginMs: marginMs, restartConcurrency: 2 } } });
-    const cluster = (await cloud.client.listAll<{ id: string }>('clusters'))[0]!;
-    const dir = join(cloud.work, 'shared-pool');
-    poolDir = dir;
-    mkdirSync(dir, { recursive: true });
-    // Roomier than the hosts' local pools: the scheduler puts root disks there.
-    await cloud.client.create('pools', { name: 'shared', clusterId: cluster.id, kind: 'shared', path: dir, capacityGiB: 100_000 });
   });
 
   after(async () => {
@@ -74,7 +69,47 @@ describe('QEMU HA guests on two namespace hosts', { timeout: 900_000 }, () => {
     return parseWriterLog(m[1]!);
   };
 
+  test('cold migration of a stopped guest to a host that never had its image: the disk is copied, the guest boots there with its data', async () => {
+    const op = await cloud.client.request<Operation>('POST', '/api/v1/instances', {
+      query: { wait: true, waitTimeoutSec: 300 }, body: { name: 'cold1', zoneId: cloud.zoneId, imageId: cloud.imageId, offeringId: cloud.offeringId },
+    });
+    assert.equal(op.status, 'succeeded', op.message);
+    const cold = await cloud.client.get<Instance>('instances', op.resourceId);
+    const from = await cloud.client.get<{ id: string; name: string }>('hosts', cold.hostId!);
+    const sourceDir = join(cloud.plan.agents.find((a) => a.name === from.name)!.stateDir, 'pools', 'local');
+    await eventually(async () => (await cloud.consoleLog(cold.id)).includes('KUMO-BOOT-OK'), 'cold1 booted', 180_000);
+    await cloud.typeInto(cold.id, 'mkdir -p /var/lib/kumo; echo COLD-$((40+2)) > /var/lib/kumo/mark; sync; echo MARK""-WRITTEN', /MARK-WRITTEN/, 60_000);
+    const stopped = await cloud.client.request<Operation>('POST', `/api/v1/instances/${cold.id}/stop`, { query: { wait: true, waitTimeoutSec: 120 }, body: {} });
+    assert.equal(stopped.status, 'succeeded', stopped.message);
+    const moved = await cloud.client.request<Operation>('POST', `/api/v1/instances/${cold.id}/migrate`, { body: {} });
+    const done = await cloud.client.waitOperation(moved.id, { timeoutMs: 300_000 });
+    assert.equal(done.status, 'succeeded', done.message);
+    const after = await cloud.client.get<Instance>('instances', cold.id);
+    assert.notEqual(after.hostId, from.id, 'the instance names the other host');
+    assert.equal(after.phase, 'stopped');
+    const to = await cloud.client.get<{ name: string }>('hosts', after.hostId!);
+    const targetDir = join(cloud.plan.agents.find((a) => a.name === to.name)!.stateDir, 'pools', 'local');
+    const database = await openDatabase({ dataDir: cloud.serverDir });
+    const root = await database.db.selectFrom('volumes').select('path').where('instanceId', '=', cold.id).executeTakeFirstOrThrow().finally(() => database.close());
+    assert.ok(root.path.startsWith(targetDir) && existsSync(root.path), `the root disk is in ${to.name}'s pool: ${root.path}`);
+    assert.ok(!existsSync(join(sourceDir, 'volumes', root.path.split('/').at(-1)!)), `the source copy is gone from ${from.name}`);
+    const started = await cloud.client.request<Operation>('POST', `/api/v1/instances/${cold.id}/start`, { query: { wait: true, waitTimeoutSec: 300 }, body: {} });
+    assert.equal(started.status, 'succeeded', started.message);
+    const procs = cloud.qemuProcesses(cold.id);
+    assert.deepEqual(procs.map((p) => cloud.hostOfNetns(p.netns)), [to.name], 'one QEMU, on the target');
+    // (Typed until the shell answers: keys sent while the guest boots are lost.)
+    await eventually(() => cloud.typeInto(cold.id, 'echo GOT=$(cat /var/lib/kumo/mark)=', /GOT=(\S*)=/, 10_000).then((m) => m[1], () => null), 'the guest\'s shell on the target', 180_000)
+      .then((got) => assert.equal(got, 'COLD-42', 'the data written before the move'));
+    const del = await cloud.client.request<Operation>('DELETE', `/api/v1/instances/${cold.id}`, { query: { wait: true, waitTimeoutSec: 120 } });
+    assert.equal(del.status, 'succeeded', del.message);
+  });
+
   test('an HA guest on the shared pool writes its sequence', async () => {
+    const cluster = (await cloud.client.listAll<{ id: string }>('clusters'))[0]!;
+    poolDir = join(cloud.work, 'shared-pool');
+    mkdirSync(poolDir, { recursive: true });
+    // Roomier than the hosts' local pools: the scheduler puts root disks there.
+    await cloud.client.create('pools', { name: 'shared', clusterId: cluster.id, kind: 'shared', path: poolDir, capacityGiB: 100_000 });
     const op = await cloud.client.request<Operation>('POST', '/api/v1/instances', {
       query: { wait: true, waitTimeoutSec: 300 },
       body: { name: 'ha1', zoneId: cloud.zoneId, imageId: cloud.imageId, offeringId: cloud.offeringId, ha: true },
@@ -171,5 +206,58 @@ describe('QEMU HA guests on two namespace hosts', { timeout: 900_000 }, () => {
     assert.ok(samples.every((s) => s.hosts.length <= 1), 'never two QEMUs at once');
     // Re-adopted: the agent answers for the guest (its console log comes from the agent).
     assert.match(await cloud.consoleLog(vm.id), /LAST=/);
+  });
+  test('maintenance evacuates a host with 4 running guests (the HA guest on the shared pool, 3 on local disks) live, 2 at a time; none restarts', async () => {
+    assert.ok(vm, 'needs the HA guest');
+    const on = runningOn();
+    const host = await hostByName(on);
+    const other = await hostByName(on === 'h1' ? 'h2' : 'h1');
+    const before = await lastLine();
+    // Three more guests on the same host (the other one disabled meanwhile), on the hosts' local pools.
+    // (The shared pool shrunk in the database: pools have no update route, and new root disks must go local.)
+    const database = await openDatabase({ dataDir: cloud.serverDir });
+    await database.db.updateTable('pools').set({ capacityGiB: 1 }).where('name', '=', 'shared').execute().finally(() => database.close());
+    await cloud.client.request('POST', `/api/v1/hosts/${other.id}/actions`, { body: { action: 'disable' } });
+    const guests: string[] = [];
+    try {
+      const ops = await Promise.all([1, 2, 3].map((i) => cloud.client.request<Operation>('POST', '/api/v1/instances', {
+        query: { wait: true, waitTimeoutSec: 300 }, body: { name: `evac${i}`, zoneId: cloud.zoneId, imageId: cloud.imageId, offeringId: cloud.offeringId },
+      })));
+      for (const op of ops) { assert.equal(op.status, 'succeeded', op.message); guests.push(op.resourceId); }
+    } finally {
+      await cloud.client.request('POST', `/api/v1/hosts/${other.id}/actions`, { body: { action: 'enable' } });
+    }
+    for (const id of guests) await eventually(async () => (await cloud.consoleLog(id)).includes('KUMO-BOOT-OK'), `${id} booted`, 240_000);
+    for (const id of guests) assert.equal((await cloud.client.get<Instance>('instances', id)).hostId, host.id);
+    const op = await cloud.client.request<Operation>('POST', `/api/v1/hosts/${host.id}/maintenance`, { body: { concurrency: 2 } });
+    let maxMigrating = 0;
+    const done = await eventually(async () => {
+      const ev = await cloud.client.request<HostEvacuation>('GET', `/api/v1/hosts/${host.id}/evacuation`);
+      maxMigrating = Math.max(maxMigrating, ev.counts.migrating ?? 0);
+      const o = await cloud.client.get<Operation>('operations', op.id);
+      return ['succeeded', 'failed', 'cancelled'].includes(o.status) ? o : null;
+    }, 'the maintenance to end', 600_000);
+    assert.equal(done.status, 'succeeded', done.message);
+    assert.ok(maxMigrating <= 2, `never more than 2 migrating (saw ${maxMigrating})`);
+    const ev = await cloud.client.request<HostEvacuation>('GET', `/api/v1/hosts/${host.id}/evacuation`);
+    assert.deepEqual(ev.items.map((i) => i.state), ['moved', 'moved', 'moved', 'moved']);
+    assert.equal((await cloud.client.get<Host>('hosts', host.id)).adminState, 'in-maintenance');
+    for (const id of [vm.id, ...guests]) {
+      const inst = await cloud.client.get<Instance>('instances', id);
+      assert.equal(inst.phase, 'running');
+      assert.equal(inst.hostId, other.id);
+      assert.deepEqual(cloud.qemuProcesses(id).map((p) => cloud.hostOfNetns(p.netns)), [other.name], `one QEMU of ${inst.name}, on ${other.name}`);
+    }
+    const after = await lastLine();
+    assert.equal(after.boot, before.boot, 'the HA guest was not restarted: the same boot writes on');
+    assert.ok(after.n > before.n);
+    for (const id of guests) {
+      const up = await cloud.typeInto(id, 'echo UP=$(cut -d. -f1 /proc/uptime)=', /UP=(\d+)=/, 60_000);
+      assert.ok(Number(up[1]) > 10, `guest ${id} kept its uptime (${up[1]} s)`);
+    }
+    assert.ok(samples.every((s) => s.hosts.length <= 1), 'the HA guest never ran twice');
+    const en = await cloud.client.request<Operation>('POST', `/api/v1/hosts/${host.id}/enable`, { query: { wait: true } });
+    assert.equal(en.status, 'succeeded', en.message);
+    for (const id of guests) await cloud.client.request('DELETE', `/api/v1/instances/${id}`, { query: { wait: true, waitTimeoutSec: 120 } });
   });
 });
