@@ -58,6 +58,10 @@ for (const dialect of testDialects as Dialect[]) {
         assert.equal(history.items.length, 1);
         assert.equal(history.items[0]!.state, 'succeeded');
         assert.ok((history.items[0]!.result?.passes ?? 0) >= 1 && history.items[0]!.result!.diskBytes > 0, 'the figures of the stream and the disk mirror');
+        const row = await cloud.server.ctx.repos.db.selectFrom('migrations').select('endpoint').where('instanceId', '=', id).executeTakeFirstOrThrow();
+        const nbdPort = (JSON.parse(row.endpoint ?? '{}') as { nbd?: { port: number } }).nbd?.port ?? 0;
+        assert.ok(nbdPort >= 49152 && nbdPort <= 49407, `the target's NBD server listened on a port of the transfer range (${nbdPort})`);
+        assert.deepEqual(await cloud.server.ctx.repos.db.selectFrom('hostPorts').selectAll().execute(), [], 'the migration\'s ports were released');
         assert.equal(inst.task, null);
       } finally { await cloud.close(); }
     });
