@@ -194,7 +194,8 @@ describe('QEMU guests on two fresh namespace hosts: cold migration and HA', { ti
     await eventually(async () => (await cloud.client.get<{ state: string }>('hosts', host.id)).state === 'up' || null, `${on} up again`, 120_000)
       .catch((e: unknown) => { throw new Error(`${String(e)}\n${cloud.agentLog(on)}`); });
     await new Promise((r) => setTimeout(r, leaseMs)); // past the short lease: had anything lapsed, it would show now
-    assert.deepEqual(cloud.qemuProcesses(vm.id).map((p) => p.pid), [pid], 'the same QEMU process runs the guest');
+    const events = async () => (await cloud.client.listAll<{ kind: string; message: string }>('events', { resourceId: vm.id })).map((e) => `${e.kind}: ${e.message}`).join('\n');
+    assert.deepEqual(cloud.qemuProcesses(vm.id).map((p) => p.pid), [pid], `the same QEMU process runs the guest\n${await events()}\n${cloud.agentLog(on)}`);
     const inst = await cloud.client.get<Instance>('instances', vm.id);
     assert.equal(inst.hostId, host.id);
     assert.equal(inst.phase, 'running');
