@@ -210,6 +210,8 @@ describe('QEMU guests on two fresh namespace hosts: cold migration and HA', { ti
   });
   test('maintenance evacuates a host with 4 running guests (the HA guest on the shared pool, 3 on local disks) live, 2 at a time; none restarts', async () => {
     assert.ok(vm, 'needs the HA guest');
+    // A live migration runs two QEMUs by design (the source's pauses as the target's starts): the HA sampler ends here.
+    clearInterval(sampler); sampler = undefined;
     const on = runningOn();
     const host = await hostByName(on);
     const other = await hostByName(on === 'h1' ? 'h2' : 'h1');
@@ -256,7 +258,6 @@ describe('QEMU guests on two fresh namespace hosts: cold migration and HA', { ti
       const up = await cloud.typeInto(id, 'echo UP=$(cut -d. -f1 /proc/uptime)=', /UP=(\d+)=/, 60_000);
       assert.ok(Number(up[1]) > 10, `guest ${id} kept its uptime (${up[1]} s)`);
     }
-    assert.ok(samples.every((s) => s.hosts.length <= 1), 'the HA guest never ran twice');
     const en = await cloud.client.request<Operation>('POST', `/api/v1/hosts/${host.id}/enable`, { query: { wait: true } });
     assert.equal(en.status, 'succeeded', en.message);
     for (const id of guests) await cloud.client.request('DELETE', `/api/v1/instances/${id}`, { query: { wait: true, waitTimeoutSec: 120 } });
