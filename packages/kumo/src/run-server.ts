@@ -3,7 +3,7 @@ import { openDatabase } from '@kumo/db';
 import { buildServer, defaultAlertSettings, type BuildServerOptions, type KumoServer } from '@kumo/server';
 import { readAdminPasswordFile, writeAdminPasswordFile } from './admin-password-file.ts';
 import { serverSecurityFromEnv } from './server-security-config.ts';
-import { baseGcIntervalMs } from './config.ts';
+import { baseGcIntervalMs, heartbeatIntervalMs } from './config.ts';
 
 export interface RunningServer {
   server: KumoServer; url: string; admin: { username: string; password: string | null };
@@ -28,10 +28,11 @@ export async function runServer(opts: { dataDir: string; host: string; port: num
   const database = await openDatabase({ url: opts.databaseUrl, dataDir: opts.dataDir });
   const gcMs = baseGcIntervalMs();
   const shownHost = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host;
+  const beatMs = heartbeatIntervalMs();
   const server = await buildServer({
     ...(opts.ec2Port !== undefined ? { ec2: { publicUrl: `http://${shownHost}:${opts.ec2Port}/` } } : {}),
     database, dataDir: opts.dataDir, logLevel: opts.logLevel ?? 'info', webRoot: opts.webRoot, ...serverSecurityFromEnv(), metrics: metricsSettings(process.env),
-    ...(gcMs !== undefined ? { controller: { baseGcIntervalMs: gcMs } } : {}),
+    controller: { ...(gcMs !== undefined ? { baseGcIntervalMs: gcMs } : {}), ...(beatMs !== undefined ? { heartbeatIntervalMs: beatMs } : {}) },
   });
   const created = await server.ctx.auth.bootstrapAdmin(process.env.KUMO_ADMIN_PASSWORD);
   if (created) writeAdminPasswordFile(opts.dataDir, created.password);

@@ -17,6 +17,7 @@ import { registerCatalogRoutes } from './http/routes/catalog-routes.ts';
 import { registerImageVersionRoutes } from './http/routes/image-version-routes.ts';
 import { registerInstanceCdromRoutes } from './http/routes/instance-cdrom-routes.ts';
 import { registerInstanceMigrationRoutes } from './http/routes/instance-migration-routes.ts';
+import { registerMigrationPolicyRoutes } from './http/routes/migration-policy-routes.ts';
 import { MigrationService } from './services/migration-service.ts';
 import { enableHostEvacuation } from './controller/host-evacuation-wiring.ts';
 import { ImageCaptureReconciler } from './controller/image-capture-reconciler.ts';
@@ -191,6 +192,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
   await registerEc2Endpoint(app, ec2.endpoint, '/ec2');
   registerEc2CredentialRoutes(app, { endpoint: ec2.endpoint, credentials: ec2.credentials, regionName: ec2.options.regionName, publicUrl: ec2.options.publicUrl });
   const ec2Apps: FastifyInstance[] = [];
+  registerMigrationPolicyRoutes(app, ctx);
   if (opts.webRoot) await registerWebConsole(app, opts.webRoot);
 
   let started = false;
