@@ -7,6 +7,7 @@
 
 /** Power state as the hypervisor sees it (the list is in lifecycle/lifecycle-states.ts). */
 import type { PowerState } from './lifecycle/lifecycle-states.ts';
+import type { GuestHardwareSpec } from './guest/guest-hardware.ts';
 
 export type { PowerState };
 
@@ -138,6 +139,8 @@ export interface InstanceSpec {
    * copy is the only one that writes. Omitted: not HA.
    */
   ha?: boolean;
+  /** Firmware, buses and OS quirks from the image's properties (guest/guest-hardware.ts); omitted: SeaBIOS, virtio, Linux. */
+  guest?: GuestHardwareSpec;
 }
 
 /** The files of a NoCloud config drive, as text (cloud-init's nocloud datasource). */
