@@ -1,4 +1,5 @@
 import { actionCapabilities, checkInstanceAction, newId, type Clock, type InstanceAction } from '@kumo/core';
+import { checkImageMinimums } from './image-properties.ts';
 import { ApiError, type InstanceCreate } from '@kumo/api';
 import type { ImageRow, ImageVersionRow, InstanceRow, OperationRow, Repos, Scope, VolumeRow } from '@kumo/db';
 import { resolveLaunchVersion } from './image-version-service.ts';
@@ -61,6 +62,7 @@ export class InstanceService {
     for (const g of groups) {
       if (!(await r.affinityGroups.get(scope, g))) throw new ApiError('bad_request', `affinity group ${g} does not exist`, { field: 'affinityGroupIds' });
     }
+    checkImageMinimums(image, { memoryMiB: offering.memoryMiB, diskSizeGiB: body.diskSizeGiB });
     const rootDiskGiB = Math.max(body.diskSizeGiB ?? offering.rootDiskGiB, image.minDiskGiB);
     const fromIso = image.kind === 'iso';
     if (await r.instances.liveByName(scope, body.name)) throw new ApiError('conflict', `an instance named ${body.name} exists in this account`, { field: 'name' });
