@@ -10,6 +10,8 @@ export const Firmware = Type.Union(firmwareKinds.map((k) => Type.Literal(k)), { 
 export const DiskBus = Type.Union(diskBuses.map((k) => Type.Literal(k)), { description: 'how the root disk is presented to the guest' });
 export const NicModel = Type.Union(nicModels.map((k) => Type.Literal(k)), { description: 'the NICs\' device model' });
 export const OsType = Type.Union(osTypes.map((k) => Type.Literal(k)), { description: 'windows: RTC in local time and Hyper-V enlightenments' });
+/** The values each enumerated image property takes (for the CLI's and the web console's choices). */
+export const imagePropertyChoices = { firmware: firmwareKinds, diskBus: diskBuses, nicModel: nicModels, osType: osTypes } as const;
 const imagePropertyFields = {
   firmware: Firmware,
   secureBoot: Type.Boolean({ description: 'UEFI Secure Boot (firmware uefi only)' }),
