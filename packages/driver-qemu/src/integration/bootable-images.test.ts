@@ -3,7 +3,8 @@
 // onto an empty root disk, with the Windows-ready devices (SATA, e1000, TPM 2.0 via swtpm, local-time
 // RTC, a second driver CD-ROM); the same instance after the "install" (the test writes the BIOS disk
 // image onto the root volume), ISO ejected, booting from disk with SeaBIOS; and a UEFI disk with OVMF
-// and its per-instance EFI variables. Each prints GRUB's marker and then the tiny guest's KUMO-BOOT-OK.
+// and its per-instance EFI variables, live-migrated to a second driver ("host" B) with those variables.
+// Each prints GRUB's marker and then the tiny guest's KUMO-BOOT-OK.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -11,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { InstanceSpec } from '@kumo/core';
+import type { InstanceSpec, MigrationPolicy } from '@kumo/core';
 import { buildTinyImage, findCachedGuestKernel, guestKernelCacheDir } from '@kumo/image-tiny';
 import { buildBootableImages } from '@kumo/image-tiny/bootable';
 import { findOvmf } from '../host-firmware.ts';
@@ -45,11 +46,16 @@ test('bootable disk images and ISO installs in real guests', { timeout: 900_000 
   const cgroupParent = `kumo-test-boot-${suffix}`;
   const stateDir = join(work, 'state');
   const d = new QemuDriver({ stateDir, accel: 'tcg', cgroupParent });
+  const stateDirB = join(work, 'state-b');
+  const b = new QemuDriver({ stateDir: stateDirB, accel: 'tcg', cgroupParent: `${cgroupParent}-b` });
   const ids = { install: `it-iso-${suffix}`, uefi: `it-uefi-${suffix}` };
   t.after(async () => {
-    for (const id of Object.values(ids)) await d.destroy(id).catch(() => {});
-    await d.close().catch(() => {});
+    for (const drv of [d, b]) {
+      for (const id of Object.values(ids)) await drv.destroy(id).catch(() => {});
+      await drv.close().catch(() => {});
+    }
     await removeCgroupParent(cgroupParent);
+    await removeCgroupParent(`${cgroupParent}-b`);
     await rm(work, { recursive: true, force: true });
   });
 
@@ -86,7 +92,7 @@ test('bootable disk images and ISO installs in real guests', { timeout: 900_000 
     assert.equal(existsSync(paths.dir), false);
   });
 
-  await t.test('a UEFI disk boots with OVMF, and the instance keeps its own EFI variables', async () => {
+  await t.test('a UEFI disk boots with OVMF; its own EFI variables are kept and move with a live migration', async () => {
     const ovmf = await findOvmf();
     assert.ok(ovmf, 'Debian\'s ovmf package is installed (scripts/install-system-deps.sh)');
     const root = join(work, 'uefi-root.qcow2');
@@ -99,8 +105,19 @@ test('bootable disk images and ISO installs in real guests', { timeout: 900_000 
     assert.equal((await readFile(vars)).length, (await readFile(ovmf.varsTemplate)).length, 'a copy of the VARS template');
     await waitConsole(d, ids.uefi, 'KUMO-GRUB-BOOT firmware=uefi', 1, UEFI_BOOT_MS);
     await waitConsole(d, ids.uefi, 'KUMO-BOOT-OK', 1, UEFI_BOOT_MS);
-    await d.stop(ids.uefi, { force: true, timeoutSec: 5 });
-    assert.notDeepEqual(await readFile(vars), await readFile(ovmf.varsTemplate), 'OVMF wrote its boot variables into the instance\'s copy');
-    assert.ok(existsSync(vars), 'kept across a stop');
+    const written = await readFile(vars);
+    assert.notDeepEqual(written, await readFile(ovmf.varsTemplate), 'OVMF wrote its boot variables into the instance\'s copy');
+
+    // Live migration (shared storage) to B: B starts from a fresh copy of the template, and QEMU
+    // writes the flash contents that came with the stream into it when the migration completes.
+    const policy: MigrationPolicy = { downtimeLimitMs: 300, maxBandwidthBytesPerSec: 0, autoConverge: false, postcopyAfterPasses: null, timeoutMs: 300_000 };
+    const endpoint = await b.prepareIncoming(spec, { listenAddress: '127.0.0.1', receiveDisks: [], postcopy: false });
+    await d.migrate(ids.uefi, endpoint, policy);
+    assert.equal((await b.finishIncoming(ids.uefi, { timeoutMs: 120_000 })).power, 'running');
+    const varsB = instancePaths(stateDirB, ids.uefi).efiVars;
+    await waitFor('the migrated EFI variables in B\'s VARS file', async () => ((await readFile(varsB)).equals(written) ? true : undefined), 30_000);
+    await d.destroy(ids.uefi);
+    await b.stop(ids.uefi, { force: true, timeoutSec: 5 });
+    assert.deepEqual(await readFile(varsB), written, 'kept across a stop on B');
   });
 });
