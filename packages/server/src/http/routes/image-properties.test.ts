@@ -10,6 +10,7 @@ import type { KumoServer } from '../../build-server.ts';
 for (const dialect of testDialects) {
   describe(`image properties (${dialect})`, () => {
     let server: KumoServer; let token: string; let close: () => Promise<void>; let zoneId: string;
+    let infra: Awaited<ReturnType<typeof seedInfrastructure>>;
     const req = async (method: 'GET' | 'POST' | 'PATCH', url: string, body?: unknown) => {
       const res = await server.app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(body === undefined ? {} : { payload: body as object }) });
       return { status: res.statusCode, body: res.body ? JSON.parse(res.body) as Record<string, unknown> : {} };
@@ -23,7 +24,8 @@ for (const dialect of testDialects) {
 
     before(async () => {
       ({ server, token, close } = await inProcessServer({ dialect }));
-      zoneId = (await seedInfrastructure(server.ctx.repos, { hosts: 1 })).zoneId;
+      infra = await seedInfrastructure(server.ctx.repos, { hosts: 1 });
+      zoneId = infra.zoneId;
     });
     after(async () => { await close(); });
 
@@ -91,6 +93,21 @@ for (const dialect of testDialects) {
       assert.equal(row.rootDiskGiB, 20, 'the offering\'s 10 GiB is raised to the image\'s minimum');
       const { spec } = await buildInstanceSpec(server.ctx.repos, row);
       assert.deepEqual(spec.guest, { firmware: 'uefi', nicModel: 'e1000', osType: 'windows' });
+
+      // Captured from its stopped root disk: the new image keeps the guest's hardware.
+      const t = new Date().toISOString();
+      const repos = server.ctx.repos;
+      await repos.db.updateTable('instances').set({ phase: 'stopped', hostId: infra.hosts[0]!.id, poolId: infra.poolIds[0]! }).where('id', '=', row.id).execute();
+      await repos.db.updateTable('operations').set({ status: 'succeeded' }).where('resourceId', '=', row.id).execute(); // the create is done
+      await repos.volumes.insert({
+        id: 'vol-fits-root', accountId: row.accountId, instanceId: row.id, poolId: infra.poolIds[0]!, kind: 'root', sizeGiB: 20, format: 'qcow2', provisioning: 'linked',
+        path: '/var/lib/kumo/pools/0/volumes/vol-fits-root', createdAt: t, desired: 'ready', phase: 'ready', task: null, observedState: 'present', observedAt: t,
+        errorReason: null, version: 1, updatedAt: t, pciSlot: 0x10, serial: 'vol-fits-root', name: '',
+      });
+      const cap = await req('POST', `/api/v1/instances/${row.id}/capture`, { name: 'fits-golden' });
+      assert.equal(cap.status, 202, JSON.stringify(cap.body));
+      const golden = ((await req('GET', '/api/v1/images?name=fits-golden')).body.items as Array<Record<string, unknown>>)[0];
+      assert.deepEqual([golden?.firmware, golden?.osType, golden?.nicModel, golden?.minMemoryMiB, golden?.minDiskGiB], ['uefi', 'windows', 'e1000', 2048, 20]);
     });
   });
 }
