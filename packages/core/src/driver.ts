@@ -7,6 +7,7 @@
 
 /** Power state as the hypervisor sees it (the list is in lifecycle/lifecycle-states.ts). */
 import type { PowerState } from './lifecycle/lifecycle-states.ts';
+import type { GuestHardwareSpec } from './guest/guest-hardware.ts';
 
 export type { PowerState };
 
@@ -143,6 +144,8 @@ export interface InstanceSpec {
    * memory it uses (guest-stats). Omitted: none. A live migration's target gets the source's value.
    */
   memoryBalloon?: boolean;
+  /** Firmware, buses and OS quirks from the image's properties (guest/guest-hardware.ts); omitted: SeaBIOS, virtio, Linux. */
+  guest?: GuestHardwareSpec;
 }
 
 /** The files of a NoCloud config drive, as text (cloud-init's nocloud datasource). */

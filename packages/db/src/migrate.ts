@@ -17,6 +17,7 @@ import * as m017 from './migrations/017-quotas-usage-audit.ts';
 import * as m018 from './migrations/018-host-evacuation.ts';
 import * as m019 from './migrations/019-metric-devices-alert-states.ts';
 import * as m020 from './migrations/020-ec2.ts';
+import * as m021 from './migrations/021-image-properties.ts';
 import * as m022 from './migrations/022-instance-type.ts';
 
 /** Append-only, numbered. Never edit a released migration: add the next number. */
@@ -39,6 +40,7 @@ const migrations: Record<string, Migration> = {
   '018-host-evacuation': m018,
   '019-metric-devices-alert-states': m019,
   '020-ec2': m020,
+  '021-image-properties': m021,
   '022-instance-type': m022,
 };
 

@@ -77,6 +77,10 @@ export interface ImageRow {
   public: number; osType: string; minDiskGiB: number; createdAt: string;
   /** The version launched when the image is named alone; null: the newest ready version (migration 010). */
   defaultVersionId?: string | null | undefined;
+  /** Image properties (migration 021; core guest/guest-hardware.ts): optional so inserts may leave them to the defaults. */
+  firmware?: 'bios' | 'uefi' | undefined; secureBoot?: number | undefined;
+  diskBus?: 'virtio-blk' | 'virtio-scsi' | 'sata' | undefined; nicModel?: 'virtio' | 'e1000' | undefined;
+  tpm?: number | undefined; guestAgent?: number | undefined; minMemoryMiB?: number | undefined;
 }
 export interface ImageVersionRow {
   id: string; imageId: string; version: string; format: 'qcow2' | 'raw' | 'iso' | 'kernel-initrd' | 'rootfs-tar';

@@ -1,6 +1,7 @@
 import type * as api from '@kumo/api';
 import { protocolV1Capabilities } from '@kumo/core';
 import { haSettingsOf } from '../ha/ha-settings.ts';
+import { propertiesOf } from '../services/image-properties.ts';
 import type {
   ClusterRow, DiskOfferingRow, EventRow, HostRow, ImageRow, ImageVersionRow, InstanceListRow, KeypairRow, OfferingRow,
   OperationRow, PodRow, PoolRow, ZoneRow, AffinityGroupRow, VolumeRow, SnapshotRow, AccountRow, ApiKeyRow, InstanceAddressRow,
@@ -32,7 +33,12 @@ export const toPool = (r: PoolRow): api.Pool => ({
 export const toImage = (r: ImageRow, latestVersionId: string | null = null, defaultVersionId: string | null = null): api.Image => ({
   id: r.id, accountId: r.accountId, name: r.name, description: r.description, kind: r.kind, public: r.public === 1,
   osType: r.osType, minDiskGiB: r.minDiskGiB, latestVersionId, createdAt: r.createdAt, defaultVersionId,
+  ...imagePropertiesOf(r),
 });
+function imagePropertiesOf(r: ImageRow): Pick<api.Image, 'firmware' | 'secureBoot' | 'diskBus' | 'nicModel' | 'tpm' | 'guestAgent' | 'minMemoryMiB'> {
+  const p = propertiesOf(r);
+  return { firmware: p.firmware, secureBoot: p.secureBoot, diskBus: p.diskBus, nicModel: p.nicModel, tpm: p.tpm, guestAgent: p.guestAgent, minMemoryMiB: p.minMemoryMiB };
+}
 /** `defaultVersionId`: the image's effective default version (ImageService.defaultVersionId). */
 export const toImageVersion = (r: ImageVersionRow, defaultVersionId: string | null = null): api.ImageVersion => ({
   id: r.id, imageId: r.imageId, version: r.version, format: r.format, sizeBytes: r.sizeBytes, sha256: r.sha256,

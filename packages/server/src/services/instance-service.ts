@@ -1,4 +1,5 @@
 import { actionCapabilities, checkInstanceAction, instanceTypeOfImageFormat, newId, type Clock, type InstanceAction } from '@kumo/core';
+import { checkImageMinimums } from './image-properties.ts';
 import { ApiError, type InstanceCreate } from '@kumo/api';
 import type { ImageRow, ImageVersionRow, InstanceRow, OperationRow, Repos, Scope, VolumeRow } from '@kumo/db';
 import { resolveLaunchVersion } from './image-version-service.ts';
@@ -65,6 +66,7 @@ export class InstanceService {
     if (body.type !== undefined && body.type !== type) {
       throw new ApiError('bad_request', `type: image ${image.name} (${version.format}) makes a ${type === 'vm' ? 'VM' : 'container'}; containers need a 'rootfs-tar' image, VMs any other`, { field: 'type' });
     }
+    checkImageMinimums(image, { memoryMiB: offering.memoryMiB, diskSizeGiB: body.diskSizeGiB });
     const rootDiskGiB = Math.max(body.diskSizeGiB ?? offering.rootDiskGiB, image.minDiskGiB);
     const fromIso = image.kind === 'iso';
     if (await r.instances.liveByName(scope, body.name)) throw new ApiError('conflict', `an instance named ${body.name} exists in this account`, { field: 'name' });
