@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import * as api from '@kumo/api';
 import { ApiError } from '@kumo/api';
-import type { MigrationPolicyRow } from '@kumo/db';
+import type { MigrationPolicyRow, Scope } from '@kumo/db';
 import type { ServerContext } from '../../context.ts';
 import { errorResponses } from '../crud-routes.ts';
 import { requireAdmin } from '../auth-hook.ts';
@@ -15,8 +15,8 @@ export function toMigrationPolicy(r: MigrationPolicyRow): api.MigrationPolicy {
 
 /** A zone's live-migration policy (admins): downtime limit, bandwidth, auto-converge, post-copy, timeout, retries, per-host concurrency. */
 export function registerMigrationPolicyRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  const zoneOf = async (id: string) => {
-    const z = await ctx.repos.db.selectFrom('zones').select('id').where('id', '=', id).executeTakeFirst();
+  const zoneOf = async (scope: Scope, id: string) => {
+    const z = await ctx.repos.zones.get(scope, id);
     if (!z) throw new ApiError('not_found', `zone ${id} not found`);
     return z.id;
   };
@@ -24,15 +24,15 @@ export function registerMigrationPolicyRoutes(app: FastifyInstance, ctx: ServerC
   app.get('/api/v1/zones/:id/migration-policy', {
     schema: { tags: ['infrastructure'], summary: 'The zone\'s live-migration policy (defaults until changed)', params: api.IdParams, response: { 200: api.MigrationPolicy, ...errorResponses } },
   }, async (req) => {
-    requireAdmin(req);
-    return toMigrationPolicy(await ctx.repos.migrations.policy(await zoneOf((req.params as { id: string }).id)));
+    const { scope } = requireAdmin(req);
+    return toMigrationPolicy(await ctx.repos.migrations.policy(await zoneOf(scope, (req.params as { id: string }).id)));
   });
 
   app.patch('/api/v1/zones/:id/migration-policy', {
     schema: { tags: ['infrastructure'], summary: 'Change the zone\'s live-migration policy (migrations that start afterwards use it)', params: api.IdParams, body: api.MigrationPolicyUpdate, response: { 200: api.MigrationPolicy, ...errorResponses } },
   }, async (req) => {
-    requireAdmin(req);
-    const zoneId = await zoneOf((req.params as { id: string }).id);
+    const { scope } = requireAdmin(req);
+    const zoneId = await zoneOf(scope, (req.params as { id: string }).id);
     const b = req.body as api.MigrationPolicyUpdate;
     const patch: Partial<Omit<MigrationPolicyRow, 'zoneId' | 'updatedAt'>> = {
       ...(b.downtimeLimitMs !== undefined ? { downtimeLimitMs: b.downtimeLimitMs } : {}),
