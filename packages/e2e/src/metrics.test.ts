@@ -129,6 +129,8 @@ describe('metrics', () => {
     const accounts = await cloud.client.listAll<{ id: string; name: string }>('accounts');
     const aliceAcct = accounts.find((a) => a.name === 'alice')!.id;
     assert.match(text, new RegExp(`^kumo_instance_cpu_usage_percent\\{instance_id="${alice.busy}",instance_name="busy",account="${aliceAcct}",host="[^"]+"\\} 100$`, 'm'));
+    assert.match(text, new RegExp(`^kumo_instance_guest_memory_used_bytes\\{instance_id="${alice.busy}",instance_name="busy",account="${aliceAcct}",host="[^"]+"\\} \\d+$`, 'm'),
+      'guest-reported memory of a ballooned guest (the fake driver reports it for them)');
     const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
     assert.equal(check.error, undefined, 'promtool is installed (scripts/install-system-deps.sh)');
     // promtool exits 3 for lint findings only (e.g. a counter named without _total); 1 means it could not parse.

@@ -11,7 +11,7 @@ export interface DiskCounters {
 }
 
 export interface NicCounters {
-  /** An instance's NIC id (its tap or veth is the host's business), or a host's bridge or VXLAN device name. */
+  /** An instance's NIC (QEMU: its NIC id; LXC: the veth's host end, its config holds no NIC id), or a host's bridge or VXLAN device. */
   device: string;
   rxBytes: number; txBytes: number; rxPackets: number; txPackets: number; rxDrops: number; txDrops: number;
 }
