@@ -2,8 +2,8 @@
  * bench/container: system containers through Kumo next to the same container by hand.
  *   launch      = POST /instances?wait=true (API call → the container's init runs; the operation
  *                 succeeds only once the driver saw init running)     vs  lxc-start (returns once init runs)
- *   stop+delete = DELETE /instances/{id}?wait=true (graceful halt, destroy, volume and NIC cleanup)
- *                                                                     vs  lxc-stop + rm -rf of its directory
+ *   stop+delete = DELETE /instances/{id}?wait=true (the driver's destroy: lxc-stop -k, its directory
+ *                 and cgroups removed; capacity and NICs released)   vs  lxc-stop -k + rm -rf of its directory
  * The by-hand container has the config Kumo writes (renderLxcConfig), the same unpacked tiny-ct base
  * and an overlay upper of its own: the difference is the control plane. Runs alternate; p50 of each.
  * Density (figures only): memory of idle containers (their memory cgroups) vs idle tiny VMs (QEMU PSS
@@ -77,7 +77,7 @@ const handPath = join(work, 'hand');
 const lxc = (tool: string, id: string, ...args: string[]) => execFileSync(tool, ['-P', handPath, '-n', id, ...args], { stdio: 'ignore' });
 const base = await ensureRootfsBase({ tarball: join(work, 'images', 'tiny-ct.tar'), baseDir: join(work, 'hand-base'), key: 'tiny-ct', idmap: defaultIdMap });
 
-/** The same container by hand: Kumo's config, lxc-start, then lxc-stop and rm -rf. */
+/** The same container by hand: Kumo's config, lxc-start, then lxc-stop -k (what a delete does) and rm -rf. */
 function byHand(i: number): void {
   const id = `hand-${i}`;
   const paths = containerPaths(handPath, id);
@@ -89,7 +89,7 @@ function byHand(i: number): void {
   }, paths, { idmap: defaultIdMap, cgroup: 'v1', init: busyboxInitSignals, pidsMax: 4096, consoleLogBytes: 1024 * 1024 }));
   lxc('lxc-start', id);
   const t1 = performance.now();
-  lxc('lxc-stop', id, '-t', '30');
+  lxc('lxc-stop', id, '-k');
   rmSync(paths.dir, { recursive: true, force: true });
   const t2 = performance.now();
   launchHand.push(t1 - t0); stopHand.push(t2 - t1);

@@ -13,6 +13,7 @@ import { buildTinyImage } from '@kumo/image-tiny';
 import { LxcDriver, defaultIdMap } from '../lxc-driver.ts';
 import { ensureRootfsBase } from '../rootfs-base.ts';
 import { rootfsTarFromVmDisk } from '../vm-rootfs-tar.ts';
+import { debianVmDisk } from './debian-vm-disk.ts';
 import { lxcResidue, tinyCtSpec } from './lxc-host.ts';
 
 const suffix = `${process.pid % 100000}`;
@@ -22,6 +23,10 @@ const netns = `kumo-cvt-${suffix}`;
 const id = `i-cvt${suffix}`;
 const mac = '52:54:00:c0:ff:ee';
 const vmIp = '10.63.0.42';
+const debId = `i-cvtdeb${suffix}`;
+const debVeth = `kvd${suffix}`;
+const debMac = '52:54:00:de:b1:01';
+const debIp = '10.63.0.43';
 let work: string;
 let driver: LxcDriver;
 let dnsmasq: ChildProcess | undefined;
@@ -40,12 +45,13 @@ before(async () => {
   sh(['ip', '-n', netns, 'addr', 'add', '10.63.0.1/24', 'dev', 'eth0']);
   sh(['ip', '-n', netns, 'link', 'set', 'eth0', 'up']);
   dnsmasq = spawn('ip', ['netns', 'exec', netns, 'dnsmasq', '--keep-in-foreground', '--no-resolv', '--no-hosts', '--port=0', '--interface=eth0', '--bind-interfaces',
-    '--dhcp-range=10.63.0.100,10.63.0.150,255.255.255.0,1h', `--dhcp-host=${mac},${vmIp}`, `--pid-file=${join(work, 'dnsmasq.pid')}`, `--dhcp-leasefile=${join(work, 'leases')}`], { stdio: 'ignore' });
+    '--dhcp-range=10.63.0.100,10.63.0.150,255.255.255.0,1h', `--dhcp-host=${mac},${vmIp}`, `--dhcp-host=${debMac},${debIp}`, `--pid-file=${join(work, 'dnsmasq.pid')}`, `--dhcp-leasefile=${join(work, 'leases')}`], { stdio: 'ignore' });
   driver = new LxcDriver({ lxcPath: join(work, 'lxc') });
 });
 
 after(async () => {
   await driver?.destroy(id).catch(() => {});
+  await driver?.destroy(debId).catch(() => {});
   await driver?.close();
   dnsmasq?.kill('SIGTERM');
   quietly(['ip', 'netns', 'del', netns]);
@@ -84,4 +90,33 @@ test('the tiny VM\'s root disk becomes a container (read-only extraction, adapte
   assert.match(log, new RegExp(`KUMO-NET-UP eth0 ${vmIp.replace(/\./g, '\\.')}/`), `the VM's address for the VM's MAC; console:\n${log}`);
   await driver.destroy(id);
   assert.deepEqual(await lxcResidue(join(work, 'lxc'), id, veth), []);
+});
+
+test('a Debian 12 VM\'s root disk (systemd, ifupdown, serial getty, fstab on /dev/vda) boots as a container: login prompt on the console, the VM\'s address by DHCP, graceful stop', async () => {
+  const disk = debianVmDisk();
+  const tarball = join(work, 'debian.tar');
+  const r = await rootfsTarFromVmDisk({ disk, outTar: tarball, workDir: work, nics: [{ pciSlot: 8, index: 0 }] });
+  assert.ok(r.adapted.includes('/etc/fstab'), `adapted: ${r.adapted.join(' ')}`);
+  const base = await ensureRootfsBase({ tarball, baseDir: join(work, 'bases'), key: 'converted-debian', idmap: defaultIdMap });
+  assert.match(await readFile(join(base, 'etc/fstab'), 'utf8'), /^#kumo-container# \/dev\/vda /m);
+  const spec = {
+    ...tinyCtSpec(debId, 'deb', base), memoryMiB: 256, stopTimeoutSec: 30,
+    nics: [{ nicId: 'nic-1', mac: debMac, attach: { kind: 'veth' as const, hostIfName: debVeth }, pciSlot: 8, bridge }],
+  };
+  assert.equal((await driver.start(spec)).power, 'running');
+  const leased = () => readFile(join(work, 'leases'), 'utf8').then((l) => l.includes(`${debMac} ${debIp} `), () => false);
+  const deadline = Date.now() + 120_000;
+  let log = '';
+  while (Date.now() < deadline && !(/login: /.test(log) && (await leased()))) {
+    await new Promise((res) => setTimeout(res, 500));
+    log = (await driver.consoleLog(debId)).toString();
+  }
+  assert.match(log, /Reached target.*Multi-User System/, `systemd came up; console:\n${log.slice(-2000)}`);
+  assert.match(log, /deb-vm login: /, 'console-getty on LXC\'s console');
+  assert.ok(await leased(), `the DHCP server gave ${debIp} to the VM's MAC ${debMac}`);
+  assert.doesNotMatch(log, /Failed to start networking\.service/, 'ifupdown brought eth0 up');
+  assert.equal((await driver.stop(debId, { force: false, timeoutSec: 30 })).power, 'stopped', 'systemd halts on the driver\'s graceful stop');
+  assert.match((await driver.consoleLog(debId)).toString(), /System Power Off|Reached target.*(Power-Off|System Halt)|Stopped target/i, 'it shut down cleanly, not killed');
+  await driver.destroy(debId);
+  assert.deepEqual(await lxcResidue(join(work, 'lxc'), debId, debVeth), []);
 });

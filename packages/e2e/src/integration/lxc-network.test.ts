@@ -113,8 +113,10 @@ describe('containers on a Kumo network (real LXC)', { timeout: 240_000 }, () => 
 
   test('a container gets its address by DHCP from the network\'s router and reads its instance id from 169.254.169.254', async () => {
     const id = await create('ca', [{ networkId }]);
-    const inst = await client.get<{ hostId: string; type?: string }>('instances', id);
+    const inst = await client.get<{ hostId: string; type: string }>('instances', id);
     assert.ok(inst.hostId);
+    assert.equal(inst.type, 'container');
+    assert.deepEqual((await client.request<{ items: unknown[] }>('GET', `/api/v1/instances/${id}/volumes`)).items, [], 'a container has no root volume');
     const nic = await nicOf(id);
     const lease = await eventually(async () => /KUMO-NET-UP eth0 (10\.62\.0\.\d+)/.exec(await consoleLog(id)), `DHCP lease in ${id}`, 60_000)
       .catch(async (e: unknown) => {
@@ -129,8 +131,8 @@ describe('containers on a Kumo network (real LXC)', { timeout: 240_000 }, () => 
     assert.equal(lease[1], nic.ip, 'the lease is the address the database allocated');
     await eventually(async () => (await consoleLog(id)).includes(`KUMO-INSTANCE-ID=${id}`), 'instance id from 169.254.169.254', 60_000);
     // The container's eth0 has the NIC's MAC: the router's DHCP host entry and anti-spoofing key on it.
-    const mac = await typeInto(id, 'cat /sys/class/net/eth0/address', new RegExp(nic.mac.replace(/:/g, ':'), 'i'));
-    assert.ok(mac);
+    const mac = await typeInto(id, 'cat /sys/class/net/eth0/address', /^([0-9a-f]{2}(?::[0-9a-f]{2}){5})\s*$/m);
+    assert.equal(mac[1], nic.mac);
   });
 
   test('security groups filter a container\'s veth like a VM\'s tap; console input reaches the container\'s shell', async () => {

@@ -207,8 +207,8 @@ export class InstanceReconciler implements Reconciler<'instance'> {
       case 'schedule': {
         const volumeId = newId('volume', this.clock.now());
         const createOp = this.ops.newRow({ accountId: inst.accountId, kind: 'volume.create', resourceType: 'volume', resourceId: volumeId });
-        const { version } = await this.placement.placeAndBind(inst, volumePath, volumeId, createOp);
-        this.notifier.publish({ kind: 'volume', id: volumeId, accountId: inst.accountId, instanceId: inst.id });
+        const { version, rootVolume } = await this.placement.placeAndBind(inst, volumePath, volumeId, createOp);
+        if (rootVolume) this.notifier.publish({ kind: 'volume', id: volumeId, accountId: inst.accountId, instanceId: inst.id });
         return version;
       }
       case 'provision': await this.volumes.awaitReady(inst, active); return inst.version;
