@@ -13,36 +13,33 @@ const escape = (s: string): string => (special.test(s) ? s.replace(/[&<>"']/g, (
 
 /**
  * Elements only, no attributes but the root's namespace: the whole of EC2's response format. A
- * direct writer, because a general XML builder spent ~1 s per page of 1,000 instances
- * (bench/ec2). Undefined and null fields are left out; names are the code's own, never input.
+ * direct writer appending to one string (V8 joins appended strings cheaply), because a general
+ * XML builder, and then an array of pieces, spent most of a DescribeInstances page (bench/ec2).
+ * Undefined and null fields are left out; element names are the code's own, never input.
  */
-function write(out: string[], name: string, v: XmlValue): void {
-  if (v === undefined || v === null) return;
+function write(name: string, v: XmlValue): string {
+  if (v === undefined || v === null) return '';
   if (Array.isArray(v)) {
-    for (const x of v) write(out, name, x);
-    return;
+    let out = '';
+    for (const x of v) out += write(name, x);
+    return out;
   }
-  out.push('<', name, '>');
   if (typeof v === 'object') {
-    for (const k in v) write(out, k, v[k]);
-  } else {
-    out.push(typeof v === 'string' ? escape(v) : String(v));
+    let out = `<${name}>`;
+    for (const k in v) out += write(k, v[k]);
+    return `${out}</${name}>`;
   }
-  out.push('</', name, '>');
+  return `<${name}>${typeof v === 'string' ? escape(v) : String(v)}</${name}>`;
 }
 
 /** `<ActionResponse xmlns="…"><requestId>…</requestId>…</ActionResponse>` */
 export function renderResponse(action: string, requestId: string, body: Record<string, XmlValue>): string {
-  const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>\n<', action, 'Response xmlns="', ec2Namespace, '">'];
-  write(out, 'requestId', requestId);
-  for (const k in body) write(out, k, body[k]);
-  out.push('</', action, 'Response>');
-  return out.join('');
+  let out = `<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="${ec2Namespace}">${write('requestId', requestId)}`;
+  for (const k in body) out += write(k, body[k]);
+  return `${out}</${action}Response>`;
 }
 
 /** EC2's error document: `<Response><Errors><Error><Code>…</Code><Message>…</Message></Error></Errors><RequestID>…</RequestID></Response>`. */
 export function renderError(code: string, message: string, requestId: string): string {
-  const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>\n'];
-  write(out, 'Response', { Errors: { Error: { Code: code, Message: message } }, RequestID: requestId });
-  return out.join('');
+  return `<?xml version="1.0" encoding="UTF-8"?>\n${write('Response', { Errors: { Error: { Code: code, Message: message } }, RequestID: requestId })}`;
 }
