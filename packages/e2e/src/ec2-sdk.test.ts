@@ -228,6 +228,27 @@ describe('EC2 API with the AWS SDK', () => {
     assert.equal(await ec2Error(ec2.send(new AttachVolumeCommand({ VolumeId: vol.VolumeId, InstanceId: id, Device: '/dev/sdg' }))), 'InvalidVolume.NotFound');
   });
 
+  test('another account\'s key sees and changes none of these resources', async () => {
+    await cloud.client.create('accounts', { name: 'bob', username: 'bob', password: 'bob-password-1', role: 'user' });
+    const bob = new KumoClient({ baseUrl: cloud.url });
+    bob.setToken((await bob.request<{ token: string }>('POST', '/api/v1/auth/login', { body: { username: 'bob', password: 'bob-password-1' } })).token);
+    const bk = await bob.request<Ec2CredentialSecret>('POST', '/api/v1/ec2/credentials', { body: { name: 'bob' } });
+    const bobEc2 = new EC2Client({ endpoint: bk.endpoint, region: bk.region, credentials: { accessKeyId: bk.accessKeyId, secretAccessKey: bk.secretAccessKey }, maxAttempts: 1 });
+    try {
+      const mine = (await ec2.send(new DescribeInstancesCommand({}))).Reservations?.flatMap((r) => r.Instances ?? []) ?? [];
+      const aliceId = mine[0]!.InstanceId!;
+      assert.deepEqual((await bobEc2.send(new DescribeInstancesCommand({}))).Reservations, []);
+      assert.equal(await ec2Error(bobEc2.send(new DescribeInstancesCommand({ InstanceIds: [aliceId] }))), 'InvalidInstanceID.NotFound');
+      assert.equal(await ec2Error(bobEc2.send(new TerminateInstancesCommand({ InstanceIds: [aliceId] }))), 'InvalidInstanceID.NotFound');
+      assert.notEqual(await ec2Error(bobEc2.send(new CreateTagsCommand({ Resources: [aliceId], Tags: [{ Key: 'owned', Value: 'bob' }] }))), 'ok');
+      assert.deepEqual((await bobEc2.send(new DescribeTagsCommand({}))).Tags, []);
+      assert.deepEqual((await bobEc2.send(new DescribeKeyPairsCommand({}))).KeyPairs, []);
+      assert.equal((await ec2.send(new DescribeTagsCommand({ Filters: [{ Name: 'key', Values: ['owned'] }] }))).Tags?.length, 0, 'alice\'s instance was not tagged');
+      const alicesKeys = await alice.request<{ items: Array<{ accessKeyId: string }> }>('GET', '/api/v1/ec2/credentials');
+      assert.equal(alicesKeys.items.some((k) => k.accessKeyId === bk.accessKeyId), false, 'keys are listed per account');
+    } finally { bobEc2.destroy(); }
+  });
+
   test('VPCs and subnets are networks', async () => {
     const vpcs = await ec2.send(new DescribeVpcsCommand({}));
     assert.deepEqual(vpcs.Vpcs?.map((v) => [v.CidrBlock, v.IsDefault]), [['10.7.0.0/24', true]]);
