@@ -8,7 +8,7 @@
  *
  *   node --import tsx bench/ec2/ec2-bench.ts [--instances 10000] [--runs 3] [--launch 100]
  */
-import { DescribeInstancesCommand, EC2Client, RunInstancesCommand, paginateDescribeInstances, DescribeImagesCommand } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, EC2Client, RunInstancesCommand, paginateDescribeInstances, DescribeImagesCommand, type _InstanceType } from '@aws-sdk/client-ec2';
 import { newId } from '@kumo/core';
 import type { InstanceRow } from '@kumo/db';
 import type { Ec2CredentialSecret } from '@kumo/api';
@@ -108,7 +108,7 @@ async function runMany(): Promise<Record<string, unknown>> {
       return n;
     };
     let t0 = performance.now();
-    await ec2.send(new RunInstancesCommand({ ImageId: imageId, InstanceType: 'small', MinCount: launch, MaxCount: launch }));
+    await ec2.send(new RunInstancesCommand({ ImageId: imageId, InstanceType: 'small' as _InstanceType, MinCount: launch, MaxCount: launch }));
     const acceptedMs = ms(t0);
     while ((await running()) < launch) await new Promise((r) => setTimeout(r, 50));
     const ec2AllRunningMs = ms(t0);

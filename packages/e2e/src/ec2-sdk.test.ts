@@ -12,6 +12,7 @@ import {
   waitUntilInstanceRunning, waitUntilInstanceStopped, waitUntilInstanceTerminated, waitUntilVolumeAvailable, waitUntilVolumeInUse, waitUntilSnapshotCompleted,
   paginateDescribeInstances,
 } from '@aws-sdk/client-ec2';
+import type { _InstanceType } from '@aws-sdk/client-ec2';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { HttpRequest } from '@smithy/protocol-http';
 import { Sha256 } from '@aws-crypto/sha256-js';
@@ -31,6 +32,8 @@ async function ec2Error(p: Promise<unknown>): Promise<string> {
 }
 
 const waitFor = { maxWaitTime: 60, minDelay: 1, maxDelay: 1 };
+/** Kumo's offering names are instance types; the SDK's type lists only AWS's own. */
+const small = 'small' as _InstanceType;
 
 /**
  * The EC2-compatible API driven by AWS's own SDK (@aws-sdk/client-ec2) as an ordinary client
@@ -77,7 +80,7 @@ describe('EC2 API with the AWS SDK', () => {
     assert.deepEqual(regions.Regions?.map((r) => r.RegionName), ['kumo-1']);
     const zones = await ec2.send(new DescribeAvailabilityZonesCommand({}));
     assert.deepEqual(zones.AvailabilityZones?.map((z) => [z.ZoneName, z.State]), [['zone1', 'available']]);
-    const types = await ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: ['small'] }));
+    const types = await ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: [small] }));
     assert.deepEqual(types.InstanceTypes?.map((t) => [t.InstanceType, t.VCpuInfo?.DefaultVCpus, t.MemoryInfo?.SizeInMiB]), [['small', 1, 256]]);
     assert.match(imageId, /^ami-[0-9a-z]{20}$/);
     const byId = await ec2.send(new DescribeImagesCommand({ ImageIds: [imageId] }));
@@ -124,7 +127,7 @@ describe('EC2 API with the AWS SDK', () => {
   test('RunInstances, waiters, filters, pagination, tags, stop/start/reboot/terminate', async () => {
     const sg = await ec2.send(new CreateSecurityGroupCommand({ GroupName: 'fleet', Description: 'fleet' }));
     const run = await ec2.send(new RunInstancesCommand({
-      ImageId: imageId, InstanceType: 'small', MinCount: 3, MaxCount: 7, KeyName: 'made', SecurityGroupIds: [sg.GroupId!],
+      ImageId: imageId, InstanceType: small, MinCount: 3, MaxCount: 7, KeyName: 'made', SecurityGroupIds: [sg.GroupId!],
       UserData: Buffer.from('#cloud-config\n').toString('base64'),
       TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'Name', Value: 'fleet' }, { Key: 'env', Value: 'test' }] }],
     }));
@@ -189,7 +192,7 @@ describe('EC2 API with the AWS SDK', () => {
   });
 
   test('Elastic IPs, volumes and snapshots', async () => {
-    const run = await ec2.send(new RunInstancesCommand({ ImageId: imageId, InstanceType: 'small', MinCount: 1, MaxCount: 1 }));
+    const run = await ec2.send(new RunInstancesCommand({ ImageId: imageId, InstanceType: small, MinCount: 1, MaxCount: 1 }));
     const id = run.Instances![0]!.InstanceId!;
     await waitUntilInstanceRunning({ client: ec2, ...waitFor }, { InstanceIds: [id] });
 
@@ -278,7 +281,7 @@ describe('EC2 API with the AWS SDK', () => {
       method: 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: url.pathname,
       headers: { host: url.host, 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body,
     }), { signingDate: date });
-    const send = async (req: HttpRequest, body = req.body as string) => {
+    const send = async (req: { headers: Record<string, string>; body?: unknown }, body = req.body as string) => {
       const res = await fetch(keys.endpoint, { method: 'POST', headers: req.headers, body });
       return { status: res.status, code: /<Code>([^<]+)<\/Code>/.exec(await res.text())?.[1] ?? 'ok' };
     };
