@@ -10,7 +10,7 @@ import {
   CreateVolumeCommand, AttachVolumeCommand, DescribeVolumesCommand, DetachVolumeCommand, DeleteVolumeCommand,
   CreateSnapshotCommand, DescribeSnapshotsCommand, DeleteSnapshotCommand, DescribeVpcsCommand, DescribeSubnetsCommand,
   waitUntilInstanceRunning, waitUntilInstanceStopped, waitUntilInstanceTerminated, waitUntilVolumeAvailable, waitUntilVolumeInUse, waitUntilSnapshotCompleted,
-  paginateDescribeInstances,
+  paginateDescribeInstances, CreateImageCommand, DeregisterImageCommand, waitUntilImageAvailable,
 } from '@aws-sdk/client-ec2';
 import type { _InstanceType } from '@aws-sdk/client-ec2';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -178,6 +178,13 @@ describe('EC2 API with the AWS SDK', () => {
     await waitUntilInstanceStopped({ client: ec2, ...waitFor }, { InstanceIds: [ids[0]!] });
     const again = await ec2.send(new StopInstancesCommand({ InstanceIds: [ids[0]!] }));
     assert.equal(again.StoppingInstances?.[0]?.CurrentState?.Name, 'stopped', 'stopping a stopped instance changes nothing');
+    const ami = await ec2.send(new CreateImageCommand({ InstanceId: ids[0]!, Name: 'fleet-image' }));
+    assert.match(ami.ImageId ?? '', /^ami-/);
+    await waitUntilImageAvailable({ client: ec2, ...waitFor }, { ImageIds: [ami.ImageId!] });
+    const captured = await ec2.send(new DescribeImagesCommand({ Owners: ['self'] }));
+    assert.deepEqual(captured.Images?.map((i) => [i.ImageId, i.Name, i.State]), [[ami.ImageId, 'fleet-image/1', 'available']]);
+    await ec2.send(new DeregisterImageCommand({ ImageId: ami.ImageId }));
+    assert.equal(await ec2Error(ec2.send(new DescribeImagesCommand({ ImageIds: [ami.ImageId!] }))), 'InvalidAMIID.NotFound');
     await ec2.send(new StartInstancesCommand({ InstanceIds: [ids[0]!] }));
     await waitUntilInstanceRunning({ client: ec2, ...waitFor }, { InstanceIds: [ids[0]!] });
     await ec2.send(new RebootInstancesCommand({ InstanceIds: [ids[0]!] }));
