@@ -10,7 +10,7 @@ import {
   CreateVolumeCommand, AttachVolumeCommand, DescribeVolumesCommand, DetachVolumeCommand, DeleteVolumeCommand,
   CreateSnapshotCommand, DescribeSnapshotsCommand, DeleteSnapshotCommand, DescribeVpcsCommand, DescribeSubnetsCommand,
   waitUntilInstanceRunning, waitUntilInstanceStopped, waitUntilInstanceTerminated, waitUntilVolumeAvailable, waitUntilVolumeInUse, waitUntilSnapshotCompleted,
-  paginateDescribeInstances,
+  paginateDescribeInstances, CreateImageCommand, DeregisterImageCommand, waitUntilImageAvailable,
 } from '@aws-sdk/client-ec2';
 import type { _InstanceType } from '@aws-sdk/client-ec2';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -32,6 +32,8 @@ async function ec2Error(p: Promise<unknown>): Promise<string> {
 }
 
 const waitFor = { maxWaitTime: 60, minDelay: 1, maxDelay: 1 };
+/** Kumo's offering names are instance types; the SDK's type lists only AWS's own. */
+const small = 'small' as _InstanceType;
 
 /**
  * The EC2-compatible API driven by AWS's own SDK (@aws-sdk/client-ec2) as an ordinary client
@@ -78,7 +80,7 @@ describe('EC2 API with the AWS SDK', () => {
     assert.deepEqual(regions.Regions?.map((r) => r.RegionName), ['kumo-1']);
     const zones = await ec2.send(new DescribeAvailabilityZonesCommand({}));
     assert.deepEqual(zones.AvailabilityZones?.map((z) => [z.ZoneName, z.State]), [['zone1', 'available']]);
-    const types = await ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: ['small' as _InstanceType] }));
+    const types = await ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: [small] }));
     assert.deepEqual(types.InstanceTypes?.map((t) => [t.InstanceType, t.VCpuInfo?.DefaultVCpus, t.MemoryInfo?.SizeInMiB]), [['small', 1, 256]]);
     assert.match(imageId, /^ami-[0-9a-z]{20}$/);
     const byId = await ec2.send(new DescribeImagesCommand({ ImageIds: [imageId] }));
@@ -125,7 +127,7 @@ describe('EC2 API with the AWS SDK', () => {
   test('RunInstances, waiters, filters, pagination, tags, stop/start/reboot/terminate', async () => {
     const sg = await ec2.send(new CreateSecurityGroupCommand({ GroupName: 'fleet', Description: 'fleet' }));
     const run = await ec2.send(new RunInstancesCommand({
-      ImageId: imageId, InstanceType: 'small' as _InstanceType, MinCount: 3, MaxCount: 7, KeyName: 'made', SecurityGroupIds: [sg.GroupId!],
+      ImageId: imageId, InstanceType: small, MinCount: 3, MaxCount: 7, KeyName: 'made', SecurityGroupIds: [sg.GroupId!],
       UserData: Buffer.from('#cloud-config\n').toString('base64'),
       TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'Name', Value: 'fleet' }, { Key: 'env', Value: 'test' }] }],
     }));
@@ -176,6 +178,13 @@ describe('EC2 API with the AWS SDK', () => {
     await waitUntilInstanceStopped({ client: ec2, ...waitFor }, { InstanceIds: [ids[0]!] });
     const again = await ec2.send(new StopInstancesCommand({ InstanceIds: [ids[0]!] }));
     assert.equal(again.StoppingInstances?.[0]?.CurrentState?.Name, 'stopped', 'stopping a stopped instance changes nothing');
+    const ami = await ec2.send(new CreateImageCommand({ InstanceId: ids[0]!, Name: 'fleet-image' }));
+    assert.match(ami.ImageId ?? '', /^ami-/);
+    await waitUntilImageAvailable({ client: ec2, ...waitFor }, { ImageIds: [ami.ImageId!] });
+    const captured = await ec2.send(new DescribeImagesCommand({ Owners: ['self'] }));
+    assert.deepEqual(captured.Images?.map((i) => [i.ImageId, i.Name, i.State]), [[ami.ImageId, 'fleet-image/1', 'available']]);
+    await ec2.send(new DeregisterImageCommand({ ImageId: ami.ImageId }));
+    assert.equal(await ec2Error(ec2.send(new DescribeImagesCommand({ ImageIds: [ami.ImageId!] }))), 'InvalidAMIID.NotFound');
     await ec2.send(new StartInstancesCommand({ InstanceIds: [ids[0]!] }));
     await waitUntilInstanceRunning({ client: ec2, ...waitFor }, { InstanceIds: [ids[0]!] });
     await ec2.send(new RebootInstancesCommand({ InstanceIds: [ids[0]!] }));
@@ -190,7 +199,7 @@ describe('EC2 API with the AWS SDK', () => {
   });
 
   test('Elastic IPs, volumes and snapshots', async () => {
-    const run = await ec2.send(new RunInstancesCommand({ ImageId: imageId, InstanceType: 'small' as _InstanceType, MinCount: 1, MaxCount: 1 }));
+    const run = await ec2.send(new RunInstancesCommand({ ImageId: imageId, InstanceType: small, MinCount: 1, MaxCount: 1 }));
     const id = run.Instances![0]!.InstanceId!;
     await waitUntilInstanceRunning({ client: ec2, ...waitFor }, { InstanceIds: [id] });
 
@@ -227,6 +236,27 @@ describe('EC2 API with the AWS SDK', () => {
     await ec2.send(new DeleteVolumeCommand({ VolumeId: vol.VolumeId }));
     await eventually(async () => (await ec2Error(ec2.send(new DescribeVolumesCommand({ VolumeIds: [vol.VolumeId!] })))) === 'InvalidVolume.NotFound', 'the volume is gone');
     assert.equal(await ec2Error(ec2.send(new AttachVolumeCommand({ VolumeId: vol.VolumeId, InstanceId: id, Device: '/dev/sdg' }))), 'InvalidVolume.NotFound');
+  });
+
+  test('another account\'s key sees and changes none of these resources', async () => {
+    await cloud.client.create('accounts', { name: 'bob', username: 'bob', password: 'bob-password-1', role: 'user' });
+    const bob = new KumoClient({ baseUrl: cloud.url });
+    bob.setToken((await bob.request<{ token: string }>('POST', '/api/v1/auth/login', { body: { username: 'bob', password: 'bob-password-1' } })).token);
+    const bk = await bob.request<Ec2CredentialSecret>('POST', '/api/v1/ec2/credentials', { body: { name: 'bob' } });
+    const bobEc2 = new EC2Client({ endpoint: bk.endpoint, region: bk.region, credentials: { accessKeyId: bk.accessKeyId, secretAccessKey: bk.secretAccessKey }, maxAttempts: 1 });
+    try {
+      const mine = (await ec2.send(new DescribeInstancesCommand({}))).Reservations?.flatMap((r) => r.Instances ?? []) ?? [];
+      const aliceId = mine[0]!.InstanceId!;
+      assert.deepEqual((await bobEc2.send(new DescribeInstancesCommand({}))).Reservations, []);
+      assert.equal(await ec2Error(bobEc2.send(new DescribeInstancesCommand({ InstanceIds: [aliceId] }))), 'InvalidInstanceID.NotFound');
+      assert.equal(await ec2Error(bobEc2.send(new TerminateInstancesCommand({ InstanceIds: [aliceId] }))), 'InvalidInstanceID.NotFound');
+      assert.notEqual(await ec2Error(bobEc2.send(new CreateTagsCommand({ Resources: [aliceId], Tags: [{ Key: 'owned', Value: 'bob' }] }))), 'ok');
+      assert.deepEqual((await bobEc2.send(new DescribeTagsCommand({}))).Tags, []);
+      assert.deepEqual((await bobEc2.send(new DescribeKeyPairsCommand({}))).KeyPairs, []);
+      assert.equal((await ec2.send(new DescribeTagsCommand({ Filters: [{ Name: 'key', Values: ['owned'] }] }))).Tags?.length, 0, 'alice\'s instance was not tagged');
+      const alicesKeys = await alice.request<{ items: Array<{ accessKeyId: string }> }>('GET', '/api/v1/ec2/credentials');
+      assert.equal(alicesKeys.items.some((k) => k.accessKeyId === bk.accessKeyId), false, 'keys are listed per account');
+    } finally { bobEc2.destroy(); }
   });
 
   test('VPCs and subnets are networks', async () => {
