@@ -3,7 +3,7 @@
 # Named in one place so that `kumo up`, docs/install.md and CI agree. The tiny guest's kernel is not
 # installed into the host: the image build downloads Debian's kernel package and unpacks it into a cache.
 set -euo pipefail
-packages=(qemu-system-x86 qemu-utils dnsmasq-base nftables haproxy busybox-static e2fsprogs kmod xz-utils cpio genisoimage iproute2 procps lxc uidmap chromium fonts-ipafont-gothic wrk slapd ldap-utils openssl prometheus qemu-guest-agent)
+packages=(qemu-system-x86 qemu-utils dnsmasq-base nftables haproxy busybox-static e2fsprogs kmod xz-utils cpio genisoimage ovmf swtpm swtpm-tools grub-pc-bin grub-efi-amd64-bin grub-common mtools dosfstools fdisk xorriso iproute2 procps lxc uidmap chromium fonts-ipafont-gothic wrk slapd ldap-utils openssl prometheus qemu-guest-agent)
 # Ceph RBD pools: the CLIs, the daemons of the test cluster, and QEMU's rbd block driver.
 ceph_packages=(ceph-mon ceph-osd ceph-common qemu-block-extra)
 missing=()

@@ -7,6 +7,7 @@
 
 /** Power state as the hypervisor sees it (the list is in lifecycle/lifecycle-states.ts). */
 import type { PowerState } from './lifecycle/lifecycle-states.ts';
+import type { GuestHardwareSpec } from './guest/guest-hardware.ts';
 
 export type { PowerState };
 
@@ -139,13 +140,18 @@ export interface InstanceSpec {
    */
   ha?: boolean;
   /**
+   * A virtio-balloon device (QEMU: at its fixed slot 0x02), through which the guest reports the
+   * memory it uses (guest-stats). Omitted: none. A live migration's target gets the source's value.
+   */
+  memoryBalloon?: boolean;
+  /** Firmware, buses and OS quirks from the image's properties (guest/guest-hardware.ts); omitted: SeaBIOS, virtio, Linux. */
+  guest?: GuestHardwareSpec;
+  /**
    * A display device and a VNC server on a per-instance Unix socket: the graphical console and
    * screenshots. Omitted: on for guests that boot through firmware (disk images, ISOs), off for a
    * directly booted kernel (serial console only).
    */
   graphicalConsole?: boolean;
-  /** The image declares qemu-guest-agent: the guest gets its virtio-serial channel (org.qemu.guest_agent.0). */
-  guestAgent?: boolean;
 }
 
 /** The files of a NoCloud config drive, as text (cloud-init's nocloud datasource). */

@@ -46,7 +46,7 @@ test('QGA client: an agent that never answers → DriverError timeout on the inj
 });
 
 test('guest agent calls: guestInfo maps OS and interfaces, set-password sends base64, shutdown sends guest-shutdown; without the channel → unsupported', async () => {
-  const h = await liveHarness({ guestAgent: true });
+  const h = await liveHarness({ guest: { guestAgent: true } });
   const qga = new FakeQga(h.ctx.requireRecord('i-1').paths.guestAgentSocket);
   await qga.listen();
   try {
@@ -61,7 +61,7 @@ test('guest agent calls: guestInfo maps OS and interfaces, set-password sends ba
     await assert.rejects(setGuestPassword(h.ctx, 'i-1', 'bad user', 'x'), /not a valid user name/);
     assert.equal(await shutdownThroughAgent(h.ctx, h.ctx.requireRecord('i-1')), true);
     while (!qga.commands().includes('guest-shutdown')) await new Promise((r) => setTimeout(r, 10)); // the test times out if it never arrives
-    h.ctx.requireRecord('i-1').spec!.guestAgent = false;
+    h.ctx.requireRecord('i-1').spec!.guest = {};
     await assert.rejects(guestInfo(h.ctx, 'i-1'), (e: unknown) => e instanceof DriverError && e.code === 'unsupported');
   } finally {
     await qga.close();
@@ -71,7 +71,7 @@ test('guest agent calls: guestInfo maps OS and interfaces, set-password sends ba
 
 test('backupDisk of a guest with an answering agent: freeze before blockdev-backup, thaw after', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'kumo-freeze-'));
-  const h = await liveHarness({ guestAgent: true }, { clock: new FakeClock() });
+  const h = await liveHarness({ guest: { guestAgent: true } }, { clock: new FakeClock() });
   const qga = new FakeQga(h.ctx.requireRecord('i-1').paths.guestAgentSocket);
   await qga.listen();
   try {

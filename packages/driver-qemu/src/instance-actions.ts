@@ -36,7 +36,7 @@ export function stopInstance(ctx: DriverContext, instanceId: string, opts: { for
         // A guest with an agent gets half the time for the power button, then the agent is asked
         // (guests that ignore ACPI: no acpid, a Windows lock screen).
         const totalMs = Math.max(0, opts.timeoutSec) * 1000;
-        const acpiMs = rec.spec?.guestAgent === true ? Math.floor(totalMs / 2) : totalMs;
+        const acpiMs = rec.spec?.guest?.guestAgent === true ? Math.floor(totalMs / 2) : totalMs;
         let gone = await live.waitGone(acpiMs);
         if (!gone && acpiMs < totalMs && (await shutdownThroughAgent(ctx, rec))) gone = await live.waitGone(totalMs - acpiMs);
         if (gone) {

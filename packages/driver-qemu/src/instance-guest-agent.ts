@@ -1,7 +1,7 @@
 /**
  * What the driver asks a guest's qemu-guest-agent (guest-agent-client.ts): OS and interfaces,
  * set-password, file-system freeze/thaw around disk snapshots, shutdown when the guest ignores the
- * ACPI power button. Only for guests started with the agent channel (spec.guestAgent); every call
+ * ACPI power button. Only for guests started with the agent channel (spec.guest.guestAgent, from the image property guestAgent); every call
  * is bounded by guestAgentTimeoutMs on the driver's clock, so a guest without a running agent costs
  * a timeout, never a hang.
  */
@@ -14,7 +14,7 @@ const DEFAULT_TIMEOUT_MS = 5000;
 
 export function guestAgentOf(ctx: DriverContext, rec: InstanceRecord): GuestAgentClient {
   if (!rec.live || !rec.spec) throw new DriverError(`instance ${rec.id} is not running (${rec.rest.power})`, 'invalid_state');
-  if (rec.spec.guestAgent !== true) throw new DriverError(`instance ${rec.id} was started without a guest agent channel (its image does not declare guestAgent)`, 'unsupported');
+  if (rec.spec.guest?.guestAgent !== true) throw new DriverError(`instance ${rec.id} was started without a guest agent channel (its image does not declare guestAgent)`, 'unsupported');
   return new GuestAgentClient({ socketPath: rec.paths.guestAgentSocket, clock: ctx.clock, timeoutMs: ctx.opts.guestAgentTimeoutMs ?? DEFAULT_TIMEOUT_MS });
 }
 
@@ -79,7 +79,7 @@ export async function shutdownThroughAgent(ctx: DriverContext, rec: InstanceReco
  */
 export async function withFrozenFileSystems<T>(ctx: DriverContext, rec: InstanceRecord, work: () => Promise<T>): Promise<{ result: T; frozen: boolean }> {
   let agent: GuestAgentClient | undefined;
-  try { agent = rec.spec?.guestAgent === true ? guestAgentOf(ctx, rec) : undefined; } catch { agent = undefined; }
+  try { agent = rec.spec?.guest?.guestAgent === true ? guestAgentOf(ctx, rec) : undefined; } catch { agent = undefined; }
   let frozen = false;
   if (agent) {
     try {

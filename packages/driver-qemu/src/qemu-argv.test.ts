@@ -105,7 +105,7 @@ test('argv: every device sits at its own stored slot, in slot order; q35 data di
   assert.ok(q35.includes('virtio-blk-pci,id=vblk-v,drive=t-v,bus=pcie.0,addr=0x10,serial=v,bootindex=0'), 'the root disk stays on pcie.0');
   assert.ok(q35.some((d) => d.startsWith('virtio-net-pci,id=nic09,') && d.includes('bus=pcie.0,addr=0x09')), 'NICs stay on pcie.0');
   const pc = devices(buildQemuArgv(spec, { ...host, machine: 'pc' }));
-  assert.deepEqual(pc.map((d) => /addr=(0x[0-9a-f]+)/.exec(d)?.[1]), ['0x02', '0x09', '0x10', '0x11', '0x13'], 'the display (a disk-booted guest has one) at 0x02');
+  assert.deepEqual(pc.map((d) => /addr=(0x[0-9a-f]+)/.exec(d)?.[1]), ['0x05', '0x09', '0x10', '0x11', '0x13'], 'the display (a disk-booted guest has one) at 0x05');
   assert.ok(pc.every((d) => d.includes('bus=pci.0,')), 'pc: pci.0, no ports');
   // Detaching d1 changes nothing about the others (the port stays).
   const without = devices(buildQemuArgv({ ...spec, disks: [disk('d3', 0x13)] }, host));
@@ -187,10 +187,10 @@ test('argv: a config drive only appends its drive at slot 0x1e, so every other d
   }
 });
 
-test('argv: a graphical console (VGA at 0x02, VNC on the instance directory socket) by default only for firmware boots; spec.graphicalConsole overrides', () => {
+test('argv: a graphical console (VGA at 0x05, VNC on the instance directory socket) by default only for firmware boots; spec.graphicalConsole overrides', () => {
   const has = (s: InstanceSpec) => {
     const argv = buildQemuArgv(s, host);
-    const vga = argv.some((a) => a.startsWith('VGA,id=video0,') && a.includes('addr=0x02'));
+    const vga = argv.some((a) => a.startsWith('VGA,id=video0,') && a.includes('addr=0x05'));
     const vnc = argv[argv.indexOf('-vnc') + 1];
     assert.equal(vga, argv.includes('-vnc'), 'the display and the VNC server come together');
     if (vga) assert.equal(vnc, 'unix:/run/kumo/i-1/vnc.sock');
@@ -203,11 +203,39 @@ test('argv: a graphical console (VGA at 0x02, VNC on the instance directory sock
   assert.equal(has({ ...base, graphicalConsole: false }), false);
 });
 
-test('argv: the guest agent channel (virtio-serial at 0x03, port org.qemu.guest_agent.0) only when spec.guestAgent', () => {
-  const argv = buildQemuArgv({ ...base, guestAgent: true }, host);
+test('argv: the guest agent channel (virtio-serial at 0x03, port org.qemu.guest_agent.0) only when spec.guest.guestAgent (the image property)', () => {
+  const argv = buildQemuArgv({ ...base, guest: { guestAgent: true } }, host);
   assert.ok(argv.includes('virtio-serial-pci,id=vserial0,bus=pcie.0,addr=0x03'));
   assert.ok(argv.includes('virtserialport,bus=vserial0.0,chardev=qga0,name=org.qemu.guest_agent.0'));
   assert.ok(argv.includes('socket,id=qga0,path=/run/kumo/i-1/qga.sock,server=on,wait=off'));
   assert.equal(buildQemuArgv(base, host).some((a) => a.includes('qga')), false);
   rejects({ ...base, disks: [disk('d', 0x03)] }, host, 'pciSlot 0x03');
+});
+
+test('argv: guest hardware that contradicts itself or the host is refused, naming the field', () => {
+  const ovmf = { code: '/ovmf/CODE.fd', varsTemplate: '/ovmf/VARS.fd' };
+  rejects({ ...base, guest: { secureBoot: true } }, host, 'secureBoot needs firmware uefi');
+  rejects({ ...base, guest: { firmware: 'efi' as 'uefi' } }, host, 'firmware must be one of bios, uefi');
+  rejects({ ...base, guest: { diskBus: 'ide' as 'sata' } }, host, 'diskBus must be one of virtio-blk, virtio-scsi, sata');
+  rejects({ ...base, guest: { nicModel: 'rtl8139' as 'e1000' } }, host, 'nicModel must be one of virtio, e1000');
+  rejects({ ...base, guest: { firmware: 'uefi' } }, host, 'guest.firmware uefi: no OVMF firmware on this host');
+  rejects({ ...base, guest: { firmware: 'uefi', secureBoot: true } }, { ...host, ovmf }, 'no Secure Boot variant');
+  rejects({ ...base, guest: { firmware: 'uefi', secureBoot: true } }, { ...host, machine: 'pc', ovmf }, 'secureBoot needs the q35 machine');
+  rejects({ ...base, guest: { driverIso: { path: 'virtio-win.iso', imageVersionId: 'iv' } } }, host, 'driverIso: path must be absolute');
+});
+
+test('argv: a spec without guest hardware renders exactly as one with only default properties left out', () => {
+  assert.deepEqual(buildQemuArgv({ ...base, guest: {} }, host), buildQemuArgv(base, host));
+  const argv = buildQemuArgv(base, host);
+  assert.ok(!argv.some((a) => a.includes('pflash')), 'SeaBIOS: no pflash');
+  assert.equal(argv[argv.indexOf('-rtc') + 1], 'base=utc');
+});
+
+test('argv: Windows on TCG gets local time but no Hyper-V flags (TCG does not emulate them); on KVM it gets them', () => {
+  const win: InstanceSpec = { ...base, guest: { osType: 'windows' } };
+  const tcg = buildQemuArgv(win, host);
+  assert.equal(tcg[tcg.indexOf('-cpu') + 1], 'qemu64');
+  assert.equal(tcg[tcg.indexOf('-rtc') + 1], 'base=localtime,driftfix=slew');
+  const kvm = buildQemuArgv(win, { ...host, accel: 'kvm' });
+  assert.match(kvm[kvm.indexOf('-cpu') + 1] ?? '', /^host,hv_relaxed,hv_vapic,hv_spinlocks=0x1fff,hv_time,/);
 });

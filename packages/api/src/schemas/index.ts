@@ -13,3 +13,4 @@ export * from './migration.ts';
 export * from './evacuation.ts';
 export * from './accounting.ts';
 export * from './guest-console.ts';
+export * from './ec2.ts';

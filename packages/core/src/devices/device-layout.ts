@@ -6,9 +6,10 @@
  *
  *   0x00        host bridge (both q35 and pc)
  *   0x01        PIIX3 ISA/IDE/USB on pc; kept free on q35 too, so one layout fits both
- *   0x02–0x07   platform devices (reserved): 0x02 the display (VGA, when the guest has a graphical
- *               console), 0x03 the virtio-serial controller of the guest agent channel; free for
- *               balloon, virtio-rng, a SCSI controller: 0x04–0x07
+ *   0x02        the memory balloon (virtio-balloon, when the spec asks for it)
+ *   0x03–0x07   platform devices (reserved): 0x03 the guest agent's virtio-serial controller,
+ *               0x04 the virtio-scsi controller of images with diskBus virtio-scsi, 0x05 the display
+ *               (VGA, when the guest has a graphical console); free for virtio-rng: 0x06–0x07
  *   0x08–0x0f   NICs (8): the guest names them enp0s8 … enp0s15
  *   0x10        the root disk: the lowest virtio-blk slot, so the guest always sees it as vda
  *   0x11–0x1d   data disks (13)
@@ -35,16 +36,17 @@ export const pciSlotRanges: Readonly<Record<AllocatedDeviceKind, PciSlotRange>> 
 
 /** Slots of devices every VM has at the same place. */
 export const fixedPciSlots = {
+  memoryBalloon: 0x02,
   rootDisk: 0x10,
   configDrive: 0x1e,
   /** The VGA display of a guest with a graphical console (driver-qemu qemu-argv-display.ts). */
-  display: 0x02,
+  display: 0x05,
   /** The virtio-serial controller carrying the qemu-guest-agent channel (driver-qemu qemu-argv-guest-agent.ts). */
   guestAgentSerial: 0x03,
 } as const;
 
-/** Slots no guest device may take: the chipset's and the platform reserve (0x02–0x07). */
-export const reservedPciSlots: readonly number[] = [0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x1f];
+/** Slots no guest device may take: the chipset's and the platform reserve (0x03–0x07). */
+export const reservedPciSlots: readonly number[] = [0x00, 0x01, 0x03, 0x04, 0x05, 0x06, 0x07, 0x1f];
 
 /** Highest slot on a PCI bus. */
 export const maxPciSlot = 0x1f;

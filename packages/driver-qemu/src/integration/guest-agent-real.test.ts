@@ -17,7 +17,7 @@ const qemuGa = '/usr/sbin/qemu-ga';
 
 test('guest agent calls against a real qemu-ga: OS info and interfaces; a blocked command is an error, not a hang', { timeout: 60_000 }, async (t) => {
   assert.ok(existsSync(qemuGa), 'qemu-ga is installed (scripts/install-system-deps.sh: qemu-guest-agent)');
-  const h = await liveHarness({ guestAgent: true });
+  const h = await liveHarness({ guest: { guestAgent: true } });
   const work = await mkdtemp(join(tmpdir(), 'kumo-qga-real-'));
   const socket = h.ctx.requireRecord('i-1').paths.guestAgentSocket;
   const ga = spawn(qemuGa, ['-m', 'unix-listen', '-p', socket, '-t', work, '-f', join(work, 'qga.pid'),

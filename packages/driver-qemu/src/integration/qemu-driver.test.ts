@@ -74,7 +74,7 @@ test('QEMU driver against a real guest', { timeout: 240_000 }, async (t) => {
     cpuQuota: 0.5,
     // A display and the guest agent channel on a directly booted kernel (which has neither by default).
     graphicalConsole: true,
-    guestAgent: true,
+    guest: { guestAgent: true },
   };
   const layout = await detectCgroupLayout('/sys/fs/cgroup');
   const memoryGroup = layout.kind === 'v1' && layout.controllers.memory ? join(layout.controllers.memory, cgroupParent, id) : undefined;
