@@ -1,6 +1,6 @@
 /**
  * The graphical console's part of the QEMU command line: a standard VGA adapter at the fixed slot
- * 0x02 (core device-layout.ts) and QEMU's VNC server on a Unix socket in the instance directory,
+ * 0x05 (core device-layout.ts) and QEMU's VNC server on a Unix socket in the instance directory,
  * which only the agent can open (it proxies it to the server's authenticated WebSocket). No TCP
  * port, no VNC password: access control is the server's, per request.
  *
@@ -30,7 +30,7 @@ export interface ArgvPiece {
   devices: Array<{ slot: number; args: string[] }>;
 }
 
-/** `at(slot)` is the root bus address option (`bus=pcie.0,addr=0x02`). */
+/** `at(slot)` is the root bus address option (`bus=pcie.0,addr=0x05`). */
 export function displayArgv(spec: InstanceSpec, paths: InstancePaths, at: (slot: number) => string): ArgvPiece {
   if (!hasGraphicalConsole(spec)) return { options: [], devices: [] };
   return {

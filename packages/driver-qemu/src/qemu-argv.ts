@@ -137,6 +137,10 @@ function checkSpec(spec: InstanceSpec, host: QemuArgvHost): void {
     slots.set(slot, who);
   };
   if (spec.configDrive !== undefined) claim(fixedPciSlots.configDrive, 'the config drive');
+  // Fixed roles whether or not this guest uses them: a disk or NIC never sits where a display or the
+  // guest agent channel appears after an image property or the instance changes.
+  claim(fixedPciSlots.display, 'the display');
+  claim(fixedPciSlots.guestAgentSerial, 'the guest agent channel');
   const serials = new Set<string>();
   const volumes = new Set<string>();
   for (const d of disksOf(spec)) {

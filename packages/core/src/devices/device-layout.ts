@@ -45,8 +45,8 @@ export const fixedPciSlots = {
   guestAgentSerial: 0x03,
 } as const;
 
-/** Slots no guest device may take: the chipset's and the platform reserve (0x03–0x07). */
-export const reservedPciSlots: readonly number[] = [0x00, 0x01, 0x03, 0x04, 0x05, 0x06, 0x07, 0x1f];
+/** Slots no guest device may take: the chipset's and the platform reserve (0x04, 0x06–0x07; 0x03 and 0x05 are fixed slots). */
+export const reservedPciSlots: readonly number[] = [0x00, 0x01, 0x04, 0x06, 0x07, 0x1f];
 
 /** Highest slot on a PCI bus. */
 export const maxPciSlot = 0x1f;
