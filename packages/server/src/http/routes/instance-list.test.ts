@@ -76,7 +76,7 @@ describe('GET /api/v1/instances: pages are the single instances, byte for byte',
   test('a list item has exactly the Instance fields (no user data, excluded hosts, pod or cluster)', async () => {
     const page = JSON.parse(await get('/api/v1/instances?limit=1')) as { items: Array<Record<string, unknown>> };
     assert.deepEqual(Object.keys(page.items[0]!), [
-      'id', 'accountId', 'name', 'zoneId', 'hostId', 'poolId', 'imageId', 'imageVersionId', 'offeringId', 'keypairId',
+      'id', 'accountId', 'name', 'type', 'zoneId', 'hostId', 'poolId', 'imageId', 'imageVersionId', 'offeringId', 'keypairId',
       'vcpus', 'memoryMiB', 'rootDiskGiB', 'addresses', 'desired', 'phase', 'task', 'observed', 'errorReason', 'hostTags', 'affinityGroupIds',
       'configDrive', 'graphicalConsole', 'cdrom', 'bootDevice', 'ha', 'version', 'createdAt', 'updatedAt',
     ]);
