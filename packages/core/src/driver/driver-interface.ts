@@ -244,7 +244,7 @@ export interface Driver {
   /** The guest's screen now, as a PNG (QEMU: screendump). Read-only. Errors as openDisplay. */
   screenshot?(instanceId: string): Promise<Buffer>;
 
-  // ---- Optional: the guest agent (spec.guestAgent). Every call is bounded by the driver's guest
+  // ---- Optional: the guest agent (spec.guest.guestAgent). Every call is bounded by the driver's guest
   // agent timeout on its injected clock: an agent that does not answer → 'timeout', never a hang.
   // A guest started without the agent channel → 'unsupported'; not running → 'invalid_state'.
 
