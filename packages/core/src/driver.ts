@@ -7,6 +7,7 @@
 
 /** Power state as the hypervisor sees it (the list is in lifecycle/lifecycle-states.ts). */
 import type { PowerState } from './lifecycle/lifecycle-states.ts';
+import type { SmbiosSystemSpec } from './driver/smbios.ts';
 
 export type { PowerState };
 
@@ -138,6 +139,8 @@ export interface InstanceSpec {
    * copy is the only one that writes. Omitted: not HA.
    */
   ha?: boolean;
+  /** SMBIOS system information (type 1) shown to the guest (driver/smbios.ts); omitted: the hypervisor's default. */
+  smbios?: SmbiosSystemSpec;
 }
 
 /** The files of a NoCloud config drive, as text (cloud-init's nocloud datasource). */
@@ -177,3 +180,4 @@ export * from './driver/driver-error.ts';
 export * from './driver/driver-call-context.ts';
 export * from './driver/power-reason.ts';
 export * from './driver/migration.ts';
+export * from './driver/smbios.ts';

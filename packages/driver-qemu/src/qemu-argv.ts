@@ -47,6 +47,7 @@ import { configDriveFiles } from './config-drive-files.ts';
 import { deviceOption, diskBlockdev, diskDeviceProps, throttleGroupObject } from './disk-blockdev.ts';
 import { diskBusAddress, hotplugRootPorts, rootBusOf } from './hotplug-ports.ts';
 import { instanceDirPaths } from './instance-paths.ts';
+import { smbiosArgv } from './qemu-argv-smbios.ts';
 
 export interface QemuArgvHost {
   accel: 'kvm' | 'tcg';
@@ -176,6 +177,7 @@ export function buildQemuArgv(spec: InstanceSpec, host: QemuArgvHost): string[] 
   add('-m', String(spec.memoryMiB));
   add('-display', 'none');
   add('-rtc', 'base=utc');
+  add(...smbiosArgv(spec.smbios));
   add('-chardev', `socket,id=qmp,path=${p.qmpSocket},server=on,wait=off`);
   add('-mon', 'chardev=qmp,mode=control');
   add('-chardev', `socket,id=serial0,path=${p.serialSocket},server=on,wait=off,logfile=${p.consoleLog},logappend=on`);

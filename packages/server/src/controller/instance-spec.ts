@@ -1,4 +1,4 @@
-import type { DiskSpec, InstanceSpec } from '@kumo/core';
+import { kumoSmbiosSystem, type DiskSpec, type InstanceSpec } from '@kumo/core';
 import type { ImageRef } from '@kumo/api';
 import type { InstanceRow, Repos } from '@kumo/db';
 import { networkBridgeName, parseCidr } from '@kumo/netcfg';
@@ -56,6 +56,9 @@ export async function buildInstanceSpec(repos: Repos, inst: InstanceRow): Promis
     stopTimeoutSec: offering.stopTimeoutSec,
     ...(inst.ha === 1 ? { ha: true } : {}),
     cpuQuota: offering.qosClass === 'guaranteed' ? 1 : 0.5,
+    // cloud-init finds the metadata service by the SMBIOS serial; a config drive is the explicit
+    // alternative, so such guests read only the drive (NoCloud's local mode).
+    smbios: kumoSmbiosSystem(inst.configDrive !== 1),
     ...(inst.configDrive === 1 ? {
       configDrive: renderConfigDrive({
         instanceId: inst.id, hostname: hostnameOf(inst.name), publicKeys: keypair ? [keypair.publicKey] : [], userData: inst.userData,
