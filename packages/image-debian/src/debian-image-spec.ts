@@ -11,14 +11,25 @@ export const debianSuite = 'bookworm';
  * systemd as init, cloud-init with what its Debian defaults render network config for
  * (ifupdown + isc-dhcp-client, whose rfc3442 hook applies DHCP classless routes), an SSH server
  * for the key cloud-init installs, sudo for cloud-init's default user, and Debian's kernel with
- * initramfs-tools for the kernel bundle.
+ * initramfs-tools (and what the kernel package needs) for the kernel bundle.
  */
 export const debianGuestPackages: readonly string[] = [
   'systemd', 'systemd-sysv', 'udev', 'dbus',
   'cloud-init', 'openssh-server', 'sudo',
   'ifupdown', 'isc-dhcp-client', 'iproute2', 'netbase',
-  'linux-image-amd64', 'initramfs-tools',
+  'initramfs-tools', 'linux-base', 'kmod',
 ];
+
+/**
+ * The kernel, installed after debootstrap (inside the chroot, with apt) once initramfs-tools is
+ * configured to build a small initramfs (guest-config.ts initramfsFiles): with Debian's default
+ * MODULES=most, mkinitramfs runs modinfo over thousands of modules, which took more than ten minutes
+ * on a loaded build machine, and the guest would decompress a 30 MiB initrd under TCG.
+ */
+export const debianKernelPackage = 'linux-image-amd64';
+
+/** Modules the initramfs loads to mount the root disk (their dependencies come along). */
+export const debianInitramfsModules: readonly string[] = ['virtio_pci', 'virtio_blk', 'ext4'];
 
 /** File system label of the root disk; the kernel command line mounts it by device. */
 export const debianRootLabel = 'kumo-debian';

@@ -1,13 +1,16 @@
 /**
- * The Debian root file system: debootstrap (minbase + the guest packages) into a directory, then the
- * guest files written and the build host's leftovers removed (guest-config.ts). Needs root (chroot)
- * and the mirror; no loop devices, no mounts of its own.
+ * The Debian root file system: debootstrap (minbase + the guest packages) into a directory, Debian's
+ * kernel installed in it with apt (after initramfs-tools is told to build a small initramfs), then the
+ * guest files written and the build's leftovers removed (guest-config.ts). Needs root (chroot) and
+ * the mirror; no loop devices. The only mount is /proc inside the chroot while apt installs the
+ * kernel, and it is undone on every path.
  */
-import { chmod, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { requireExecutable, runCommand } from '@kumo/image-tiny';
 import { unmountAllUnder } from './chroot-mounts.ts';
-import { guestFiles, guestFilesRemoved, sshHostKeyPrefix } from './guest-config.ts';
+import { debianKernelPackage } from './debian-image-spec.ts';
+import { guestFiles, guestFilesRemoved, initramfsFiles, sshHostKeyPrefix, type GuestFile } from './guest-config.ts';
 
 export interface DebianRootfsBuild {
   suite: string;
@@ -15,7 +18,7 @@ export interface DebianRootfsBuild {
   packages: readonly string[];
   /** The target directory (must not exist yet). */
   rootfs: string;
-  /** Where debootstrap keeps downloaded .deb files between builds. */
+  /** Where downloaded .deb files are kept between builds (debootstrap's and the kernel's). */
   debCacheDir: string;
 }
 
@@ -30,14 +33,19 @@ export function debootstrapArgs(b: DebianRootfsBuild): string[] {
 /** Path inside the root file system (absolute guest path → host path). */
 const inRoot = (rootfs: string, guestPath: string): string => join(rootfs, guestPath);
 
-export async function applyGuestConfig(rootfs: string): Promise<void> {
-  for (const f of guestFiles) {
+async function writeFiles(rootfs: string, files: readonly GuestFile[]): Promise<void> {
+  for (const f of files) {
     const path = inRoot(rootfs, f.path);
     await mkdir(dirname(path), { recursive: true });
     await rm(path, { force: true }); // resolv.conf may be a symlink to the host's
     await writeFile(path, f.content);
     await chmod(path, f.mode);
   }
+}
+
+/** The guest files written and the build's leftovers removed (after the last apt run). */
+export async function applyGuestConfig(rootfs: string): Promise<void> {
+  await writeFiles(rootfs, guestFiles);
   for (const p of guestFilesRemoved) {
     const path = inRoot(rootfs, p);
     const entries = await readdir(path).catch(() => null);
@@ -53,16 +61,41 @@ export async function applyGuestConfig(rootfs: string): Promise<void> {
   }
 }
 
-/** Builds the root file system; on failure unmounts what debootstrap left and removes the directory. */
+const isKernelDeb = (name: string): boolean => name.startsWith('linux-image-') && name.endsWith('.deb');
+
+/**
+ * `apt-get install linux-image-amd64` inside the chroot, with the apt lists debootstrap left there.
+ * Kernel packages downloaded by an earlier build are copied in first and the new ones kept after.
+ */
+export async function installKernel(rootfs: string, debCacheDir: string): Promise<void> {
+  const archives = inRoot(rootfs, '/var/cache/apt/archives');
+  for (const n of (await readdir(debCacheDir).catch(() => [] as string[])).filter(isKernelDeb)) await copyFile(join(debCacheDir, n), join(archives, n));
+  await writeFiles(rootfs, initramfsFiles);
+  const proc = inRoot(rootfs, '/proc');
+  await runCommand('mount', ['-t', 'proc', 'proc', proc]);
+  try {
+    await runCommand('chroot', [rootfs, 'env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', 'install', '-y', '-q', '--no-install-recommends', debianKernelPackage]);
+  } finally {
+    await unmountAllUnder(proc);
+  }
+  for (const n of (await readdir(archives)).filter(isKernelDeb)) await copyFile(join(archives, n), join(debCacheDir, n));
+}
+
+const seconds = (since: number): string => `${((Date.now() - since) / 1000).toFixed(0)} s`;
+
+/** Builds the root file system; on failure unmounts what is mounted under it and removes it. */
 export async function buildDebianRootfs(b: DebianRootfsBuild, log: (line: string) => void): Promise<void> {
   const debootstrap = requireExecutable('debootstrap', 'debootstrap');
   await mkdir(b.debCacheDir, { recursive: true });
   try {
-    const started = Date.now();
+    let started = Date.now();
     await runCommand(debootstrap, debootstrapArgs(b));
-    log(`debian image: debootstrap ${b.suite} from ${b.mirror} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    log(`debian image: debootstrap ${b.suite} from ${b.mirror} in ${seconds(started)}`);
     const left = await unmountAllUnder(b.rootfs);
     if (left.length > 0) log(`debian image: unmounted what debootstrap left mounted: ${left.join(', ')}`);
+    started = Date.now();
+    await installKernel(b.rootfs, b.debCacheDir);
+    log(`debian image: ${debianKernelPackage} installed in the chroot in ${seconds(started)}`);
     await applyGuestConfig(b.rootfs);
   } catch (e) {
     await unmountAllUnder(b.rootfs);

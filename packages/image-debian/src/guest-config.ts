@@ -6,7 +6,7 @@
  * it behaves like a distribution's cloud image and finds Kumo the way such an image would (SMBIOS
  * serial `ds=nocloud-net;s=…`, or a NoCloud config drive).
  */
-import { debianImageCmdline } from './debian-image-spec.ts';
+import { debianImageCmdline, debianInitramfsModules } from './debian-image-spec.ts';
 
 export interface GuestFile {
   /** Absolute path inside the root file system. */
@@ -41,3 +41,12 @@ export const guestFilesRemoved: readonly string[] = [
 
 /** SSH host key files are matched by this prefix in /etc/ssh. */
 export const sshHostKeyPrefix = 'ssh_host_';
+
+/**
+ * initramfs-tools settings written before the kernel is installed: only the listed modules
+ * (MODULES=list) and gzip (bookworm's default zstd is only a recommendation of initramfs-tools).
+ */
+export const initramfsFiles: readonly GuestFile[] = [
+  { path: '/etc/initramfs-tools/conf.d/kumo.conf', content: 'MODULES=list\nCOMPRESS=gzip\n', mode: 0o644 },
+  { path: '/etc/initramfs-tools/modules', content: `${debianInitramfsModules.join('\n')}\n`, mode: 0o644 },
+];
