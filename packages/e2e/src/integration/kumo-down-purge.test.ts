@@ -58,10 +58,10 @@ describe('kumo down --purge leaves the host as it was before kumo up', { timeout
     const offering = (await client.list<{ id: string }>('offerings', { name: 'tiny' })).items[0]!;
     networkId = (await client.list<{ id: string }>('networks', { name: 'default' })).items[0]!.id;
     const op = await client.request<Operation>('POST', '/api/v1/instances', {
-      query: { wait: true, waitTimeoutSec: 180 },
+      query: { wait: true, waitTimeoutSec: 300 },
       body: { name: 'purge-me', zoneId: zone.id, imageId: image.id, offeringId: offering.id, nics: [{ networkId }] },
     });
-    assert.equal(op.status, 'succeeded', op.message);
+    assert.equal(op.status, 'succeeded', `${op.message ?? ''}\nkumo up said:\n${upOutput.slice(-4000)}`);
     instanceId = op.resourceId;
     routerId = (await client.listAll<{ id: string; networkId: string }>('routers')).find((r) => r.networkId === networkId)!.id;
   });
