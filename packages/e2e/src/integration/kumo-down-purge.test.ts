@@ -49,7 +49,8 @@ describe('kumo down --purge leaves the host as it was before kumo up', { timeout
     up = spawn(process.execPath, ['--import', 'tsx', mainScript, 'up', '--port', String(port), '--data-dir', dataDir], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
     up.stdout!.on('data', (d: Buffer) => { upOutput += d.toString(); });
     up.stderr!.on('data', (d: Buffer) => { upOutput += d.toString(); });
-    await eventually(async () => /Kumo is up at/.test(upOutput) || up!.exitCode !== null, 'kumo up to print its address', 300_000);
+    await eventually(async () => /Kumo is up at/.test(upOutput) || up!.exitCode !== null, 'kumo up to print its address', 480_000)
+      .catch((e: unknown) => { throw new Error(`${String(e)}\nkumo up said:\n${upOutput.slice(-4000)}`); });
     assert.match(upOutput, /Kumo is up at/, upOutput.slice(-3000));
     const profile = JSON.parse(sh(['cat', join(dataDir, 'cli.json')])) as { server: string; token: string };
     client = new KumoClient({ baseUrl: profile.server, token: profile.token });
