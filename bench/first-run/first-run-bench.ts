@@ -11,6 +11,10 @@
  *   empty cache directory (what the tiny image build does instead of installing a kernel), timed.
  *
  *   node --import tsx bench/first-run/first-run-bench.ts --chroot /var/tmp/fresh-bookworm [--no-install]
+ *   node --import tsx bench/first-run/first-run-bench.ts --status DIR/var/lib/dpkg/status [--no-kernel]
+ *
+ * --status simulates on this host, with its apt lists, as if only the packages in that dpkg status
+ * file (e.g. a fresh debootstrap's) were installed: no chroot, no network.
  *
  * Root. Prints JSON.
  */
@@ -43,8 +47,16 @@ function simulation(out: string): { packages: number; download: string } {
 }
 
 const inChroot = (dir: string, argv: string[]) => run('chroot', [dir, 'env', 'DEBIAN_FRONTEND=noninteractive', ...argv], { maxBuffer: 64 * 1024 * 1024 });
+/** `apt-get install -s` on this host as if its installed packages were those of `statusFile`. */
+const simulateAgainst = (statusFile: string, args: string[]) =>
+  run('apt-get', ['install', '-s', '-o', `Dir::State::status=${statusFile}`, '-o', 'Dir::Cache::archives=/nonexistent', ...args], { maxBuffer: 64 * 1024 * 1024 });
 
 const result: Record<string, unknown> = { date: new Date().toISOString(), load: (await run('cat', ['/proc/loadavg'])).stdout.trim() };
+const status = arg('status');
+if (status) {
+  result['simulatedBefore'] = { what: 'host packages with recommends + linux-image-amd64', ...simulation((await simulateAgainst(status, [...hostPackages, 'linux-image-amd64'])).stdout) };
+  result['simulatedNow'] = { what: 'host packages, --no-install-recommends, no kernel', ...simulation((await simulateAgainst(status, ['--no-install-recommends', ...hostPackages])).stdout) };
+}
 if (chroot) {
   // -s prints what would be installed, with the download size when the .debs are not cached.
   const old = await inChroot(chroot, ['apt-get', 'install', '-s', '-o', 'APT::Get::Print-URIs=false', ...hostPackages, 'linux-image-amd64']);
@@ -58,8 +70,11 @@ if (chroot) {
 }
 const cache = await mkdtemp('/var/tmp/kumo-bench-kernel-');
 try {
+  if (process.argv.includes('--no-kernel')) throw new Error('skipped');
   const k = await timed(() => downloadGuestKernel(join(cache, 'guest-kernel')));
   result['guestKernel'] = { ms: k.ms, version: k.value.version, what: 'apt-get download + dpkg-deb -x + depmod -b into an empty cache' };
+} catch (e) {
+  if ((e as Error).message !== 'skipped') throw e;
 } finally {
   await rm(cache, { recursive: true, force: true });
 }

@@ -6,8 +6,8 @@ import { clientForBinary } from './client-for-binary.ts';
 import { dataDir } from './config.ts';
 import { removeLocalHosts } from './local-hosts/local-hosts.ts';
 import { localHostsPlanForRemoval } from './local-hosts/local-hosts-plan.ts';
-import { tearDownCloud } from './purge/cloud-teardown.ts';
-import { sweepHost } from './purge/host-sweep.ts';
+import { tearDownCloud, type CloudTeardown } from './purge/cloud-teardown.ts';
+import { networkObjectNames, remainingNetworkObjects, sweepHost } from './purge/host-sweep.ts';
 import { runningUpPid } from './up-pid-file.ts';
 
 /**
@@ -26,11 +26,15 @@ export function addDownCommand(program: Command): void {
       const dir = dataDir(o.dataDir);
       if (o.purge && process.getuid?.() !== 0) throw new CliError('kumo down --purge removes namespaces, bridges, nft tables and cgroups: run it as root');
       const pid = runningUpPid(dir);
-      let instanceIds: string[] = [];
+      let torn: CloudTeardown = { instanceIds: [], networkIds: [], routerIds: [] };
       if (o.purge && pid !== undefined) {
         const started = Date.now();
-        instanceIds = (await tearDownCloud(clientForBinary(c), print, o.timeout)).instanceIds;
-        print(`deleted ${instanceIds.length} instance(s) and the networks in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        torn = await tearDownCloud(clientForBinary(c), print, o.timeout);
+        // The agent removes a deleted router's host side after the database row is gone: give it the time.
+        const names = networkObjectNames(torn.networkIds, torn.routerIds);
+        await waitFor(() => { const left = remainingNetworkObjects(names); return left.links.length + left.netns.length === 0; }, { timeoutMs: o.timeout * 1000, intervalMs: 250, what: 'the agent to remove the routers and bridges' })
+          .catch(() => undefined); // the sweep below removes what is left
+        print(`deleted ${torn.instanceIds.length} instance(s) and ${torn.networkIds.length} network(s) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       }
       if (pid !== undefined) {
         process.kill(pid, 'SIGTERM');
@@ -41,7 +45,7 @@ export function addDownCommand(program: Command): void {
         print(`no kumo up is running on ${dir}`);
       }
       if (o.purge) {
-        await sweepHost({ dataDir: dir, instanceIds }, print);
+        await sweepHost({ dataDir: dir, ...torn }, print);
         return;
       }
       if (process.getuid?.() === 0) {

@@ -8,6 +8,7 @@ import type { KumoClient } from '@kumo/api';
 export interface CloudTeardown {
   instanceIds: string[];
   networkIds: string[];
+  routerIds: string[];
 }
 
 const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -19,6 +20,7 @@ export async function tearDownCloud(client: KumoClient, say: (line: string) => v
     await client.request('DELETE', `/api/v1/instances/${i.id}`, { query: { wait: true, waitTimeoutSec: timeoutSec } });
     say(`deleted instance ${i.name} (${i.id})`);
   }));
+  const routerIds = (await client.listAll<{ id: string }>('routers')).map((r) => r.id);
   const networks = await client.listAll<{ id: string; name: string }>('networks');
   for (const n of networks) {
     await client.delete('networks', n.id);
@@ -29,5 +31,5 @@ export async function tearDownCloud(client: KumoClient, say: (line: string) => v
     if (Date.now() > deadline) throw new Error(`routers still exist ${timeoutSec} s after their networks were deleted`);
     await settle(500);
   }
-  return { instanceIds: instances.map((i) => i.id), networkIds: networks.map((n) => n.id) };
+  return { instanceIds: instances.map((i) => i.id), networkIds: networks.map((n) => n.id), routerIds };
 }
