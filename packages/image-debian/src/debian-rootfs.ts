@@ -5,7 +5,7 @@
  * the mirror; no loop devices. The only mount is /proc inside the chroot while apt installs the
  * kernel, and it is undone on every path.
  */
-import { chmod, copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { requireExecutable, runCommand } from '@kumo/image-tiny';
 import { unmountAllUnder } from './chroot-mounts.ts';
@@ -89,7 +89,11 @@ export async function buildDebianRootfs(b: DebianRootfsBuild, log: (line: string
   await mkdir(b.debCacheDir, { recursive: true });
   try {
     let started = Date.now();
-    await runCommand(debootstrap, debootstrapArgs(b));
+    await runCommand(debootstrap, debootstrapArgs(b)).catch(async (e: unknown) => {
+      // debootstrap's own log says which package failed; the rootfs (and the log) goes below.
+      const logTail = (await readFile(join(b.rootfs, 'debootstrap', 'debootstrap.log'), 'utf8').catch(() => '')).split('\n').slice(-40).join('\n');
+      throw new Error(`${(e as Error).message}\n--- debootstrap.log (last lines) ---\n${logTail}`);
+    });
     log(`debian image: debootstrap ${b.suite} from ${b.mirror} in ${seconds(started)}`);
     const left = await unmountAllUnder(b.rootfs);
     if (left.length > 0) log(`debian image: unmounted what debootstrap left mounted: ${left.join(', ')}`);
