@@ -15,7 +15,9 @@ export const debianSuite = 'bookworm';
  */
 export const debianGuestPackages: readonly string[] = [
   'systemd', 'systemd-sysv', 'udev', 'dbus',
-  'cloud-init', 'openssh-server', 'sudo',
+  // python3-cffi-backend: debootstrap does not resolve virtual packages, and python3-cryptography
+  // (cloud-init → python3-oauthlib) depends on the virtual python3-cffi-backend-api-min/max it provides.
+  'cloud-init', 'python3-cffi-backend', 'openssh-server', 'sudo',
   'ifupdown', 'isc-dhcp-client', 'iproute2', 'netbase',
   'initramfs-tools', 'linux-base', 'kmod',
 ];
