@@ -1,5 +1,6 @@
 // Lint rules; the layer rules keep imports pointing down:
-// kumo (binary) → cli, server, agent;  web/cli → api;  server → db, api, core, ldap-auth;  agent → drivers → core.
+// kumo (binary) → cli, server, agent;  web/cli → api;  server → db, api, core, ldap-auth, ec2;  agent → drivers → core.
+// ec2 (the EC2 Query API vocabulary) sees only core and api: the server hands it a backend (ports) over its services.
 // ldap-auth (the LDAP vocabulary of directory logins) imports no Kumo package.
 // Drivers are driver-qemu and driver-fake; driver-conformance (the shared driver test suite) sees only core.
 import tseslint from 'typescript-eslint';
@@ -35,6 +36,7 @@ export default tseslint.config(
   { files: ['packages/api/**'], rules: forbid('@kumo/db', '@kumo/server', '@kumo/agent', '@kumo/cli', ...drivers, '@kumo/netcfg', '@kumo/web') },
   { files: ['packages/cli/**', 'packages/web/**'], rules: forbid('@kumo/db', '@kumo/server', '@kumo/agent', ...drivers, '@kumo/netcfg', '@kumo/core', '@kumo/ldap-auth') },
   { files: ['packages/ldap-auth/**'], rules: forbid('@kumo/core', '@kumo/api', '@kumo/db', '@kumo/server', '@kumo/agent', '@kumo/cli', ...drivers, '@kumo/netcfg', '@kumo/web') },
+  { files: ['packages/ec2/**'], rules: forbid('@kumo/db', '@kumo/server', '@kumo/agent', '@kumo/cli', ...drivers, '@kumo/netcfg', '@kumo/web', '@kumo/ldap-auth', 'kysely') },
   { files: ['packages/db/**'], rules: forbid('@kumo/server', '@kumo/agent', '@kumo/cli', ...drivers, '@kumo/web') },
   { files: ['packages/server/**'], rules: forbid('@kumo/agent', '@kumo/cli', ...drivers, '@kumo/web') },
   // Route handlers parse, call a service and map the result: no database access of their own.

@@ -6,7 +6,7 @@
 # with initramfs regeneration switched off while it runs (nothing here changes what this host boots),
 # and a progress line per step with its time.
 set -euo pipefail
-packages=(qemu-system-x86 qemu-utils dnsmasq-base nftables haproxy busybox-static e2fsprogs kmod xz-utils cpio genisoimage iproute2 procps lxc uidmap chromium fonts-ipafont-gothic wrk slapd ldap-utils openssl prometheus debootstrap)
+packages=(qemu-system-x86 qemu-utils dnsmasq-base nftables haproxy busybox-static e2fsprogs kmod xz-utils cpio genisoimage ovmf swtpm swtpm-tools grub-pc-bin grub-efi-amd64-bin grub-common mtools dosfstools fdisk xorriso iproute2 procps lxc uidmap chromium fonts-ipafont-gothic wrk slapd ldap-utils openssl prometheus debootstrap)
 # Ceph RBD pools: the CLIs, the daemons of the test cluster, and QEMU's rbd block driver.
 ceph_packages=(ceph-mon ceph-osd ceph-common qemu-block-extra)
 ms() { echo $(( $(date +%s%N) / 1000000 )); }

@@ -6,7 +6,8 @@
  *     10,000 instances' samples every 10 s (100 hosts' heartbeats spread over each 10 s), through
  *     the same ingest path heartbeats take (target: p99 within 10 % of idle);
  *  3. store: bytes per instance per day (raw rows for a day + 5-minute rollups), from the SQLite
- *     file's growth over the ingested rows.
+ *     file's growth over the ingested rows. Each instance sample carries one volume and one NIC (their
+ *     own series: three rows per instance and interval), each host sample a bridge and a VXLAN device.
  *
  *   node --import tsx bench/metrics/metrics-bench.ts [--instances 10000] [--seconds 30] [--rounds 300]
  */
@@ -137,10 +138,15 @@ async function serverCost(): Promise<Record<string, unknown>> {
           const [hostId, instIds] = hosts[h]!;
           const at = t0 + round * 10;
           const batch: MetricBatch = {
-            host: [{ at, cpuPct: 50, cpuIowaitPct: 1, cpuStealPct: 0, load1: 4, memoryUsedBytes: 2 ** 35, memoryTotalBytes: 2 ** 36, poolUsedPct: 40, netRxBps: 1e6, netTxBps: 1e6, diskReadBps: 1e6, diskWriteBps: 1e6 }],
+            host: [{
+              at, cpuPct: 50, cpuIowaitPct: 1, cpuStealPct: 0, load1: 4, memoryUsedBytes: 2 ** 35, memoryTotalBytes: 2 ** 36, poolUsedPct: 40, netRxBps: 1e6, netTxBps: 1e6, diskReadBps: 1e6, diskWriteBps: 1e6,
+              nics: ['kbr100', 'kvx100'].map((device) => ({ device, netRxBps: 1e6, netTxBps: 1e6, netRxPps: 700, netTxPps: 700, netDropsPs: 0 })),
+            }],
             instances: instIds.map((id, n) => ({
               instanceId: id, at, cpuPct: (n * 7) % 100, memoryBytes: 2 ** 28, diskReadBps: 4096 * n, diskWriteBps: 8192, diskReadIops: 1, diskWriteIops: 2,
-              netRxBps: 1500, netTxBps: 1500, netRxPps: 1, netTxPps: 1, netDropsPs: 0,
+              netRxBps: 1500, netTxBps: 1500, netRxPps: 1, netTxPps: 1, netDropsPs: 0, guestMemoryUsedBytes: 2 ** 27,
+              volumes: [{ volumeId: `vol-${id}`, diskReadBps: 4096 * n, diskWriteBps: 8192, diskReadIops: 1, diskWriteIops: 2, diskReadLatencyMs: 0.4, diskWriteLatencyMs: 1.2 }],
+              nics: [{ device: `nic-${id}`, netRxBps: 1500, netTxBps: 1500, netRxPps: 1, netTxPps: 1, netDropsPs: 0 }],
             })),
           };
           const frame = JSON.parse(JSON.stringify(batch)) as MetricBatch; // what the gateway would parse
@@ -158,13 +164,14 @@ async function serverCost(): Promise<Record<string, unknown>> {
     await ingestLoop;
     const rows = (await repos.metrics.count()) - rowsBefore;
     const bytesPerRow = ((await fileBytes()) - sizeBefore) / rows;
-    const perDayRows = 86_400 / 10 + 86_400 / 300;
+    const rowsPerInstanceSample = 3; // the instance, its volume, its NIC
+    const perDayRows = (86_400 / 10 + 86_400 / 300) * rowsPerInstanceSample;
     return {
       instances: total, hosts: hostsN, secondsEach: seconds,
       idle: { requests: idle.length, p50Ms: pct(idle, 50), p99Ms: pct(idle, 99) },
       ingesting: { requests: loaded.length, p50Ms: pct(loaded, 50), p99Ms: pct(loaded, 99), heartbeats: batches, samplesPerSecond: Math.round((rows) / seconds), ingestMsPerHeartbeat: Number((ingestMs / batches).toFixed(2)), worstLagMs: Math.round(lag) },
       p99ChangePct: Number(((pct(loaded, 99) / pct(idle, 99) - 1) * 100).toFixed(1)),
-      store: { rowsWritten: rows, bytesPerRow: Math.round(bytesPerRow), bytesPerInstancePerDay: Math.round(bytesPerRow * perDayRows), bytesPerInstanceSteadyState30d: Math.round(bytesPerRow * (86_400 / 10 + 30 * 86_400 / 300)) },
+      store: { rowsWritten: rows, bytesPerRow: Math.round(bytesPerRow), bytesPerInstancePerDay: Math.round(bytesPerRow * perDayRows), bytesPerInstanceSteadyState30d: Math.round(bytesPerRow * rowsPerInstanceSample * (86_400 / 10 + 30 * 86_400 / 300)), rowsPerInstanceSample },
     };
   } finally {
     await server.close();

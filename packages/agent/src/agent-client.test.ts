@@ -12,7 +12,7 @@ import { FakeVolumeManager } from './fake-volume-manager.ts';
 const spec: InstanceSpec = { instanceId: 'i-1', name: 'vm1', vcpus: 1, memoryMiB: 64, disks: [], nics: [], boot: {}, stopTimeoutSec: 1 };
 
 /** A stand-in server: accepts the agent's hello, welcomes it with `generation`, and records every frame. */
-async function fakeServer(generation: number) {
+async function fakeServer(generation: number, heartbeatIntervalMs = 60_000) {
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
   await new Promise<void>((r) => wss.once('listening', () => r()));
   const frames: AgentToServer[] = [];
@@ -26,7 +26,7 @@ async function fakeServer(generation: number) {
       frames.push(f);
       if (f.type === 'hello') {
         hellos.push(f);
-        ws.send(JSON.stringify({ type: 'welcome', hostId: 'host-1', hostToken: 'host-1.secret', heartbeatIntervalMs: 60_000, serverTime: new Date().toISOString(), protocol: 2, generation }));
+        ws.send(JSON.stringify({ type: 'welcome', hostId: 'host-1', hostToken: 'host-1.secret', heartbeatIntervalMs, serverTime: new Date().toISOString(), protocol: 2, generation }));
       }
       for (const w of waiters.splice(0)) w();
     });
@@ -44,6 +44,7 @@ async function fakeServer(generation: number) {
     reply(id: string) { return next((f): f is Extract<AgentToServer, { type: 'reply' }> => f.type === 'reply' && f.id === id); },
     jobDone(jobId: string) { return next((f): f is Extract<AgentToServer, { type: 'job' }> => f.type === 'job' && f.jobId === jobId && f.event === 'done'); },
     drop() { sock?.terminate(); },
+    send(frame: object) { sock?.send(JSON.stringify(frame)); },
     close: () => new Promise<void>((r) => { for (const c of wss.clients) c.terminate(); wss.close(() => r()); }),
   };
 }
@@ -186,4 +187,36 @@ test('a host without a network agent: an apply that asks for nothing succeeds (n
     assert.equal(r2.ok, false);
     assert.equal(r2.error?.code, 'invalid_state');
   });
+});
+
+test('half_open_link_after_cut_cable: a server silent for several heartbeats is dialled again (a cut host kept its dead TCP link and never re-registered)', { timeout: 30_000 }, async () => {
+  // The stand-in server welcomes, then never answers a heartbeat: the link is up but nothing comes back.
+  const srv = await fakeServer(5, 20);
+  const agent = new AgentClient({ serverUrl: srv.url, token: 'jt.x', hostName: 'h1', address: '127.0.0.1', driver: new SteppedSaveDriver('h1', 1), volumes: new FakeVolumeManager('/pool'), reconnect: { minMs: 10, maxMs: 10 } });
+  agent.start();
+  try {
+    await agent.connected();
+    const second = await srv.next((f): f is HelloMessage => f.type === 'hello', srv.frames.indexOf(srv.hellos[0]!) + 1);
+    const unanswered = srv.frames.slice(0, srv.frames.indexOf(second)).filter((f) => f.type === 'heartbeat').length;
+    assert.ok(srv.hellos.length >= 2, 'a new hello on a new connection');
+    assert.ok(unanswered >= 5, `it sent several unanswered heartbeats first (${unanswered})`);
+  } finally { await agent.close(); await srv.close(); }
+});
+
+test('a server that answers heartbeats keeps the connection', { timeout: 30_000 }, async () => {
+  const srv = await fakeServer(5, 20);
+  const agent = new AgentClient({ serverUrl: srv.url, token: 'jt.x', hostName: 'h1', address: '127.0.0.1', driver: new SteppedSaveDriver('h1', 1), volumes: new FakeVolumeManager('/pool'), reconnect: { minMs: 10, maxMs: 10 } });
+  agent.start();
+  try {
+    await agent.connected();
+    // Answer every heartbeat with a lease frame, as the server does.
+    let answered = 0;
+    while (answered < 300) { // 6 s of heartbeats, past the silence limit
+      const from = srv.frames.length;
+      const hb = await srv.next((f): f is Extract<AgentToServer, { type: 'heartbeat' }> => f.type === 'heartbeat', from);
+      srv.send({ type: 'lease', renewedAt: hb.at, leaseMs: 60_000, marginMs: 1000, haInstanceIds: [], leaseFiles: [] });
+      answered++;
+    }
+    assert.equal(srv.hellos.length, 1, 'one connection all along');
+  } finally { await agent.close(); await srv.close(); }
 });

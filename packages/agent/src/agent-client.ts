@@ -45,6 +45,13 @@ export interface AgentOptions {
   metrics?: { intervalMs?: number } | false;
 }
 
+/**
+ * Heartbeats without any frame from the server after which the connection is taken for dead (and at
+ * least silentMinMs: a busy server answering late is not a dead link).
+ */
+export const silentBeats = 5;
+export const silentMinMs = 5_000;
+
 const silent: AgentLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 /**
@@ -59,6 +66,8 @@ export class AgentClient {
   private token: string;
   private closed = false;
   private heartbeat: NodeJS.Timeout | null = null;
+  /** When the server last sent anything on the current connection (it answers every heartbeat). */
+  private lastServerFrameAt = 0;
   private reconnectTimer: NodeJS.Timeout | null = null;
   /** A test cut the host's network (cutNetwork): no reconnects until it is restored. */
   private networkCut = false;
@@ -122,6 +131,7 @@ export class AgentClient {
     this.ws = ws;
     ws.on('open', () => { this.sendHello().catch((e: unknown) => this.log.error({ err: String(e) }, 'hello failed')); });
     ws.on('message', (raw: Buffer) => {
+      if (this.ws === ws) this.lastServerFrameAt = this.now();
       let msg: ServerToAgent;
       try { msg = parseServerFrame(JSON.parse(raw.toString('utf8'))); } catch (e) {
         this.log.warn({ err: (e as Error).message }, 'ignored a malformed frame from the server');
@@ -169,7 +179,8 @@ export class AgentClient {
         if (msg.hostToken !== this.token) { this.token = msg.hostToken; this.opts.saveHostToken?.(msg.hostToken); }
         this.retryMs = this.opts.reconnect?.minMs ?? 500;
         if (this.heartbeat) clearInterval(this.heartbeat);
-        this.heartbeat = setInterval(() => { void this.sendHeartbeat(); }, msg.heartbeatIntervalMs);
+        // Protocol 2 servers answer every heartbeat (a lease frame): their silence means a dead link.
+        this.heartbeat = setInterval(() => { if ((msg.protocol ?? 1) < 2 || !this.dropIfSilent(msg.heartbeatIntervalMs)) void this.sendHeartbeat(); }, msg.heartbeatIntervalMs);
         this.heartbeat.unref();
         this.log.info({ hostId: msg.hostId, generation: msg.generation }, 'connected to server');
         void this.sendHeartbeat(); // renew the lease now: a reconnect must not wait a whole interval
@@ -185,6 +196,21 @@ export class AgentClient {
         this.log.error({ code: msg.code }, `server refused this agent: ${msg.message}`);
         return;
     }
+  }
+
+  private now(): number { return (this.opts.clock ?? systemClock).now(); }
+
+  /**
+   * A connection on which the server has said nothing for `silentBeats` heartbeats is dead (a cut
+   * cable leaves TCP half-open for many minutes, and the link would never carry the new registration
+   * a fenced host needs to be let back in): drop it, and the reconnect loop dials again.
+   */
+  private dropIfSilent(intervalMs: number): boolean {
+    const silentMs = this.now() - this.lastServerFrameAt;
+    if (this.ws?.readyState !== WebSocket.OPEN || silentMs <= Math.max(intervalMs * silentBeats, silentMinMs)) return false;
+    this.log.warn({ silentMs }, 'the server has not answered for several heartbeats; dropping the connection and dialling again');
+    this.ws.terminate();
+    return true;
   }
 
   private async sendHeartbeat(): Promise<void> {

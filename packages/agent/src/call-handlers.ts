@@ -96,7 +96,7 @@ export function callHandlers(deps: CallHandlerDeps): CallHandlers {
     },
     'instance.prepareIncoming': async (p, ctx) => {
       const spec = await specFor({ spec: p.spec, image: p.image, ...(p.iso ? { iso: p.iso } : {}) });
-      return d.prepareIncoming(spec, { listenAddress: p.listenAddress, receiveDisks: p.receiveDisks, postcopy: p.postcopy }, ctx);
+      return d.prepareIncoming(spec, { listenAddress: p.listenAddress, receiveDisks: p.receiveDisks, postcopy: p.postcopy, ...(p.ports ? { ports: p.ports } : {}) }, ctx);
     },
     'instance.migrate': (p, ctx) => d.migrate(p.instanceId, p.target, p.policy, ctx),
     'instance.finishIncoming': (p) => d.finishIncoming(p.instanceId, { timeoutMs: p.timeoutMs }),

@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { HostCounters } from '@kumo/core';
+import { readHostNetCounters } from './host-net-counters.ts';
 
 /** Busy, total, iowait and steal jiffies from the `cpu ` line of /proc/stat. */
 export function cpuTicksFromProcStat(text: string): Pick<HostCounters, 'cpuBusyTicks' | 'cpuTotalTicks' | 'cpuIowaitTicks' | 'cpuStealTicks'> {
@@ -31,10 +32,10 @@ export function load1FromLoadavg(text: string): number {
   return v;
 }
 
-/** Read the host's counters now. */
-export async function readHostCounters(now: () => number = Date.now, proc = '/proc'): Promise<HostCounters> {
-  const [stat, meminfo, loadavg] = await Promise.all([
-    readFile(`${proc}/stat`, 'utf8'), readFile(`${proc}/meminfo`, 'utf8'), readFile(`${proc}/loadavg`, 'utf8'),
+/** Read the host's counters now (with its bridges' and VXLAN devices' counters from /sys/class/net). */
+export async function readHostCounters(now: () => number = Date.now, proc = '/proc', sysClassNet = '/sys/class/net'): Promise<HostCounters> {
+  const [stat, meminfo, loadavg, nics] = await Promise.all([
+    readFile(`${proc}/stat`, 'utf8'), readFile(`${proc}/meminfo`, 'utf8'), readFile(`${proc}/loadavg`, 'utf8'), readHostNetCounters(sysClassNet),
   ]);
-  return { at: now(), ...cpuTicksFromProcStat(stat), ...memoryFromMeminfo(meminfo), load1: load1FromLoadavg(loadavg) };
+  return { at: now(), ...cpuTicksFromProcStat(stat), ...memoryFromMeminfo(meminfo), load1: load1FromLoadavg(loadavg), nics };
 }

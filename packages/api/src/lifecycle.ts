@@ -4,5 +4,5 @@
  * the same names (Phase, Task, …) are built from these lists in schemas/.
  */
 export {
-  actionRules, checkInstanceAction, desiredStates, hostStates, instanceActions, operationStatuses, phases, powerStates, tasks,
+  actionRules, checkInstanceAction, desiredStates, hostStates, instanceActions, instanceTypeOfImageFormat, instanceTypes, operationStatuses, phases, powerStates, tasks,
 } from '@kumo/core/lifecycle';

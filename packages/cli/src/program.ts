@@ -5,6 +5,7 @@ import { addCatalogCommands } from './commands/catalog-commands.ts';
 import { addInstanceCommands } from './commands/instance-commands.ts';
 import { addNetworkCommands } from './commands/network-commands.ts';
 import { addAuthCommands } from './commands/auth-commands.ts';
+import { addEc2Commands } from './commands/ec2-commands.ts';
 import { addStorageCommands } from './commands/storage-commands.ts';
 import { addAccountingCommands } from './commands/accounting-commands.ts';
 import { print } from './commands/resource-commands.ts';
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   addInstanceCommands(program);
   addNetworkCommands(program);
   addAuthCommands(program);
+  addEc2Commands(program);
   addStorageCommands(program);
   addAccountingCommands(program);
   return program;

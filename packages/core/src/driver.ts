@@ -8,6 +8,7 @@
 /** Power state as the hypervisor sees it (the list is in lifecycle/lifecycle-states.ts). */
 import type { PowerState } from './lifecycle/lifecycle-states.ts';
 import type { SmbiosSystemSpec } from './driver/smbios.ts';
+import type { GuestHardwareSpec } from './guest/guest-hardware.ts';
 
 export type { PowerState };
 
@@ -141,6 +142,13 @@ export interface InstanceSpec {
   ha?: boolean;
   /** SMBIOS system information (type 1) shown to the guest (driver/smbios.ts); omitted: the hypervisor's default. */
   smbios?: SmbiosSystemSpec;
+  /**
+   * A virtio-balloon device (QEMU: at its fixed slot 0x02), through which the guest reports the
+   * memory it uses (guest-stats). Omitted: none. A live migration's target gets the source's value.
+   */
+  memoryBalloon?: boolean;
+  /** Firmware, buses and OS quirks from the image's properties (guest/guest-hardware.ts); omitted: SeaBIOS, virtio, Linux. */
+  guest?: GuestHardwareSpec;
 }
 
 /** The files of a NoCloud config drive, as text (cloud-init's nocloud datasource). */

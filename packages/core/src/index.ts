@@ -10,3 +10,4 @@ export * from './format-duration.ts';
 export * from './keyed-mutex.ts';
 export * from './cpu-quota.ts';
 export * from './metrics/index.ts';
+export * from './guest/index.ts';

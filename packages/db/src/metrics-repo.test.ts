@@ -1,6 +1,6 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRepos, type Repos } from './repos/index.ts';
+import { createRepos, deviceSeriesId, type Repos } from './repos/index.ts';
 import type { MetricSampleRow } from './schema.ts';
 import { seedInfrastructure } from './testing/fixtures.ts';
 import { openTestDatabase, testDialects } from './testing/test-databases.ts';
@@ -10,6 +10,7 @@ function inst(id: string, at: number, cpuPct: number, hostId = 'h'): MetricSampl
     resourceId: id, step: 10, at, resourceKind: 'instance', hostId, cpuPct, cpuPctMax: cpuPct, memoryBytes: 1000,
     cpuIowaitPct: null, cpuStealPct: null, load1: null, memoryTotalBytes: null, poolUsedPct: null,
     diskReadBps: 10, diskWriteBps: 20, diskReadIops: 1, diskWriteIops: 2, netRxBps: 100, netTxBps: 200, netRxPps: 1, netTxPps: 2, netDropsPs: 0,
+    guestMemoryUsedBytes: null, diskReadLatencyMs: null, diskWriteLatencyMs: null,
   };
 }
 
@@ -73,6 +74,35 @@ for (const dialect of testDialects) {
       const recent = await repos.metrics.recent('instance', now - 5, hostId);
       assert.deepEqual(new Set(recent.map((r) => r.resourceId)), new Set(['i-hot', 'i-young', 'i-dip']));
       assert.ok(recent.every((r) => r.at >= now - 5));
+    });
+
+    test('devices: the volumes and NICs of one owner with rows in the range, not those of an id that starts the same', async () => {
+      const t0 = 1_950_000_000;
+      const dev = (id: string, kind: 'volume' | 'nic') => ({ ...inst(id, t0, 0, hostId), resourceKind: kind, diskReadLatencyMs: 2.5 });
+      await repos.metrics.insert([
+        dev(deviceSeriesId('i-dev', 'volume', 'vol-2'), 'volume'), dev(deviceSeriesId('i-dev', 'volume', 'vol-1'), 'volume'),
+        dev(deviceSeriesId('i-dev', 'nic', 'tap-a'), 'nic'), dev(deviceSeriesId('i-dev2', 'volume', 'vol-x'), 'volume'),
+        dev(deviceSeriesId('i-de', 'volume', 'vol-y'), 'volume'), inst('i-dev', t0, 5, hostId),
+      ]);
+      assert.deepEqual(await repos.metrics.devices('i-dev', 10, t0, t0 + 10), { volumes: ['vol-1', 'vol-2'], nics: ['tap-a'] });
+      assert.deepEqual(await repos.metrics.devices('i-dev', 10, t0 + 10, t0 + 20), { volumes: [], nics: [] }, 'outside the range');
+      const s = await repos.metrics.series(deviceSeriesId('i-dev', 'volume', 'vol-1'), 10, t0, t0 + 10, 10);
+      assert.equal(Number(s[0]!.diskReadLatencyMs), 2.5);
+      assert.equal(await repos.metrics.recent('instance', t0, hostId).then((r) => r.filter((x) => x.at === t0).length), 1, 'device rows are not instances');
+    });
+
+    test('alert states: only the first fire of a key wins until it is cleared; one-off keys are pruned by age', async () => {
+      assert.equal(await repos.alertStates.fire('pool:p1', 'pool-full', '2026-01-01T00:00:00.000Z'), true);
+      assert.equal(await repos.alertStates.fire('pool:p1', 'pool-full', '2026-01-01T00:01:00.000Z'), false);
+      const both = await Promise.all([repos.alertStates.fire('pool:p2', 'pool-full', '2026-01-01T00:00:00.000Z'), repos.alertStates.fire('pool:p2', 'pool-full', '2026-01-01T00:00:00.000Z')]);
+      assert.deepEqual(both.sort(), [false, true], 'two raisers at once: one wins');
+      assert.deepEqual((await repos.alertStates.firing('pool:')).sort(), ['pool:p1', 'pool:p2']);
+      await repos.alertStates.clear('pool:p1');
+      assert.equal(await repos.alertStates.fire('pool:p1', 'pool-full', '2026-01-01T00:02:00.000Z'), true, 'cleared, then again: fires');
+      await repos.alertStates.fire('op:o1', 'operation-failed', '2026-01-01T00:00:00.000Z');
+      await repos.alertStates.fire('op:o2', 'operation-failed', '2026-01-03T00:00:00.000Z');
+      assert.equal(await repos.alertStates.prune('operation-failed', '2026-01-02T00:00:00.000Z'), 1);
+      assert.deepEqual(await repos.alertStates.firing('op:'), ['op:o2']);
     });
   });
 }

@@ -15,6 +15,10 @@ import * as m013 from './migrations/013-migration-policy-migrations.ts';
 import * as m014 from './migrations/014-ha.ts';
 import * as m017 from './migrations/017-quotas-usage-audit.ts';
 import * as m018 from './migrations/018-host-evacuation.ts';
+import * as m019 from './migrations/019-metric-devices-alert-states.ts';
+import * as m020 from './migrations/020-ec2.ts';
+import * as m021 from './migrations/021-image-properties.ts';
+import * as m022 from './migrations/022-instance-type.ts';
 
 /** Append-only, numbered. Never edit a released migration: add the next number. */
 const migrations: Record<string, Migration> = {
@@ -34,6 +38,10 @@ const migrations: Record<string, Migration> = {
   '014-ha': m014,
   '017-quotas-usage-audit': m017,
   '018-host-evacuation': m018,
+  '019-metric-devices-alert-states': m019,
+  '020-ec2': m020,
+  '021-image-properties': m021,
+  '022-instance-type': m022,
 };
 
 /** The migrations numbered before `name` (for tests that upgrade a database as it was then). */

@@ -36,6 +36,7 @@ for (const dialect of testDialects) {
           resourceId: hostId, step: 10, at, resourceKind: 'host', hostId, cpuPct: 12.5, cpuPctMax: 12.5, memoryBytes: 3 * 2 ** 33,
           cpuIowaitPct: 1, cpuStealPct: 0, load1: 0.25, memoryTotalBytes: 2 ** 36, poolUsedPct: 40,
           diskReadBps: null, diskWriteBps: null, diskReadIops: null, diskWriteIops: null, netRxBps: 1, netTxBps: 2, netRxPps: null, netTxPps: null, netDropsPs: null,
+          guestMemoryUsedBytes: null, diskReadLatencyMs: null, diskWriteLatencyMs: null,
         }]);
         const rows = await repos.metrics.recent('host', at - 1);
         assert.equal(rows.length, 1);

@@ -1,5 +1,5 @@
 /** Row types of Kumo's tables, as Kysely sees them (camelCase; the database has snake_case). */
-import type { DesiredState, HostAdminState, HostState, OperationStatus, Phase, PowerState, Task } from '@kumo/core';
+import type { DesiredState, HostAdminState, HostState, InstanceType, OperationStatus, Phase, PowerState, Task } from '@kumo/core';
 
 export interface AccountRow { id: string; name: string; role: 'admin' | 'user'; createdAt: string }
 /** A user's own role (migration 012); null: the account's role. */
@@ -77,6 +77,10 @@ export interface ImageRow {
   public: number; osType: string; minDiskGiB: number; createdAt: string;
   /** The version launched when the image is named alone; null: the newest ready version (migration 010). */
   defaultVersionId?: string | null | undefined;
+  /** Image properties (migration 021; core guest/guest-hardware.ts): optional so inserts may leave them to the defaults. */
+  firmware?: 'bios' | 'uefi' | undefined; secureBoot?: number | undefined;
+  diskBus?: 'virtio-blk' | 'virtio-scsi' | 'sata' | undefined; nicModel?: 'virtio' | 'e1000' | undefined;
+  tpm?: number | undefined; guestAgent?: number | undefined; minMemoryMiB?: number | undefined;
 }
 export interface ImageVersionRow {
   id: string; imageId: string; version: string; format: 'qcow2' | 'raw' | 'iso' | 'kernel-initrd' | 'rootfs-tar';
@@ -130,6 +134,14 @@ export interface InstanceRow {
   /** 1: restarted on another host when its host fails; higher haPriority first; restarts so far and the last (migration 014). */
   ha?: number | undefined; haPriority?: number | undefined; haRestarts?: number | undefined; haLastRestartAt?: string | null | undefined;
   haRestartedFrom?: string | null | undefined;
+  /**
+   * 1: the guest has a memory balloon (guest-reported memory). Set when the controller starts it, so
+   * a guest started before balloons keeps its device set until its next start: a live migration's
+   * target must have the same devices as its source (migration 019).
+   */
+  memoryBalloon?: number | undefined;
+  /** A VM or a container, from its image at creation (migration 022). */
+  type?: InstanceType | undefined;
 }
 export interface VolumeRow {
   id: string; accountId: string; instanceId: string | null; poolId: string; kind: 'root' | 'data';
@@ -251,6 +263,8 @@ export interface LoadBalancerMemberRow { loadBalancerId: string; nicId: string; 
 
 export { defaultMigrationPolicy, finishedMigrationStates, migrationStates, type MigrationPolicyRow, type MigrationRow, type MigrationState } from './schema-migrations.ts';
 import type { MigrationPolicyRow, MigrationRow } from './schema-migrations.ts';
+export type { Ec2CredentialRow, Ec2TagRow } from './schema-ec2.ts';
+import type { Ec2CredentialRow, Ec2TagRow } from './schema-ec2.ts';
 /** Who a quota or a usage record belongs to (migration 017): an account today; domains and projects later. */
 export type OwnerKind = 'account';
 /** Per-owner limits (migration 017); null: the server's default for that resource. */
@@ -313,25 +327,35 @@ export interface Database {
   loadBalancers: LoadBalancerRow;
   loadBalancerMembers: LoadBalancerMemberRow;
   metricSamples: MetricSampleRow;
+  alertStates: AlertStateRow;
   migrationPolicies: MigrationPolicyRow;
   migrations: MigrationRow;
   hostEvacuationItems: HostEvacuationItemRow;
   quotas: QuotaRow;
   usageEvents: UsageEventRow;
   auditLog: AuditRow;
+  ec2Credentials: Ec2CredentialRow;
+  ec2Tags: Ec2TagRow;
 }
 
 /**
  * One point of a host's or an instance's series (migration 011): step 10 = raw samples, 300 =
  * 5-minute rollups; `at` in seconds since the epoch. Columns of the other kind are null.
+ * Per-device rows (migration 019): resourceId `<instance>/volume/<id>`, `<instance>/nic/<dev>` or
+ * `<host>/nic/<dev>`; their cpuPct, cpuPctMax and memoryBytes are 0.
  */
+export type MetricResourceKind = 'instance' | 'host' | 'volume' | 'nic' | 'host-nic';
 export interface MetricSampleRow {
-  resourceId: string; step: number; at: number; resourceKind: 'instance' | 'host'; hostId: string;
+  resourceId: string; step: number; at: number; resourceKind: MetricResourceKind; hostId: string;
   cpuPct: number; cpuPctMax: number; memoryBytes: number;
   cpuIowaitPct: number | null; cpuStealPct: number | null; load1: number | null; memoryTotalBytes: number | null; poolUsedPct: number | null;
   diskReadBps: number | null; diskWriteBps: number | null; diskReadIops: number | null; diskWriteIops: number | null;
   netRxBps: number | null; netTxBps: number | null; netRxPps: number | null; netTxPps: number | null; netDropsPs: number | null;
+  guestMemoryUsedBytes: number | null; diskReadLatencyMs: number | null; diskWriteLatencyMs: number | null;
 }
+
+/** An alert condition that is firing now (migration 019): `key` names the condition, e.g. `pool:<id>`. */
+export interface AlertStateRow { key: string; rule: string; firedAt: string }
 
 /** Where one instance is in its host's evacuation (migration 018; controller/host-evacuation.ts). */
 export type EvacuationItemState = 'pending' | 'migrating' | 'moved' | 'stopped' | 'blocked' | 'failed';

@@ -208,7 +208,7 @@ export class FakeDriver implements Driver {
         throw new DriverError("receiving local disks needs the 'live-migrate-local-disks' capability", 'unsupported');
       }
       const uri = endpointUri(opts.listenAddress, this.host.hostname, id);
-      const endpoint: IncomingEndpoint = { uri, ...(opts.receiveDisks.length > 0 ? { nbd: { host: opts.listenAddress, port: 10809, exports: [...opts.receiveDisks] } } : {}) };
+      const endpoint: IncomingEndpoint = { uri, ...(opts.receiveDisks.length > 0 ? { nbd: { host: opts.listenAddress, port: opts.ports?.nbd || 10809, exports: [...opts.receiveDisks] } } : {}) };
       const g = this.host.guests.get(id);
       if (g?.power === 'incoming' && incomingAt(uri)) return endpoint;
       if (g && live(g.power)) throw new DriverError(`cannot receive ${id}: a copy of it runs here already`, 'invalid_state');

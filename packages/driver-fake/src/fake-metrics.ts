@@ -50,7 +50,11 @@ export class FakeLoadBook {
       out.push({
         instanceId: id, at: now, vcpus: g.spec.vcpus, cpuTimeNs: c.cpuTimeNs,
         memoryBytes: Math.round(g.spec.memoryMiB * 1024 * 1024 * this.get(id).memoryShare),
-        disks: [{ device: g.spec.root?.kind === 'disk' ? g.spec.root.disk.volumeId : 'root', readBytes: c.readBytes, writeBytes: c.writeBytes, readOps: ops(c.readBytes), writeOps: ops(c.writeBytes) }],
+        // A ballooned guest reports a little less than the host holds for it (its page cache, kernel).
+        ...(g.spec.memoryBalloon === true ? { guestMemoryUsedBytes: Math.round(g.spec.memoryMiB * 1024 * 1024 * this.get(id).memoryShare * 0.8) } : {}),
+        disks: [{ device: g.spec.root?.kind === 'disk' ? g.spec.root.disk.volumeId : 'root', readBytes: c.readBytes, writeBytes: c.writeBytes, readOps: ops(c.readBytes), writeOps: ops(c.writeBytes),
+          // 0.5 ms per read, 1 ms per write: latency series have something to show.
+          readTimeNs: ops(c.readBytes) * 500_000, writeTimeNs: ops(c.writeBytes) * 1_000_000 }],
         nics: g.spec.nics.slice(0, 1).map((n) => ({
           device: n.nicId, rxBytes: c.rxBytes, txBytes: c.txBytes, rxPackets: packets(c.rxBytes), txPackets: packets(c.txBytes), rxDrops: 0, txDrops: 0,
         })),

@@ -5,7 +5,7 @@
 import { chmod, chown, lstat, mkdir, readlink, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ConfigDriveSpec } from '@kumo/core';
-import { busyboxInitSignals, standardInitSignals, type IdMap, type InitSignals } from './lxc-config.ts';
+import { busyboxInitSignals, standardInitSignals, systemdInitSignals, type IdMap, type InitSignals } from './lxc-config.ts';
 import type { ContainerPaths } from './lxc-layout.ts';
 
 export async function exists(path: string): Promise<boolean> {
@@ -44,12 +44,27 @@ export async function removeContainerDir(paths: ContainerPaths): Promise<void> {
   await rm(paths.dir, { recursive: true, force: true });
 }
 
-/** busybox init when the root file system's /sbin/init is busybox; otherwise systemd/sysvinit signals. */
+/**
+ * The init's signals from what the root file system's /sbin/init is: busybox, systemd (a Debian
+ * root, or a converted VM's), else sysvinit's (LXC's defaults). Read inside the root only: a guest's
+ * /sbin (a symlink to usr/sbin on merged-/usr systems) is resolved against the root, never the host.
+ */
 export async function initSignalsOf(rootfs: string): Promise<InitSignals> {
-  try {
-    const target = await readlink(join(rootfs, 'sbin/init'));
-    return target.endsWith('busybox') ? busyboxInitSignals : standardInitSignals;
-  } catch {
-    return standardInitSignals;
+  let path = 'sbin/init';
+  for (let hops = 0; hops < 8; hops++) {
+    let target: string;
+    try {
+      target = await readlink(join(rootfs, path));
+    } catch {
+      const dir = path.split('/')[0] ?? '';
+      const dirTarget = await readlink(join(rootfs, dir)).catch(() => undefined);
+      if (dirTarget === undefined || dir === path) return standardInitSignals;
+      path = join(dirTarget.replace(/^\/+/, ''), path.slice(dir.length + 1)); // /sbin -> usr/sbin
+      continue;
+    }
+    if (/busybox$/.test(target)) return busyboxInitSignals;
+    if (/systemd$/.test(target)) return systemdInitSignals;
+    path = target.startsWith('/') ? target.slice(1) : join(dirname(path), target);
   }
+  return standardInitSignals;
 }

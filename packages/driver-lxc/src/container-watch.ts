@@ -73,8 +73,14 @@ export class ContainerWatch {
     this.passing = true;
     try {
       for (const [id, w] of this.watched) {
-        if (w.busy === 0 && w.pid !== undefined && !(await this.d.tools.alive(w.pid))) await this.initEnded(id, w);
-        if (this.d.wantsConsole()) await this.tailConsole(id, w);
+        try {
+          if (w.busy === 0 && w.pid !== undefined && !(await this.d.tools.alive(w.pid))) await this.initEnded(id, w);
+          if (this.d.wantsConsole()) await this.tailConsole(id, w);
+        } catch {
+          // The container went away under the pass (destroy removed its console log between the
+          // stat and the read): nothing to report; the next pass sees it as it is now. A rejected
+          // pass would be an unhandled rejection that ends the agent.
+        }
       }
     } finally {
       this.passing = false;

@@ -23,6 +23,8 @@ export interface InitSignals {
 export const standardInitSignals: InitSignals = { halt: 'SIGPWR', reboot: 'SIGINT' };
 /** busybox init: SIGUSR2 powers off, SIGTERM reboots. */
 export const busyboxInitSignals: InitSignals = { halt: 'SIGUSR2', reboot: 'SIGTERM' };
+/** systemd: SIGRTMIN+3 halts (SIGPWR only starts sigpwr.target, which does nothing on Debian), SIGINT reboots. */
+export const systemdInitSignals: InitSignals = { halt: 'SIGRTMIN+3', reboot: 'SIGINT' };
 
 export interface LxcConfigHost {
   /** null: a privileged container (root is host root). */

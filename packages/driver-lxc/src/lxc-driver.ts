@@ -9,9 +9,10 @@ import { cpus, hostname, totalmem } from 'node:os';
 import {
   DriverError, KeyedMutex, systemClock,
   type Clock, type DiskLimits, type DiskSpec, type Driver, type DriverCallContext, type DriverCapability, type DriverEvent,
-  type HostFacts, type IncomingEndpoint, type IncomingOptions, type InstanceSpec, type InstanceStatus, type MigrationPolicy, type MigrationResult, type StopOptions,
+  type HostFacts, type IncomingEndpoint, type IncomingOptions, type InstanceCounters, type InstanceSpec, type InstanceStatus, type MigrationPolicy, type MigrationResult, type StopOptions,
 } from '@kumo/core';
 import { removeContainerCgroups } from './container-cgroups.ts';
+import { sampleContainers } from './container-metrics.ts';
 import { ContainerWatch } from './container-watch.ts';
 import { initSignalsOf, prepareContainerDir, removeContainerDir, exists } from './container-files.ts';
 import { renderLxcConfig, rootfsBase, type IdMap } from './lxc-config.ts';
@@ -90,6 +91,11 @@ export class LxcDriver implements Driver {
       hostname: this.o.hostname ?? hostname(), cpuModel: cpus()[0]?.model ?? 'unknown', cpus: cpus().length,
       memoryMiB: Math.floor(totalmem() / 1024 / 1024), accelerator: 'none', hypervisorVersion: `lxc ${v.stdout.trim() || 'unknown'}`,
     };
+  }
+
+  /** Counters of the running containers, from their cgroups and veths (container-metrics.ts). */
+  async sampleInstances(): Promise<InstanceCounters[]> {
+    return sampleContainers({ lxcPath: this.o.lxcPath, cgroupRoot: this.o.cgroupRoot ?? '/sys/fs/cgroup', cgroup: await this.cgroupLayout() });
   }
 
   async list(): Promise<InstanceStatus[]> {

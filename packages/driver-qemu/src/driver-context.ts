@@ -12,7 +12,9 @@ import { stderrLogger, type DriverLogger } from './driver-logger.ts';
 import { instancePaths } from './instance-paths.ts';
 import type { InstanceRecord } from './instance-record.ts';
 
+import { findOvmf } from './host-firmware.ts';
 import { probeAccelerator } from './kvm-probe.ts';
+import type { OvmfFiles } from './qemu-argv-guest.ts';
 import type { QemuDriverOptions } from './qemu-driver-options.ts';
 
 export function errorMessage(err: unknown): string {
@@ -34,6 +36,7 @@ export class DriverContext {
   readonly consoleLogBytes: number;
   readonly clock: Clock;
   private accelPromise: Promise<'kvm' | 'tcg'> | undefined;
+  private ovmfPromise: Promise<OvmfFiles | undefined> | undefined;
 
   constructor(readonly opts: QemuDriverOptions) {
     this.log = opts.logger ?? stderrLogger;
@@ -52,6 +55,12 @@ export class DriverContext {
       return r.accel;
     });
     return this.accelPromise;
+  }
+
+  /** This host's OVMF files (looked up once); undefined without the ovmf package. */
+  ovmf(): Promise<OvmfFiles | undefined> {
+    this.ovmfPromise ??= findOvmf(this.opts.ovmfDir);
+    return this.ovmfPromise;
   }
 
   emit(e: DriverEvent): void {

@@ -15,6 +15,9 @@ import { KILL_WAIT_MS } from './instance-terminate.ts';
 import { LiveQemu } from './live-qemu.ts';
 import { waitForProcessExit } from './process-watch.ts';
 import { buildQemuArgv } from './qemu-argv.ts';
+import { ovmfFilesFor } from './qemu-argv-guest.ts';
+import { prepareEfiVars } from './efi-vars.ts';
+import { startSwtpm, stopSwtpm } from './swtpm-process.ts';
 import { launchQemu, readLogTail, type LaunchedQemu } from './qemu-launch.ts';
 import { loadGuestState } from './qemu-state-file.ts';
 import { specForRestore } from './restore-spec.ts';
@@ -74,9 +77,11 @@ async function launch(
     for (const note of r.notes) ctx.log.warn({ instanceId: id }, `restore: ${note}`);
   }
   const accel = await ctx.accelerator();
+  const ovmf = spec.guest?.firmware === 'uefi' ? await ctx.ovmf() : undefined;
   const argv = buildQemuArgv(spec, {
     accel,
     runDir: paths.dir,
+    ...(ovmf ? { ovmf } : {}),
     ...(opts.machine ? { machine: opts.machine } : {}),
     ...(statePath !== undefined || incoming ? { incoming: 'defer' } : {}),
   });
@@ -103,6 +108,8 @@ async function launch(
     } else {
       await removeConfigDrive(paths.configDrive);
     }
+    if (ovmf) await prepareEfiVars(paths.efiVars, ovmfFilesFor(spec.guest, ovmf).varsTemplate);
+    if (spec.guest?.tpm === true) await startSwtpm(paths, opts.swtpmBinary);
     await rec.console.prepare();
     rec.console.writer = 'qemu'; // the argv has logfile=
     cgroup = await ctx.cgroups.create(id, cgroupLimitsFor(spec));
@@ -163,6 +170,7 @@ async function launch(
       await waitForProcessExit(launched.pid, { timeoutMs: KILL_WAIT_MS });
     }
     await live?.detach();
+    await stopSwtpm(paths);
     if (cgroup) await ctx.cgroups.remove(cgroup);
     const tail = await readLogTail(paths.logFile);
     await removeRuntimeFiles(paths);

@@ -4,9 +4,10 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InstanceSpec } from '@kumo/core';
+import { diskNames } from './disk-blockdev.ts';
 import { QmpClient } from './qmp-client.ts';
 import { MockQmp, send } from './testing/mock-qmp.ts';
-import { cpuTimeNsFromProcStat, diskCountersFromBlockStats, readQemuCounters, rssBytesFromStatm, tapCounters } from './instance-metrics.ts';
+import { cpuTimeNsFromProcStat, diskCountersFromBlockStats, guestMemoryUsedFromStats, readQemuCounters, rssBytesFromStatm, tapCounters } from './instance-metrics.ts';
 
 const spec: InstanceSpec = {
   instanceId: 'i-m', name: 'm', vcpus: 2, memoryMiB: 256, stopTimeoutSec: 1, boot: {},
@@ -32,6 +33,21 @@ test('query-blockstats maps block nodes to volumes (by node name or device path)
   assert.deepEqual(diskCountersFromBlockStats(spec, blockstats), [
     { device: 'vol-root', readBytes: 1000, writeBytes: 2000, readOps: 10, writeOps: 20 },
     { device: 'vol-data', readBytes: 5, writeBytes: 6, readOps: 1, writeOps: 2 },
+  ]);
+});
+
+// Regression: the reader matched only `disk<slot>` names, but disks are attached as -blockdev t-<vol>
+// with device vblk-<vol> (disk-blockdev.ts), so every real guest's disk series read 0.
+test('blockstats_of_blockdev_named_disks_not_matched: entries named as the argv names them map to their volumes', () => {
+  const root = diskNames('vol-root');
+  const data = diskNames('vol-data');
+  assert.deepEqual(diskCountersFromBlockStats(spec, [
+    { device: '', 'node-name': root.filterNode, qdev: `/machine/peripheral/${root.device}/virtio-backend`, stats: { rd_bytes: 7, wr_bytes: 8, rd_operations: 1, wr_operations: 2 } },
+    { device: '', qdev: `/machine/peripheral/${data.device}/virtio-backend`, stats: { rd_bytes: 9, wr_bytes: 10, rd_operations: 3, wr_operations: 4 } },
+    { device: '', 'node-name': 'cidata', qdev: '/machine/peripheral/virtio-cidata/virtio-backend', stats: { rd_bytes: 1, wr_bytes: 0, rd_operations: 1, wr_operations: 0 } },
+  ]), [
+    { device: 'vol-root', readBytes: 7, writeBytes: 8, readOps: 1, writeOps: 2 },
+    { device: 'vol-data', readBytes: 9, writeBytes: 10, readOps: 3, writeOps: 4 },
   ]);
 });
 
@@ -63,5 +79,39 @@ test('readQemuCounters over a mock QMP (vCPU thread ids from query-cpus-fast) an
   assert.ok(c.memoryBytes > 10 * 2 ** 20, 'and holds memory');
   assert.deepEqual(c.disks.map((d) => d.device), ['vol-root', 'vol-data']);
   assert.deepEqual(c.nics, [], 'no tap here');
+  assert.deepEqual(diskCountersFromBlockStats(spec, [{ device: '', 'node-name': 'disk10', stats: { rd_bytes: 1, wr_bytes: 2, rd_operations: 3, wr_operations: 4, rd_total_time_ns: 3e6, wr_total_time_ns: 8e6 } }]),
+    [{ device: 'vol-root', readBytes: 1, writeBytes: 2, readOps: 3, writeOps: 4, readTimeNs: 3e6, writeTimeNs: 8e6 }], 'time spent on reads and writes, for latency');
   assert.equal(await readQemuCounters({ instanceId: 'i-m', pid: 2 ** 22 + 7, spec, qmp }, () => 0), null, 'a process that is gone');
+});
+
+test('balloon guest-stats over a mock QMP: polling is switched on until the guest reports, then total − available is its memory', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'kumo-qmpb-'));
+  let reported = false;
+  const sets: unknown[] = [];
+  const mock = new MockQmp(join(dir, 'qmp.sock'), (cmd, conn) => {
+    const args = cmd.arguments as { path?: string; property?: string; value?: unknown } | undefined;
+    if (cmd.execute === 'qom-get' && args?.path === '/machine/peripheral/balloon0' && args.property === 'guest-stats') {
+      const stats = reported ? { 'stat-total-memory': 120e6, 'stat-available-memory': 90e6, 'stat-free-memory': 80e6 } : { 'stat-total-memory': -1, 'stat-free-memory': -1 };
+      send(conn, { return: { stats, 'last-update': reported ? 1_700_000_000 : 0 }, id: cmd.id });
+    } else if (cmd.execute === 'qom-set') {
+      sets.push(args);
+      send(conn, { return: {}, id: cmd.id });
+    } else if (cmd.execute === 'query-blockstats') send(conn, { return: [], id: cmd.id });
+    else if (cmd.execute === 'query-cpus-fast') send(conn, { return: [{ 'cpu-index': 0, 'thread-id': process.pid }], id: cmd.id });
+    else send(conn, { error: { class: 'CommandNotFound', desc: cmd.execute }, id: cmd.id });
+  });
+  await mock.listen();
+  const qmp = await QmpClient.connect(mock.path);
+  t.after(async () => { await qmp.close(); await mock.close(); await rm(dir, { recursive: true, force: true }); });
+  const ballooned = { ...spec, memoryBalloon: true };
+  const first = await readQemuCounters({ instanceId: 'i-m', pid: process.pid, spec: ballooned, qmp }, () => 1, join(dir, 'no-sys'));
+  assert.equal(first?.guestMemoryUsedBytes, undefined, 'no report yet');
+  assert.deepEqual(sets, [{ path: '/machine/peripheral/balloon0', property: 'guest-stats-polling-interval', value: 10 }]);
+  reported = true;
+  const second = await readQemuCounters({ instanceId: 'i-m', pid: process.pid, spec: ballooned, qmp }, () => 2, join(dir, 'no-sys'));
+  assert.equal(second?.guestMemoryUsedBytes, 30e6);
+  assert.equal(sets.length, 1, 'polling is on: not set again');
+  const plain = await readQemuCounters({ instanceId: 'i-m', pid: process.pid, spec, qmp }, () => 3, join(dir, 'no-sys'));
+  assert.equal(plain?.guestMemoryUsedBytes, undefined, 'no balloon in the spec: not asked');
+  assert.equal(guestMemoryUsedFromStats({ stats: { 'stat-total-memory': 100, 'stat-free-memory': 40 }, 'last-update': 5 }), 60, 'older guests: total − free');
 });

@@ -27,6 +27,12 @@ export interface InstancePaths {
   restoreSocket: string;
   /** NoCloud config drive (ISO 9660, label cidata), built from spec.configDrive at every start. */
   configDrive: string;
+  /** UEFI guests: the instance's copy of OVMF's VARS (EFI variables), kept across restarts. */
+  efiVars: string;
+  /** TPM guests: swtpm's control socket, its state directory and its pidfile. */
+  tpmSocket: string;
+  tpmStateDir: string;
+  tpmPidFile: string;
 }
 
 export function instancePaths(stateDir: string, instanceId: string): InstancePaths {
@@ -47,6 +53,10 @@ export function instanceDirPaths(dir: string): InstancePaths {
     saveSocket: join(dir, 'save.sock'),
     restoreSocket: join(dir, 'restore.sock'),
     configDrive: join(dir, 'cidata.iso'),
+    efiVars: join(dir, 'efi-vars.fd'),
+    tpmSocket: join(dir, 'swtpm.sock'),
+    tpmStateDir: join(dir, 'tpm'),
+    tpmPidFile: join(dir, 'swtpm.pid'),
   };
 }
 

@@ -186,3 +186,31 @@ test('argv: a config drive only appends its drive at slot 0x1e, so every other d
     ]);
   }
 });
+
+test('argv: guest hardware that contradicts itself or the host is refused, naming the field', () => {
+  const ovmf = { code: '/ovmf/CODE.fd', varsTemplate: '/ovmf/VARS.fd' };
+  rejects({ ...base, guest: { secureBoot: true } }, host, 'secureBoot needs firmware uefi');
+  rejects({ ...base, guest: { firmware: 'efi' as 'uefi' } }, host, 'firmware must be one of bios, uefi');
+  rejects({ ...base, guest: { diskBus: 'ide' as 'sata' } }, host, 'diskBus must be one of virtio-blk, virtio-scsi, sata');
+  rejects({ ...base, guest: { nicModel: 'rtl8139' as 'e1000' } }, host, 'nicModel must be one of virtio, e1000');
+  rejects({ ...base, guest: { firmware: 'uefi' } }, host, 'guest.firmware uefi: no OVMF firmware on this host');
+  rejects({ ...base, guest: { firmware: 'uefi', secureBoot: true } }, { ...host, ovmf }, 'no Secure Boot variant');
+  rejects({ ...base, guest: { firmware: 'uefi', secureBoot: true } }, { ...host, machine: 'pc', ovmf }, 'secureBoot needs the q35 machine');
+  rejects({ ...base, guest: { driverIso: { path: 'virtio-win.iso', imageVersionId: 'iv' } } }, host, 'driverIso: path must be absolute');
+});
+
+test('argv: a spec without guest hardware renders exactly as one with only default properties left out', () => {
+  assert.deepEqual(buildQemuArgv({ ...base, guest: {} }, host), buildQemuArgv(base, host));
+  const argv = buildQemuArgv(base, host);
+  assert.ok(!argv.some((a) => a.includes('pflash')), 'SeaBIOS: no pflash');
+  assert.equal(argv[argv.indexOf('-rtc') + 1], 'base=utc');
+});
+
+test('argv: Windows on TCG gets local time but no Hyper-V flags (TCG does not emulate them); on KVM it gets them', () => {
+  const win: InstanceSpec = { ...base, guest: { osType: 'windows' } };
+  const tcg = buildQemuArgv(win, host);
+  assert.equal(tcg[tcg.indexOf('-cpu') + 1], 'qemu64');
+  assert.equal(tcg[tcg.indexOf('-rtc') + 1], 'base=localtime,driftfix=slew');
+  const kvm = buildQemuArgv(win, { ...host, accel: 'kvm' });
+  assert.match(kvm[kvm.indexOf('-cpu') + 1] ?? '', /^host,hv_relaxed,hv_vapic,hv_spinlocks=0x1fff,hv_time,/);
+});

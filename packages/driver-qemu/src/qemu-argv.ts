@@ -35,6 +35,8 @@
  *   above every disk, so it never takes vda, and a guest needs only virtio_blk and
  *   isofs to read it (a cdrom would need ahci/libata/sr_mod or virtio_scsi/sr_mod).
  *   OpenStack attaches its config drive the same way.
+ * - spec.guest (firmware, root-disk bus, NIC model, Windows, TPM, driver ISO) is rendered by
+ *   qemu-argv-guest.ts; without it the argv is SeaBIOS, virtio and a UTC clock.
  * - A root file system (containers) or a veth NIC is refused: QEMU boots disks and
  *   attaches taps.
  */
@@ -48,6 +50,10 @@ import { deviceOption, diskBlockdev, diskDeviceProps, throttleGroupObject } from
 import { diskBusAddress, hotplugRootPorts, rootBusOf } from './hotplug-ports.ts';
 import { instanceDirPaths } from './instance-paths.ts';
 import { smbiosArgv } from './qemu-argv-smbios.ts';
+import {
+  checkGuestHardware, driverCdromArgs, firmwareArgs, kvmCpuOption, machineOption, nicDriver, rootDiskDeviceArgs, rtcOption,
+  type OvmfFiles,
+} from './qemu-argv-guest.ts';
 
 export interface QemuArgvHost {
   accel: 'kvm' | 'tcg';
@@ -59,6 +65,8 @@ export interface QemuArgvHost {
   tcgTranslationCacheMiB?: number;
   /** Incoming migration URI for restore ('defer' = the driver sends migrate-incoming). */
   incoming?: string;
+  /** This host's OVMF files (UEFI guests need them; qemu-argv-guest.ts). */
+  ovmf?: OvmfFiles;
 }
 
 const MAC_PATTERN = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
@@ -95,6 +103,9 @@ const RBD_NAME = /^[A-Za-z0-9_.@-]{1,100}$/;
  * One disk of a spec, also checked before a hot-plug (QemuDriver.attachDisk). Throws a DriverError
  * with code 'start_failed'; hot-plug re-codes it.
  */
+/** The balloon device's id: QOM path /machine/peripheral/<id> (instance-metrics.ts reads its guest-stats). */
+export const memoryBalloonId = 'balloon0';
+
 export function checkDisk(d: DiskSpec): void {
   if (d.volumeId === '') invalid('disk with an empty volume id');
   if (!d.rbd && !d.path.startsWith('/')) invalid(`disk ${d.volumeId}: path must be absolute (${d.path})`);
@@ -150,6 +161,7 @@ function checkSpec(spec: InstanceSpec, host: QemuArgvHost): void {
   if (spec.configDrive !== undefined) configDriveFiles(spec.configDrive);
   if (spec.cdrom?.iso !== undefined && !spec.cdrom.iso.path.startsWith('/')) invalid(`cdrom: iso path must be absolute (${spec.cdrom.iso.path})`);
   if (spec.boot.order === 'cdrom' && spec.cdrom === undefined) invalid('boot order cdrom without a cdrom drive');
+  checkGuestHardware(spec, host.machine ?? 'q35', host.ovmf);
   if (host.runDir.includes(',')) invalid(`run directory contains a comma: ${host.runDir}`);
   const p = instanceDirPaths(host.runDir);
   for (const sock of [p.qmpSocket, p.serialSocket]) {
@@ -167,16 +179,16 @@ export function buildQemuArgv(spec: InstanceSpec, host: QemuArgvHost): string[] 
 
   add('-name', `guest=${optValue(spec.name)},process=kumo-${spec.instanceId},debug-threads=on`);
   add('-no-user-config', '-nodefaults');
-  add('-machine', `${host.machine ?? 'q35'}`);
+  add('-machine', machineOption(host.machine ?? 'q35', spec.guest));
   if (host.accel === 'kvm') {
-    add('-accel', 'kvm', '-cpu', 'host');
+    add('-accel', 'kvm', '-cpu', kvmCpuOption(spec.guest));
   } else {
     add('-accel', `tcg,tb-size=${host.tcgTranslationCacheMiB ?? 64}`, '-cpu', 'qemu64');
   }
   add('-smp', String(spec.vcpus));
   add('-m', String(spec.memoryMiB));
   add('-display', 'none');
-  add('-rtc', 'base=utc');
+  add('-rtc', rtcOption(spec.guest));
   add(...smbiosArgv(spec.smbios));
   add('-chardev', `socket,id=qmp,path=${p.qmpSocket},server=on,wait=off`);
   add('-mon', 'chardev=qmp,mode=control');
@@ -184,6 +196,7 @@ export function buildQemuArgv(spec: InstanceSpec, host: QemuArgvHost): string[] 
   add('-serial', 'chardev:serial0');
   add('-pidfile', p.pidFile);
   add('-S');
+  add(...firmwareArgs(spec, host.runDir, host.ovmf));
 
   if (spec.boot.kernelPath !== undefined) {
     add('-kernel', spec.boot.kernelPath);
@@ -207,14 +220,17 @@ export function buildQemuArgv(spec: InstanceSpec, host: QemuArgvHost): string[] 
       args: [
         '-object', JSON.stringify(throttleGroupObject(d)),
         '-blockdev', JSON.stringify(diskBlockdev(d)),
-        '-device', deviceOption(diskDeviceProps(d, diskBusAddress(machine, d.pciSlot), bootindex)),
+        ...(d === rootDisk
+          ? rootDiskDeviceArgs(spec.guest, machine, d, diskBusAddress(machine, d.pciSlot), bootindex)
+          : ['-device', deviceOption(diskDeviceProps(d, diskBusAddress(machine, d.pciSlot), bootindex))]),
       ],
     });
   }
   for (const n of spec.nics) {
     const id = n.pciSlot.toString(16).padStart(2, '0');
-    let dev = `virtio-net-pci,id=nic${id},netdev=net${id},mac=${n.mac.toLowerCase()},${at(n.pciSlot)}`;
-    if (n.mtu !== undefined) dev += `,host_mtu=${n.mtu}`;
+    const model = nicDriver(spec.guest);
+    let dev = `${model},id=nic${id},netdev=net${id},mac=${n.mac.toLowerCase()},${at(n.pciSlot)}`;
+    if (n.mtu !== undefined && model === 'virtio-net-pci') dev += `,host_mtu=${n.mtu}`;
     devices.push({ slot: n.pciSlot, args: ['-netdev', `tap,id=net${id},ifname=${tapOf(n)},script=no,downscript=no`, '-device', dev] });
   }
   if (spec.configDrive !== undefined) {
@@ -228,6 +244,10 @@ export function buildQemuArgv(spec: InstanceSpec, host: QemuArgvHost): string[] 
       }), '-device', `virtio-blk-pci,id=virtio-cidata,drive=cidata,${at(fixedPciSlots.configDrive)},serial=cidata`],
     });
   }
+  if (spec.memoryBalloon === true) {
+    // In the platform reserve, which no disk or NIC can take.
+    devices.push({ slot: fixedPciSlots.memoryBalloon, args: ['-device', `virtio-balloon-pci,id=${memoryBalloonId},${at(fixedPciSlots.memoryBalloon)}`] });
+  }
   if (spec.nics.length === 0) add('-nic', 'none');
   for (const d of devices.sort((x, y) => x.slot - y.slot)) add(...d.args);
   if (spec.cdrom !== undefined) {
@@ -236,6 +256,7 @@ export function buildQemuArgv(spec: InstanceSpec, host: QemuArgvHost): string[] 
     if (iso) add('-blockdev', JSON.stringify(iso));
     add('-device', cdromDevice(spec.cdrom, firmwareBoots ? (cdromFirst ? 0 : rootDisk ? 1 : 0) : undefined));
   }
+  add(...driverCdromArgs(spec.guest, machine));
 
   if (host.incoming !== undefined) add('-incoming', host.incoming);
   return argv;

@@ -40,4 +40,8 @@ export interface QemuDriverOptions {
   qemuImgBinary?: string;
   /** Where QEMU's block modules are, to tell whether the rbd driver is installed. Default: Debian's /usr/lib/x86_64-linux-gnu/qemu. */
   qemuModuleDir?: string;
+  /** Where OVMF's 4 MiB builds are (UEFI guests). Default Debian's /usr/share/OVMF. */
+  ovmfDir?: string;
+  /** Default 'swtpm' (Debian package swtpm; TPM guests). */
+  swtpmBinary?: string;
 }

@@ -91,6 +91,7 @@ describe('HA restarts (fake hosts)', () => {
         await eventually(async () => (await kindsOf(cloud, id)).includes('instance.ha-restart') || null, `the ha-restart event of ${id}`);
         await eventually(async () => (await kindsOf(cloud, id)).includes('alert.ha-restart') || null, `the ha-restart alert of ${id}`);
       }
+      await eventually(async () => (await kindsOf(cloud, aId)).includes('alert.host-fenced') || null, 'the host-fenced alert of the lost host');
       assert.ok(backAt - cutAt < 15_000, `back within 15 s with a 3 s lease (took ${backAt - cutAt} ms)`);
 
       // The host comes back: new generation, its stale copies destroyed, then unblocklisted.

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Instance, InstanceMigrationRecord, Operation } from '@kumo/api';
+import type { Instance, InstanceMigrationRecord, MigrationCandidates, MigrationPolicy, Operation } from '@kumo/api';
 import type { Dialect } from '@kumo/db';
 import { testDialects } from '@kumo/db/testing';
 import { eventually, startTestCloud, type TestCloud } from './testing/test-cloud.ts';
@@ -58,6 +58,10 @@ for (const dialect of testDialects as Dialect[]) {
         assert.equal(history.items.length, 1);
         assert.equal(history.items[0]!.state, 'succeeded');
         assert.ok((history.items[0]!.result?.passes ?? 0) >= 1 && history.items[0]!.result!.diskBytes > 0, 'the figures of the stream and the disk mirror');
+        const row = await cloud.server.ctx.repos.db.selectFrom('migrations').select('endpoint').where('instanceId', '=', id).executeTakeFirstOrThrow();
+        const nbdPort = (JSON.parse(row.endpoint ?? '{}') as { nbd?: { port: number } }).nbd?.port ?? 0;
+        assert.ok(nbdPort >= 49152 && nbdPort <= 49407, `the target's NBD server listened on a port of the transfer range (${nbdPort})`);
+        assert.deepEqual(await cloud.server.ctx.repos.db.selectFrom('hostPorts').selectAll().execute(), [], 'the migration\'s ports were released');
         assert.equal(inst.task, null);
       } finally { await cloud.close(); }
     });
@@ -78,6 +82,29 @@ for (const dialect of testDialects as Dialect[]) {
         assert.deepEqual([live?.status, live?.details?.field], [400, 'live']);
         assert.equal((await cloud.server.ctx.repos.migrations.listOfInstance({ accountId: 'x', admin: true }, id)).length, 0, 'no attempt was recorded');
         assert.equal((await cloud.client.get<Instance>('instances', id)).hostId, sourceId);
+      } finally { await cloud.close(); }
+    });
+
+    test('the candidates route lists where the instance could go and why not; the zone\'s migration policy reads, changes and refuses bad input naming the field', async () => {
+      const cloud = await startTestCloud({ hosts: 3, dialect });
+      try {
+        const { id, sourceId } = await launch(cloud, 'where');
+        const others = cloud.hosts.map((h) => h.agent.hostId!).filter((h) => h !== sourceId);
+        await cloud.client.request('POST', `/api/v1/hosts/${others[1]}/actions`, { body: { action: 'disable' } });
+        const c = await cloud.client.request<MigrationCandidates>('GET', `/api/v1/instances/${id}/migration-candidates`);
+        assert.equal(c.mode, 'live');
+        assert.deepEqual(c.candidates.map((x) => x.hostId), [others[0]]);
+        assert.ok(c.rejected.some((r) => r.hostId === others[1] && r.reason.length > 0), `the disabled host with its reason: ${JSON.stringify(c.rejected)}`);
+        const zone = cloud.defaults.zoneId;
+        const policy = await cloud.client.request<MigrationPolicy>('GET', `/api/v1/zones/${zone}/migration-policy`);
+        assert.deepEqual([policy.downtimeLimitMs, policy.autoConverge, policy.postcopyAfterPasses], [300, true, null], 'the defaults');
+        const changed = await cloud.client.request<MigrationPolicy>('PATCH', `/api/v1/zones/${zone}/migration-policy`, { body: { downtimeLimitMs: 50, postcopyAfterPasses: 4, retryNextHost: false } });
+        assert.deepEqual([changed.downtimeLimitMs, changed.postcopyAfterPasses, changed.retryNextHost, changed.maxPerHost], [50, 4, false, 2]);
+        assert.equal((await cloud.server.ctx.repos.migrations.policy(zone)).downtimeLimitMs, 50, 'stored: migrations use it');
+        const bad = await cloud.client.request('PATCH', `/api/v1/zones/${zone}/migration-policy`, { body: { downtimeLimitMs: 0 } }).then(() => null, (e: { status: number; message: string }) => e);
+        assert.equal(bad?.status, 400);
+        assert.match(bad?.message ?? '', /downtimeLimitMs/);
+        assert.equal((await cloud.server.ctx.repos.migrations.policy(zone)).downtimeLimitMs, 50, 'unchanged');
       } finally { await cloud.close(); }
     });
 

@@ -82,6 +82,33 @@ describe('metrics', () => {
     await assert.rejects(alice.client.request('GET', `/api/v1/hosts/${hostId}/top`), (e: ApiError) => e.code === 'forbidden');
   });
 
+  test('per-volume series: the busy instance\'s root volume with its own bytes, ops and latency; only its owner sees them', async () => {
+    const guest = cloud.hosts.map((h) => h.driver.host.guests.get(alice.busy)).find((g) => g !== undefined);
+    assert.equal(guest?.spec.memoryBalloon, true, 'a guest the controller started gets the memory balloon');
+    const volumes = (await alice.client.listAll<{ id: string; instanceId: string | null }>('volumes', { instanceId: alice.busy })).map((v) => v.id);
+    const whole = await eventually(async () => {
+      const m = await alice.client.request<InstanceMetrics>('GET', `/api/v1/instances/${alice.busy}/metrics`, { query: { step: 10 } });
+      return m.volumes.length > 0 ? m : null;
+    }, 'the instance\'s volumes in its series');
+    assert.deepEqual(whole.volumes, volumes, 'one series per attached volume, by volume id');
+    assert.equal(whole.device, null);
+    assert.ok(whole.series.diskWriteLatencyMs.some((v) => v === 1), 'the instance\'s latency, weighted over its volumes (the fake driver: 1 ms a write)');
+    const vol = await alice.client.request<InstanceMetrics>('GET', `/api/v1/instances/${alice.busy}/metrics`, { query: { step: 10, volume: whole.volumes[0]! } });
+    assert.equal(vol.device, whole.volumes[0]);
+    assert.ok(vol.series.diskWriteBps.some((v) => v !== null && v >= 4e6), 'the volume carries the instance\'s writes');
+    assert.ok(vol.series.diskReadLatencyMs.some((v) => v === 0.5) && vol.series.diskWriteLatencyMs.some((v) => v === 1));
+    assert.ok(vol.series.cpuPct.every((v) => v === null) && vol.cpuPctMax.every((v) => v === null), 'a volume has no CPU series');
+    assert.equal(vol.timestamps.length, vol.series.diskWriteBps.length);
+    const none = await alice.client.request<InstanceMetrics>('GET', `/api/v1/instances/${alice.busy}/metrics`, { query: { step: 10, nic: 'nic-not-there' } });
+    assert.ok(none.series.netRxBps.every((v) => v === null), 'a device without samples: empty series');
+    await assert.rejects(bob.request('GET', `/api/v1/instances/${alice.busy}/metrics`, { query: { volume: whole.volumes[0]! } }), (e: ApiError) => e.code === 'not_found');
+    await assert.rejects(alice.client.request('GET', `/api/v1/instances/${alice.busy}/metrics`, { query: { volume: whole.volumes[0]!, nic: 'x' } }),
+      (e: ApiError) => e.code === 'bad_request' && (e.details as { field: string }).field === 'nic');
+    const hostId = (await cloud.client.listAll<{ id: string }>('hosts'))[0]!.id;
+    await assert.rejects(cloud.client.request('GET', `/api/v1/hosts/${hostId}/metrics`, { query: { volume: 'v' } }),
+      (e: ApiError) => e.code === 'bad_request' && (e.details as { field: string }).field === 'volume');
+  });
+
   test('bad ranges answer 400 naming the field and change nothing', async () => {
     const id = alice.busy;
     await assert.rejects(alice.client.request('GET', `/api/v1/instances/${id}/metrics`, { query: { from: 'yesterday-ish' } }),
@@ -102,6 +129,8 @@ describe('metrics', () => {
     const accounts = await cloud.client.listAll<{ id: string; name: string }>('accounts');
     const aliceAcct = accounts.find((a) => a.name === 'alice')!.id;
     assert.match(text, new RegExp(`^kumo_instance_cpu_usage_percent\\{instance_id="${alice.busy}",instance_name="busy",account="${aliceAcct}",host="[^"]+"\\} 100$`, 'm'));
+    assert.match(text, new RegExp(`^kumo_instance_guest_memory_used_bytes\\{instance_id="${alice.busy}",instance_name="busy",account="${aliceAcct}",host="[^"]+"\\} \\d+$`, 'm'),
+      'guest-reported memory of a ballooned guest (the fake driver reports it for them)');
     const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
     assert.equal(check.error, undefined, 'promtool is installed (scripts/install-system-deps.sh)');
     // promtool exits 3 for lint findings only (e.g. a counter named without _total); 1 means it could not parse.

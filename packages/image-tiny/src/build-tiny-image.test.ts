@@ -24,6 +24,7 @@ kernel/drivers/virtio/virtio_pci_legacy_dev.ko:
 kernel/drivers/virtio/virtio_pci.ko: kernel/drivers/virtio/virtio_pci_legacy_dev.ko kernel/drivers/virtio/virtio_pci_modern_dev.ko kernel/drivers/virtio/virtio.ko kernel/drivers/virtio/virtio_ring.ko
 kernel/drivers/block/virtio_blk.ko: kernel/drivers/virtio/virtio.ko kernel/drivers/virtio/virtio_ring.ko
 kernel/drivers/net/virtio_net.ko: kernel/drivers/net/net_failover.ko kernel/net/core/failover.ko kernel/drivers/virtio/virtio.ko kernel/drivers/virtio/virtio_ring.ko
+kernel/drivers/virtio/virtio_balloon.ko: kernel/drivers/virtio/virtio.ko kernel/drivers/virtio/virtio_ring.ko
 kernel/drivers/net/net_failover.ko: kernel/net/core/failover.ko
 kernel/drivers/input/evdev.ko:
 kernel/net/core/failover.ko:
@@ -40,7 +41,7 @@ test('the initrd drivers resolve against Debian modules.dep in a loadable order'
   const names = plan.load.map((m) => m.name);
   assert.deepEqual(names, [
     'virtio_pci_legacy_dev', 'virtio_pci_modern_dev', 'virtio_ring', 'virtio', 'virtio_pci', 'virtio_blk',
-    'failover', 'net_failover', 'virtio_net', 'crc32c_generic', 'crc16', 'mbcache', 'jbd2', 'ext4', 'cdrom', 'isofs',
+    'failover', 'net_failover', 'virtio_net', 'virtio_balloon', 'crc32c_generic', 'crc16', 'mbcache', 'jbd2', 'ext4', 'cdrom', 'isofs',
     'button', 'evdev',
   ]);
   for (const [i, m] of plan.load.entries()) {
@@ -51,7 +52,7 @@ test('the initrd drivers resolve against Debian modules.dep in a loadable order'
 
 test('a kernel with the drivers built in needs no modules for them', () => {
   const builtin = parseModulesBuiltin(
-    ['virtio_pci', 'virtio_blk', 'virtio_net', 'crc32c_generic', 'ext4', 'isofs', 'button', 'evdev']
+    ['virtio_pci', 'virtio_blk', 'virtio_net', 'virtio_balloon', 'crc32c_generic', 'ext4', 'isofs', 'button', 'evdev']
       .map((n) => `kernel/x/${n}.ko`).join('\n'),
   );
   const plan = resolveModuleLoadOrder(initrdModuleNames, parseModulesDep(''), builtin);

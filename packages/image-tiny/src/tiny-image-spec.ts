@@ -21,10 +21,11 @@ export const tinyImageCmdline = 'console=ttyS0 quiet panic=-1';
  * crc32c_generic is ext4's soft dependency (metadata checksums); isofs (with its
  * dependency cdrom) reads a NoCloud config drive, which Kumo attaches as a
  * virtio-blk disk; button and evdev make the ACPI power button reach busybox acpid.
+ * virtio_balloon reports the guest's memory use to the host (Kumo's guest-reported memory series).
  * They stay loaded after switch_root, so the root disk does not carry them.
  */
 export const initrdModuleNames: readonly string[] = [
-  'virtio_pci', 'virtio_blk', 'virtio_net', 'crc32c_generic', 'ext4', 'isofs', 'button', 'evdev',
+  'virtio_pci', 'virtio_blk', 'virtio_net', 'virtio_balloon', 'crc32c_generic', 'ext4', 'isofs', 'button', 'evdev',
 ];
 
 /**

@@ -21,3 +21,16 @@ export function baseGcIntervalMs(): number | undefined {
   if (!Number.isInteger(n) || n < 0) throw new Error(`KUMO_BASE_GC_INTERVAL_SEC must be a whole number of seconds, not ${v}`);
   return n * 1000;
 }
+
+/**
+ * How often agents send heartbeats (each renews their host's HA lease): $KUMO_HEARTBEAT_INTERVAL_SEC
+ * (a positive number of seconds, fractions allowed); undefined keeps the server's default (10 s).
+ * A zone's HA lease (`kumo zone update --ha-lease-ms`) must cover at least two heartbeats.
+ */
+export function heartbeatIntervalMs(): number | undefined {
+  const v = process.env.KUMO_HEARTBEAT_INTERVAL_SEC;
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0.1 || n > 300) throw new Error(`KUMO_HEARTBEAT_INTERVAL_SEC must be a number of seconds from 0.1 to 300, not ${v}`);
+  return Math.round(n * 1000);
+}

@@ -13,9 +13,11 @@ export function addDaemonCommands(program: Command): void {
   program.command('server').description('run the management server only')
     .option('--port <port>', 'HTTP port', (v) => Number(v), 8080).option('--listen <address>', 'listen address', '127.0.0.1')
     .option('--data-dir <dir>')
-    .action(async (o: { port: number; listen: string; dataDir?: string }) => {
-      const { url, admin } = await runServer({ dataDir: dataDir(o.dataDir), host: o.listen, port: o.port, databaseUrl: databaseUrl() });
+    .option('--ec2-port <port>', 'also serve the EC2-compatible API on this port (it is always at /ec2/ on the HTTP port)', (v) => Number(v))
+    .action(async (o: { port: number; listen: string; dataDir?: string; ec2Port?: number }) => {
+      const { url, admin } = await runServer({ dataDir: dataDir(o.dataDir), host: o.listen, port: o.port, databaseUrl: databaseUrl(), ec2Port: o.ec2Port });
       print(`Kumo server listening at ${url}${admin.password ? ` (admin password: ${admin.password})` : ''}`);
+      if (o.ec2Port !== undefined) print(`EC2 API at http://${o.listen === '0.0.0.0' || o.listen === '::' ? '127.0.0.1' : o.listen}:${o.ec2Port}/`);
     });
 
   program.command('agent').description('run a host agent that joins the cloud: kumo agent --server URL --token JOIN-TOKEN')

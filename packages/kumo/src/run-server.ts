@@ -3,7 +3,7 @@ import { openDatabase } from '@kumo/db';
 import { buildServer, defaultAlertSettings, type BuildServerOptions, type KumoServer } from '@kumo/server';
 import { readAdminPasswordFile, writeAdminPasswordFile } from './admin-password-file.ts';
 import { serverSecurityFromEnv } from './server-security-config.ts';
-import { baseGcIntervalMs } from './config.ts';
+import { baseGcIntervalMs, heartbeatIntervalMs } from './config.ts';
 
 export interface RunningServer {
   server: KumoServer; url: string; admin: { username: string; password: string | null };
@@ -24,20 +24,24 @@ export function metricsSettings(env: NodeJS.ProcessEnv): NonNullable<BuildServer
 }
 
 /** Open the database, create the admin at first start, listen, start the controller. */
-export async function runServer(opts: { dataDir: string; host: string; port: number; databaseUrl?: string | undefined; logLevel?: string; webRoot?: string }): Promise<RunningServer> {
+export async function runServer(opts: { dataDir: string; host: string; port: number; databaseUrl?: string | undefined; logLevel?: string; webRoot?: string; ec2Port?: number | undefined }): Promise<RunningServer> {
   const database = await openDatabase({ url: opts.databaseUrl, dataDir: opts.dataDir });
   const gcMs = baseGcIntervalMs();
+  const shownHost = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host;
+  const beatMs = heartbeatIntervalMs();
   const server = await buildServer({
+    ...(opts.ec2Port !== undefined ? { ec2: { publicUrl: `http://${shownHost}:${opts.ec2Port}/` } } : {}),
     database, dataDir: opts.dataDir, logLevel: opts.logLevel ?? 'info', webRoot: opts.webRoot, ...serverSecurityFromEnv(), metrics: metricsSettings(process.env),
-    ...(gcMs !== undefined ? { controller: { baseGcIntervalMs: gcMs } } : {}),
+    controller: { ...(gcMs !== undefined ? { baseGcIntervalMs: gcMs } : {}), ...(beatMs !== undefined ? { heartbeatIntervalMs: beatMs } : {}) },
   });
   const created = await server.ctx.auth.bootstrapAdmin(process.env.KUMO_ADMIN_PASSWORD);
   if (created) writeAdminPasswordFile(opts.dataDir, created.password);
   const password = created?.password ?? await readAdminPasswordFile(opts.dataDir, (pw) => server.ctx.auth.passwordMatches('admin', pw));
   await server.app.listen({ host: opts.host, port: opts.port });
+  // The EC2 API also on a port of its own (kumo server --ec2-port); it is always at /ec2/ on the API port.
+  if (opts.ec2Port !== undefined) await server.listenEc2(opts.host, opts.ec2Port);
   await server.start();
   const addr = server.app.server.address() as AddressInfo;
-  const shownHost = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host;
   const hooks: Array<() => Promise<unknown>> = [];
   let stopping = false;
   const stop = () => {

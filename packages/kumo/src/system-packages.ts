@@ -8,6 +8,9 @@ export const hostPackages = [
   'qemu-system-x86', 'qemu-utils', 'dnsmasq-base', 'nftables', 'haproxy', 'busybox-static', 'e2fsprogs', 'xz-utils', 'iproute2', 'genisoimage', 'kmod',
 ];
 
+/** What an LXC host needs on top (`kumo up --driver lxc`, `kumo agent --driver lxc`). */
+export const containerHostPackages = ['lxc', 'uidmap'];
+
 export function missingPackages(pkgs: string[] = hostPackages): string[] {
   return pkgs.filter((p) => spawnSync('dpkg', ['-s', p], { stdio: 'ignore' }).status !== 0);
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { KumoClient } from '@kumo/api';
 import { createJoinToken, seedDefaultCloud, seedImage } from '@kumo/server';
 import { simulateHosts } from '@kumo/agent';
@@ -9,7 +9,8 @@ import { dataDir, databaseUrl } from './config.ts';
 import { runServer } from './run-server.ts';
 import { adminPasswordFile } from './admin-password-file.ts';
 import { startLocalAgent } from './local-agent.ts';
-import { installPackages, missingPackages } from './system-packages.ts';
+import { containerHostPackages, hostPackages, installPackages, missingPackages } from './system-packages.ts';
+import { ensureContainerIdMap } from './container-id-map.ts';
 import { ensureTinyCtImage, ensureTinyImage } from './tiny-image.ts';
 import { applyLocalPublicNetwork } from './local-network/local-public-network-apply.ts';
 import { defaultLocalPublicNetwork } from './local-network/local-public-network.ts';
@@ -30,16 +31,18 @@ export function addUpCommand(program: Command): void {
     .option('--simulate', 'simulated hosts (fake driver) instead of real virtual machines; needs no root')
     .option('--hosts <n>', 'with --simulate: how many fake hosts; without: N >= 2 runs this machine as N QEMU hosts h1..hN in network namespaces (try migration, maintenance and HA)', (v) => Number(v), 1)
     .option('--no-network', 'skip the default guest network and the local public bridge with NAT')
-    .action(async (o: { port: number; listen: string; dataDir?: string; simulate?: boolean; hosts: number; network: boolean }) => {
+    .addOption(new Option('--driver <driver>', 'this machine as a QEMU host (VMs) or an LXC host (system containers: tiny-ct, --type container)').choices(['qemu', 'lxc']).default('qemu'))
+    .action(async (o: { port: number; listen: string; dataDir?: string; simulate?: boolean; hosts: number; network: boolean; driver: 'qemu' | 'lxc' }) => {
       const say = (l: string) => print(l);
       const progress = upProgress(say);
       // Host packages install while the server starts; what needs them (the tiny image, the agent) waits.
       let packagesReady: Promise<void> = Promise.resolve();
+      if (o.driver === 'lxc' && (o.simulate || o.hosts !== 1)) throw new CliError('--driver lxc runs this machine as one LXC host: leave out --simulate and --hosts');
       if (!o.simulate) {
         if (process.getuid?.() !== 0) {
           throw new CliError('kumo up runs real virtual machines and needs root for taps, bridges, namespaces and cgroups: run it as root, or run `kumo up --simulate` (npm start -- --simulate) for simulated hosts.');
         }
-        const missing = missingPackages();
+        const missing = missingPackages(o.driver === 'lxc' ? [...hostPackages, ...containerHostPackages] : hostPackages);
         if (missing.length > 0) {
           packagesReady = progress.step(`install ${missing.length} Debian package(s)`, async () => {
             const guestKernel = () => progress.step('download the guest kernel (not installed into this host)', ensureGuestKernel);
@@ -59,7 +62,7 @@ export function addUpCommand(program: Command): void {
       const webRoot = new URL('../../web/dist', import.meta.url).pathname;
       const { server, url, admin, onStop } = await progress.step('start the server', () => runServer({ dataDir: dir, host: local?.listen ?? o.listen, port: o.port, databaseUrl: databaseUrl(), logLevel: 'warn', webRoot }));
       const ctx = server.ctx;
-      const hypervisor = o.simulate ? 'fake' : 'qemu';
+      const hypervisor = o.simulate ? 'fake' : o.driver;
       const defaults = await seedDefaultCloud(ctx, hypervisor);
       const adminAccount = await ctx.repos.db.selectFrom('accounts').select('id').where('role', '=', 'admin').orderBy('id').limit(1).executeTakeFirstOrThrow();
       const { token } = await ctx.auth.issueKey(adminAccount.id, null, 'kumo-up-cli', 'key', null);
@@ -87,13 +90,16 @@ export function addUpCommand(program: Command): void {
           progress.step('build and register the tiny guest image', () => ensureTinyImage(client, join(dir, 'tiny'), say)),
           progress.step('build and register the tiny container image', () => ensureTinyCtImage(client, join(dir, 'tiny'), say)),
           progress.step('start this machine\'s agent', async () => {
-            const a = startLocalAgent({ serverUrl: url, joinToken, driver: 'qemu', stateDir: join(dir, 'agent') });
+            if (o.driver === 'lxc') ensureContainerIdMap(say);
+            const a = startLocalAgent({ serverUrl: url, joinToken, driver: o.driver, stateDir: join(dir, o.driver === 'lxc' ? 'agent-lxc' : 'agent') });
             await a.connected();
             return a;
           }),
         ]);
         const host = await client.get<{ accelerator: string; name: string }>('hosts', agent.hostId!);
-        hostsLine = `this machine (${host.name}) runs QEMU guests with ${host.accelerator === 'kvm' ? 'KVM' : 'TCG software emulation (KVM is not usable here)'}`;
+        hostsLine = o.driver === 'lxc'
+          ? `this machine (${host.name}) runs system containers (LXC, unprivileged)`
+          : `this machine (${host.name}) runs QEMU guests with ${host.accelerator === 'kvm' ? 'KVM' : 'TCG software emulation (KVM is not usable here)'}`;
         if (o.network) {
           const pub = defaultLocalPublicNetwork;
           applyLocalPublicNetwork(pub);
@@ -110,8 +116,10 @@ export function addUpCommand(program: Command): void {
         `  hosts:     ${hostsLine}`,
         `  network:   ${networkLine}`,
         `  CLI:       profile saved to ${profilePath}; try`,
-        '               ./bin/kumo instance create --name vm1 --image tiny --offering small --wait',
-        '               ./bin/kumo instance console vm1',
+        o.driver === 'lxc'
+          ? '               ./bin/kumo instance create --name ct1 --type container --image tiny-ct --offering small --wait'
+          : '               ./bin/kumo instance create --name vm1 --image tiny --offering small --wait',
+        `               ./bin/kumo instance console ${o.driver === 'lxc' ? 'ct1' : 'vm1'}`,
         local
           ? 'Press Ctrl-C (or run `kumo down`) to stop the server and the hosts: the namespaces and the guests in them are removed.'
           : 'Press Ctrl-C (or run `kumo down`) to stop the server and agent (guests keep running and are adopted at the next start).',

@@ -17,6 +17,7 @@ import { registerCatalogRoutes } from './http/routes/catalog-routes.ts';
 import { registerImageVersionRoutes } from './http/routes/image-version-routes.ts';
 import { registerInstanceCdromRoutes } from './http/routes/instance-cdrom-routes.ts';
 import { registerInstanceMigrationRoutes } from './http/routes/instance-migration-routes.ts';
+import { registerMigrationPolicyRoutes } from './http/routes/migration-policy-routes.ts';
 import { MigrationService } from './services/migration-service.ts';
 import { enableHostEvacuation } from './controller/host-evacuation-wiring.ts';
 import { ImageCaptureReconciler } from './controller/image-capture-reconciler.ts';
@@ -50,6 +51,8 @@ import { AgentGateway } from './gateway/agent-gateway.ts';
 import { Controller, defaultControllerOptions, type ControllerOptions } from './controller/controller.ts';
 import type { ServerContext } from './context.ts';
 import { HaController, defaultHaControllerOptions, type HaControllerOptions } from './ha/ha-controller.ts';
+import { createEc2Facade, defaultEc2Options, type Ec2Facade, type Ec2Options } from './ec2/ec2-facade.ts';
+import { registerEc2CredentialRoutes, registerEc2Endpoint } from './http/routes/ec2-routes.ts';
 
 export interface BuildServerOptions {
   database: DatabaseHandle;
@@ -74,6 +77,8 @@ export interface BuildServerOptions {
   metrics?: Partial<MetricsServiceOptions>;
   /** High availability: how often leases are judged, agent call timeouts (ha/ha-controller.ts). */
   ha?: Partial<HaControllerOptions>;
+  /** The EC2-compatible API at /ec2/: region name, public URL (docs/ec2.md). */
+  ec2?: Partial<Ec2Options>;
 }
 
 export interface KumoServer {
@@ -84,6 +89,10 @@ export interface KumoServer {
   metrics: MetricsService;
   /** Host leases, storage fencing and HA restarts. */
   ha: HaController;
+  /** The EC2-compatible API (its endpoint can also be served on a port of its own: listenEc2). */
+  ec2: Ec2Facade;
+  /** Serve the EC2 API alone on another port (kumo server --ec2-port); closed with the server. */
+  listenEc2(host: string, port: number): Promise<FastifyInstance>;
   /** Every route as registered (method, url), for conformance tests and docs. */
   routes: Array<{ method: string; url: string }>;
   /** Start the controller (after listen or before inject). */
@@ -179,11 +188,23 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
   registerImageVersionRoutes(app, ctx);
   registerInstanceCdromRoutes(app, ctx);
   registerInstanceMigrationRoutes(app, ctx);
+  const ec2 = createEc2Facade(ctx, app.log, { ...defaultEc2Options, ...opts.ec2 });
+  await registerEc2Endpoint(app, ec2.endpoint, '/ec2');
+  registerEc2CredentialRoutes(app, { endpoint: ec2.endpoint, credentials: ec2.credentials, regionName: ec2.options.regionName, publicUrl: ec2.options.publicUrl });
+  const ec2Apps: FastifyInstance[] = [];
+  registerMigrationPolicyRoutes(app, ctx);
   if (opts.webRoot) await registerWebConsole(app, opts.webRoot);
 
   let started = false;
   return {
-    app, ctx, controller, routes, metrics: metricsService, ha,
+    app, ctx, controller, routes, metrics: metricsService, ha, ec2,
+    async listenEc2(host, port) {
+      const ec2App = Fastify({ logger: { level: opts.logLevel ?? 'info' }, bodyLimit: opts.bodyLimitBytes ?? 1024 * 1024, genReqId: () => Math.random().toString(36).slice(2, 10) });
+      await registerEc2Endpoint(ec2App, ec2.endpoint, '/');
+      await ec2App.listen({ host, port });
+      ec2Apps.push(ec2App);
+      return ec2App;
+    },
     async start() {
       if (started || opts.startController === false) return;
       started = true;
@@ -196,6 +217,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
       await ha.stop();
       gateway.closeAll();
       await controller.stop();
+      for (const a of ec2Apps) await a.close();
       await app.close();
     },
   };

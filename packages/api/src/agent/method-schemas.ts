@@ -160,6 +160,8 @@ export const agentMethodDefs = {
   'instance.prepareIncoming': method(Type.Object({
     spec: InstanceSpecSchema, image: Type.Union([ImageRefSchema, Type.Null()]), iso: Type.Optional(ImageRefSchema),
     listenAddress: Type.String({ minLength: 1 }), receiveDisks: Type.Array(Id), postcopy: Type.Boolean(),
+    /** Ports from the host's transfer range for the memory stream and the disk mirrors' NBD server; absent or 0: a free port. */
+    ports: Type.Optional(Type.Object({ stream: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })), nbd: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })) }, { additionalProperties: false })),
   }), IncomingEndpointSchema, { job: true, capability: 'live-migrate', since: 2 }),
   /** Live migration, source side (Driver.migrate): progress carries `migration` figures; cancel leaves the guest running here. */
   'instance.migrate': method(Type.Object({ instanceId: Id, target: IncomingEndpointSchema, policy: MigrationPolicySchema }), MigrationResultSchema, { job: true, capability: 'live-migrate', since: 2 }),

@@ -4,7 +4,7 @@
  * schemas and those types describe the same values, so neither can drift.
  */
 import { Type } from '@sinclair/typebox';
-import { powerStates } from '@kumo/core';
+import { diskBuses, firmwareKinds, nicModels, osTypes, powerStates } from '@kumo/core';
 
 export const PowerStateSchema = Type.Union(powerStates.map((p) => Type.Literal(p)));
 
@@ -73,6 +73,18 @@ export const ConfigDriveSpecSchema = Type.Object({
   networkConfig: Type.Optional(Type.String()),
 });
 
+/** spec.guest: the image's properties (core guest/guest-hardware.ts). */
+export const GuestHardwareSpecSchema = Type.Object({
+  firmware: Type.Optional(Type.Union(firmwareKinds.map((k) => Type.Literal(k)))),
+  secureBoot: Type.Optional(Type.Boolean()),
+  diskBus: Type.Optional(Type.Union(diskBuses.map((k) => Type.Literal(k)))),
+  nicModel: Type.Optional(Type.Union(nicModels.map((k) => Type.Literal(k)))),
+  osType: Type.Optional(Type.Union(osTypes.map((k) => Type.Literal(k)))),
+  tpm: Type.Optional(Type.Boolean()),
+  guestAgent: Type.Optional(Type.Boolean()),
+  driverIso: Type.Optional(Type.Object({ path: Type.String({ pattern: '^/' }), imageVersionId: Type.String() })),
+});
+
 export const InstanceSpecSchema = Type.Object({
   instanceId: Type.String({ minLength: 1 }),
   name: Type.String({ minLength: 1 }),
@@ -87,6 +99,8 @@ export const InstanceSpecSchema = Type.Object({
   configDrive: Type.Optional(ConfigDriveSpecSchema),
   cdrom: Type.Optional(Type.Object({ iso: Type.Optional(CdromIsoSchema) })),
   ha: Type.Optional(Type.Boolean()),
+  memoryBalloon: Type.Optional(Type.Boolean()),
+  guest: Type.Optional(GuestHardwareSpecSchema),
 });
 
 export const InstanceStatusSchema = Type.Object({

@@ -1,8 +1,33 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { diskBuses, firmwareKinds, nicModels, osTypes } from '@kumo/core/guest';
 import { AnyId, Description, Name, Nullable, Timestamp } from './common.ts';
 
 export const ImageKind = Type.Union([Type.Literal('template'), Type.Literal('iso'), Type.Literal('kernel')]);
 export const ImageFormat = Type.Union([Type.Literal('qcow2'), Type.Literal('raw'), Type.Literal('iso'), Type.Literal('kernel-initrd'), Type.Literal('rootfs-tar')]);
+
+/** Image properties (docs/guests.md; core guest/guest-hardware.ts). */
+export const Firmware = Type.Union(firmwareKinds.map((k) => Type.Literal(k)), { description: 'bios: SeaBIOS; uefi: OVMF with per-instance EFI variables' });
+export const DiskBus = Type.Union(diskBuses.map((k) => Type.Literal(k)), { description: 'how the root disk is presented to the guest' });
+export const NicModel = Type.Union(nicModels.map((k) => Type.Literal(k)), { description: 'the NICs\' device model' });
+export const OsType = Type.Union(osTypes.map((k) => Type.Literal(k)), { description: 'windows: RTC in local time and Hyper-V enlightenments' });
+/** The values each enumerated image property takes (for the CLI's and the web console's choices). */
+export const imagePropertyChoices = { firmware: firmwareKinds, diskBus: diskBuses, nicModel: nicModels, osType: osTypes } as const;
+const imagePropertyFields = {
+  firmware: Firmware,
+  secureBoot: Type.Boolean({ description: 'UEFI Secure Boot (firmware uefi only)' }),
+  diskBus: DiskBus,
+  nicModel: NicModel,
+  tpm: Type.Boolean({ description: 'a TPM 2.0 (swtpm) for the guest' }),
+  guestAgent: Type.Boolean({ description: 'qemu-guest-agent runs in the guest' }),
+  minMemoryMiB: Type.Integer({ minimum: 0, maximum: 4 * 1024 * 1024, description: 'instances of the image need at least this much memory (0: no minimum)' }),
+};
+const optionalImageProperties = {
+  firmware: Type.Optional(imagePropertyFields.firmware), secureBoot: Type.Optional(imagePropertyFields.secureBoot),
+  diskBus: Type.Optional(imagePropertyFields.diskBus), nicModel: Type.Optional(imagePropertyFields.nicModel),
+  tpm: Type.Optional(imagePropertyFields.tpm), guestAgent: Type.Optional(imagePropertyFields.guestAgent),
+  minMemoryMiB: Type.Optional(imagePropertyFields.minMemoryMiB), osType: Type.Optional(OsType),
+  minDiskGiB: Type.Optional(Type.Integer({ minimum: 1, maximum: 65536 })),
+};
 
 export const ImageVersion = Type.Object({
   id: Type.String(), imageId: Type.String(), version: Type.String(), format: ImageFormat,
@@ -20,6 +45,7 @@ export const Image = Type.Object({
   public: Type.Boolean(), osType: Type.String(), minDiskGiB: Type.Integer(), latestVersionId: Nullable(Type.String()),
   createdAt: Timestamp,
   defaultVersionId: Nullable(Type.String({ description: 'the version launched when the image is named alone (`image`, not `image:version`)' })),
+  ...imagePropertyFields,
 });
 
 /** Capture an image from a stopped instance's root volume: a new image, or a new version of the caller's image of that name. */
@@ -39,8 +65,13 @@ export const ImageVersionDeleteQuery = Type.Object({
 export const ImageVersionUploadResult = Type.Object({ sizeBytes: Type.Integer(), sha256: Type.String() });
 export const ImageCreate = Type.Object({
   name: Name, description: Type.Optional(Description), kind: Type.Optional(ImageKind),
-  public: Type.Optional(Type.Boolean()), osType: Type.Optional(Type.String({ maxLength: 63 })),
-  minDiskGiB: Type.Optional(Type.Integer({ minimum: 1, maximum: 65536 })),
+  public: Type.Optional(Type.Boolean()),
+  ...optionalImageProperties,
+}, { additionalProperties: false });
+/** Change an image's description or properties (instances get new properties at their next start). */
+export const ImageUpdate = Type.Object({
+  description: Type.Optional(Description),
+  ...optionalImageProperties,
 }, { additionalProperties: false });
 export const ImageVersionCreate = Type.Object({
   version: Type.String({ minLength: 1, maxLength: 63, pattern: '^[A-Za-z0-9._-]+$' }),
@@ -91,6 +122,7 @@ export type ImageVersion = Static<typeof ImageVersion>;
 export type Offering = Static<typeof Offering>;
 export type DiskOffering = Static<typeof DiskOffering>;
 export type ImageCreate = Static<typeof ImageCreate>;
+export type ImageUpdate = Static<typeof ImageUpdate>;
 export type ImageCapture = Static<typeof ImageCapture>;
 export type ImageDefaultRequest = Static<typeof ImageDefaultRequest>;
 export type ImageRollbackRequest = Static<typeof ImageRollbackRequest>;

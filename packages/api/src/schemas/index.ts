@@ -12,3 +12,4 @@ export * from './snapshot.ts';
 export * from './migration.ts';
 export * from './evacuation.ts';
 export * from './accounting.ts';
+export * from './ec2.ts';

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { desiredStates, instanceActions, phases, powerStates, tasks, type InstanceAction } from '@kumo/core/lifecycle';
+import { desiredStates, instanceActions, instanceTypes, phases, powerStates, tasks, type InstanceAction } from '@kumo/core/lifecycle';
 import { AnyId, ListQueryBase, Name, NamePrefix, Nullable, Tags, Timestamp } from './common.ts';
 import { NicRequests } from './network.ts';
 
@@ -10,6 +10,7 @@ export const DesiredState = lit(desiredStates);
 export const Phase = lit(phases);
 export const Task = lit(tasks);
 export const PowerState = lit(powerStates);
+export const InstanceType = lit(instanceTypes);
 /** Actions taken by POST /instances/{id}/{action}; delete is DELETE /instances/{id}. */
 const PostedAction = lit(instanceActions.filter((a): a is Exclude<InstanceAction, 'delete'> => a !== 'delete'));
 
@@ -21,6 +22,7 @@ export const InstanceAddress = Type.Object({
 
 export const Instance = Type.Object({
   id: Type.String(), accountId: Type.String(), name: Type.String(),
+  type: Type.Union(InstanceType.anyOf, { description: 'vm (QEMU hosts) or container (LXC hosts), from the image: a root-fs tarball (rootfs-tar) makes a container' }),
   zoneId: Type.String(), hostId: Nullable(Type.String()), poolId: Nullable(Type.String()),
   imageId: Nullable(Type.String({ description: 'null only on a deleted instance whose image was deleted since' })),
   imageVersionId: Nullable(Type.String()), offeringId: Nullable(Type.String()), keypairId: Nullable(Type.String()),
@@ -48,6 +50,7 @@ export const InstanceCreate = Type.Object({
   imageId: Type.Optional(AnyId),
   imageVersionId: Type.Optional(AnyId),
   imageVersion: Type.Optional(Type.String({ minLength: 1, maxLength: 63, description: 'a version label of the image (`image:version`); default: the image\'s default version' })),
+  type: Type.Optional(Type.Union(InstanceType.anyOf, { description: 'vm or container: checked against the image (a root-fs tarball makes a container, any other image a VM); default: what the image makes' })),
   isoImageId: Type.Optional(AnyId),
   diskSizeGiB: Type.Optional(Type.Integer({ minimum: 1, maximum: 65536, description: 'size of the blank root disk of an ISO install (default: the offering\'s)' })),
   offeringId: AnyId,

@@ -7,6 +7,8 @@ export const MetricsQuery = Type.Object({
   from: Type.Optional(Type.String({ maxLength: 40, description: 'start: ISO-8601 or epoch seconds (default: `to` minus 1 h)' })),
   to: Type.Optional(Type.String({ maxLength: 40, description: 'end: ISO-8601 or epoch seconds (default: now)' })),
   step: Type.Optional(Type.Integer({ minimum: 10, maximum: 86_400, description: 'seconds per point (default: about 360 points over the range; at least the stored resolution)' })),
+  volume: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[^/]+$', description: 'instances: the series of this volume only (disk bytes, ops and latency; other series are null)' })),
+  nic: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[^/]+$', description: 'the series of this network device only (an instance\'s tap or veth, a host\'s bridge or VXLAN device; other series are null)' })),
 }, { additionalProperties: false });
 export type MetricsQuery = Static<typeof MetricsQuery>;
 
@@ -23,6 +25,9 @@ const seriesBase = {
   resolution: Type.Integer({ description: 'the stored resolution the points come from: 10 (raw, last day) or 300 (5-minute rollups, 30 days)' }),
   timestamps: Type.Array(Type.Integer(), { description: 'start of each point, epoch seconds' }),
   cpuPctMax: Type.Array(Nullable(Type.Number()), { description: 'highest cpuPct within each point' }),
+  volumes: Type.Array(Type.String(), { description: 'volumes with their own series in the range (ask with `volume=`)' }),
+  nics: Type.Array(Type.String(), { description: 'network devices with their own series in the range (ask with `nic=`)' }),
+  device: Nullable(Type.String({ description: 'the volume or NIC these series are of; null for the whole instance or host' })),
 };
 
 /** Columnar series (one array per metric, aligned with `timestamps`): what charting libraries take as is. */
@@ -70,7 +75,7 @@ export type MetricsOverview = Static<typeof MetricsOverview>;
 
 export const AlertListQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 20 })) }, { additionalProperties: false });
 export const Alert = Type.Object({
-  id: Type.String(), rule: Type.String({ description: 'host-down, pool-full, instance-cpu-saturated, ha-restart, operation-failed' }),
+  id: Type.String(), rule: Type.String({ description: 'host-down, pool-full, instance-cpu-saturated, ha-restart, host-fenced, operation-failed' }),
   severity: Type.Union([Type.Literal('info'), Type.Literal('warning'), Type.Literal('error')]),
   resourceType: Type.String(), resourceId: Type.String(), message: Type.String(), createdAt: Timestamp,
 });

@@ -7,6 +7,7 @@ import { clientFor, resolveId } from '../cli-context.ts';
 import { renderOne } from '../output.ts';
 import { addResourceCommands, print } from './resource-commands.ts';
 import { addImageVersionCommands } from './image-version-commands.ts';
+import { addImagePropertyOptions, imagePropertyBody, type ImagePropertyFlags } from './image-property-options.ts';
 
 const num = (v: string) => Number(v);
 
@@ -22,10 +23,16 @@ export function addCatalogCommands(program: Command): void {
     name: 'image', path: 'images',
     columns: [{ key: 'id', header: 'ID' }, { key: 'name', header: 'NAME' }, { key: 'kind', header: 'KIND' }, { key: 'public', header: 'PUBLIC' }, { key: 'defaultVersionId', header: 'DEFAULT' }],
   });
-  image.command('create').requiredOption('--name <name>').option('--description <text>').option('--kind <template|iso|kernel>').option('--public')
-    .action(async (o: { name: string; description?: string; kind?: string; public?: boolean }, c: Command) => {
+  addImagePropertyOptions(image.command('create').requiredOption('--name <name>').option('--description <text>').option('--kind <template|iso|kernel>').option('--public'))
+    .action(async (o: { name: string; description?: string; kind?: string; public?: boolean } & ImagePropertyFlags, c: Command) => {
       const { client, output } = clientFor(c);
-      print(renderOne(await client.create('images', { name: o.name, description: o.description, kind: o.kind, public: o.public }), output));
+      print(renderOne(await client.create('images', { name: o.name, description: o.description, kind: o.kind, public: o.public, ...imagePropertyBody(o) }), output));
+    });
+  addImagePropertyOptions(image.command('update <image>').description('change an image\'s description or properties (instances get them at their next start)').option('--description <text>'))
+    .action(async (ref: string, o: { description?: string } & ImagePropertyFlags, c: Command) => {
+      const { client, output } = clientFor(c);
+      const id = await resolveId(client, 'images', 'image', ref);
+      print(renderOne(await client.update('images', id, { description: o.description, ...imagePropertyBody(o) }), output));
     });
   addImageVersionCommands(image);
 

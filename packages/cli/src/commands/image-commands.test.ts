@@ -31,6 +31,7 @@ describe('kumo image and CD-ROM commands', () => {
         seen.push({ method: req.method ?? '', path, query, body: raw ? JSON.parse(raw) as unknown : undefined });
         const reply = (status: number, body: unknown) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(body)); };
         const name = new URLSearchParams(query).get('name');
+        if (path === '/api/v1/images' && req.method === 'POST') return reply(201, { id: ids.image, ...(raw ? JSON.parse(raw) as object : {}) });
         if (path === '/api/v1/images' && req.method === 'GET') return reply(200, { items: name === 'golden' ? [{ id: ids.image, name }] : name === 'installer' ? [{ id: ids.iso, name }] : [], nextCursor: null });
         if (path === '/api/v1/instances' && req.method === 'GET') return reply(200, { items: name === 'web' ? [{ id: ids.inst, name }] : [], nextCursor: null });
         if (path === '/api/v1/snapshots' && req.method === 'GET') return reply(200, { items: name === 'nightly' ? [{ id: ids.snap, name }] : [], nextCursor: null });
@@ -133,5 +134,27 @@ describe('kumo image and CD-ROM commands', () => {
     assert.deepEqual(writes(), [['DELETE', `/api/v1/instances/${ids.inst}/cdrom`, undefined, '']]);
     assert.equal((await kumo('json', 'instance', 'boot-device', 'web', 'cdrom')).code, 0);
     assert.deepEqual(writes(), [['PATCH', `/api/v1/instances/${ids.inst}`, { bootDevice: 'cdrom' }, '']]);
+  });
+
+  test('image create --firmware uefi --secure-boot … sends the image properties; image update sends only the flags given', async () => {
+    const r = await kumo('json', 'image', 'create', '--name', 'win11', '--firmware', 'uefi', '--secure-boot', '--disk-bus', 'sata', '--nic-model', 'e1000',
+      '--os-type', 'windows', '--tpm', '--guest-agent', '--min-memory', '4096', '--min-disk', '40');
+    assert.equal(r.code, 0, r.err);
+    assert.deepEqual(writes(), [['POST', '/api/v1/images', {
+      name: 'win11', firmware: 'uefi', secureBoot: true, diskBus: 'sata', nicModel: 'e1000', osType: 'windows', tpm: true, guestAgent: true, minMemoryMiB: 4096, minDiskGiB: 40,
+    }, '']]);
+    const u = await kumo('json', 'image', 'update', 'golden', '--no-secure-boot', '--firmware', 'bios');
+    assert.equal(u.code, 0, u.err);
+    assert.deepEqual(writes(), [['PATCH', `/api/v1/images/${ids.image}`, { firmware: 'bios', secureBoot: false }, '']]);
+  });
+
+  test('image create with an unknown firmware or a bad minimum fails before asking the server', async () => {
+    const r = await kumo('json', 'image', 'create', '--name', 'x', '--firmware', 'efi');
+    assert.notEqual(r.code, 0);
+    assert.match(r.err, /--firmware must be one of bios, uefi, not "efi"/);
+    const m = await kumo('json', 'image', 'create', '--name', 'x', '--min-memory', 'lots');
+    assert.notEqual(m.code, 0);
+    assert.match(m.err, /--min-memory must be a whole number/);
+    assert.deepEqual(writes(), []);
   });
 });

@@ -5,6 +5,7 @@ import { addResourceCommands, print } from './resource-commands.ts';
 import { addHostActionCommands } from './host-commands.ts';
 import { addHostTopCommand } from './top-commands.ts';
 import { addZoneHaCommands } from './ha-commands.ts';
+import { addZoneMigrationPolicyCommands } from './migration-policy-commands.ts';
 
 const num = (v: string) => Number(v);
 
@@ -20,6 +21,7 @@ export function addInfraCommands(program: Command): void {
       print(renderOne(await client.create('zones', { name: o.name, description: o.description, placementStrategy: o.placement }), output));
     });
   addZoneHaCommands(zone);
+  addZoneMigrationPolicyCommands(zone);
 
   const pod = addResourceCommands(program, { name: 'pod', path: 'pods', columns: [{ key: 'id', header: 'ID' }, { key: 'name', header: 'NAME' }, { key: 'zoneId', header: 'ZONE' }] });
   pod.command('create').requiredOption('--name <name>').option('--zone <zone>')

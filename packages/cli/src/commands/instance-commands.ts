@@ -42,7 +42,7 @@ export function addInstanceCommands(program: Command): void {
   const inst = addResourceCommands(program, {
     name: 'instance', path: 'instances', deletable: false,
     columns: [
-      { key: 'id', header: 'ID' }, { key: 'name', header: 'NAME' }, { key: 'phase', header: 'PHASE' }, { key: 'task', header: 'TASK' },
+      { key: 'id', header: 'ID' }, { key: 'name', header: 'NAME' }, { key: 'type', header: 'TYPE' }, { key: 'phase', header: 'PHASE' }, { key: 'task', header: 'TASK' },
       { key: 'vcpus', header: 'VCPUS' }, { key: 'memoryMiB', header: 'MEM-MIB' }, { key: 'hostId', header: 'HOST' },
     ],
     listFilters: [{ flag: '--phase <phase>', key: 'phase', description: 'filter by phase' }, { flag: '--name <name>', key: 'name', description: 'filter by name' }],
@@ -89,6 +89,7 @@ export function addInstanceCommands(program: Command): void {
         ...(o.configDrive ? { configDrive: true } : {}),
         ...(o.ha ? { ha: true } : {}), ...(o.haPriority !== undefined ? { haPriority: o.haPriority } : {}),
         ...(o.start ? {} : { start: false }),
+        ...(o.type ? { type: o.type } : {}),
       };
       const count = Math.max(1, o.count);
       for (let i = 1; i <= count; i++) {

@@ -1,18 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { KumoClient } from '@kumo/api';
-import { checkInstanceType, instanceTypeOfFormat } from './instance-type.ts';
+import { checkInstanceType } from './instance-type.ts';
 
 const versions = [
   { id: 'imgv-1', version: '1', format: 'rootfs-tar', isDefault: true },
   { id: 'imgv-2', version: '2', format: 'qcow2', isDefault: false },
 ];
 const client = { request: async () => ({ items: versions }) } as unknown as KumoClient;
-
-test('the type follows from the image format: rootfs-tar is a container, the rest VMs', () => {
-  assert.equal(instanceTypeOfFormat('rootfs-tar'), 'container');
-  for (const f of ['qcow2', 'raw', 'kernel-initrd', 'iso']) assert.equal(instanceTypeOfFormat(f), 'vm');
-});
 
 test('--type is checked against the chosen version (default, by label or by id), naming the option', async () => {
   await checkInstanceType(client, 'container', { imageId: 'img-1' });

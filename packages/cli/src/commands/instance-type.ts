@@ -3,14 +3,10 @@
  * tarball, format 'rootfs-tar', is a container; every other image a VM), so --type checks that the
  * image chosen is of that type before anything is created.
  */
-import type { KumoClient } from '@kumo/api';
+import { instanceTypeOfImageFormat, type KumoClient } from '@kumo/api';
 import { CliError } from '../cli-context.ts';
 
 export type InstanceType = 'vm' | 'container';
-
-export function instanceTypeOfFormat(format: string): InstanceType {
-  return format === 'rootfs-tar' ? 'container' : 'vm';
-}
 
 interface VersionItem { id: string; version: string; format: string; isDefault: boolean }
 
@@ -22,7 +18,7 @@ export async function checkInstanceType(client: KumoClient, want: InstanceType, 
   const versions = (await client.request<{ items: VersionItem[] }>('GET', `/api/v1/images/${image.imageId}/versions`)).items;
   const v = versions.find((x) => (image.imageVersionId ? x.id === image.imageVersionId : image.imageVersion ? x.version === image.imageVersion : x.isDefault));
   if (!v) return; // the server names the missing version
-  const got = instanceTypeOfFormat(v.format);
+  const got = instanceTypeOfImageFormat(v.format);
   if (got !== want) {
     throw new CliError(`--type ${want}: image version ${v.version} (${v.format}) makes a ${got === 'vm' ? 'VM' : 'container'}; containers need a 'rootfs-tar' image (e.g. tiny-ct), VMs any other`);
   }

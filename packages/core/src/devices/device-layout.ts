@@ -6,7 +6,9 @@
  *
  *   0x00        host bridge (both q35 and pc)
  *   0x01        PIIX3 ISA/IDE/USB on pc; kept free on q35 too, so one layout fits both
- *   0x02–0x07   platform devices (reserved: balloon, virtio-rng, a future SCSI controller)
+ *   0x02        the memory balloon (virtio-balloon, when the spec asks for it)
+ *   0x03–0x07   platform devices (reserved): 0x04 the virtio-scsi controller of images with
+ *               diskBus virtio-scsi; free for the guest agent's virtio-serial, a display, virtio-rng
  *   0x08–0x0f   NICs (8): the guest names them enp0s8 … enp0s15
  *   0x10        the root disk: the lowest virtio-blk slot, so the guest always sees it as vda
  *   0x11–0x1d   data disks (13)
@@ -33,12 +35,13 @@ export const pciSlotRanges: Readonly<Record<AllocatedDeviceKind, PciSlotRange>> 
 
 /** Slots of devices every VM has at the same place. */
 export const fixedPciSlots = {
+  memoryBalloon: 0x02,
   rootDisk: 0x10,
   configDrive: 0x1e,
 } as const;
 
-/** Slots no guest device may take: the chipset's and the platform reserve (0x02–0x07). */
-export const reservedPciSlots: readonly number[] = [0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x1f];
+/** Slots no guest device may take: the chipset's and the platform reserve (0x03–0x07). */
+export const reservedPciSlots: readonly number[] = [0x00, 0x01, 0x03, 0x04, 0x05, 0x06, 0x07, 0x1f];
 
 /** Highest slot on a PCI bus. */
 export const maxPciSlot = 0x1f;

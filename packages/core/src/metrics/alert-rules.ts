@@ -4,7 +4,7 @@
  * Conditions on series are evaluated by the server every minute; conditions on events when the
  * event is recorded.
  */
-export const alertRuleNames = ['host-down', 'pool-full', 'instance-cpu-saturated', 'ha-restart', 'operation-failed'] as const;
+export const alertRuleNames = ['host-down', 'pool-full', 'instance-cpu-saturated', 'ha-restart', 'host-fenced', 'operation-failed'] as const;
 export type AlertRuleName = typeof alertRuleNames[number];
 export type AlertSeverity = 'info' | 'warning' | 'error';
 
@@ -12,7 +12,8 @@ export const alertRules: Record<AlertRuleName, { severity: AlertSeverity; descri
   'host-down': { severity: 'error', description: 'a host missed its heartbeats long enough to be declared down' },
   'pool-full': { severity: 'warning', description: 'a storage pool is fuller than the threshold (default 85 %)' },
   'instance-cpu-saturated': { severity: 'warning', description: 'an instance used all of its vCPUs (≥ 99 %) in every sample for the window (default 10 minutes)' },
-  'ha-restart': { severity: 'warning', description: 'an instance was restarted by high availability after its host failed' },
+  'ha-restart': { severity: 'warning', description: 'an instance was restarted by high availability after its host failed (or could not be)' },
+  'host-fenced': { severity: 'error', description: 'a host lost its lease and was fenced (cut off from its storage) so its HA instances can restart elsewhere' },
   'operation-failed': { severity: 'error', description: 'an operation ended in failure' },
 };
 
@@ -31,6 +32,7 @@ export function alertRuleForEvent(kind: string): AlertRuleName | null {
   if (kind.startsWith(alertEventPrefix)) return null;
   if (kind === 'host.down') return 'host-down';
   if (kind.startsWith('instance.ha-restart')) return 'ha-restart';
+  if (kind === 'host.fenced') return 'host-fenced';
   return null;
 }
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { hostSampleBetween, instanceSampleBetween } from './counter-rates.ts';
+import { hostSampleBetween, instanceSampleBetween, volumeSamplesBetween } from './counter-rates.ts';
 import type { HostCounters, InstanceCounters } from './instance-counters.ts';
 import { alertRuleForEvent, poolIsFull } from './alert-rules.ts';
 
@@ -21,6 +21,8 @@ test('instance rates: CPU share of all vCPUs, per-second disk and NIC rates summ
     instanceId: 'i-1', at: 1010, cpuPct: 50, memoryBytes: 512 * 2 ** 20,
     diskReadBps: 1024, diskWriteBps: 2048, diskReadIops: 1, diskWriteIops: 2,
     netRxBps: 1500, netTxBps: 150, netRxPps: 1, netTxPps: 0.1, netDropsPs: 0.5,
+    volumes: [{ volumeId: 'vol-a', diskReadBps: 1024, diskWriteBps: 2048, diskReadIops: 1, diskWriteIops: 2, diskReadLatencyMs: 0, diskWriteLatencyMs: 0 }],
+    nics: [{ device: 'tap1', netRxBps: 1500, netTxBps: 150, netRxPps: 1, netTxPps: 0.1, netDropsPs: 0.5 }],
   }, 'a disk hot-plugged in between counts from its next reading');
 });
 
@@ -39,12 +41,32 @@ test('host rates: busy, iowait and steal shares of the ticks; fullest pool; gues
     at: 10, cpuPct: 25, cpuIowaitPct: 10, cpuStealPct: 5, load1: 1.25, memoryUsedBytes: 2e9, memoryTotalBytes: 8e9, poolUsedPct: 90,
     netRxBps: 2000, netTxBps: 0, diskReadBps: 0, diskWriteBps: 0,
   });
+  const withNics = hostSampleBetween(
+    { ...a, nics: [{ device: 'kbr-1', rxBytes: 0, txBytes: 0, rxPackets: 0, txPackets: 0, rxDrops: 0, txDrops: 0 }] },
+    { ...b, nics: [{ device: 'kbr-1', rxBytes: 5000, txBytes: 1000, rxPackets: 50, txPackets: 10, rxDrops: 1, txDrops: 0 }, { device: 'kvx-new', rxBytes: 9, txBytes: 9, rxPackets: 9, txPackets: 9, rxDrops: 0, txDrops: 0 }] },
+    [], [],
+  );
+  assert.deepEqual(withNics?.nics, [{ device: 'kbr-1', netRxBps: 500, netTxBps: 100, netRxPps: 5, netTxPps: 1, netDropsPs: 0.1 }], 'a device that appeared counts from its next reading');
+  assert.equal(hostSampleBetween(a, b, [], [])?.nics, undefined, 'no device counters, no per-device series');
   assert.equal(hostSampleBetween(b, b, [], []), null);
+});
+
+test('volume latency: time spent over operations completed in the interval; no operations, 0', () => {
+  const prev = [{ device: 'vol-a', readBytes: 0, writeBytes: 0, readOps: 100, writeOps: 10, readTimeNs: 1e9, writeTimeNs: 5e6 }];
+  const cur = [{ device: 'vol-a', readBytes: 4096, writeBytes: 0, readOps: 110, writeOps: 10, readTimeNs: 1.05e9, writeTimeNs: 5e6 }];
+  assert.deepEqual(volumeSamplesBetween(prev, cur, 10), [{ volumeId: 'vol-a', diskReadBps: 409.6, diskWriteBps: 0, diskReadIops: 1, diskWriteIops: 0, diskReadLatencyMs: 5, diskWriteLatencyMs: 0 }]);
+  const g = instanceSampleBetween({ ...base, guestMemoryUsedBytes: 1 }, { ...base, at: base.at + 10_000, guestMemoryUsedBytes: 300e6 });
+  assert.equal(g?.guestMemoryUsedBytes, 300e6, 'guest-reported memory is a gauge: the newest reading');
+  assert.equal(instanceSampleBetween(base, { ...base, at: base.at + 10_000 })?.guestMemoryUsedBytes, undefined);
 });
 
 test('alert rules: host.down and HA restarts raise alerts, alerts raise none; pools above 85 % are full', () => {
   assert.equal(alertRuleForEvent('host.down'), 'host-down');
   assert.equal(alertRuleForEvent('instance.ha-restarted'), 'ha-restart');
+  assert.equal(alertRuleForEvent('instance.ha-restart'), 'ha-restart', 'the HA controller\'s event (ha-controller.ts follow)');
+  assert.equal(alertRuleForEvent('instance.ha-restart-failed'), 'ha-restart');
+  assert.equal(alertRuleForEvent('host.fenced'), 'host-fenced');
+  assert.equal(alertRuleForEvent('host.fence-cancelled'), null);
   assert.equal(alertRuleForEvent('host.disconnected'), null);
   assert.equal(alertRuleForEvent('alert.host-down'), null);
   assert.equal(poolIsFull({ capacityGiB: 100, usedGiB: 85 }), false);

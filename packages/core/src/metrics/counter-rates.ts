@@ -1,5 +1,5 @@
-import type { HostCounters, InstanceCounters } from './instance-counters.ts';
-import type { HostMetricSample, InstanceMetricSample } from './metric-sample.ts';
+import type { DiskCounters, HostCounters, InstanceCounters, NicCounters } from './instance-counters.ts';
+import type { HostMetricSample, InstanceMetricSample, NicMetricSample, VolumeMetricSample } from './metric-sample.ts';
 
 const round = (v: number, digits = 2): number => { const f = 10 ** digits; return Math.round(v * f) / f; };
 
@@ -25,6 +25,45 @@ function deviceRate<T extends { device: string }>(prev: readonly T[], cur: reado
   return total;
 }
 
+/** Mean ms per operation over the interval: the change in time spent over the change in operations. */
+function latencyMs(prevNs: number | undefined, curNs: number | undefined, prevOps: number, curOps: number): number {
+  if (prevNs === undefined || curNs === undefined || curOps <= prevOps || curNs < prevNs) return 0;
+  return (curNs - prevNs) / (curOps - prevOps) / 1e6;
+}
+
+/** Each volume present in both readings, over the interval. */
+export function volumeSamplesBetween(prev: readonly DiskCounters[], cur: readonly DiskCounters[], seconds: number): VolumeMetricSample[] {
+  const out: VolumeMetricSample[] = [];
+  for (const c of cur) {
+    const p = prev.find((x) => x.device === c.device);
+    if (!p || seconds <= 0) continue;
+    out.push({
+      volumeId: c.device,
+      diskReadBps: round(perSecond(p.readBytes, c.readBytes, seconds)), diskWriteBps: round(perSecond(p.writeBytes, c.writeBytes, seconds)),
+      diskReadIops: round(perSecond(p.readOps, c.readOps, seconds)), diskWriteIops: round(perSecond(p.writeOps, c.writeOps, seconds)),
+      diskReadLatencyMs: round(latencyMs(p.readTimeNs, c.readTimeNs, p.readOps, c.readOps), 3),
+      diskWriteLatencyMs: round(latencyMs(p.writeTimeNs, c.writeTimeNs, p.writeOps, c.writeOps), 3),
+    });
+  }
+  return out;
+}
+
+/** Each network device present in both readings, over the interval. */
+export function nicSamplesBetween(prev: readonly NicCounters[], cur: readonly NicCounters[], seconds: number): NicMetricSample[] {
+  const out: NicMetricSample[] = [];
+  for (const c of cur) {
+    const p = prev.find((x) => x.device === c.device);
+    if (!p || seconds <= 0) continue;
+    out.push({
+      device: c.device,
+      netRxBps: round(perSecond(p.rxBytes, c.rxBytes, seconds)), netTxBps: round(perSecond(p.txBytes, c.txBytes, seconds)),
+      netRxPps: round(perSecond(p.rxPackets, c.rxPackets, seconds)), netTxPps: round(perSecond(p.txPackets, c.txPackets, seconds)),
+      netDropsPs: round(perSecond(p.rxDrops + p.txDrops, c.rxDrops + c.txDrops, seconds)),
+    });
+  }
+  return out;
+}
+
 /**
  * The sample of an instance between two readings of its counters, or null when there is nothing
  * to compare (a CPU time that went backwards: QEMU restarted; or no time passed).
@@ -43,6 +82,9 @@ export function instanceSampleBetween(prev: InstanceCounters, cur: InstanceCount
     netRxBps: nic((n) => n.rxBytes), netTxBps: nic((n) => n.txBytes),
     netRxPps: nic((n) => n.rxPackets), netTxPps: nic((n) => n.txPackets),
     netDropsPs: nic((n) => n.rxDrops + n.txDrops),
+    ...(cur.guestMemoryUsedBytes !== undefined ? { guestMemoryUsedBytes: cur.guestMemoryUsedBytes } : {}),
+    volumes: volumeSamplesBetween(prev.disks, cur.disks, seconds),
+    nics: nicSamplesBetween(prev.nics, cur.nics, seconds),
   };
 }
 
@@ -65,5 +107,6 @@ export function hostSampleBetween(
     poolUsedPct: round(poolUsedPct),
     netRxBps: round(sumBy(instances, (i) => i.netRxBps)), netTxBps: round(sumBy(instances, (i) => i.netTxBps)),
     diskReadBps: round(sumBy(instances, (i) => i.diskReadBps)), diskWriteBps: round(sumBy(instances, (i) => i.diskWriteBps)),
+    ...(cur.nics ? { nics: nicSamplesBetween(prev.nics ?? [], cur.nics, (cur.at - prev.at) / 1000) } : {}),
   };
 }

@@ -6,10 +6,12 @@ export interface DiskCounters {
   /** The volume id (QEMU: the block node's device id). */
   device: string;
   readBytes: number; writeBytes: number; readOps: number; writeOps: number;
+  /** Time spent on completed reads / writes so far (QMP rd_total_time_ns / wr_total_time_ns), when known. */
+  readTimeNs?: number; writeTimeNs?: number;
 }
 
 export interface NicCounters {
-  /** The host-side interface (tap) name. */
+  /** An instance's NIC (QEMU: its NIC id; LXC: the veth's host end, its config holds no NIC id), or a host's bridge or VXLAN device. */
   device: string;
   rxBytes: number; txBytes: number; rxPackets: number; txPackets: number; rxDrops: number; txDrops: number;
 }
@@ -23,6 +25,8 @@ export interface InstanceCounters {
   cpuTimeNs: number;
   /** Host memory the instance holds now (QEMU: the process' RSS). */
   memoryBytes: number;
+  /** Memory the guest itself reports in use (QEMU: virtio-balloon guest-stats), when it reports any. */
+  guestMemoryUsedBytes?: number;
   disks: DiskCounters[];
   nics: NicCounters[];
 }
@@ -39,4 +43,6 @@ export interface HostCounters {
   load1: number;
   memoryTotalBytes: number;
   memoryAvailableBytes: number;
+  /** The host's bridges and VXLAN devices (/sys/class/net/<dev>/statistics, the host's view). */
+  nics?: NicCounters[];
 }

@@ -3,6 +3,20 @@
  * at `at`. These travel in the heartbeat (agent → server), are stored per resolution by the server
  * and answered by the metrics API. `at` is seconds since the epoch (the end of the interval).
  */
+/** One volume of an instance over the interval (stored as the series `<instance>/volume/<volumeId>`). */
+export interface VolumeMetricSample {
+  volumeId: string;
+  diskReadBps: number; diskWriteBps: number; diskReadIops: number; diskWriteIops: number;
+  /** Mean time per completed read / write over the interval, ms (0 without operations). */
+  diskReadLatencyMs: number; diskWriteLatencyMs: number;
+}
+
+/** One network interface over the interval: an instance's NIC (by its tap/veth) or a host's bridge / VXLAN device. */
+export interface NicMetricSample {
+  device: string;
+  netRxBps: number; netTxBps: number; netRxPps: number; netTxPps: number; netDropsPs: number;
+}
+
 export interface InstanceMetricSample {
   instanceId: string;
   at: number;
@@ -13,6 +27,11 @@ export interface InstanceMetricSample {
   netRxBps: number; netTxBps: number; netRxPps: number; netTxPps: number;
   /** Packets dropped per second on the instance's NICs, both directions. */
   netDropsPs: number;
+  /** Memory the guest reports in use (virtio-balloon guest-stats), when it reports any. */
+  guestMemoryUsedBytes?: number;
+  /** The same per volume and per NIC (left out by agents that only report totals). */
+  volumes?: VolumeMetricSample[];
+  nics?: NicMetricSample[];
 }
 
 export interface HostMetricSample {
@@ -25,6 +44,8 @@ export interface HostMetricSample {
   poolUsedPct: number;
   /** Sums over the host's instances (their NICs and disks), so a host graph shows guest traffic. */
   netRxBps: number; netTxBps: number; diskReadBps: number; diskWriteBps: number;
+  /** The host's own bridges and VXLAN devices (stored as the series `<host>/nic/<device>`). */
+  nics?: NicMetricSample[];
 }
 
 /** What one heartbeat carries: the samples taken since the last one. */
@@ -35,13 +56,20 @@ export interface MetricBatch {
 
 /** Series names of an instance, in the order the API and the console show them. */
 export const instanceSeriesNames = [
-  'cpuPct', 'memoryBytes', 'diskReadBps', 'diskWriteBps', 'diskReadIops', 'diskWriteIops',
-  'netRxBps', 'netTxBps', 'netRxPps', 'netTxPps', 'netDropsPs',
+  'cpuPct', 'memoryBytes', 'guestMemoryUsedBytes', 'diskReadBps', 'diskWriteBps', 'diskReadIops', 'diskWriteIops',
+  'netRxBps', 'netTxBps', 'netRxPps', 'netTxPps', 'netDropsPs', 'diskReadLatencyMs', 'diskWriteLatencyMs',
 ] as const;
 export type InstanceSeriesName = typeof instanceSeriesNames[number];
 
 export const hostSeriesNames = [
   'cpuPct', 'cpuIowaitPct', 'cpuStealPct', 'load1', 'memoryUsedBytes', 'memoryTotalBytes', 'poolUsedPct',
   'netRxBps', 'netTxBps', 'diskReadBps', 'diskWriteBps',
+  // Only a host's device series (`nic=`) have these; the host's own are null.
+  'netRxPps', 'netTxPps', 'netDropsPs',
 ] as const;
 export type HostSeriesName = typeof hostSeriesNames[number];
+
+/** Series of one volume of an instance (`?volume=`) and of one network device (`?nic=`). */
+export const volumeSeriesNames = ['diskReadBps', 'diskWriteBps', 'diskReadIops', 'diskWriteIops', 'diskReadLatencyMs', 'diskWriteLatencyMs'] as const;
+export const nicSeriesNames = ['netRxBps', 'netTxBps', 'netRxPps', 'netTxPps', 'netDropsPs'] as const;
+export type DeviceKind = 'volume' | 'nic';

@@ -96,6 +96,7 @@ function randomRequest(random: Random, hosts: readonly SchedulerHost[]): Placeme
   if (random() < 0.3) request.podId = random() < 0.9 ? pick(random, pods) : 'p9';
   if (random() < 0.2) request.clusterId = pick(random, clusters);
   if (random() < 0.3) request.hypervisor = pick(random, ['qemu', 'lxc', 'fake'] as const);
+  if (random() < 0.3) request.instanceType = pick(random, ['vm', 'container'] as const);
   return request;
 }
 

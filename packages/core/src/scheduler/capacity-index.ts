@@ -1,3 +1,4 @@
+import { hypervisorRuns } from '../lifecycle/instance-type.ts';
 import { CandidateTopK } from './candidate-top-k.ts';
 import { NameInterner } from './name-interner.ts';
 import { buildFilterCounts, describePlacementFailure } from './placement-failure.ts';
@@ -243,6 +244,7 @@ export class CapacityIndex {
     const podCode = request.podId === undefined ? ANY : this.pods.lookup(request.podId, UNKNOWN);
     const clusterCode = request.clusterId === undefined ? ANY : this.clusters.lookup(request.clusterId, UNKNOWN);
     const hypervisorCode = request.hypervisor === undefined ? ANY : codeOf(hypervisors, request.hypervisor, 'hypervisor');
+    const runsType = hypervisors.map((h) => hypervisorRuns(h, request.instanceType ?? 'vm'));
     const accountCode = this.accounts.lookup(request.accountId, UNKNOWN);
     const onlyDedicated = request.accountHasDedicatedHosts;
     const wantedTags = request.hostTags.map((tag) => this.tagNames.lookup(tag, UNKNOWN));
@@ -281,7 +283,7 @@ export class CapacityIndex {
       let failed = -1;
       if (podCode !== ANY && pod[row] !== podCode) failed = POD;
       else if (clusterCode !== ANY && cluster[row] !== clusterCode) failed = CLUSTER;
-      else if (hypervisorCode !== ANY && hypervisor[row] !== hypervisorCode) failed = HYPERVISOR;
+      else if ((hypervisorCode !== ANY && hypervisor[row] !== hypervisorCode) || !runsType[hypervisor[row]!]) failed = HYPERVISOR;
       else if (state[row] !== UP) failed = HOST_STATE;
       else if (onlyDedicated ? dedicated !== accountCode : dedicated !== SHARED_HOST && dedicated !== accountCode) {
         failed = DEDICATION;

@@ -57,14 +57,24 @@ for (const { name, place } of implementations) {
       ];
       assert.deepEqual(hostIds(place(hosts, makeRequest({ podId: 'p2' }))), ['h1']);
       assert.deepEqual(hostIds(place(hosts, makeRequest({ clusterId: 'c3' }))), ['h2']);
-      assert.deepEqual(hostIds(place(hosts, makeRequest({ hypervisor: 'lxc' }))), ['h3']);
-      assert.deepEqual(hostIds(place(hosts, makeRequest())), ['h1', 'h2', 'h3']);
+      assert.deepEqual(hostIds(place(hosts, makeRequest({ hypervisor: 'lxc', instanceType: 'container' }))), ['h3']);
+      assert.deepEqual(hostIds(place(hosts, makeRequest())), ['h1', 'h2']);
       assert.deepEqual(removedBy(place(hosts, makeRequest({ podId: 'p9' }))), { pod: 3 });
       assert.deepEqual(removedBy(place(hosts, makeRequest({ podId: 'p1', clusterId: 'c1', hypervisor: 'fake' }))), {
         pod: 1,
         cluster: 1,
         hypervisor: 1,
       });
+    });
+
+    it('instance type: a VM never lands on an LXC-only host, a container never on a QEMU-only host; fake hosts take both', () => {
+      const hosts = [makeHost({ id: 'q1', hypervisor: 'qemu' }), makeHost({ id: 'l1', hypervisor: 'lxc' }), makeHost({ id: 'f1', hypervisor: 'fake' })];
+      assert.deepEqual(hostIds(place(hosts, makeRequest({ instanceType: 'vm' }))).sort(), ['f1', 'q1']);
+      assert.deepEqual(hostIds(place(hosts, makeRequest({ instanceType: 'container' }))).sort(), ['f1', 'l1']);
+      const onlyLxc = place([hosts[1]!], makeRequest({ instanceType: 'vm' }));
+      assert.ok(!onlyLxc.ok);
+      assert.deepEqual(removedBy(onlyLxc), { hypervisor: 1 });
+      assert.deepEqual(removedBy(place([hosts[0]!], makeRequest({ instanceType: 'container' }))), { hypervisor: 1 });
     });
 
     it('host-state: only up hosts take instances', () => {

@@ -4,6 +4,7 @@ import type {
   SchedulerHost,
   SchedulerPool,
 } from './scheduler-types.ts';
+import { hypervisorRuns } from '../lifecycle/instance-type.ts';
 import { placementFilterNames } from './scheduler-types.ts';
 
 /** What the filters need from a request, prepared once per placement. */
@@ -62,7 +63,7 @@ const predicates: Record<PlacementFilterName, HostFilter['passes']> = {
   zone: (h, { request }) => h.zoneId === request.zoneId,
   pod: (h, { request }) => request.podId === undefined || h.podId === request.podId,
   cluster: (h, { request }) => request.clusterId === undefined || h.clusterId === request.clusterId,
-  hypervisor: (h, { request }) => request.hypervisor === undefined || h.hypervisor === request.hypervisor,
+  hypervisor: (h, { request }) => (request.hypervisor === undefined || h.hypervisor === request.hypervisor) && hypervisorRuns(h.hypervisor, request.instanceType ?? 'vm'),
   'host-state': (h) => h.state === 'up',
   dedication: (h, { request }) => dedicationAllows(h.dedicatedAccountId, request),
   'host-tags': (h, { request }) => request.hostTags.every((tag) => h.tags.includes(tag)),

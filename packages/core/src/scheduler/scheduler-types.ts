@@ -4,8 +4,9 @@
  */
 
 import { hostStates, type HostState } from '../lifecycle/lifecycle-states.ts';
+import type { HostHypervisor, InstanceType } from '../lifecycle/instance-type.ts';
 
-export type SchedulerHypervisor = 'qemu' | 'lxc' | 'fake';
+export type SchedulerHypervisor = HostHypervisor;
 /** A host's liveness, folded with its admin state: a host that is not enabled is as unplaceable as one that is not up. */
 export const schedulerHostStates = [...hostStates, 'maintenance', 'disabled'] as const;
 export type SchedulerHostState = HostState | 'maintenance' | 'disabled';
@@ -70,6 +71,8 @@ export interface PlacementRequest {
   podId?: string;
   clusterId?: string;
   hypervisor?: SchedulerHypervisor;
+  /** A VM or a container: only hosts whose hypervisor runs it (hypervisorRuns). Absent: a VM. */
+  instanceType?: InstanceType;
   /** The host must carry every one of these tags. */
   hostTags: string[];
   affinityGroups: AffinityGroup[];

@@ -17,17 +17,23 @@ import { SnapshotsRepo } from './snapshots-repo.ts';
 import { HealthRepo } from './health-repo.ts';
 import { LoadBalancersRepo } from './load-balancers-repo.ts';
 import { MetricsRepo } from './metrics-repo.ts';
+import { AlertStatesRepo } from './alert-states-repo.ts';
 import { MigrationsRepo } from './migrations-repo.ts';
 import { EvacuationsRepo } from './evacuations-repo.ts';
 import { UsageEventsRepo } from './usage-events-repo.ts';
 import { QuotasRepo } from './quotas-repo.ts';
 import { AuditRepo } from './audit-repo.ts';
+import { Ec2CredentialsRepo } from './ec2-credentials-repo.ts';
+import { Ec2TagsRepo } from './ec2-tags-repo.ts';
+import { Ec2InstanceViewsRepo } from './ec2-instance-views-repo.ts';
 
 export { EvacuationsRepo, type EvacuationItemView } from './evacuations-repo.ts';
-export { MetricsRepo, metricValueColumns, type MetricValueColumn, type MetricBucketRow } from './metrics-repo.ts';
+export { AlertStatesRepo } from './alert-states-repo.ts';
+export { MetricsRepo, deviceSeriesId, metricValueColumns, type MetricValueColumn, type MetricBucketRow } from './metrics-repo.ts';
 export { CrudRepo, InstancesRepo, HostsRepo, OperationsRepo, EventsRepo, VolumesRepo, SnapshotsRepo, HealthRepo, LoadBalancersRepo };
 export { NetworksRepo, NicsRepo, PublicIpsRepo, SecurityGroupsRepo, ImageVersionsRepo, RoutersRepo, CredentialsRepo };
-export { UsageEventsRepo, QuotasRepo, AuditRepo };
+export { UsageEventsRepo, QuotasRepo, AuditRepo, Ec2CredentialsRepo, Ec2TagsRepo, Ec2InstanceViewsRepo };
+export type { Ec2InstanceViewRow } from './ec2-instance-views-repo.ts';
 export { instanceLevels, volumeLevels, snapshotLevels, inTransaction, type UsageLevel } from './usage-events-repo.ts';
 export { quotaResources, type QuotaResource, type QuotaUse } from './quotas-repo.ts';
 export type { AuditFilter } from './audit-repo.ts';
@@ -81,11 +87,15 @@ export function createRepos(db: Kysely<Database>) {
     egressRules: new CrudRepo(db, { table: 'egressRules', tenantScoped: true, sortable: ['createdAt'], filterable: ['networkId', 'protocol'] }),
     loadBalancers: new LoadBalancersRepo(db),
     metrics: new MetricsRepo(db),
+    alertStates: new AlertStatesRepo(db),
     migrations: new MigrationsRepo(db),
     evacuations: new EvacuationsRepo(db),
     usageEvents: new UsageEventsRepo(db),
     quotas: new QuotasRepo(db),
     audit: new AuditRepo(db),
+    ec2Credentials: new Ec2CredentialsRepo(db),
+    ec2Tags: new Ec2TagsRepo(db),
+    ec2InstanceViews: new Ec2InstanceViewsRepo(db),
   };
 }
 

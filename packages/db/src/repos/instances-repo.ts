@@ -16,7 +16,7 @@ export type InstanceStatusPatch = Partial<Pick<InstanceRow,
 export const instanceListColumns = [
   'id', 'accountId', 'name', 'zoneId', 'hostId', 'poolId', 'imageId', 'imageVersionId', 'offeringId', 'keypairId',
   'vcpus', 'memoryMiB', 'rootDiskGiB', 'hostTags', 'configDrive', 'cdrom', 'cdromImageId', 'cdromImageVersionId', 'bootDevice', 'desired', 'phase', 'task',
-  'observedPower', 'observedAt', 'errorReason', 'version', 'createdAt', 'updatedAt', 'ha', 'haPriority', 'haRestarts', 'haLastRestartAt',
+  'observedPower', 'observedAt', 'errorReason', 'version', 'createdAt', 'updatedAt', 'ha', 'haPriority', 'haRestarts', 'haLastRestartAt', 'type',
 ] as const satisfies readonly (keyof InstanceRow)[];
 export type InstanceListRow = Pick<InstanceRow, typeof instanceListColumns[number]>;
 

@@ -5,14 +5,20 @@ import type { Database, MetricSampleRow } from '../schema.ts';
 export const metricValueColumns = [
   'cpuPct', 'memoryBytes', 'cpuIowaitPct', 'cpuStealPct', 'load1', 'memoryTotalBytes', 'poolUsedPct',
   'diskReadBps', 'diskWriteBps', 'diskReadIops', 'diskWriteIops', 'netRxBps', 'netTxBps', 'netRxPps', 'netTxPps', 'netDropsPs',
+  'guestMemoryUsedBytes', 'diskReadLatencyMs', 'diskWriteLatencyMs',
 ] as const;
 export type MetricValueColumn = typeof metricValueColumns[number];
 
 /** One bucket of a series query: `t` is the bucket's start (seconds). */
 export type MetricBucketRow = { t: number; cpuPctMax: number | null } & { [K in MetricValueColumn]: number | null };
 
-// Rows per INSERT: below SQLite's 32 766 and PostgreSQL's 65 535 bound parameters at 21 columns.
+// Rows per INSERT: below SQLite's 32 766 and PostgreSQL's 65 535 bound parameters at 24 columns.
 const insertChunk = 500;
+
+/** The series id of one device of an instance or host: `<owner>/<kind>/<device>`. */
+export function deviceSeriesId(ownerId: string, kind: 'volume' | 'nic', device: string): string {
+  return `${ownerId}/${kind}/${device}`;
+}
 
 /**
  * Stored metric series (infrastructure data, not tenant-scoped: callers check the resource through
@@ -40,6 +46,27 @@ export class MetricsRepo {
       .where('resourceId', '=', resourceId).where('step', '=', step).where('at', '>=', from).where('at', '<', to)
       .groupBy(bucket).orderBy(bucket).execute();
     return rows as unknown as MetricBucketRow[];
+  }
+
+  /**
+   * The devices of `ownerId` (an instance or host) with rows of `step` in [from, to): volume ids and
+   * NIC device names, sorted. Ids are `<owner>/<kind>/<device>`, so a range over the primary key finds them.
+   */
+  async devices(ownerId: string, step: number, from: number, to: number): Promise<{ volumes: string[]; nics: string[] }> {
+    const rows = await this.db.selectFrom('metricSamples').select('resourceId').distinct()
+      .where('resourceId', '>', `${ownerId}/`).where('resourceId', '<', `${ownerId}0`) // '0' sorts right after '/'
+      .where('step', '=', step).where('at', '>=', from).where('at', '<', to).execute();
+    const out = { volumes: [] as string[], nics: [] as string[] };
+    for (const { resourceId } of rows) {
+      const rest = resourceId.slice(ownerId.length + 1);
+      const slash = rest.indexOf('/');
+      const kind = rest.slice(0, slash);
+      if (kind === 'volume') out.volumes.push(rest.slice(slash + 1));
+      else if (kind === 'nic') out.nics.push(rest.slice(slash + 1));
+    }
+    out.volumes.sort();
+    out.nics.sort();
+    return out;
   }
 
   /** Raw rows of one kind since `since` (seconds), optionally of one host: the newest per resource is the "now" of the bottleneck view. */

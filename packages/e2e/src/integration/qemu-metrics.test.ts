@@ -72,6 +72,25 @@ test('a real guest burning CPU shows in its series within 30 s and is its host\'
     }, 'the idle guest\'s first samples', 60_000);
     assert.ok(idle.series.memoryBytes.some((v) => v !== null && v > 32 * 2 ** 20), 'QEMU holds the guest\'s memory');
 
+    // Its root volume has its own series (query-blockstats, by volume id); the guest's own memory
+    // figure comes through its balloon (the tiny kernel loads virtio_balloon) once it has reported.
+    await host.driver.consoleWrite(instanceId, Buffer.from('dd if=/dev/zero of=/probe bs=64k count=32 && sync && rm /probe && echo PROBE-$((6*7))\n'));
+    const perVolume = await eventually(async () => {
+      const m = await client.request<InstanceMetrics>('GET', `/api/v1/instances/${instanceId}/metrics`, { query: { step: 10 } });
+      const vol = m.volumes[0];
+      if (!vol) return null;
+      const v = await client.request<InstanceMetrics>('GET', `/api/v1/instances/${instanceId}/metrics`, { query: { step: 10, volume: vol } });
+      return v.series.diskWriteBps.some((x) => x !== null && x > 0) ? v : null;
+    }, 'the root volume\'s writes in its own series', 90_000);
+    assert.ok(perVolume.series.diskWriteIops.some((x) => x !== null && x > 0));
+    assert.ok(perVolume.series.diskWriteLatencyMs.some((x) => x !== null && x > 0), 'latency from wr_total_time_ns');
+    const guestMemory = await eventually(async () => {
+      const m = await client.request<InstanceMetrics>('GET', `/api/v1/instances/${instanceId}/metrics`, { query: { step: 10 } });
+      return m.series.guestMemoryUsedBytes.find((v) => v !== null) ?? null;
+    }, 'guest-reported memory through the balloon', 90_000);
+    assert.ok(guestMemory > 1 * 2 ** 20 && guestMemory < 128 * 2 ** 20, `the guest uses some of its 128 MiB: ${guestMemory}`);
+    process.stdout.write(`# volume ${perVolume.device} writes ${JSON.stringify(perVolume.series.diskWriteBps.filter((v) => v))}; guest memory ${guestMemory}\n`);
+
     // The series counts the vCPU threads only. Under TCG an idle guest's vCPU still costs a share of a
     // core (timer interrupts are emulated), so "burning" means well above that idle level.
     const idleCpu = Math.max(...idle.series.cpuPct.filter((v): v is number => v !== null), 0);

@@ -53,6 +53,15 @@ export interface NamespaceCloud {
   consoleLog(instanceId: string): Promise<string>;
   /** `busybox ping -c1` from the router of the cloud's network (its namespace, on whichever host). */
   pingFromRouter(ip: string): Promise<boolean>;
+  /** Cut host `name` (h1, h2) off the server, the storage network and the other host: its veth on the hosts' bridge down. Its processes run on. */
+  cutHost(name: string): Promise<void>;
+  /** Plug host `name`'s veth back in. */
+  restoreHost(name: string): Promise<void>;
+  /** The tail of host `name`'s agent log. */
+  agentLog(name: string): string;
+  /** SIGKILL host `name`'s agent alone, and start it again. */
+  killAgent(name: string): Promise<void>;
+  startAgent(name: string): void;
   destroy(): Promise<void>;
 }
 
@@ -69,7 +78,12 @@ function netnsOfPid(pid: number): string {
   return (spawnSync('ip', ['netns', 'identify', String(pid)], { encoding: 'utf8' }).stdout ?? '').trim();
 }
 
-export async function startNamespaceCloud(name: string): Promise<NamespaceCloud> {
+export interface NamespaceCloudOptions {
+  /** Environment of the server process (e.g. KUMO_HEARTBEAT_INTERVAL_SEC for short HA leases). */
+  serverEnv?: Record<string, string>;
+}
+
+export async function startNamespaceCloud(name: string, opts: NamespaceCloudOptions = {}): Promise<NamespaceCloud> {
   const id = randomBytes(4).readUInt32BE(0).toString(36).padStart(5, '0').slice(-5);
   const prefix = `kt-${id}`;
   const lease: SubnetLease = await leaseSubnet(prefix);
@@ -111,7 +125,7 @@ export async function startNamespaceCloud(name: string): Promise<NamespaceCloud>
       const log = openSync(join(work, 'server.log'), 'a');
       try {
         serverProc = spawn(process.execPath, ['--import', 'tsx', mainScript, 'server', '--listen', bridgeIp, '--port', String(new URL(url).port), '--data-dir', serverDir],
-          { stdio: ['ignore', log, log], env: { ...process.env, KUMO_ADMIN_PASSWORD: PASSWORD } });
+          { stdio: ['ignore', log, log], env: { ...process.env, ...opts.serverEnv, KUMO_ADMIN_PASSWORD: PASSWORD } });
       } finally { closeSync(log); }
       await eventually(async () => {
         client.setToken((await new KumoClient({ baseUrl: url }).request<{ token: string }>('POST', '/api/v1/auth/login', { body: { username: 'admin', password: PASSWORD } })).token);
@@ -139,6 +153,11 @@ export async function startNamespaceCloud(name: string): Promise<NamespaceCloud>
     await client.create('public-ip-ranges', { zoneId: cloud.zoneId, cidr: '203.0.113.0/24', gateway: '203.0.113.1', startIp: '203.0.113.10', endIp: '203.0.113.20' });
     const networkId = (await client.create<{ id: string }>('networks', { name: 'mob', zoneId: cloud.zoneId, cidr: '10.61.0.0/24' })).id;
 
+    const vethOf = (host: string) => {
+      const h = plan.network.hosts.find((x) => x.name === host);
+      if (!h) throw new Error(`no host ${host}`);
+      return h.rootVeth;
+    };
     const consoleLog = (instanceId: string) => client.requestText('GET', `/api/v1/instances/${instanceId}/console/log`);
     return {
       work, serverDir, plan, client, url, zoneId: cloud.zoneId, offeringId: cloud.offeringIds.small!, imageId, networkId,
@@ -171,6 +190,11 @@ export async function startNamespaceCloud(name: string): Promise<NamespaceCloud>
         const r = await runCommand(['nsenter', '-t', String(dnsmasq), '-n', 'busybox', 'ping', '-c', '1', '-W', '1', ip], { allowFailure: true });
         return r.code === 0;
       },
+      cutHost: async (host) => { await runCommand(['ip', 'link', 'set', vethOf(host), 'down']); },
+      restoreHost: async (host) => { await runCommand(['ip', 'link', 'set', vethOf(host), 'up']); },
+      agentLog: (host) => hosts!.logTail(host),
+      killAgent: (host) => hosts!.killAgent(host),
+      startAgent: (host) => hosts!.startAgent(host),
       destroy: cleanup,
     };
   } catch (e) {

@@ -15,3 +15,10 @@ test('the container tree: one inittab with the shell on /dev/console, rcS keeps 
   assert.ok(!tree.some((e) => e.path.startsWith('lib/modules')));
   assert.ok(tree.some((e) => e.path === 'sbin/init' && e.kind === 'symlink'));
 });
+
+test('container_udhcpc_killed_by_console_hangup: the container\'s rcS ignores SIGHUP before it starts the DHCP client', () => {
+  const rc = containerRcScript();
+  const trap = rc.indexOf("trap '' HUP");
+  assert.ok(trap > 0, 'rcS ignores SIGHUP');
+  assert.ok(trap < rc.indexOf('udhcpc -f'), 'before the DHCP client starts (it inherits the ignored signal)');
+});

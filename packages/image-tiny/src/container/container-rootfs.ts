@@ -26,10 +26,19 @@ console::shutdown:/etc/init.d/rcK
 
 const hostFromCmdline = 'host=$(kumo_arg hostname)';
 
-/** rcS for a container: the host name is the one LXC set (lxc.uts.name), not a kernel argument. */
+const pathLine = 'export PATH=/sbin:/bin:/usr/sbin:/usr/bin\n';
+
+/**
+ * rcS for a container: the host name is the one LXC set (lxc.uts.name), not a kernel argument; and
+ * SIGHUP is ignored. LXC's /dev/console is a pty that becomes rcS's controlling terminal (a VM's
+ * /dev/console never does), so when rcS exits the kernel hangs up its process group: the DHCP
+ * client it started in the background died with it, mid-lease, and the container never got its address.
+ */
 export function containerRcScript(): string {
   if (!rcScript.includes(hostFromCmdline)) throw new Error('rcS no longer reads the host name from the kernel command line: update container-rootfs.ts');
-  return rcScript.replace(hostFromCmdline, 'host=$(hostname)');
+  if (!rcScript.includes(pathLine)) throw new Error('rcS no longer sets PATH first: update container-rootfs.ts');
+  return rcScript.replace(hostFromCmdline, 'host=$(hostname)')
+    .replace(pathLine, `${pathLine}# The console is this script's controlling tty here: what it starts in the background outlives its hangup.\ntrap '' HUP\n`);
 }
 
 export function containerRootfsTree(busybox: Uint8Array, applets: readonly string[]): TreeEntry[] {

@@ -23,6 +23,10 @@ export interface LocalHosts {
   agentPids(): number[];
   /** The tail of host `name`'s agent log. */
   logTail(name: string): string;
+  /** SIGKILL host `name`'s agent alone (its guests run on); resolves once it is gone. */
+  killAgent(name: string): Promise<void>;
+  /** Starts host `name`'s agent again (after killAgent): it re-adopts its guests. */
+  startAgent(name: string): void;
   /** Stops the agents and removes the namespaces (guests in them die); returns what was removed. */
   stop(): Promise<string[]>;
 }
@@ -123,6 +127,11 @@ export async function startLocalHosts(plan: LocalHostsPlan, o: StartLocalHostsOp
   // kumo up dying without stop() (an uncaught error) must not leave agents behind.
   process.once('exit', killAll);
   let stopped: Promise<string[]> | undefined;
+  const agentOf = (name: string): LocalHostAgent => {
+    const a = plan.agents.find((x) => x.name === name);
+    if (a === undefined) throw new Error(`no host ${name} in this plan (${plan.agents.map((x) => x.name).join(', ')})`);
+    return a;
+  };
   return {
     plan,
     agentPids: () => [...children.values()].map((c) => c.pid).filter((p): p is number => p !== undefined && !processGone(p)),
@@ -133,6 +142,19 @@ export async function startLocalHosts(plan: LocalHostsPlan, o: StartLocalHostsOp
       } catch {
         return '';
       }
+    },
+    killAgent: async (name) => {
+      const c = children.get(agentOf(name).name);
+      if (c === undefined || c.exitCode !== null || c.signalCode !== null) return;
+      const exited = new Promise((r) => c.once('exit', r));
+      c.kill('SIGKILL');
+      await exited;
+    },
+    startAgent: (name) => {
+      const a = agentOf(name);
+      const c = children.get(a.name);
+      if (c !== undefined && c.exitCode === null && c.signalCode === null) throw new Error(`the agent of ${name} still runs (pid ${c.pid})`);
+      children.set(a.name, startAgent(a, o.joinToken));
     },
     stop: () => {
       stopped ??= (async () => {

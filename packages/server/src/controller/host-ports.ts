@@ -31,6 +31,18 @@ export class HostPorts {
     throw new ApiError('conflict', `could not allocate a transfer port on host ${hostId}; retry`);
   }
 
+  /** The port held for (host, purpose, resource), allocated on first ask: a step that runs again gets the same one. */
+  async allocateOnce(hostId: string, purpose: string, resourceId: string): Promise<number> {
+    const held = await this.repos.db.selectFrom('hostPorts').select('port').where('hostId', '=', hostId).where('purpose', '=', purpose)
+      .where('resourceId', '=', resourceId).executeTakeFirst();
+    return held?.port ?? this.allocate(hostId, purpose, resourceId);
+  }
+
+  /** Every port held for a resource, on any host. */
+  async releaseAllOf(resourceId: string): Promise<void> {
+    await this.repos.db.deleteFrom('hostPorts').where('resourceId', '=', resourceId).execute();
+  }
+
   async release(hostId: string, port: number): Promise<void> {
     await this.repos.db.deleteFrom('hostPorts').where('hostId', '=', hostId).where('port', '=', port).execute();
   }

@@ -11,6 +11,7 @@ import { OperationProgress } from './operation-progress.ts';
 import { CasLost, WaitError } from './errors.ts';
 import { buildInstanceSpec } from './instance-spec.ts';
 import { MigrationDisks } from './migration-disks.ts';
+import { HostPorts } from './host-ports.ts';
 
 export interface MigrationTimeouts { startMs: number; quickMs: number; provisionMs: number }
 
@@ -27,6 +28,8 @@ export const maxMigrationAttempts = 3;
 export class InstanceMigration {
   private readonly progress: OperationProgress;
   private readonly disks: MigrationDisks;
+  /** The target's stream and NBD ports, from the hosts' transfer range (what operators open between hosts). */
+  private readonly ports: HostPorts;
   private readonly running = new Map<string, AbortController>();
 
   constructor(
@@ -41,6 +44,7 @@ export class InstanceMigration {
   ) {
     this.progress = new OperationProgress(ops, clock);
     this.disks = new MigrationDisks(repos, gateway, clock, timeouts);
+    this.ports = new HostPorts(repos, clock);
   }
 
   private iso(): string { return new Date(this.clock.now()).toISOString(); }
@@ -138,15 +142,19 @@ export class InstanceMigration {
     if (built.spec.nics.length > 0) await this.ensureHostNetwork(targetId, inst.id);
     try {
       if (m.mode === 'cold') {
-        await this.disks.copyCold(inst, m, target);
+        await this.disks.copyCold(inst, m, target, built.image);
         return await this.move(m, { state: 'switching' });
       }
       const receive = await this.disks.createOnTarget(inst, m, target, built.image);
       const spec = this.disks.retarget(built.spec, receive);
       const policy = await this.repos.migrations.policy(inst.zoneId);
+      const ports = {
+        stream: await this.ports.allocateOnce(targetId, 'migration-stream', m.id),
+        ...(receive.size > 0 ? { nbd: await this.ports.allocateOnce(targetId, 'migration-nbd', m.id) } : {}),
+      };
       const endpoint = await this.call(targetId, 'instance.prepareIncoming', {
         spec, image: built.image, ...(built.iso ? { iso: built.iso } : {}), listenAddress: target.address,
-        receiveDisks: [...receive.keys()], postcopy: policy.postcopyAfterPasses !== null,
+        receiveDisks: [...receive.keys()], postcopy: policy.postcopyAfterPasses !== null, ports,
       }, this.timeouts.startMs, { jobKey: `${m.id}:prepare` });
       return await this.move(m, { state: 'migrating', endpoint: JSON.stringify(endpoint) });
     } catch (e) {
@@ -234,6 +242,7 @@ export class InstanceMigration {
     const target = await this.host(m.targetHostId as string);
     const figures = r ? ` in ${r.totalMs} ms (downtime ${r.downtimeMs} ms, ${r.passes} passes${r.postcopy ? ', post-copy' : ''})` : '';
     const message = `instance ${inst.name} moved ${m.mode} from ${source?.name ?? m.sourceHostId} to ${target.name}${figures}`;
+    await this.ports.releaseAllOf(m.id);
     return this.move(m, { state: 'succeeded', finishedAt: this.iso() }, () => this.end(inst, m, op, 'succeeded', message));
   }
 
@@ -246,6 +255,7 @@ export class InstanceMigration {
       await this.disks.deleteOnTarget(inst, m, target);
     } // a target that is gone took its copy with it; if it comes back, its copy is a stray (targetHostId no longer names it)
     await this.resumeSource(inst, m);
+    await this.ports.releaseAllOf(m.id);
     const storage = await instanceStorage(this.repos, inst.id);
     const cancelled = m.error === 'cancelled by request';
     const policy = await this.repos.migrations.policy(inst.zoneId);

@@ -207,14 +207,16 @@ export class InstanceReconciler implements Reconciler<'instance'> {
       case 'schedule': {
         const volumeId = newId('volume', this.clock.now());
         const createOp = this.ops.newRow({ accountId: inst.accountId, kind: 'volume.create', resourceType: 'volume', resourceId: volumeId });
-        const { version } = await this.placement.placeAndBind(inst, volumePath, volumeId, createOp);
-        this.notifier.publish({ kind: 'volume', id: volumeId, accountId: inst.accountId, instanceId: inst.id });
+        const { version, rootVolume } = await this.placement.placeAndBind(inst, volumePath, volumeId, createOp);
+        if (rootVolume) this.notifier.publish({ kind: 'volume', id: volumeId, accountId: inst.accountId, instanceId: inst.id });
         return version;
       }
       case 'provision': await this.volumes.awaitReady(inst, active); return inst.version;
       case 'start': {
         await this.volumes.awaitReady(inst, active); // after an error the disk may never have been made
-        const { spec, image, iso } = await buildInstanceSpec(this.repos, inst);
+        // A fresh start takes the balloon; a running guest's device set never changes under it (instance-spec.ts).
+        if (inst.memoryBalloon !== 1) await this.repos.db.updateTable('instances').set({ memoryBalloon: 1 }).where('id', '=', inst.id).execute();
+        const { spec, image, iso } = await buildInstanceSpec(this.repos, { ...inst, memoryBalloon: 1 });
         if (spec.nics.length > 0) await this.ensureHostNetwork(hostId!, inst.id);
         await this.hostCall(hostId!, 'instance.start', { spec, image, ...(iso ? { iso } : {}) }, t.startMs, { jobKey: job.jobKey, onProgress: job.onProgress });
         return inst.version;

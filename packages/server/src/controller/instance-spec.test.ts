@@ -57,6 +57,10 @@ describe('instance spec builder: device addresses', () => {
     ]);
     // Built again (a restart, a migration target): the same layout.
     assert.deepEqual((await buildInstanceSpec(repos, inst)).spec, spec);
+    // The balloon follows the row: a guest started before balloons migrates without one.
+    assert.equal(inst.memoryBalloon, 0, 'a new row: no balloon until the controller starts it');
+    assert.equal(spec.memoryBalloon, undefined);
+    assert.equal((await buildInstanceSpec(repos, { ...inst, memoryBalloon: 1 })).spec.memoryBalloon, true);
   });
 
   test('an attached volume without a slot is a terminal error naming it, not a guessed address', async () => {

@@ -6,6 +6,7 @@ import { renderConfigDrive } from '../services/config-drive.ts';
 import { dhcpServerIpOf } from '../services/network-dhcp-server.ts';
 import { hostnameOf } from '../services/instance-hostname.ts';
 import { imageRefOf } from '../services/image-ref.ts';
+import { guestHardwareOfImage } from '../services/image-properties.ts';
 import { TerminalError } from './errors.ts';
 import { diskSpecOf } from './volume-host.ts';
 
@@ -23,14 +24,17 @@ export function tapName(instanceId: string, n: number): string {
  */
 export async function buildInstanceSpec(repos: Repos, inst: InstanceRow): Promise<{ spec: InstanceSpec; image: ImageRef | null; iso: ImageRef | null }> {
   const db = repos.db;
-  const [volumes, offering, version, nics] = await Promise.all([
+  const [volumes, offering, version, nics, image] = await Promise.all([
     db.selectFrom('volumes').selectAll().where('instanceId', '=', inst.id).orderBy('pciSlot').execute(),
     db.selectFrom('offerings').selectAll().where('id', '=', inst.offeringId).executeTakeFirstOrThrow(),
     db.selectFrom('imageVersions').selectAll().where('id', '=', inst.imageVersionId).executeTakeFirstOrThrow(),
     db.selectFrom('nics').innerJoin('networks', 'networks.id', 'nics.networkId')
       .select(['nics.id', 'nics.mac', 'nics.ip', 'nics.deviceIndex', 'nics.pciSlot', 'nics.networkId', 'networks.mtu', 'networks.cidr', 'networks.gateway', 'networks.kind', 'networks.rangeEnd', 'networks.dnsDomain'])
       .where('nics.instanceId', '=', inst.id).orderBy('nics.deviceIndex').execute(),
+    inst.imageId ? db.selectFrom('images').selectAll().where('id', '=', inst.imageId).executeTakeFirst() : Promise.resolve(undefined),
   ]);
+  // The image's properties (firmware, buses, OS): an ISO install gets its ISO's.
+  const guest = image ? guestHardwareOfImage(image) : undefined;
   // Addresses come from the rows, where they were fixed at attach time: never recomputed here.
   // RBD volumes carry their Ceph source (from the pool row), every disk its offering's I/O limits.
   const disks = await Promise.all(volumes.map((v): Promise<DiskSpec> => {
@@ -55,10 +59,12 @@ export async function buildInstanceSpec(repos: Repos, inst: InstanceRow): Promis
     ...(inst.cdrom === 1 ? { cdrom: {} } : {}),
     stopTimeoutSec: offering.stopTimeoutSec,
     ...(inst.ha === 1 ? { ha: true } : {}),
+    ...(inst.memoryBalloon === 1 ? { memoryBalloon: true } : {}),
     cpuQuota: offering.qosClass === 'guaranteed' ? 1 : 0.5,
     // cloud-init finds the metadata service by the SMBIOS serial; a config drive is the explicit
     // alternative, so such guests read only the drive (NoCloud's local mode).
     smbios: kumoSmbiosSystem(inst.configDrive !== 1),
+    ...(guest ? { guest } : {}),
     ...(inst.configDrive === 1 ? {
       configDrive: renderConfigDrive({
         instanceId: inst.id, hostname: hostnameOf(inst.name), publicKeys: keypair ? [keypair.publicKey] : [], userData: inst.userData,

@@ -65,17 +65,21 @@ export class MigrationDisks {
     return { ...spec, ...root, disks: spec.disks.map(move) };
   }
 
-  /** Cold: the stopped instance's local volume files are copied to the target over a host-to-host transfer. */
-  async copyCold(inst: InstanceRow, m: MigrationRow, target: HostRow): Promise<void> {
+  /**
+   * Cold: the stopped instance's local volume files are copied to the target over a host-to-host
+   * transfer. The volumes are first created there as for a live move, so that a linked clone's base
+   * image is in the target's pool (the copied overlay names it relatively: `../bases/<id>.qcow2`);
+   * the copy then replaces the empty overlay.
+   */
+  async copyCold(inst: InstanceRow, m: MigrationRow, target: HostRow, rootImage: ImageRef | null): Promise<void> {
     const storage = await instanceStorage(this.repos, inst.id);
-    const pool = await this.localPoolOf(target.id);
+    const made = await this.createOnTarget(inst, m, target, rootImage);
     for (const { volume, pool: from } of storage.volumes.filter((x) => x.pool.kind === 'local')) {
-      if (!pool) throw new TerminalError('operation_failed', `host ${target.name} has no local pool for the instance's local disks`);
       this.connected(m.sourceHostId);
       this.connected(target.id);
       await transferFile(this.gateway, this.ports, {
         transferId: `${m.id}-${volume.id}`, source: { hostId: m.sourceHostId, path: volume.path || volumePath(from.path, volume.id) },
-        target: { hostId: target.id, address: target.address, path: volumePath(pool.path, volume.id) }, deadlineMs: this.timeouts.provisionMs,
+        target: { hostId: target.id, address: target.address, path: made.get(volume.id) as string }, deadlineMs: this.timeouts.provisionMs,
       });
     }
   }

@@ -110,7 +110,7 @@ export class NetworkReconciler {
   /**
    * Routers (and DHCP servers) without a host, or whose host is down, in maintenance or deleted, go
    * to an up, connected host of their zone: one that already carries the network's guests if
-   * possible, else the one with the fewest routers. A host that is only `disconnected` (its agent
+   * possible, else the one with the fewest routers (QEMU and LXC hosts alike: both run the same host networking). A host that is only `disconnected` (its agent
    * restarting, the server restarting, a short network cut) keeps its routers: its namespaces keep
    * forwarding without an agent, and a second copy elsewhere would answer for the same public
    * addresses. They move once the host is declared down.
@@ -123,8 +123,8 @@ export class NetworkReconciler {
       .execute();
     for (const r of routers) {
       if (r.hostId && r.hostState !== null && ROUTER_STAYS_ON.has(r.hostState) && !ROUTER_LEAVES_ADMIN.has(r.hostAdminState ?? '')) continue;
-      const candidates = (await db.selectFrom('hosts').select(['id', 'hypervisor']).where('zoneId', '=', r.zoneId).where('state', '=', 'up').where('adminState', '=', 'enabled').orderBy('id').execute())
-        .filter((h) => this.gateway.isConnected(h.id) && h.hypervisor !== 'lxc');
+      const candidates = (await db.selectFrom('hosts').select('id').where('zoneId', '=', r.zoneId).where('state', '=', 'up').where('adminState', '=', 'enabled').orderBy('id').execute())
+        .filter((h) => this.gateway.isConnected(h.id));
       if (candidates.length === 0) continue;
       const withGuests = await this.hostsOfNetwork(r.networkId);
       const load = new Map<string, number>();

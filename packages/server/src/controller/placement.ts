@@ -60,18 +60,20 @@ export class PlacementService {
     };
     if (inst.podId) req.podId = inst.podId;
     if (inst.clusterId) req.clusterId = inst.clusterId;
-    // An instance of a root-fs tarball image is a container: only LXC hosts run it.
-    const image = inst.imageVersionId ? await db.selectFrom('imageVersions').select('format').where('id', '=', inst.imageVersionId).executeTakeFirst() : undefined;
-    if (image?.format === 'rootfs-tar') req.hypervisor = 'lxc';
+    // A container goes to hosts that run containers (LXC), a VM to hosts that run VMs (QEMU).
+    req.instanceType = inst.type ?? 'vm';
+    if (req.instanceType === 'container') req.rootDiskGiB = 0; // no root volume (placeAndBind)
     return req;
   }
 
   /**
    * Reserve and bind in one transaction: the instance row gets hostId/poolId (CAS on version) and
    * its root volume row is created (pending), with the `volume.create` operation that asks for it.
-   * Returns the new version.
+   * A container gets no root volume (its root is an overlay over its image's root file system on
+   * the host) and reserves no disk. Returns the new version and whether a root volume was made.
    */
-  async placeAndBind(inst: InstanceRow, volumePath: (poolPath: string, volumeId: string) => string, volumeId: string, createOp: OperationRow): Promise<{ placement: Placement; version: number }> {
+  async placeAndBind(inst: InstanceRow, volumePath: (poolPath: string, volumeId: string) => string, volumeId: string, createOp: OperationRow): Promise<{ placement: Placement; version: number; rootVolume: boolean }> {
+    const rootVolume = (inst.type ?? 'vm') === 'vm';
     const request = await this.buildRequest(inst);
     const hosts = await this.loadHosts(inst.zoneId);
     const result = placeInstance(hosts, request, 8);
@@ -81,12 +83,13 @@ export class PlacementService {
     for (const cand of result.candidates) {
       const host = byId.get(cand.hostId)!;
       const bound = await this.repos.db.transaction().execute(async (trx) => {
-        const ok = await this.repos.hosts.reserve(trx, { hostId: cand.hostId, poolId: cand.poolId, vcpus: inst.vcpus, memoryMiB: inst.memoryMiB, diskGiB: inst.rootDiskGiB });
+        const ok = await this.repos.hosts.reserve(trx, { hostId: cand.hostId, poolId: cand.poolId, vcpus: inst.vcpus, memoryMiB: inst.memoryMiB, diskGiB: rootVolume ? inst.rootDiskGiB : 0 });
         if (!ok) return null;
         const pool = await trx.selectFrom('pools').select(['path', 'kind', 'rbdPool']).where('id', '=', cand.poolId).executeTakeFirstOrThrow();
         const now = new Date(this.clock.now()).toISOString();
         const v = await this.repos.instances.compareAndSwap(inst.id, inst.version, { hostId: cand.hostId, poolId: cand.poolId, podId: host.podId, clusterId: host.clusterId }, now, trx);
         if (v === null) throw new CasLost();
+        if (!rootVolume) return v;
         await trx.insertInto('volumes').values({
           id: volumeId, accountId: inst.accountId, instanceId: inst.id, poolId: cand.poolId, kind: 'root', sizeGiB: inst.rootDiskGiB,
           // On an rbd pool the root disk is a raw RBD image, a layered clone of the image's base (the agent makes it).
@@ -101,7 +104,7 @@ export class PlacementService {
         return v;
       }).catch((e: unknown) => { if (e instanceof CasLost) return 'cas' as const; throw e; });
       if (bound === 'cas') throw new CasLost();
-      if (bound !== null) return { placement: { hostId: cand.hostId, poolId: cand.poolId, podId: host.podId, clusterId: host.clusterId }, version: bound };
+      if (bound !== null) return { placement: { hostId: cand.hostId, poolId: cand.poolId, podId: host.podId, clusterId: host.clusterId }, version: bound, rootVolume };
     }
     // Every candidate filled up between choosing and reserving: place again (the caller retries).
     throw new Error('every candidate host filled up while placing; placing again');

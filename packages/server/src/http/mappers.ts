@@ -1,6 +1,7 @@
 import type * as api from '@kumo/api';
 import { protocolV1Capabilities } from '@kumo/core';
 import { haSettingsOf } from '../ha/ha-settings.ts';
+import { propertiesOf } from '../services/image-properties.ts';
 import type {
   ClusterRow, DiskOfferingRow, EventRow, HostRow, ImageRow, ImageVersionRow, InstanceListRow, KeypairRow, OfferingRow,
   OperationRow, PodRow, PoolRow, ZoneRow, AffinityGroupRow, VolumeRow, SnapshotRow, AccountRow, ApiKeyRow, InstanceAddressRow,
@@ -32,7 +33,12 @@ export const toPool = (r: PoolRow): api.Pool => ({
 export const toImage = (r: ImageRow, latestVersionId: string | null = null, defaultVersionId: string | null = null): api.Image => ({
   id: r.id, accountId: r.accountId, name: r.name, description: r.description, kind: r.kind, public: r.public === 1,
   osType: r.osType, minDiskGiB: r.minDiskGiB, latestVersionId, createdAt: r.createdAt, defaultVersionId,
+  ...imagePropertiesOf(r),
 });
+function imagePropertiesOf(r: ImageRow): Pick<api.Image, 'firmware' | 'secureBoot' | 'diskBus' | 'nicModel' | 'tpm' | 'guestAgent' | 'minMemoryMiB'> {
+  const p = propertiesOf(r);
+  return { firmware: p.firmware, secureBoot: p.secureBoot, diskBus: p.diskBus, nicModel: p.nicModel, tpm: p.tpm, guestAgent: p.guestAgent, minMemoryMiB: p.minMemoryMiB };
+}
 /** `defaultVersionId`: the image's effective default version (ImageService.defaultVersionId). */
 export const toImageVersion = (r: ImageVersionRow, defaultVersionId: string | null = null): api.ImageVersion => ({
   id: r.id, imageId: r.imageId, version: r.version, format: r.format, sizeBytes: r.sizeBytes, sha256: r.sha256,
@@ -59,7 +65,7 @@ export const toApiKey = (r: ApiKeyRow, secret?: string): api.ApiKey => ({
 });
 export const toAccount = (r: AccountRow): api.Account => ({ id: r.id, name: r.name, role: r.role, createdAt: r.createdAt });
 export const toInstance = (r: InstanceListRow, affinityGroupIds: string[] = [], addresses: InstanceAddressRow[] = []): api.Instance => ({
-  id: r.id, accountId: r.accountId, name: r.name, zoneId: r.zoneId, hostId: r.hostId, poolId: r.poolId,
+  id: r.id, accountId: r.accountId, name: r.name, type: r.type ?? 'vm', zoneId: r.zoneId, hostId: r.hostId, poolId: r.poolId,
   imageId: r.imageId, imageVersionId: r.imageVersionId, offeringId: r.offeringId, keypairId: r.keypairId,
   vcpus: r.vcpus, memoryMiB: r.memoryMiB, rootDiskGiB: r.rootDiskGiB,
   addresses: addresses.map((a) => ({ nicId: a.nicId, deviceIndex: a.deviceIndex, networkId: a.networkId, networkName: a.networkName, mac: a.mac, ip: a.ip, publicIp: a.publicIp })),

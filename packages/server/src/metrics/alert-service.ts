@@ -24,14 +24,18 @@ export interface AlertPayload {
   rule: AlertRuleName; severity: string; resourceType: string; resourceId: string; accountId: string; message: string; at: string;
 }
 
+/** One-off alert keys (an event, a failed operation) are forgotten after this long. */
+export const oneOffAlertKeepMs = 7 * 24 * 3600 * 1000;
+
 /**
  * Raises alerts: events of kind `alert.<rule>` with the rule's severity, in the account of the
  * resource (a tenant sees alerts about its instances, admins see all), POSTed to the webhook if one
  * is configured. Event rules fire on the notifier's change feed; series rules (pool full, CPU
  * saturated) every interval, once when the condition starts and again only after it has cleared.
+ * What is firing lives in the database (alertStates): a restarted server does not raise a pool or
+ * CPU alert again, and of several servers that see the same event or condition only one raises it.
  */
 export class AlertService {
-  private readonly firing = new Set<string>();
   private timer: unknown = null;
   private unsubscribe: (() => void) | null = null;
   private readonly pending = new Set<Promise<unknown>>();
@@ -76,10 +80,10 @@ export class AlertService {
     if (c.kind === 'event') {
       const e = await this.repos.events.get(systemScope, c.id);
       const rule = e ? alertRuleForEvent(e.kind) : null;
-      if (e && rule) await this.raise(rule, { accountId: e.accountId, resourceType: e.resourceType, resourceId: e.resourceId, message: e.message });
+      if (!e || !rule || !(await this.fire(`event:${e.id}`, rule))) return;
+      await this.raise(rule, { accountId: e.accountId, resourceType: e.resourceType, resourceId: e.resourceId, message: e.message });
     } else if (c.kind === 'operation' && c.status === 'failed') {
-      if (this.firing.has(`op:${c.id}`)) return;
-      this.firing.add(`op:${c.id}`);
+      if (!(await this.fire(`op:${c.id}`, 'operation-failed'))) return;
       const op = await this.repos.operations.getAny(c.id);
       if (!op) return;
       await this.raise('operation-failed', {
@@ -94,32 +98,39 @@ export class AlertService {
     const now = Math.floor(this.clock.now() / 1000);
     const t = this.opts.thresholds;
     const seen = new Set<string>();
+    const firingPools = new Set(await this.repos.alertStates.firing('pool:'));
     const pools = await this.repos.db.selectFrom('pools').select(['id', 'name', 'hostId', 'capacityGiB', 'usedGiB']).execute();
     for (const p of pools) {
       if (!poolIsFull(p, t)) continue;
       const key = `pool:${p.id}`;
       seen.add(key);
-      if (this.firing.has(key)) continue;
-      this.firing.add(key);
+      if (firingPools.has(key) || !(await this.fire(key, 'pool-full'))) continue;
       const pct = Math.round((100 * p.usedGiB) / p.capacityGiB);
       await this.raise('pool-full', { accountId: 'acct-system', resourceType: 'pool', resourceId: p.id, message: `pool ${p.name} is ${pct} % full (${p.usedGiB.toFixed(1)} of ${p.capacityGiB.toFixed(1)} GiB; threshold ${t.poolUsedPct} %)` });
     }
     // CPU saturated: every sample of the window at the threshold, reaching back to its start. The
     // alert clears when a sample shows the instance below it (not when samples are late or absent).
     const window = t.cpuSaturatedForSec;
+    const firingCpu = new Set(await this.repos.alertStates.firing('cpu:'));
     for (const w of await this.repos.metrics.cpuWindow(now - window)) {
       const key = `cpu:${w.resourceId}`;
-      if (w.minCpuPct < t.cpuSaturatedPct) { this.firing.delete(key); continue; }
-      if (this.firing.has(key) || w.firstAt > now - window + 3 * rawStepSec) continue;
+      if (w.minCpuPct < t.cpuSaturatedPct) { if (firingCpu.has(key)) await this.repos.alertStates.clear(key); continue; }
+      if (firingCpu.has(key) || w.firstAt > now - window + 3 * rawStepSec) continue;
       const inst = await this.repos.instances.getAny(w.resourceId);
-      if (!inst) continue;
-      this.firing.add(key);
+      if (!inst || !(await this.fire(key, 'instance-cpu-saturated'))) continue;
       await this.raise('instance-cpu-saturated', {
         accountId: inst.accountId, resourceType: 'instance', resourceId: inst.id,
         message: `instance ${inst.name} has used all of its ${inst.vcpus} vCPU(s) for ${Math.round(window / 60)} minutes (host ${w.hostId})`,
       });
     }
-    for (const k of [...this.firing]) if (k.startsWith('pool:') && !seen.has(k)) this.firing.delete(k);
+    for (const k of firingPools) if (!seen.has(k)) await this.repos.alertStates.clear(k);
+    const keepFrom = new Date(this.clock.now() - oneOffAlertKeepMs).toISOString();
+    for (const rule of ['operation-failed', 'host-down', 'ha-restart', 'host-fenced'] as const) await this.repos.alertStates.prune(rule, keepFrom);
+  }
+
+  /** Mark a condition firing; true for the one caller (of every server) that should raise it. */
+  private fire(key: string, rule: AlertRuleName): Promise<boolean> {
+    return this.repos.alertStates.fire(key, rule, new Date(this.clock.now()).toISOString());
   }
 
   private async raise(rule: AlertRuleName, a: { accountId: string; resourceType: string; resourceId: string; message: string }): Promise<void> {

@@ -2,9 +2,10 @@ import { Gauge, type Registry } from 'prom-client';
 import type { InstanceMetricSample } from '@kumo/core';
 import type { LatestInstanceSample } from './metrics-ingest.ts';
 
-const gauges: Array<{ name: string; help: string; value: (s: InstanceMetricSample) => number }> = [
+const gauges: Array<{ name: string; help: string; value: (s: InstanceMetricSample) => number | undefined }> = [
   { name: 'kumo_instance_cpu_usage_percent', help: 'Busy share of the instance\'s vCPUs (0-100), newest sample', value: (s) => s.cpuPct },
   { name: 'kumo_instance_memory_bytes', help: 'Host memory the instance holds (QEMU: RSS), newest sample', value: (s) => s.memoryBytes },
+  { name: 'kumo_instance_guest_memory_used_bytes', help: 'Memory the guest reports in use through its balloon (only guests that report), newest sample', value: (s) => s.guestMemoryUsedBytes },
   { name: 'kumo_instance_disk_read_bytes_per_second', help: 'Disk reads over all volumes, newest sample', value: (s) => s.diskReadBps },
   { name: 'kumo_instance_disk_write_bytes_per_second', help: 'Disk writes over all volumes, newest sample', value: (s) => s.diskWriteBps },
   { name: 'kumo_instance_disk_read_ops_per_second', help: 'Disk read operations over all volumes, newest sample', value: (s) => s.diskReadIops },
@@ -30,8 +31,9 @@ export function registerInstanceSeries(registry: Registry, latest: () => Iterabl
         this.reset();
         const oldest = nowSec() - exportedSampleMaxAgeSec;
         for (const l of latest()) {
-          if (l.sample.at < oldest) continue;
-          this.set({ instance_id: l.sample.instanceId, instance_name: l.name, account: l.accountId, host: l.hostId }, g.value(l.sample));
+          const v = g.value(l.sample);
+          if (l.sample.at < oldest || v === undefined) continue;
+          this.set({ instance_id: l.sample.instanceId, instance_name: l.name, account: l.accountId, host: l.hostId }, v);
         }
       },
     });

@@ -1,8 +1,10 @@
 import type { HostMetricSample, InstanceMetricSample, MetricBatch } from '@kumo/core';
 import type { MetricSampleRow, Repos } from '@kumo/db';
+import { hostDeviceRows, instanceDeviceRows } from './device-rows.ts';
 
-/** Seconds between raw samples; the row's `step`. */
-export const rawStepSec = 10;
+import { rawStepSec } from './raw-step.ts';
+
+export { rawStepSec };
 
 /** The newest sample of an instance, with who owns it (for the per-instance Prometheus series). */
 export interface LatestInstanceSample { sample: InstanceMetricSample; accountId: string; name: string; hostId: string }
@@ -14,7 +16,21 @@ export function hostRow(hostId: string, s: HostMetricSample): MetricSampleRow {
     cpuIowaitPct: s.cpuIowaitPct, cpuStealPct: s.cpuStealPct, load1: s.load1, memoryTotalBytes: s.memoryTotalBytes, poolUsedPct: s.poolUsedPct,
     diskReadBps: s.diskReadBps, diskWriteBps: s.diskWriteBps, diskReadIops: null, diskWriteIops: null,
     netRxBps: s.netRxBps, netTxBps: s.netTxBps, netRxPps: null, netTxPps: null, netDropsPs: null,
+    guestMemoryUsedBytes: null, diskReadLatencyMs: null, diskWriteLatencyMs: null,
   };
+}
+
+/** The instance's mean latency over its volumes, weighted by each volume's operations; null without per-volume samples. */
+function weightedLatency(s: InstanceMetricSample, dir: 'read' | 'write'): number | null {
+  if (!s.volumes || s.volumes.length === 0) return null;
+  let ops = 0;
+  let total = 0;
+  for (const v of s.volumes) {
+    const n = dir === 'read' ? v.diskReadIops : v.diskWriteIops;
+    ops += n;
+    total += n * (dir === 'read' ? v.diskReadLatencyMs : v.diskWriteLatencyMs);
+  }
+  return ops > 0 ? Math.round((1000 * total) / ops) / 1000 : 0;
 }
 
 export function instanceRow(hostId: string, s: InstanceMetricSample): MetricSampleRow {
@@ -24,6 +40,7 @@ export function instanceRow(hostId: string, s: InstanceMetricSample): MetricSamp
     cpuIowaitPct: null, cpuStealPct: null, load1: null, memoryTotalBytes: null, poolUsedPct: null,
     diskReadBps: s.diskReadBps, diskWriteBps: s.diskWriteBps, diskReadIops: s.diskReadIops, diskWriteIops: s.diskWriteIops,
     netRxBps: s.netRxBps, netTxBps: s.netTxBps, netRxPps: s.netRxPps, netTxPps: s.netTxPps, netDropsPs: s.netDropsPs,
+    guestMemoryUsedBytes: s.guestMemoryUsedBytes ?? null, diskReadLatencyMs: weightedLatency(s, 'read'), diskWriteLatencyMs: weightedLatency(s, 'write'),
   };
 }
 
@@ -42,13 +59,13 @@ export class MetricsIngest {
   constructor(private readonly repos: Repos) {}
 
   async ingest(hostId: string, batch: MetricBatch): Promise<void> {
-    const rows: MetricSampleRow[] = batch.host.map((s) => hostRow(hostId, s));
+    const rows: MetricSampleRow[] = batch.host.flatMap((s) => [hostRow(hostId, s), ...hostDeviceRows(hostId, s)]);
     if (batch.instances.length > 0) {
       const owned = await this.ownersOn(hostId, batch.instances.map((s) => s.instanceId));
       for (const s of batch.instances) {
         const inst = owned.get(s.instanceId);
         if (!inst) { this.dropped++; continue; }
-        rows.push(instanceRow(hostId, s));
+        rows.push(instanceRow(hostId, s), ...instanceDeviceRows(hostId, s));
         const prev = this.latest.get(s.instanceId);
         if (!prev || prev.sample.at <= s.at) this.latest.set(s.instanceId, { sample: s, accountId: inst.accountId, name: inst.name, hostId });
       }

@@ -1,8 +1,8 @@
-import { hostSeriesNames, instanceSeriesNames, type Clock } from '@kumo/core';
+import { hostSeriesNames, instanceSeriesNames, nicSeriesNames, volumeSeriesNames, type Clock } from '@kumo/core';
 import {
   ApiError, type HostMetrics, type HostTop, type HostUsage, type InstanceMetrics, type InstanceUsage, type MetricsOverview, type MetricsQuery, type TopSort,
 } from '@kumo/api';
-import type { HostRow, MetricBucketRow, MetricSampleRow, Repos, Scope } from '@kumo/db';
+import { deviceSeriesId, type HostRow, type MetricBucketRow, type MetricSampleRow, type Repos, type Scope } from '@kumo/db';
 import { rawStepSec } from './metrics-ingest.ts';
 import type { MetricsRetentionOptions } from './metrics-retention.ts';
 
@@ -59,6 +59,7 @@ export class MetricsQueryService {
 
   async hostSeries(id: string, q: MetricsQuery): Promise<HostMetrics> {
     await this.requireHost(id);
+    if (q.volume !== undefined) throw new ApiError('bad_request', 'volume: hosts have no volume series (use nic= for a bridge or VXLAN device)', { field: 'volume' });
     const r = await this.series(id, q, hostSeriesNames);
     // Stored as memoryBytes on host rows.
     const { memoryBytes, ...rest } = r.series as Record<string, Array<number | null>>;
@@ -71,7 +72,14 @@ export class MetricsQueryService {
     return host;
   }
 
+  /**
+   * Series of `id`, or of one of its devices (`volume=` / `nic=`): then only the device's series have
+   * values and the others are null, so the answer keeps one shape.
+   */
   private async series(id: string, q: MetricsQuery, names: readonly string[]) {
+    if (q.volume !== undefined && q.nic !== undefined) throw new ApiError('bad_request', 'nic: ask for one device at a time (volume or nic)', { field: 'nic' });
+    const device = q.volume !== undefined ? { kind: 'volume' as const, name: q.volume, names: volumeSeriesNames as readonly string[] }
+      : q.nic !== undefined ? { kind: 'nic' as const, name: q.nic, names: nicSeriesNames as readonly string[] } : null;
     const now = this.now();
     const to = parseTime(q.to, 'to', now);
     const from = parseTime(q.from, 'from', to - 3600);
@@ -84,12 +92,18 @@ export class MetricsQueryService {
     if ((to - from) / step > maxMetricPoints) {
       throw new ApiError('bad_request', `step: ${step} s gives more than ${maxMetricPoints} points over the range; use a step of at least ${Math.ceil((to - from) / maxMetricPoints)} s`, { field: 'step' });
     }
-    const rows = await this.repos.metrics.series(id, resolution, from, to, step);
-    const pick = (c: keyof MetricBucketRow) => rows.map((r) => (r[c] === null ? null : Math.round(Number(r[c]) * 100) / 100));
+    const [rows, devices] = await Promise.all([
+      this.repos.metrics.series(device ? deviceSeriesId(id, device.kind, device.name) : id, resolution, from, to, step),
+      this.repos.metrics.devices(id, resolution, from, to),
+    ]);
+    const round = (v: unknown) => (v === null || v === undefined ? null : Math.round(Number(v) * 1000) / 1000);
+    const pick = (c: keyof MetricBucketRow) => rows.map((r) => round(r[c]));
     const storedName = (n: string): keyof MetricBucketRow => (n === 'memoryUsedBytes' ? 'memoryBytes' : n) as keyof MetricBucketRow;
+    const valuesOf = (n: string) => (!device || device.names.includes(n) ? pick(storedName(n)) : rows.map(() => null));
     return {
-      resourceId: id, from: iso(from), to: iso(to), step, resolution, timestamps: rows.map((r) => Number(r.t)), cpuPctMax: pick('cpuPctMax'),
-      series: Object.fromEntries(names.map((n) => [n === 'memoryUsedBytes' ? 'memoryBytes' : n, pick(storedName(n))])),
+      resourceId: id, from: iso(from), to: iso(to), step, resolution, timestamps: rows.map((r) => Number(r.t)),
+      cpuPctMax: device ? rows.map(() => null) : pick('cpuPctMax'), volumes: devices.volumes, nics: devices.nics, device: device?.name ?? null,
+      series: Object.fromEntries(names.map((n) => [n === 'memoryUsedBytes' ? 'memoryBytes' : n, valuesOf(n)])),
     };
   }
 

@@ -1,7 +1,8 @@
-import { newId, type Clock } from '@kumo/core';
+import { defaultImageProperties, newId, type Clock } from '@kumo/core';
 import { ApiError, type ImageCapture } from '@kumo/api';
 import type { ImageRow, ImageVersionRow, OperationRow, Repos, Scope, VolumeRow } from '@kumo/db';
 import type { EventLog } from './event-log.ts';
+import { propertiesOf, propertyColumns } from './image-properties.ts';
 import type { Notifier } from './notifier.ts';
 import { requestHash, type OperationService } from './operation-service.ts';
 
@@ -16,7 +17,7 @@ export function nextVersionLabel(existing: readonly string[]): string {
 
 /** What a capture reads: an instance's root volume or a snapshot (exactly one of the two ids). */
 interface CaptureSource {
-  sourceName: string; source: ImageVersionRow | undefined; osType: ImageRow['osType']; minDiskGiB: number;
+  sourceName: string; source: ImageVersionRow | undefined; sourceImage: ImageRow | undefined; minDiskGiB: number;
   sourceInstanceId: string | null; sourceSnapshotId: string | null; params: Record<string, string>;
   idempotencyKey: string | undefined; hash: string;
 }
@@ -67,7 +68,7 @@ export class ImageCaptureService {
     const source = inst.imageVersionId ? await r.imageVersions.getAny(inst.imageVersionId) : undefined;
     const sourceImage = inst.imageId ? await r.db.selectFrom('images').selectAll().where('id', '=', inst.imageId).executeTakeFirst() : undefined;
     return this.createVersion(scope, body, {
-      sourceName: inst.name, source, osType: sourceImage?.osType ?? 'linux', minDiskGiB: inst.rootDiskGiB,
+      sourceName: inst.name, source, sourceImage, minDiskGiB: inst.rootDiskGiB,
       sourceInstanceId: inst.id, sourceSnapshotId: null, params: { instanceId: inst.id }, idempotencyKey, hash,
     });
   }
@@ -88,7 +89,7 @@ export class ImageCaptureService {
     const source = await sourceVersionOfVolume(r, vol);
     const sourceImage = source ? await r.db.selectFrom('images').selectAll().where('id', '=', source.imageId).executeTakeFirst() : undefined;
     return this.createVersion(scope, body, {
-      sourceName: `snapshot ${snap.name}`, source, osType: sourceImage?.osType ?? 'linux', minDiskGiB: snap.sizeGiB,
+      sourceName: `snapshot ${snap.name}`, source, sourceImage, minDiskGiB: snap.sizeGiB,
       sourceInstanceId: null, sourceSnapshotId: snap.id, params: { snapshotId: snap.id }, idempotencyKey, hash,
     });
   }
@@ -107,7 +108,9 @@ export class ImageCaptureService {
     const now = this.now();
     const image: ImageRow = existing ?? {
       id: newId('image'), accountId: scope.accountId, name: body.name, description: body.description ?? `captured from ${src.sourceName}`, kind: 'template',
-      public: 0, osType: src.osType, minDiskGiB: src.minDiskGiB, createdAt: now, defaultVersionId: null,
+      public: 0, createdAt: now, defaultVersionId: null,
+      // The guest's hardware comes along: a Windows (or UEFI) system stays one when it is captured.
+      ...propertyColumns({ ...(src.sourceImage ? propertiesOf(src.sourceImage) : defaultImageProperties), minDiskGiB: src.minDiskGiB }),
     };
     const version: ImageVersionRow = {
       id: newId('imageVersion'), imageId: image.id, version: label, format: 'qcow2', sizeBytes: 0, sha256: '', state: 'uploading',

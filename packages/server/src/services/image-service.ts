@@ -1,9 +1,11 @@
 import { rmSync } from 'node:fs';
 import { newId, type Clock } from '@kumo/core';
-import { ApiError, type ImageCreate, type ImageVersionCreate } from '@kumo/api';
+import { defaultImageProperties } from '@kumo/core';
+import { ApiError, type ImageCreate, type ImageUpdate, type ImageVersionCreate } from '@kumo/api';
 import type { ImageRow, ImageVersionRow, Repos, Scope } from '@kumo/db';
 import { deleteInUseGuarded, releaseOrRefuse } from './catalog-in-use.ts';
 import { uniquely } from './unique-insert.ts';
+import { mergeProperties, propertiesOf, propertyColumns } from './image-properties.ts';
 
 /** Images (templates, ISOs, kernels) and their versions' metadata; the files are ImageStore's. */
 export class ImageService {
@@ -41,12 +43,24 @@ export class ImageService {
 
   async create(scope: Scope, b: ImageCreate): Promise<ImageRow> {
     if (b.public && !scope.admin) throw new ApiError('forbidden', 'only admins publish public images', { field: 'public' });
+    const { name: _n, description: _d, kind: _k, public: _p, ...props } = b;
     const row: ImageRow = {
       id: newId('image'), accountId: scope.accountId, name: b.name, description: b.description ?? '', kind: b.kind ?? 'template',
-      public: b.public ? 1 : 0, osType: b.osType ?? 'linux', minDiskGiB: b.minDiskGiB ?? 1, createdAt: this.now(),
+      public: b.public ? 1 : 0, createdAt: this.now(), ...propertyColumns(mergeProperties(defaultImageProperties, props)),
     };
     await uniquely('name', `image ${b.name}`, () => this.repos.images.insert(row));
     return row;
+  }
+
+  /** Change the description or properties; instances get new properties at their next start. */
+  async update(scope: Scope, image: ImageRow, b: ImageUpdate): Promise<ImageRow> {
+    const { description, ...props } = b;
+    const patch: Partial<ImageRow> = {
+      ...(description !== undefined ? { description } : {}),
+      ...propertyColumns(mergeProperties(propertiesOf(image), props)),
+    };
+    if (!(await this.repos.images.update(scope, image.id, patch))) throw new ApiError('not_found', `image ${image.id} not found`);
+    return { ...image, ...patch };
   }
 
   /**

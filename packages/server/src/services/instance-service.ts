@@ -1,4 +1,5 @@
-import { actionCapabilities, checkInstanceAction, newId, type Clock, type InstanceAction } from '@kumo/core';
+import { actionCapabilities, checkInstanceAction, instanceTypeOfImageFormat, newId, type Clock, type InstanceAction } from '@kumo/core';
+import { checkImageMinimums } from './image-properties.ts';
 import { ApiError, type InstanceCreate } from '@kumo/api';
 import type { ImageRow, ImageVersionRow, InstanceRow, OperationRow, Repos, Scope, VolumeRow } from '@kumo/db';
 import { resolveLaunchVersion } from './image-version-service.ts';
@@ -61,6 +62,11 @@ export class InstanceService {
     for (const g of groups) {
       if (!(await r.affinityGroups.get(scope, g))) throw new ApiError('bad_request', `affinity group ${g} does not exist`, { field: 'affinityGroupIds' });
     }
+    const type = instanceTypeOfImageFormat(version.format);
+    if (body.type !== undefined && body.type !== type) {
+      throw new ApiError('bad_request', `type: image ${image.name} (${version.format}) makes a ${type === 'vm' ? 'VM' : 'container'}; containers need a 'rootfs-tar' image, VMs any other`, { field: 'type' });
+    }
+    checkImageMinimums(image, { memoryMiB: offering.memoryMiB, diskSizeGiB: body.diskSizeGiB });
     const rootDiskGiB = Math.max(body.diskSizeGiB ?? offering.rootDiskGiB, image.minDiskGiB);
     const fromIso = image.kind === 'iso';
     if (await r.instances.liveByName(scope, body.name)) throw new ApiError('conflict', `an instance named ${body.name} exists in this account`, { field: 'name' });
@@ -76,6 +82,7 @@ export class InstanceService {
       // An ISO install: a blank root disk, the ISO in the CD-ROM drive, booted first.
       cdrom: fromIso ? 1 : 0, cdromImageId: fromIso ? image.id : null, cdromImageVersionId: fromIso ? version.id : null, bootDevice: fromIso ? 'cdrom' : 'disk',
       ha: (body.ha ?? offering.ha === 1) ? 1 : 0, haPriority: body.haPriority ?? 0,
+      type,
     };
     const op = this.ops.newRow({ accountId: scope.accountId, kind: 'instance.create', resourceType: 'instance', resourceId: id, idempotencyKey, requestHash: hash });
     let nicNetworks: string[] = [];

@@ -1,8 +1,8 @@
-import { useState } from 'react';
-import type { Host, Instance, Operation } from '@kumo/api';
+import { useEffect, useState } from 'react';
+import type { Host, Instance, MigrationCandidates, Operation } from '@kumo/api';
 import { client } from '../api/kumo-client.ts';
 import { useLiveResource } from '../api/use-live-resource.ts';
-import { activeMigration, defaultMode, migrateBody, migrationFigures, migrationHistory, targetHosts } from '../lib/mobility.ts';
+import { activeMigration, candidatesPath, defaultMode, migrateBody, migrationFigures, migrationHistory, targetChoices, type TargetChoices } from '../lib/mobility.ts';
 import { formatDateTime } from '../lib/format.ts';
 import { useI18n } from '../i18n/i18n-context.tsx';
 import { FormField } from './form-field.tsx';
@@ -47,7 +47,17 @@ export function InstanceMigrationCard({ instance, hosts }: { instance: Instance;
   const items = ops.data?.items ?? [];
   const active = activeMigration(items);
   const history = migrationHistory(items);
-  const choices = targetHosts(instance, [...hosts.values()]);
+  // Where it could go, from the server (the scheduler's own checks), fetched when the dialog opens or the mode changes.
+  const [choices, setChoices] = useState<TargetChoices | null>(null);
+  useEffect(() => {
+    if (!open) return undefined;
+    let live = true;
+    setChoices(null);
+    client.request<MigrationCandidates>('GET', candidatesPath(instance.id, mode))
+      .then((c) => { if (live) { setChoices(targetChoices(c)); setTarget((t) => (c.candidates.some((h) => h.hostId === t) ? t : '')); } })
+      .catch((e: unknown) => { if (live) setError((e as Error).message); });
+    return () => { live = false; };
+  }, [open, mode, instance.id]);
 
   const start = async () => {
     setBusy(true);
@@ -74,11 +84,22 @@ export function InstanceMigrationCard({ instance, hosts }: { instance: Instance;
       {open && (
         <div role="dialog" aria-label={t('mob.migrateNamed', { name: instance.name })} data-testid="migrate-dialog" className="form-grid">
           <FormField id="migrate-target" label={t('mob.target')}>
-            <select value={target} onChange={(e) => setTarget(e.target.value)}>
+            <select value={target} onChange={(e) => setTarget(e.target.value)} disabled={!choices}>
               <option value="">{t('mob.automatic')}</option>
-              {choices.map((h) => <option key={h.id} value={h.id}>{h.name}</option>)}
+              {choices?.hosts.map((h) => <option key={h.id} value={h.id}>{h.name}</option>)}
             </select>
           </FormField>
+          {!choices ? <p className="small muted" data-testid="migrate-candidates-loading">{t('mob.findingHosts')}</p> : (
+            <>
+              {choices.hosts.length === 0 && <p className="small" data-testid="migrate-no-candidate">{t('mob.noCandidate')}</p>}
+              {choices.rejected.length > 0 && (
+                <details data-testid="migrate-rejected">
+                  <summary className="small">{t('mob.rejectedTitle', { count: String(choices.rejected.length) })}</summary>
+                  <ul className="small">{choices.rejected.map((h) => <li key={h.id}><strong>{h.name}</strong>: {h.reason}</li>)}</ul>
+                </details>
+              )}
+            </>
+          )}
           <FormField id="migrate-mode" label={t('mob.mode')}>
             <select value={mode} onChange={(e) => setMode(e.target.value === 'cold' ? 'cold' : 'live')}>
               <option value="live" disabled={mode0 !== 'live'}>{t('mob.live')}</option>
@@ -86,7 +107,7 @@ export function InstanceMigrationCard({ instance, hosts }: { instance: Instance;
             </select>
           </FormField>
           <div className="form-actions">
-            <button type="button" className="primary" disabled={busy} data-action="start-migration" onClick={() => void start()}>{t('mob.start')}</button>
+            <button type="button" className="primary" disabled={busy || !choices || choices.hosts.length === 0} data-action="start-migration" onClick={() => void start()}>{t('mob.start')}</button>
             <button type="button" disabled={busy} onClick={() => setOpen(false)}>{t('mob.close')}</button>
           </div>
         </div>

@@ -6,6 +6,7 @@ import { formatBytes } from '../lib/format.ts';
 import { formatPct, formatRate, hasPoints, metricRanges, rangeQuery, type MetricRange } from '../lib/metric-series.ts';
 import { useI18n } from '../i18n/i18n-context.tsx';
 import { MetricChart, type ChartLine } from './metric-chart.tsx';
+import { DeviceMetrics } from './device-metrics.tsx';
 import { ErrorNote } from './error-note.tsx';
 import { LoadingNote } from './loading-note.tsx';
 
@@ -26,7 +27,7 @@ export function MetricsPanel({ kind, id }: { kind: 'instance' | 'host'; id: stri
   const charts = useMemo(() => {
     if (!m.data) return [];
     const s = m.data.series as Series;
-    const memory = kind === 'instance' ? [line(t('metrics.memoryUsed'), s.memoryBytes, colors.a)]
+    const memory = kind === 'instance' ? [line(t('metrics.memoryUsed'), s.memoryBytes, colors.a), line(t('metrics.guestMemory'), s.guestMemoryUsedBytes, colors.c)]
       : [line(t('metrics.memoryUsed'), s.memoryUsedBytes, colors.a), line(t('metrics.memoryTotal'), s.memoryTotalBytes, colors.d)];
     const cpu = kind === 'instance' ? [line(t('metrics.cpu'), s.cpuPct, colors.a)]
       : [line(t('metrics.cpu'), s.cpuPct, colors.a), line(t('metrics.iowait'), s.cpuIowaitPct, colors.b), line(t('metrics.steal'), s.cpuStealPct, colors.d)];
@@ -54,6 +55,7 @@ export function MetricsPanel({ kind, id }: { kind: 'instance' | 'host'; id: stri
           {charts.map((c) => <MetricChart key={c.key} testId={`chart-${c.key}`} title={c.title} timestamps={m.data!.timestamps} lines={c.lines} format={c.format} />)}
         </div>
       )}
+      {m.data && <DeviceMetrics path={path} range={range} volumes={m.data.volumes} nics={m.data.nics} />}
     </section>
   );
 }

@@ -14,6 +14,15 @@ export const metricsEn = {
   'metrics.memoryTotal': 'Total',
   'metrics.read': 'Read',
   'metrics.write': 'Write',
+  'metrics.guestMemory': 'Guest reports',
+  'metrics.deviceTitle': 'Per disk and NIC',
+  'metrics.device': 'Device',
+  'metrics.volumeOption': 'Volume {name}',
+  'metrics.nicOption': 'Network {name}',
+  'metrics.iopsTitle': 'Disk operations',
+  'metrics.latencyTitle': 'Disk latency',
+  'metrics.packetsTitle': 'Packets',
+  'metrics.drops': 'Dropped',
   'metrics.rx': 'Received',
   'metrics.tx': 'Sent',
   'metrics.host': 'Host',
@@ -37,6 +46,7 @@ export const metricsEn = {
   'alerts.rule.pool-full': 'Storage pool nearly full',
   'alerts.rule.instance-cpu-saturated': 'Instance at 100 % CPU',
   'alerts.rule.ha-restart': 'HA restart',
+  'alerts.rule.host-fenced': 'Host fenced',
   'alerts.rule.operation-failed': 'Operation failed',
 } as const;
 

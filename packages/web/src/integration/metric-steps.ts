@@ -27,6 +27,18 @@ export async function metricSteps(page: Page, cloud: TestCloud): Promise<void> {
   assert.ok(await pointsOf(page, 'chart-cpu') > 0);
   await panel.locator('canvas').first().waitFor();
   await shot(page, '20-instance-graphs');
+  // Per device: the instance's volume is picked first and its bytes, operations and latency are drawn;
+  // a NIC, when the instance has one, switches the graphs to packets.
+  await panel.locator('[data-testid=device-metrics][data-device^="volume:"]').waitFor({ timeout: 30_000 });
+  for (const c of ['device-chart-bytes', 'device-chart-ops', 'device-chart-latency']) await panel.getByTestId(c).waitFor();
+  assert.ok(await pointsOf(page, 'device-chart-bytes') > 0);
+  const nicOptions = panel.getByTestId('device-select').locator('option[value^="nic:"]');
+  const nicOption = (await nicOptions.count()) > 0 ? await nicOptions.first().getAttribute('value') : null;
+  if (nicOption) {
+    await panel.getByTestId('device-select').selectOption(nicOption);
+    await panel.locator(`[data-testid=device-metrics][data-device="${nicOption}"]`).waitFor();
+    await panel.getByTestId('device-chart-packets').waitFor();
+  }
   await panel.getByRole('button', { name: '24h' }).click();
   await page.locator('[data-testid=metrics-panel][data-range="24h"]').waitFor();
   await panel.getByRole('button', { name: '1h' }).click();

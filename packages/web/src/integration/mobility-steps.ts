@@ -26,16 +26,18 @@ export async function mobilitySteps(page: Page, cloud: TestCloud): Promise<void>
   const home = hosts.find((h) => h.id === inst.hostId)!;
   const others = hosts.filter((h) => h.id !== home.id && h.adminState === 'enabled' && h.state === 'up' && h.clusterId === home.clusterId);
 
-  // The instance page: Migrate opens the dialog with "automatic" and the cluster's other hosts, live by default.
+  // The instance page: Migrate opens the dialog with "automatic" and the hosts that can take it, live by default.
   await openInstance(page);
   const card = page.getByTestId('migration-card');
   await card.getByTestId('migration-history-empty').waitFor();
   await card.locator('button[data-action=migrate]').click();
   const dialog = page.getByRole('dialog', { name: 'Migrate instance mover-1' });
   await dialog.waitFor();
+  // The targets come from the server's candidates route (the scheduler's own checks).
+  await dialog.getByTestId('migrate-candidates-loading').waitFor({ state: 'detached' });
   const targets = await dialog.getByLabel('Target host').locator('option').allInnerTexts();
   assert.equal(targets[0], 'Automatic (the scheduler picks a compatible host)');
-  assert.deepEqual(targets.slice(1).sort(), others.map((h) => h.name).sort(), 'the other hosts of its cluster, not its own');
+  assert.deepEqual(targets.slice(1).sort(), others.map((h) => h.name).sort(), 'the hosts that can take it: the other hosts of its cluster, not its own');
   assert.equal(await dialog.getByLabel('Mode').inputValue(), 'live');
   await shot(page, '40-migrate-dialog');
   await dialog.getByRole('button', { name: 'Close' }).click();

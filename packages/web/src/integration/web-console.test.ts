@@ -131,6 +131,8 @@ test('web console: login, dashboard, wizard, live state, serial console, jobs an
   await page.getByRole('link', { name: 'Create instance' }).click();
   const wizard = page.getByTestId('instance-wizard');
   await wizard.waitFor();
+  // The image decides the type: the test cloud's tiny image (qcow2) makes a VM.
+  await page.locator('[data-testid=instance-type][data-type=vm]').waitFor();
   await page.getByLabel('Name', { exact: true }).fill('bad name!');
   await wizard.getByRole('button', { name: 'Create', exact: true }).click();
   const nameError = page.locator('#name-error');
@@ -154,7 +156,7 @@ test('web console: login, dashboard, wizard, live state, serial console, jobs an
 
   // Instances list shows it running.
   await openScreen(page, 'Instances', 'Instances');
-  await page.locator('[data-testid=instance-row][data-name=web-vm1][data-phase=running]').waitFor();
+  await page.locator('[data-testid=instance-row][data-name=web-vm1][data-phase=running][data-type=vm]').waitFor();
   await shot(page, '03-instances');
   await page.getByRole('link', { name: 'web-vm1' }).click();
   await page.waitForURL(instanceUrl);

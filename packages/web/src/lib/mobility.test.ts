@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Host, HostEvacuation, HostEvacuationItem, Operation } from '@kumo/api';
-import { activeMigration, defaultMode, evacuationDone, migrateBody, migrationFigures, migrationHistory, stuckItems, targetHosts, waitsForChoice } from './mobility.ts';
+import type { HostEvacuation, HostEvacuationItem, Operation } from '@kumo/api';
+import { activeMigration, candidatesPath, defaultMode, evacuationDone, migrateBody, migrationFigures, migrationHistory, stuckItems, targetChoices, waitsForChoice } from './mobility.ts';
 
 const op = (id: string, kind: string, status: string, extra: Partial<Operation> = {}): Operation => ({
   id, accountId: 'a', kind, resourceType: 'instance', resourceId: 'i', status, progress: 0, message: '', progressDetail: null, cancelRequestedAt: null, error: null,
@@ -25,9 +25,13 @@ test('the active migration and the history are told apart; other kinds are ignor
 });
 
 test('targets: up, enabled hosts of the same cluster other than its own; live for running, cold for stopped', () => {
-  const h = (id: string, extra: Partial<Host> = {}) => ({ id, name: id, state: 'up', adminState: 'enabled', clusterId: 'c1', ...extra }) as Host;
-  const hosts = [h('b'), h('a'), h('self'), h('down', { state: 'down' }), h('maint', { adminState: 'in-maintenance' }), h('other', { clusterId: 'c2' })];
-  assert.deepEqual(targetHosts({ hostId: 'self' }, hosts).map((x) => x.id), ['a', 'b']);
+  const choices = targetChoices({
+    candidates: [{ hostId: 'h-b', hostName: 'b' }, { hostId: 'h-a', hostName: 'a' }],
+    rejected: [{ hostId: 'h-z', hostName: 'z', reason: 'host z is down' }, { hostId: 'h-m', hostName: 'm', reason: 'host m is in maintenance' }],
+  });
+  assert.deepEqual(choices.hosts.map((x) => x.name), ['b', 'a'], 'the candidates keep the scheduler\'s order (best first)');
+  assert.deepEqual(choices.rejected.map((x) => `${x.name}: ${x.reason}`), ['m: host m is in maintenance', 'z: host z is down']);
+  assert.equal(candidatesPath('i/1', 'cold'), '/api/v1/instances/i%2F1/migration-candidates?mode=cold');
   assert.equal(defaultMode({ phase: 'running' }), 'live');
   assert.equal(defaultMode({ phase: 'stopped' }), 'cold');
   assert.equal(defaultMode({ phase: 'error' }), null);

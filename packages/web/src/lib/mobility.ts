@@ -1,4 +1,4 @@
-import type { Host, HostEvacuation, HostEvacuationItem, Instance, Operation } from '@kumo/api';
+import type { HostEvacuation, HostEvacuationItem, Instance, MigrationCandidates, Operation } from '@kumo/api';
 
 const ended = (op: Operation) => op.status === 'succeeded' || op.status === 'failed' || op.status === 'cancelled';
 const mib = (bytes: number) => (Math.round((bytes / 1_048_576) * 10) / 10).toFixed(1);
@@ -25,11 +25,19 @@ export function migrationHistory(ops: readonly Operation[]): Operation[] {
   return ops.filter((o) => o.kind === 'instance.migrate' && ended(o)).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
 }
 
-/** Hosts an admin may pick as a target: up, enabled, in the cluster of the instance's host, not that host. */
-export function targetHosts(instance: Pick<Instance, 'hostId'>, hosts: readonly Host[]): Host[] {
-  const clusterId = hosts.find((h) => h.id === instance.hostId)?.clusterId;
-  return hosts.filter((h) => h.id !== instance.hostId && h.state === 'up' && h.adminState === 'enabled' && (!clusterId || h.clusterId === clusterId))
-    .sort((a, b) => a.name.localeCompare(b.name));
+/** The Migrate dialog's choices from GET /instances/{id}/migration-candidates: hosts to pick (best first), and the others with their reason. */
+export interface TargetChoices { hosts: Array<{ id: string; name: string }>; rejected: Array<{ id: string; name: string; reason: string }> }
+
+export function targetChoices(c: Pick<MigrationCandidates, 'candidates' | 'rejected'>): TargetChoices {
+  return {
+    hosts: c.candidates.map((h) => ({ id: h.hostId, name: h.hostName })),
+    rejected: [...c.rejected].sort((a, b) => a.hostName.localeCompare(b.hostName)).map((h) => ({ id: h.hostId, name: h.hostName, reason: h.reason })),
+  };
+}
+
+/** The candidates route for the dialog's mode. */
+export function candidatesPath(instanceId: string, mode: 'live' | 'cold'): string {
+  return `/api/v1/instances/${encodeURIComponent(instanceId)}/migration-candidates?mode=${mode}`;
 }
 
 /** Live when it runs (or is paused), cold when it is stopped; other phases cannot move. */

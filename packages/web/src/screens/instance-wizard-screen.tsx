@@ -1,5 +1,5 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import type { Image, ImageVersion, InstanceCreate, Keypair, Network, Offering, Operation, SecurityGroup, Zone } from '@kumo/api';
+import { instanceTypeOfImageFormat, type Image, type ImageVersion, type InstanceCreate, type Keypair, type Network, type Offering, type Operation, type SecurityGroup, type Zone } from '@kumo/api';
 import { client } from '../api/kumo-client.ts';
 import { useLiveResource } from '../api/use-live-resource.ts';
 import { formErrorsOf, noFormErrors, type FormErrors } from '../lib/field-errors.ts';
@@ -16,7 +16,7 @@ import { ErrorNote } from '../components/error-note.tsx';
 import { LoadingNote } from '../components/loading-note.tsx';
 import { WizardNetworkFields } from '../components/wizard-network-fields.tsx';
 
-const apiFields = ['name', 'zoneId', 'imageId', 'isoImageId', 'imageVersionId', 'offeringId', 'keypairId', 'userData', 'start', 'nics', 'configDrive'] as const;
+const apiFields = ['name', 'zoneId', 'imageId', 'isoImageId', 'imageVersionId', 'type', 'offeringId', 'keypairId', 'userData', 'start', 'nics', 'configDrive'] as const;
 const maxCount = 20;
 
 interface Choices { zones: Zone[]; images: Image[]; offerings: Offering[]; keypairs: Keypair[]; networks: Network[]; groups: SecurityGroup[] }
@@ -61,6 +61,9 @@ export function InstanceWizardScreen() {
   const nicChoice = nicPick?.zoneId === zoneId ? nicPick.choice : defaultNicChoice(c?.networks ?? [], user.accountId, zoneId);
 
   const isIso = c?.images.find((i) => i.id === imageId)?.kind === 'iso';
+  // The image decides what the instance is: a root-fs tarball makes a container (LXC hosts), any other image a VM.
+  const chosenVersion = versions.find((v) => (imageVersionId ? v.id === imageVersionId : v.isDefault));
+  const instanceType = isIso ? 'vm' : chosenVersion ? instanceTypeOfImageFormat(chosenVersion.format) : undefined;
 
   useEffect(() => {
     setImageVersionId('');
@@ -82,6 +85,7 @@ export function InstanceWizardScreen() {
       for (let i = 1; i <= n; i++) {
         const body: InstanceCreate = {
           name: n === 1 ? name : `${name}-${i}`, zoneId, ...(isIso ? { isoImageId: imageId } : { imageId }), offeringId, start, nics: nicRequests(nicChoice),
+          ...(instanceType ? { type: instanceType } : {}),
           ...(configDrive ? { configDrive: true } : {}),
           ...(imageVersionId ? { imageVersionId } : {}), ...(keypairId ? { keypairId } : {}), ...(userData ? { userData } : {}),
         };
@@ -128,6 +132,7 @@ export function InstanceWizardScreen() {
                 {versions.map((v) => <option key={v.id} value={v.id}>{v.isDefault ? `${v.version} (${t('img.default')})` : v.version}</option>)}
               </select>
             </FormField>
+            {instanceType && <p className="muted small" data-testid="instance-type" data-type={instanceType}>{t(instanceType === 'container' ? 'wiz.makesContainer' : 'wiz.makesVm')}</p>}
             <FormField id="offeringId" label={t('wiz.offering')} error={fe.offeringId}>
               <select value={offeringId} onChange={(e) => setOfferingId(e.target.value)}>
                 {c.offerings.map((o) => <option key={o.id} value={o.id}>{t('wiz.offeringOption', { name: o.name, vcpus: o.vcpus, memory: formatMiB(o.memoryMiB), disk: o.rootDiskGiB })}</option>)}

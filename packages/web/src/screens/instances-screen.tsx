@@ -71,6 +71,7 @@ export function InstancesScreen() {
                     <input type="checkbox" aria-label={t('inst.selectAll')} checked={allOn} onChange={(e) => setSelected(e.target.checked ? new Set(list.items.map((i) => i.id)) : new Set())} />
                   </th>
                   <SortHeader field="name" label={t('common.name')} sort={sort} onSort={setSort} />
+                  <th scope="col">{t('inst.type')}</th>
                   <SortHeader field="phase" label={t('inst.phase')} sort={sort} onSort={setSort} />
                   <th scope="col">{t('inst.task')}</th>
                   <th scope="col">{t('inst.host')}</th>
@@ -79,11 +80,12 @@ export function InstancesScreen() {
                 </tr>
               </thead>
               <tbody>
-                {list.items.length === 0 && <tr><td colSpan={7} className="muted">{t('inst.none')}</td></tr>}
+                {list.items.length === 0 && <tr><td colSpan={8} className="muted">{t('inst.none')}</td></tr>}
                 {list.items.map((i) => (
-                  <tr key={i.id} data-testid="instance-row" data-name={i.name} data-phase={i.phase}>
+                  <tr key={i.id} data-testid="instance-row" data-name={i.name} data-phase={i.phase} data-type={i.type}>
                     <td className="check-col"><input type="checkbox" aria-label={t('inst.select', { name: i.name })} checked={selected.has(i.id)} onChange={(e) => toggle(i.id, e.target.checked)} /></td>
                     <td><LinkTo to={`/instances/${i.id}`}>{i.name}</LinkTo></td>
+                    <td>{t(i.type === 'container' ? 'inst.typeContainer' : 'inst.typeVm')}</td>
                     <td><StatusBadge value={i.phase} label={phaseLabel(t, i.phase)} /></td>
                     <td>{taskLabel(t, i.task)}</td>
                     <td>{i.hostId ? hostNames.get(i.hostId) ?? i.hostId : '—'}</td>

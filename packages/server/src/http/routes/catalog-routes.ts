@@ -15,6 +15,7 @@ export function registerCatalogRoutes(app: FastifyInstance, ctx: ServerContext):
     path: 'images', noun: 'image', tag: 'images', repo: repos.images, schema: api.Image, toApi: async (r) => toImage(r, await images.latestVersionId(r.id), await images.defaultVersionId(r)),
     filters: { name: Type.String({ maxLength: 63 }), kind: api.ImageKind },
     create: { schema: api.ImageCreate, handler: (p, b) => images.create(p.scope, b) },
+    update: { schema: api.ImageUpdate, handler: (p, row, b) => images.update(p.scope, row, b) },
     delete: { handler: (p, id) => images.delete(p.scope, id) },
   });
 

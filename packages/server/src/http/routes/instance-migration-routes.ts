@@ -32,6 +32,16 @@ export function registerInstanceMigrationRoutes(app: FastifyInstance, ctx: Serve
     return answerOperation(ctx, req, reply, op);
   });
 
+  app.get('/api/v1/instances/:id/migration-candidates', {
+    schema: {
+      tags: ['instances'], summary: 'Hosts the instance could move to now, best first, and every other host with the reason it cannot (admins)',
+      params: api.IdParams, querystring: api.MigrationCandidatesQuery, response: { 200: api.MigrationCandidates, ...errorResponses },
+    },
+  }, async (req) => {
+    requireAdmin(req);
+    return ctx.migrations.candidates((req.params as { id: string }).id, (req.query as { mode?: 'live' | 'cold' }).mode);
+  });
+
   app.get('/api/v1/instances/:id/migrations', {
     schema: { tags: ['instances'], summary: 'Migration attempts of an instance, newest first, with their figures', params: api.IdParams, response: { 200: api.ListOf(api.InstanceMigrationRecord), ...errorResponses } },
   }, async (req) => {
