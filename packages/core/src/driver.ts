@@ -7,6 +7,7 @@
 
 /** Power state as the hypervisor sees it (the list is in lifecycle/lifecycle-states.ts). */
 import type { PowerState } from './lifecycle/lifecycle-states.ts';
+import type { SmbiosSystemSpec } from './driver/smbios.ts';
 import type { GuestHardwareSpec } from './guest/guest-hardware.ts';
 
 export type { PowerState };
@@ -139,6 +140,8 @@ export interface InstanceSpec {
    * copy is the only one that writes. Omitted: not HA.
    */
   ha?: boolean;
+  /** SMBIOS system information (type 1) shown to the guest (driver/smbios.ts); omitted: the hypervisor's default. */
+  smbios?: SmbiosSystemSpec;
   /**
    * A virtio-balloon device (QEMU: at its fixed slot 0x02), through which the guest reports the
    * memory it uses (guest-stats). Omitted: none. A live migration's target gets the source's value.
@@ -193,3 +196,4 @@ export * from './driver/power-reason.ts';
 export * from './driver/migration.ts';
 export * from './driver/guest-display.ts';
 export * from './driver/guest-agent.ts';
+export * from './driver/smbios.ts';

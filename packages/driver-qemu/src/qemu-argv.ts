@@ -51,6 +51,7 @@ import { configDriveFiles } from './config-drive-files.ts';
 import { deviceOption, diskBlockdev, diskDeviceProps, throttleGroupObject } from './disk-blockdev.ts';
 import { diskBusAddress, hotplugRootPorts, rootBusOf } from './hotplug-ports.ts';
 import { instanceDirPaths } from './instance-paths.ts';
+import { smbiosArgv } from './qemu-argv-smbios.ts';
 import {
   checkGuestHardware, driverCdromArgs, firmwareArgs, kvmCpuOption, machineOption, nicDriver, rootDiskDeviceArgs, rtcOption,
   type OvmfFiles,
@@ -196,6 +197,7 @@ export function buildQemuArgv(spec: InstanceSpec, host: QemuArgvHost): string[] 
   add('-m', String(spec.memoryMiB));
   add('-display', 'none');
   add('-rtc', rtcOption(spec.guest));
+  add(...smbiosArgv(spec.smbios));
   add('-chardev', `socket,id=qmp,path=${p.qmpSocket},server=on,wait=off`);
   add('-mon', 'chardev=qmp,mode=control');
   add('-chardev', `socket,id=serial0,path=${p.serialSocket},server=on,wait=off,logfile=${p.consoleLog},logappend=on`);

@@ -19,6 +19,8 @@ import { prepareLocalHosts, upLocalHosts } from './local-hosts/up-local-hosts.ts
 import { removeLocalHosts } from './local-hosts/local-hosts.ts';
 import { localHostsPlanForRemoval } from './local-hosts/local-hosts-plan.ts';
 import { claimUpPidFile } from './up-pid-file.ts';
+import { upProgress } from './up-progress.ts';
+import { ensureGuestKernel } from './guest-kernel.ts';
 
 /** `kumo up`: the whole cloud on this machine — server, default zone, this machine as a host, a CLI profile. */
 export function addUpCommand(program: Command): void {
@@ -32,14 +34,23 @@ export function addUpCommand(program: Command): void {
     .addOption(new Option('--driver <driver>', 'this machine as a QEMU host (VMs) or an LXC host (system containers: tiny-ct, --type container)').choices(['qemu', 'lxc']).default('qemu'))
     .action(async (o: { port: number; listen: string; dataDir?: string; simulate?: boolean; hosts: number; network: boolean; driver: 'qemu' | 'lxc' }) => {
       const say = (l: string) => print(l);
+      const progress = upProgress(say);
+      // Host packages install while the server starts; what needs them (the tiny image, the agent) waits.
+      let packagesReady: Promise<void> = Promise.resolve();
       if (o.driver === 'lxc' && (o.simulate || o.hosts !== 1)) throw new CliError('--driver lxc runs this machine as one LXC host: leave out --simulate and --hosts');
       if (!o.simulate) {
         if (process.getuid?.() !== 0) {
           throw new CliError('kumo up runs real virtual machines and needs root for taps, bridges, namespaces and cgroups: run it as root, or run `kumo up --simulate` (npm start -- --simulate) for simulated hosts.');
         }
         const missing = missingPackages(o.driver === 'lxc' ? [...hostPackages, ...containerHostPackages] : hostPackages);
-        if (missing.length > 0 && !installPackages(missing, say)) {
-          throw new CliError(`missing Debian packages: ${missing.join(' ')}; install them with: apt-get install -y --no-install-recommends ${missing.join(' ')}`);
+        if (missing.length > 0) {
+          packagesReady = progress.step(`install ${missing.length} Debian package(s)`, async () => {
+            const guestKernel = () => progress.step('download the guest kernel (not installed into this host)', ensureGuestKernel);
+            if (!await installPackages(missing, say, guestKernel)) {
+              throw new CliError(`missing Debian packages: ${missing.join(' ')}; install them with: apt-get install -y --no-install-recommends ${missing.join(' ')}`);
+            }
+          });
+          packagesReady.catch(() => undefined); // awaited below; failing early must not crash the process meanwhile
         }
       }
       const dir = dataDir(o.dataDir);
@@ -49,7 +60,7 @@ export function addUpCommand(program: Command): void {
       const local = multiHost ? await prepareLocalHosts({ count: o.hosts, dataDir: dir, port: o.port, listen: o.listen }) : undefined;
       if (!o.simulate && !multiHost) await removeLocalHosts(localHostsPlanForRemoval(dir)); // what a crashed `kumo up --hosts N` left
       const webRoot = new URL('../../web/dist', import.meta.url).pathname;
-      const { server, url, admin, onStop } = await runServer({ dataDir: dir, host: local?.listen ?? o.listen, port: o.port, databaseUrl: databaseUrl(), logLevel: 'warn', webRoot });
+      const { server, url, admin, onStop } = await progress.step('start the server', () => runServer({ dataDir: dir, host: local?.listen ?? o.listen, port: o.port, databaseUrl: databaseUrl(), logLevel: 'warn', webRoot }));
       const ctx = server.ctx;
       const hypervisor = o.simulate ? 'fake' : o.driver;
       const defaults = await seedDefaultCloud(ctx, hypervisor);
@@ -66,17 +77,25 @@ export function addUpCommand(program: Command): void {
         await simulateHosts({ serverUrl: url, token: joinToken, count, namePrefix: 'sim' });
         hostsLine = `${count} simulated host${count > 1 ? 's' : ''} (fake driver)`;
       } else if (local) {
-        await ensureTinyImage(client, join(dir, 'tiny'), say);
+        await packagesReady;
+        await progress.step('build and register the tiny guest image', () => ensureTinyImage(client, join(dir, 'tiny'), say));
         const up = await upLocalHosts(local.plan, { client, joinToken, zoneId: defaults.zoneId, network: o.network });
         onStop(() => up.hosts.stop());
         hostsLine = up.hostsLine;
         if (up.networkLine !== undefined) networkLine = up.networkLine;
       } else {
-        await ensureTinyImage(client, join(dir, 'tiny'), say);
-        await ensureTinyCtImage(client, join(dir, 'tiny'), say);
-        if (o.driver === 'lxc') ensureContainerIdMap(say);
-        const agent = startLocalAgent({ serverUrl: url, joinToken, driver: o.driver, stateDir: join(dir, o.driver === 'lxc' ? 'agent-lxc' : 'agent') });
-        await agent.connected();
+        await packagesReady;
+        // Independent: the two images build while the agent starts and joins.
+        const [, , agent] = await Promise.all([
+          progress.step('build and register the tiny guest image', () => ensureTinyImage(client, join(dir, 'tiny'), say)),
+          progress.step('build and register the tiny container image', () => ensureTinyCtImage(client, join(dir, 'tiny'), say)),
+          progress.step('start this machine\'s agent', async () => {
+            if (o.driver === 'lxc') ensureContainerIdMap(say);
+            const a = startLocalAgent({ serverUrl: url, joinToken, driver: o.driver, stateDir: join(dir, o.driver === 'lxc' ? 'agent-lxc' : 'agent') });
+            await a.connected();
+            return a;
+          }),
+        ]);
         const host = await client.get<{ accelerator: string; name: string }>('hosts', agent.hostId!);
         hostsLine = o.driver === 'lxc'
           ? `this machine (${host.name}) runs system containers (LXC, unprivileged)`
@@ -90,7 +109,7 @@ export function addUpCommand(program: Command): void {
       }
       print([
         '',
-        `Kumo is up at ${url}`,
+        `Kumo is up at ${url} (${progress.elapsed()} s)`,
         `  web/API:   ${url}  (OpenAPI: ${url}/api/v1/openapi.json)`,
         `  admin:     ${admin.username} / ${admin.password ?? '(changed since the first start: kumo user passwd)'}${admin.password ? `  (also in ${adminPasswordFile(dir)}, mode 0600)` : ''}`,
         `  data:      ${dir}`,

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { checkLocalPublicNetwork, renderLocalPublicNft, type LocalPublicNetwork } from './local-public-network.ts';
+import { checkLocalPublicNetwork, LOCAL_NAT_TABLE, renderLocalPublicNft, type LocalPublicNetwork } from './local-public-network.ts';
 
 type Run = (argv: string[], input?: string) => string;
 
@@ -21,4 +21,23 @@ export function applyLocalPublicNetwork(n: LocalPublicNetwork, exec: Run = run):
   exec(['ip', 'link', 'set', n.bridge, 'up']);
   exec(['sysctl', '-qw', 'net.ipv4.ip_forward=1']);
   exec(['nft', '-f', '-'], renderLocalPublicNft(n));
+}
+
+/**
+ * Undo applyLocalPublicNetwork (`kumo down --purge`): delete the NAT table and the bridge, where they
+ * exist. IPv4 forwarding stays on: other software on the host may rely on it. Returns what it removed.
+ */
+export function removeLocalPublicNetwork(n: LocalPublicNetwork, exec: Run = run): string[] {
+  const removed: string[] = [];
+  const tables = exec(['nft', 'list', 'tables', 'ip']);
+  if (new RegExp(`^table ip ${LOCAL_NAT_TABLE}$`, 'm').test(tables)) {
+    exec(['nft', 'delete', 'table', 'ip', LOCAL_NAT_TABLE]);
+    removed.push(`nft table ip ${LOCAL_NAT_TABLE}`);
+  }
+  const links = JSON.parse(exec(['ip', '-j', 'link', 'show'])) as Array<{ ifname: string }>;
+  if (links.some((l) => l.ifname === n.bridge)) {
+    exec(['ip', 'link', 'del', n.bridge]);
+    removed.push(`bridge ${n.bridge}`);
+  }
+  return removed;
 }

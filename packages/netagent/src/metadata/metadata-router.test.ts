@@ -107,3 +107,21 @@ test('IMDSv2 token requests get a token with the asked TTL', () => {
   assert.deepEqual(r.headers, { 'x-aws-ec2-metadata-token-ttl-seconds': '60' });
   assert.equal(get('/latest/api/token', '10.0.0.10', 'net-a', 'PUT', { 'x-aws-ec2-metadata-token-ttl-seconds': '99999' }).status, 400);
 });
+
+test('NoCloud layout: the seed cloud-init reads from the SMBIOS serial, per asking NIC', () => {
+  assert.equal(body(get('/nocloud/')), 'meta-data\nuser-data\nvendor-data\nnetwork-config');
+  assert.equal(body(get('/nocloud/meta-data')), [
+    'instance-id: "i-a0"', 'local-hostname: "vm-a0"', 'public-keys:', '  - "ssh-ed25519 AAAA laptop"', '  - "ssh-rsa BBBB ci"', '',
+  ].join('\n'));
+  assert.equal(body(get('/nocloud/meta-data', '10.0.0.11')), 'instance-id: "i-a1"\nlocal-hostname: "vm-a1"\n');
+  assert.equal(body(get('/nocloud/user-data')), '#!/bin/sh\necho hi\n');
+  const empty = get('/nocloud/user-data', '10.0.0.11');
+  assert.equal(empty.status, 200, 'cloud-init 22.4 fails the datasource when user-data is missing');
+  assert.equal(empty.body.length, 0);
+  assert.equal(get('/nocloud/vendor-data').status, 200);
+  assert.match(body(get('/nocloud/network-config')), /macaddress: "52:54:00:00:00:10"\n {4}set-name: "eth0"\n {4}dhcp4: true/);
+  assert.equal(get('/nocloud/meta-data', '10.0.0.99').status, 404, 'an unknown address learns nothing');
+  assert.equal(body(get('/nocloud/meta-data', '10.0.0.10', 'net-b')), 'instance-id: "i-b0"\nlocal-hostname: "vm-b0"\n');
+  assert.equal(get('/nocloud/other').status, 404);
+  assert.equal(get('/nocloud/meta-data/x').status, 404);
+});

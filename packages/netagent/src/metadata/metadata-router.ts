@@ -13,9 +13,13 @@
  *   <version> is "latest", "1.0" or a date like 2009-04-04 (all the same content).
  * - OpenStack (ConfigDrive/OpenStack datasource): /openstack/<version>/meta_data.json,
  *   user_data, vendor_data.json, vendor_data2.json; <version> "latest" or a date.
+ * - NoCloud (cloud-init's NoCloud datasource with a seed URL from the SMBIOS serial):
+ *   /nocloud/meta-data, user-data, vendor-data, network-config (metadata-nocloud.ts).
  */
+import { nocloudSeedPath } from '@kumo/core';
 import type { InstanceMetadata } from '../host-network-spec.ts';
 import type { MetadataIndex } from './metadata-table.ts';
+import { nocloudFile, nocloudFiles } from './metadata-nocloud.ts';
 
 export interface MetadataRequest {
   method: string;
@@ -48,6 +52,8 @@ const JSON_TYPE = 'application/json';
 const EC2_VERSIONS = ['1.0', '2009-04-04', 'latest'];
 const OPENSTACK_VERSIONS = ['2012-08-10', 'latest'];
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+/** The seed URL's path segment (@kumo/core nocloudSeedPath: /nocloud/). */
+const NOCLOUD_SEGMENT = nocloudSeedPath.replaceAll('/', '');
 
 function text(status: number, body: string, contentType = TEXT): MetadataResponse {
   return { status, contentType, body: Buffer.from(body, 'utf8') };
@@ -197,6 +203,11 @@ export function routeMetadataRequest(req: MetadataRequest, ctx: MetadataRouterCo
 
   const [first, ...rest] = segments;
   if (first === undefined) return text(200, EC2_VERSIONS.join('\n'));
+  if (first === NOCLOUD_SEGMENT) {
+    if (rest.length === 0) return text(200, nocloudFiles.join('\n'));
+    const file = rest.length === 1 ? nocloudFile(instance, rest[0]!) : undefined;
+    return file === undefined ? notFound() : { status: 200, ...file };
+  }
   if (first === 'openstack') {
     const [version, ...files] = rest;
     if (version === undefined) return text(200, OPENSTACK_VERSIONS.join('\n'));

@@ -1,4 +1,4 @@
-import type { DiskSpec, InstanceSpec } from '@kumo/core';
+import { kumoSmbiosSystem, type DiskSpec, type InstanceSpec } from '@kumo/core';
 import type { ImageRef } from '@kumo/api';
 import type { InstanceRow, Repos } from '@kumo/db';
 import { networkBridgeName, parseCidr } from '@kumo/netcfg';
@@ -63,6 +63,9 @@ export async function buildInstanceSpec(repos: Repos, inst: InstanceRow): Promis
     // null: the driver decides by how the guest boots (firmware: a display; a kernel bundle: none).
     ...(inst.graphicalConsole === 1 || inst.graphicalConsole === 0 ? { graphicalConsole: inst.graphicalConsole === 1 } : {}),
     cpuQuota: offering.qosClass === 'guaranteed' ? 1 : 0.5,
+    // cloud-init finds the metadata service by the SMBIOS serial; a config drive is the explicit
+    // alternative, so such guests read only the drive (NoCloud's local mode).
+    smbios: kumoSmbiosSystem(inst.configDrive !== 1),
     ...(guest ? { guest } : {}),
     ...(inst.configDrive === 1 ? {
       configDrive: renderConfigDrive({
