@@ -1,0 +1,80 @@
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ApiError, Image, ImageVersion, Instance, Nic, Operation } from '@kumo/api';
+import { startTestCloud, type TestCloud } from './testing/test-cloud.ts';
+
+/**
+ * KVM → LXC, server side (issue 14): POST /instances/{id}/convert over fake hosts and the real agent
+ * protocol. The host's part (volume.rootfsTar) is the fake volume manager's here (it uploads the
+ * disk's files); the real conversion of a disk is driver-lxc's vm-to-container.test.ts.
+ */
+describe('instance convert: a stopped VM becomes a container', () => {
+  let cloud: TestCloud;
+  before(async () => { cloud = await startTestCloud({ hosts: 1 }); });
+  after(async () => { await cloud.close(); });
+
+  const c = () => cloud.client;
+  const convert = (id: string, body: Record<string, unknown>) => c().request<Operation>('POST', `/api/v1/instances/${id}/convert`, { query: { wait: true }, body });
+  const rejects = (p: Promise<unknown>, code: string, field: string | undefined, re: RegExp) => assert.rejects(p, (e: ApiError) => {
+    assert.equal(e.code, code, e.message);
+    assert.match(e.message, re);
+    if (field) assert.equal((e.details as { field?: string } | undefined)?.field, field, e.message);
+    return true;
+  });
+  const nicsOf = async (id: string) => (await c().request<{ items: Nic[] }>('GET', `/api/v1/instances/${id}/nics`)).items;
+
+  test('the container has the VM\'s name, MAC, IP and security groups; the VM is renamed <name>-vm and stays stopped; refusals change nothing', async () => {
+    const zoneId = cloud.defaults.zoneId;
+    await c().create('physical-networks', { zoneId, name: 'guest', trafficTypes: ['guest'], device: 'eth1', vniRange: { start: 5200, end: 5300 } });
+    await c().create('physical-networks', { zoneId, name: 'public', trafficTypes: ['public'], device: 'eth2' });
+    await c().create('public-ip-ranges', { zoneId, cidr: '203.0.113.0/24', gateway: '203.0.113.1', startIp: '203.0.113.10', endIp: '203.0.113.20' });
+    const net = await c().create<{ id: string }>('networks', { name: 'conv', zoneId, cidr: '10.7.0.0/24' });
+    const sg = await c().create<{ id: string }>('security-groups', { name: 'web' });
+    const create = await c().request<Operation>('POST', '/api/v1/instances', { query: { wait: true }, body: {
+      name: 'app', zoneId, imageId: cloud.imageId, offeringId: cloud.defaults.offeringIds.small, nics: [{ networkId: net.id, ip: '10.7.0.40', securityGroupIds: [sg.id] }],
+    } });
+    assert.equal(create.status, 'succeeded', create.message);
+    const vmId = create.resourceId;
+    const [vmNic] = await nicsOf(vmId);
+    assert.ok(vmNic);
+
+    // Refusals, each naming what is wrong, before anything is made.
+    await rejects(convert(vmId, { to: 'container' }), 'invalid_state', undefined, /stop it first/);
+    await rejects(convert(vmId, { to: 'vm' }), 'bad_request', undefined, /to/);
+    await rejects(convert('instance-nope', { to: 'container' }), 'not_found', 'id', /not found/);
+    const stop = await c().request<Operation>('POST', `/api/v1/instances/${vmId}/stop`, { query: { wait: true }, body: {} });
+    assert.equal(stop.status, 'succeeded', stop.message);
+    await rejects(convert(vmId, { to: 'container', keep: false }), 'bad_request', 'keep', /always kept/);
+    const other = await c().request<Operation>('POST', '/api/v1/instances', { query: { wait: true }, body: { name: 'taken', zoneId, imageId: cloud.imageId, offeringId: cloud.defaults.offeringIds.small, start: false } });
+    assert.equal(other.status, 'succeeded', other.message);
+    await rejects(convert(vmId, { to: 'container', name: 'taken' }), 'conflict', 'name', /taken exists/);
+    assert.equal((await c().listAll<Image>('images', { name: 'app-rootfs' })).length, 0, 'a refused conversion made no image');
+    assert.equal((await c().get<Instance>('instances', vmId)).name, 'app');
+
+    const op = await convert(vmId, { to: 'container' });
+    assert.equal(op.status, 'succeeded', op.message);
+    assert.equal(op.kind, 'instance.convert');
+
+    // The host was asked for the root volume's file system, with the NIC to rename (enp0s<slot> → eth0).
+    const asked = cloud.hosts[0]!.volumes.rootfsTarRequests;
+    assert.equal(asked.length, 1);
+    assert.deepEqual(asked[0]!.nics, [{ pciSlot: vmNic.pciSlot, index: 0 }]);
+
+    const image = (await c().listAll<Image>('images', { name: 'app-rootfs' }))[0]!;
+    const [version] = (await c().request<{ items: ImageVersion[] }>('GET', `/api/v1/images/${image.id}/versions`)).items;
+    assert.deepEqual([version!.format, version!.state, version!.sourceInstanceId], ['rootfs-tar', 'ready', vmId]);
+
+    const vm = await c().get<Instance>('instances', vmId);
+    assert.deepEqual([vm.name, vm.phase, vm.desired], ['app-vm', 'stopped', 'stopped']);
+    const container = (await c().listAll<Instance>('instances', { name: 'app' }))[0]!;
+    assert.ok(container, 'the container took the VM\'s name');
+    assert.notEqual(container.id, vmId);
+    assert.deepEqual([container.type, container.imageVersionId, container.desired], ['container', version!.id, 'stopped']);
+    const moved = await nicsOf(container.id);
+    assert.deepEqual(moved.map((n) => [n.id, n.mac, n.ip, n.securityGroupIds]), [[vmNic.id, vmNic.mac, '10.7.0.40', [sg.id]]]);
+    assert.deepEqual(await nicsOf(vmId), [], 'the VM\'s NICs moved to the container');
+
+    // A container does not convert again; the renamed VM needs a free name for its container.
+    await rejects(convert(container.id, { to: 'container' }), 'invalid_state', 'id', /container already/);
+  });
+});
