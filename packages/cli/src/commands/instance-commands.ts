@@ -11,6 +11,7 @@ import { parseImageRef } from './image-version-commands.ts';
 import { addInstanceCdromCommands } from './instance-cdrom-commands.ts';
 import { checkInstanceType, type InstanceType } from './instance-type.ts';
 import { addInstanceMigrateCommands } from './instance-migrate-commands.ts';
+import { addInstanceConvertCommands } from './instance-convert-commands.ts';
 import { addInstanceHaCommands } from './ha-commands.ts';
 
 export async function finish(client: KumoClient, op: Operation, wait: boolean | undefined, output: OutputFormat): Promise<void> {
@@ -121,6 +122,7 @@ export function addInstanceCommands(program: Command): void {
 
   addInstanceCdromCommands(inst);
   addInstanceMigrateCommands(inst);
+  addInstanceConvertCommands(inst);
   addInstanceHaCommands(inst);
 
   inst.command('console <id>').description('attach to the serial console (escape: Ctrl-])').action(async (id: string, _o: unknown, c: Command) => {
