@@ -1,6 +1,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ApiError, Image, ImageVersion, Instance, Nic, Operation } from '@kumo/api';
+import { buildProgram, runCli } from '@kumo/cli';
 import { startTestCloud, type TestCloud } from './testing/test-cloud.ts';
 
 /**
@@ -76,5 +77,31 @@ describe('instance convert: a stopped VM becomes a container', () => {
 
     // A container does not convert again; the renamed VM needs a free name for its container.
     await rejects(convert(container.id, { to: 'container' }), 'invalid_state', 'id', /container already/);
+  });
+  async function kumo(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+    let out = ''; let err = '';
+    const w = process.stdout.write.bind(process.stdout); const e = process.stderr.write.bind(process.stderr);
+    process.stdout.write = ((x: string | Uint8Array, ...rest: never[]) => (typeof x === 'string' ? ((out += x), true) : w(x, ...rest))) as typeof process.stdout.write;
+    process.stderr.write = ((x: string | Uint8Array, ...rest: never[]) => (typeof x === 'string' ? ((err += x), true) : e(x, ...rest))) as typeof process.stderr.write;
+    try {
+      const code = await runCli(buildProgram().exitOverride(), ['node', 'kumo', '--server', cloud.url, '--token', cloud.adminToken, '-o', 'json', ...args]);
+      return { code, out, err };
+    } finally { process.stdout.write = w; process.stderr.write = e; }
+  }
+
+  test('kumo instance convert --to container --name --wait: the container has the new name, the VM keeps its own', async () => {
+    const create = await c().request<Operation>('POST', '/api/v1/instances', { query: { wait: true }, body: { name: 'db', zoneId: cloud.defaults.zoneId, imageId: cloud.imageId, offeringId: cloud.defaults.offeringIds.small, start: false } });
+    assert.equal(create.status, 'succeeded', create.message);
+    const bad = await kumo('instance', 'convert', 'db', '--to', 'vm');
+    assert.equal(bad.code, 1);
+    assert.match(bad.err, /converts only to a container/);
+    const r = await kumo('instance', 'convert', 'db', '--to', 'container', '--keep', '--name', 'db-ct', '--wait');
+    assert.equal(r.code, 0, r.err);
+    const op = JSON.parse(r.out) as Operation;
+    assert.deepEqual([op.kind, op.status], ['instance.convert', 'succeeded']);
+    assert.match(op.message, /container db-ct/);
+    assert.equal((await c().get<Instance>('instances', create.resourceId)).name, 'db', 'the VM keeps its name when the container has another');
+    const ct = (await c().listAll<Instance>('instances', { name: 'db-ct' }))[0];
+    assert.equal(ct?.type, 'container');
   });
 });
