@@ -104,4 +104,19 @@ describe('instance convert: a stopped VM becomes a container', () => {
     const ct = (await c().listAll<Instance>('instances', { name: 'db-ct' }))[0];
     assert.equal(ct?.type, 'container');
   });
+  test('a conversion that fails on the host ends failed with the reason; the VM keeps its name and NICs', async () => {
+    const create = await c().request<Operation>('POST', '/api/v1/instances', { query: { wait: true }, body: { name: 'cache', zoneId: cloud.defaults.zoneId, imageId: cloud.imageId, offeringId: cloud.defaults.offeringIds.small, start: false } });
+    assert.equal(create.status, 'succeeded', create.message);
+    const nicsBefore = await nicsOf(create.resourceId);
+    cloud.hosts[0]!.volumes.failNext('rootfsTar', 'no file system found on the disk', 'volume_failed');
+    const op = await convert(create.resourceId, { to: 'container' });
+    assert.equal(op.status, 'failed');
+    assert.match(op.error?.message ?? '', /no file system found/);
+    const vm = await c().get<Instance>('instances', create.resourceId);
+    assert.deepEqual([vm.name, vm.phase, vm.type], ['cache', 'stopped', 'vm']);
+    assert.deepEqual(await nicsOf(vm.id), nicsBefore);
+    assert.equal((await c().listAll<Instance>('instances', { name: 'cache-vm' })).length, 0, 'no rename, no container');
+    // The VM is free again: a second try works.
+    assert.equal((await convert(vm.id, { to: 'container' })).status, 'succeeded');
+  });
 });
