@@ -75,6 +75,14 @@ describe('instance convert: a stopped VM becomes a container', () => {
     assert.deepEqual(moved.map((n) => [n.id, n.mac, n.ip, n.securityGroupIds]), [[vmNic.id, vmNic.mac, '10.7.0.40', [sg.id]]]);
     assert.deepEqual(await nicsOf(vmId), [], 'the VM\'s NICs moved to the container');
 
+    // The container starts (the fake host runs both types) with the VM's NIC: its host's network
+    // spec carries the same MAC, IP and security group, now for the container.
+    const start = await c().request<Operation>('POST', `/api/v1/instances/${container.id}/start`, { query: { wait: true }, body: {} });
+    assert.equal(start.status, 'succeeded', start.message);
+    assert.equal((await c().get<Instance>('instances', container.id)).phase, 'running');
+    const spec = cloud.hosts[0]!.network.last;
+    assert.deepEqual(spec?.nics.filter((n) => n.nicId === vmNic.id).map((n) => [n.instanceId, n.mac, n.ips, n.securityGroupIds]), [[container.id, vmNic.mac, ['10.7.0.40'], [sg.id]]]);
+
     // A container does not convert again; the renamed VM needs a free name for its container.
     await rejects(convert(container.id, { to: 'container' }), 'invalid_state', 'id', /container already/);
   });
