@@ -9,13 +9,13 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
-import WebSocket from 'ws';
 import { KumoClient, type Operation } from '@kumo/api';
 import { openDatabase } from '@kumo/db';
 import { buildServer, createJoinToken, seedDefaultCloud, type KumoServer } from '@kumo/server';
 import { ensureTinyCtImage } from '@kumo/kumo/tiny-image';
 import { createTestbed, type Testbed, type TestbedProcess } from '@kumo/netcfg/testbed';
 import { eventually } from '../testing/test-cloud.ts';
+import { typeIntoConsole } from '../testing/console-typing.ts';
 import { pidsMentioning } from '../testing/qemu-cleanup.ts';
 import { withCgroupMounts } from '../testing/cgroup-mounts.ts';
 
@@ -31,18 +31,7 @@ describe('containers on a Kumo network (real LXC)', { timeout: 240_000 }, () => 
   const lxcPath = () => join(work, 'host0', 'lxc');
 
   const consoleLog = (id: string) => client.requestText('GET', `/api/v1/instances/${id}/console/log`);
-  const typeInto = async (id: string, text: string, expect: RegExp, timeoutMs = 30_000) => {
-    const ws = new WebSocket(`${url.replace('http', 'ws')}/api/v1/instances/${id}/console`, { headers: { authorization: `Bearer ${client.tokenValue()}` } });
-    let out = '';
-    ws.on('message', (d: Buffer) => { out += d.toString(); });
-    await new Promise<void>((res, rej) => { ws.once('open', () => res()); ws.once('error', rej); });
-    ws.send(Buffer.from(`\r${text}\r`));
-    try {
-      return await eventually(async () => expect.exec(out), `console answer ${expect}`, timeoutMs);
-    } catch (e) {
-      throw new Error(`${(e as Error).message}; the console said:\n${out.slice(-1500)}`);
-    } finally { ws.close(); }
-  };
+  const typeInto = (id: string, text: string, expect: RegExp, timeoutMs = 30_000) => typeIntoConsole(client, url, id, text, expect, timeoutMs);
   const create = async (name: string, nics: unknown[]) => {
     const op = await client.request<Operation>('POST', '/api/v1/instances', {
       query: { wait: true, waitTimeoutSec: 120 }, body: { name, zoneId, imageId, offeringId, nics },

@@ -5,7 +5,6 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
-import WebSocket from 'ws';
 import { KumoClient, type Operation } from '@kumo/api';
 import { openDatabase } from '@kumo/db';
 import { buildServer, createJoinToken, seedDefaultCloud, type KumoServer } from '@kumo/server';
@@ -13,6 +12,7 @@ import { ensureTinyImage } from '@kumo/kumo/tiny-image';
 import { shortNameId } from '@kumo/netcfg';
 import { createTestbed, type Testbed, type TestbedProcess } from '@kumo/netcfg/testbed';
 import { eventually } from '../testing/test-cloud.ts';
+import { typeIntoConsole } from '../testing/console-typing.ts';
 import { killLeftoverGuests, pidsMentioning } from '../testing/qemu-cleanup.ts';
 
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -39,18 +39,7 @@ describe('guest networking with real QEMU guests', { timeout: 300_000 }, () => {
   const nicOf = async (instanceId: string) => (await client.request<{ items: Array<{ id: string; ip: string }> }>('GET', `/api/v1/instances/${instanceId}/nics`)).items[0]!;
 
   const consoleLog = (id: string) => client.requestText('GET', `/api/v1/instances/${id}/console/log`);
-  const typeInto = async (id: string, text: string, expect: RegExp, timeoutMs = 30_000) => {
-    const ws = new WebSocket(`${url.replace('http', 'ws')}/api/v1/instances/${id}/console`, { headers: { authorization: `Bearer ${client.tokenValue()}` } });
-    let out = '';
-    ws.on('message', (d: Buffer) => { out += d.toString(); });
-    await new Promise<void>((res, rej) => { ws.once('open', () => res()); ws.once('error', rej); });
-    ws.send(Buffer.from(`\r${text}\r`));
-    try {
-      return await eventually(async () => expect.exec(out), `console answer ${expect}`, timeoutMs);
-    } catch (e) {
-      throw new Error(`${(e as Error).message}; the console said:\n${out.slice(-1500)}`);
-    } finally { ws.close(); }
-  };
+  const typeInto = (id: string, text: string, expect: RegExp, timeoutMs = 30_000) => typeIntoConsole(client, url, id, text, expect, timeoutMs);
 
   before(async () => {
     work = mkdtempSync('/var/tmp/kumo-net-e2e-');
