@@ -127,4 +127,25 @@ describe('instance convert: a stopped VM becomes a container', () => {
     // The VM is free again: a second try works.
     assert.equal((await convert(vm.id, { to: 'container' })).status, 'succeeded');
   });
+  test('a conversion interrupted after the root file system was stored (a restart before the container was made) finishes on resync', async () => {
+    const create = await c().request<Operation>('POST', '/api/v1/instances', { query: { wait: true }, body: { name: 'queue', zoneId: cloud.defaults.zoneId, imageId: cloud.imageId, offeringId: cloud.defaults.offeringIds.small, start: false } });
+    assert.equal(create.status, 'succeeded', create.message);
+    const done = await convert(create.resourceId, { to: 'container' });
+    assert.equal(done.status, 'succeeded', done.message);
+    // Put the database back as a server stopped between the two steps left it: version ready, operation running, no container.
+    const db = cloud.server.ctx.repos.db;
+    const ct = (await c().listAll<Instance>('instances', { name: 'queue' }))[0]!;
+    await db.updateTable('nics').set({ instanceId: create.resourceId }).where('instanceId', '=', ct.id).execute();
+    await db.deleteFrom('instances').where('id', '=', ct.id).execute();
+    await db.updateTable('instances').set({ name: 'queue' }).where('id', '=', create.resourceId).execute();
+    await db.updateTable('operations').set({ status: 'running' }).where('id', '=', done.id).execute();
+    assert.equal((await cloud.server.ctx.repos.imageVersions.getAny(done.resourceId))?.state, 'ready');
+
+    await cloud.server.controller.resync();
+    const final = await c().request<Operation>('GET', `/api/v1/operations/${done.id}`, { query: { wait: true } });
+    assert.equal(final.status, 'succeeded', final.message);
+    const again = (await c().listAll<Instance>('instances', { name: 'queue' }))[0];
+    assert.equal(again?.id, ct.id, 'the container (its id chosen with the request) is made');
+    assert.equal((await c().get<Instance>('instances', create.resourceId)).name, 'queue-vm');
+  });
 });
