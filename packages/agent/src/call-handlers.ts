@@ -87,6 +87,7 @@ export function callHandlers(deps: CallHandlerDeps): CallHandlers {
     'volume.snapshot': (p, ctx) => deps.volumes.snapshot(p, ctx),
     'volume.snapshotDelete': async (p) => { await deps.volumes.snapshotDelete(p); return null; },
     'volume.snapshotExport': (p, ctx) => deps.volumes.snapshotExport(p, ctx),
+    'volume.rootfsTar': (p, ctx) => deps.volumes.rootfsTar(p, ctx),
     'volume.rollback': async (p, ctx) => { await deps.volumes.rollback(p, ctx); return null; },
     'instance.attachDisk': async (p) => { await d.attachDisk(p.instanceId, p.disk); return null; },
     'instance.detachDisk': async (p) => { await d.detachDisk(p.instanceId, p.volumeId, { timeoutSec: p.timeoutSec }); return null; },

@@ -12,7 +12,7 @@ import type { AgentMethods, AgentResults, PoolRef } from '@kumo/api';
 import type { VolumeManager } from './volume-manager.ts';
 import type { FakeFiles, FakeImageStoreLink } from './fake-disk-contents.ts';
 
-type FakeMethod = 'create' | 'delete' | 'resize' | 'snapshot' | 'snapshotDelete' | 'snapshotExport' | 'rollback' | 'fence';
+type FakeMethod = 'create' | 'delete' | 'resize' | 'snapshot' | 'snapshotDelete' | 'snapshotExport' | 'rootfsTar' | 'rollback' | 'fence';
 
 const GiB = 1024 ** 3;
 
@@ -40,6 +40,8 @@ export class FakeVolumeManager implements VolumeManager {
   private imageStore: FakeImageStoreLink | null = null;
   /** Every garbage collection the server asked for. */
   readonly gcRequests: Array<AgentMethods['pool.collectGarbage']> = [];
+  /** Every KVM → LXC conversion asked of this host (the NICs it was told to rename, checked by tests). */
+  readonly rootfsTarRequests: Array<AgentMethods['volume.rootfsTar']> = [];
   private readonly failures = new Map<FakeMethod, Array<{ message: string; code: string }>>();
   private readonly holds = new Map<FakeMethod, Array<Promise<void>>>();
   constructor(private readonly poolPath: string, private readonly capacityGiB = 10_000) {}
@@ -119,6 +121,18 @@ export class FakeVolumeManager implements VolumeManager {
     if (!this.poolSnapshots.has(key)) fail(`snapshot ${req.snapshotId} of volume ${req.volumeId} does not exist`, 'not-found');
     if (this.imageStore) return this.imageStore.put(req.uploadPath, req.snapshotId, this.snapshotFiles.get(key) ?? {}, ctx ?? {});
     return { sizeBytes: 1024 * 1024, sha256: FakeVolumeManager.fakeSha(req.snapshotId), format: 'qcow2' };
+  }
+
+  /** Linked to an image store: uploads the volume's files (the fake's "root file system") to uploadPath. */
+  async rootfsTar(req: AgentMethods['volume.rootfsTar'], ctx?: DriverCallContext): Promise<AgentResults['volume.rootfsTar']> {
+    await this.inject('rootfsTar');
+    if (!this.volumes.has(req.volumeId)) fail(`volume ${req.volumeId} does not exist`, 'not-found');
+    this.rootfsTarRequests.push(req);
+    if (this.imageStore) {
+      const up = await this.imageStore.put(req.uploadPath, req.volumeId, this.files.get(req.volumeId) ?? {}, ctx ?? {});
+      return { sizeBytes: up.sizeBytes, sha256: up.sha256, format: 'rootfs-tar' };
+    }
+    return { sizeBytes: 1024 * 1024, sha256: FakeVolumeManager.fakeSha(req.volumeId), format: 'rootfs-tar' };
   }
 
   async rollback(req: AgentMethods['volume.rollback']): Promise<void> {

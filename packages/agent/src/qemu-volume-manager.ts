@@ -5,6 +5,7 @@ import type { AgentMethods, AgentResults, ImageRef } from '@kumo/api';
 import {
   DirectoryPool, StorageError, type BaseImage, type CachedImage, type ExportTarget, type ImageCache, type NewVolumeSource, type PoolWorkContext,
 } from '@kumo/storage';
+import { rootfsTarFromVmDisk } from '@kumo/driver-lxc';
 import { PoolRegistry } from './pool-registry.ts';
 import type { SnapshotUploader } from './snapshot-upload.ts';
 import type { VolumeManager } from './volume-manager.ts';
@@ -105,6 +106,22 @@ export class QemuVolumeManager implements VolumeManager {
       return this.upload(uploadPath, file.path, ctx);
     });
     return { sizeBytes: up.sizeBytes, sha256: up.sha256, format: 'qcow2', location: 'image-store' };
+  }
+
+  /** KVM → LXC: the volume exported to a scratch file, its file system tarred for a container (driver-lxc), uploaded. */
+  async rootfsTar(req: AgentMethods['volume.rootfsTar'], ctx?: DriverCallContext): Promise<AgentResults['volume.rootfsTar']> {
+    const pool = this.registry.get(req.pool);
+    if (!(await pool.volumeInfo(req.volumeId))) throw new StorageError('not-found', `volume ${req.volumeId} does not exist`);
+    const up = await this.viaTempFile(`${req.volumeId}-rootfs`, async (file) => {
+      await pool.exportVolume(req.volumeId, file, progressOf(ctx, 'copying disk'));
+      const tar = `${file.path}.tar`;
+      try {
+        ctx?.onProgress?.({ phase: 'making the root-fs tarball' });
+        await rootfsTarFromVmDisk({ disk: file.path, outTar: tar, workDir: this.workDir, nics: req.nics });
+        return await this.upload(req.uploadPath, tar, ctx);
+      } finally { await rm(tar, { force: true }); }
+    });
+    return { sizeBytes: up.sizeBytes, sha256: up.sha256, format: 'rootfs-tar' };
   }
 
   async snapshotDelete(req: AgentMethods['volume.snapshotDelete']): Promise<void> {

@@ -14,6 +14,8 @@ export interface VolumeManager {
   snapshot(req: AgentMethods['volume.snapshot'], ctx?: DriverCallContext): Promise<AgentResults['volume.snapshot']>;
   snapshotDelete(req: AgentMethods['volume.snapshotDelete']): Promise<void>;
   snapshotExport(req: AgentMethods['volume.snapshotExport'], ctx?: DriverCallContext): Promise<AgentResults['volume.snapshotExport']>;
+  /** KVM → LXC: a VM's root volume as a container's root-fs tarball, uploaded to the image store. */
+  rootfsTar(req: AgentMethods['volume.rootfsTar'], ctx?: DriverCallContext): Promise<AgentResults['volume.rootfsTar']>;
   rollback(req: AgentMethods['volume.rollback'], ctx?: DriverCallContext): Promise<void>;
   /** Remove cached bases of the pool that no volume uses and whose image version is gone. */
   collectGarbage(req: AgentMethods['pool.collectGarbage']): Promise<AgentResults['pool.collectGarbage']>;

@@ -123,6 +123,15 @@ export const agentMethodDefs = {
     sizeBytes: Type.Integer({ minimum: 0 }), sha256: Type.Union([Type.String(), Type.Null()]),
     format: Type.Union([Type.Literal('qcow2'), Type.Literal('raw')]), location: Type.Union([Type.Literal('image-store'), Type.Literal('pool')]),
   }), { job: true, since: 2 }),
+  /**
+   * KVM → LXC: read a stopped VM's root volume, turn its file system into a root-fs tarball adapted
+   * for a container (NICs renamed enp0s<pciSlot> → eth<index>) and upload it to `uploadPath` (an
+   * image version being converted, format 'rootfs-tar'). Read-only on the volume. Since protocol 2.
+   */
+  'volume.rootfsTar': method(Type.Object({
+    volumeId: Id, pool: PoolRefSchema, uploadPath: Type.String({ pattern: '^/api/v1/' }),
+    nics: Type.Array(Type.Object({ pciSlot: Type.Integer({ minimum: 0 }), index: Type.Integer({ minimum: 0 }) })),
+  }), Type.Object({ sizeBytes: Type.Integer({ minimum: 0 }), sha256: Type.String(), format: Type.Literal('rootfs-tar') }), { job: true, since: 2 }),
   /** Remove a snapshot kept in the pool (and the hidden volume it was the last to hold). Idempotent. */
   'volume.snapshotDelete': method(Type.Object({ volumeId: Id, snapshotId: Id, pool: PoolRefSchema }), Type.Null(), { job: false, since: 2 }),
   /**

@@ -110,6 +110,17 @@ export const WaitQuery = Type.Object({
   waitTimeoutSec: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
 }, { additionalProperties: false });
 
+/**
+ * KVM → LXC: make a container of a stopped VM. The container takes the VM's name (or `name`), its
+ * NICs (same MAC and IP) and security groups; the VM is renamed `<name>-vm` and stays stopped.
+ */
+export const InstanceConvert = Type.Object({
+  to: Type.Literal('container', { description: 'what the instance becomes (only a VM → a container)' }),
+  keep: Type.Optional(Type.Boolean({ description: 'keep the VM (always: it stays stopped, renamed <name>-vm, so the conversion can be undone)' })),
+  name: Type.Optional(Name),
+}, { additionalProperties: false });
+export type InstanceConvert = Static<typeof InstanceConvert>;
+
 export type Instance = Static<typeof Instance>;
 export type InstanceAddress = Static<typeof InstanceAddress>;
 export type InstanceCreate = Static<typeof InstanceCreate>;

@@ -11,6 +11,7 @@ import { parseImageRef } from './image-version-commands.ts';
 import { addInstanceCdromCommands } from './instance-cdrom-commands.ts';
 import { checkInstanceType, type InstanceType } from './instance-type.ts';
 import { addInstanceMigrateCommands } from './instance-migrate-commands.ts';
+import { addInstanceConvertCommands } from './instance-convert-commands.ts';
 import { addInstanceHaCommands } from './ha-commands.ts';
 import { addInstanceGuestCommands } from './instance-guest-commands.ts';
 
@@ -126,6 +127,7 @@ export function addInstanceCommands(program: Command): void {
 
   addInstanceCdromCommands(inst);
   addInstanceMigrateCommands(inst);
+  addInstanceConvertCommands(inst);
   addInstanceHaCommands(inst);
   addInstanceGuestCommands(inst);
 

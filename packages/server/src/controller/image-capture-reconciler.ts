@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import type { Clock } from '@kumo/core';
-import type { ImageVersionRow, OperationRow, Repos } from '@kumo/db';
+import type { PoolRef } from '@kumo/api';
+import type { ImageVersionRow, InstanceRow, OperationRow, Repos } from '@kumo/db';
 import type { AgentGateway } from '../gateway/agent-gateway.ts';
 import type { EventLog } from '../services/event-log.ts';
 import type { Change, Notifier } from '../services/notifier.ts';
@@ -9,11 +10,13 @@ import { bundleCapturedDisk } from '../services/kernel-bundle-capture.ts';
 import { poolRefOf } from './volume-host.ts';
 import { exportSnapshotForCapture, type CaptureExport, type SnapshotCaptureDeps } from './snapshot-capture.ts';
 import { TerminalError, WaitError } from './errors.ts';
+import { completeConversion, type ConversionDeps } from './instance-conversion.ts';
 import type { ReconcilerTimeouts } from './instance-reconciler.ts';
 import { OperationProgress } from './operation-progress.ts';
 import { workKey, type Reconciler, type WorkKey } from './reconciler.ts';
 
 const exportStep = 'exporting the root volume to the image store';
+const convertStep = 'making a root-fs tarball of the VM\'s root volume';
 
 /** Where the host uploads a captured version's file (an agent-allowed PUT, image-file-routes.ts). */
 export function captureUploadPath(v: Pick<ImageVersionRow, 'imageId' | 'id'>): string {
@@ -34,7 +37,7 @@ export class ImageCaptureReconciler implements Reconciler<'imageVersion'> {
 
   constructor(
     private readonly repos: Repos, private readonly gateway: AgentGateway, private readonly ops: OperationService,
-    private readonly events: EventLog, private readonly notifier: Notifier, clock: Clock, private readonly timeouts: ReconcilerTimeouts,
+    private readonly events: EventLog, private readonly notifier: Notifier, private readonly clock: Clock, private readonly timeouts: ReconcilerTimeouts,
     /** Remove what the image store holds of a version (its file, a partial upload). */
     private readonly removeFiles: (versionId: string) => void,
     /** Copy a server-held file (an image-store snapshot's) into a version being captured (ImageStore.copyIntoCapture). */
@@ -66,7 +69,7 @@ export class ImageCaptureReconciler implements Reconciler<'imageVersion'> {
       throw new TerminalError('operation_failed', `the host exported ${result.sizeBytes} bytes (sha256 ${result.sha256 ?? 'none'}) but the image store holds ${stored.storagePath ? `${stored.sizeBytes} bytes (sha256 ${stored.sha256})` : 'no file'}`);
     }
     // A guest that booted a kernel bundle gets its captured disk back in a bundle with the same kernel.
-    const ready = source?.format === 'kernel-initrd' && source.storagePath
+    const ready = source?.format === 'kernel-initrd' && source.storagePath && result.format !== 'rootfs-tar'
       ? await bundleCapturedDisk(source.storagePath, stored.storagePath, stored.cmdline).then((b) => ({ format: 'kernel-initrd' as const, storagePath: b.path, sizeBytes: b.sizeBytes, sha256: b.sha256 }))
       : { format: result.format };
     if (!(await this.repos.imageVersions.transition(v.id, 'uploading', { state: 'ready', ...ready }))) return true;
@@ -101,6 +104,7 @@ export class ImageCaptureReconciler implements Reconciler<'imageVersion'> {
       if (!host || host.state === 'down') throw new TerminalError('host_unavailable', `host ${host?.name ?? hostId} of the root volume is down; capture again once it is back`);
       throw new WaitError(`waiting for host ${hostId} to connect`);
     }
+    if (v.format === 'rootfs-tar') return this.convertInstance(v, inst, root.id, poolRefOf(pool), hostId, active);
     for (const op of active) await this.ops.start(op, exportStep, 5);
     try {
       const result = await this.gateway.call(hostId, 'volume.snapshot', {
@@ -115,16 +119,43 @@ export class ImageCaptureReconciler implements Reconciler<'imageVersion'> {
     } finally { this.progress.forget(active); }
   }
 
-  /** Nothing left to do: end the operations by the version's state. */
+  /** KVM → LXC: the host turns the stopped VM's root volume into a root-fs tarball in the image store. */
+  private async convertInstance(v: ImageVersionRow, inst: InstanceRow, volumeId: string, pool: PoolRef, hostId: string, active: OperationRow[]): Promise<CaptureExport> {
+    for (const op of active) await this.ops.start(op, convertStep, 5);
+    const nics = (await this.repos.nics.ofInstance(inst.id)).sort((a, b) => a.deviceIndex - b.deviceIndex).map((n, index) => ({ pciSlot: n.pciSlot, index }));
+    try {
+      const result = await this.gateway.call(hostId, 'volume.rootfsTar', { volumeId, pool, uploadPath: captureUploadPath(v), nics }, this.timeouts.provisionMs, {
+        jobKey: `${v.id}:convert`,
+        onProgress: (p) => { for (const op of active) this.progress.report(op, convertStep, p); },
+      });
+      const source = inst.imageVersionId ? await this.repos.imageVersions.getAny(inst.imageVersionId) : undefined;
+      return { result, source, sourceName: inst.name };
+    } finally { this.progress.forget(active); }
+  }
+
+  /** Nothing left to do: end the operations by the version's state (a conversion makes its container first). */
   private async settle(v: ImageVersionRow | undefined, active: OperationRow[]): Promise<void> {
     for (const op of active) {
-      if (v?.state === 'ready') await this.ops.finish(op.id, 'succeeded', `version ${v.version} is ready and the image's default`);
+      if (v?.state === 'ready' && op.kind === 'instance.convert') await this.finishConversion(v, op);
+      else if (v?.state === 'ready') await this.ops.finish(op.id, 'succeeded', `version ${v.version} is ready and the image's default`);
       else {
         const why = v?.failureReason ?? (v ? `the capture ended ${v.state}` : 'the image version was deleted');
         await this.ops.finish(op.id, 'failed', why, { code: 'operation_failed', message: why });
       }
     }
   }
+
+  private async finishConversion(v: ImageVersionRow, op: OperationRow): Promise<void> {
+    try {
+      const c = await completeConversion(this.conversionDeps(), v, op);
+      await this.ops.finish(op.id, 'succeeded', `container ${c.name} (${c.id}) made from the VM's root file system (image version ${v.version}); the VM is stopped and named ${c.vmName}`);
+    } catch (e) {
+      const why = `the root file system is stored (image version ${v.version}) but the container could not be made: ${(e as Error).message}`;
+      await this.ops.finish(op.id, 'failed', why, { code: e instanceof TerminalError ? e.code : 'operation_failed', message: why });
+    }
+  }
+
+  private conversionDeps(): ConversionDeps { return { repos: this.repos, events: this.events, notifier: this.notifier, clock: this.clock }; }
 
   /** The capture failed for good: the version is `failed` with the reason, its partial file removed. */
   async fail(id: string, err: TerminalError): Promise<void> {

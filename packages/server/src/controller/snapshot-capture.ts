@@ -11,7 +11,7 @@ const exportStep = 'exporting the snapshot from its pool to the image store';
 
 /** What an export of a capture's source reported, and the version its volume was made from. */
 export interface CaptureExport {
-  result: { sizeBytes: number; sha256: string | null; format: 'qcow2' | 'raw' };
+  result: { sizeBytes: number; sha256: string | null; format: 'qcow2' | 'raw' | 'rootfs-tar' };
   source: ImageVersionRow | undefined;
   sourceName: string;
 }

@@ -10,6 +10,7 @@ import { KeypairService } from './keypair-service.ts';
 import { ImageVersionService } from './image-version-service.ts';
 import { ImageCaptureService } from './image-capture-service.ts';
 import { InstanceCdromService } from './instance-cdrom-service.ts';
+import { InstanceConvertService } from './instance-convert-service.ts';
 import type { OperationService } from './operation-service.ts';
 import type { Notifier } from './notifier.ts';
 import type { AgentGateway } from '../gateway/agent-gateway.ts';
@@ -22,6 +23,8 @@ export interface CatalogServices {
   /** Default version, rollback, launch version, version delete. */
   imageVersions: ImageVersionService;
   imageCapture: ImageCaptureService;
+  /** KVM → LXC: a stopped VM becomes a container (its root file system captured as a 'rootfs-tar' version). */
+  instanceConvert: InstanceConvertService;
   /** Instances' CD-ROM drives and boot order. */
   cdrom: InstanceCdromService;
   offerings: OfferingService;
@@ -34,10 +37,12 @@ export interface CatalogServiceDeps { ops: OperationService; notifier: Notifier;
 
 export function createCatalogServices(repos: Repos, clock: Clock, auth: AuthService, events: EventLog, opts: CatalogServicesOptions, deps: CatalogServiceDeps): CatalogServices {
   const images = new ImageService(repos, clock);
+  const imageCapture = new ImageCaptureService(repos, deps.ops, events, deps.notifier, clock);
   return {
     images,
     imageVersions: new ImageVersionService(repos, images, events),
-    imageCapture: new ImageCaptureService(repos, deps.ops, events, deps.notifier, clock),
+    imageCapture,
+    instanceConvert: new InstanceConvertService(repos, deps.ops, imageCapture, clock),
     cdrom: new InstanceCdromService(repos, deps.gateway, events, deps.notifier, clock),
     imageStore: new ImageStore(repos, images, events, clock, join(opts.dataDir, 'images'), opts.maxImageBytes),
     offerings: new OfferingService(repos, clock),

@@ -16,10 +16,13 @@ export function nextVersionLabel(existing: readonly string[]): string {
 }
 
 /** What a capture reads: an instance's root volume or a snapshot (exactly one of the two ids). */
-interface CaptureSource {
+export interface CaptureSource {
   sourceName: string; source: ImageVersionRow | undefined; sourceImage: ImageRow | undefined; minDiskGiB: number;
   sourceInstanceId: string | null; sourceSnapshotId: string | null; params: Record<string, string>;
   idempotencyKey: string | undefined; hash: string;
+  /** 'rootfs-tar': a KVM → LXC conversion (operation `instance.convert`, instance-convert-service.ts). */
+  format?: 'qcow2' | 'rootfs-tar';
+  opKind?: string;
 }
 
 /**
@@ -95,7 +98,7 @@ export class ImageCaptureService {
   }
 
   /** The image (made, or the caller's template of that name) and its new `uploading` version, with the operation. */
-  private async createVersion(scope: Scope, body: ImageCapture, src: CaptureSource): Promise<OperationRow> {
+  async createVersion(scope: Scope, body: ImageCapture, src: CaptureSource): Promise<OperationRow> {
     const r = this.repos;
     const { source, idempotencyKey, hash } = src;
     const existing = await r.db.selectFrom('images').selectAll().where('accountId', '=', scope.accountId).where('name', '=', body.name).executeTakeFirst();
@@ -103,7 +106,7 @@ export class ImageCaptureService {
     const versions = existing ? await r.imageVersions.ofImage(existing.id) : [];
     const label = body.version ?? nextVersionLabel(versions.map((v) => v.version));
     if (versions.some((v) => v.version === label)) throw new ApiError('conflict', `image ${body.name} already has a version ${label}`, { field: 'version' });
-    const parentId = existing ? ((await r.imageVersions.defaultOf(existing))?.id ?? null) : (source && source.format !== 'iso' ? source.id : null);
+    const parentId = existing ? ((await r.imageVersions.defaultOf(existing))?.id ?? null) : (source && source.format !== 'iso' && src.format !== 'rootfs-tar' ? source.id : null);
 
     const now = this.now();
     const image: ImageRow = existing ?? {
@@ -113,12 +116,12 @@ export class ImageCaptureService {
       ...propertyColumns({ ...(src.sourceImage ? propertiesOf(src.sourceImage) : defaultImageProperties), minDiskGiB: src.minDiskGiB }),
     };
     const version: ImageVersionRow = {
-      id: newId('imageVersion'), imageId: image.id, version: label, format: 'qcow2', sizeBytes: 0, sha256: '', state: 'uploading',
-      cmdline: source?.format === 'kernel-initrd' ? source.cmdline : '', storagePath: '', createdAt: now,
+      id: newId('imageVersion'), imageId: image.id, version: label, format: src.format ?? 'qcow2', sizeBytes: 0, sha256: '', state: 'uploading',
+      cmdline: source?.format === 'kernel-initrd' && src.format !== 'rootfs-tar' ? source.cmdline : '', storagePath: '', createdAt: now,
       parentVersionId: parentId, sourceInstanceId: src.sourceInstanceId, sourceSnapshotId: src.sourceSnapshotId, failureReason: null,
     };
     const op = this.ops.newRow({
-      accountId: scope.accountId, kind: 'image.capture', resourceType: 'imageVersion', resourceId: version.id,
+      accountId: scope.accountId, kind: src.opKind ?? 'image.capture', resourceType: 'imageVersion', resourceId: version.id,
       params: { ...src.params, imageId: image.id, version: label }, idempotencyKey, requestHash: hash,
     });
     try {

@@ -49,4 +49,9 @@ export const imagesEn = {
   'capture.stopFirst': 'Stop the instance to capture an image of its root disk.',
   'capture.name': 'Image name',
   'capture.submit': 'Capture',
+  'convert.title': 'Convert to a container',
+  'convert.hint': 'Makes a container of this VM\'s root file system. The container takes the VM\'s name, network interfaces (MAC and IP) and security groups; the VM stays, stopped and renamed <name>-vm, so the conversion can be undone.',
+  'convert.stopFirst': 'Stop the VM to convert it to a container.',
+  'convert.name': 'Container name (default: the VM\'s)',
+  'convert.submit': 'Convert to container',
 };

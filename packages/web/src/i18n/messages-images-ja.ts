@@ -51,4 +51,9 @@ export const imagesJa: Record<keyof typeof imagesEn, string> = {
   'capture.stopFirst': 'ルートディスクのイメージを取得するにはインスタンスを停止してください。',
   'capture.name': 'イメージ名',
   'capture.submit': '取得',
+  'convert.title': 'コンテナに変換',
+  'convert.hint': 'この VM のルートファイルシステムからコンテナを作成します。コンテナは VM の名前、ネットワークインターフェース（MAC と IP）、セキュリティグループを引き継ぎます。VM は停止したまま <名前>-vm に改名されて残るため、変換は元に戻せます。',
+  'convert.stopFirst': 'コンテナに変換するには VM を停止してください。',
+  'convert.name': 'コンテナ名（既定: VM の名前）',
+  'convert.submit': 'コンテナに変換',
 };

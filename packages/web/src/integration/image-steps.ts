@@ -1,5 +1,5 @@
 // Browser steps for images: capture from the instance page, versions with the default badge and
-// lineage, rollback; the CD-ROM drive (insert, eject) and boot order on the instance page.
+// lineage, rollback; the CD-ROM drive (insert, eject) and boot order on the instance page; KVM → LXC.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import type { Page } from 'playwright-core';
@@ -62,4 +62,14 @@ export async function imageSteps(page: Page, cloud: TestCloud): Promise<void> {
   await card.getByText('The CD-ROM drive is empty.').waitFor();
   const after = await c.get<Instance>('instances', inst.id);
   assert.deepEqual([after.cdrom, after.bootDevice], [{ imageId: null, imageVersionId: null }, 'cdrom']);
+
+  // KVM → LXC: the stopped VM's "Convert to container" button; the container takes its name.
+  await openInstance(page, 'cap-src');
+  const convert = page.getByTestId('convert-form');
+  await convert.getByRole('button', { name: 'Convert to container' }).click();
+  await convert.locator('[data-testid=op-progress][data-status=succeeded]').waitFor();
+  await shot(page, '16a-instance-convert');
+  assert.equal((await c.get<Instance>('instances', inst.id)).name, 'cap-src-vm');
+  const container = (await c.listAll<Instance>('instances', { name: 'cap-src' }))[0];
+  assert.equal(container?.type, 'container');
 }

@@ -15,6 +15,7 @@ import { InstanceDisksCard } from '../components/instance-disks-card.tsx';
 import { InstanceNicsCard } from '../components/instance-nics-card.tsx';
 import { InstanceCdromCard } from '../components/instance-cdrom-card.tsx';
 import { InstanceCaptureForm } from '../components/instance-capture-form.tsx';
+import { InstanceConvertForm } from '../components/instance-convert-form.tsx';
 import { EventList } from '../components/event-list.tsx';
 import { OperationProgressList } from '../components/operation-progress-list.tsx';
 import { ConsolePanel } from '../components/console-panel.tsx';
@@ -99,6 +100,7 @@ export function InstanceScreen({ id }: { id: string }) {
             <InstanceCdromCard instance={i} onChange={inst.reload} />
             <InstanceCaptureForm instance={i} />
             <InstanceGuestAgentCard instanceId={i.id} running={i.phase === 'running'} />
+            {i.type === 'vm' && <InstanceConvertForm instance={i} />}
           </div>
           <section className="card" aria-labelledby="ops-title">
             <h2 id="ops-title">{t('inst.operations')}</h2>

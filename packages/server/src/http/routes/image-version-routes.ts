@@ -11,7 +11,7 @@ const VersionParams = Type.Object({ id: api.AnyId, versionId: api.AnyId }, { add
 
 /** Capture, default version, rollback, version delete. The work is the image services'. */
 export function registerImageVersionRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  const { imageCapture, imageVersions } = ctx.catalog;
+  const { imageCapture, imageVersions, instanceConvert } = ctx.catalog;
 
   app.post('/api/v1/instances/:id/capture', {
     schema: {
@@ -22,6 +22,21 @@ export function registerImageVersionRoutes(app: FastifyInstance, ctx: ServerCont
   }, async (req, reply) => {
     const p = principalOf(req);
     const op = await imageCapture.capture(p.scope, (req.params as { id: string }).id, req.body as api.ImageCapture, req.headers['idempotency-key'] as string | undefined);
+    const q = req.query as { wait?: boolean; waitTimeoutSec?: number };
+    const final = q.wait ? await ctx.ops.waitFor(p.scope, op.id, (q.waitTimeoutSec ?? 600) * 1000) : op;
+    void reply.header('location', `/api/v1/operations/${op.id}`);
+    return reply.status(q.wait && ['succeeded', 'failed', 'cancelled'].includes(final.status) ? 200 : 202).send(toOperation(final));
+  });
+
+  app.post('/api/v1/instances/:id/convert', {
+    schema: {
+      tags: ['instances'], summary: 'KVM → LXC: make a container of a stopped VM (202 + operation; the container takes its name, NICs and IPs; the VM stays stopped, renamed <name>-vm)',
+      params: api.IdParams, body: api.InstanceConvert, querystring: api.WaitQuery, headers: IdempotencyHeaders,
+      response: { 200: api.Operation, 202: api.Operation, ...errorResponses },
+    },
+  }, async (req, reply) => {
+    const p = principalOf(req);
+    const op = await instanceConvert.convert(p.scope, (req.params as { id: string }).id, req.body as api.InstanceConvert, req.headers['idempotency-key'] as string | undefined);
     const q = req.query as { wait?: boolean; waitTimeoutSec?: number };
     const final = q.wait ? await ctx.ops.waitFor(p.scope, op.id, (q.waitTimeoutSec ?? 600) * 1000) : op;
     void reply.header('location', `/api/v1/operations/${op.id}`);
