@@ -27,6 +27,10 @@ export interface InstancePaths {
   restoreSocket: string;
   /** NoCloud config drive (ISO 9660, label cidata), built from spec.configDrive at every start. */
   configDrive: string;
+  /** The endpoint of a copy waiting for an incoming migration; gone once it took over (re-adoption resumes the wait). */
+  incomingFile: string;
+  /** Present while this copy has migrated away (paused, its state on the target): re-adoption reports it 'migrated'. */
+  migratedAwayFile: string;
 }
 
 export function instancePaths(stateDir: string, instanceId: string): InstancePaths {
@@ -47,6 +51,8 @@ export function instanceDirPaths(dir: string): InstancePaths {
     saveSocket: join(dir, 'save.sock'),
     restoreSocket: join(dir, 'restore.sock'),
     configDrive: join(dir, 'cidata.iso'),
+    incomingFile: join(dir, 'incoming.json'),
+    migratedAwayFile: join(dir, 'migrated-away'),
   };
 }
 
