@@ -180,7 +180,7 @@ export class AgentClient {
         this.retryMs = this.opts.reconnect?.minMs ?? 500;
         if (this.heartbeat) clearInterval(this.heartbeat);
         // Protocol 2 servers answer every heartbeat (a lease frame): their silence means a dead link.
-        this.heartbeat = setInterval(() => { if (msg.protocol < 2 || !this.dropIfSilent(msg.heartbeatIntervalMs)) void this.sendHeartbeat(); }, msg.heartbeatIntervalMs);
+        this.heartbeat = setInterval(() => { if ((msg.protocol ?? 1) < 2 || !this.dropIfSilent(msg.heartbeatIntervalMs)) void this.sendHeartbeat(); }, msg.heartbeatIntervalMs);
         this.heartbeat.unref();
         this.log.info({ hostId: msg.hostId, generation: msg.generation }, 'connected to server');
         void this.sendHeartbeat(); // renew the lease now: a reconnect must not wait a whole interval
