@@ -192,7 +192,7 @@ test('a host without a network agent: an apply that asks for nothing succeeds (n
 test('half_open_link_after_cut_cable: a server silent for several heartbeats is dialled again (a cut host kept its dead TCP link and never re-registered)', { timeout: 30_000 }, async () => {
   // The stand-in server welcomes, then never answers a heartbeat: the link is up but nothing comes back.
   const srv = await fakeServer(5, 20);
-  const agent = new AgentClient({ serverUrl: srv.url, token: 'jt.x', hostName: 'h1', address: '127.0.0.1', driver: new SteppedSaveDriver('h1', 1), volumes: new FakeVolumeManager('/pool'), reconnect: { minMs: 10, maxMs: 10 } });
+  const agent = new AgentClient({ serverUrl: srv.url, token: 'jt.x', hostName: 'h1', address: '127.0.0.1', driver: new SteppedSaveDriver('h1', 1), volumes: new FakeVolumeManager('/pool'), reconnect: { minMs: 10, maxMs: 10 }, deadLinkAfterMs: 300 });
   agent.start();
   try {
     await agent.connected();
@@ -205,13 +205,13 @@ test('half_open_link_after_cut_cable: a server silent for several heartbeats is 
 
 test('a server that answers heartbeats keeps the connection', { timeout: 30_000 }, async () => {
   const srv = await fakeServer(5, 20);
-  const agent = new AgentClient({ serverUrl: srv.url, token: 'jt.x', hostName: 'h1', address: '127.0.0.1', driver: new SteppedSaveDriver('h1', 1), volumes: new FakeVolumeManager('/pool'), reconnect: { minMs: 10, maxMs: 10 } });
+  const agent = new AgentClient({ serverUrl: srv.url, token: 'jt.x', hostName: 'h1', address: '127.0.0.1', driver: new SteppedSaveDriver('h1', 1), volumes: new FakeVolumeManager('/pool'), reconnect: { minMs: 10, maxMs: 10 }, deadLinkAfterMs: 300 });
   agent.start();
   try {
     await agent.connected();
     // Answer every heartbeat with a lease frame, as the server does.
     let answered = 0;
-    while (answered < 300) { // 6 s of heartbeats, past the silence limit
+    while (answered < 50) { // 1 s of heartbeats, past the silence limit
       const from = srv.frames.length;
       const hb = await srv.next((f): f is Extract<AgentToServer, { type: 'heartbeat' }> => f.type === 'heartbeat', from);
       srv.send({ type: 'lease', renewedAt: hb.at, leaseMs: 60_000, marginMs: 1000, haInstanceIds: [], leaseFiles: [] });

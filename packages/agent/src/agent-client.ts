@@ -42,6 +42,8 @@ export interface AgentOptions {
   clock?: Clock;
   /** Address that host-to-host transfer listeners bind to (default: `address`). */
   transferBindAddress?: string;
+  /** A link on which the server said nothing for this long is dropped and dialled again (default: 5 heartbeats, at least 15 s). */
+  deadLinkAfterMs?: number;
   /** Metric sampling of the host and its instances (sent with heartbeats): default every 10 s; false: off. */
   metrics?: { intervalMs?: number } | false;
 }
@@ -51,7 +53,7 @@ export interface AgentOptions {
  * least silentMinMs: a busy server answering late is not a dead link).
  */
 export const silentBeats = 5;
-export const silentMinMs = 5_000;
+export const silentMinMs = 15_000;
 
 const silent: AgentLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -215,7 +217,7 @@ export class AgentClient {
    */
   private dropIfSilent(intervalMs: number): boolean {
     const silentMs = this.now() - this.lastServerFrameAt;
-    if (this.ws?.readyState !== WebSocket.OPEN || silentMs <= Math.max(intervalMs * silentBeats, silentMinMs)) return false;
+    if (this.ws?.readyState !== WebSocket.OPEN || silentMs <= (this.opts.deadLinkAfterMs ?? Math.max(intervalMs * silentBeats, silentMinMs))) return false;
     this.log.warn({ silentMs }, 'the server has not answered for several heartbeats; dropping the connection and dialling again');
     this.ws.terminate();
     return true;

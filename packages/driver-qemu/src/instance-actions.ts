@@ -72,6 +72,7 @@ export function resumeInstance(ctx: DriverContext, instanceId: string): Promise<
     if ((await live.refreshPower()) !== 'running') await live.requireQmp().execute('cont');
     if (rec.migratedAway) ctx.log.warn({ instanceId }, 'a migrated-away copy runs again on this host');
     delete rec.migratedAway;
+    await rm(rec.paths.migratedAwayFile, { force: true });
   });
 }
 

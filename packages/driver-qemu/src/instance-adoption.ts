@@ -11,6 +11,7 @@ import { INSTANCE_ID_PATTERN, instancePaths } from './instance-paths.ts';
 import { readJson, removeRuntimeFiles, writeJsonAtomic, type RestingStatus } from './instance-record.ts';
 import { KILL_WAIT_MS } from './instance-terminate.ts';
 import { LiveQemu } from './live-qemu.ts';
+import { readoptMigrationState } from './migration/incoming.ts';
 import { isProcessAlive, processArgv, waitForProcessExit } from './process-watch.ts';
 
 /** First use: pick up every instance directory, re-adopting QEMUs that still run. */
@@ -73,6 +74,7 @@ async function adoptOne(ctx: DriverContext, id: string): Promise<void> {
   try {
     await live.connectQmp(5000);
     await live.refreshPower();
+    await readoptMigrationState(ctx, rec, live);
   } catch (err) {
     ctx.log.warn({ instanceId: id, pid, err: errorMessage(err) }, 'QMP of a re-adopted QEMU not reachable yet; retrying in the background');
     live.connectQmpInBackground();

@@ -147,6 +147,8 @@ async function launch(
 
     await writeJsonAtomic(paths.specFile, spec);
     await rm(paths.statusFile, { force: true });
+    await rm(paths.migratedAwayFile, { force: true });
+    if (!incoming) await rm(paths.incomingFile, { force: true });
     rec.spec = spec;
     rec.cgroup = cgroup;
     rec.rest = { power: 'stopped' };

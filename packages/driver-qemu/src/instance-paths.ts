@@ -37,6 +37,10 @@ export interface InstancePaths {
   tpmSocket: string;
   tpmStateDir: string;
   tpmPidFile: string;
+  /** The endpoint of a copy waiting for an incoming migration; gone once it took over (re-adoption resumes the wait). */
+  incomingFile: string;
+  /** Present while this copy has migrated away (paused, its state on the target): re-adoption reports it 'migrated'. */
+  migratedAwayFile: string;
 }
 
 export function instancePaths(stateDir: string, instanceId: string): InstancePaths {
@@ -63,6 +67,8 @@ export function instanceDirPaths(dir: string): InstancePaths {
     tpmPidFile: join(dir, 'swtpm.pid'),
     vncSocket: join(dir, 'vnc.sock'),
     guestAgentSocket: join(dir, 'qga.sock'),
+    incomingFile: join(dir, 'incoming.json'),
+    migratedAwayFile: join(dir, 'migrated-away'),
   };
 }
 

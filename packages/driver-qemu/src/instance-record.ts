@@ -74,6 +74,6 @@ export async function pathExists(path: string): Promise<boolean> {
 /** Files that belong to a running QEMU only (the console log and qemu.log stay). */
 export async function removeRuntimeFiles(paths: InstancePaths): Promise<void> {
   await Promise.all(
-    [paths.pidFile, paths.qmpSocket, paths.serialSocket, paths.saveSocket, paths.restoreSocket, paths.vncSocket, paths.guestAgentSocket].map((p) => rm(p, { force: true })),
+    [paths.pidFile, paths.qmpSocket, paths.serialSocket, paths.saveSocket, paths.restoreSocket, paths.vncSocket, paths.guestAgentSocket, paths.incomingFile, paths.migratedAwayFile].map((p) => rm(p, { force: true })),
   );
 }

@@ -46,10 +46,11 @@ test('QEMU live migration between two drivers on loopback', { timeout: 600_000 }
   const id = `mig-vm-${suffix}`;
   const optsA: QemuDriverOptions = { stateDir: join(work, 'a'), accel: 'tcg', cgroupParent: `kumo-miga-${suffix}`, logger: quietLogger };
   const optsB: QemuDriverOptions = { ...optsA, stateDir: join(work, 'b'), cgroupParent: `kumo-migb-${suffix}` };
-  const a = new QemuDriver(optsA);
-  const b = new QemuDriver(optsB);
+  let a = new QemuDriver(optsA);
+  let b = new QemuDriver(optsB);
+  const drivers = [a, b];
   t.after(async () => {
-    for (const d of [a, b]) {
+    for (const d of drivers) {
       await d.destroy(id).catch(() => {});
       await d.close().catch(() => {});
     }
@@ -69,6 +70,9 @@ test('QEMU live migration between two drivers on loopback', { timeout: 600_000 }
   await waitConsole(a, id, 'KUMO-BOOT-OK', 1, 120_000);
   await a.consoleWrite(id, Buffer.from('(i=0; while :; do i=$((i+1)); echo "TICK $i"; sleep 1; done) &\n'));
   const before = await waitTickAbove(a, id, 1);
+
+  /** The disks the guest runs on now (B's files after the local-disk move). */
+  let current = spec;
 
   await t.test('shared storage: the counter continues on the target; the source is paused (migrated)', async () => {
     const incoming = { listenAddress: '127.0.0.1', receiveDisks: [], postcopy: false };
@@ -122,6 +126,7 @@ test('QEMU live migration between two drivers on loopback', { timeout: 600_000 }
       root: { kind: 'disk', disk: { ...(spec.root as { kind: 'disk'; disk: InstanceSpec['disks'][number] }).disk, path: bRoot } },
       disks: [{ ...spec.disks[0]!, path: bData }],
     };
+    current = specB;
     const vols = [specB.root?.kind === 'disk' ? specB.root.disk.volumeId : '', 'vol-mig-data'];
     const endpoint = await b.prepareIncoming(specB, { listenAddress: '127.0.0.1', receiveDisks: vols, postcopy: false });
     assert.deepEqual(endpoint.nbd?.exports, vols);
@@ -151,5 +156,22 @@ test('QEMU live migration between two drivers on loopback', { timeout: 600_000 }
     await b.destroy(id);
     await waitTickAbove(a, id, await lastTick(a, id));
     t.diagnostic(`post-copy: ${JSON.stringify(pc)}`);
+  });
+
+  await t.test('both agents restarted mid-migration: the new drivers re-adopt the waiting copy (incoming; it takes over) and the migrated-away source (paused, migrated)', async () => {
+    const endpoint = await b.prepareIncoming(current, { listenAddress: '127.0.0.1', receiveDisks: [], postcopy: false });
+    await b.close();
+    b = new QemuDriver(optsB);
+    drivers.push(b);
+    assert.equal((await b.inspect(id)).power, 'incoming', 'the re-adopted copy still waits');
+    await a.migrate(id, endpoint, policy);
+    await a.close();
+    a = new QemuDriver(optsA);
+    drivers.push(a);
+    assert.deepEqual(await a.inspect(id), { instanceId: id, power: 'paused', reason: 'migrated' });
+    assert.equal((await b.finishIncoming(id, { timeoutMs: 30_000 })).power, 'running');
+    const onA = await lastTick(a, id);
+    await a.destroy(id);
+    await waitTickAbove(b, id, onA);
   });
 });

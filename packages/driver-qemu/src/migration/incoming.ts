@@ -14,12 +14,13 @@
  *   query-migrate             (the port QEMU bound when streamPort is 0)
  * and on MIGRATION completed: nbd-server-stop, cont.
  */
-import { rm } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { DriverError, type DriverCallContext, type IncomingEndpoint, type IncomingOptions, type InstanceSpec, type InstanceStatus } from '@kumo/core';
 import { diskNames } from '../disk-blockdev.ts';
 import { errorMessage, type DriverContext } from '../driver-context.ts';
 import { launchIncoming } from '../instance-launch.ts';
-import type { IncomingState, InstanceRecord } from '../instance-record.ts';
+import { readJson, writeJsonAtomic, type IncomingState, type InstanceRecord } from '../instance-record.ts';
+import { instancePaths } from '../instance-paths.ts';
 import type { LiveQemu } from '../live-qemu.ts';
 import type { QmpClient } from '../qmp-client.ts';
 import { freeTcpPort, tcpUri } from './tcp-ports.ts';
@@ -67,6 +68,7 @@ export async function prepareIncoming(ctx: DriverContext, spec: InstanceSpec, op
     await launchIncoming(ctx, spec, {
       prepare: async (live) => {
         endpoint = await listen(live.requireQmp(), opts);
+        await writeJsonAtomic(instancePaths(ctx.opts.stateDir, spec.instanceId).incomingFile, endpoint);
       },
       attached: (rec, live) => {
         rec.incoming = watch(ctx, rec, live, endpoint!);
@@ -101,8 +103,12 @@ export async function listen(qmp: QmpClient, opts: IncomingOptions): Promise<Inc
   return { uri: tcpUri(host, port), ...(nbd ? { nbd } : {}) };
 }
 
-/** Follows the waiting copy: take over on completion, clean up after a failed stream (exported for tests). */
-export function watch(ctx: DriverContext, rec: InstanceRecord, live: LiveQemu, endpoint: IncomingEndpoint): IncomingState {
+/**
+ * Follows the waiting copy: take over on completion, clean up after a failed stream (exported for
+ * tests). `completed`: the stream already completed (a copy re-adopted after its agent restarted),
+ * take over now.
+ */
+export function watch(ctx: DriverContext, rec: InstanceRecord, live: LiveQemu, endpoint: IncomingEndpoint, completed = false): IncomingState {
   let settle!: { resolve: () => void; reject: (e: Error) => void };
   const state: IncomingState = {
     endpoint,
@@ -133,6 +139,10 @@ export function watch(ctx: DriverContext, rec: InstanceRecord, live: LiveQemu, e
       fail(`the stream ${status}`);
     }
   });
+  if (completed) {
+    off();
+    void takeOver(ctx, rec, live, state).then(settle.resolve, (err: unknown) => fail(errorMessage(err)));
+  }
   void live.gone.then(async () => {
     off();
     fail('QEMU exited before the migration completed');
@@ -156,6 +166,7 @@ async function takeOver(ctx: DriverContext, rec: InstanceRecord, live: LiveQemu,
   state.state = 'running';
   rec.exitIntent = undefined;
   live.power = 'running';
+  await rm(rec.paths.incomingFile, { force: true });
   ctx.log.info({ instanceId: rec.id }, 'incoming migration completed; the copy runs');
 }
 
@@ -185,4 +196,26 @@ export async function finishIncoming(ctx: DriverContext, instanceId: string, opt
   const status = await ctx.statusOf(rec, true);
   if (status.power !== 'running') throw new DriverError(`instance ${instanceId} is ${status.power}${status.reason ? ` (${status.reason})` : ''}, not running`, 'start_failed');
   return status;
+}
+
+/**
+ * A new agent re-adopting a running QEMU (instance-adoption.ts): a copy that had migrated away is
+ * reported 'migrated' again; a copy that was waiting for an incoming migration is watched again —
+ * still waiting, or taken over now when the stream completed while no agent ran (as the old agent
+ * would have done); one that already took over just loses its marker.
+ */
+export async function readoptMigrationState(ctx: DriverContext, rec: InstanceRecord, live: LiveQemu): Promise<void> {
+  const qmp = live.requireQmp();
+  const run = await qmp.execute<{ status: string }>('query-status');
+  if (run.status === 'postmigrate' && await exists(rec.paths.migratedAwayFile)) rec.migratedAway = true;
+  const endpoint = await readJson<IncomingEndpoint>(rec.paths.incomingFile);
+  if (!endpoint) return;
+  if (run.status === 'running') { await rm(rec.paths.incomingFile, { force: true }); return; }
+  const mig = await qmp.execute<{ status?: string }>('query-migrate');
+  rec.incoming = watch(ctx, rec, live, endpoint, mig.status === 'completed');
+  ctx.log.info({ instanceId: rec.id, stream: mig.status ?? 'none' }, 're-adopted a copy waiting for an incoming migration');
+}
+
+async function exists(path: string): Promise<boolean> {
+  try { await stat(path); return true; } catch { return false; }
 }

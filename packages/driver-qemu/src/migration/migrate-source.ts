@@ -13,6 +13,7 @@
  * left it stopped). Once in post-copy the guest runs on the target and cannot come back: cancel and
  * timeout are not honoured any more, the call waits for the end.
  */
+import { writeFile } from 'node:fs/promises';
 import {
   cancelledError, DriverError, type DriverCallContext, type IncomingEndpoint, type MigrationPolicy, type MigrationResult, type MigrationStats,
 } from '@kumo/core';
@@ -67,6 +68,7 @@ export async function migrateInstance(ctx: DriverContext, instanceId: string, ta
       const run = new SourceMigration(ctx, instanceId, live, target, policy, job);
       const result = await run.run(power === 'running');
       rec.migratedAway = true;
+      await writeFile(rec.paths.migratedAwayFile, `${new Date(ctx.clock.now()).toISOString()}\n`);
       live.power = 'paused';
       ctx.log.info({ instanceId, ...result }, 'migrated away');
       return result;

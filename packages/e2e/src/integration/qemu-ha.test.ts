@@ -8,9 +8,12 @@ import { startNamespaceCloud, type NamespaceCloud } from '../testing/namespace-c
 import { eventually } from '../testing/test-cloud.ts';
 import { parseWriterLog, type WriterRun } from '../testing/writer-log.ts';
 
-/** Short leases: heartbeats every second, a 6 s lease, HA guests stopped by their host 2 s before it ends. */
-const leaseMs = 6000;
-const marginMs = 2000;
+/**
+ * Short leases: heartbeats every second, a 10 s lease, HA guests stopped by their host 3 s before it
+ * ends (a shorter lease made the healthy host stop its HA guest when the loaded server answered late).
+ */
+const leaseMs = 10_000;
+const marginMs = 3000;
 
 /**
  * The guest's writer: appends "<boot id> <n>" to a file on its root disk (on the shared pool), with
@@ -60,8 +63,8 @@ describe('QEMU guests on two fresh namespace hosts: cold migration and HA', { ti
   };
   const hostByName = async (name: string) => (await cloud.client.listAll<{ id: string; name: string }>('hosts')).find((h) => h.name === name)!;
   const hostRecord = async (id: string) => cloud.client.get<{ state: string; generation?: number; fence: { state: string; method: string | null; fencedAt?: string | null }; leaseExpiresAt: string | null }>('hosts', id);
-  const lastLine = async () => {
-    const m = await cloud.typeInto(vm.id, `echo LAST=$(tail -n 1 ${SEQ})=`, /LAST=([0-9a-f]{8}) (\d+)=/, 60_000);
+  const lastLine = async (timeoutMs = 60_000) => {
+    const m = await cloud.typeInto(vm.id, `echo LAST=$(tail -n 1 ${SEQ})=`, /LAST=([0-9a-f]{8}) (\d+)=/, timeoutMs);
     return { boot: m[1]!, n: Number(m[2]) };
   };
   const writerRuns = async (): Promise<WriterRun[]> => {
@@ -160,7 +163,13 @@ describe('QEMU guests on two fresh namespace hosts: cold migration and HA', { ti
       const restarted = (await cloud.client.listAll<{ kind: string; createdAt: string }>('events', { resourceId: vm.id })).find((e) => e.kind === 'instance.ha-restart');
       assert.ok(!restarted || Date.parse(restarted.createdAt) >= Date.parse(fencedEv.createdAt), 'restarted after fencing');
       // The writer runs again on the new host under a new boot.
-      await eventually(async () => { const l = await lastLine(); return (l.boot !== bootBefore && l.n > 3) || null; }, 'the writer of the new boot going on', 120_000);
+      const diagnose = async (e: unknown) => {
+        const events = (await cloud.client.listAll<{ kind: string; message: string }>('events', { resourceId: vm.id })).map((x) => `${x.kind}: ${x.message}`).join('\n');
+        return new Error(`${String(e)}\nQEMUs on: ${hostsRunning().join(', ')}\n${events}\n${to}: ${cloud.agentLog(to)}`);
+      };
+      // (Asked again every 20 s: keys typed while the new copy boots are lost.)
+      await eventually(async () => { const l = await lastLine(20_000); return (l.boot !== bootBefore && l.n > 3) || null; }, 'the writer of the new boot going on', 180_000)
+        .catch(async (e: unknown) => { throw await diagnose(e); });
       const runs = await writerRuns();
       assert.equal(runs.length, 2, `two boots wrote, one after the other: ${JSON.stringify(runs)}`);
       assert.equal(runs[0]!.boot, bootBefore);

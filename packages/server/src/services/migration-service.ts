@@ -1,6 +1,6 @@
 import { newId, type Clock } from '@kumo/core';
 import { ApiError } from '@kumo/api';
-import type { HostRow, InstanceRow, MigrationRow, OperationRow, Repos, Scope } from '@kumo/db';
+import type { HostRow, InstanceRow, MigrationPolicyRow, MigrationRow, OperationRow, Repos, Scope } from '@kumo/db';
 import type { EventLog } from './event-log.ts';
 import type { Notifier } from './notifier.ts';
 import { requestHash, type OperationService } from './operation-service.ts';
@@ -29,6 +29,18 @@ export class MigrationService implements MigrationRequester {
     const inst = await this.repos.instances.getAny(instanceId);
     if (!inst || inst.phase === 'deleted') throw new ApiError('not_found', `instance ${instanceId} not found`);
     return findMigrationCandidates(this.repos, inst, mode ?? (livePhases.has(inst.phase) ? 'live' : 'cold'));
+  }
+
+  /** A zone's migration policy (its row, or the defaults). */
+  async zonePolicy(scope: Scope, zoneId: string): Promise<MigrationPolicyRow> {
+    if (!(await this.repos.zones.get(scope, zoneId))) throw new ApiError('not_found', `zone ${zoneId} not found`);
+    return this.repos.migrations.policy(zoneId);
+  }
+
+  /** Change a zone's migration policy; migrations that start afterwards use it. */
+  async setZonePolicy(scope: Scope, zoneId: string, patch: Partial<Omit<MigrationPolicyRow, 'zoneId' | 'updatedAt'>>): Promise<MigrationPolicyRow> {
+    if (!(await this.repos.zones.get(scope, zoneId))) throw new ApiError('not_found', `zone ${zoneId} not found`);
+    return this.repos.migrations.setPolicy(zoneId, patch, this.iso());
   }
 
   /** The instance's attempts, newest first. */

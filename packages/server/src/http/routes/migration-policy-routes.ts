@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import * as api from '@kumo/api';
-import { ApiError } from '@kumo/api';
-import type { MigrationPolicyRow, Scope } from '@kumo/db';
+import type { MigrationPolicyRow } from '@kumo/db';
 import type { ServerContext } from '../../context.ts';
 import { errorResponses } from '../crud-routes.ts';
 import { requireAdmin } from '../auth-hook.ts';
@@ -15,24 +14,17 @@ export function toMigrationPolicy(r: MigrationPolicyRow): api.MigrationPolicy {
 
 /** A zone's live-migration policy (admins): downtime limit, bandwidth, auto-converge, post-copy, timeout, retries, per-host concurrency. */
 export function registerMigrationPolicyRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  const zoneOf = async (scope: Scope, id: string) => {
-    const z = await ctx.repos.zones.get(scope, id);
-    if (!z) throw new ApiError('not_found', `zone ${id} not found`);
-    return z.id;
-  };
-
   app.get('/api/v1/zones/:id/migration-policy', {
     schema: { tags: ['infrastructure'], summary: 'The zone\'s live-migration policy (defaults until changed)', params: api.IdParams, response: { 200: api.MigrationPolicy, ...errorResponses } },
   }, async (req) => {
-    const { scope } = requireAdmin(req);
-    return toMigrationPolicy(await ctx.repos.migrations.policy(await zoneOf(scope, (req.params as { id: string }).id)));
+    const p = requireAdmin(req);
+    return toMigrationPolicy(await ctx.migrations.zonePolicy(p.scope, (req.params as { id: string }).id));
   });
 
   app.patch('/api/v1/zones/:id/migration-policy', {
     schema: { tags: ['infrastructure'], summary: 'Change the zone\'s live-migration policy (migrations that start afterwards use it)', params: api.IdParams, body: api.MigrationPolicyUpdate, response: { 200: api.MigrationPolicy, ...errorResponses } },
   }, async (req) => {
-    const { scope } = requireAdmin(req);
-    const zoneId = await zoneOf(scope, (req.params as { id: string }).id);
+    const p = requireAdmin(req);
     const b = req.body as api.MigrationPolicyUpdate;
     const patch: Partial<Omit<MigrationPolicyRow, 'zoneId' | 'updatedAt'>> = {
       ...(b.downtimeLimitMs !== undefined ? { downtimeLimitMs: b.downtimeLimitMs } : {}),
@@ -43,6 +35,6 @@ export function registerMigrationPolicyRoutes(app: FastifyInstance, ctx: ServerC
       ...(b.retryNextHost !== undefined ? { retryNextHost: b.retryNextHost ? 1 : 0 } : {}),
       ...(b.maxPerHost !== undefined ? { maxPerHost: b.maxPerHost } : {}),
     };
-    return toMigrationPolicy(await ctx.repos.migrations.setPolicy(zoneId, patch, new Date(ctx.clock.now()).toISOString()));
+    return toMigrationPolicy(await ctx.migrations.setZonePolicy(p.scope, (req.params as { id: string }).id, patch));
   });
 }
