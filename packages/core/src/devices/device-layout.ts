@@ -6,7 +6,9 @@
  *
  *   0x00        host bridge (both q35 and pc)
  *   0x01        PIIX3 ISA/IDE/USB on pc; kept free on q35 too, so one layout fits both
- *   0x02–0x07   platform devices (reserved: balloon, virtio-rng, a future SCSI controller)
+ *   0x02–0x07   platform devices (reserved: balloon, virtio-rng, …)
+ *                 0x04: the virtio-scsi controller of images with diskBus virtio-scsi
+ *                 (driver-qemu qemu-argv-guest.ts)
  *   0x08–0x0f   NICs (8): the guest names them enp0s8 … enp0s15
  *   0x10        the root disk: the lowest virtio-blk slot, so the guest always sees it as vda
  *   0x11–0x1d   data disks (13)
