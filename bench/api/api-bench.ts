@@ -14,6 +14,9 @@ import { newId } from '@kumo/core';
 import { createRepos, openDatabase, type InstanceRow } from '@kumo/db';
 import { seedInfrastructure } from '@kumo/db/testing';
 import { ServerProcess, freePort } from '../../packages/e2e/src/testing/server-process.ts';
+import { startMachineReport } from '../machine/machine-report.ts';
+
+const machineReport = startMachineReport();
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -153,6 +156,7 @@ try {
   }));
 
   console.log(JSON.stringify({
+    machine: machineReport.finish(),
     bench: 'api', instances: total, seedSeconds: Number((seedMs / 1000).toFixed(1)),
     firstPage: { limit: 100, samples: firstPage.length, p50Ms: pct(firstPage, 50), p99Ms: pct(firstPage, 99), targetP50Ms: 20 },
     firstPageNewest: { sort: '-createdAt', limit: 100, samples: newest.length, p50Ms: pct(newest, 50), p99Ms: pct(newest, 99) },

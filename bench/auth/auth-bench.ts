@@ -15,6 +15,9 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../packages/e2e/src/testing/server-process.ts';
+import { startMachineReport } from '../machine/machine-report.ts';
+
+const machineReport = startMachineReport();
 
 const arg = (name: string, def: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -118,6 +121,7 @@ const noLimits = { KUMO_LOGIN_LIMIT_PER_USER: '100000000', KUMO_LOGIN_LIMIT_PER_
 const hashing = await phase('hashing', noLimits);
 const limited = await phase('limited', {});
 console.log(JSON.stringify({
+  machine: machineReport.finish(),
   bench: 'auth', repo, clients, seconds, loadAverage: loadavg().map((l) => Number(l.toFixed(2))),
   target: { healthP99MsUnderLoginLoad: 20 },
   hashing, limited,

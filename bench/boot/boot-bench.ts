@@ -17,6 +17,9 @@ import { AgentClient, createQemuHost } from '@kumo/agent';
 import { buildQemuArgv } from '@kumo/driver-qemu';
 import { buildTinyImage } from '@kumo/image-tiny';
 import { ensureTinyImage } from '@kumo/kumo/tiny-image';
+import { startMachineReport } from '../machine/machine-report.ts';
+
+const machineReport = startMachineReport();
 
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1] || 10) || 10;
 const marker = 'KUMO-BOOT-OK';
@@ -103,6 +106,7 @@ try {
     if (i % 2 === 0) { hand.push(await byHand(i)); api.push(await viaApi(i)); } else { api.push(await viaApi(i)); hand.push(await byHand(i)); }
   }
   console.log(JSON.stringify({
+    machine: machineReport.finish(),
     bench: 'boot', runs, accelerator: 'tcg',
     apiToBootMarkerMs: { p50: Math.round(median(api)), all: api.map(Math.round) },
     handToBootMarkerMs: { p50: Math.round(median(hand)), all: hand.map(Math.round) },

@@ -11,11 +11,14 @@
  * Needs qemu-img and qemu-io (Debian: qemu-utils).
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DirectoryPool, type BaseImage } from '@kumo/storage';
+import { startMachineReport } from '../machine/machine-report.ts';
+
+const machineReport = startMachineReport();
 
 const run = promisify(execFile);
 const arg = (name: string, def: string) => {
@@ -56,10 +59,9 @@ async function dataWrites(path: string, format: 'qcow2' | 'raw', bytes: number, 
   for (const c of cmds) await run('qemu-io', ['-f', format, '-c', c, path]);
 }
 
-const loadavg = async () => (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).map(Number);
 
 const dir = await mkdtemp(join(parent, 'kumo-bench-clone-'));
-const result: Record<string, unknown> = { machine: { cpus: (await import('node:os')).cpus().length, loadavgBefore: await loadavg() }, runs, fullRuns };
+const result: Record<string, unknown> = { runs, fullRuns };
 try {
   const floor: number[] = [];
   for (let i = 0; i < runs; i++) floor.push(await timed(() => run('qemu-img', ['--version'])));
@@ -113,7 +115,7 @@ try {
   result.linkedCloneP50TargetMet = perImage.every((p) => (p.linkedClone as { p50Ms: number }).p50Ms <= 100);
   /** p50 for the 10 GiB image over p50 for the 100 MiB one: 1.0 is perfectly flat. */
   result.linkedCloneFlatness = Number(((p50s.at(-1) ?? 0) / (p50s[0] || 1)).toFixed(2));
-  (result.machine as Record<string, unknown>).loadavgAfter = await loadavg();
+  result.machine = machineReport.finish();
   console.log(JSON.stringify(result, null, 2));
 } finally {
   await rm(dir, { recursive: true, force: true });

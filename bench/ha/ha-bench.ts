@@ -13,6 +13,9 @@
 import type { Instance, Operation } from '@kumo/api';
 import { startTestCloud, type TestCloud } from '../../packages/e2e/src/testing/test-cloud.ts';
 import { summarize, type HaRun } from './ha-stats.ts';
+import { startMachineReport } from '../machine/machine-report.ts';
+
+const machineReport = startMachineReport();
 
 function flag(name: string): number | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -96,6 +99,7 @@ for (let i = 0; i < runs; i++) {
   process.stderr.write(`run ${i + 1}/${runs}: ${JSON.stringify(results.at(-1))}\n`);
 }
 process.stdout.write(`${JSON.stringify({
+  machine: machineReport.finish(),
   bench: 'ha', driver: 'fake', settings: { heartbeatMs: heartbeatMs ?? 'default', leaseMs: leaseMs ?? 'default', marginMs: marginMs ?? 'default' },
   runs: results, summary: summarize(results), loadAverage: (await import('node:os')).loadavg(),
 }, null, 2)}\n`);

@@ -21,6 +21,9 @@ import { seedInfrastructure } from '@kumo/db/testing';
 import { FakeDriver } from '@kumo/driver-fake';
 import { MetricsSampler } from '@kumo/agent';
 import { buildServer } from '@kumo/server';
+import { startMachineReport } from '../machine/machine-report.ts';
+
+const machineReport = startMachineReport();
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -172,4 +175,4 @@ async function serverCost(): Promise<Record<string, unknown>> {
 
 const agent = await agentCost();
 const srv = await serverCost();
-process.stdout.write(`${JSON.stringify({ bench: 'metrics', at: new Date().toISOString(), agentPer100Instances: agent, server: srv }, null, 2)}\n`);
+process.stdout.write(`${JSON.stringify({ machine: machineReport.finish(), bench: 'metrics', at: new Date().toISOString(), agentPer100Instances: agent, server: srv }, null, 2)}\n`);

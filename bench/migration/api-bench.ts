@@ -22,6 +22,9 @@ import type { InstanceMigrationRecord, Operation } from '@kumo/api';
 import { openDatabase } from '@kumo/db';
 import { startNamespaceCloud, type NamespaceCloud } from '../../packages/e2e/src/testing/namespace-cloud.ts';
 import { spanMs, summarizeApiRuns, type ApiRun } from './api-stats.ts';
+import { startMachineReport } from '../machine/machine-report.ts';
+
+const machineReport = startMachineReport();
 
 const arg = (name: string, dflt: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -131,6 +134,7 @@ if (withRaw) {
 }
 
 console.log(JSON.stringify({
+  machine: machineReport.finish(),
   ...started, runs, loadAfterApi: apiDone, loadEnd: load(),
   policy: { downtimeLimitMs: 300, maxBandwidthMiBPerSec: 128, autoConverge: false, postcopy: false },
   workloads: Object.fromEntries(Object.entries(api).map(([w, rs]) => [w, { api: summarizeApiRuns(rs.map((r) => r.run)), apiRuns: rs.map((r) => r.run), apiSteps: rs.map((r) => r.steps) }])),

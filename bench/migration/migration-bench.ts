@@ -21,6 +21,9 @@ import { connect } from 'node:net';
 import type { InstanceSpec, MigrationPolicy } from '@kumo/core';
 import { QemuDriver, buildQemuArgv, connectQmpWithRetry, type QmpClient } from '@kumo/driver-qemu';
 import { buildTinyImage } from '@kumo/image-tiny';
+import { startMachineReport } from '../machine/machine-report.ts';
+
+const machineReport = startMachineReport();
 
 const arg = (name: string, dflt: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -213,6 +216,7 @@ const summary = (fs: Figures[]): Record<string, number> => ({
   ...(fs[0]?.mirrorMs !== undefined ? { mirrorMsP50: Math.round(median(fs.map((f) => f.mirrorMs ?? NaN))) } : {}),
 });
 console.log(JSON.stringify({
+  machine: machineReport.finish(),
   date: new Date().toISOString(), runs, diskMiB, policy, load: readFileSync('/proc/loadavg', 'utf8').trim(),
   workloads: Object.fromEntries(Object.entries(results).map(([w, r]) => [w, { raw: summary(r.raw), driver: summary(r.driver), rawRuns: r.raw, driverRuns: r.driver }])),
 }, null, 2));

@@ -24,6 +24,9 @@ import { waitFor, type Testbed } from '@kumo/netcfg/testbed';
 import { BenchGuest, writeUdhcpcScript } from './bench-guest.ts';
 import { startWorld, sweepWorldSync, type BenchWorld } from './bench-world.ts';
 import { iterationResult, stat, summarise, type IterationRaw, type IterationResult } from './timeline.ts';
+import { startMachineReport } from '../machine/machine-report.ts';
+
+const machineReport = startMachineReport();
 
 const arg = (name: string, fallback: string): string => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] ?? fallback : fallback; };
 const runs = Number(arg('runs', '10'));
@@ -150,6 +153,7 @@ try {
   load.end = loadavg().map((x) => Number(x.toFixed(2)));
   const wrongLayout = results.filter((r) => r.routerHost !== routerHost || (layout === 'same') !== (r.guestHost === r.routerHost)).length;
   console.log(JSON.stringify({
+    machine: machineReport.finish(),
     bench: 'network-create-to-usable', hosts: hostCount, layout, runs, warmupRuns: 1, failures,
     ...(wrongLayout > 0 ? { wrongLayoutRuns: wrongLayout } : {}),
     udhcpc: `busybox udhcpc ${udhcpcArgs.join(' ')}`,

@@ -11,6 +11,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderRouterNft, type RouterConfig } from '@kumo/netcfg';
+import { startMachineReport } from '../machine/machine-report.ts';
+
+const machineReport = startMachineReport();
 
 const arg = (n: string, d: number) => { const i = process.argv.indexOf(`--${n}`); return i > 0 ? Number(process.argv[i + 1]) : d; };
 const rules = arg('rules', 1000);
@@ -50,6 +53,7 @@ try {
   const listed = execFileSync('ip', ['netns', 'exec', ns, 'nft', '-f', join(dir, 'router.nft')]) && execFileSync('ip', ['netns', 'exec', ns, 'nft', 'list', 'table', 'ip', 'kumo_router'], { encoding: 'utf8' });
   const dnat = (listed.match(/dnat to/g) ?? []).length;
   console.log(JSON.stringify({
+    machine: machineReport.finish(),
     bench: 'network', portForwards: rules, runs, dnatRulesInReplacedTable: dnat,
     renderMs: { p50: Number(median(render).toFixed(1)) },
     applyNftMs: { p50: Number(median(load).toFixed(1)), note: 'nft -f of the whole table into a fresh namespace' },

@@ -4,7 +4,6 @@
  *
  *   node --import tsx bench/scheduler/scheduler-bench.ts [--instances N] [--hosts 1000,10000]
  */
-import os from 'node:os';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -13,6 +12,9 @@ import type { PlacementResult, SchedulerHost } from '../../packages/core/src/sch
 import { seededRandom } from '../../packages/core/src/scheduler/scheduler-test-fixtures.ts';
 import { GroupBook, buildWorld, largeOfferings, nextRequest, smallOfferings } from './bench-world.ts';
 import type { Offering } from './bench-world.ts';
+import { startMachineReport } from '../machine/machine-report.ts';
+
+const machineReport = startMachineReport();
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -198,11 +200,8 @@ for (const hostCount of hostCounts) scenarios.push(await runScenario(hostCount))
 console.log(
   JSON.stringify(
     {
+      machine: machineReport.finish(),
       bench: 'scheduler',
-      node: process.version,
-      cpus: os.cpus().length,
-      cpuModel: os.cpus()[0]?.model ?? 'unknown',
-      loadAverage1m: Math.round(os.loadavg()[0]! * 100) / 100,
       targetInstances,
       scenarios,
     },

@@ -18,6 +18,9 @@ import { buildServer, createJoinToken, seedDefaultCloud } from '@kumo/server';
 import { AgentClient, createQemuHost } from '@kumo/agent';
 import { buildTinyImage } from '@kumo/image-tiny';
 import { ensureTinyImage } from '@kumo/kumo/tiny-image';
+import { startMachineReport } from '../machine/machine-report.ts';
+
+const machineReport = startMachineReport();
 
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1] || 10) || 10;
 const work = mkdtempSync('/var/tmp/kumo-bench-hot-attach-');
@@ -113,6 +116,7 @@ try {
     if (i % 2 === 0) { await a(); await d(); } else { await d(); await a(); }
   }
   console.log(JSON.stringify({
+    machine: machineReport.finish(),
     bench: 'storage-hot-attach', runs, accelerator: 'tcg',
     apiToVisibleMs: { p50: Math.round(median(api)), all: api.map(Math.round), targetP50Ms: 1000 },
     driverToVisibleMs: { p50: Math.round(median(drv)), all: drv.map(Math.round), note: 'QMP blockdev-add + device_add by the same driver, no API or agent' },

@@ -15,8 +15,8 @@
  * Needs qemu-img, qemu-io, the rbd/ceph CLIs and the ceph daemons (Debian packages).
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { QemuVolumeManager, SnapshotUploader } from '@kumo/agent';
@@ -24,6 +24,9 @@ import { startStubImageStore } from '@kumo/agent/testing';
 import { DirectoryPool, ImageCache, type BaseImage, type StoragePool } from '@kumo/storage';
 import { RbdPool } from '@kumo/storage-rbd';
 import { useTestCephCluster } from '@kumo/storage-rbd/testing';
+import { startMachineReport } from '../machine/machine-report.ts';
+
+const machineReport = startMachineReport();
 
 const run = promisify(execFile);
 const arg = (name: string, def: string) => {
@@ -47,13 +50,12 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
   await fn();
   return performance.now() - t0;
 }
-const loadavg = async () => (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).map(Number);
 const mibPerSec = (bytes: number, ms: number) => Number(((bytes / MiB) / (ms / 1000)).toFixed(1));
 
 const dir = await mkdtemp(join(parent, 'kumo-bench-storage-'));
 const ceph = await useTestCephCluster();
 const store = await startStubImageStore('bench-token', { keepBytes: false });
-const result: Record<string, unknown> = { machine: { cpus: cpus().length, loadavgBefore: await loadavg() }, runs, snapshotRuns, sharedCephCluster: !ceph.own };
+const result: Record<string, unknown> = { runs, snapshotRuns, sharedCephCluster: !ceph.own };
 const tag = `b${process.pid}`;
 const rbdArgs = ['-c', ceph.conf, '--id', ceph.user, '-p', ceph.pool];
 try {
@@ -138,7 +140,7 @@ try {
     await pool.deleteVolume(vol);
   }
   result.snapshotThroughput = { target: 'snapshot >= 80 % of qemu-img convert MiB/s', ...snapshots };
-  result.machine = { ...(result.machine as object), loadavgAfter: await loadavg() };
+  result.machine = machineReport.finish();
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 } finally {
   // The bases this run imported (a shared cluster outlives the bench).

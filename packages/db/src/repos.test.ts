@@ -58,6 +58,16 @@ for (const dialect of testDialects) {
       await assert.rejects(repos.zones.list({ accountId: 'x', admin: true }, { cursor: 'garbage' }), /cursor/);
     });
 
+    test('namePrefix lists names that start with it, case-sensitive, on every dialect', async () => {
+      for (const name of ['pre_a', 'pre_b', 'preXc', 'PRE_d', 'other']) {
+        await repos.zones.insert({ id: newId('zone'), name, description: '', placementStrategy: 'spread', createdAt: now() });
+      }
+      const names = async (namePrefix: string) => (await repos.zones.list({ accountId: 'x', admin: true }, { sort: 'name' }, { namePrefix })).items.map((z) => z.name);
+      assert.deepEqual(await names('pre_'), ['pre_a', 'pre_b'], '_ is not a wildcard');
+      assert.deepEqual(await names('pre'), ['preXc', 'pre_a', 'pre_b']);
+      assert.deepEqual(await names('PRE'), ['PRE_d']);
+    });
+
     test('compare-and-swap: the second writer with a stale version loses', async () => {
       const acct = await seedAccount(repos, 'cas');
       const infra = await seedInfrastructure(repos, { hosts: 1 });

@@ -1,4 +1,7 @@
 import { parseRoute } from './lib/app-route.ts';
+import { pageTitleKey } from './lib/page-title.ts';
+import { useDocumentTitle } from './lib/use-document-title.ts';
+import { useI18n } from './i18n/i18n-context.tsx';
 import { DashboardScreen } from './screens/dashboard-screen.tsx';
 import { InstancesScreen } from './screens/instances-screen.tsx';
 import { InstanceWizardScreen } from './screens/instance-wizard-screen.tsx';
@@ -24,6 +27,17 @@ import { AuditScreen } from './screens/audit-screen.tsx';
 /** The screen for the current path. */
 export function RouteView({ path }: { path: string }) {
   const r = parseRoute(path);
+  const { t } = useI18n();
+  const titleKey = pageTitleKey(r);
+  return <>{titleKey && <ListTitle text={t(titleKey)} />}{screenOf(r)}</>;
+}
+
+function ListTitle({ text }: { text: string }) {
+  useDocumentTitle(text);
+  return null;
+}
+
+function screenOf(r: ReturnType<typeof parseRoute>) {
   switch (r.screen) {
     case 'dashboard': return <DashboardScreen />;
     case 'instances': return <InstancesScreen />;

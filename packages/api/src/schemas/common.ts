@@ -19,6 +19,9 @@ export const ErrorResponse = Type.Object({
 
 export const IdParams = Type.Object({ id: AnyId }, { additionalProperties: false });
 
+/** A list filter: resources whose name starts with this (case-sensitive). */
+export const NamePrefix = Type.String({ minLength: 1, maxLength: 63, description: 'names that start with this (case-sensitive)' });
+
 /** Query parameters every list route takes. */
 export const ListQueryBase = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { desiredStates, instanceActions, phases, powerStates, tasks, type InstanceAction } from '@kumo/core/lifecycle';
-import { AnyId, ListQueryBase, Name, Nullable, Tags, Timestamp } from './common.ts';
+import { AnyId, ListQueryBase, Name, NamePrefix, Nullable, Tags, Timestamp } from './common.ts';
 import { NicRequests } from './network.ts';
 
 const lit = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
@@ -94,7 +94,7 @@ export const InstanceActionParams = Type.Object({
 
 export const InstanceListQuery = Type.Object({
   ...ListQueryBase,
-  name: Type.Optional(Type.String({ maxLength: 63 })),
+  name: Type.Optional(Type.String({ maxLength: 63 })), namePrefix: Type.Optional(NamePrefix),
   zoneId: Type.Optional(AnyId), hostId: Type.Optional(AnyId), phase: Type.Optional(Phase),
   accountId: Type.Optional(AnyId),
 }, { additionalProperties: false });

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../schema.ts';
 import type { Scope } from '../scope.ts';
 import { paginate, type Page, type PageRequest } from '../pagination.ts';
@@ -55,6 +55,11 @@ export class CrudRepo<T extends keyof Database> {
     for (const f of this.opts.filterable) {
       const v = filters[f];
       if (v !== undefined) q = q.where(`${t}.${f}`, '=', v);
+    }
+    // `namePrefix`: names that start with it, case-sensitive on both dialects (SQLite's LIKE is not).
+    const prefix = filters.namePrefix;
+    if (typeof prefix === 'string' && prefix !== '' && this.opts.filterable.includes('name' as never)) {
+      q = q.where(sql`substr(${sql.ref(`${t}.name`)}, 1, ${prefix.length})`, '=', prefix);
     }
     const tomb = this.opts.tombstone;
     if (tomb && filters[tomb.column] === undefined) q = q.where(`${t}.${tomb.column}`, '!=', tomb.value);

@@ -1,6 +1,6 @@
 import { Type, type TSchema, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ApiError, ErrorResponse, IdParams, ListOf, ListQueryBase } from '@kumo/api';
+import { ApiError, ErrorResponse, IdParams, ListOf, ListQueryBase, NamePrefix } from '@kumo/api';
 import type { CrudRepo, Database } from '@kumo/db';
 import { principalOf, requireAdmin } from './auth-hook.ts';
 import type { Principal } from '../services/auth-service.ts';
@@ -39,6 +39,7 @@ export function registerCrud<T extends keyof Database, S extends TSchema, C exte
   const reader = (req: FastifyRequest) => (spec.adminRead ? requireAdmin(req) : principalOf(req));
   const writer = (req: FastifyRequest) => (spec.adminWrite ? requireAdmin(req) : principalOf(req));
   const filters = Object.fromEntries(Object.entries(spec.filters ?? {}).map(([k, v]) => [k, Type.Optional(v)]));
+  if (spec.filters && 'name' in spec.filters) filters.namePrefix = Type.Optional(NamePrefix);
   const ListQuery = Type.Object({ ...ListQueryBase, ...filters }, { additionalProperties: false });
   const load = async (p: Principal, id: string, forWrite: boolean) => {
     const row = forWrite ? await spec.repo.getForWrite(p.scope, id) : await spec.repo.get(p.scope, id);

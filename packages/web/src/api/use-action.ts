@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { useErrorText } from '../i18n/use-error-text.ts';
 
 /**
  * An action of a screen other than a form (delete, release, enable…): asks first when given a
@@ -7,6 +8,7 @@ import { useState } from 'react';
 export function useAction(onDone: () => void) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const errorText = useErrorText();
   const run = async (call: () => Promise<unknown>, confirmText?: string): Promise<void> => {
     if (confirmText !== undefined && !window.confirm(confirmText)) return;
     setBusy(true);
@@ -15,7 +17,7 @@ export function useAction(onDone: () => void) {
       await call();
       onDone();
     } catch (e) {
-      setError((e as Error).message);
+      setError(errorText(e));
     } finally {
       setBusy(false);
     }

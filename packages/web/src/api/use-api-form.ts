@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { formErrorsOf, noFormErrors, type FormErrors } from '../lib/field-errors.ts';
+import { useErrorText } from '../i18n/use-error-text.ts';
 
 /** What a form holds per field: typed text, a checkbox, or the ids ticked in a checkbox list. */
 export type FormValues = Record<string, string | boolean | readonly string[]>;
@@ -12,6 +13,7 @@ export function useApiForm<V extends FormValues>(initial: V, fields: readonly st
   const [values, setValues] = useState<V>(initial);
   const [errors, setErrors] = useState<FormErrors>(noFormErrors);
   const [busy, setBusy] = useState(false);
+  const errorText = useErrorText();
   const set = <K extends keyof V>(k: K, v: V[K]) => setValues((s) => ({ ...s, [k]: v }));
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -22,7 +24,7 @@ export function useApiForm<V extends FormValues>(initial: V, fields: readonly st
       setValues(initial);
       onDone();
     } catch (err) {
-      setErrors(formErrorsOf(err, fields));
+      setErrors(formErrorsOf(err, fields, errorText));
     } finally {
       setBusy(false);
     }

@@ -14,7 +14,7 @@ export function DiskOfferingsCard() {
   return (
     <section className="card" aria-labelledby="doff-title" data-testid="disk-offerings">
       <h2 id="doff-title">{t('doff.title')}</h2>
-      <ErrorNote message={list.error?.message} />
+      <ErrorNote message={list.error} />
       {!list.data ? <LoadingNote /> : list.data.items.length === 0 ? <p className="muted">{t('common.empty')}</p> : (
         <div className="table-wrap">
           <table className="table">

@@ -77,7 +77,7 @@ export function HostMaintenanceCard({ host }: { host: Host }) {
         </div>
       )}
       {host.adminState === 'in-maintenance' && <button type="button" disabled={busy} data-action="enable-host" onClick={() => void run('enable')}>{t('mob.enable')}</button>}
-      <ErrorNote message={error ?? ev.error?.message} />
+      <ErrorNote message={error ?? ev.error} />
       {e && waitsForChoice(e) && (
         <div className="notice" role="alert" data-testid="evacuation-blocked">
           <h3>{t('mob.blockedTitle')}</h3>

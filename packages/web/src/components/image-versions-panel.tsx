@@ -36,7 +36,7 @@ export function ImageVersionsPanel({ imageId, writable = true }: { imageId: stri
   };
   return (
     <div className="versions" data-testid="image-versions">
-      <ErrorNote message={versions.error?.message ?? error} />
+      <ErrorNote message={versions.error ?? error} />
       {writable && current?.parentVersionId && label.has(current.parentVersionId) && (
         <div className="form-actions">
           <button type="button" disabled={busy} data-action="rollback" onClick={() => void run(() => client.request('POST', `${base}/rollback`, { body: {} }))}>

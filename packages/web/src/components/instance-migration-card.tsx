@@ -91,7 +91,7 @@ export function InstanceMigrationCard({ instance, hosts }: { instance: Instance;
           </div>
         </div>
       )}
-      <ErrorNote message={error ?? ops.error?.message} />
+      <ErrorNote message={error ?? ops.error} />
       {active && <MigrationProgressView op={active} hostName={target ? hosts.get(target)?.name : undefined} />}
       <h3>{t('mob.history')}</h3>
       {history.length === 0 ? <p className="muted" data-testid="migration-history-empty">{t('mob.noHistory')}</p> : (

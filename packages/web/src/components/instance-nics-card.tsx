@@ -21,7 +21,7 @@ export function InstanceNicsCard({ instanceId }: { instanceId: string }) {
   return (
     <section className="card" aria-labelledby="nics-title">
       <h2 id="nics-title">{t('inst.nics')}</h2>
-      <ErrorNote message={r.error?.message} />
+      <ErrorNote message={r.error} />
       {!r.data ? <LoadingNote /> : (
         <NicTable nics={r.data.nics} first="network" names={r.data.networkNames} groupNames={r.data.groupNames} testId="instance-nics" />
       )}

@@ -18,7 +18,7 @@ export function MetricsOverviewCards() {
     <div className="grid cards wide">
       <section className="card" aria-labelledby="top-consumers-title">
         <h2 id="top-consumers-title">{t('metrics.topConsumers')}</h2>
-        <ErrorNote message={ov.error?.message} />
+        <ErrorNote message={ov.error} />
         {ov.data ? <TopConsumersTable top={ov.data.top} {...(isAdmin ? { hostNames } : {})} /> : <LoadingNote />}
       </section>
       {isAdmin && (

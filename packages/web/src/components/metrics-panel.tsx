@@ -48,7 +48,7 @@ export function MetricsPanel({ kind, id }: { kind: 'instance' | 'host'; id: stri
           ))}
         </div>
       </div>
-      <ErrorNote message={m.error?.message} />
+      <ErrorNote message={m.error} />
       {!m.data ? <LoadingNote /> : empty ? <p className="muted" data-testid="metrics-empty">{t('metrics.noData')}</p> : (
         <div className="grid charts">
           {charts.map((c) => <MetricChart key={c.key} testId={`chart-${c.key}`} title={c.title} timestamps={m.data!.timestamps} lines={c.lines} format={c.format} />)}

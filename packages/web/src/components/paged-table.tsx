@@ -21,7 +21,7 @@ export interface PagedTableProps<T> {
 export function PagedTable<T>({ list, testId, header, columns, row, error }: PagedTableProps<T>) {
   return (
     <>
-      <ErrorNote message={error ?? list.error?.message} />
+      <ErrorNote message={error ?? list.error} />
       {!list.data ? <LoadingNote /> : (
         <>
           <ItemTable items={list.items} testId={testId} header={header} {...(columns ? { columns } : {})} row={row} />

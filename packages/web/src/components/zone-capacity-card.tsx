@@ -10,8 +10,8 @@ export function ZoneCapacityCard({ zone }: { zone: ZoneCapacity }) {
     <section className="card" aria-labelledby={`cap-${zone.zoneId}`} data-testid="zone-capacity">
       <h2 id={`cap-${zone.zoneId}`}>{t('dash.capacity', { zone: zone.zoneName })}</h2>
       <p className="muted">{t('dash.hostCount', { count: zone.hostCount })}</p>
-      <UsageMeter label={t('dash.cpu')} used={zone.cpus.used} total={zone.cpus.total} format={(n) => t('dash.vcpus', { n: formatCount(n) })} />
-      <UsageMeter label={t('dash.memory')} used={zone.memoryMiB.used} total={zone.memoryMiB.total} format={formatMiB} />
+      <UsageMeter label={t('dash.cpu')} used={zone.cpus.used} total={zone.cpus.total} schedulable={zone.cpus.schedulable} format={(n) => t('dash.vcpus', { n: formatCount(n) })} />
+      <UsageMeter label={t('dash.memory')} used={zone.memoryMiB.used} total={zone.memoryMiB.total} schedulable={zone.memoryMiB.schedulable} format={formatMiB} />
       <UsageMeter label={t('dash.storage')} used={zone.storageGiB.used} total={zone.storageGiB.total} format={formatGiB} />
     </section>
   );

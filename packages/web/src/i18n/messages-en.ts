@@ -3,6 +3,7 @@ import { storageEn } from './messages-storage-en.ts';
 import { accountingEn } from './messages-accounting-en.ts';
 import { imagesEn } from './messages-images-en.ts';
 import { mobilityEn } from './messages-mobility-en.ts';
+import { errorsEn } from './messages-errors-en.ts';
 
 /** English text of the console. Every key must also exist in messages-ja.ts (a test checks). */
 export const en = {
@@ -10,6 +11,7 @@ export const en = {
   ...accountingEn,
   ...imagesEn,
   ...mobilityEn,
+  ...errorsEn,
   'app.skip': 'Skip to content',
   'lang.label': 'Language',
 
@@ -75,6 +77,7 @@ export const en = {
   'common.yes': 'Yes',
   'common.no': 'No',
   'common.usedOf': '{used} of {total}',
+  'common.usedOfOvercommit': '{used} of {total} physical ({percent}), {schedulable} schedulable with overcommit',
   'common.pagination': 'Pages',
   'common.page': 'Page {page}',
   'common.prev': 'Previous',

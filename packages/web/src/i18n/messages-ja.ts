@@ -4,6 +4,7 @@ import { storageJa } from './messages-storage-ja.ts';
 import { accountingJa } from './messages-accounting-ja.ts';
 import { imagesJa } from './messages-images-ja.ts';
 import { mobilityJa } from './messages-mobility-ja.ts';
+import { errorsJa } from './messages-errors-ja.ts';
 
 /** Japanese text of the console; the same keys as messages-en.ts. */
 export const ja: Record<MessageKey, string> = {
@@ -11,6 +12,7 @@ export const ja: Record<MessageKey, string> = {
   ...accountingJa,
   ...imagesJa,
   ...mobilityJa,
+  ...errorsJa,
   'app.skip': '本文へ移動',
   'lang.label': '言語',
 
@@ -76,6 +78,7 @@ export const ja: Record<MessageKey, string> = {
   'common.yes': 'はい',
   'common.no': 'いいえ',
   'common.usedOf': '{used} / {total}',
+  'common.usedOfOvercommit': '{used} / 物理 {total}（{percent}）、オーバーコミット込みで {schedulable} まで割当可',
   'common.pagination': 'ページ',
   'common.page': '{page} ページ',
   'common.prev': '前へ',

@@ -20,3 +20,15 @@ test('capacity is summed per zone from hosts and pools', () => {
     cpus: { used: 0, total: 0 }, memoryMiB: { used: 0, total: 0 }, storageGiB: { used: 0, total: 50 },
   });
 });
+
+test('dashboard_cpu_bar_ignores_overcommit: allocation past the physical total is measured against what may be scheduled', () => {
+  const zones = [{ id: 'zone-a', name: 'a' }];
+  const hosts = [
+    { zoneId: 'zone-a', clusterId: 'c-4x', cpus: 8, cpuAllocated: 12, memoryMiB: 1000, memoryAllocatedMiB: 900 },
+    { zoneId: 'zone-a', clusterId: 'c-1x', cpus: 8, cpuAllocated: 4, memoryMiB: 1000, memoryAllocatedMiB: 100 },
+  ];
+  const clusters = [{ id: 'c-4x', cpuOvercommit: 4, memoryOvercommit: 1 }, { id: 'c-1x', cpuOvercommit: 1, memoryOvercommit: 1 }];
+  const [a] = summarizeZoneCapacity(zones, hosts, [], clusters);
+  assert.deepEqual(a!.cpus, { used: 16, total: 16, schedulable: 40 });
+  assert.deepEqual(a!.memoryMiB, { used: 1000, total: 2000 }, 'no overcommit: no schedulable figure');
+});

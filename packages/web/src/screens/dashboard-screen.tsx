@@ -1,5 +1,5 @@
 import { useEffect } from 'react';
-import type { Event, Host, Instance, Operation, Pool, Zone } from '@kumo/api';
+import type { Cluster, Event, Host, Instance, Operation, Pool, Zone } from '@kumo/api';
 import { client } from '../api/kumo-client.ts';
 import { useLiveResource } from '../api/use-live-resource.ts';
 import { summarizeZoneCapacity } from '../lib/capacity-summary.ts';
@@ -22,6 +22,7 @@ interface DashboardData {
   zones: Zone[];
   hosts: Host[] | null;
   pools: Pool[] | null;
+  clusters: Cluster[] | null;
   instances: Instance[];
   activeOps: Operation[];
   events: Event[];
@@ -34,16 +35,17 @@ export function DashboardScreen() {
   const { t } = useI18n();
   const { isAdmin } = useSession();
   const { data, error } = useLiveResource<DashboardData>(async () => {
-    const [zones, hosts, pools, instances, running, pending, events] = await Promise.all([
+    const [zones, hosts, pools, clusters, instances, running, pending, events] = await Promise.all([
       client.listAll<Zone>('zones'),
       isAdmin ? client.listAll<Host>('hosts') : Promise.resolve(null),
       isAdmin ? client.listAll<Pool>('pools') : Promise.resolve(null),
+      isAdmin ? client.listAll<Cluster>('clusters') : Promise.resolve(null),
       client.listAll<Instance>('instances'),
       client.list<Operation>('operations', { status: 'running', sort: '-createdAt', limit: 10 }),
       client.list<Operation>('operations', { status: 'pending', sort: '-createdAt', limit: 10 }),
       client.list<Event>('events', { sort: '-createdAt', limit: 8 }),
     ]);
-    return { zones, hosts, pools, instances, activeOps: [...running.items, ...pending.items], events: events.items };
+    return { zones, hosts, pools, clusters, instances, activeOps: [...running.items, ...pending.items], events: events.items };
   }, [isAdmin], { kinds: ['instance', 'operation', 'host', 'event'], debounceMs: 400 });
 
   useEffect(() => {
@@ -54,12 +56,12 @@ export function DashboardScreen() {
   return (
     <div data-testid="dashboard" data-ready={data ? 'true' : 'false'}>
       <ScreenHeader title={t('dash.title')} />
-      <ErrorNote message={error?.message} />
+      <ErrorNote message={error} />
       {!data ? <LoadingNote /> : (
         <>
           <div className="grid cards">
             {data.hosts && data.pools
-              ? summarizeZoneCapacity(data.zones, data.hosts, data.pools).map((z) => <ZoneCapacityCard key={z.zoneId} zone={z} />)
+              ? summarizeZoneCapacity(data.zones, data.hosts, data.pools, data.clusters ?? []).map((z) => <ZoneCapacityCard key={z.zoneId} zone={z} />)
               : <section className="card"><h2>{t('dash.capacityTitle')}</h2><p className="muted">{t('common.adminOnly')}</p></section>}
             <PublicIpsCard />
           </div>

@@ -14,7 +14,7 @@ export function EventsScreen() {
   return (
     <div>
       <ScreenHeader title={t('ev.title')} />
-      <ErrorNote message={list.error?.message} />
+      <ErrorNote message={list.error} />
       {!list.data ? <LoadingNote /> : (
         <>
           <EventList events={list.items} empty={t('common.empty')} showResource />

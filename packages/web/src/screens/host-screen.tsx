@@ -1,4 +1,5 @@
 import type { Host, HostTop } from '@kumo/api';
+import { useDocumentTitle } from '../lib/use-document-title.ts';
 import { client } from '../api/kumo-client.ts';
 import { useLiveResource } from '../api/use-live-resource.ts';
 import { formatPct } from '../lib/metric-series.ts';
@@ -19,6 +20,7 @@ export function HostScreen({ id }: { id: string }) {
   const { t } = useI18n();
   const { isAdmin } = useSession();
   const host = useLiveResource(() => client.get<Host>('hosts', id), [id], { kinds: ['host'], pollMs: 10_000 });
+  useDocumentTitle(host.data?.name);
   const tops = useLiveResource(async () => {
     const by = async (sort: 'cpu' | 'memory' | 'disk' | 'net') => (await client.request<HostTop>('GET', `/api/v1/hosts/${encodeURIComponent(id)}/top`, { query: { sort, limit: 10 } }));
     const [cpu, memory, disk, net] = await Promise.all([by('cpu'), by('memory'), by('disk'), by('net')]);
@@ -32,7 +34,7 @@ export function HostScreen({ id }: { id: string }) {
       <ScreenHeader title={h ? t('host.titleOne', { name: h.name }) : t('host.title')}>
         <LinkTo to="/hosts">{t('host.back')}</LinkTo>
       </ScreenHeader>
-      <ErrorNote message={host.error?.message ?? tops.error?.message} />
+      <ErrorNote message={host.error ?? tops.error} />
       {!h ? <LoadingNote /> : (
         <>
           <section className="card" aria-labelledby="host-now">

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { useDocumentTitle } from '../lib/use-document-title.ts';
 import { ApiError, type Event, type Instance, type Operation } from '@kumo/api';
 import { client } from '../api/kumo-client.ts';
 import { useLiveResource } from '../api/use-live-resource.ts';
@@ -31,6 +32,7 @@ export function InstanceScreen({ id }: { id: string }) {
   const [busy, setBusy] = useState(false);
   const [actionError, setActionError] = useState<string | null>(null);
   const inst = useLiveResource(() => client.get<Instance>('instances', id), [id], { kinds: ['instance'], id, debounceMs: 100 });
+  useDocumentTitle(inst.data?.name);
   const events = useLiveResource(() => client.list<Event>('events', { resourceId: id, sort: '-createdAt', limit: 15 }), [id], { kinds: ['event'] });
   const ops = useLiveResource(() => client.list<Operation>('operations', { resourceId: id, sort: '-createdAt', limit: 5 }), [id], { kinds: ['operation'] });
 
@@ -74,7 +76,7 @@ export function InstanceScreen({ id }: { id: string }) {
       <ScreenHeader title={i ? t('inst.titleOne', { name: i.name }) : t('inst.title')}>
         <LinkTo to="/instances">{t('inst.back')}</LinkTo>
       </ScreenHeader>
-      <ErrorNote message={inst.error?.message} />
+      <ErrorNote message={inst.error} />
       {!i ? <LoadingNote /> : (
         <>
           <section className="card" aria-labelledby="state-title">

@@ -100,7 +100,7 @@ export function InstanceWizardScreen() {
   return (
     <div>
       <ScreenHeader title={t('wiz.title')} />
-      <ErrorNote message={choices.error?.message} />
+      <ErrorNote message={choices.error} />
       {!c ? <LoadingNote /> : (
         <form className="card form wizard" onSubmit={submit} noValidate data-testid="instance-wizard">
           <fieldset>

@@ -26,7 +26,7 @@ export function InstancesScreen() {
   const [busy, setBusy] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   const hostNames = useHostNames();
-  const list = usePagedList<Instance>('instances', { sort, name: filter.name || undefined, phase: filter.phase || undefined }, { kinds: ['instance'] });
+  const list = usePagedList<Instance>('instances', { sort, namePrefix: filter.name || undefined, phase: filter.phase || undefined }, { kinds: ['instance'] });
 
   const visibleSelected = list.items.filter((i) => selected.has(i.id));
   const toggle = (id: string, on: boolean) => setSelected((s) => { const n = new Set(s); if (on) n.add(id); else n.delete(id); return n; });
@@ -60,7 +60,7 @@ export function InstancesScreen() {
         <BulkActionBar count={visibleSelected.length} busy={busy} onAction={(a) => void runBulk(a)} />
       </div>
       {notice && <p className="notice" role="status">{notice}</p>}
-      <ErrorNote message={list.error?.message} />
+      <ErrorNote message={list.error} />
       {!list.data ? <LoadingNote /> : (
         <>
           <div className="table-wrap">

@@ -1,4 +1,5 @@
 import { ApiError } from '@kumo/api';
+import { useDocumentTitle } from '../lib/use-document-title.ts';
 import { useNetworkDetail } from '../api/use-network-detail.ts';
 import { useI18n } from '../i18n/i18n-context.tsx';
 import { ScreenHeader } from '../components/screen-header.tsx';
@@ -17,6 +18,7 @@ import { LoadBalancersSection } from '../components/load-balancers-section.tsx';
 export function NetworkScreen({ id }: { id: string }) {
   const { t } = useI18n();
   const r = useNetworkDetail(id);
+  useDocumentTitle(r.data?.network.name);
   const back = <LinkTo to="/networks">{t('net.back')}</LinkTo>;
   if (r.error instanceof ApiError && r.error.code === 'not_found') {
     return <div><ScreenHeader title={t('net.title')} /><p>{t('net.notFound')}</p>{back}</div>;
@@ -25,7 +27,7 @@ export function NetworkScreen({ id }: { id: string }) {
   return (
     <div data-testid="network-screen">
       <ScreenHeader title={d ? t('net.titleOne', { name: d.network.name }) : t('net.title')}>{back}</ScreenHeader>
-      <ErrorNote message={r.error?.message} />
+      <ErrorNote message={r.error} />
       {!d ? <LoadingNote /> : (
         <>
           <section className="card" aria-labelledby="network-facts-title">

@@ -47,7 +47,7 @@ export function QuotaScreen() {
         )}
         {isAdmin && <button type="button" aria-expanded={editing} onClick={() => setEditing((x) => !x)}>{t('quota.edit')}</button>}
       </ScreenHeader>
-      <ErrorNote message={quota.error?.message ?? error ?? undefined} />
+      <ErrorNote message={quota.error ?? error ?? undefined} />
       {note && <p role="status">{note}</p>}
       {!q ? <LoadingNote /> : (
         <>

@@ -33,7 +33,7 @@ export function UsageScreen() {
           </select>
         </label>
       </ScreenHeader>
-      <ErrorNote message={report.error?.message} />
+      <ErrorNote message={report.error} />
       {!report.data ? <LoadingNote /> : (
         <>
           <section className="card">

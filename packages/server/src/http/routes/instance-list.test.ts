@@ -81,4 +81,15 @@ describe('GET /api/v1/instances: pages are the single instances, byte for byte',
       'configDrive', 'cdrom', 'bootDevice', 'ha', 'version', 'createdAt', 'updatedAt',
     ]);
   });
+
+  test('name_filter_matches_exact_names_only: namePrefix lists names that start with it, case-sensitive, never tombstones', async () => {
+    const names = async (q: string) => (JSON.parse(await get(`/api/v1/instances?${q}`)) as { items: Array<{ name: string }> }).items.map((i) => i.name).sort();
+    assert.deepEqual(await names('namePrefix=vm-'), ['vm-0', 'vm-1', 'vm-2', 'vm-5']);
+    assert.deepEqual(await names('namePrefix=vm-1'), ['vm-1']);
+    assert.deepEqual(await names('namePrefix=VM-'), []);
+    assert.deepEqual(await names(`namePrefix=${encodeURIComponent('ünï')}`), ['ünïcode-✓']);
+    assert.deepEqual(await names('name=vm-'), [], 'name stays an exact match');
+    const bad = await server.app.inject({ method: 'GET', url: '/api/v1/instances?namePrefix=', headers: { authorization: `Bearer ${token}` } });
+    assert.equal(bad.statusCode, 400);
+  });
 });
