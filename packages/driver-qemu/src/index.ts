@@ -23,3 +23,5 @@ export { CONFIG_DRIVE_LABEL, GENISOIMAGE_PACKAGE, configDriveFiles, genisoimageA
 export { buildConfigDrive, removeConfigDrive, type BuildConfigDriveOptions } from './config-drive.ts';
 export { specForRestore, type RestoreSpec } from './restore-spec.ts';
 export { stderrLogger, type DriverLogger } from './driver-logger.ts';
+export { findOvmf, debianOvmfDir } from './host-firmware.ts';
+export type { OvmfFiles } from './qemu-argv-guest.ts';

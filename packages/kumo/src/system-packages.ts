@@ -6,6 +6,8 @@ import { spawn, spawnSync } from 'node:child_process';
  */
 export const hostPackages = [
   'qemu-system-x86', 'qemu-utils', 'dnsmasq-base', 'nftables', 'haproxy', 'busybox-static', 'e2fsprogs', 'xz-utils', 'iproute2', 'genisoimage', 'kmod',
+  // UEFI firmware and the software TPM for guests whose images ask for them (docs/guests.md).
+  'ovmf', 'swtpm',
 ];
 
 /** What an LXC host needs on top (`kumo up --driver lxc`, `kumo agent --driver lxc`). */

@@ -48,3 +48,15 @@ test('a host firewall that drops forwarded traffic is named when bridged traffic
   assert.match(c?.fix ?? '', /physdev-is-bridged -j ACCEPT/);
   assert.equal(evaluateHost({ ...healthy, bridgeNfCallIptables: false, forwardDropChains: ['ip filter FORWARD'] }).find((x) => x.check === 'bridged-firewall')?.status, 'ok');
 });
+
+test('guest firmware: OVMF and swtpm present is ok; each missing one is named with its package', () => {
+  const ok = evaluateHost({ ...healthy, guestFirmware: { ovmf: true, secureBoot: true, swtpm: true } }).find((x) => x.check === 'guest-firmware');
+  assert.equal(ok?.status, 'ok');
+  assert.match(ok?.detail ?? '', /with Secure Boot/);
+  const none = evaluateHost({ ...healthy, guestFirmware: { ovmf: false, secureBoot: false, swtpm: false } }).find((x) => x.check === 'guest-firmware');
+  assert.equal(none?.status, 'warn');
+  assert.match(none?.detail ?? '', /no OVMF: images with firmware uefi will not start here; no swtpm/);
+  assert.match(none?.fix ?? '', /--no-install-recommends ovmf swtpm swtpm-tools$/);
+  const noTpm = evaluateHost({ ...healthy, guestFirmware: { ovmf: true, secureBoot: true, swtpm: false } }).find((x) => x.check === 'guest-firmware');
+  assert.equal(noTpm?.detail, 'no swtpm: images with a TPM will not start here');
+});

@@ -15,6 +15,8 @@ export interface HostProbe {
   bridgeNfCallIptables?: boolean | null;
   /** Forward-hook chains of other tables whose policy is drop, e.g. "ip filter FORWARD" (Docker sets one). */
   forwardDropChains?: string[];
+  /** UEFI and TPM for guests (docs/guests.md): OVMF, its Secure Boot build, swtpm. Absent: not probed. */
+  guestFirmware?: { ovmf: boolean; secureBoot: boolean; swtpm: boolean };
 }
 
 export interface Finding { check: string; status: 'ok' | 'warn' | 'fail'; detail: string; fix?: string }
@@ -56,6 +58,17 @@ export function evaluateHost(p: HostProbe): Finding[] {
   f.push(p.guestKernel
     ? { check: 'guest-kernel', status: 'ok', detail: `guest kernel for the tiny image: ${p.guestKernel}` }
     : { check: 'guest-kernel', status: 'warn', detail: 'no guest kernel yet for the tiny test image (building it downloads linux-image-amd64\'s package into /var/cache/kumo/guest-kernel, without installing it)', fix: `${apt('busybox-static e2fsprogs')}; apt-get update (the kernel package is fetched at the first build)` });
+  if (p.guestFirmware) {
+    const g = p.guestFirmware;
+    const lacking = [...(g.ovmf ? [] : ['ovmf']), ...(g.swtpm ? [] : ['swtpm', 'swtpm-tools'])];
+    f.push(lacking.length === 0
+      ? { check: 'guest-firmware', status: 'ok', detail: `UEFI (OVMF${g.secureBoot ? ', with Secure Boot' : ''}) and TPM 2.0 (swtpm) for guests` }
+      : {
+          check: 'guest-firmware', status: 'warn',
+          detail: `${g.ovmf ? '' : 'no OVMF: images with firmware uefi will not start here; '}${g.swtpm ? '' : 'no swtpm: images with a TPM will not start here'}`.replace(/; $/, ''),
+          fix: apt(lacking.join(' ')),
+        });
+  }
   for (const pool of p.pools) {
     const pct = pool.totalGiB > 0 ? pool.freeGiB / pool.totalGiB : 0;
     f.push(pool.freeGiB < 5 || pct < 0.1

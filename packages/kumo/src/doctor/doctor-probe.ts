@@ -1,7 +1,7 @@
 import { findCachedGuestKernel, findGuestKernel, guestKernelCacheDir } from '@kumo/image-tiny';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statfsSync } from 'node:fs';
-import { probeAccelerator } from '@kumo/driver-qemu';
+import { findOvmf, probeAccelerator } from '@kumo/driver-qemu';
 import type { HostProbe } from './doctor-checks.ts';
 
 function firstLine(cmd: string, args: string[]): string | null {
@@ -61,7 +61,9 @@ export async function probeHost(opts: { poolPaths: string[]; serverUrl?: string 
       server = { url: opts.serverUrl, reachable: false, error: (e as Error).cause ? String((e as Error).cause) : (e as Error).message };
     }
   }
+  const ovmf = await findOvmf();
   return {
+    guestFirmware: { ovmf: ovmf !== undefined, secureBoot: ovmf?.secureCode !== undefined, swtpm: has('swtpm') },
     isRoot: process.getuid?.() === 0,
     qemuVersion, qemuImgVersion: firstLine('qemu-img', ['--version']), accelerator, acceleratorDetail,
     ipForward: fwd, bridgeWorks: bridgeWorks(),

@@ -72,4 +72,25 @@ export async function imageSteps(page: Page, cloud: TestCloud): Promise<void> {
   assert.equal((await c.get<Instance>('instances', inst.id)).name, 'cap-src-vm');
   const container = (await c.listAll<Instance>('instances', { name: 'cap-src' }))[0];
   assert.equal(container?.type, 'container');
+  // A Windows installer image with its properties from the new-image form; a contradiction
+  // (Secure Boot without UEFI) is refused at its field first.
+  await openScreen(page, 'Images', 'Images');
+  await page.getByRole('button', { name: 'New image' }).click();
+  const newImage = page.locator('form[aria-labelledby=image-create-title]');
+  await newImage.getByLabel('Name').fill('win11-installer');
+  await newImage.getByLabel('Kind').selectOption('iso');
+  await newImage.getByLabel('UEFI Secure Boot').check();
+  await newImage.getByRole('button', { name: 'Create' }).click();
+  await newImage.locator('[data-field=image-secure-boot] .field-error').waitFor();
+  await newImage.getByLabel('Firmware').selectOption('uefi');
+  await newImage.getByLabel('OS type').selectOption('windows');
+  await newImage.getByLabel('Disk bus').selectOption('sata');
+  await newImage.getByLabel('NIC model').selectOption('e1000');
+  await newImage.getByLabel('TPM 2.0').check();
+  await newImage.getByLabel('Minimum memory (MiB)').fill('4096');
+  await shot(page, '16b-image-properties');
+  await newImage.getByRole('button', { name: 'Create' }).click();
+  await newImage.waitFor({ state: 'detached' });
+  const win = (await c.listAll<Image>('images', { name: 'win11-installer' }))[0];
+  assert.deepEqual([win?.firmware, win?.secureBoot, win?.osType, win?.diskBus, win?.nicModel, win?.tpm, win?.minMemoryMiB], ['uefi', true, 'windows', 'sata', 'e1000', true, 4096]);
 }
