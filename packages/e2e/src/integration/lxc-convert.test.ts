@@ -6,78 +6,32 @@
 // rows and its disk are put in place as a QEMU host would have left them.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, readdirSync, rmSync, chmodSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { AddressInfo } from 'node:net';
 import { newId } from '@kumo/core';
-import { KumoClient, type ImageVersion, type Instance, type Operation } from '@kumo/api';
-import { openDatabase } from '@kumo/db';
+import type { ImageVersion, Instance, KumoClient, Operation } from '@kumo/api';
 import { buildTinyImage } from '@kumo/image-tiny';
-import { buildServer, createJoinToken, seedDefaultCloud, type KumoServer } from '@kumo/server';
-import { createTestbed, type Testbed, type TestbedProcess } from '@kumo/netcfg/testbed';
+import type { KumoServer } from '@kumo/server';
+import type { TestbedProcess } from '@kumo/netcfg/testbed';
 import { eventually } from '../testing/test-cloud.ts';
-import { pidsMentioning } from '../testing/qemu-cleanup.ts';
-import { withCgroupMounts } from '../testing/cgroup-mounts.ts';
+import { startLxcHostCloud, type LxcHostCloud } from '../testing/lxc-host-cloud.ts';
 
-const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 const netnsPrefix = `kc${process.pid % 10000}r-`;
 
 describe('KVM → LXC conversion on a real LXC host', { timeout: 240_000 }, () => {
-  let bed: Testbed; let server: KumoServer; let client: KumoClient; let url = ''; let work = '';
+  let cloud: LxcHostCloud | undefined;
+  let server: KumoServer; let client: KumoClient;
   let agent: TestbedProcess | undefined;
   const created: string[] = [];
-  let closeDb: () => Promise<void> = async () => undefined;
   let zoneId = ''; let clusterId = ''; let offeringId = '';
-  const lxcPath = () => join(work, 'host0', 'lxc');
 
   before(async () => {
-    work = mkdtempSync('/var/tmp/kumo-lxc-cvt-e2e-');
-    chmodSync(work, 0o711); // the containers' mapped root walks down to its overlay
-    bed = await createTestbed({ name: 'lxc-cvt', hosts: 1 });
-    const database = await openDatabase({ dataDir: join(work, 'server') });
-    closeDb = () => database.close();
-    server = await buildServer({ database, dataDir: join(work, 'server'), logLevel: 'warn', controller: { heartbeatIntervalMs: 2000 } });
-    await server.app.listen({ host: bed.serverIp, port: 0 });
-    url = `http://${bed.serverIp}:${(server.app.server.address() as AddressInfo).port}`;
-    await server.ctx.auth.bootstrapAdmin('lxc-test-password');
-    client = new KumoClient({ baseUrl: url });
-    client.setToken((await server.ctx.auth.login('admin', 'lxc-test-password')).token);
-    const cloud = await seedDefaultCloud(server.ctx, 'lxc');
-    zoneId = cloud.zoneId; clusterId = cloud.clusterId; offeringId = cloud.offeringIds.small!;
-    const joinToken = (await createJoinToken(server.ctx, cloud.clusterId)).token;
-    await server.start();
-    agent = bed.spawn(0, withCgroupMounts([process.execPath, '--import', 'tsx', join(repoRoot, 'packages/kumo/src/main.ts'),
-      '--server', url, '--token', joinToken, 'agent', '--driver', 'lxc', '--name', 'lh0', '--address', bed.hosts[0]!.underlayIp,
-      '--state-dir', join(work, 'host0'), '--netns-prefix', netnsPrefix]));
-    await eventually(async () => (await client.listAll<{ state: string }>('hosts')).some((h) => h.state === 'up'), 'the LXC host up', 60_000)
-      .catch((e: unknown) => { throw new Error(`${String(e)}\n${agent?.output() ?? ''}`); });
+    cloud = await startLxcHostCloud({ name: 'lxc-cvt', netnsPrefix });
+    ({ server, client, agent, zoneId, clusterId, offeringId } = cloud);
   });
 
-  after(async () => {
-    for (const id of created) await client.request('DELETE', `/api/v1/instances/${id}`, { query: { wait: true, waitTimeoutSec: 60 } }).catch(() => undefined);
-    for (const id of (() => { try { return readdirSync(lxcPath()); } catch { return []; } })()) {
-      await bed.exec(0, ['lxc-stop', '-P', lxcPath(), '-n', id, '-k'], { allowFailure: true }).catch(() => undefined);
-    }
-    agent?.child.kill('SIGTERM');
-    await agent?.exited;
-    await server?.close();
-    await closeDb();
-    for (const pid of pidsMentioning(work)) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
-    try {
-      for (const ns of execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').map((l) => l.split(' ')[0] ?? '')) {
-        if (ns.startsWith(netnsPrefix)) execFileSync('ip', ['netns', 'del', ns]);
-      }
-    } catch { /* none */ }
-    await bed?.destroy();
-    for (const ctrl of readdirSync('/sys/fs/cgroup')) {
-      for (const id of created) {
-        for (const g of [`lxc.payload.${id}`, `lxc.monitor.${id}`]) { try { rmSync(join('/sys/fs/cgroup', ctrl, g)); } catch { /* not there */ } }
-      }
-    }
-    rmSync(work, { recursive: true, force: true });
-  });
+  after(async () => { await cloud?.stop(created); });
 
   test('the tiny VM\'s disk becomes a container that boots on the LXC host; the VM is renamed and stopped', async () => {
     const r = server.ctx.repos;

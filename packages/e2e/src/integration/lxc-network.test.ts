@@ -4,31 +4,23 @@
 // their instance id from 169.254.169.254, security groups filter them, and the console takes input.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, chmodSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { AddressInfo } from 'node:net';
-import { KumoClient, type Operation } from '@kumo/api';
-import { openDatabase } from '@kumo/db';
-import { buildServer, createJoinToken, seedDefaultCloud, type KumoServer } from '@kumo/server';
+import type { KumoClient, Operation } from '@kumo/api';
 import { ensureTinyCtImage } from '@kumo/kumo/tiny-image';
-import { createTestbed, type Testbed, type TestbedProcess } from '@kumo/netcfg/testbed';
+import type { Testbed, TestbedProcess } from '@kumo/netcfg/testbed';
 import { eventually } from '../testing/test-cloud.ts';
 import { typeIntoConsole } from '../testing/console-typing.ts';
-import { pidsMentioning } from '../testing/qemu-cleanup.ts';
-import { withCgroupMounts } from '../testing/cgroup-mounts.ts';
+import { startLxcHostCloud, type LxcHostCloud } from '../testing/lxc-host-cloud.ts';
 
-const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 const netnsPrefix = `kl${process.pid % 10000}r-`;
 
 describe('containers on a Kumo network (real LXC)', { timeout: 240_000 }, () => {
-  let bed: Testbed; let server: KumoServer; let client: KumoClient; let url = ''; let work = '';
+  let cloud: LxcHostCloud | undefined;
+  let bed: Testbed; let client: KumoClient; let url = ''; let work = '';
   let agent: TestbedProcess | undefined;
   const created: string[] = [];
-  let closeDb: () => Promise<void> = async () => undefined;
   let zoneId = ''; let offeringId = ''; let imageId = ''; let networkId = '';
-  const lxcPath = () => join(work, 'host0', 'lxc');
+  const lxcPath = () => cloud!.lxcPath;
 
   const consoleLog = (id: string) => client.requestText('GET', `/api/v1/instances/${id}/console/log`);
   const typeInto = (id: string, text: string, expect: RegExp, timeoutMs = 30_000) => typeIntoConsole(client, url, id, text, expect, timeoutMs);
@@ -43,30 +35,12 @@ describe('containers on a Kumo network (real LXC)', { timeout: 240_000 }, () => 
   const nicOf = async (id: string) => (await client.request<{ items: Array<{ id: string; ip: string; mac: string }> }>('GET', `/api/v1/instances/${id}/nics`)).items[0]!;
 
   before(async () => {
-    work = mkdtempSync('/var/tmp/kumo-lxc-e2e-');
-    chmodSync(work, 0o711); // the containers' mapped root walks down to its overlay
-    bed = await createTestbed({ name: 'lxc-e2e', hosts: 1 });
-    await bed.exec(0, ['ip', 'link', 'add', 'kpub', 'type', 'bridge']);
-    await bed.exec(0, ['ip', 'link', 'set', 'kpub', 'up']);
-    const database = await openDatabase({ dataDir: join(work, 'server') });
-    closeDb = () => database.close();
-    server = await buildServer({ database, dataDir: join(work, 'server'), logLevel: 'warn', controller: { heartbeatIntervalMs: 2000 } });
-    await server.app.listen({ host: bed.serverIp, port: 0 });
-    url = `http://${bed.serverIp}:${(server.app.server.address() as AddressInfo).port}`;
-    await server.ctx.auth.bootstrapAdmin('lxc-test-password');
-    client = new KumoClient({ baseUrl: url });
-    client.setToken((await server.ctx.auth.login('admin', 'lxc-test-password')).token);
-    const cloud = await seedDefaultCloud(server.ctx, 'lxc');
-    zoneId = cloud.zoneId; offeringId = cloud.offeringIds.small!;
-    const joinToken = (await createJoinToken(server.ctx, cloud.clusterId)).token;
-    await server.start();
+    cloud = await startLxcHostCloud({ name: 'lxc-e2e', netnsPrefix, beforeServer: async (b) => {
+      await b.exec(0, ['ip', 'link', 'add', 'kpub', 'type', 'bridge']);
+      await b.exec(0, ['ip', 'link', 'set', 'kpub', 'up']);
+    } });
+    ({ bed, client, url, work, agent, zoneId, offeringId } = cloud);
     imageId = await ensureTinyCtImage(client, join(work, 'images'), () => undefined);
-    // `ip netns exec` mounts a fresh /sys (LXC reads the namespace's links there) without the cgroup hierarchies LXC needs.
-    agent = bed.spawn(0, withCgroupMounts([process.execPath, '--import', 'tsx', join(repoRoot, 'packages/kumo/src/main.ts'),
-      '--server', url, '--token', joinToken, 'agent', '--driver', 'lxc', '--name', 'lh0', '--address', bed.hosts[0]!.underlayIp,
-      '--state-dir', join(work, 'host0'), '--netns-prefix', netnsPrefix]));
-    await eventually(async () => (await client.listAll<{ state: string }>('hosts')).some((h) => h.state === 'up'), 'the LXC host up', 60_000)
-      .catch((e: unknown) => { throw new Error(`${String(e)}\n${agent?.output() ?? ''}`); });
     await client.create('physical-networks', { zoneId, name: 'guest', trafficTypes: ['guest'], device: bed.hosts[0]!.underlayDevice, vniRange: { start: 6000, end: 6100 } });
     await client.create('physical-networks', { zoneId, name: 'public', trafficTypes: ['public'], device: 'kpub', deviceKind: 'bridge' });
     await client.create('public-ip-ranges', { zoneId, cidr: '203.0.113.0/24', gateway: '203.0.113.1', startIp: '203.0.113.10', endIp: '203.0.113.20' });
@@ -74,30 +48,9 @@ describe('containers on a Kumo network (real LXC)', { timeout: 240_000 }, () => 
   });
 
   after(async () => {
-    for (const id of created) await client.request('DELETE', `/api/v1/instances/${id}`, { query: { wait: true, waitTimeoutSec: 60 } }).catch(() => undefined);
     if (networkId) await client.delete('networks', networkId).catch(() => undefined);
     await new Promise((r) => setTimeout(r, 1500)); // let the agent tear the router down
-    // Containers a failed test left: their monitors listen in the host's network namespace.
-    for (const id of (() => { try { return readdirSync(lxcPath()); } catch { return []; } })()) {
-      await bed.exec(0, ['lxc-stop', '-P', lxcPath(), '-n', id, '-k'], { allowFailure: true }).catch(() => undefined);
-    }
-    agent?.child.kill('SIGTERM');
-    await agent?.exited;
-    await server?.close();
-    await closeDb();
-    for (const pid of pidsMentioning(work)) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
-    try {
-      for (const ns of execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').map((l) => l.split(' ')[0] ?? '')) {
-        if (ns.startsWith(netnsPrefix)) execFileSync('ip', ['netns', 'del', ns]);
-      }
-    } catch { /* none */ }
-    await bed?.destroy();
-    for (const ctrl of readdirSync('/sys/fs/cgroup')) {
-      for (const id of created) {
-        for (const g of [`lxc.payload.${id}`, `lxc.monitor.${id}`]) { try { rmSync(join('/sys/fs/cgroup', ctrl, g)); } catch { /* not there */ } }
-      }
-    }
-    rmSync(work, { recursive: true, force: true });
+    await cloud?.stop(created);
   });
 
   test('a container gets its address by DHCP from the network\'s router and reads its instance id from 169.254.169.254', async () => {
