@@ -3,10 +3,10 @@ import type { FastifyInstance } from 'fastify';
 import * as api from '@kumo/api';
 import type { ServerContext } from '../../context.ts';
 import { errorResponses } from '../crud-routes.ts';
-import { toImageVersion, toOperation } from '../mappers.ts';
+import { toImageVersion } from '../mappers.ts';
 import { principalOf } from '../auth-hook.ts';
+import { answerOperation, IdempotencyHeaders, idempotencyKeyOf } from '../operation-answer.ts';
 
-const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 128 })) });
 const VersionParams = Type.Object({ id: api.AnyId, versionId: api.AnyId }, { additionalProperties: false });
 
 /** Capture, default version, rollback, version delete. The work is the image services'. */
@@ -20,12 +20,8 @@ export function registerImageVersionRoutes(app: FastifyInstance, ctx: ServerCont
       response: { 200: api.Operation, 202: api.Operation, ...errorResponses },
     },
   }, async (req, reply) => {
-    const p = principalOf(req);
-    const op = await imageCapture.capture(p.scope, (req.params as { id: string }).id, req.body as api.ImageCapture, req.headers['idempotency-key'] as string | undefined);
-    const q = req.query as { wait?: boolean; waitTimeoutSec?: number };
-    const final = q.wait ? await ctx.ops.waitFor(p.scope, op.id, (q.waitTimeoutSec ?? 600) * 1000) : op;
-    void reply.header('location', `/api/v1/operations/${op.id}`);
-    return reply.status(q.wait && ['succeeded', 'failed', 'cancelled'].includes(final.status) ? 200 : 202).send(toOperation(final));
+    const op = await imageCapture.capture(principalOf(req).scope, (req.params as { id: string }).id, req.body as api.ImageCapture, idempotencyKeyOf(req));
+    return answerOperation(ctx, req, reply, op);
   });
 
   app.post('/api/v1/instances/:id/convert', {
@@ -35,12 +31,8 @@ export function registerImageVersionRoutes(app: FastifyInstance, ctx: ServerCont
       response: { 200: api.Operation, 202: api.Operation, ...errorResponses },
     },
   }, async (req, reply) => {
-    const p = principalOf(req);
-    const op = await instanceConvert.convert(p.scope, (req.params as { id: string }).id, req.body as api.InstanceConvert, req.headers['idempotency-key'] as string | undefined);
-    const q = req.query as { wait?: boolean; waitTimeoutSec?: number };
-    const final = q.wait ? await ctx.ops.waitFor(p.scope, op.id, (q.waitTimeoutSec ?? 600) * 1000) : op;
-    void reply.header('location', `/api/v1/operations/${op.id}`);
-    return reply.status(q.wait && ['succeeded', 'failed', 'cancelled'].includes(final.status) ? 200 : 202).send(toOperation(final));
+    const op = await instanceConvert.convert(principalOf(req).scope, (req.params as { id: string }).id, req.body as api.InstanceConvert, idempotencyKeyOf(req));
+    return answerOperation(ctx, req, reply, op);
   });
 
   app.post('/api/v1/snapshots/:id/capture', {
@@ -50,12 +42,8 @@ export function registerImageVersionRoutes(app: FastifyInstance, ctx: ServerCont
       response: { 200: api.Operation, 202: api.Operation, ...errorResponses },
     },
   }, async (req, reply) => {
-    const p = principalOf(req);
-    const op = await imageCapture.captureSnapshot(p.scope, (req.params as { id: string }).id, req.body as api.ImageCapture, req.headers['idempotency-key'] as string | undefined);
-    const q = req.query as { wait?: boolean; waitTimeoutSec?: number };
-    const final = q.wait ? await ctx.ops.waitFor(p.scope, op.id, (q.waitTimeoutSec ?? 600) * 1000) : op;
-    void reply.header('location', `/api/v1/operations/${op.id}`);
-    return reply.status(q.wait && ['succeeded', 'failed', 'cancelled'].includes(final.status) ? 200 : 202).send(toOperation(final));
+    const op = await imageCapture.captureSnapshot(principalOf(req).scope, (req.params as { id: string }).id, req.body as api.ImageCapture, idempotencyKeyOf(req));
+    return answerOperation(ctx, req, reply, op);
   });
 
   app.post('/api/v1/images/:id/default', {
