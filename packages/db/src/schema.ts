@@ -266,6 +266,8 @@ export interface LoadBalancerMemberRow { loadBalancerId: string; nicId: string; 
 export { defaultMigrationPolicy, finishedMigrationStates, migrationStates, type MigrationPolicyRow, type MigrationRow, type MigrationState } from './schema-migrations.ts';
 import type { MigrationPolicyRow, MigrationRow } from './schema-migrations.ts';
 export type { Ec2CredentialRow, Ec2TagRow } from './schema-ec2.ts';
+export type { UsageRollupCursorRow, UsageRollupGranularity, UsageRollupRow } from './schema-usage-rollups.ts';
+import type { UsageRollupCursorRow, UsageRollupRow } from './schema-usage-rollups.ts';
 import type { Ec2CredentialRow, Ec2TagRow } from './schema-ec2.ts';
 /** Who a quota or a usage record belongs to (migration 017): an account today; domains and projects later. */
 export type OwnerKind = 'account';
@@ -335,6 +337,8 @@ export interface Database {
   hostEvacuationItems: HostEvacuationItemRow;
   quotas: QuotaRow;
   usageEvents: UsageEventRow;
+  usageRollups: UsageRollupRow;
+  usageRollupCursor: UsageRollupCursorRow;
   auditLog: AuditRow;
   ec2Credentials: Ec2CredentialRow;
   ec2Tags: Ec2TagRow;

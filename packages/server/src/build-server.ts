@@ -27,6 +27,7 @@ import { registerAccountingRoutes } from './http/routes/accounting-routes.ts';
 import { installAuditHook } from './http/audit-hook.ts';
 import { QuotaService } from './services/quota-service.ts';
 import { UsageService } from './services/usage-service.ts';
+import { defaultUsageRollupOptions, UsageRollupJob, type UsageRollupOptions } from './controller/usage-rollup-job.ts';
 import { AuditService } from './services/audit-service.ts';
 import { registerInstanceRoutes } from './http/routes/instance-routes.ts';
 import { registerOperationRoutes } from './http/routes/operation-routes.ts';
@@ -80,6 +81,8 @@ export interface BuildServerOptions {
   ha?: Partial<HaControllerOptions>;
   /** The EC2-compatible API at /ec2/: region name, public URL (docs/ec2.md). */
   ec2?: Partial<Ec2Options>;
+  /** Hourly and daily usage rollups: how often, how long after an hour ends (controller/usage-rollup-job.ts). */
+  usageRollups?: Partial<UsageRollupOptions>;
 }
 
 export interface KumoServer {
@@ -92,6 +95,8 @@ export interface KumoServer {
   ha: HaController;
   /** The EC2-compatible API (its endpoint can also be served on a port of its own: listenEc2). */
   ec2: Ec2Facade;
+  /** Closes hours of usage into hourly and daily rollups. */
+  usageRollups: UsageRollupJob;
   /** Serve the EC2 API alone on another port (kumo server --ec2-port); closed with the server. */
   listenEc2(host: string, port: number): Promise<FastifyInstance>;
   /** Every route as registered (method, url), for conformance tests and docs. */
@@ -154,6 +159,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
     queueDepth: () => controller.queue.length(), connectedAgents: () => gateway.connectedCount(),
     pendingJobs: () => gateway.pendingJobs(), staleReports: () => gateway.staleReports,
   });
+  const usageRollups = new UsageRollupJob(repos, clock, app.log, { ...defaultUsageRollupOptions, ...opts.usageRollups });
   const metricsService = new MetricsService(repos, clock, events, notifier, app.log, metrics.registry, opts.metrics);
   gateway.hooks.onMetrics = (hostId, batch) => metricsService.ingest.ingest(hostId, batch);
   const ha = new HaController(repos, gateway, events, notifier, clock, app.log, { ...defaultHaControllerOptions, ...opts.ha });
@@ -199,7 +205,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
 
   let started = false;
   return {
-    app, ctx, controller, routes, metrics: metricsService, ha, ec2,
+    app, ctx, controller, routes, metrics: metricsService, ha, ec2, usageRollups,
     async listenEc2(host, port) {
       const ec2App = Fastify({ logger: { level: opts.logLevel ?? 'info' }, bodyLimit: opts.bodyLimitBytes ?? 1024 * 1024, genReqId: () => Math.random().toString(36).slice(2, 10) });
       await registerEc2Endpoint(ec2App, ec2.endpoint, '/');
@@ -211,11 +217,13 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
       if (started || opts.startController === false) return;
       started = true;
       metricsService.start();
+      usageRollups.start();
       await controller.start();
       ha.start();
     },
     async close() {
       await metricsService.stop();
+      usageRollups.stop();
       await ha.stop();
       gateway.closeAll();
       await controller.stop();
