@@ -27,13 +27,17 @@ export interface ZoneRow {
   id: string; name: string; description: string; placementStrategy: 'spread' | 'pack'; createdAt: string;
   /** HA settings (migration 014): host lease duration, how long before its end a host that cannot renew stops its HA guests, restarts at once. */
   haLeaseMs?: number | undefined; haFenceMarginMs?: number | undefined; haRestartConcurrency?: number | undefined;
+  /** The account the zone is dedicated to (migration 025); null: shared. */
+  dedicatedAccountId?: string | null | undefined;
 }
 /** Where storage fencing of a host is (migration 014): none, started, or confirmed (the host's old copies cannot write). */
 export type HostFenceState = 'none' | 'fencing' | 'fenced';
-export interface PodRow { id: string; zoneId: string; name: string; createdAt: string }
+export interface PodRow { id: string; zoneId: string; name: string; createdAt: string; /** migration 025 */ dedicatedAccountId?: string | null | undefined }
 export interface ClusterRow {
   id: string; zoneId: string; podId: string; name: string; hypervisor: 'qemu' | 'lxc' | 'fake';
   cpuOvercommit: number; memoryOvercommit: number; createdAt: string;
+  /** The account the cluster is dedicated to (migration 025); null: shared. */
+  dedicatedAccountId?: string | null | undefined;
 }
 export interface HostRow {
   id: string; zoneId: string; podId: string; clusterId: string; name: string;

@@ -27,6 +27,7 @@ import { registerAccountingRoutes } from './http/routes/accounting-routes.ts';
 import { installAuditHook } from './http/audit-hook.ts';
 import { QuotaService } from './services/quota-service.ts';
 import { UsageService } from './services/usage-service.ts';
+import { registerDedicationRoutes } from './http/routes/dedication-routes.ts';
 import { defaultUsageRollupOptions, UsageRollupJob, type UsageRollupOptions } from './controller/usage-rollup-job.ts';
 import { AuditService } from './services/audit-service.ts';
 import { registerInstanceRoutes } from './http/routes/instance-routes.ts';
@@ -184,6 +185,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
   registerCatalogRoutes(app, ctx);
   registerTenancyRoutes(app, ctx);
   registerAccountingRoutes(app, ctx);
+  registerDedicationRoutes(app, ctx);
   registerInstanceRoutes(app, ctx);
   registerOperationRoutes(app, ctx);
   registerStreamRoutes(app, ctx);

@@ -19,7 +19,7 @@ const admin = { accountId: 'acct-system', admin: true };
 async function recordHistory(repos: Repos, a: string, b: string): Promise<void> {
   const rec = (owner: string, type: string, id: string, at: number, levels: UsageLevel[]) =>
     repos.usageEvents.record(repos.db, { ownerId: owner, resourceType: type, resourceId: id }, levels, iso(at));
-  const vm = newId('instance'); const vol = newId('volume'); const ip = newId('publicIp'); const net = newId('network');
+  const vm = newId('instance'); const vol = newId('volume'); const ip = `ip-${newId('volume')}`; const net = `net-${newId('volume')}`;
   await rec(a, 'instance', vm, t0 + 17 * min + 3_123, [{ meter: 'instance.allocated', quantity: 1, offeringId: 'off-small' }, { meter: 'instance.running', quantity: 0, offeringId: 'off-small' }]);
   for (let k = 1; k < 60; k++) {
     const at = t0 + 17 * min + k * 71 * min + k * 997;

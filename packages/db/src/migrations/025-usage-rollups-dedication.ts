@@ -10,6 +10,10 @@ import type { Kysely } from 'kysely';
  *   day rows of every day that ends by then. Advanced with compare-and-swap in the transaction
  *   that writes the rows, so a crash leaves either the whole step or none of it.
  * Per-domain and per-project totals are a join of usageRollups.ownerId on accounts (docs/accounting.md).
+ *
+ * Dedicated resources (tenancy): zones, pods and clusters get `dedicatedAccountId` like hosts have
+ * had since 001; a host's dedication is its own, else its cluster's, pod's or zone's (the nearest
+ * one set). Dedication to a domain joins as a `dedicatedDomainId` column on the same four tables.
  */
 /* eslint-disable @typescript-eslint/no-explicit-any -- migrations run against the schema as it was then */
 export async function up(db: Kysely<any>): Promise<void> {
@@ -30,9 +34,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('closedUntil', 'text', (c) => c.notNull())
     .addColumn('updatedAt', 'text', (c) => c.notNull())
     .execute();
+  for (const t of ['zones', 'pods', 'clusters']) await db.schema.alterTable(t).addColumn('dedicatedAccountId', 'text').execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  for (const t of ['clusters', 'pods', 'zones']) await db.schema.alterTable(t).dropColumn('dedicatedAccountId').execute();
   await db.schema.dropTable('usageRollupCursor').execute();
   await db.schema.dropTable('usageRollups').execute();
 }
