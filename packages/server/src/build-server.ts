@@ -25,6 +25,7 @@ import { ImageCaptureReconciler } from './controller/image-capture-reconciler.ts
 import { registerTenancyRoutes } from './http/routes/tenancy-routes.ts';
 import { registerAccountingRoutes } from './http/routes/accounting-routes.ts';
 import { installAuditHook } from './http/audit-hook.ts';
+import { installTenantView } from './http/tenant-view.ts';
 import { QuotaService } from './services/quota-service.ts';
 import { UsageService } from './services/usage-service.ts';
 import { registerDedicationRoutes } from './http/routes/dedication-routes.ts';
@@ -176,6 +177,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
   await app.register(websocket, { options: { maxPayload: 4 * 1024 * 1024 } });
   installAuth(app, auth, opts.origins);
   installAuditHook(app, accounting.audit);
+  installTenantView(app);
   registerMetricsRoutes(app, metrics); // first: its timing hook must see every route registered after it
 
   app.get('/api/v1/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());

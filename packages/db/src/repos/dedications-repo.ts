@@ -25,7 +25,7 @@ export class DedicationsRepo {
     const rows = await db.selectFrom('hosts as h').innerJoin('clusters as c', 'c.id', 'h.clusterId').innerJoin('pods as p', 'p.id', 'h.podId').innerJoin('zones as z', 'z.id', 'h.zoneId')
       .select((eb) => ['h.id', eb.fn.coalesce('h.dedicatedAccountId', 'c.dedicatedAccountId', 'p.dedicatedAccountId', 'z.dedicatedAccountId').as('accountId')])
       .where('h.zoneId', '=', zoneId).execute();
-    return new Map(rows.map((r) => [r.id, r.accountId]));
+    return new Map(rows.map((r) => [r.id, r.accountId ?? null]));
   }
 
   /** Whether anything (a zone, pod, cluster or host) is dedicated to the account. */
@@ -84,12 +84,27 @@ export class DedicationsRepo {
     return all.filter((d) => d.accountId !== accountId && (above.has(d.id) || inside.has(d.id)));
   }
 
-  /** Other accounts' instances (not deleted) placed in the target. */
+  /** Other accounts' instances (not deleted) placed in the target, or pinned to it. */
   async otherAccountsInstances(t: DedicationTarget, accountId: string): Promise<string[]> {
-    const col = t.kind === 'zone' ? 'zoneId' : t.kind === 'pod' ? 'podId' : t.kind === 'cluster' ? 'clusterId' : 'hostId';
-    const rows = await this.db.selectFrom('instances').select('id').where(col, '=', t.id).where('accountId', '!=', accountId).where('phase', '!=', 'deleted')
-      .where('hostId', 'is not', null).orderBy('id').limit(20).execute();
+    const rows = await this.db.selectFrom('instances').select('id').where('accountId', '!=', accountId).where('phase', '!=', 'deleted')
+      .where((eb) => {
+        if (t.kind === 'zone') return eb('zoneId', '=', t.id);
+        if (t.kind === 'host') return eb('hostId', '=', t.id);
+        const hosts = eb.selectFrom('hosts').select('id').where(t.kind === 'pod' ? 'podId' : 'clusterId', '=', t.id);
+        if (t.kind === 'cluster') return eb.or([eb('clusterId', '=', t.id), eb('hostId', 'in', hosts)]);
+        return eb.or([eb('podId', '=', t.id), eb('clusterId', 'in', eb.selectFrom('clusters').select('id').where('podId', '=', t.id)), eb('hostId', 'in', hosts)]);
+      })
+      .orderBy('id').limit(20).execute();
     return rows.map((r) => r.id);
+  }
+
+  /** The account a zone, pod, cluster or host is effectively dedicated to: its own, else the nearest ancestor's (null: shared; undefined: no such resource). */
+  async effectiveAccount(kind: DedicationKind, id: string): Promise<string | null | undefined> {
+    const t = await this.target(kind, id);
+    if (!t) return undefined;
+    if (t.dedicatedAccountId !== null) return t.dedicatedAccountId;
+    const up = kind === 'host' ? ['cluster', t.clusterId] as const : kind === 'cluster' ? ['pod', t.podId] as const : kind === 'pod' ? ['zone', t.zoneId] as const : null;
+    return up && up[1] !== null ? this.effectiveAccount(up[0], up[1]) : null;
   }
 
   /** Dedicate (an account id) or release (null). */

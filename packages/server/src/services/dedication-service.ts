@@ -49,3 +49,18 @@ export class DedicationService {
     return t;
   }
 }
+
+/**
+ * Tenants do not choose pods or clusters — the scheduler does — unless the pod or cluster is
+ * dedicated to their account (itself or through its pod or zone). The same answer whether the pod
+ * exists or not, so it tells nothing about the infrastructure. Admins pin anywhere.
+ */
+export async function checkPinning(repos: Repos, scope: Scope, body: { podId?: string | undefined; clusterId?: string | undefined }): Promise<void> {
+  if (scope.admin) return;
+  for (const [kind, id] of [['pod', body.podId], ['cluster', body.clusterId]] as const) {
+    if (id === undefined) continue;
+    if ((await repos.dedications.effectiveAccount(kind, id)) !== scope.accountId) {
+      throw new ApiError('forbidden', `${kind}Id: only a ${kind} dedicated to your account can be chosen; leave it out and the scheduler places the instance`, { field: `${kind}Id` });
+    }
+  }
+}
