@@ -102,6 +102,10 @@ for (const dialect of testDialects) {
       assert.equal((await create(alice, { clusterId })).status, 202, 'a cluster in a pod dedicated to the account');
       assert.equal((await create(alice, { podId })).status, 202);
       assert.deepEqual((await call(admin, 'GET', '/api/v1/dedications')).body.items.map((x: any) => [x.kind, x.id, x.accountId]), [['pod', podId, alice.accountId]]);
+      // host_dedication_skipped_checks: the host's own PATCH goes through the same checks as /api/v1/dedications.
+      const patched = await server.app.inject({ method: 'PATCH', url: `/api/v1/hosts/${hostId}`, headers: { authorization: `Bearer ${admin.token}` }, payload: { dedicatedAccountId: admin.accountId } });
+      assert.equal(patched.statusCode, 409, patched.body);
+      assert.equal(patched.json().error.code, 'conflict');
       assert.equal((await call(admin, 'DELETE', `/api/v1/dedications/pod/${podId}`)).status, 204);
       assert.equal((await create(alice, { podId })).status, 403);
     });
