@@ -27,13 +27,17 @@ export interface ZoneRow {
   id: string; name: string; description: string; placementStrategy: 'spread' | 'pack'; createdAt: string;
   /** HA settings (migration 014): host lease duration, how long before its end a host that cannot renew stops its HA guests, restarts at once. */
   haLeaseMs?: number | undefined; haFenceMarginMs?: number | undefined; haRestartConcurrency?: number | undefined;
+  /** The account the zone is dedicated to (migration 025); null: shared. */
+  dedicatedAccountId?: string | null | undefined;
 }
 /** Where storage fencing of a host is (migration 014): none, started, or confirmed (the host's old copies cannot write). */
 export type HostFenceState = 'none' | 'fencing' | 'fenced';
-export interface PodRow { id: string; zoneId: string; name: string; createdAt: string }
+export interface PodRow { id: string; zoneId: string; name: string; createdAt: string; /** migration 025 */ dedicatedAccountId?: string | null | undefined }
 export interface ClusterRow {
   id: string; zoneId: string; podId: string; name: string; hypervisor: 'qemu' | 'lxc' | 'fake';
   cpuOvercommit: number; memoryOvercommit: number; createdAt: string;
+  /** The account the cluster is dedicated to (migration 025); null: shared. */
+  dedicatedAccountId?: string | null | undefined;
 }
 export interface HostRow {
   id: string; zoneId: string; podId: string; clusterId: string; name: string;
@@ -266,6 +270,8 @@ export interface LoadBalancerMemberRow { loadBalancerId: string; nicId: string; 
 export { defaultMigrationPolicy, finishedMigrationStates, migrationStates, type MigrationPolicyRow, type MigrationRow, type MigrationState } from './schema-migrations.ts';
 import type { MigrationPolicyRow, MigrationRow } from './schema-migrations.ts';
 export type { Ec2CredentialRow, Ec2TagRow } from './schema-ec2.ts';
+export type { UsageRollupCursorRow, UsageRollupGranularity, UsageRollupRow } from './schema-usage-rollups.ts';
+import type { UsageRollupCursorRow, UsageRollupRow } from './schema-usage-rollups.ts';
 import type { Ec2CredentialRow, Ec2TagRow } from './schema-ec2.ts';
 /** Who a quota or a usage record belongs to (migration 017): an account today; domains and projects later. */
 export type OwnerKind = 'account';
@@ -335,6 +341,8 @@ export interface Database {
   hostEvacuationItems: HostEvacuationItemRow;
   quotas: QuotaRow;
   usageEvents: UsageEventRow;
+  usageRollups: UsageRollupRow;
+  usageRollupCursor: UsageRollupCursorRow;
   auditLog: AuditRow;
   ec2Credentials: Ec2CredentialRow;
   ec2Tags: Ec2TagRow;

@@ -27,7 +27,7 @@ describe('tenant isolation', () => {
       const snapshotId = newId('snapshot');
       const now = new Date().toISOString();
       await cloud.server.ctx.repos.snapshots.insert({
-        id: snapshotId, accountId: acct.id, volumeId: vol.resourceId, name: 'snap', sizeGiB: 1, sizeBytes: 0, location: 'image-store', poolId: (await client.request<Volume>('GET', `/api/v1/volumes/${vol.resourceId}`)).poolId,
+        id: snapshotId, accountId: acct.id, volumeId: vol.resourceId, name: 'snap', sizeGiB: 1, sizeBytes: 0, location: 'image-store', poolId: (await cloud.server.ctx.repos.volumes.getAny(vol.resourceId))!.poolId, // tenants see no pool ids
         format: 'qcow2', storagePath: null, sha256: null, desired: 'ready', phase: 'ready', task: null, errorReason: null, version: 1, createdAt: now, updatedAt: now,
       });
       users[name] = { client, instanceId: op.resourceId, keypairId: kp.id, opId: op.id, accountId: acct.id, volumeId: vol.resourceId, snapshotId };

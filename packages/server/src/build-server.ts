@@ -25,8 +25,11 @@ import { ImageCaptureReconciler } from './controller/image-capture-reconciler.ts
 import { registerTenancyRoutes } from './http/routes/tenancy-routes.ts';
 import { registerAccountingRoutes } from './http/routes/accounting-routes.ts';
 import { installAuditHook } from './http/audit-hook.ts';
+import { installTenantView } from './http/tenant-view.ts';
 import { QuotaService } from './services/quota-service.ts';
 import { UsageService } from './services/usage-service.ts';
+import { registerDedicationRoutes } from './http/routes/dedication-routes.ts';
+import { defaultUsageRollupOptions, UsageRollupJob, type UsageRollupOptions } from './controller/usage-rollup-job.ts';
 import { AuditService } from './services/audit-service.ts';
 import { registerInstanceRoutes } from './http/routes/instance-routes.ts';
 import { registerOperationRoutes } from './http/routes/operation-routes.ts';
@@ -80,6 +83,8 @@ export interface BuildServerOptions {
   ha?: Partial<HaControllerOptions>;
   /** The EC2-compatible API at /ec2/: region name, public URL (docs/ec2.md). */
   ec2?: Partial<Ec2Options>;
+  /** Hourly and daily usage rollups: how often, how long after an hour ends (controller/usage-rollup-job.ts). */
+  usageRollups?: Partial<UsageRollupOptions>;
 }
 
 export interface KumoServer {
@@ -92,6 +97,8 @@ export interface KumoServer {
   ha: HaController;
   /** The EC2-compatible API (its endpoint can also be served on a port of its own: listenEc2). */
   ec2: Ec2Facade;
+  /** Closes hours of usage into hourly and daily rollups. */
+  usageRollups: UsageRollupJob;
   /** Serve the EC2 API alone on another port (kumo server --ec2-port); closed with the server. */
   listenEc2(host: string, port: number): Promise<FastifyInstance>;
   /** Every route as registered (method, url), for conformance tests and docs. */
@@ -154,6 +161,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
     queueDepth: () => controller.queue.length(), connectedAgents: () => gateway.connectedCount(),
     pendingJobs: () => gateway.pendingJobs(), staleReports: () => gateway.staleReports,
   });
+  const usageRollups = new UsageRollupJob(repos, clock, app.log, { ...defaultUsageRollupOptions, ...opts.usageRollups });
   const metricsService = new MetricsService(repos, clock, events, notifier, app.log, metrics.registry, opts.metrics);
   gateway.hooks.onMetrics = (hostId, batch) => metricsService.ingest.ingest(hostId, batch);
   const ha = new HaController(repos, gateway, events, notifier, clock, app.log, { ...defaultHaControllerOptions, ...opts.ha });
@@ -169,6 +177,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
   await app.register(websocket, { options: { maxPayload: 4 * 1024 * 1024 } });
   installAuth(app, auth, opts.origins);
   installAuditHook(app, accounting.audit);
+  installTenantView(app);
   registerMetricsRoutes(app, metrics); // first: its timing hook must see every route registered after it
 
   app.get('/api/v1/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
@@ -178,6 +187,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
   registerCatalogRoutes(app, ctx);
   registerTenancyRoutes(app, ctx);
   registerAccountingRoutes(app, ctx);
+  registerDedicationRoutes(app, ctx);
   registerInstanceRoutes(app, ctx);
   registerOperationRoutes(app, ctx);
   registerStreamRoutes(app, ctx);
@@ -199,7 +209,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
 
   let started = false;
   return {
-    app, ctx, controller, routes, metrics: metricsService, ha, ec2,
+    app, ctx, controller, routes, metrics: metricsService, ha, ec2, usageRollups,
     async listenEc2(host, port) {
       const ec2App = Fastify({ logger: { level: opts.logLevel ?? 'info' }, bodyLimit: opts.bodyLimitBytes ?? 1024 * 1024, genReqId: () => Math.random().toString(36).slice(2, 10) });
       await registerEc2Endpoint(ec2App, ec2.endpoint, '/');
@@ -211,11 +221,13 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
       if (started || opts.startController === false) return;
       started = true;
       metricsService.start();
+      usageRollups.start();
       await controller.start();
       ha.start();
     },
     async close() {
       await metricsService.stop();
+      usageRollups.stop();
       await ha.stop();
       gateway.closeAll();
       await controller.stop();

@@ -38,6 +38,9 @@ export const UsageQuery = Type.Object({
   from: Type.String({ format: 'date-time', description: 'start (inclusive), ISO-8601' }),
   to: Type.String({ format: 'date-time', description: 'end (exclusive), ISO-8601; at most 366 days after from' }),
   granularity: Type.Optional(Type.Union([Type.Literal('hour'), Type.Literal('day')], { default: 'day' })),
+  source: Type.Optional(Type.Union([Type.Literal('rollups'), Type.Literal('events')], {
+    default: 'rollups', description: 'rollups: closed hours and days from the rollups, the rest from the events; events: the whole window from the events (same numbers, for checking)',
+  })),
 }, { additionalProperties: false });
 export type UsageQuery = Static<typeof UsageQuery>;
 
@@ -57,6 +60,23 @@ export const UsageReport = Type.Object({
   totals: Type.Array(Type.Omit(UsageRecord, ['start', 'end'])),
 });
 export type UsageReport = Static<typeof UsageReport>;
+
+/** GET /api/v1/usage/rollups: closed hours or days of every account (admins) or one. */
+export const UsageRollupQuery = Type.Object({
+  accountId: Type.Optional(Type.String({ maxLength: 64, description: 'one account (default: every account an admin may see; others: their own)' })),
+  from: Type.String({ format: 'date-time', description: 'start (inclusive), ISO-8601' }),
+  to: Type.String({ format: 'date-time', description: 'end (exclusive), ISO-8601; at most 366 days after from' }),
+  granularity: Type.Optional(Type.Union([Type.Literal('hour'), Type.Literal('day')], { default: 'day' })),
+}, { additionalProperties: false });
+export type UsageRollupQuery = Static<typeof UsageRollupQuery>;
+
+export const UsageRollupList = Type.Object({
+  granularity: Type.String(), from: Timestamp, to: Timestamp,
+  /** Every hour before this is closed (null: the rollup job has not run yet); later hours are not listed. */
+  closedUntil: Nullable(Timestamp),
+  items: Type.Array(Type.Composite([Type.Object({ accountId: Type.String() }), UsageRecord])),
+}, { description: 'closed hourly or daily usage per account, meter and offering; per-domain or per-project totals are a join on accounts' });
+export type UsageRollupList = Static<typeof UsageRollupList>;
 
 export const AuditEntry = Type.Object({
   id: Type.String(), accountId: Type.String(), userId: Nullable(Type.String()), username: Type.String(),

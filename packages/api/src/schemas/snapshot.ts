@@ -8,7 +8,7 @@ export const Snapshot = Type.Object({
   volumeId: Type.String({ description: 'the volume it was taken of (kept after that volume is deleted)' }),
   sizeGiB: Type.Integer({ description: 'the volume\'s size when taken; a volume made from it is at least this big' }),
   sizeBytes: Type.Integer({ description: 'bytes stored' }),
-  location: lit(['image-store', 'pool'] as const), poolId: Type.String(), format: lit(['qcow2', 'raw'] as const),
+  location: lit(['image-store', 'pool'] as const), poolId: Nullable(Type.String()), format: lit(['qcow2', 'raw'] as const),
   sha256: Nullable(Type.String()),
   desired: lit(['ready', 'deleted'] as const), phase: lit(['pending', 'ready', 'error', 'deleted'] as const),
   task: Nullable(lit(['creating', 'deleting'] as const)), errorReason: Nullable(Type.String()),

@@ -6,7 +6,7 @@ const lit = <T extends string>(values: readonly T[]) => Type.Union(values.map((v
 const SizeGiB = Type.Integer({ minimum: 1, maximum: 65536, description: 'GiB; the volume is exactly this big' });
 
 export const Volume = Type.Object({
-  id: Type.String(), accountId: Type.String(), name: Type.String(), instanceId: Nullable(Type.String({ description: 'the instance it is attached to (what the host confirmed)' })), poolId: Type.String(),
+  id: Type.String(), accountId: Type.String(), name: Type.String(), instanceId: Nullable(Type.String({ description: 'the instance it is attached to (what the host confirmed)' })), poolId: Nullable(Type.String({ description: 'null to callers who are not admins (docs/operators.md, "What tenants see")' })),
   kind: lit(['root', 'data'] as const), sizeGiB: Type.Integer(), format: Type.String(), provisioning: Type.String(),
   path: Type.String(), desired: lit(['ready', 'deleted'] as const), phase: lit(['pending', 'ready', 'error', 'deleted'] as const),
   task: Nullable(lit(volumeTasks)), errorReason: Nullable(Type.String()), createdAt: Timestamp,

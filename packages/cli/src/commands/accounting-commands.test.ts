@@ -24,6 +24,11 @@ before(async () => {
           { start: '2026-12-01T00:00:00.000Z', end: '2026-12-02T00:00:00.000Z', meter: 'volume.gib', offeringId: null, quantity: 240, unit: 'GiB-hours' }],
         totals: [{ meter: 'instance.running', offeringId: 'off-1', quantity: 1 / 3, unit: 'hours' }] });
     }
+    if (u.pathname === '/api/v1/usage/rollups') {
+      return reply(200, { granularity: u.searchParams.get('granularity'), from: u.searchParams.get('from'), to: u.searchParams.get('to'), closedUntil: '2026-12-03T05:00:00.000Z',
+        items: [{ accountId: acct, start: '2026-12-01T00:00:00.000Z', end: '2026-12-02T00:00:00.000Z', meter: 'publicIp', offeringId: null, quantity: 24, unit: 'hours' },
+          { accountId: 'acct-01m80000000000000002', start: '2026-12-01T00:00:00.000Z', end: '2026-12-02T00:00:00.000Z', meter: 'network', offeringId: null, quantity: 2.5, unit: 'hours' }] });
+    }
     if (u.pathname === '/api/v1/audit') {
       return reply(200, { items: [{ id: 'aud-1', accountId: acct, userId: null, username: 'alice', sourceAddress: '192.0.2.1', method: 'POST', route: '/api/v1/instances',
         action: 'instances.create', resourceId: 'i-1', status: 202, errorCode: null, requestId: 'r', body: {}, createdAt: '2026-12-01T00:00:00.000Z' }], nextCursor: null });
@@ -68,6 +73,19 @@ test('kumo usage list -o csv: one line per record, dates as given turned into IS
   ]);
   const j = await kumo('-o', 'json', 'usage', 'list', '--from', '2026-12-01', '--to', '2026-12-02', '--totals');
   assert.equal(JSON.parse(j.out)[0].meter, 'instance.running');
+});
+
+test('kumo usage list --all-accounts: every account\'s closed days from the rollups, one line per account and meter', async () => {
+  const r = await kumo('-o', 'csv', 'usage', 'list', '--all-accounts', '--from', '2026-12-01', '--to', '2026-12-03');
+  assert.equal(r.code, 0);
+  const q = seen.find((s) => s.path === '/api/v1/usage/rollups')!.query;
+  assert.deepEqual([q.get('from'), q.get('to'), q.get('granularity'), q.get('accountId')], ['2026-12-01T00:00:00.000Z', '2026-12-03T00:00:00.000Z', 'day', null]);
+  assert.deepEqual(r.out.trim().split('\n'), [
+    'accountId,start,end,meter,offeringId,quantity,unit',
+    `${acct},2026-12-01T00:00:00.000Z,2026-12-02T00:00:00.000Z,publicIp,,24,hours`,
+    'acct-01m80000000000000002,2026-12-01T00:00:00.000Z,2026-12-02T00:00:00.000Z,network,,2.5,hours',
+  ]);
+  assert.equal((await kumo('usage', 'list', '--all-accounts', '--account', 'alice', '--from', '2026-12-01', '--to', '2026-12-03')).code, 1);
 });
 
 test('kumo audit list: filters go to the API, entries come back as a table', async () => {

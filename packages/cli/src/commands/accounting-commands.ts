@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { AuditEntry, Quota, QuotaLimits, UsageReport } from '@kumo/api';
+import type { AuditEntry, Quota, QuotaLimits, UsageReport, UsageRollupList } from '@kumo/api';
 import { CliError, clientFor, resolveId } from '../cli-context.ts';
 import { renderList, renderOne } from '../output.ts';
 import { print } from './resource-commands.ts';
@@ -73,7 +73,8 @@ export function addAccountingCommands(program: Command): void {
     .option('--account <account>', 'name or id (default: your own; admins: any)')
     .requiredOption('--from <time>', 'start, ISO-8601 (e.g. 2026-12-01 or 2026-12-01T00:00:00Z)').requiredOption('--to <time>', 'end (exclusive)')
     .option('--granularity <g>', 'hour or day', 'day').option('--totals', 'only the totals of the period')
-    .action(async (o: { account?: string; from: string; to: string; granularity: string; totals?: boolean }, c: Command) => {
+    .option('--all-accounts', 'admins: every account\'s closed hours or days (the rollups), one line per account, meter and offering')
+    .action(async (o: { account?: string; from: string; to: string; granularity: string; totals?: boolean; allAccounts?: boolean }, c: Command) => {
       const { client, output } = clientFor(c);
       const iso = (flag: string, t: string) => {
         const ms = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(t) ? `${t}T00:00:00Z` : t);
@@ -85,16 +86,23 @@ export function addAccountingCommands(program: Command): void {
         query: { accountId: await accountOf(c, o.account), from: iso('from', o.from), to: iso('to', o.to), granularity: o.granularity },
       });
       const round = (n: number) => Math.round(n * 1e6) / 1e6;
+      const recordColumns = [
+        { key: 'accountId', header: 'ACCOUNT' }, { key: 'start', header: 'START' }, { key: 'end', header: 'END' }, { key: 'meter', header: 'METER' },
+        { key: 'offeringId', header: 'OFFERING' }, { key: 'quantity', header: 'QUANTITY' }, { key: 'unit', header: 'UNIT' },
+      ];
+      if (o.allAccounts) {
+        if (o.account || o.totals) throw new CliError('--all-accounts lists every account\'s records: leave out --account and --totals');
+        const l = await client.request<UsageRollupList>('GET', '/api/v1/usage/rollups', { query: { from: iso('from', o.from), to: iso('to', o.to), granularity: o.granularity } });
+        print(renderList(l.items.map((x) => ({ ...x, quantity: round(x.quantity) })), recordColumns, output));
+        return;
+      }
       if (o.totals) {
         print(renderList(r.totals.map((t) => ({ ...t, accountId: r.accountId, quantity: round(t.quantity) })), [
           { key: 'accountId', header: 'ACCOUNT' }, { key: 'meter', header: 'METER' }, { key: 'offeringId', header: 'OFFERING' }, { key: 'quantity', header: 'QUANTITY' }, { key: 'unit', header: 'UNIT' },
         ], output));
         return;
       }
-      print(renderList(r.records.map((x) => ({ ...x, accountId: r.accountId, quantity: round(x.quantity) })), [
-        { key: 'accountId', header: 'ACCOUNT' }, { key: 'start', header: 'START' }, { key: 'end', header: 'END' }, { key: 'meter', header: 'METER' },
-        { key: 'offeringId', header: 'OFFERING' }, { key: 'quantity', header: 'QUANTITY' }, { key: 'unit', header: 'UNIT' },
-      ], output));
+      print(renderList(r.records.map((x) => ({ ...x, accountId: r.accountId, quantity: round(x.quantity) })), recordColumns, output));
     });
 
   const audit = program.command('audit').description('the audit log: every change made through the API');

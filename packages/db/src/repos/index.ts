@@ -21,6 +21,8 @@ import { AlertStatesRepo } from './alert-states-repo.ts';
 import { MigrationsRepo } from './migrations-repo.ts';
 import { EvacuationsRepo } from './evacuations-repo.ts';
 import { UsageEventsRepo } from './usage-events-repo.ts';
+import { UsageRollupsRepo, type UsageRollupFilter } from './usage-rollups-repo.ts';
+import { DedicationsRepo } from './dedications-repo.ts';
 import { QuotasRepo } from './quotas-repo.ts';
 import { AuditRepo } from './audit-repo.ts';
 import { Ec2CredentialsRepo } from './ec2-credentials-repo.ts';
@@ -32,7 +34,8 @@ export { AlertStatesRepo } from './alert-states-repo.ts';
 export { MetricsRepo, deviceSeriesId, metricValueColumns, type MetricValueColumn, type MetricBucketRow } from './metrics-repo.ts';
 export { CrudRepo, InstancesRepo, HostsRepo, OperationsRepo, EventsRepo, VolumesRepo, SnapshotsRepo, HealthRepo, LoadBalancersRepo };
 export { NetworksRepo, NicsRepo, PublicIpsRepo, SecurityGroupsRepo, ImageVersionsRepo, RoutersRepo, CredentialsRepo };
-export { UsageEventsRepo, QuotasRepo, AuditRepo, Ec2CredentialsRepo, Ec2TagsRepo, Ec2InstanceViewsRepo };
+export { dedicationKinds, type DedicationKind, type DedicationRow, type DedicationTarget } from './dedications-repo.ts';
+export { UsageEventsRepo, UsageRollupsRepo, type UsageRollupFilter, DedicationsRepo, QuotasRepo, AuditRepo, Ec2CredentialsRepo, Ec2TagsRepo, Ec2InstanceViewsRepo };
 export type { Ec2InstanceViewRow } from './ec2-instance-views-repo.ts';
 export { instanceLevels, volumeLevels, snapshotLevels, inTransaction, type UsageLevel } from './usage-events-repo.ts';
 export { quotaResources, type QuotaResource, type QuotaUse } from './quotas-repo.ts';
@@ -91,6 +94,8 @@ export function createRepos(db: Kysely<Database>) {
     migrations: new MigrationsRepo(db),
     evacuations: new EvacuationsRepo(db),
     usageEvents: new UsageEventsRepo(db),
+    usageRollups: new UsageRollupsRepo(db),
+    dedications: new DedicationsRepo(db),
     quotas: new QuotasRepo(db),
     audit: new AuditRepo(db),
     ec2Credentials: new Ec2CredentialsRepo(db),

@@ -67,17 +67,30 @@ export class UsageEventsRepo {
    * and meter the last event before it (the level the window starts at). Oldest first.
    */
   async window(ownerKind: OwnerKind, ownerId: string, fromIso: string, toIso: string, db: Kysely<Database> = this.db): Promise<UsageEventRow[]> {
-    const inside = await db.selectFrom('usageEvents').selectAll()
-      .where('ownerKind', '=', ownerKind).where('ownerId', '=', ownerId).where('at', '>=', fromIso).where('at', '<', toIso)
-      .orderBy('at').orderBy('id').execute();
-    const before = await db.selectFrom('usageEvents as u').selectAll('u')
-      .where('u.ownerKind', '=', ownerKind).where('u.ownerId', '=', ownerId).where('u.at', '<', fromIso)
+    return this.windowOf({ ownerKind, ownerId }, fromIso, toIso, db);
+  }
+
+  /** The same as `window`, for every owner at once (the rollup job). */
+  async windowOfAll(fromIso: string, toIso: string, db: Kysely<Database> = this.db): Promise<UsageEventRow[]> {
+    return this.windowOf(null, fromIso, toIso, db);
+  }
+
+  /** When the first event happened (null: nothing metered yet). */
+  async firstAt(db: Kysely<Database> = this.db): Promise<string | null> {
+    const r = await db.selectFrom('usageEvents').select('at').orderBy('at').limit(1).executeTakeFirst();
+    return r?.at ?? null;
+  }
+
+  private async windowOf(owner: { ownerKind: OwnerKind; ownerId: string } | null, fromIso: string, toIso: string, db: Kysely<Database>): Promise<UsageEventRow[]> {
+    let inside = db.selectFrom('usageEvents').selectAll().where('at', '>=', fromIso).where('at', '<', toIso);
+    if (owner) inside = inside.where('ownerKind', '=', owner.ownerKind).where('ownerId', '=', owner.ownerId);
+    let before = db.selectFrom('usageEvents as u').selectAll('u').where('u.at', '<', fromIso)
       .where((eb) => eb.not(eb.exists(eb.selectFrom('usageEvents as n').select('n.id')
         .whereRef('n.resourceId', '=', 'u.resourceId').whereRef('n.meter', '=', 'u.meter').where('n.at', '<', fromIso)
         .where((e) => e.or([e('n.at', '>', e.ref('u.at')), e.and([e('n.at', '=', e.ref('u.at')), e('n.id', '>', e.ref('u.id'))])])))))
-      .where('u.quantity', '!=', 0)
-      .execute();
-    return [...before, ...inside];
+      .where('u.quantity', '!=', 0);
+    if (owner) before = before.where('u.ownerKind', '=', owner.ownerKind).where('u.ownerId', '=', owner.ownerId);
+    return [...await before.execute(), ...await inside.orderBy('at').orderBy('id').execute()];
   }
 
   /** Every event of an owner, oldest first (tests and exports). */

@@ -15,10 +15,11 @@ export class PlacementService {
 
   async loadHosts(zoneId: string): Promise<SchedulerHost[]> {
     const db = this.repos.db;
-    const [hosts, clusters, pools] = await Promise.all([
+    const [hosts, clusters, pools, dedicated] = await Promise.all([
       db.selectFrom('hosts').selectAll().where('zoneId', '=', zoneId).execute(), // all states: the host-state filter counts the ones it removes
       db.selectFrom('clusters').selectAll().where('zoneId', '=', zoneId).execute(),
       db.selectFrom('pools').selectAll().where('zoneId', '=', zoneId).execute(),
+      this.repos.dedications.effectiveByHost(zoneId), // the host's own dedication, else its cluster's, pod's or zone's
     ]);
     const clusterById = new Map(clusters.map((c) => [c.id, c]));
     const local = new Map<string, typeof pools>();
@@ -37,7 +38,7 @@ export class PlacementService {
         state: h.adminState === 'enabled' ? h.state : h.adminState === 'disabled' ? 'disabled' : 'maintenance',
         cpus: h.cpus, memoryMiB: h.memoryMiB, cpuAllocated: h.cpuAllocated, memoryAllocatedMiB: h.memoryAllocatedMiB,
         cpuOvercommit: c?.cpuOvercommit ?? 1, memoryOvercommit: c?.memoryOvercommit ?? 1,
-        tags: JSON.parse(h.tags) as string[], dedicatedAccountId: h.dedicatedAccountId,
+        tags: JSON.parse(h.tags) as string[], dedicatedAccountId: dedicated.get(h.id) ?? h.dedicatedAccountId,
         pools: [...(local.get(h.id) ?? []), ...(shared.get(h.clusterId) ?? [])].map((p) => ({
           id: p.id, kind: p.kind === 'local' ? 'local' : 'shared', capacityGiB: p.capacityGiB, allocatedGiB: p.allocatedGiB, overcommit: p.overcommit,
         })),
@@ -48,7 +49,7 @@ export class PlacementService {
   async buildRequest(inst: InstanceRow): Promise<PlacementRequest> {
     const db = this.repos.db;
     const zone = await db.selectFrom('zones').select('placementStrategy').where('id', '=', inst.zoneId).executeTakeFirst();
-    const dedicated = await db.selectFrom('hosts').select('id').where('dedicatedAccountId', '=', inst.accountId).limit(1).executeTakeFirst();
+    const dedicated = await this.repos.dedications.accountHasDedicated(inst.accountId);
     const groups = await db.selectFrom('affinityMembers').innerJoin('affinityGroups', 'affinityGroups.id', 'affinityMembers.groupId')
       .select(['affinityGroups.id', 'affinityGroups.policy']).where('affinityMembers.instanceId', '=', inst.id).execute();
     const affinityGroups = [];
@@ -56,7 +57,7 @@ export class PlacementService {
     const req: PlacementRequest = {
       accountId: inst.accountId, vcpus: inst.vcpus, memoryMiB: inst.memoryMiB, rootDiskGiB: inst.rootDiskGiB, zoneId: inst.zoneId,
       hostTags: JSON.parse(inst.hostTags) as string[], affinityGroups, excludeHostIds: JSON.parse(inst.excludedHostIds) as string[],
-      accountHasDedicatedHosts: dedicated !== undefined, strategy: zone?.placementStrategy ?? 'spread',
+      accountHasDedicatedHosts: dedicated, strategy: zone?.placementStrategy ?? 'spread',
     };
     if (inst.podId) req.podId = inst.podId;
     if (inst.clusterId) req.clusterId = inst.clusterId;

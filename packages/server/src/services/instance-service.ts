@@ -2,6 +2,7 @@ import { actionCapabilities, checkInstanceAction, instanceTypeOfImageFormat, new
 import { checkImageMinimums } from './image-properties.ts';
 import { ApiError, type InstanceCreate } from '@kumo/api';
 import type { ImageRow, ImageVersionRow, InstanceRow, OperationRow, Repos, Scope, VolumeRow } from '@kumo/db';
+import { checkPinning } from './dedication-service.ts';
 import { resolveLaunchVersion } from './image-version-service.ts';
 import type { Notifier } from './notifier.ts';
 import type { EventLog } from './event-log.ts';
@@ -50,6 +51,7 @@ export class InstanceService {
     if (body.keypairId && !(await r.keypairs.get(scope, body.keypairId))) {
       throw new ApiError('bad_request', `key pair ${body.keypairId} does not exist`, { field: 'keypairId' });
     }
+    await checkPinning(r, scope, body);
     if (body.podId) {
       const pod = await r.pods.get(scope, body.podId);
       if (!pod || pod.zoneId !== zone.id) throw new ApiError('bad_request', `pod ${body.podId} is not in zone ${zone.name}`, { field: 'podId' });

@@ -72,14 +72,17 @@ export function rejectionOf(c: CandidateInput, h: HostRow): string | null {
 export async function findMigrationCandidates(repos: Repos, inst: InstanceRow, mode: MigrationMode, excluded: readonly string[] = []): Promise<MigrationCandidates> {
   const db = repos.db;
   if (!inst.hostId) return { instanceId: inst.id, mode, candidates: [], rejected: [] };
-  const [hosts, pools, clusters, storage, policy, active] = await Promise.all([
+  const [rows, dedicated, pools, clusters, storage, policy, active] = await Promise.all([
     db.selectFrom('hosts').selectAll().where('zoneId', '=', inst.zoneId).orderBy('name').execute(),
+    repos.dedications.effectiveByHost(inst.zoneId),
     db.selectFrom('pools').selectAll().where('zoneId', '=', inst.zoneId).where('kind', '=', 'local').execute(),
     db.selectFrom('clusters').select(['id', 'cpuOvercommit', 'memoryOvercommit']).where('zoneId', '=', inst.zoneId).execute(),
     instanceStorage(repos, inst.id),
     repos.migrations.policy(inst.zoneId),
     db.selectFrom('migrations').select(['sourceHostId', 'targetHostId', 'instanceId']).where('state', 'not in', ['succeeded', 'failed', 'cancelled']).execute(),
   ]);
+  // A host counts as dedicated when it, its cluster, pod or zone is.
+  const hosts = rows.map((h) => ({ ...h, dedicatedAccountId: dedicated.get(h.id) ?? h.dedicatedAccountId }));
   const source = hosts.find((h) => h.id === inst.hostId);
   if (!source) return { instanceId: inst.id, mode, candidates: [], rejected: [] };
   const busy = new Map<string, number>();

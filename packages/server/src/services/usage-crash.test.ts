@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { FakeClock, newId } from '@kumo/core';
 import { createRepos, openDatabase, type Repos } from '@kumo/db';
 import { seedAccount, seedInfrastructure } from '@kumo/db/testing';
+import { pino } from 'pino';
 import { UsageService } from './usage-service.ts';
+import { UsageRollupJob } from '../controller/usage-rollup-job.ts';
 import { applyInstanceStep, applyVolumeStep, crashStepMs, expectedUsage } from '../testing/usage-crash-script.ts';
 
 const child = fileURLToPath(new URL('../testing/usage-crash-child.ts', import.meta.url));
@@ -73,6 +75,8 @@ test('usage totals equal the state history after kill -9 (twice) and a restart t
       assert.ok(iSteps >= printed && iSteps <= printed + 1, `round ${round}: instance at step ${iSteps}, child printed ${printed}`);
       assert.ok(vSteps === iSteps || vSteps === iSteps - 1, `round ${round}: volume at step ${vSteps}`);
       const end = t0 + (iSteps + 2) * crashStepMs;
+      // The child rolled up hours as it went (killed in a rollup as often as in a step): the report reads those.
+      assert.ok((await repos.usageRollups.closedUntil()) !== null, `round ${round}: the child closed some hours`);
       const got = await totals(repos, accountId, t0, end);
       const want = expectedUsage(t0, iSteps, vSteps, end);
       close(got.allocated, want.allocated, `round ${round} allocated hours`);
@@ -90,6 +94,9 @@ test('usage totals equal the state history after kill -9 (twice) and a restart t
     for (let k = next; k < next + 3; k++) { await applyInstanceStep(repos, instanceId, t0, k); await applyVolumeStep(repos, volumeId, t0, k); }
     const steps = next + 2;
     const end = t0 + (steps + 1) * crashStepMs + hour;
+    // The restarted job carries on from the cursor the killed child left: every hour up to `end` from the rollups.
+    await new UsageRollupJob(repos, new FakeClock(end), pino({ level: 'silent' }), { intervalMs: 0, graceMs: 0, hoursPerStep: 5 }).runOnce();
+    assert.equal(await repos.usageRollups.closedUntil(), new Date(Math.floor(end / hour) * hour).toISOString());
     const got = await totals(repos, accountId, t0, end);
     const want = expectedUsage(t0, steps, steps, end);
     close(got.allocated, want.allocated, 'after restart: allocated hours');

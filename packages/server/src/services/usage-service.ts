@@ -1,79 +1,76 @@
 import type { Clock } from '@kumo/core';
-import { ApiError, type UsageRecord, type UsageReport } from '@kumo/api';
-import type { Repos, Scope, UsageEventRow, UsageMeter } from '@kumo/db';
+import { ApiError, type UsageRecord, type UsageReport, type UsageRollupList } from '@kumo/api';
+import type { Repos, Scope, UsageMeter } from '@kumo/db';
+import { hourMs, integrateLevels, toUsageRecords, UsageBuckets, usageStepMs, type UsageGranularity } from './usage-integration.ts';
 
-export type UsageGranularity = 'hour' | 'day';
+export { integrateUsage, type UsageGranularity } from './usage-integration.ts';
 
-const hourMs = 3_600_000;
-const stepMs: Record<UsageGranularity, number> = { hour: hourMs, day: 24 * hourMs };
 /** The longest window one query covers. */
 export const maxUsageWindowDays = 366;
-const unitOf = (m: UsageMeter): UsageRecord['unit'] => (m === 'volume.gib' || m === 'snapshot.gib' ? 'GiB-hours' : 'hours');
+const dayMs = 24 * hourMs;
+const floorTo = (ms: number, step: number) => Math.floor(ms / step) * step;
+const ceilTo = (ms: number, step: number) => Math.ceil(ms / step) * step;
 
-/**
- * Integrate usage levels over [fromMs, toMs), split into UTC hour or day buckets. Each resource's
- * meter stands at the level of its last event until its next one; levels after `toMs` (or after
- * `nowMs`: the future is not used yet) do not count. Quantities are level × hours.
- */
-export function integrateUsage(events: readonly UsageEventRow[], fromMs: number, toMs: number, granularity: UsageGranularity): UsageRecord[] {
-  const step = stepMs[granularity];
-  const byResource = new Map<string, UsageEventRow[]>();
-  for (const e of events) {
-    const k = `${e.resourceId}\u0000${e.meter}`;
-    const list = byResource.get(k) ?? [];
-    list.push(e);
-    byResource.set(k, list);
-  }
-  // bucket start → meter/offering → level × milliseconds
-  const acc = new Map<string, { start: number; meter: UsageMeter; offeringId: string | null; levelMs: number }>();
-  const add = (start: number, meter: UsageMeter, offeringId: string | null, levelMs: number): void => {
-    const k = `${start}\u0000${meter}\u0000${offeringId ?? ''}`;
-    const cur = acc.get(k);
-    if (cur) cur.levelMs += levelMs;
-    else acc.set(k, { start, meter, offeringId, levelMs });
-  };
-  for (const list of byResource.values()) {
-    list.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.id < b.id ? -1 : 1));
-    for (let i = 0; i < list.length; i++) {
-      const e = list[i] as UsageEventRow;
-      if (e.quantity === 0) continue;
-      const next = list[i + 1];
-      const segStart = Math.max(Date.parse(e.at), fromMs);
-      const segEnd = Math.min(next ? Date.parse(next.at) : toMs, toMs);
-      for (let t = segStart; t < segEnd;) {
-        const bucket = Math.floor(t / step) * step;
-        const end = Math.min(bucket + step, segEnd);
-        add(Math.max(bucket, fromMs), e.meter, e.offeringId, e.quantity * (end - t));
-        t = end;
-      }
-    }
-  }
-  return [...acc.values()]
-    .sort((a, b) => a.start - b.start || (a.meter < b.meter ? -1 : a.meter > b.meter ? 1 : 0) || ((a.offeringId ?? '') < (b.offeringId ?? '') ? -1 : 1))
-    .map((r) => ({
-      start: new Date(r.start).toISOString(), end: new Date(Math.min(Math.floor(r.start / step) * step + step, toMs)).toISOString(),
-      meter: r.meter, offeringId: r.offeringId, quantity: r.levelMs / hourMs, unit: unitOf(r.meter),
-    }));
+/** A usage query's window, checked: bad input names the field. */
+function windowOf(q: { from: string; to: string }): { fromMs: number; toMs: number } {
+  const fromMs = Date.parse(q.from);
+  const toMs = Date.parse(q.to);
+  if (!Number.isFinite(fromMs)) throw new ApiError('bad_request', 'from must be an ISO-8601 time', { field: 'from' });
+  if (!Number.isFinite(toMs) || toMs <= fromMs) throw new ApiError('bad_request', 'to must be an ISO-8601 time after from', { field: 'to' });
+  if (toMs - fromMs > maxUsageWindowDays * dayMs) throw new ApiError('bad_request', `a usage query covers at most ${maxUsageWindowDays} days`, { field: 'to' });
+  return { fromMs, toMs };
 }
 
-/** Usage records for billing: hours per meter (and offering), per hour or day, per account. */
+/**
+ * Usage records for billing: hours per meter (and offering), per hour or day, per account. Closed
+ * hours and days are read from the rollups (usage-rollup-job.ts); the rest of a window (before the
+ * first whole hour, and after what is closed) is integrated from the usage events. Both give the
+ * same numbers: `source: 'events'` integrates the whole window from the events, for checking.
+ */
 export class UsageService {
   constructor(private readonly repos: Repos, private readonly clock: Clock) {}
 
-  async report(scope: Scope, q: { accountId?: string | undefined; from: string; to: string; granularity?: UsageGranularity | undefined }): Promise<UsageReport> {
+  async report(scope: Scope, q: { accountId?: string | undefined; from: string; to: string; granularity?: UsageGranularity | undefined; source?: 'rollups' | 'events' | undefined }): Promise<UsageReport> {
     const accountId = q.accountId ?? scope.accountId;
-    if (!scope.admin && accountId !== scope.accountId) throw new ApiError('not_found', `account ${accountId} not found`);
-    if (!(await this.repos.accounts.get(scope, accountId))) throw new ApiError('not_found', `account ${accountId} not found`);
-    const fromMs = Date.parse(q.from);
-    const toMs = Date.parse(q.to);
-    if (!Number.isFinite(fromMs)) throw new ApiError('bad_request', 'from must be an ISO-8601 time', { field: 'from' });
-    if (!Number.isFinite(toMs) || toMs <= fromMs) throw new ApiError('bad_request', 'to must be an ISO-8601 time after from', { field: 'to' });
-    if (toMs - fromMs > maxUsageWindowDays * 24 * hourMs) throw new ApiError('bad_request', `a usage query covers at most ${maxUsageWindowDays} days`, { field: 'to' });
+    await this.checkAccount(scope, accountId);
+    const { fromMs, toMs } = windowOf(q);
     const granularity = q.granularity ?? 'day';
+    const step = usageStepMs[granularity];
     const endMs = Math.min(toMs, this.clock.now()); // what has not happened yet is not used
-    const from = new Date(fromMs).toISOString();
-    const events = endMs > fromMs ? await this.repos.usageEvents.window('account', accountId, from, new Date(endMs).toISOString()) : [];
-    const records = endMs > fromMs ? integrateUsage(events, fromMs, endMs, granularity) : [];
+    const buckets = new UsageBuckets();
+    // Everything lands in the query's buckets: a bucket starts at its boundary, or at `from`.
+    const into = { add: (start: number, meter: UsageMeter, offeringId: string | null, amount: number) => buckets.add(Math.max(floorTo(start, step), fromMs), 'account', accountId, meter, offeringId, amount) };
+    const integrate = async (a: number, b: number) => {
+      if (b <= a) return;
+      const part = new UsageBuckets();
+      integrateLevels(await this.repos.usageEvents.window('account', accountId, new Date(a).toISOString(), new Date(b).toISOString()), a, b, granularity, part);
+      for (const x of part.amounts()) into.add(x.start, x.meter, x.offeringId, x.amount);
+    };
+    const closedIso = q.source === 'events' ? null : await this.repos.usageRollups.closedUntil();
+    const a = ceilTo(fromMs, hourMs);
+    const b = Math.min(floorTo(endMs, hourMs), closedIso ? Date.parse(closedIso) : -Infinity);
+    if (b <= a) {
+      await integrate(fromMs, endMs);
+    } else {
+      await integrate(fromMs, a);
+      // Whole days inside [a, b) from the day rows (day granularity), the other closed hours from the hour rows.
+      const dayA = granularity === 'day' ? ceilTo(a, dayMs) : b;
+      const dayB = granularity === 'day' ? Math.max(floorTo(b, dayMs), dayA) : b;
+      const rollups = async (g: UsageGranularity, x: number, y: number) => {
+        if (y <= x) return;
+        const rows = await this.repos.usageRollups.list(scope, { granularity: g, fromIso: new Date(x).toISOString(), toIso: new Date(y).toISOString(), ownerKind: 'account', ownerId: accountId });
+        for (const r of rows) into.add(Date.parse(r.start), r.meter, r.offeringKey === '' ? null : r.offeringKey, r.amount);
+      };
+      if (dayB > dayA) {
+        await rollups('hour', a, dayA);
+        await rollups('day', dayA, dayB);
+        await rollups('hour', dayB, b);
+      } else {
+        await rollups('hour', a, b);
+      }
+      await integrate(b, endMs);
+    }
+    const records = toUsageRecords(buckets.amounts(), endMs, granularity);
     const totals = new Map<string, Omit<UsageRecord, 'start' | 'end'>>();
     for (const r of records) {
       const k = `${r.meter}\u0000${r.offeringId ?? ''}`;
@@ -81,6 +78,34 @@ export class UsageService {
       if (t) t.quantity += r.quantity;
       else totals.set(k, { meter: r.meter, offeringId: r.offeringId, quantity: r.quantity, unit: r.unit });
     }
-    return { accountId, from, to: new Date(toMs).toISOString(), granularity, records, totals: [...totals.values()] };
+    return { accountId, from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), granularity, records, totals: [...totals.values()] };
+  }
+
+  /**
+   * Closed hourly or daily records grouped per account (admins: every account, or one; others:
+   * their own). Per-domain or per-project totals are these rows joined on accounts.
+   */
+  async rollups(scope: Scope, q: { accountId?: string | undefined; from: string; to: string; granularity?: UsageGranularity | undefined }): Promise<UsageRollupList> {
+    const { fromMs, toMs } = windowOf(q);
+    if (q.accountId !== undefined) await this.checkAccount(scope, q.accountId);
+    const granularity = q.granularity ?? 'day';
+    const step = usageStepMs[granularity];
+    const rows = await this.repos.usageRollups.list(scope, {
+      granularity, fromIso: new Date(ceilTo(fromMs, step)).toISOString(), toIso: new Date(toMs).toISOString(),
+      ...(q.accountId !== undefined ? { ownerKind: 'account' as const, ownerId: q.accountId } : {}),
+    });
+    const closedUntil = await this.repos.usageRollups.closedUntil();
+    const closedMs = closedUntil ? Date.parse(closedUntil) : -Infinity;
+    const items = rows.filter((r) => Date.parse(r.start) + step <= toMs && Date.parse(r.start) + step <= closedMs).map((r) => {
+      const [rec] = toUsageRecords([{ start: Date.parse(r.start), ownerKind: r.ownerKind, ownerId: r.ownerId, meter: r.meter, offeringId: r.offeringKey === '' ? null : r.offeringKey, amount: r.amount }], Infinity, granularity);
+      return { accountId: r.ownerId, ...(rec as UsageRecord) };
+    });
+    return { granularity, from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), closedUntil, items };
+  }
+
+  /** Whose usage a caller may read: admins any account, others their own (another is "not found"). */
+  private async checkAccount(scope: Scope, accountId: string): Promise<void> {
+    if (!scope.admin && accountId !== scope.accountId) throw new ApiError('not_found', `account ${accountId} not found`);
+    if (!(await this.repos.accounts.get(scope, accountId))) throw new ApiError('not_found', `account ${accountId} not found`);
   }
 }

@@ -112,6 +112,21 @@ for (const dialect of testDialects) {
       const bad = await call(bob, 'GET', `/api/v1/usage?from=${new Date(t0).toISOString()}&to=${new Date(t0).toISOString()}`);
       assert.equal(bad.status, 400);
       assert.equal(bad.body.error.details.field, 'to');
+
+      // Once the rollup job has closed those hours, the same answers come from the rollups; grouped per account for admins.
+      await server.usageRollups.runOnce();
+      assert.deepEqual((await call(bob, 'GET', q('day'))).body, daily.body);
+      assert.deepEqual((await call(bob, 'GET', `${q('hour')}&source=events`)).body, hourly.body);
+      const r = (who: Who, extra = '') => call(who, 'GET', `/api/v1/usage/rollups?from=${new Date(t0).toISOString()}&to=${new Date(t0 + 24 * hour).toISOString()}&granularity=hour${extra}`);
+      const all = await r(admin);
+      assert.equal(all.status, 200, JSON.stringify(all.body));
+      assert.ok(all.body.closedUntil >= new Date(t0 + 5 * hour).toISOString());
+      const bobs = all.body.items.filter((i: any) => i.accountId === bob.accountId && i.meter === 'instance.running').map((i: any) => [i.start.slice(11, 16), i.quantity]);
+      assert.deepEqual(bobs, running);
+      const own = await r(bob);
+      assert.ok(own.body.items.length > 0 && own.body.items.every((i: any) => i.accountId === bob.accountId));
+      assert.equal((await r(bob, `&accountId=${alice.accountId}`)).status, 404);
+      assert.equal((await call(admin, 'GET', `/api/v1/usage/rollups?from=nope&to=${new Date(t0).toISOString()}`)).status, 400);
     });
 
     test('audit: every mutating call with who, where, action, resource and status; passwords and tokens never stored', async () => {

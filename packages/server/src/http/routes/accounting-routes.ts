@@ -44,6 +44,13 @@ export function registerAccountingRoutes(app: FastifyInstance, ctx: ServerContex
     },
   }, async (req) => usage.report(principalOf(req).scope, req.query as api.UsageQuery));
 
+  app.get('/api/v1/usage/rollups', {
+    schema: {
+      tags: ['accounting'], summary: 'Closed hourly or daily usage grouped per account (admins: every account or one; others: their own); join on accounts for domain or project totals',
+      querystring: api.UsageRollupQuery, response: { 200: api.UsageRollupList, ...errorResponses },
+    },
+  }, async (req) => usage.rollups(principalOf(req).scope, req.query as api.UsageRollupQuery));
+
   app.get('/api/v1/audit', {
     schema: {
       tags: ['accounting'], summary: 'The audit log, newest first: every mutating API call; admins see all, users their own account\'s',

@@ -11,6 +11,7 @@ import { toCluster, toHost, toPod, toPool, toZone } from '../mappers.ts';
 import { requireAdmin } from '../auth-hook.ts';
 import { createJoinToken } from '../../services/join-tokens.ts';
 import { registerHostRoutes } from './host-routes.ts';
+import { DedicationService } from '../../services/dedication-service.ts';
 import { defaultHaSettings, haSettingsOf, haSettingsPatch } from '../../ha/ha-settings.ts';
 
 /** Zones > pods > clusters > hosts, primary storage pools, host join tokens. */
@@ -105,6 +106,8 @@ export function registerInfraRoutes(app: FastifyInstance, ctx: ServerContext): v
         if (b.dedicatedAccountId && !(await repos.accounts.get(p.scope, b.dedicatedAccountId))) {
           throw new ApiError('bad_request', `account ${b.dedicatedAccountId} does not exist`, { field: 'dedicatedAccountId' });
         }
+        // The same checks as /api/v1/dedications: no overlap with another account's, none of its instances there.
+        if (b.dedicatedAccountId) await new DedicationService(repos).dedicate(p.scope, 'host', row.id, b.dedicatedAccountId);
         const patch = { ...(b.tags ? { tags: JSON.stringify(b.tags) } : {}), ...(b.dedicatedAccountId !== undefined ? { dedicatedAccountId: b.dedicatedAccountId } : {}) };
         await repos.hosts.update(p.scope, row.id, patch);
         return { ...row, ...patch };
