@@ -14,3 +14,4 @@ export * from './evacuation.ts';
 export * from './accounting.ts';
 export * from './guest-console.ts';
 export * from './ec2.ts';
+export * from './instance-resize.ts';
