@@ -16,6 +16,9 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { HttpRequest } from '@smithy/protocol-http';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { startTestCloud } from '../../packages/e2e/src/testing/test-cloud.ts';
+import { startMachineReport } from '../machine/machine-report.ts';
+
+const machineReport = startMachineReport();
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -131,4 +134,4 @@ async function runMany(): Promise<Record<string, unknown>> {
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const describe = only === 'run' ? undefined : await describeWalk();
 const run = only === 'describe' ? undefined : await runMany();
-process.stdout.write(`${JSON.stringify({ describeInstances: describe, runInstances: run }, null, 2)}\n`);
+process.stdout.write(`${JSON.stringify({ machine: machineReport.finish(), describeInstances: describe, runInstances: run }, null, 2)}\n`);

@@ -21,6 +21,7 @@ import * as m021 from './migrations/021-image-properties.ts';
 import * as m022 from './migrations/022-instance-type.ts';
 import * as m024 from './migrations/024-graphical-console.ts';
 import * as m025 from './migrations/025-usage-rollups-dedication.ts';
+import * as m027 from './migrations/027-metadata-http-tokens.ts';
 
 /** Append-only, numbered. Never edit a released migration: add the next number. */
 const migrations: Record<string, Migration> = {
@@ -46,6 +47,7 @@ const migrations: Record<string, Migration> = {
   '022-instance-type': m022,
   '024-graphical-console': m024,
   '025-usage-rollups-dedication': m025,
+  '027-metadata-http-tokens': m027,
 };
 
 /** The migrations numbered before `name` (for tests that upgrade a database as it was then). */

@@ -148,6 +148,8 @@ export interface InstanceRow {
   type?: InstanceType | undefined;
   /** 1: a display and VNC server; 0: none; null: as the image (disk images and ISOs yes, kernel bundles no) (migration 024). */
   graphicalConsole?: number | null | undefined;
+  /** IMDSv2: 'required' — the EC2 metadata paths answer only with a session token; 'optional' or null — IMDSv1 too (migration 027). */
+  metadataHttpTokens?: 'required' | 'optional' | null | undefined;
 }
 export interface VolumeRow {
   id: string; accountId: string; instanceId: string | null; poolId: string; kind: 'root' | 'data';

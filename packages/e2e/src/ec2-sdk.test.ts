@@ -11,6 +11,7 @@ import {
   CreateSnapshotCommand, DescribeSnapshotsCommand, DeleteSnapshotCommand, DescribeVpcsCommand, DescribeSubnetsCommand,
   waitUntilInstanceRunning, waitUntilInstanceStopped, waitUntilInstanceTerminated, waitUntilVolumeAvailable, waitUntilVolumeInUse, waitUntilSnapshotCompleted,
   paginateDescribeInstances, CreateImageCommand, DeregisterImageCommand, waitUntilImageAvailable,
+  ModifyInstanceAttributeCommand, DescribeInstanceAttributeCommand, ModifyInstanceMetadataOptionsCommand,
 } from '@aws-sdk/client-ec2';
 import type { _InstanceType } from '@aws-sdk/client-ec2';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -39,7 +40,7 @@ const small = 'small' as _InstanceType;
  * The EC2-compatible API driven by AWS's own SDK (@aws-sdk/client-ec2) as an ordinary client
  * against a cloud of simulated hosts: the calls, waiters and paginators the AWS CLI and Terraform use.
  */
-describe('EC2 API with the AWS SDK', () => {
+for (const dialect of ['sqlite', 'postgres'] as const) describe(`EC2 API with the AWS SDK (${dialect})`, () => {
   let cloud: TestCloud;
   let ec2: EC2Client;
   let keys: Ec2CredentialSecret;
@@ -48,7 +49,7 @@ describe('EC2 API with the AWS SDK', () => {
 
   before(async () => {
     // One host: volumes live in host-local pools, attachable to instances of the same host only.
-    cloud = await startTestCloud({ hosts: 1, cpus: 16 });
+    cloud = await startTestCloud({ hosts: 1, cpus: 16, dialect });
     const c = cloud.client; const zoneId = cloud.defaults.zoneId;
     await c.create('physical-networks', { zoneId, name: 'guest', trafficTypes: ['guest'], device: 'eth1', vniRange: { start: 5000, end: 5100 } });
     await c.create('physical-networks', { zoneId, name: 'public', trafficTypes: ['public'], device: 'eth2' });
@@ -178,6 +179,24 @@ describe('EC2 API with the AWS SDK', () => {
     await waitUntilInstanceStopped({ client: ec2, ...waitFor }, { InstanceIds: [ids[0]!] });
     const again = await ec2.send(new StopInstancesCommand({ InstanceIds: [ids[0]!] }));
     assert.equal(again.StoppingInstances?.[0]?.CurrentState?.Name, 'stopped', 'stopping a stopped instance changes nothing');
+
+    // Resize (ModifyInstanceAttribute InstanceType): refused while running, past the quota and for unknown types; done when stopped.
+    const typeOf = async (id: string) => (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations?.[0]?.Instances?.[0];
+    assert.equal(await ec2Error(ec2.send(new ModifyInstanceAttributeCommand({ InstanceId: ids[1]!, InstanceType: { Value: 'medium' } }))), 'IncorrectInstanceState');
+    assert.equal(await ec2Error(ec2.send(new ModifyInstanceAttributeCommand({ InstanceId: ids[0]!, InstanceType: { Value: 'no-such-type' } }))), 'InvalidParameterValue');
+    const aliceId = (await cloud.client.list<{ id: string }>('accounts', { name: 'alice' })).items[0]!.id;
+    await cloud.client.request('PUT', `/api/v1/accounts/${aliceId}/quota`, { body: { vcpus: 7 } });
+    assert.equal(await ec2Error(ec2.send(new ModifyInstanceAttributeCommand({ InstanceId: ids[0]!, InstanceType: { Value: 'medium' } }))), 'InstanceLimitExceeded');
+    await cloud.client.request('PUT', `/api/v1/accounts/${aliceId}/quota`, { body: { vcpus: null } });
+    assert.equal((await typeOf(ids[0]!))?.InstanceType, 'small', 'a refused resize changes nothing');
+    await ec2.send(new ModifyInstanceAttributeCommand({ InstanceId: ids[0]!, InstanceType: { Value: 'medium' } }));
+    assert.deepEqual([(await typeOf(ids[0]!))?.InstanceType, (await typeOf(ids[0]!))?.CpuOptions?.CoreCount], ['medium', 2]);
+    const attr = await ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: ids[0]!, Attribute: 'instanceType' }));
+    assert.equal(attr.InstanceType?.Value, 'medium');
+    await ec2.send(new ModifyInstanceAttributeCommand({ InstanceId: ids[0]!, DisableApiTermination: { Value: false } }));
+    assert.equal(await ec2Error(ec2.send(new ModifyInstanceAttributeCommand({ InstanceId: ids[0]!, DisableApiTermination: { Value: true } }))), 'UnsupportedOperation');
+    const viaRest = await alice.request<{ offeringId: string; vcpus: number }>('POST', `/api/v1/instances/${ids[0]!}/resize`, { body: { offeringId: cloud.defaults.offeringIds.small } });
+    assert.deepEqual([viaRest.offeringId, viaRest.vcpus], [cloud.defaults.offeringIds.small, 1], 'the REST route resizes too');
     const ami = await ec2.send(new CreateImageCommand({ InstanceId: ids[0]!, Name: 'fleet-image' }));
     assert.match(ami.ImageId ?? '', /^ami-/);
     await waitUntilImageAvailable({ client: ec2, ...waitFor }, { ImageIds: [ami.ImageId!] });
@@ -199,9 +218,19 @@ describe('EC2 API with the AWS SDK', () => {
   });
 
   test('Elastic IPs, volumes and snapshots', async () => {
-    const run = await ec2.send(new RunInstancesCommand({ ImageId: imageId, InstanceType: small, MinCount: 1, MaxCount: 1 }));
+    const run = await ec2.send(new RunInstancesCommand({ ImageId: imageId, InstanceType: small, MinCount: 1, MaxCount: 1, MetadataOptions: { HttpTokens: 'required' } }));
     const id = run.Instances![0]!.InstanceId!;
     await waitUntilInstanceRunning({ client: ec2, ...waitFor }, { InstanceIds: [id] });
+
+    // IMDSv2: tokens required at launch, then optional again; the REST API shows the same setting.
+    const tokensOf = async () => (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations?.[0]?.Instances?.[0]?.MetadataOptions?.HttpTokens;
+    assert.equal(await tokensOf(), 'required');
+    assert.equal((await alice.request<{ metadataHttpTokens: string }>('GET', `/api/v1/instances/${id}`)).metadataHttpTokens, 'required');
+    const changed = await ec2.send(new ModifyInstanceMetadataOptionsCommand({ InstanceId: id, HttpTokens: 'optional' }));
+    assert.equal(changed.InstanceMetadataOptions?.HttpTokens, 'optional');
+    assert.equal(await tokensOf(), 'optional');
+    assert.equal(await ec2Error(ec2.send(new ModifyInstanceMetadataOptionsCommand({ InstanceId: id, HttpTokens: 'sometimes' as 'optional' }))), 'InvalidParameterValue');
+    assert.equal(await ec2Error(ec2.send(new ModifyInstanceMetadataOptionsCommand({ InstanceId: id, HttpEndpoint: 'disabled' }))), 'UnsupportedOperation');
 
     const eip = await ec2.send(new AllocateAddressCommand({ Domain: 'vpc' }));
     assert.match(eip.AllocationId ?? '', /^eipalloc-/);

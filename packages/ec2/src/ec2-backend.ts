@@ -20,6 +20,8 @@ export interface InstanceView {
   id: string; accountId: string; name: string; zoneName: string; phase: string; desired: string; task: string | null;
   offeringName: string | null; imageVersionId: string | null; keypairName: string | null; vcpus: number; memoryMiB: number;
   createdAt: string; deletedAt: string | null; errorReason: string | null;
+  /** IMDSv2 session tokens: 'required', or 'optional' (IMDSv1 too). */
+  metadataHttpTokens: 'required' | 'optional';
   nics: Array<{ id: string; networkId: string; ip: string; mac: string; publicIp: string | null; publicIpId: string | null; securityGroups: Array<{ id: string; name: string }> }>;
   volumes: Array<{ id: string; kind: 'root' | 'data'; pciSlot: number | null; createdAt: string }>;
 }
@@ -48,6 +50,8 @@ export interface RunSpec {
   count: number; namePrefix: string; imageVersionId: string; offeringName: string; zoneName: string | undefined;
   keypairName: string | undefined; userData: string | undefined; securityGroupIds: string[]; networkId: string | undefined;
   rootDiskGiB: number | undefined; start: boolean;
+  /** MetadataOptions.HttpTokens; undefined: the default (optional). */
+  metadataHttpTokens?: 'required' | 'optional' | undefined;
 }
 
 export interface Ec2Backend<C extends Ec2Caller = Ec2Caller> {
@@ -68,6 +72,10 @@ export interface Ec2Backend<C extends Ec2Caller = Ec2Caller> {
   instances(c: C, q: { cursor: string | null; limit: number; ids?: string[] }): Promise<Page<InstanceView>>;
   instanceAction(c: C, id: string, action: 'start' | 'stop' | 'reboot' | 'delete', force: boolean): Promise<void>;
   consoleOutput(c: C, id: string): Promise<string>;
+  /** Another offering (by name) for a stopped instance: quota and host capacity are checked. */
+  resizeInstance(c: C, id: string, offeringName: string): Promise<void>;
+  /** Whether the instance's metadata service requires IMDSv2 session tokens. */
+  setMetadataHttpTokens(c: C, id: string, httpTokens: 'required' | 'optional'): Promise<void>;
 
   keypairs(c: C): Promise<KeypairView[]>;
   importKeypair(c: C, name: string, publicKey: string): Promise<KeypairView>;

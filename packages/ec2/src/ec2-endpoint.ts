@@ -3,6 +3,7 @@ import type { ActionTable } from './actions/action-context.ts';
 import { addressActions } from './actions/address-actions.ts';
 import { imageActions } from './actions/image-actions.ts';
 import { instanceActions } from './actions/instance-actions.ts';
+import { instanceAttributeActions } from './actions/instance-attribute-actions.ts';
 import { keypairActions } from './actions/keypair-actions.ts';
 import { regionActions } from './actions/region-actions.ts';
 import { securityGroupActions } from './actions/security-group-actions.ts';
@@ -19,7 +20,7 @@ import { ec2ApiVersion, renderError, renderResponse } from './xml-response.ts';
 
 /** Every action this endpoint answers; others answer UnsupportedOperation. */
 export const ec2Actions: ActionTable = {
-  ...regionActions, ...imageActions, ...instanceActions, ...keypairActions, ...securityGroupActions,
+  ...regionActions, ...imageActions, ...instanceActions, ...instanceAttributeActions, ...keypairActions, ...securityGroupActions,
   ...addressActions, ...volumeActions, ...snapshotActions, ...vpcActions, ...tagActions,
 };
 

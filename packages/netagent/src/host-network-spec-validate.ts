@@ -132,6 +132,7 @@ function checkInstance(i: InstanceMetadata, f: string, cidr: ReturnType<typeof p
   checkHostname(i.hostname.split('.')[0] ?? '', `${f}.hostname`);
   if (i.mac !== undefined) parseMac(i.mac, `${f}.mac`);
   if (i.publicIpv4 !== undefined) parseIpv4(i.publicIpv4, `${f}.publicIpv4`);
+  if (i.metadataHttpTokens !== undefined && i.metadataHttpTokens !== 'required' && i.metadataHttpTokens !== 'optional') fail(`${f}.metadataHttpTokens`, 'metadataHttpTokens is required or optional');
   if (i.userData !== undefined && (typeof i.userData !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(i.userData))) {
     fail(`${f}.userData`, 'userData must be base64');
   }

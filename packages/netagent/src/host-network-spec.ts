@@ -169,6 +169,8 @@ export interface InstanceMetadata {
   instanceType?: string;
   imageId?: string;
   projectId?: string;
+  /** IMDSv2: 'required' answers EC2 paths only with a session token; 'optional' (absent) allows IMDSv1 too. */
+  metadataHttpTokens?: 'required' | 'optional';
 }
 
 /**

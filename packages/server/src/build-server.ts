@@ -16,6 +16,7 @@ import { registerInfraRoutes } from './http/routes/infra-routes.ts';
 import { registerCatalogRoutes } from './http/routes/catalog-routes.ts';
 import { registerImageVersionRoutes } from './http/routes/image-version-routes.ts';
 import { registerInstanceCdromRoutes } from './http/routes/instance-cdrom-routes.ts';
+import { registerInstanceResizeRoutes } from './http/routes/instance-resize-routes.ts';
 import { registerGuestConsoleRoutes } from './http/routes/guest-console-routes.ts';
 import { registerInstanceMigrationRoutes } from './http/routes/instance-migration-routes.ts';
 import { registerMigrationPolicyRoutes } from './http/routes/migration-policy-routes.ts';
@@ -198,6 +199,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
   registerSnapshotRoutes(app, ctx, { maxFileBytes: maxImageBytes });
   registerImageVersionRoutes(app, ctx);
   registerInstanceCdromRoutes(app, ctx);
+  registerInstanceResizeRoutes(app, ctx);
   registerGuestConsoleRoutes(app, ctx, opts.origins);
   registerInstanceMigrationRoutes(app, ctx);
   const ec2 = createEc2Facade(ctx, app.log, { ...defaultEc2Options, ...opts.ec2 });

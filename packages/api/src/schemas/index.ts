@@ -15,3 +15,4 @@ export * from './accounting.ts';
 export * from './guest-console.ts';
 export * from './ec2.ts';
 export * from './dedication.ts';
+export * from './instance-resize.ts';

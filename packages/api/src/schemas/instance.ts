@@ -33,6 +33,7 @@ export const Instance = Type.Object({
   errorReason: Nullable(Type.String()), hostTags: Tags, affinityGroupIds: Type.Array(Type.String()),
   configDrive: Type.Boolean(),
   graphicalConsole: Nullable(Type.Boolean({ description: 'a display with a VNC server (graphical console, screenshots); null: as the image — disk images and ISOs have one, kernel bundles do not' })),
+  metadataHttpTokens: Type.Union(lit(['required', 'optional'] as const).anyOf, { description: 'IMDSv2: required — the EC2 metadata paths (169.254.169.254/latest/...) answer only with a session token (PUT /latest/api/token); optional — plain IMDSv1 GETs too' }),
   cdrom: Nullable(Type.Object({
     imageId: Nullable(Type.String({ description: 'the ISO in the drive; null: the drive is empty' })), imageVersionId: Nullable(Type.String()),
   }, { description: 'the CD-ROM drive; null: the instance has none' })),
@@ -67,6 +68,7 @@ export const InstanceCreate = Type.Object({
   ha: Type.Optional(Type.Boolean({ description: 'high availability: restart on another host when its host fails (default: the offering\'s)' })),
   graphicalConsole: Type.Optional(Type.Boolean({ description: 'give the guest a display and VNC server (graphical console, screenshots); default: disk images and ISOs yes, kernel bundles no' })),
   haPriority: Type.Optional(Type.Integer({ minimum: -1000, maximum: 1000, description: 'HA restart order: higher first (default 0)' })),
+  metadataHttpTokens: Type.Optional(Type.Union(lit(['required', 'optional'] as const).anyOf, { description: 'IMDSv2: required — metadata only with a session token; optional (default) — IMDSv1 GETs too' })),
 }, { additionalProperties: false });
 
 /** Insert an ISO into the instance's CD-ROM drive (the drive is added to a stopped instance that has none). */
@@ -75,6 +77,7 @@ export const InstanceUpdate = Type.Object({
   bootDevice: Type.Optional(lit(['disk', 'cdrom'] as const)),
   ha: Type.Optional(Type.Boolean({ description: 'high availability on or off (takes effect at once; the guest\'s host learns it at its next lease renewal)' })),
   haPriority: Type.Optional(Type.Integer({ minimum: -1000, maximum: 1000 })),
+  metadataHttpTokens: Type.Optional(Type.Union(lit(['required', 'optional'] as const).anyOf, { description: 'IMDSv2 session tokens required, or optional (IMDSv1 too); the guest\'s metadata service applies it at once' })),
 }, { additionalProperties: false });
 
 export const InstanceActionRequest = Type.Object({

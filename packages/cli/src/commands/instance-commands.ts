@@ -12,6 +12,7 @@ import { addInstanceCdromCommands } from './instance-cdrom-commands.ts';
 import { checkInstanceType, type InstanceType } from './instance-type.ts';
 import { addInstanceMigrateCommands } from './instance-migrate-commands.ts';
 import { addInstanceConvertCommands } from './instance-convert-commands.ts';
+import { addInstanceResizeCommands } from './instance-resize-commands.ts';
 import { addInstanceHaCommands } from './ha-commands.ts';
 import { addInstanceGuestCommands } from './instance-guest-commands.ts';
 
@@ -128,6 +129,7 @@ export function addInstanceCommands(program: Command): void {
   addInstanceCdromCommands(inst);
   addInstanceMigrateCommands(inst);
   addInstanceConvertCommands(inst);
+  addInstanceResizeCommands(inst);
   addInstanceHaCommands(inst);
   addInstanceGuestCommands(inst);
 

@@ -4,12 +4,12 @@ import type { Scope } from '../scope.ts';
 
 /** An instance as the EC2 facade describes it: the row's fields it shows and what it is made of and attached to. */
 export interface Ec2InstanceViewRow {
-  instance: Pick<InstanceRow, 'id' | 'accountId' | 'name' | 'zoneId' | 'phase' | 'desired' | 'task' | 'offeringId' | 'imageVersionId' | 'keypairId' | 'vcpus' | 'memoryMiB' | 'createdAt' | 'deletedAt' | 'errorReason'>;
+  instance: Pick<InstanceRow, 'id' | 'accountId' | 'name' | 'zoneId' | 'phase' | 'desired' | 'task' | 'offeringId' | 'imageVersionId' | 'keypairId' | 'vcpus' | 'memoryMiB' | 'createdAt' | 'deletedAt' | 'errorReason' | 'metadataHttpTokens'>;
   nics: Array<{ id: string; networkId: string; ip: string; mac: string; publicIp: string | null; publicIpId: string | null; securityGroups: Array<{ id: string; name: string }> }>;
   volumes: Array<{ id: string; kind: 'root' | 'data'; pciSlot: number | null; createdAt: string }>;
 }
 
-const columns = ['id', 'accountId', 'name', 'zoneId', 'phase', 'desired', 'task', 'offeringId', 'imageVersionId', 'keypairId', 'vcpus', 'memoryMiB', 'createdAt', 'deletedAt', 'errorReason'] as const;
+const columns = ['id', 'accountId', 'name', 'zoneId', 'phase', 'desired', 'task', 'offeringId', 'imageVersionId', 'keypairId', 'vcpus', 'memoryMiB', 'createdAt', 'deletedAt', 'errorReason', 'metadataHttpTokens'] as const;
 
 /**
  * Pages of an account's instances with their NICs, security groups, public IPs and volumes in

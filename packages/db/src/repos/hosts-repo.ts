@@ -66,6 +66,25 @@ export class HostsRepo extends CrudRepo<'hosts'> {
     return Number(p.numUpdatedRows) === 1;
   }
 
+  /**
+   * Change an instance's reservation on its host by a delta (a resize): one conditional UPDATE that,
+   * when the delta grows the reservation, only applies if it still fits the host's overcommitted
+   * capacity. False, changing nothing, when it does not fit. The host's state does not matter: the
+   * capacity is the instance's already, whether the host is up or not.
+   */
+  async adjustReservation(trx: Kysely<Database>, hostId: string, delta: { vcpus: number; memoryMiB: number }): Promise<boolean> {
+    let q = trx.updateTable('hosts')
+      .set({
+        cpuAllocated: sql`case when cpu_allocated + ${delta.vcpus} < 0 then 0 else cpu_allocated + ${delta.vcpus} end`,
+        memoryAllocatedMiB: sql`case when memory_allocated_mib + ${delta.memoryMiB} < 0 then 0 else memory_allocated_mib + ${delta.memoryMiB} end`,
+        version: sql`version + 1`,
+      })
+      .where('id', '=', hostId);
+    if (delta.vcpus > 0) q = q.where(sql<boolean>`cpu_allocated + ${delta.vcpus} <= cpus * (select c.cpu_overcommit from clusters c where c.id = hosts.cluster_id)`);
+    if (delta.memoryMiB > 0) q = q.where(sql<boolean>`memory_allocated_mib + ${delta.memoryMiB} <= memory_mib * (select c.memory_overcommit from clusters c where c.id = hosts.cluster_id)`);
+    return Number((await q.executeTakeFirst()).numUpdatedRows) === 1;
+  }
+
   /** Give capacity back (instance deleted or moved). Never goes below zero. */
   async release(trx: Kysely<Database>, r: Reservation): Promise<void> {
     await trx.updateTable('hosts')

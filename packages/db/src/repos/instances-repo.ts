@@ -16,7 +16,7 @@ export type InstanceStatusPatch = Partial<Pick<InstanceRow,
 export const instanceListColumns = [
   'id', 'accountId', 'name', 'zoneId', 'hostId', 'poolId', 'imageId', 'imageVersionId', 'offeringId', 'keypairId',
   'vcpus', 'memoryMiB', 'rootDiskGiB', 'hostTags', 'configDrive', 'cdrom', 'cdromImageId', 'cdromImageVersionId', 'bootDevice', 'desired', 'phase', 'task',
-  'observedPower', 'observedAt', 'errorReason', 'version', 'createdAt', 'updatedAt', 'ha', 'haPriority', 'haRestarts', 'haLastRestartAt', 'type', 'graphicalConsole',
+  'observedPower', 'observedAt', 'errorReason', 'version', 'createdAt', 'updatedAt', 'ha', 'haPriority', 'haRestarts', 'haLastRestartAt', 'type', 'graphicalConsole', 'metadataHttpTokens',
 ] as const satisfies readonly (keyof InstanceRow)[];
 export type InstanceListRow = Pick<InstanceRow, typeof instanceListColumns[number]>;
 
@@ -83,6 +83,14 @@ export class InstancesRepo extends CrudRepo<'instances'> {
   async requestDesired(scope: Scope, id: string, expectedVersion: number, patch: Partial<Pick<InstanceRow, 'desired'>>, nowIso: string, db: Kysely<Database> = this.db): Promise<boolean> {
     let q = db.updateTable('instances').set({ ...patch, version: expectedVersion + 1, updatedAt: nowIso })
       .where('id', '=', id).where('version', '=', expectedVersion);
+    if (!scope.admin) q = q.where('accountId', '=', scope.accountId);
+    return Number((await q.executeTakeFirst()).numUpdatedRows) === 1;
+  }
+
+  /** A resize: the new offering's size on a stopped, idle instance, with CAS on version. False: it changed or is not stopped. */
+  async setSize(scope: Scope, id: string, expectedVersion: number, size: Pick<InstanceRow, 'offeringId' | 'vcpus' | 'memoryMiB'>, nowIso: string, db: Kysely<Database> = this.db): Promise<boolean> {
+    let q = db.updateTable('instances').set({ ...size, version: expectedVersion + 1, updatedAt: nowIso })
+      .where('id', '=', id).where('version', '=', expectedVersion).where('phase', '=', 'stopped').where('task', 'is', null);
     if (!scope.admin) q = q.where('accountId', '=', scope.accountId);
     return Number((await q.executeTakeFirst()).numUpdatedRows) === 1;
   }

@@ -11,6 +11,7 @@ import { itemSet, type XmlValue } from '../xml-response.ts';
 import { read, write, type ActionContext, type ActionTable } from './action-context.ts';
 import { deviceNames, instanceXml, stateXml } from './instance-xml.ts';
 import { resolveGroupIds } from './security-group-actions.ts';
+import { httpTokensParam } from '../metadata-http-tokens.ts';
 
 const instanceFilters: FilterFields<InstanceView> = {
   'instance-id': (i) => [toEc2Id('instance', i.id)],
@@ -47,7 +48,7 @@ function instanceIds(ctx: ActionContext, required: boolean): string[] {
 }
 
 /** The named instances (every one must exist: InvalidInstanceID.NotFound names the missing). */
-async function namedInstances(ctx: ActionContext, kumoIds: string[]): Promise<InstanceView[]> {
+export async function namedInstances(ctx: ActionContext, kumoIds: string[]): Promise<InstanceView[]> {
   const found = (await ctx.backend.instances(ctx.caller, { cursor: null, limit: kumoIds.length, ids: kumoIds })).items;
   const missing = kumoIds.filter((id) => !found.some((i) => i.id === id));
   if (missing.length > 0) throw new Ec2Error('InvalidInstanceID.NotFound', `The instance ID${missing.length > 1 ? 's' : ''} '${missing.map((m) => toEc2Id('instance', m)).join(', ')}' do${missing.length > 1 ? '' : 'es'} not exist`);
@@ -121,6 +122,7 @@ async function runInstances(ctx: ActionContext): Promise<Record<string, XmlValue
     count: max, namePrefix: `${kumoName(instanceTags, 'ec2')}-${randomBytes(3).toString('hex')}`, imageVersionId, offeringName: instanceType,
     zoneName: p.get('Placement.AvailabilityZone'), keypairName: p.get('KeyName'), userData: decodeUserData(p.get('UserData')),
     securityGroupIds: groupIds, networkId: subnet ? fromEc2Id('subnet', subnet) : undefined, rootDiskGiB: rootSize, start: true,
+    metadataHttpTokens: httpTokensParam(p.get('MetadataOptions.HttpTokens'), 'MetadataOptions.HttpTokens'),
   };
   if (spec.keypairName !== undefined && !(await ctx.backend.keypairs(ctx.caller)).some((k) => k.name === spec.keypairName)) {
     throw new Ec2Error('InvalidKeyPair.NotFound', `The key pair '${spec.keypairName}' does not exist`);
@@ -137,7 +139,9 @@ async function runInstances(ctx: ActionContext): Promise<Record<string, XmlValue
   const tags = await tagsOf(ctx, ids);
   return {
     reservationId: reservationOf(ids[0]!), ownerId: ctx.ownerId, groupSet: itemSet([]),
-    instancesSet: itemSet(made.map((i, n) => instanceXml(i, n, tags(i.id)))),
+    // Every instance of the answer is pending, as on EC2: under load the first ones may already run
+    // by the time the last is made (seen on PostgreSQL), and clients wait for running with a waiter.
+    instancesSet: itemSet(made.map((i, n) => ({ ...(instanceXml(i, n, tags(i.id)) as Record<string, XmlValue>), instanceState: { code: instanceStateCodes.pending, name: 'pending' } }))),
   };
 }
 

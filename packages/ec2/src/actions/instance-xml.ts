@@ -19,6 +19,11 @@ export function stateXml(i: Pick<InstanceView, 'phase' | 'task' | 'desired'>): X
   return { code: instanceStateCodes[name], name };
 }
 
+/** EC2's InstanceMetadataOptions: tokens required or optional; the endpoint is always on. */
+export function metadataOptionsXml(i: Pick<InstanceView, 'metadataHttpTokens'>): XmlValue {
+  return { state: 'applied', httpTokens: i.metadataHttpTokens, httpPutResponseHopLimit: 1, httpEndpoint: 'enabled', httpProtocolIpv6: 'disabled', instanceMetadataTags: 'disabled' };
+}
+
 /** One `instancesSet` item, with the fields the AWS CLI and Terraform read back. */
 export function instanceXml(i: InstanceView, index: number, tags: TagMap): XmlValue {
   const nic = i.nics[0];
@@ -68,6 +73,6 @@ export function instanceXml(i: InstanceView, index: number, tags: TagMap): XmlVa
     ebsOptimized: false,
     enaSupport: true,
     cpuOptions: { coreCount: i.vcpus, threadsPerCore: 1 },
-    metadataOptions: { state: 'applied', httpTokens: 'optional', httpPutResponseHopLimit: 1, httpEndpoint: 'enabled' },
+    metadataOptions: metadataOptionsXml(i),
   };
 }

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import type { InstanceMetadata } from '../host-network-spec.ts';
 import { routeMetadataRequest, type MetadataResponse } from './metadata-router.ts';
 import { MetadataIndex } from './metadata-table.ts';
+import { createMetadataTokens } from './metadata-tokens.ts';
 
 const a0: InstanceMetadata = {
   instanceId: 'i-a0', ip: '10.0.0.10', hostname: 'vm-a0', mac: '52:54:00:00:00:10', availabilityZone: 'zone-1',
@@ -11,15 +12,19 @@ const a0: InstanceMetadata = {
   userData: Buffer.from('#!/bin/sh\necho hi\n').toString('base64'),
 };
 const bare: InstanceMetadata = { instanceId: 'i-a1', ip: '10.0.0.11', hostname: 'vm-a1' };
+const v2only: InstanceMetadata = { instanceId: 'i-a2', ip: '10.0.0.12', hostname: 'vm-a2', metadataHttpTokens: 'required' };
 const other: InstanceMetadata = { instanceId: 'i-b0', ip: '10.0.0.10', hostname: 'vm-b0' };
 const index = new MetadataIndex([
-  { networkId: 'net-a', instances: [a0, bare] },
+  { networkId: 'net-a', instances: [a0, bare, v2only] },
   { networkId: 'net-b', instances: [other] },
 ]);
 
+const tokens = createMetadataTokens();
+let clock = 1_800_000_000_000;
 function get(url: string, sourceIp = '10.0.0.10', networkId = 'net-a', method = 'GET', headers: Record<string, string> = {}): MetadataResponse {
-  return routeMetadataRequest({ method, url, sourceIp, headers }, { networkId, index, newToken: () => 'tok' });
+  return routeMetadataRequest({ method, url, sourceIp, headers }, { networkId, index, tokens, now: () => clock });
 }
+const ttl = (seconds: number) => ({ 'x-aws-ec2-metadata-token-ttl-seconds': String(seconds) });
 
 function body(r: MetadataResponse): string {
   return r.body.toString('utf8');
@@ -100,12 +105,37 @@ test('unknown paths, traversal and other methods are refused', () => {
   assert.equal(get('/latest/meta-data/instance-id', '10.0.0.10', 'net-a', 'PUT').status, 405);
 });
 
-test('IMDSv2 token requests get a token with the asked TTL', () => {
-  const r = get('/latest/api/token', '10.0.0.10', 'net-a', 'PUT', { 'x-aws-ec2-metadata-token-ttl-seconds': '60' });
+test('IMDSv2 token requests get a token with the asked TTL; a TTL is required, a proxied request refused', () => {
+  const r = get('/latest/api/token', '10.0.0.10', 'net-a', 'PUT', ttl(60));
   assert.equal(r.status, 200);
-  assert.equal(body(r), 'tok');
+  assert.match(body(r), /^[0-9a-z]+\.[A-Za-z0-9_-]{43}$/);
   assert.deepEqual(r.headers, { 'x-aws-ec2-metadata-token-ttl-seconds': '60' });
-  assert.equal(get('/latest/api/token', '10.0.0.10', 'net-a', 'PUT', { 'x-aws-ec2-metadata-token-ttl-seconds': '99999' }).status, 400);
+  assert.equal(get('/latest/api/token', '10.0.0.10', 'net-a', 'PUT', ttl(99999)).status, 400);
+  assert.equal(get('/latest/api/token', '10.0.0.10', 'net-a', 'PUT', ttl(0)).status, 400);
+  assert.equal(get('/latest/api/token', '10.0.0.10', 'net-a', 'PUT').status, 400, 'the TTL header is required');
+  assert.equal(get('/latest/api/token', '10.0.0.10', 'net-a', 'PUT', { ...ttl(60), 'x-forwarded-for': '10.0.0.1' }).status, 403);
+});
+
+test('IMDSv2 required: EC2 paths answer only with a valid token of the asking address, until it expires', () => {
+  assert.equal(get('/latest/meta-data/instance-id', '10.0.0.12').status, 401, 'an IMDSv1 GET is refused');
+  const token = body(get('/latest/api/token', '10.0.0.12', 'net-a', 'PUT', ttl(60)));
+  const withToken = (ip: string, t = token, net = 'net-a') => get('/latest/meta-data/instance-id', ip, net, 'GET', { 'x-aws-ec2-metadata-token': t });
+  assert.deepEqual([withToken('10.0.0.12').status, body(withToken('10.0.0.12'))], [200, 'i-a2']);
+  assert.equal(withToken('10.0.0.10').status, 401, 'another address cannot use the token');
+  assert.equal(withToken('10.0.0.12', `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`).status, 401, 'a tampered token is refused');
+  assert.equal(withToken('10.0.0.12', 'garbage').status, 401);
+  const other = createMetadataTokens().issue('net-a', '10.0.0.12', 60, clock);
+  assert.equal(withToken('10.0.0.12', other).status, 401, 'a token of another service key (restarted service) is refused');
+  clock += 61_000;
+  assert.equal(withToken('10.0.0.12').status, 401, 'an expired token is refused');
+  assert.equal(get('/openstack/latest/meta_data.json', '10.0.0.12').status, 200, 'the OpenStack and NoCloud layouts are not EC2\'s: no tokens');
+});
+
+test('IMDSv2 optional (the default): IMDSv1 GETs and valid tokens answer, an invalid token is refused', () => {
+  assert.equal(body(get('/latest/meta-data/instance-id')), 'i-a0');
+  const token = body(get('/latest/api/token', '10.0.0.10', 'net-a', 'PUT', ttl(21600)));
+  assert.equal(body(get('/latest/meta-data/instance-id', '10.0.0.10', 'net-a', 'GET', { 'x-aws-ec2-metadata-token': token })), 'i-a0');
+  assert.equal(get('/latest/meta-data/instance-id', '10.0.0.10', 'net-a', 'GET', { 'x-aws-ec2-metadata-token': 'garbage' }).status, 401);
 });
 
 test('NoCloud layout: the seed cloud-init reads from the SMBIOS serial, per asking NIC', () => {

@@ -7,9 +7,11 @@
  * another network, or with an address nobody has, learns nothing.
  *
  * Layouts:
- * - EC2 (cloud-init's Ec2 datasource): /<version>/meta-data/..., /<version>/user-data,
- *   /<version>/dynamic/instance-identity/document, PUT /latest/api/token (IMDSv2
- *   tokens are handed out but not required; the source address is the credential).
+ * - EC2 (cloud-init's Ec2 datasource, AWS tools): /<version>/meta-data/..., /<version>/user-data,
+ *   /<version>/dynamic/instance-identity/document, PUT /latest/api/token (IMDSv2 session
+ *   tokens, metadata-tokens.ts). An instance whose metadataHttpTokens is 'required' is
+ *   answered only with a valid X-aws-ec2-metadata-token (401 without); 'optional' (the
+ *   default) answers plain IMDSv1 GETs too. A token that is sent must be valid either way.
  *   <version> is "latest", "1.0" or a date like 2009-04-04 (all the same content).
  * - OpenStack (ConfigDrive/OpenStack datasource): /openstack/<version>/meta_data.json,
  *   user_data, vendor_data.json, vendor_data2.json; <version> "latest" or a date.
@@ -20,6 +22,7 @@ import { nocloudSeedPath } from '@kumo/core';
 import type { InstanceMetadata } from '../host-network-spec.ts';
 import type { MetadataIndex } from './metadata-table.ts';
 import { nocloudFile, nocloudFiles } from './metadata-nocloud.ts';
+import { maxTokenTtlSec, type MetadataTokens } from './metadata-tokens.ts';
 
 export interface MetadataRequest {
   method: string;
@@ -41,8 +44,10 @@ export interface MetadataRouterContext {
   /** The network whose router this service runs in. */
   networkId: string;
   index: MetadataIndex;
-  /** Makes an IMDSv2 token (PUT /latest/api/token). */
-  newToken: () => string;
+  /** IMDSv2 session tokens (PUT /latest/api/token, X-aws-ec2-metadata-token). */
+  tokens: MetadataTokens;
+  /** Epoch milliseconds (token expiry). */
+  now: () => number;
 }
 
 type Tree = { [name: string]: string | Tree };
@@ -193,11 +198,15 @@ export function routeMetadataRequest(req: MetadataRequest, ctx: MetadataRouterCo
   const segments = path.split('/').filter((s) => s !== '');
   if (segments.some((s) => s === '..' || s === '.')) return notFound();
 
+  const ip = plainIpv4(req.sourceIp);
   if (req.method === 'PUT') {
     if (path !== '/latest/api/token') return text(405, 'Method Not Allowed\n');
-    const ttl = header(req, 'x-aws-ec2-metadata-token-ttl-seconds') ?? '21600';
-    if (!/^\d{1,5}$/.test(ttl) || Number(ttl) < 1 || Number(ttl) > 21600) return text(400, 'invalid token TTL\n');
-    return { ...text(200, ctx.newToken()), headers: { 'x-aws-ec2-metadata-token-ttl-seconds': ttl } };
+    // As on EC2: a token request that came through a proxy is refused, the TTL header is required.
+    if (header(req, 'x-forwarded-for') !== undefined) return text(403, 'Forbidden\n');
+    const ttl = header(req, 'x-aws-ec2-metadata-token-ttl-seconds');
+    if (ttl === undefined) return text(400, 'missing X-aws-ec2-metadata-token-ttl-seconds\n');
+    if (!/^\d{1,5}$/.test(ttl) || Number(ttl) < 1 || Number(ttl) > maxTokenTtlSec) return text(400, `invalid token TTL: 1 to ${maxTokenTtlSec} seconds\n`);
+    return { ...text(200, ctx.tokens.issue(ctx.networkId, ip, Number(ttl), ctx.now())), headers: { 'x-aws-ec2-metadata-token-ttl-seconds': ttl } };
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') return text(405, 'Method Not Allowed\n');
 
@@ -213,5 +222,8 @@ export function routeMetadataRequest(req: MetadataRequest, ctx: MetadataRouterCo
     if (version === undefined) return text(200, OPENSTACK_VERSIONS.join('\n'));
     return isOpenstackVersion(version) ? openstack(instance, files) : notFound();
   }
-  return isEc2Version(first) ? ec2(instance, rest) : notFound();
+  if (!isEc2Version(first)) return notFound();
+  const token = header(req, 'x-aws-ec2-metadata-token');
+  if (token !== undefined ? !ctx.tokens.verify(token, ctx.networkId, ip, ctx.now()) : instance.metadataHttpTokens === 'required') return text(401, 'Unauthorized\n');
+  return ec2(instance, rest);
 }

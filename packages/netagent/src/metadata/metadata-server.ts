@@ -5,11 +5,11 @@
  * atomic rename) and on reload(), so an update is visible to the very next request.
  * A file that fails to parse keeps the last good table.
  */
-import { randomBytes } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { routeMetadataRequest } from './metadata-router.ts';
 import { MetadataIndex, type MetadataTable } from './metadata-table.ts';
+import { createMetadataTokens } from './metadata-tokens.ts';
 
 export interface MetadataServerOptions {
   networkId: string;
@@ -47,12 +47,12 @@ export function createMetadataService(options: MetadataServerOptions): MetadataS
     }
   };
   load(true);
-  const newToken = (): string => randomBytes(24).toString('base64url');
+  const tokens = createMetadataTokens();
   const server = createServer((req, res) => {
     load(false);
     const response = routeMetadataRequest(
       { method: req.method ?? 'GET', url: req.url ?? '/', sourceIp: req.socket.remoteAddress ?? '', headers: req.headers },
-      { networkId: options.networkId, index, newToken },
+      { networkId: options.networkId, index, tokens, now: Date.now },
     );
     res.writeHead(response.status, { 'content-type': response.contentType, 'content-length': response.body.length, ...response.headers });
     res.end(req.method === 'HEAD' ? undefined : response.body);

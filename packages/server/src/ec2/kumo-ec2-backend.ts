@@ -12,6 +12,8 @@ import type { NetworkDeps } from '../services/network-tx.ts';
 import { NetworkService } from '../services/network-service.ts';
 import { PublicIpService } from '../services/network-public-ip-service.ts';
 import { SecurityGroupService } from '../services/network-secgroup-service.ts';
+import { InstanceResizeService } from '../services/instance-resize-service.ts';
+import { InstanceMetadataOptionsService } from '../services/instance-metadata-options-service.ts';
 
 /** An EC2 caller: the key owner's principal (account scope, never admin-wide). */
 export interface KumoEc2Caller extends Ec2Caller { principal: Principal; scope: Scope }
@@ -47,12 +49,16 @@ export class KumoEc2Backend implements Ec2Backend<KumoEc2Caller> {
   private readonly groups: SecurityGroupService;
   private readonly publicIps: PublicIpService;
   private readonly networkService: NetworkService;
+  private readonly resizer: InstanceResizeService;
+  private readonly metadataOptions: InstanceMetadataOptionsService;
 
   constructor(private readonly ctx: ServerContext, private readonly creds: Ec2CredentialService, private readonly tagService: Ec2TagService, private readonly opts: KumoEc2BackendOptions) {
     const deps: NetworkDeps = { repos: ctx.repos, clock: ctx.clock, notifier: ctx.notifier, events: ctx.events };
     this.groups = new SecurityGroupService(deps);
     this.publicIps = new PublicIpService(deps);
     this.networkService = new NetworkService(deps);
+    this.resizer = new InstanceResizeService(ctx.repos, ctx.events, ctx.notifier, ctx.clock);
+    this.metadataOptions = new InstanceMetadataOptionsService(ctx.repos, ctx.events, ctx.notifier, ctx.clock);
   }
 
   private get repos() { return this.ctx.repos; }
@@ -136,6 +142,7 @@ export class KumoEc2Backend implements Ec2Backend<KumoEc2Caller> {
         const op = await this.ctx.instances.create(c.scope, {
           name: `${spec.namePrefix}-${n}`, zoneId: zone.id, imageId: image.id, imageVersionId: version.id, offeringId: offering.id,
           ...(keypairId ? { keypairId } : {}), ...(spec.userData !== undefined ? { userData: spec.userData } : {}), ...(nics ? { nics } : {}), start: spec.start,
+          ...(spec.metadataHttpTokens ? { metadataHttpTokens: spec.metadataHttpTokens } : {}),
         });
         ids.push(op.resourceId);
       } catch (error) {
@@ -155,13 +162,24 @@ export class KumoEc2Backend implements Ec2Backend<KumoEc2Caller> {
     const items = page.items.map(({ instance: i, nics, volumes }): InstanceView => ({
       id: i.id, accountId: i.accountId, name: i.name, zoneName: zoneName.get(i.zoneId) ?? i.zoneId, phase: i.phase, desired: i.desired, task: i.task,
       offeringName: i.offeringId ? typeName.get(i.offeringId) ?? null : null, imageVersionId: i.imageVersionId, keypairName: i.keypairId ? keyName.get(i.keypairId) ?? null : null,
-      vcpus: i.vcpus, memoryMiB: i.memoryMiB, createdAt: i.createdAt, deletedAt: i.deletedAt, errorReason: i.errorReason, nics, volumes,
+      vcpus: i.vcpus, memoryMiB: i.memoryMiB, createdAt: i.createdAt, deletedAt: i.deletedAt, errorReason: i.errorReason,
+      metadataHttpTokens: i.metadataHttpTokens ?? 'optional', nics, volumes,
     }));
     return { items, nextCursor: page.more ? items[items.length - 1]!.id : null };
   }
 
   async instanceAction(c: KumoEc2Caller, id: string, action: 'start' | 'stop' | 'reboot' | 'delete', force: boolean): Promise<void> {
     await this.ctx.instances.act(c.scope, id, action, force ? { force: true } : {});
+  }
+
+  async resizeInstance(c: KumoEc2Caller, id: string, offeringName: string): Promise<void> {
+    const offering = (await all((pg) => this.repos.offerings.list(c.scope, pg, { name: offeringName })))[0];
+    if (!offering) throw new ApiError('bad_request', `instance type ${offeringName} does not exist`, { field: 'InstanceType' });
+    await this.resizer.resize(c.scope, id, offering.id);
+  }
+
+  async setMetadataHttpTokens(c: KumoEc2Caller, id: string, httpTokens: 'required' | 'optional'): Promise<void> {
+    await this.metadataOptions.setHttpTokens(c.scope, id, httpTokens);
   }
 
   async consoleOutput(c: KumoEc2Caller, id: string): Promise<string> {

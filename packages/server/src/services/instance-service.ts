@@ -85,6 +85,7 @@ export class InstanceService {
       // An ISO install: a blank root disk, the ISO in the CD-ROM drive, booted first.
       cdrom: fromIso ? 1 : 0, cdromImageId: fromIso ? image.id : null, cdromImageVersionId: fromIso ? version.id : null, bootDevice: fromIso ? 'cdrom' : 'disk',
       ha: (body.ha ?? offering.ha === 1) ? 1 : 0, haPriority: body.haPriority ?? 0,
+      ...(body.metadataHttpTokens === 'required' ? { metadataHttpTokens: 'required' as const } : {}),
       type,
     };
     const op = this.ops.newRow({ accountId: scope.accountId, kind: 'instance.create', resourceType: 'instance', resourceId: id, idempotencyKey, requestHash: hash });

@@ -59,6 +59,9 @@ describe('network spec builder (rows → HostNetworkSpec, golden files)', () => 
     const web1 = router.metadata.instances.find((m) => m.instanceId === 'i-web1');
     assert.equal(Buffer.from(web1?.userData ?? '', 'base64').toString('utf8'), '#cloud-config\npackages: [nginx]\n');
     assert.equal(web1?.publicKeys?.[0]?.name, 'alice-laptop');
+    assert.equal(web1?.imageId, 'ami-0000000000000000tiny', 'EC2\'s ami-id: the image version\'s AMI id, as the EC2 API shows it');
+    assert.equal(web1?.metadataHttpTokens, 'required');
+    assert.equal(router.metadata.instances.find((m) => m.instanceId === 'i-db')?.metadataHttpTokens, undefined, 'optional is the default: left out');
     assert.equal(router.metadata.instances.find((m) => m.instanceId === 'i-db')?.publicIpv4, '203.0.113.12');
   });
 

@@ -10,6 +10,7 @@ import type { DhcpHost, LoadBalancer, SecurityGroup, SecurityGroupRule } from '@
 import { networkBridgeName, parseCidr, parseIpv4 } from '@kumo/netcfg';
 import type { NetworkRow, NicRow, PhysicalNetworkRow, SecurityGroupRuleRow } from '@kumo/db';
 import type { DhcpServerSpec, HostNetworkSpec, InstanceMetadata, NetworkSpec, NicNetworkSpec, RouterSpec } from '@kumo/netagent';
+import { toEc2Id } from '@kumo/ec2';
 import { tapName } from '../controller/instance-spec.ts';
 import type { HostNetworkRows } from './network-spec-rows.ts';
 import { dhcpServerIpOf } from './network-dhcp-server.ts';
@@ -140,12 +141,14 @@ export function buildHostNetworkSpec(rows: HostNetworkRows): HostNetworkSpec {
       return {
         instanceId: n.instanceId, ip: n.ip, hostname: names.get(n.id) as string, mac: n.mac,
         ...(inst ? { name: inst.name } : {}),
-        ...(inst?.imageId ? { imageId: inst.imageId } : {}), // null only once the instance is deleted
+        // EC2's ami-id: the image version's AMI id, as the EC2 API shows it (null only once the instance is deleted).
+        ...(inst?.imageVersionId ? { imageId: toEc2Id('image', inst.imageVersionId) } : {}),
         ...(eip ? { publicIpv4: eip.address } : {}),
         ...(key ? { publicKeys: [{ name: key.name, openssh: key.publicKey.trim() }] } : {}),
         ...(inst && inst.userData !== '' ? { userData: Buffer.from(inst.userData, 'utf8').toString('base64') } : {}),
         ...(zone ? { availabilityZone: zone } : {}),
         ...(offering ? { instanceType: offering.name } : {}),
+        ...(inst?.metadataHttpTokens === 'required' ? { metadataHttpTokens: 'required' as const } : {}),
       };
     });
     return { dhcpHosts, metadata };

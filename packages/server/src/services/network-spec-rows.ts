@@ -19,7 +19,7 @@ export interface HostNetworkRows {
   /** Every NIC of those networks, on any host (DHCP leases, metadata, VXLAN peers). */
   nics: NicRow[];
   /** The instances of those NICs (hostId says where each runs). */
-  instances: Array<Pick<InstanceRow, 'id' | 'name' | 'zoneId' | 'hostId' | 'targetHostId' | 'keypairId' | 'offeringId' | 'imageId' | 'userData'>>;
+  instances: Array<Pick<InstanceRow, 'id' | 'name' | 'zoneId' | 'hostId' | 'targetHostId' | 'keypairId' | 'offeringId' | 'imageId' | 'imageVersionId' | 'userData' | 'metadataHttpTokens'>>;
   routers: RouterRow[];
   /** Public IPs of the networks whose router is on this host, and their ranges. */
   publicIps: PublicIpRow[];
@@ -40,8 +40,11 @@ export interface HostNetworkRows {
   offerings: Array<Pick<OfferingRow, 'id' | 'name'>>;
 }
 
-/** `where col in (...)` that is false for an empty list (SQL has no empty IN list). */
-const some = <T>(xs: readonly T[]): T[] => (xs.length > 0 ? [...new Set(xs)] : ['\u0000' as T]);
+/**
+ * `where col in (...)` that is false for an empty list (SQL has no empty IN list). The stand-in is the
+ * empty string, which no id is; not a NUL byte, which PostgreSQL refuses in text ("invalid byte sequence").
+ */
+const some = <T>(xs: readonly T[]): T[] => (xs.length > 0 ? [...new Set(xs)] : ['' as T]);
 
 /** Read the rows one host's network spec is built from. */
 export async function loadHostNetworkRows(db: Kysely<Database>, hostId: string, generation: number): Promise<HostNetworkRows> {
@@ -64,7 +67,7 @@ export async function loadHostNetworkRows(db: Kysely<Database>, hostId: string, 
     db.selectFrom('zones').select(['id', 'name']).where('id', '=', host.zoneId).execute(),
     db.selectFrom('physicalNetworks').selectAll().where('zoneId', '=', host.zoneId).execute(),
   ]);
-  const instances = await db.selectFrom('instances').select(['id', 'name', 'zoneId', 'hostId', 'targetHostId', 'keypairId', 'offeringId', 'imageId', 'userData'])
+  const instances = await db.selectFrom('instances').select(['id', 'name', 'zoneId', 'hostId', 'targetHostId', 'keypairId', 'offeringId', 'imageId', 'imageVersionId', 'userData', 'metadataHttpTokens'])
     .where('id', 'in', some(nics.map((n) => n.instanceId))).where('phase', '!=', 'deleted').execute();
   const [physicalNetworkHosts, publicIps, portForwards, firewallRules, egressRules, loadBalancers] = await Promise.all([
     db.selectFrom('physicalNetworkHosts').selectAll().where('physicalNetworkId', 'in', some(physicalNetworks.map((p) => p.id))).execute(),

@@ -78,7 +78,7 @@ describe('GET /api/v1/instances: pages are the single instances, byte for byte',
     assert.deepEqual(Object.keys(page.items[0]!), [
       'id', 'accountId', 'name', 'type', 'zoneId', 'hostId', 'poolId', 'imageId', 'imageVersionId', 'offeringId', 'keypairId',
       'vcpus', 'memoryMiB', 'rootDiskGiB', 'addresses', 'desired', 'phase', 'task', 'observed', 'errorReason', 'hostTags', 'affinityGroupIds',
-      'configDrive', 'graphicalConsole', 'cdrom', 'bootDevice', 'ha', 'version', 'createdAt', 'updatedAt',
+      'configDrive', 'graphicalConsole', 'metadataHttpTokens', 'cdrom', 'bootDevice', 'ha', 'version', 'createdAt', 'updatedAt',
     ]);
   });
 
