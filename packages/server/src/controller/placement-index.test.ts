@@ -69,6 +69,21 @@ for (const dialect of testDialects) {
       }
     });
 
+    test('concurrent_placements_spread_instead_of_piling_on_one_host: each counts its reservation before the next ranks', async () => {
+      const h = await openTestDatabase(dialect);
+      try {
+        const repos = createRepos(h.db);
+        const acct = await seedAccount(repos, 'tenant');
+        const infra = await seedInfrastructure(repos, { hosts: 4, cpus: 8, memoryMiB: 8192 });
+        const placement = new PlacementService(repos, systemClock);
+        await placement.index.current();
+        const hosts = await Promise.all(Array.from({ length: 4 }, () => placeNew(repos, placement, acct, infra.zoneId)));
+        assert.equal(new Set(hosts).size, 4, `spread over all four hosts, got ${hosts.join(', ')}`);
+      } finally {
+        await h.drop();
+      }
+    });
+
     test('the index counts each placement as the database does', async () => {
       const h = await openTestDatabase(dialect);
       try {

@@ -56,11 +56,12 @@ export class PlacementService {
   async placeAndBind(inst: InstanceRow, volumePath: (poolPath: string, volumeId: string) => string, volumeId: string, createOp: OperationRow): Promise<{ placement: Placement; version: number; rootVolume: boolean }> {
     const rootVolume = (inst.type ?? 'vm') === 'vm';
     const request = await this.buildRequest(inst);
+    const offering = await this.repos.db.selectFrom('offerings').select('diskProvisioning').where('id', '=', inst.offeringId).executeTakeFirst();
+    // No await between ranking and counting the first candidate: placements running meanwhile see it.
     let result = (await this.index.current()).place(request, 8);
     // Nothing fits in the index: it may miss a host added or freed since it was read.
     if (!result.ok) result = (await this.index.resync()).place(request, 8);
     if (!result.ok) throw new TerminalError('no_capacity', result.message, { filters: result.filters });
-    const offering = await this.repos.db.selectFrom('offerings').select('diskProvisioning').where('id', '=', inst.offeringId).executeTakeFirst();
     const size: PlacementSize = { vcpus: inst.vcpus, memoryMiB: inst.memoryMiB, diskGiB: rootVolume ? inst.rootDiskGiB : 0 };
     for (const cand of result.candidates) {
       // Counted at once, so placements running meanwhile rank this host with it; given back below if not bound.
