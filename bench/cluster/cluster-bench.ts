@@ -89,10 +89,11 @@ try {
   const createsAnsweredMs = sinceMs(t0);
   log(`${latencies.length} creates answered in ${createsAnsweredMs} ms (${failures.length} failed)`);
 
-  const count = async (phase: string) => Number((await db.selectFrom('instances').select((eb) => eb.fn.countAll<number>().as('n')).where('phase', '=', phase).executeTakeFirst())?.n ?? 0);
+  const count = async (phase: 'running' | 'error') => Number((await db.selectFrom('instances').select((eb) => eb.fn.countAll<number>().as('n')).where('phase', '=', phase).executeTakeFirst())?.n ?? 0);
   let running = 0;
   let lastLog = performance.now();
-  const deadline = performance.now() + Math.max(120_000, instanceCount * 100);
+  // Generous: on a loaded 2-core machine the last instances start minutes after the creates were answered.
+  const deadline = performance.now() + Math.max(600_000, instanceCount * 200);
   while (running < latencies.length && performance.now() < deadline) {
     await new Promise((r) => setTimeout(r, 200));
     running = await count('running');
