@@ -22,6 +22,7 @@ import * as m022 from './migrations/022-instance-type.ts';
 import * as m024 from './migrations/024-graphical-console.ts';
 import * as m025 from './migrations/025-usage-rollups-dedication.ts';
 import * as m027 from './migrations/027-metadata-http-tokens.ts';
+import * as m029 from './migrations/029-placement-indexes.ts';
 
 /** Append-only, numbered. Never edit a released migration: add the next number. */
 const migrations: Record<string, Migration> = {
@@ -48,6 +49,7 @@ const migrations: Record<string, Migration> = {
   '024-graphical-console': m024,
   '025-usage-rollups-dedication': m025,
   '027-metadata-http-tokens': m027,
+  '029-placement-indexes': m029,
 };
 
 /** The migrations numbered before `name` (for tests that upgrade a database as it was then). */

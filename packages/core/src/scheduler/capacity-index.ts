@@ -9,48 +9,18 @@ import type {
   PlacementRequest,
   PlacementResult,
   SchedulerHost,
-  SchedulerHypervisor,
 } from './scheduler-types.ts';
 import { freeRatioAfter, placementScore, strategySign } from './scheduler-weighers.ts';
 import { growFloat64, growInt32, growUint8 } from './typed-column.ts';
-
-const hypervisors: readonly SchedulerHypervisor[] = ['qemu', 'lxc', 'fake'];
-/** Code of "no constraint" in a prepared request, and of a name the index never saw. */
-const ANY = -1;
-const UNKNOWN = -2;
-/** dedicatedAccount column value of a host shared by all accounts. */
-const SHARED_HOST = -1;
-/** Tag codes below this are also kept in the tagBits column. */
-const TAG_BITS = 31;
-/** state column value of an `up` host. */
-const UP = 0;
+import * as rowCodes from './capacity-row-codes.ts';
 
 // Module-local copies: under tsx (esbuild) every use of an imported binding goes
 // through a getter, which costs ~20% in the hot loop of place().
+const {
+  hypervisors, ANY, UNKNOWN, SHARED_HOST, TAG_BITS, UP, ZONE, POD, CLUSTER, HYPERVISOR, HOST_STATE, DEDICATION, HOST_TAGS, EXCLUDE, AFFINITY, ANTI_AFFINITY, CPU, MEMORY, POOL, codeOf, inEverySet, hasAllTags,
+} = rowCodes;
 const ratioAfter = freeRatioAfter;
 const scoreOf = placementScore;
-
-/** Position of each filter in placementFilterNames (and in the `removed` counters). */
-const filterIndex = (name: (typeof placementFilterNames)[number]): number => placementFilterNames.indexOf(name);
-const ZONE = filterIndex('zone');
-const POD = filterIndex('pod');
-const CLUSTER = filterIndex('cluster');
-const HYPERVISOR = filterIndex('hypervisor');
-const HOST_STATE = filterIndex('host-state');
-const DEDICATION = filterIndex('dedication');
-const HOST_TAGS = filterIndex('host-tags');
-const EXCLUDE = filterIndex('exclude');
-const AFFINITY = filterIndex('affinity');
-const ANTI_AFFINITY = filterIndex('anti-affinity');
-const CPU = filterIndex('cpu');
-const MEMORY = filterIndex('memory');
-const POOL = filterIndex('pool');
-
-function codeOf<T>(values: readonly T[], value: T, what: string): number {
-  const code = values.indexOf(value);
-  if (code < 0) throw new RangeError(`unknown ${what}: ${String(value)}`);
-  return code;
-}
 
 /**
  * The scheduler's in-memory view of host capacity, kept by the server and
@@ -122,6 +92,13 @@ export class CapacityIndex {
 
   has(hostId: string): boolean {
     return this.rowById.has(hostId);
+  }
+
+  /** Whether the host is held and has this pool. */
+  hasPool(hostId: string, poolId: string): boolean {
+    const row = this.rowById.get(hostId);
+    const poolRow = this.pools.row(poolId);
+    return row !== undefined && poolRow !== undefined && this.hostPools[row]?.includes(poolRow) === true;
   }
 
   /** Adds a host, or replaces everything known about it (state, sizes, allocations, tags, pools). */
@@ -402,24 +379,4 @@ export class CapacityIndex {
     this.idRank = growFloat64(this.idRank, length);
     this.tagBits = growInt32(this.tagBits, length);
   }
-}
-
-function inEverySet(sets: readonly Set<number>[], row: number): boolean {
-  for (let i = 0; i < sets.length; i++) if (!sets[i]!.has(row)) return false;
-  return true;
-}
-
-function hasAllTags(hostTags: Int32Array, wanted: readonly number[]): boolean {
-  for (let w = 0; w < wanted.length; w++) {
-    const tag = wanted[w]!;
-    let found = false;
-    for (let t = 0; t < hostTags.length; t++) {
-      if (hostTags[t] === tag) {
-        found = true;
-        break;
-      }
-    }
-    if (!found) return false;
-  }
-  return true;
 }

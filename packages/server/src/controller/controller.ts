@@ -126,6 +126,7 @@ export class Controller {
         Promise.resolve(r.keysFor(c)).then((keys) => { for (const k of keys) this.queue.add(k); })
           .catch((e: unknown) => this.log.error({ err: e, kind: r.kind }, 'mapping a change to work keys failed'));
       }
+      if (c.kind === 'host') this.instances.placementIndex.markChanged(c.id);
       if (c.kind === 'cancel' && c.resourceType === 'instance') this.instances.cancelRunning(c.resourceId);
       if (c.kind === 'cancel' && c.resourceType === 'snapshot') this.snapshots.cancelRunning(c.resourceId);
     });

@@ -10,6 +10,7 @@ import type { EventLog } from '../services/event-log.ts';
 import type { OperationService } from '../services/operation-service.ts';
 import type { Change, Notifier } from '../services/notifier.ts';
 import { PlacementService } from './placement.ts';
+import type { PlacementIndex } from './placement-index.ts';
 import { CasLost, TerminalError, WaitError } from './errors.ts';
 import { buildInstanceSpec, volumePath } from './instance-spec.ts';
 import { InstanceVolumes } from './instance-volumes.ts';
@@ -69,6 +70,9 @@ export class InstanceReconciler implements Reconciler<'instance'> {
     this.progress = new OperationProgress(ops, clock);
     this.volumes = new InstanceVolumes(repos, ops, notifier, clock);
   }
+
+  /** The capacity index placements rank hosts from (host changes mark hosts in it to re-read). */
+  get placementIndex(): PlacementIndex { return this.placement.index; }
 
   /** A user asked to cancel the work on this instance: stop its running job, if any. */
   cancelRunning(instanceId: string): boolean {
@@ -269,6 +273,7 @@ export class InstanceReconciler implements Reconciler<'instance'> {
       const v = await this.repos.instances.compareAndSwap(inst.id, inst.version, { phase: 'deleted', task: null, targetHostId: null, deletedAt: this.iso() }, this.iso(), trx);
       if (v === null) throw new CasLost();
     });
+    if (inst.hostId) this.placement.index.release(inst.hostId, '', { vcpus: inst.vcpus, memoryMiB: inst.memoryMiB, diskGiB: 0 });
     await publishNetworkChanges(this.notifier, this.repos.db, nicNetworks);
   }
 
