@@ -23,6 +23,7 @@ import * as m024 from './migrations/024-graphical-console.ts';
 import * as m025 from './migrations/025-usage-rollups-dedication.ts';
 import * as m027 from './migrations/027-metadata-http-tokens.ts';
 import * as m029 from './migrations/029-placement-indexes.ts';
+import * as m030 from './migrations/030-host-previous-token.ts';
 
 /** Append-only, numbered. Never edit a released migration: add the next number. */
 const migrations: Record<string, Migration> = {
@@ -50,6 +51,7 @@ const migrations: Record<string, Migration> = {
   '025-usage-rollups-dedication': m025,
   '027-metadata-http-tokens': m027,
   '029-placement-indexes': m029,
+  '030-host-previous-token': m030,
 };
 
 /** The migrations numbered before `name` (for tests that upgrade a database as it was then). */

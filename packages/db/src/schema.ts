@@ -49,6 +49,8 @@ export interface HostRow {
   address: string; accelerator: string; cpuModel: string; hypervisorVersion: string; agentVersion: string;
   cpus: number; memoryMiB: number; cpuAllocated: number; memoryAllocatedMiB: number;
   tags: string; dedicatedAccountId: string | null; tokenHash: string;
+  /** The token the host presented at its last registration, still accepted until it presents tokenHash's (migration 030). */
+  previousTokenHash: string | null;
   lastHeartbeatAt: string | null; connectedAt: string | null; createdAt: string; version: number;
   /** 1/0: the host's kernel can (not) create 802.1Q VLAN interfaces; null: not reported (migration 003). */
   vlanCapable: number | null;

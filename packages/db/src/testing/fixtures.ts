@@ -17,7 +17,7 @@ export async function seedInfrastructure(repos: Repos, opts: { hosts: number; cp
       id: newId('host'), zoneId, podId, clusterId, name: `h${i}`, hypervisor: opts.hypervisor ?? 'fake', state: 'up', adminState: 'enabled',
       address: `10.0.0.${i + 1}`, accelerator: 'none', cpuModel: 'fake', hypervisorVersion: '1', agentVersion: '1',
       cpus: opts.cpus ?? 8, memoryMiB: opts.memoryMiB ?? 8192, cpuAllocated: 0, memoryAllocatedMiB: 0, tags: '[]',
-      dedicatedAccountId: null, tokenHash: 'x', lastHeartbeatAt: now(), connectedAt: now(), createdAt: now(), version: 1,
+      dedicatedAccountId: null, tokenHash: 'x', previousTokenHash: null, lastHeartbeatAt: now(), connectedAt: now(), createdAt: now(), version: 1,
       vlanCapable: opts.vlanCapable ?? null, generation: 1, capabilities: null, protocol: 2,
     };
     await repos.hosts.insert(h);

@@ -56,6 +56,26 @@ test('the waiting copy takes over by itself on MIGRATION completed: NBD server s
   }
 });
 
+test('take-over without an extra round trip: cont is sent without waiting for the answer to nbd-server-stop (the guest is paused meanwhile)', async () => {
+  const h = await migrationHarness();
+  try {
+    h.qemu.runState = 'inmigrate';
+    const endpoint: IncomingEndpoint = { uri: 'tcp:127.0.0.1:49200', nbd: { host: '127.0.0.1', port: 49301, exports: ['vol-root'] } };
+    h.rec.incoming = watch(h.ctx, h.rec, h.live, endpoint);
+    h.qemu.hold.set('nbd-server-stop', []);
+    assert.equal((await h.ctx.statusOf(h.rec, true)).power, 'incoming');
+    const finished = finishIncoming(h.ctx, 'i-1', { timeoutMs: 30_000 });
+    h.qemu.runState = 'paused';
+    h.qemu.emit('MIGRATION', { status: 'completed' });
+    for (let i = 0; i < 200 && !h.qemu.changes().some((c) => c.execute === 'cont'); i++) await new Promise((r) => setTimeout(r, 5));
+    assert.deepEqual(h.qemu.changes().map((c) => c.execute), ['nbd-server-stop', 'cont'], 'both sent, in this order, before nbd-server-stop was answered');
+    h.qemu.release('nbd-server-stop');
+    assert.deepEqual(await finished, { instanceId: 'i-1', power: 'running' });
+  } finally {
+    await h.close();
+  }
+});
+
 test('regression migrated_copy_resumed_by_its_old_incoming_watcher: a copy that took over and later migrates away is not continued by the take-over again', async () => {
   const h = await migrationHarness();
   try {

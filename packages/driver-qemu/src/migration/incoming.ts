@@ -161,8 +161,12 @@ export function watch(ctx: DriverContext, rec: InstanceRecord, live: LiveQemu, e
 
 async function takeOver(ctx: DriverContext, rec: InstanceRecord, live: LiveQemu, state: IncomingState): Promise<void> {
   const qmp = live.requireQmp();
-  if (state.endpoint.nbd) await qmp.execute('nbd-server-stop');
+  // Sent together: QEMU runs a monitor's commands in order, so the NBD server is stopped before the
+  // vCPUs run, without the guest waiting paused for one more round trip.
+  const stopping = state.endpoint.nbd ? qmp.execute('nbd-server-stop') : undefined;
+  stopping?.catch(() => undefined);
   await qmp.execute('cont');
+  await stopping;
   state.state = 'running';
   rec.exitIntent = undefined;
   live.power = 'running';

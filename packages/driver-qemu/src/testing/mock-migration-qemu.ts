@@ -22,6 +22,8 @@ export class MockMigrationQemu {
   nbdServer: Record<string, unknown> | undefined;
   incomingUri: string | undefined;
   readonly failOn = new Set<string>();
+  /** Commands whose answer waits for release(name) (to see what the driver sends meanwhile). */
+  readonly hold = new Map<string, Array<() => void>>();
   /** Mirror jobs advance by this many bytes per query-block-jobs. */
   mirrorStep = 4 * 1024 * 1024;
   /** The port QEMU "binds" for migrate-incoming on port 0. */
@@ -68,7 +70,20 @@ export class MockMigrationQemu {
 
   private postcopyOrDone = false;
 
+  /** Answers the held commands of that name. */
+  release(name: string): void {
+    const waiting = this.hold.get(name) ?? [];
+    this.hold.delete(name);
+    for (const answer of waiting) answer();
+  }
+
   private answer(cmd: Cmd, conn: Socket): void {
+    const held = this.hold.get(cmd.execute);
+    if (held) { held.push(() => this.answerNow(cmd, conn)); return; }
+    this.answerNow(cmd, conn);
+  }
+
+  private answerNow(cmd: Cmd, conn: Socket): void {
     const a = cmd.arguments ?? {};
     const ok = (ret: unknown = {}): void => send(conn, { return: ret, id: cmd.id });
     const fail = (desc: string): void => send(conn, { error: { class: 'GenericError', desc }, id: cmd.id });

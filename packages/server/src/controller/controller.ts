@@ -95,7 +95,7 @@ export class Controller {
     this.networks = new NetworkReconciler(repos, gateway, notifier, clock, log, { resyncIntervalMs: opts.resyncIntervalMs * 2, applyTimeoutMs: opts.timeouts.quickMs });
     const devices = new VolumeDeviceSteps(repos, gateway, ops, events, notifier, clock, { ...opts.timeouts, detachTimeoutSec: opts.detachTimeoutSec });
     this.instances = this.register(new InstanceReconciler(repos, gateway, ops, events, notifier, clock, opts.timeouts, (hostId, instanceId) => this.networks.prepareInstanceStart(hostId, instanceId), devices));
-    this.instances.migration = new InstanceMigration(repos, gateway, ops, events, notifier, clock, opts.timeouts, (hostId, instanceId) => this.networks.prepareInstanceStart(hostId, instanceId));
+    this.instances.migration = new InstanceMigration(repos, gateway, ops, events, notifier, clock, opts.timeouts, (hostId, instanceId) => this.networks.prepareInstanceStart(hostId, instanceId), log);
     this.volumes = this.register(new VolumeReconciler(repos, gateway, ops, events, notifier, clock, opts.timeouts, devices));
     this.snapshots = this.register(new SnapshotReconciler(repos, gateway, ops, events, notifier, clock, opts.timeouts, opts.snapshotStoreDir));
     this.hosts = this.register(new HostReconciler(repos, ops, events, notifier, clock, { pollMs: opts.waitRetryMs }));

@@ -12,6 +12,7 @@ import { CasLost, WaitError } from './errors.ts';
 import { buildInstanceSpec } from './instance-spec.ts';
 import { MigrationDisks } from './migration-disks.ts';
 import { HostPorts } from './host-ports.ts';
+import { StepTimes, type MigrationLog } from './migration-step-times.ts';
 
 export interface MigrationTimeouts { startMs: number; quickMs: number; provisionMs: number }
 
@@ -31,6 +32,8 @@ export class InstanceMigration {
   /** The target's stream and NBD ports, from the hosts' transfer range (what operators open between hosts). */
   private readonly ports: HostPorts;
   private readonly running = new Map<string, AbortController>();
+  /** When this process saw each attempt enter its state (step timings in the log). */
+  private readonly steps = new StepTimes();
 
   constructor(
     private readonly repos: Repos,
@@ -41,6 +44,7 @@ export class InstanceMigration {
     private readonly clock: Clock,
     private readonly timeouts: MigrationTimeouts,
     private readonly ensureHostNetwork: (hostId: string, instanceId: string) => Promise<void>,
+    private readonly log?: MigrationLog,
   ) {
     this.progress = new OperationProgress(ops, clock);
     this.disks = new MigrationDisks(repos, gateway, clock, timeouts);
@@ -87,9 +91,16 @@ export class InstanceMigration {
   private async move(m: MigrationRow, patch: MigrationPatch, after?: () => Promise<void>): Promise<boolean> {
     const v = await this.repos.migrations.compareAndSwap(m.id, m.version, patch, this.iso());
     if (v === null) throw new CasLost('migration');
+    if (patch.state && patch.state !== m.state) this.stepDone(m, patch.state);
     if (after) await after();
     this.notifier.publish({ kind: 'instance', id: m.instanceId, accountId: m.accountId });
     return true;
+  }
+
+  /** The attempt left its state for `next`: how long it was in it goes into the log. */
+  private stepDone(m: MigrationRow, next: MigrationRow['state']): void {
+    const ms = this.steps.enter(m.id, next, this.clock.now());
+    this.log?.info({ instanceId: m.instanceId, migrationId: m.id, step: m.state, next, ms }, 'migration step done');
   }
 
   private async host(id: string): Promise<HostRow> {
@@ -127,6 +138,7 @@ export class InstanceMigration {
         return true;
       });
       if (ok) {
+        this.stepDone(m, 'preparing');
         this.notifier.publish({ kind: 'instance', id: inst.id, accountId: inst.accountId });
         return true;
       }
@@ -139,26 +151,46 @@ export class InstanceMigration {
     const targetId = m.targetHostId as string;
     const target = await this.host(targetId);
     const built = await buildInstanceSpec(this.repos, inst);
-    if (built.spec.nics.length > 0) await this.ensureHostNetwork(targetId, inst.id);
+    const t0 = this.clock.now();
+    const took: Record<string, number> = {};
+    const timed = async <T>(name: string, work: Promise<T>): Promise<T> => {
+      const r = await work;
+      took[name] = this.clock.now() - t0;
+      return r;
+    };
+    // The target's networking (its taps' bridges, VXLAN, security groups) is made current while its
+    // disks are created; the waiting copy needs both (bench/migration: preparing was the largest step).
+    // A failure there is retried (thrown to the work queue, as before), not rolled back.
+    let networkError: { e: unknown } | undefined;
+    const network = built.spec.nics.length > 0
+      ? timed('networkMs', this.ensureHostNetwork(targetId, inst.id)).catch((e: unknown) => { networkError = { e }; })
+      : Promise.resolve();
     try {
       if (m.mode === 'cold') {
+        await network;
+        if (networkError) throw networkError.e;
         await this.disks.copyCold(inst, m, target, built.image);
         return await this.move(m, { state: 'switching' });
       }
-      const receive = await this.disks.createOnTarget(inst, m, target, built.image);
-      const spec = this.disks.retarget(built.spec, receive);
+      const creating = timed('disksMs', this.disks.createOnTarget(inst, m, target, built.image));
+      await Promise.allSettled([creating, network]);
+      if (networkError) throw networkError.e;
+      const receive = await creating;
       const policy = await this.repos.migrations.policy(inst.zoneId);
+      const spec = this.disks.retarget(built.spec, receive);
       const ports = {
         stream: await this.ports.allocateOnce(targetId, 'migration-stream', m.id),
         ...(receive.size > 0 ? { nbd: await this.ports.allocateOnce(targetId, 'migration-nbd', m.id) } : {}),
       };
-      const endpoint = await this.call(targetId, 'instance.prepareIncoming', {
+      const endpoint = await timed('incomingMs', this.call(targetId, 'instance.prepareIncoming', {
         spec, image: built.image, ...(built.iso ? { iso: built.iso } : {}), listenAddress: target.address,
         receiveDisks: [...receive.keys()], postcopy: policy.postcopyAfterPasses !== null, ports,
-      }, this.timeouts.startMs, { jobKey: `${m.id}:prepare` });
+      }, this.timeouts.startMs, { jobKey: `${m.id}:prepare` }));
+      this.log?.info({ instanceId: inst.id, migrationId: m.id, targetHostId: targetId, ...took }, 'migration target prepared (ms since the step began)');
       return await this.move(m, { state: 'migrating', endpoint: JSON.stringify(endpoint) });
     } catch (e) {
-      if (e instanceof WaitError || e instanceof CasLost) throw e;
+      await network; // never left running behind the rollback
+      if (e instanceof WaitError || e instanceof CasLost || (networkError && e === networkError.e)) throw e;
       return this.move(m, { state: 'rolling-back', error: `preparing host ${target.name} failed: ${(e as Error).message}` });
     }
   }
@@ -224,19 +256,26 @@ export class InstanceMigration {
       const w = await this.repos.migrations.compareAndSwap(m.id, m.version, { state: 'cleaning' }, this.iso(), trx);
       if (w === null) throw new CasLost('migration');
     });
+    this.stepDone(m, 'cleaning');
     this.notifier.publish({ kind: 'instance', id: inst.id, accountId: inst.accountId });
-    if ((await this.repos.db.selectFrom('nics').select('id').where('instanceId', '=', inst.id).executeTakeFirst()) !== undefined) {
-      await this.ensureHostNetwork(targetId, inst.id).catch(() => undefined); // the source drops its taps and peers learn the new host
-    }
     return true;
   }
 
   /** cleaning → succeeded: the source's copy and (local) disks go, only now that the target runs. */
   private async clean(inst: InstanceRow, m: MigrationRow, op: OperationRow | undefined): Promise<boolean> {
     const source = await this.repos.hosts.getAny(m.sourceHostId);
-    if (source) {
-      if (m.mode === 'live') await this.call(source.id, 'instance.destroy', { instanceId: inst.id }, this.timeouts.quickMs);
-      await this.disks.deleteOnSource(inst, m, source);
+    // The networks learn the new host (the source drops its taps, peers forward to the target) while
+    // the source's copy goes: neither waits for the other.
+    const network = (await this.repos.db.selectFrom('nics').select('id').where('instanceId', '=', inst.id).executeTakeFirst()) !== undefined
+      ? this.ensureHostNetwork(m.targetHostId as string, inst.id).catch(() => undefined)
+      : Promise.resolve();
+    try {
+      if (source) {
+        if (m.mode === 'live') await this.call(source.id, 'instance.destroy', { instanceId: inst.id }, this.timeouts.quickMs);
+        await this.disks.deleteOnSource(inst, m, source);
+      }
+    } finally {
+      await network;
     }
     const r = m.result ? JSON.parse(m.result) as MigrationResult : null;
     const target = await this.host(m.targetHostId as string);
@@ -279,6 +318,7 @@ export class InstanceMigration {
         }, trx);
       }
     });
+    this.stepDone(m, cancelled ? 'cancelled' : 'failed');
     const where = target ? ` on host ${target.name}` : '';
     if (retry) {
       if (op) await this.ops.start(op, `attempt ${m.attempt}${where} failed (${m.error ?? 'unknown'}); trying the next host`, 10);

@@ -88,7 +88,9 @@ export class AgentGateway {
       const reply = await s.request(method, params, timeoutMs);
       return checkResult(method, reply.result ?? null);
     }
-    const reply = await s.request(method, params, Math.min(timeoutMs, this.opts.jobReplyTimeoutMs ?? 30_000), opts.jobKey);
+    // The reply (the job id) comes at once; the job itself may take until timeoutMs, and the frame
+    // says so: the agent ends a job at the frame's timeoutMs (regression job_deadline_was_the_reply_timeout).
+    const reply = await s.request(method, params, Math.min(timeoutMs, this.opts.jobReplyTimeoutMs ?? 30_000), opts.jobKey, timeoutMs);
     const jobId = reply.job?.jobId;
     if (!jobId) throw new WireValidationError(`${method} reply`, '/job', 'is missing: a job method must answer with a job id');
     const done = this.jobs.wait(hostId, jobId, method, timeoutMs, opts.onProgress);

@@ -23,22 +23,29 @@ export class AgentRegistration {
 
   private iso(): string { return new Date(this.clock.now()).toISOString(); }
 
-  private async authenticate(msg: HelloMessage): Promise<{ host: HostRow | undefined; clusterId: string }> {
+  /**
+   * `presentedHash`: the hash of the host token the agent presented; it stays valid (as
+   * previousTokenHash) until the agent presents the new one, so a welcome that never arrived does
+   * not lock the host out (regression agent_locked_out_after_lost_welcome).
+   */
+  private async authenticate(msg: HelloMessage): Promise<{ host: HostRow | undefined; clusterId: string; presentedHash: string | null }> {
     const cred = splitCredential(msg.token);
     if (!cred) throw new ApiError('unauthenticated', 'malformed agent token');
     if (cred.id.startsWith('host-')) {
       const host = await this.repos.db.selectFrom('hosts').selectAll().where('id', '=', cred.id).executeTakeFirst();
-      if (!host || !secretsEqual(host.tokenHash, hashSecret(cred.secret))) throw new ApiError('unauthenticated', 'unknown host credentials');
-      return { host, clusterId: host.clusterId };
+      const presentedHash = hashSecret(cred.secret);
+      const known = host && (secretsEqual(host.tokenHash, presentedHash) || (host.previousTokenHash !== null && secretsEqual(host.previousTokenHash, presentedHash)));
+      if (!host || !known) throw new ApiError('unauthenticated', 'unknown host credentials');
+      return { host, clusterId: host.clusterId, presentedHash };
     }
     const jt = await this.repos.db.selectFrom('joinTokens').selectAll().where('id', '=', cred.id).executeTakeFirst();
     if (!jt || !secretsEqual(jt.secretHash, hashSecret(cred.secret))) throw new ApiError('unauthenticated', 'unknown join token');
     if (jt.expiresAt < this.iso()) throw new ApiError('unauthenticated', 'join token expired; make a new one with `kumo host join-token`');
-    return { host: await this.repos.hosts.byName(jt.clusterId, msg.hostName), clusterId: jt.clusterId };
+    return { host: await this.repos.hosts.byName(jt.clusterId, msg.hostName), clusterId: jt.clusterId, presentedHash: null };
   }
 
   async register(msg: HelloMessage): Promise<Registration> {
-    const { host: existing, clusterId } = await this.authenticate(msg);
+    const { host: existing, clusterId, presentedHash } = await this.authenticate(msg);
     const cluster = await this.repos.db.selectFrom('clusters').selectAll().where('id', '=', clusterId).executeTakeFirstOrThrow();
     if (cluster.hypervisor !== msg.hypervisor) {
       throw new ApiError('bad_request', `cluster ${cluster.name} runs ${cluster.hypervisor}, this agent offers ${msg.hypervisor}`);
@@ -59,7 +66,7 @@ export class AgentRegistration {
         // Read the generation inside the transaction: two hellos racing each get their own number.
         const cur = await trx.selectFrom('hosts').select('generation').where('id', '=', existing.id).executeTakeFirstOrThrow();
         generation = cur.generation + 1;
-        const r = await trx.updateTable('hosts').set({ ...facts, state: 'up', tokenHash: hashSecret(secret), generation, version: existing.version + 1 })
+        const r = await trx.updateTable('hosts').set({ ...facts, state: 'up', tokenHash: hashSecret(secret), previousTokenHash: presentedHash, generation, version: existing.version + 1 })
           .where('id', '=', hostId).where('generation', '=', cur.generation).executeTakeFirst();
         if (Number(r.numUpdatedRows) !== 1) throw new ApiError('conflict', `host ${msg.hostName} registered twice at once; retry`);
       } else {

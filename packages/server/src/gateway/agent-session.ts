@@ -26,8 +26,12 @@ export class AgentSession {
     this.socket.send(JSON.stringify(msg));
   }
 
-  /** Send a call and resolve with the agent's successful reply (a result, or a job id for job methods). */
-  request(method: AgentMethod, params: unknown, timeoutMs: number, jobKey?: string): Promise<ReplyMessage> {
+  /**
+   * Send a call and resolve with the agent's successful reply (a result, or a job id for job methods).
+   * `timeoutMs`: how long to wait for the reply. `deadlineMs` (job methods): the job's own deadline,
+   * which the frame carries (the agent ends the job after it); by default the reply's timeout.
+   */
+  request(method: AgentMethod, params: unknown, timeoutMs: number, jobKey?: string, deadlineMs = timeoutMs): Promise<ReplyMessage> {
     if (this.closed) return Promise.reject(new ApiError('host_unavailable', `host ${this.hostId} is not connected`));
     const id = `c${++this.seq}`;
     return new Promise((resolve, reject) => {
@@ -37,7 +41,7 @@ export class AgentSession {
       }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer, method });
       this.send({
-        type: 'call', id, method, params, timeoutMs,
+        type: 'call', id, method, params, timeoutMs: deadlineMs,
         ...(this.protocol >= 2 ? { generation: this.generation } : {}), ...(jobKey !== undefined && this.protocol >= 2 ? { jobKey } : {}),
       });
     });
