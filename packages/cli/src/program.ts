@@ -8,6 +8,7 @@ import { addAuthCommands } from './commands/auth-commands.ts';
 import { addEc2Commands } from './commands/ec2-commands.ts';
 import { addStorageCommands } from './commands/storage-commands.ts';
 import { addAccountingCommands } from './commands/accounting-commands.ts';
+import { addTenancyCommands } from './commands/tenancy-commands.ts';
 import { print } from './commands/resource-commands.ts';
 import { saveProfile } from './profile.ts';
 import { reportError } from './cli-context.ts';
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   addEc2Commands(program);
   addStorageCommands(program);
   addAccountingCommands(program);
+  addTenancyCommands(program);
   return program;
 }
 

@@ -19,6 +19,7 @@ import * as m019 from './migrations/019-metric-devices-alert-states.ts';
 import * as m020 from './migrations/020-ec2.ts';
 import * as m021 from './migrations/021-image-properties.ts';
 import * as m022 from './migrations/022-instance-type.ts';
+import * as m023 from './migrations/023-tenancy-domains-projects-roles.ts';
 import * as m024 from './migrations/024-graphical-console.ts';
 
 /** Append-only, numbered. Never edit a released migration: add the next number. */
@@ -43,6 +44,7 @@ const migrations: Record<string, Migration> = {
   '020-ec2': m020,
   '021-image-properties': m021,
   '022-instance-type': m022,
+  '023-tenancy-domains-projects-roles': m023,
   '024-graphical-console': m024,
 };
 

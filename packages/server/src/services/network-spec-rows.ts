@@ -40,8 +40,11 @@ export interface HostNetworkRows {
   offerings: Array<Pick<OfferingRow, 'id' | 'name'>>;
 }
 
-/** `where col in (...)` that is false for an empty list (SQL has no empty IN list). */
-const some = <T>(xs: readonly T[]): T[] => (xs.length > 0 ? [...new Set(xs)] : ['\u0000' as T]);
+/**
+ * `where col in (...)` that is false for an empty list (SQL has no empty IN list). The placeholder is
+ * '' (no id is empty): a NUL character is not valid text on PostgreSQL, which refused the query.
+ */
+const some = <T>(xs: readonly T[]): T[] => (xs.length > 0 ? [...new Set(xs)] : ['' as T]);
 
 /** Read the rows one host's network spec is built from. */
 export async function loadHostNetworkRows(db: Kysely<Database>, hostId: string, generation: number): Promise<HostNetworkRows> {
