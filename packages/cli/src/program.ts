@@ -9,6 +9,7 @@ import { addEc2Commands } from './commands/ec2-commands.ts';
 import { addStorageCommands } from './commands/storage-commands.ts';
 import { addAccountingCommands } from './commands/accounting-commands.ts';
 import { addDedicationCommands } from './commands/dedication-commands.ts';
+import { addTenancyCommands } from './commands/tenancy-commands.ts';
 import { print } from './commands/resource-commands.ts';
 import { saveProfile } from './profile.ts';
 import { reportError } from './cli-context.ts';
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
   addStorageCommands(program);
   addAccountingCommands(program);
   addDedicationCommands(program);
+  addTenancyCommands(program);
   return program;
 }
 

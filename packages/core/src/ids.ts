@@ -25,6 +25,8 @@ export const idPrefixes = {
   migration: 'mig',
   usageEvent: 'use',
   auditEntry: 'aud',
+  domain: 'dom',
+  role: 'role',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

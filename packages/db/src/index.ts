@@ -1,5 +1,6 @@
 export * from './schema.ts';
 export * from './scope.ts';
+export * from './scope-filter.ts';
 export * from './pagination.ts';
 export * from './open-database.ts';
 export * from './migrate.ts';

@@ -1,12 +1,33 @@
 /** Row types of Kumo's tables, as Kysely sees them (camelCase; the database has snake_case). */
 import type { DesiredState, HostAdminState, HostState, InstanceType, OperationStatus, Phase, PowerState, Task } from '@kumo/core';
 
-export interface AccountRow { id: string; name: string; role: 'admin' | 'user'; createdAt: string }
+export interface AccountRow {
+  id: string; name: string;
+  /** Compatibility (before roles): 'admin' is the root-admin role, 'user' the user role, unless roleId says otherwise. */
+  role: 'admin' | 'user'; createdAt: string;
+  /** Tenancy (migration 023); the database fills them in (ROOT, enabled, user, null) when left out. */
+  domainId?: string; state?: TenantState | 'deleted'; kind?: AccountKind; roleId?: string | null;
+}
+/** Whether an account, user or domain may act (migration 023). A deleted account is a tombstone: state 'deleted'. */
+export type TenantState = 'enabled' | 'disabled';
+/** 'user': people log in to it; 'project': it owns a project's resources, its members act on them. */
+export type AccountKind = 'user' | 'project';
+/** A domain of the tree (migration 023); `path` is '/ROOT/…/name/'. */
+export interface DomainRow { id: string; name: string; parentId: string | null; path: string; state: TenantState; createdAt: string }
+/** The built-in roles; custom roles have one of them as `base`. */
+export type BuiltinRole = 'root-admin' | 'domain-admin' | 'user' | 'read-only';
+/** A role (migration 023): a base role narrowed by allow/deny lists of action names (JSON arrays). */
+export interface RoleRow { id: string; name: string; base: BuiltinRole; builtin: number; allow: string; deny: string; description: string; createdAt: string }
+/** How an account takes part in a project (migration 023). */
+export type ProjectRole = 'member' | 'admin' | 'read-only';
+export interface ProjectMemberRow { projectAccountId: string; accountId: string; role: ProjectRole; createdAt: string }
 /** A user's own role (migration 012); null: the account's role. */
 export type UserRole = 'admin' | 'user' | 'read-only';
 export interface UserRow {
   id: string; accountId: string; username: string; passwordHash: string; createdAt: string;
   role: UserRole | null; identityProviderId: string | null; externalDn: string | null;
+  /** Migration 023; the database fills in 'enabled' when left out. */
+  state?: TenantState;
 }
 export interface ApiKeyRow {
   id: string; accountId: string; userId: string | null; name: string; kind: 'key' | 'session';
@@ -278,7 +299,8 @@ export type { UsageRollupCursorRow, UsageRollupGranularity, UsageRollupRow } fro
 import type { UsageRollupCursorRow, UsageRollupRow } from './schema-usage-rollups.ts';
 import type { Ec2CredentialRow, Ec2TagRow } from './schema-ec2.ts';
 /** Who a quota or a usage record belongs to (migration 017): an account today; domains and projects later. */
-export type OwnerKind = 'account';
+/** Who a quota or usage record is of: an account (projects are accounts too) or (quotas) a domain subtree (migration 023). */
+export type OwnerKind = 'account' | 'domain';
 /** Per-owner limits (migration 017); null: the server's default for that resource. */
 export interface QuotaRow {
   ownerKind: OwnerKind; ownerId: string;
@@ -301,6 +323,9 @@ export interface AuditRow {
 
 export interface Database {
   accounts: AccountRow;
+  domains: DomainRow;
+  roles: RoleRow;
+  projectMembers: ProjectMemberRow;
   users: UserRow;
   apiKeys: ApiKeyRow;
   identityProviders: IdentityProviderRow;

@@ -8,6 +8,8 @@ import { createRepos, type DatabaseHandle } from '@kumo/db';
 import { validatorCompiler } from './http/validation.ts';
 import { installErrorHandler } from './http/error-handler.ts';
 import { installAuth } from './http/auth-hook.ts';
+import { installPolicy } from './http/policy-hook.ts';
+import { createTenancyServices } from './services/tenancy-services.ts';
 import { registerMetricsRoutes } from './http/routes/metrics-routes.ts';
 import { ServerMetrics } from './metrics/server-metrics.ts';
 import { MetricsService, type MetricsServiceOptions } from './metrics/metrics-service.ts';
@@ -152,7 +154,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
   };
   const migrations = new MigrationService(repos, ops, events, notifier, clock);
   const accounting = { quotas: new QuotaService(repos, clock), usage: new UsageService(repos, clock), audit: new AuditService(repos, clock) };
-  const ctx: ServerContext = { repos, clock, auth, ops, opCancel, instances, hosts, migrations, catalog, storage, accounting, events, notifier, gateway, dataDir: opts.dataDir };
+  const ctx: ServerContext = { repos, clock, auth, ops, opCancel, instances, hosts, migrations, catalog, storage, accounting, tenancy: createTenancyServices(repos, clock, auth), events, notifier, gateway, dataDir: opts.dataDir };
   const metrics = new ServerMetrics();
   const controller = new Controller(repos, gateway, ops, events, notifier, clock, app.log, copts, metrics);
   enableHostEvacuation(controller.hosts, ctx, migrations);
@@ -177,6 +179,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
   });
   await app.register(websocket, { options: { maxPayload: 4 * 1024 * 1024 } });
   installAuth(app, auth, opts.origins);
+  installPolicy(app, ctx.tenancy.policy);
   installAuditHook(app, accounting.audit);
   installTenantView(app);
   registerMetricsRoutes(app, metrics); // first: its timing hook must see every route registered after it

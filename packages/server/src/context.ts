@@ -16,6 +16,7 @@ import type { MigrationService } from './services/migration-service.ts';
 import type { QuotaService } from './services/quota-service.ts';
 import type { UsageService } from './services/usage-service.ts';
 import type { AuditService } from './services/audit-service.ts';
+import type { TenancyServices } from './services/tenancy-services.ts';
 
 /** Quotas, usage records and the audit log. */
 export interface AccountingServices { quotas: QuotaService; usage: UsageService; audit: AuditService }
@@ -35,6 +36,8 @@ export interface ServerContext {
   catalog: CatalogServices;
   storage: StorageServices;
   accounting: AccountingServices;
+  /** Domains, accounts, users, projects, roles and the policy that decides who may do what. */
+  tenancy: TenancyServices;
   hosts: HostService;
   /** Live and cold migration of instances between hosts. */
   migrations: MigrationService;

@@ -3,10 +3,14 @@ import { Name, Nullable, Timestamp } from './common.ts';
 
 export const Account = Type.Object({
   id: Type.String(), name: Type.String(), role: Type.Union([Type.Literal('admin'), Type.Literal('user')]), createdAt: Timestamp,
+  /** Tenancy: the domain, its path, enabled/disabled, user or project account, the role's id (null: from `role`) and name. */
+  domainId: Type.Optional(Type.String()), domainPath: Type.Optional(Type.String()), state: Type.Optional(Type.String()),
+  kind: Type.Optional(Type.String()), roleId: Type.Optional(Nullable(Type.String())), roleName: Type.Optional(Type.String()),
 });
 export const AccountCreate = Type.Object({
   name: Name, role: Type.Optional(Type.Union([Type.Literal('admin'), Type.Literal('user')])),
-  username: Name, password: Type.String({ minLength: 8, maxLength: 256 }),
+  username: Type.Optional(Name), password: Type.Optional(Type.String({ minLength: 8, maxLength: 256 })),
+  domainId: Type.Optional(Type.String({ maxLength: 64 })), roleId: Type.Optional(Type.String({ maxLength: 64, description: 'a role\'s id or name' })),
 }, { additionalProperties: false });
 
 export const LoginRequest = Type.Object({

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { CliError, clientFor, resolveId } from '../cli-context.ts';
 import { renderList, renderOne } from '../output.ts';
 import { print } from './resource-commands.ts';
+import { addUserLifecycleCommands } from './tenancy-commands.ts';
 
 const num = (v: string) => Number(v);
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -80,7 +81,8 @@ export function addAuthCommands(program: Command): void {
     print(`revoked ${id}`);
   });
 
-  const user = program.command('user').description('users');
+  const user = program.command('user').description('users: create, list, disable, delete (admins, in their scope); passwd');
+  addUserLifecycleCommands(user);
   user.command('passwd [username]').description('change your password (old one needed), or as an admin reset another user\'s')
     .option('--old-password <pw>', 'or $KUMO_OLD_PASSWORD').option('--new-password <pw>', 'or $KUMO_NEW_PASSWORD')
     .action(async (username: string | undefined, o: { oldPassword?: string; newPassword?: string }, c: Command) => {

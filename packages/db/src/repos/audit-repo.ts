@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { AuditRow, Database } from '../schema.ts';
 import type { Scope } from '../scope.ts';
 import { paginate, type Page, type PageRequest } from '../pagination.ts';
+import { whereOwned } from '../scope-filter.ts';
 
 /** What an audit query may filter on; `from`/`to` bound createdAt ([from, to)). */
 export interface AuditFilter {
@@ -20,7 +21,7 @@ export class AuditRepo {
   /** Entries the caller may see, newest first unless `page.sort` says otherwise. */
   async list(scope: Scope, page: PageRequest, f: AuditFilter = {}): Promise<Page<AuditRow>> {
     let q = this.db.selectFrom('auditLog').selectAll('auditLog');
-    if (!scope.admin) q = q.where('auditLog.accountId', '=', scope.accountId);
+    q = whereOwned(q, 'auditLog.accountId', scope);
     if (f.accountId !== undefined) q = q.where('auditLog.accountId', '=', f.accountId);
     if (f.username !== undefined) q = q.where('auditLog.username', '=', f.username);
     if (f.action !== undefined) q = q.where('auditLog.action', '=', f.action);

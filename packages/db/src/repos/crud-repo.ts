@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../schema.ts';
 import type { Scope } from '../scope.ts';
+import { ownerFilter, whereOwned } from '../scope-filter.ts';
 import { paginate, type Page, type PageRequest } from '../pagination.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- one generic repository over many tables; table and column names come from the typed options */
@@ -29,8 +30,8 @@ export class CrudRepo<T extends keyof Database> {
     if (this.opts.tenantScoped && !scope.admin) {
       const pub = this.opts.publicColumn;
       q = pub && !forWrite
-        ? q.where((eb: any) => eb.or([eb(`${t}.accountId`, '=', scope.accountId), eb(`${t}.${pub}`, '=', 1)]))
-        : q.where(`${t}.accountId`, '=', scope.accountId);
+        ? q.where((eb: any) => eb.or([ownerFilter(eb, `${t}.accountId`, scope, false), eb(`${t}.${pub}`, '=', 1)]))
+        : whereOwned(q, `${t}.accountId`, scope, forWrite);
     }
     return q;
   }
@@ -72,14 +73,14 @@ export class CrudRepo<T extends keyof Database> {
 
   async update(scope: Scope, id: string, patch: Partial<Database[T]>, db: Kysely<Database> = this.db): Promise<boolean> {
     let q = (db as Kysely<any>).updateTable(this.opts.table as string).set(patch).where('id', '=', id);
-    if (this.opts.tenantScoped && !scope.admin) q = q.where('accountId', '=', scope.accountId);
+    if (this.opts.tenantScoped) q = whereOwned(q, 'accountId', scope, true);
     const r = await q.executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
   }
 
   async delete(scope: Scope, id: string, db: Kysely<Database> = this.db): Promise<boolean> {
     let q = (db as Kysely<any>).deleteFrom(this.opts.table as string).where('id', '=', id);
-    if (this.opts.tenantScoped && !scope.admin) q = q.where('accountId', '=', scope.accountId);
+    if (this.opts.tenantScoped) q = whereOwned(q, 'accountId', scope, true);
     const r = await q.executeTakeFirst();
     return Number(r.numDeletedRows) === 1;
   }

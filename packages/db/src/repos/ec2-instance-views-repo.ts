@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, InstanceRow } from '../schema.ts';
 import type { Scope } from '../scope.ts';
+import { whereOwned } from '../scope-filter.ts';
 
 /** An instance as the EC2 facade describes it: the row's fields it shows and what it is made of and attached to. */
 export interface Ec2InstanceViewRow {
@@ -23,7 +24,7 @@ export class Ec2InstanceViewsRepo {
     if (q.ids && q.ids.length === 0) return { items: [], more: false };
     let sel = this.db.selectFrom('instances').select([...columns])
       .where((eb) => eb.or([eb('phase', '!=', 'deleted'), eb('deletedAt', '>=', q.deletedSince)]));
-    if (!scope.admin) sel = sel.where('accountId', '=', scope.accountId);
+    sel = whereOwned(sel, 'accountId', scope);
     if (q.afterId !== null) sel = sel.where('id', '>', q.afterId);
     if (q.ids) sel = sel.where('id', 'in', [...q.ids]);
     const rows = await sel.orderBy('id').limit(q.limit + 1).execute();

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database, EventRow } from '../schema.ts';
 import type { Scope } from '../scope.ts';
 import { CrudRepo } from './crud-repo.ts';
+import { whereOwned } from '../scope-filter.ts';
 
 export class EventsRepo extends CrudRepo<'events'> {
   constructor(db: Kysely<Database>) {
@@ -15,7 +16,7 @@ export class EventsRepo extends CrudRepo<'events'> {
   /** Alerts (events of kind alert.*) the caller may see, newest first. */
   async alerts(scope: Scope, limit: number): Promise<EventRow[]> {
     let q = this.db.selectFrom('events').selectAll().where('kind', 'like', 'alert.%');
-    if (!scope.admin) q = q.where('accountId', '=', scope.accountId);
+    q = whereOwned(q, 'accountId', scope);
     return q.orderBy('createdAt', 'desc').orderBy('id', 'desc').limit(limit).execute();
   }
 }

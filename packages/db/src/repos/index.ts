@@ -28,6 +28,7 @@ import { AuditRepo } from './audit-repo.ts';
 import { Ec2CredentialsRepo } from './ec2-credentials-repo.ts';
 import { Ec2TagsRepo } from './ec2-tags-repo.ts';
 import { Ec2InstanceViewsRepo } from './ec2-instance-views-repo.ts';
+import { TenancyRepo } from './tenancy-repo.ts';
 
 export { EvacuationsRepo, type EvacuationItemView } from './evacuations-repo.ts';
 export { AlertStatesRepo } from './alert-states-repo.ts';
@@ -36,6 +37,8 @@ export { CrudRepo, InstancesRepo, HostsRepo, OperationsRepo, EventsRepo, Volumes
 export { NetworksRepo, NicsRepo, PublicIpsRepo, SecurityGroupsRepo, ImageVersionsRepo, RoutersRepo, CredentialsRepo };
 export { dedicationKinds, type DedicationKind, type DedicationRow, type DedicationTarget } from './dedications-repo.ts';
 export { UsageEventsRepo, UsageRollupsRepo, type UsageRollupFilter, DedicationsRepo, QuotasRepo, AuditRepo, Ec2CredentialsRepo, Ec2TagsRepo, Ec2InstanceViewsRepo };
+export { UsageEventsRepo, QuotasRepo, AuditRepo, Ec2CredentialsRepo, Ec2TagsRepo, Ec2InstanceViewsRepo };
+export { TenancyRepo, ownedTables, type OwnedTable, type OwnerRow } from './tenancy-repo.ts';
 export type { Ec2InstanceViewRow } from './ec2-instance-views-repo.ts';
 export { instanceLevels, volumeLevels, snapshotLevels, inTransaction, type UsageLevel } from './usage-events-repo.ts';
 export { quotaResources, type QuotaResource, type QuotaUse } from './quotas-repo.ts';
@@ -44,7 +47,7 @@ export { withSavepoint, isUniqueViolation, isForeignKeyViolation } from './savep
 export { MigrationsRepo, type MigrationPatch } from './migrations-repo.ts';
 export type { Reservation } from './hosts-repo.ts';
 export type { InstanceAddressRow } from './nics-repo.ts';
-export type { LoginUser, KeyCredential } from './credentials-repo.ts';
+export type { LoginUser, KeyCredential, AccountTenancy } from './credentials-repo.ts';
 export type { InstanceStatusPatch, InstanceListRow, InstanceCatalogRef } from './instances-repo.ts';
 export type { VolumeStatusPatch } from './volumes-repo.ts';
 export type { SnapshotStatusPatch } from './snapshots-repo.ts';
@@ -55,8 +58,11 @@ export function createRepos(db: Kysely<Database>) {
   return {
     db,
     health: new HealthRepo(db),
-    accounts: new CrudRepo(db, { table: 'accounts', tenantScoped: false, sortable: ['name', 'createdAt'], filterable: ['name', 'role'] }),
-    users: new CrudRepo(db, { table: 'users', tenantScoped: true, sortable: ['username'], filterable: ['username'] }),
+    accounts: new CrudRepo(db, { table: 'accounts', tenantScoped: false, sortable: ['name', 'createdAt'], filterable: ['name', 'role', 'domainId', 'state', 'kind'] }),
+    domains: new CrudRepo(db, { table: 'domains', tenantScoped: false, sortable: ['path', 'name', 'createdAt'], filterable: ['name', 'parentId', 'state'] }),
+    roles: new CrudRepo(db, { table: 'roles', tenantScoped: false, sortable: ['name', 'createdAt'], filterable: ['name', 'base'] }),
+    tenancy: new TenancyRepo(db),
+    users: new CrudRepo(db, { table: 'users', tenantScoped: true, sortable: ['username', 'createdAt'], filterable: ['username', 'accountId', 'state'] }),
     credentials: new CredentialsRepo(db),
     apiKeys: new CrudRepo(db, { table: 'apiKeys', tenantScoped: true, sortable: ['name', 'createdAt'], filterable: ['name', 'kind', 'userId'] }),
     identityProviders: new CrudRepo(db, { table: 'identityProviders', tenantScoped: false, sortable: ['name', 'createdAt'], filterable: ['name', 'domainId', 'enabled'] }),

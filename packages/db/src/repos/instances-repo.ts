@@ -5,6 +5,7 @@ import type { Page, PageRequest } from '../pagination.ts';
 import type { Scope } from '../scope.ts';
 import { CrudRepo } from './crud-repo.ts';
 import { inTransaction, instanceLevels, UsageEventsRepo } from './usage-events-repo.ts';
+import { whereOwned } from '../scope-filter.ts';
 
 export type InstanceStatusPatch = Partial<Pick<InstanceRow,
   'phase' | 'task' | 'hostId' | 'targetHostId' | 'poolId' | 'podId' | 'clusterId' | 'errorReason' | 'excludedHostIds' | 'deletedAt' | 'desired'>>;
@@ -83,7 +84,7 @@ export class InstancesRepo extends CrudRepo<'instances'> {
   async requestDesired(scope: Scope, id: string, expectedVersion: number, patch: Partial<Pick<InstanceRow, 'desired'>>, nowIso: string, db: Kysely<Database> = this.db): Promise<boolean> {
     let q = db.updateTable('instances').set({ ...patch, version: expectedVersion + 1, updatedAt: nowIso })
       .where('id', '=', id).where('version', '=', expectedVersion);
-    if (!scope.admin) q = q.where('accountId', '=', scope.accountId);
+    q = whereOwned(q, 'accountId', scope, true);
     return Number((await q.executeTakeFirst()).numUpdatedRows) === 1;
   }
 

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../schema.ts';
 import type { Scope } from '../scope.ts';
 import { defaultMigrationPolicy, finishedMigrationStates, type MigrationPolicyRow, type MigrationRow } from '../schema-migrations.ts';
+import { whereOwned } from '../scope-filter.ts';
 
 export type MigrationPatch = Partial<Omit<MigrationRow, 'id' | 'accountId' | 'instanceId' | 'operationId' | 'version' | 'createdAt'>>;
 
@@ -37,7 +38,7 @@ export class MigrationsRepo {
   /** The instance's migration history the caller may see, newest first. */
   listOfInstance(scope: Scope, instanceId: string): Promise<MigrationRow[]> {
     let q = this.db.selectFrom('migrations').selectAll().where('instanceId', '=', instanceId);
-    if (!scope.admin) q = q.where('accountId', '=', scope.accountId);
+    q = whereOwned(q, 'accountId', scope);
     return q.orderBy('createdAt', 'desc').orderBy('attempt', 'desc').execute();
   }
 

@@ -3,6 +3,7 @@ import type { Database, NetworkRow } from '../schema.ts';
 import type { Scope } from '../scope.ts';
 import { CrudRepo } from './crud-repo.ts';
 import { inTransaction, UsageEventsRepo } from './usage-events-repo.ts';
+import { ownerFilter, whereOwned } from '../scope-filter.ts';
 
 /**
  * Guest networks. Isolated networks belong to one account; shared networks are created by an
@@ -29,8 +30,8 @@ export class NetworksRepo extends CrudRepo<'networks'> {
   protected override scoped(db: Kysely<Database>, scope: Scope, forWrite = false) {
     const q = db.selectFrom('networks').selectAll('networks');
     if (scope.admin) return q;
-    if (forWrite) return q.where('networks.accountId', '=', scope.accountId).where('networks.kind', '=', 'isolated');
-    return q.where((eb) => eb.or([eb('networks.accountId', '=', scope.accountId), eb('networks.kind', '=', 'shared')]));
+    if (forWrite) return whereOwned(q, 'networks.accountId', scope, true).where('networks.kind', '=', 'isolated');
+    return q.where((eb) => eb.or([ownerFilter(eb, 'networks.accountId', scope, false), eb('networks.kind', '=', 'shared')]));
   }
 
   /**

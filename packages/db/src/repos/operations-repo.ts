@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database, OperationRow } from '../schema.ts';
 import type { Scope } from '../scope.ts';
 import { CrudRepo } from './crud-repo.ts';
+import { whereOwned } from '../scope-filter.ts';
 
 /** Operations: the record of every slow, host-touching request. */
 export class OperationsRepo extends CrudRepo<'operations'> {
@@ -39,7 +40,7 @@ export class OperationsRepo extends CrudRepo<'operations'> {
   /** Record that the caller asked to cancel an operation of theirs (admins: anyone's). */
   async requestCancel(scope: Scope, id: string, nowIso: string, db: Kysely<Database> = this.db): Promise<boolean> {
     let q = db.updateTable('operations').set({ cancelRequestedAt: nowIso, message: 'cancelling', updatedAt: nowIso }).where('id', '=', id);
-    if (!scope.admin) q = q.where('accountId', '=', scope.accountId);
+    q = whereOwned(q, 'accountId', scope, true);
     return Number((await q.executeTakeFirst()).numUpdatedRows) === 1;
   }
 

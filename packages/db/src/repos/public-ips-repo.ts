@@ -3,6 +3,7 @@ import type { Database, LoadBalancerRow, PortForwardRow, PublicIpRow } from '../
 import type { Scope } from '../scope.ts';
 import { CrudRepo } from './crud-repo.ts';
 import { inTransaction, UsageEventsRepo } from './usage-events-repo.ts';
+import { whereOwned } from '../scope-filter.ts';
 
 /** Public addresses allocated to accounts from a zone's public IP ranges (free addresses have no row). */
 export class PublicIpsRepo extends CrudRepo<'publicIps'> {
@@ -65,7 +66,7 @@ export class PublicIpsRepo extends CrudRepo<'publicIps'> {
   /** Map a public IP of the caller's to a NIC, only if it has no static NAT yet. False: it got one meanwhile. */
   async claimStaticNat(scope: Scope, id: string, nicId: string, db: Kysely<Database> = this.db): Promise<boolean> {
     let q = db.updateTable('publicIps').set({ staticNatNicId: nicId }).where('id', '=', id).where('staticNatNicId', 'is', null);
-    if (!scope.admin) q = q.where('accountId', '=', scope.accountId);
+    q = whereOwned(q, 'accountId', scope, true);
     return Number((await q.executeTakeFirst()).numUpdatedRows) === 1;
   }
 

@@ -1,4 +1,5 @@
-import type { Kysely } from 'kysely';
+import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
+import { subtreeAccounts } from '../scope-filter.ts';
 import type { Database, OwnerKind, QuotaRow } from '../schema.ts';
 
 /** The resources a quota limits, in the order the API and CLI show them. */
@@ -32,13 +33,22 @@ export class QuotasRepo {
 
   /** An account's current use of every quota resource (run inside the locking transaction when checking). */
   async useOfAccount(accountId: string, db: Kysely<Database> = this.db): Promise<QuotaUse> {
+    return this.useWhere(db, (eb) => eb('accountId', '=', accountId));
+  }
+
+  /** The use of every account of the domain subtree at `domainPath` together (a domain quota bounds that sum). */
+  async useOfDomain(domainPath: string, db: Kysely<Database> = this.db): Promise<QuotaUse> {
+    return this.useWhere(db, (eb) => eb('accountId', 'in', subtreeAccounts(eb, domainPath)));
+  }
+
+  private async useWhere(db: Kysely<Database>, owned: (eb: ExpressionBuilder<any, any>) => Expression<SqlBool>): Promise<QuotaUse> { // eslint-disable-line @typescript-eslint/no-explicit-any -- the same owner test on several tables
     const inst = await db.selectFrom('instances')
       .select((eb) => [eb.fn.countAll().as('n'), eb.fn.sum('vcpus').as('vcpus'), eb.fn.sum('memoryMiB').as('memoryMiB')])
-      .where('accountId', '=', accountId).where('phase', '!=', 'deleted').executeTakeFirst();
+      .where(owned).where('phase', '!=', 'deleted').executeTakeFirst();
     const vol = await db.selectFrom('volumes').select((eb) => [eb.fn.countAll().as('n'), eb.fn.sum('sizeGiB').as('gib')])
-      .where('accountId', '=', accountId).where('kind', '=', 'data').where('phase', '!=', 'deleted').executeTakeFirst();
+      .where(owned).where('kind', '=', 'data').where('phase', '!=', 'deleted').executeTakeFirst();
     const count = async (table: 'snapshots' | 'publicIps' | 'networks'): Promise<number> => {
-      let q = db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).where('accountId', '=', accountId);
+      let q = db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).where(owned);
       if (table === 'snapshots') q = q.where('phase', '!=', 'deleted');
       return num((await q.executeTakeFirst())?.n);
     };

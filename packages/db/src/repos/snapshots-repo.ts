@@ -3,6 +3,7 @@ import type { Database, SnapshotRow } from '../schema.ts';
 import type { Scope } from '../scope.ts';
 import { CrudRepo } from './crud-repo.ts';
 import { inTransaction, snapshotLevels, UsageEventsRepo } from './usage-events-repo.ts';
+import { whereOwned } from '../scope-filter.ts';
 
 export type SnapshotStatusPatch = Partial<Pick<SnapshotRow, 'phase' | 'task' | 'errorReason' | 'sizeBytes' | 'sha256' | 'storagePath' | 'format'>>;
 
@@ -45,7 +46,7 @@ export class SnapshotsRepo extends CrudRepo<'snapshots'> {
   /** The API's delete request, with a version check. */
   async requestDelete(scope: Scope, id: string, expectedVersion: number, nowIso: string, db: Kysely<Database> = this.db): Promise<boolean> {
     let q = db.updateTable('snapshots').set({ desired: 'deleted', version: expectedVersion + 1, updatedAt: nowIso }).where('id', '=', id).where('version', '=', expectedVersion);
-    if (!scope.admin) q = q.where('accountId', '=', scope.accountId);
+    q = whereOwned(q, 'accountId', scope, true);
     const r = await q.executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
   }

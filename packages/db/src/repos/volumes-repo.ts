@@ -3,6 +3,7 @@ import type { Database, VolumeRow } from '../schema.ts';
 import type { Scope } from '../scope.ts';
 import { CrudRepo } from './crud-repo.ts';
 import { inTransaction, UsageEventsRepo, volumeLevels } from './usage-events-repo.ts';
+import { whereOwned } from '../scope-filter.ts';
 
 /** What the controller writes: lifecycle, and the attachment and size the host confirmed. */
 export type VolumeStatusPatch = Partial<Pick<VolumeRow, 'desired' | 'phase' | 'task' | 'errorReason' | 'instanceId' | 'pciSlot' | 'sizeGiB'>>;
@@ -81,7 +82,7 @@ export class VolumesRepo extends CrudRepo<'volumes'> {
    */
   async claim(scope: Scope, id: string, expectedVersion: number, nowIso: string, db: Kysely<Database> = this.db): Promise<boolean> {
     let q = db.updateTable('volumes').set({ version: expectedVersion + 1, updatedAt: nowIso }).where('id', '=', id).where('version', '=', expectedVersion);
-    if (!scope.admin) q = q.where('accountId', '=', scope.accountId);
+    q = whereOwned(q, 'accountId', scope, true);
     const r = await q.executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
   }
@@ -89,7 +90,7 @@ export class VolumesRepo extends CrudRepo<'volumes'> {
   /** Ask for the volume to be deleted (the API's write of `desired`), with a version check. */
   async requestDelete(scope: Scope, id: string, expectedVersion: number, nowIso: string, db: Kysely<Database> = this.db): Promise<boolean> {
     let q = db.updateTable('volumes').set({ desired: 'deleted', version: expectedVersion + 1, updatedAt: nowIso }).where('id', '=', id).where('version', '=', expectedVersion);
-    if (!scope.admin) q = q.where('accountId', '=', scope.accountId);
+    q = whereOwned(q, 'accountId', scope, true);
     const r = await q.executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
   }
@@ -97,7 +98,7 @@ export class VolumesRepo extends CrudRepo<'volumes'> {
   /** Change the disk offering (the API's write: its limits are desired state). */
   async setDiskOffering(scope: Scope, id: string, expectedVersion: number, diskOfferingId: string | null, nowIso: string, db: Kysely<Database> = this.db): Promise<boolean> {
     let q = db.updateTable('volumes').set({ diskOfferingId, version: expectedVersion + 1, updatedAt: nowIso }).where('id', '=', id).where('version', '=', expectedVersion);
-    if (!scope.admin) q = q.where('accountId', '=', scope.accountId);
+    q = whereOwned(q, 'accountId', scope, true);
     const r = await q.executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
   }

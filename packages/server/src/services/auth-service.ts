@@ -6,14 +6,18 @@ import { PasswordHasher } from './password-hasher.ts';
 import { defaultLoginRateLimits, LoginRateLimiter, type LoginRateLimits } from './login-rate-limiter.ts';
 import { DirectoryLogins, directoryPasswordMarker, type DirectoryPrincipal } from './directory-login.ts';
 import { IdentityProviderService } from './identity-provider-service.ts';
+import type { Access } from './tenancy-policy.ts';
+import { accessOf, assertEnabled, legacyRoleOf, type PrincipalRole } from './principal-access.ts';
 
 /**
  * Who is calling. role 'agent' is a host using its host token (only routes marked agentAllowed).
  * `readOnly`: the role is read-only or the key was issued read-only; the auth hook then refuses every write.
  */
 export interface Principal {
-  scope: Scope; username: string; role: UserRole | 'agent'; keyId: string;
+  scope: Scope; username: string; role: PrincipalRole | 'agent'; keyId: string;
   userId: string | null; readOnly: boolean;
+  /** What the role allows (tenancy-policy.ts); hosts: a root admin's. */
+  access: Access;
 }
 
 export interface AuthOptions {
@@ -27,11 +31,13 @@ export interface AuthOptions {
 export const defaultAuthOptions: AuthOptions = { loginRateLimits: defaultLoginRateLimits, apiKeyDefaultTtlSeconds: 90 * 86400 };
 
 const sessionTtlMs = 12 * 3600_000;
+const hostAccess: Access = { base: 'root-admin', roleName: 'host', allow: [], deny: [], domainPath: '/ROOT/' };
 
 /** A user's role: their own if set (directory users, read-only users), else their account's. */
 const effectiveRole = (accountRole: 'admin' | 'user', userRole: UserRole | null): UserRole => userRole ?? accountRole;
-const principalOf = (accountId: string, username: string, role: UserRole, keyId: string, userId: string | null, access: ApiKeyRow['access']): Principal => ({
-  scope: { accountId, admin: role === 'admin' }, username, role, keyId, userId, readOnly: role === 'read-only' || access === 'read-only',
+const principalOf = (accountId: string, username: string, access: Access, keyId: string, userId: string | null, keyAccess: ApiKeyRow['access']): Principal => ({
+  scope: { accountId, admin: access.base === 'root-admin', ...(access.base === 'domain-admin' ? { domainPath: access.domainPath } : {}) },
+  username, role: legacyRoleOf(access.base), keyId, userId, readOnly: access.base === 'read-only' || keyAccess === 'read-only', access,
 });
 
 /** Accounts, users, passwords, API keys and session tokens. */
@@ -104,9 +110,12 @@ export class AuthService {
     const who = await this.checkPassword(username, password);
     if (!who) throw new ApiError('unauthenticated', 'wrong username or password');
     this.limiter.succeeded(username);
+    // Disabled accounts, users and domains cannot log in (told only to those who know the password).
+    const state = await this.repos.credentials.userForLogin(username);
+    if (state) assertEnabled(state, username);
     const expiresAt = this.iso(this.clock.now() + sessionTtlMs);
-    const { token, keyId } = await this.issueKey(who.accountId, who.userId, 'session', 'session', expiresAt);
-    return { token, expiresAt, principal: principalOf(who.accountId, username, who.role, keyId, who.userId, 'full') };
+    const { token } = await this.issueKey(who.accountId, who.userId, 'session', 'session', expiresAt);
+    return { token, expiresAt, principal: await this.verify(token) };
   }
 
   private async checkPassword(username: string, password: string): Promise<DirectoryPrincipal | null> {
@@ -137,9 +146,11 @@ export class AuthService {
   async changePassword(caller: Principal, b: { username?: string | undefined; oldPassword?: string | undefined; newPassword: string }): Promise<void> {
     const username = b.username ?? caller.username;
     const self = caller.userId !== null && username === caller.username;
-    if (!self && caller.role !== 'admin') throw new ApiError('forbidden', 'only admins may change another user\'s password', { field: 'username' });
+    if (!self && caller.role !== 'admin' && caller.role !== 'domain-admin') throw new ApiError('forbidden', 'only admins may change another user\'s password', { field: 'username' });
     const user = await this.repos.credentials.userForLogin(username);
-    if (!user) throw new ApiError('not_found', `user ${username} not found`, { field: 'username' });
+    // Domain admins reset the passwords of their subtree's users only; others do not exist for them.
+    const outside = !self && caller.role === 'domain-admin' && !(user && caller.scope.domainPath !== undefined && user.domainPath.startsWith(caller.scope.domainPath));
+    if (!user || outside) throw new ApiError('not_found', `user ${username} not found`, { field: 'username' });
     if (user.identityProviderId || user.passwordHash === directoryPasswordMarker) {
       throw new ApiError('bad_request', `${username} logs in through a directory: change the password there`, { field: 'username' });
     }
@@ -193,15 +204,19 @@ export class AuthService {
     if (cred.id.startsWith('host-')) {
       const host = await this.repos.credentials.host(cred.id);
       if (!host || !secretsEqual(host.tokenHash, hashSecret(cred.secret))) throw new ApiError('unauthenticated', 'invalid host credentials');
-      return { scope: { accountId: 'acct-system', admin: true }, username: host.name, role: 'agent', keyId: host.id, userId: null, readOnly: false };
+      return { scope: { accountId: 'acct-system', admin: true }, username: host.name, role: 'agent', keyId: host.id, userId: null, readOnly: false, access: hostAccess };
     }
     const row = await this.repos.credentials.key(cred.id);
     if (!row || !secretsEqual(row.secretHash, hashSecret(cred.secret))) throw new ApiError('unauthenticated', 'invalid credentials');
     if (row.expiresAt && row.expiresAt < this.iso()) throw new ApiError('unauthenticated', 'credentials expired; log in again');
+    assertEnabled(row, row.username);
     // Another server process may have written it lately: start counting from what is stored.
     if (row.lastUsedAt !== null && !this.lastUsedWrites.has(row.id)) this.lastUsedWrites.set(row.id, Date.parse(row.lastUsedAt));
-    return principalOf(row.accountId, row.username ?? row.accountName, effectiveRole(row.role, row.userRole), row.id, row.userId, row.access);
+    return principalOf(row.accountId, row.username ?? row.accountName, accessOf(row, row.role, row.userRole), row.id, row.userId, row.access);
   }
+
+  /** Forget every verified token (an account, user, domain or role changed: the next request re-reads). */
+  forgetVerified(): void { this.cache.clear(); }
 
   async revoke(scope: Scope, keyId: string): Promise<boolean> {
     for (const [t, c] of this.cache) if (c.principal.keyId === keyId) this.cache.delete(t);

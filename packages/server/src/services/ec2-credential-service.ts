@@ -4,6 +4,7 @@ import { ApiError } from '@kumo/api';
 import type { Ec2CredentialRow, Repos } from '@kumo/db';
 import type { Principal } from './auth-service.ts';
 import type { SecretBox } from './ec2-secret-box.ts';
+import { builtinAccess } from './tenancy-policy.ts';
 
 const base32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
@@ -78,12 +79,14 @@ export class Ec2CredentialService {
     if (!row || row.revokedAt !== null) return null;
     const scope = { accountId: row.accountId, admin: false };
     const account = await this.repos.accounts.get({ accountId: row.accountId, admin: true }, row.accountId);
-    if (!account) return null;
+    // A disabled account's (or user's) keys stop working, as its API keys do.
+    if (!account || account.state === 'disabled') return null;
     const user = row.userId ? await this.repos.users.get(scope, row.userId) : undefined;
+    if (user?.state === 'disabled') return null;
     const role = user?.role ?? account.role;
     return {
       secret: this.box.open(row.secretCiphertext),
-      principal: { scope, username: user?.username ?? account.name, role, keyId: row.accessKeyId, userId: row.userId, readOnly: role === 'read-only' },
+      principal: { scope, username: user?.username ?? account.name, role, keyId: row.accessKeyId, userId: row.userId, readOnly: role === 'read-only', access: builtinAccess(role === 'read-only' ? 'read-only' : 'user', '/ROOT/') },
     };
   }
 }

@@ -90,6 +90,26 @@ for (const dialect of testDialects) {
       assert.equal(ops.length, 7, 'a refused create leaves no operation behind');
     });
 
+    test('a domain\'s quota bounds the sum of its accounts: 50 creates by 3 accounts of a sub-domain with room for 5 instances', async () => {
+      const domainId = newId('domain');
+      await repos.domains.insert({ id: domainId, name: `dom-${dialect}`, parentId: 'domain-root', path: `/ROOT/dom-${dialect}/`, state: 'enabled', createdAt: now() });
+      const accts: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const id = newId('account');
+        await repos.accounts.insert({ id, name: `dom-${dialect}-${i}`, role: 'user', createdAt: now(), domainId });
+        accts.push(id);
+      }
+      await on(0).quotas.setDomain(domainId, { instances: 5 });
+      const results = await Promise.allSettled(Array.from({ length: 50 }, (_, i) =>
+        on(i).instances.create({ accountId: accts[i % 3] as string, admin: false }, { name: `vm${i}`, zoneId, imageId, offeringId, nics: [] })));
+      assert.equal(settle(results, 'instances', 5).length, 5);
+      const rows = await repos.db.selectFrom('instances').select('id').where('accountId', 'in', accts).execute();
+      assert.equal(rows.length, 5);
+      const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+      assert.equal(((refused.reason as ApiError).details as { domainId: string }).domainId, domainId);
+      assert.equal((await on(0).quotas.showDomain(domainId)).usage.instances, 5);
+    });
+
     test('50 instance creates with room for 9 vCPUs (2 each): 4 exist, the refusal names vcpus, the limit and the use', async () => {
       const acct = await seedAccount(repos, `vcpu-${dialect}`);
       await on(0).quotas.set(admin, acct, { vcpus: 9 });

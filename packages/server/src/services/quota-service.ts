@@ -47,6 +47,39 @@ export async function enforceQuota(trx: Kysely<Database>, accountId: string, wan
       throw new ApiError('quota_exceeded', `quota exceeded for ${r}: the limit is ${limit}, ${used[r]} in use, ${more} more requested`, { resource: r, limit, used: used[r], requested: more, accountId });
     }
   }
+  await enforceDomainQuotas(trx, accountId, want);
+}
+
+/**
+ * The quotas of the domains above the account (root first): each bounds the sum of its subtree's
+ * accounts. Each domain's row is locked before its use is counted, so concurrent creates by
+ * different accounts of one domain queue there and the sum holds (locks are taken account first,
+ * then domains from the root down: always in the same order).
+ */
+async function enforceDomainQuotas(trx: Kysely<Database>, accountId: string, want: Partial<QuotaUse>): Promise<void> {
+  const repos = createRepos(trx);
+  for (const d of await repos.tenancy.quotaDomainsOf(accountId, trx)) {
+    await trx.updateTable('domains').set({ id: d.id }).where('id', '=', d.id).execute();
+    const limits = limitsOf(await repos.quotas.get('domain', d.id, trx));
+    const asked = quotaResources.filter((r) => (want[r] ?? 0) > 0 && limits[r] !== null);
+    if (asked.length === 0) continue;
+    const used = await repos.quotas.useOfDomain(d.path, trx);
+    for (const r of asked) {
+      const limit = limits[r] as number; const more = want[r] ?? 0;
+      if (used[r] + more > limit) {
+        throw new ApiError('quota_exceeded', `quota of domain ${d.path} exceeded for ${r}: the limit is ${limit}, ${used[r]} in use by its accounts, ${more} more requested`,
+          { resource: r, limit, used: used[r], requested: more, accountId, domainId: d.id });
+      }
+    }
+  }
+}
+
+/** Limits as given: known resources, whole numbers ≥ 0 or null. */
+function checkLimits(patch: Partial<QuotaLimits>): void {
+  for (const [k, v] of Object.entries(patch)) {
+    if (!(quotaResources as readonly string[]).includes(k)) throw new ApiError('bad_request', `${k} is not a quota resource; one of ${quotaResources.join(', ')}`, { field: k });
+    if (v !== null && (!Number.isInteger(v) || (v as number) < 0)) throw new ApiError('bad_request', `${k} must be a whole number ≥ 0, or null for the default`, { field: k });
+  }
 }
 
 /** What GET /accounts/{id}/quota answers. */
@@ -62,19 +95,33 @@ export class QuotaService {
   }
 
   async show(scope: Scope, accountId: string): Promise<QuotaView> {
-    if (!scope.admin && scope.accountId !== accountId) throw new ApiError('not_found', `account ${accountId} not found`);
-    if (!(await this.repos.accounts.get(scope, accountId))) throw new ApiError('not_found', `account ${accountId} not found`);
+    // Its own account, its projects', and (domain admins) its subtree's: the tenancy scope decides.
+    if (!(await this.repos.tenancy.accountVisible(scope, accountId))) throw new ApiError('not_found', `account ${accountId} not found`);
     const { own, defaults, effective } = await effectiveLimits(this.repos.db, accountId);
     return { accountId, limits: own, defaults, effective, usage: await this.repos.quotas.useOfAccount(accountId) };
+  }
+
+  /** A domain's limits (they bound the sum of its subtree's accounts) and that sum. */
+  async showDomain(domainId: string): Promise<{ domainId: string; limits: QuotaLimits; usage: QuotaUse }> {
+    const d = await this.repos.tenancy.domain(domainId);
+    if (!d) throw new ApiError('not_found', `domain ${domainId} not found`);
+    return { domainId, limits: limitsOf(await this.repos.quotas.get('domain', domainId)), usage: await this.repos.quotas.useOfDomain(d.path) };
+  }
+
+  /** Set some of a domain's limits (null: unlimited). The caller's right to it is checked by the caller. */
+  async setDomain(domainId: string, patch: Partial<QuotaLimits>): Promise<void> {
+    if (!(await this.repos.tenancy.domain(domainId))) throw new ApiError('not_found', `domain ${domainId} not found`);
+    checkLimits(patch);
+    await this.repos.db.transaction().execute(async (trx) => {
+      const cur = limitsOf(await this.repos.quotas.get('domain', domainId, trx));
+      await this.repos.quotas.put({ ownerKind: 'domain', ownerId: domainId, ...cur, ...patch, updatedAt: new Date(this.clock.now()).toISOString() }, trx);
+    });
   }
 
   /** Set some of an account's limits (null: back to the default); `accountId` '*' sets the defaults. Admins only (the route checks). */
   async set(scope: Scope, accountId: string, patch: Partial<QuotaLimits>): Promise<void> {
     if (accountId !== defaultQuotaOwner.ownerId && !(await this.repos.accounts.get(scope, accountId))) throw new ApiError('not_found', `account ${accountId} not found`);
-    for (const [k, v] of Object.entries(patch)) {
-      if (!(quotaResources as readonly string[]).includes(k)) throw new ApiError('bad_request', `${k} is not a quota resource; one of ${quotaResources.join(', ')}`, { field: k });
-      if (v !== null && (!Number.isInteger(v) || (v as number) < 0)) throw new ApiError('bad_request', `${k} must be a whole number ≥ 0, or null for the default`, { field: k });
-    }
+    checkLimits(patch);
     await this.repos.db.transaction().execute(async (trx) => {
       const cur = limitsOf(await this.repos.quotas.get('account', accountId, trx));
       await this.repos.quotas.put({ ownerKind: 'account', ownerId: accountId, ...cur, ...patch, updatedAt: new Date(this.clock.now()).toISOString() }, trx);

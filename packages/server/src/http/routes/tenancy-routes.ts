@@ -3,11 +3,12 @@ import type { FastifyInstance } from 'fastify';
 import * as api from '@kumo/api';
 import type { ServerContext } from '../../context.ts';
 import { errorResponses, registerCrud } from '../crud-routes.ts';
-import { toAccount, toAffinityGroup, toApiKey, toKeypair } from '../mappers.ts';
+import { toAffinityGroup, toApiKey, toKeypair } from '../mappers.ts';
 import { principalOf, sessionCookieName } from '../auth-hook.ts';
 import { registerIdentityProviderRoutes } from './identity-provider-routes.ts';
+import { registerTenancyAdminRoutes } from './tenancy-admin-routes.ts';
 
-/** Login, accounts, API keys, SSH key pairs, affinity groups. */
+/** Login, accounts (and the rest of tenancy: tenancy-admin-routes.ts), API keys, SSH key pairs, affinity groups. */
 export function registerTenancyRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const { repos } = ctx;
   const { apiKeys, keypairs } = ctx.catalog;
@@ -54,11 +55,7 @@ export function registerTenancyRoutes(app: FastifyInstance, ctx: ServerContext):
     return reply.status(204).send();
   });
 
-  registerCrud(app, {
-    path: 'accounts', noun: 'account', tag: 'auth', repo: repos.accounts, schema: api.Account, toApi: toAccount, adminRead: true, adminWrite: true,
-    filters: { name: Type.String({ maxLength: 63 }) },
-    create: { schema: api.AccountCreate, handler: (_p, b) => apiKeys.createAccount(b) },
-  });
+  registerTenancyAdminRoutes(app, ctx);
 
   app.get('/api/v1/api-keys', {
     schema: {
