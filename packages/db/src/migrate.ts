@@ -20,6 +20,7 @@ import * as m020 from './migrations/020-ec2.ts';
 import * as m021 from './migrations/021-image-properties.ts';
 import * as m022 from './migrations/022-instance-type.ts';
 import * as m024 from './migrations/024-graphical-console.ts';
+import * as m026 from './migrations/026-control-plane-servers.ts';
 
 /** Append-only, numbered. Never edit a released migration: add the next number. */
 const migrations: Record<string, Migration> = {
@@ -44,6 +45,7 @@ const migrations: Record<string, Migration> = {
   '021-image-properties': m021,
   '022-instance-type': m022,
   '024-graphical-console': m024,
+  '026-control-plane-servers': m026,
 };
 
 /** The migrations numbered before `name` (for tests that upgrade a database as it was then). */

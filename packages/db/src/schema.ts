@@ -267,6 +267,8 @@ export { defaultMigrationPolicy, finishedMigrationStates, migrationStates, type 
 import type { MigrationPolicyRow, MigrationRow } from './schema-migrations.ts';
 export type { Ec2CredentialRow, Ec2TagRow } from './schema-ec2.ts';
 import type { Ec2CredentialRow, Ec2TagRow } from './schema-ec2.ts';
+export type { ServerRow, WorkShardRow, HostSessionRow } from './schema-cluster.ts';
+import type { ServerRow, WorkShardRow, HostSessionRow } from './schema-cluster.ts';
 /** Who a quota or a usage record belongs to (migration 017): an account today; domains and projects later. */
 export type OwnerKind = 'account';
 /** Per-owner limits (migration 017); null: the server's default for that resource. */
@@ -338,6 +340,9 @@ export interface Database {
   auditLog: AuditRow;
   ec2Credentials: Ec2CredentialRow;
   ec2Tags: Ec2TagRow;
+  servers: ServerRow;
+  workShards: WorkShardRow;
+  hostSessions: HostSessionRow;
 }
 
 /**

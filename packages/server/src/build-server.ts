@@ -51,6 +51,8 @@ import { Notifier } from './services/notifier.ts';
 import { AgentGateway } from './gateway/agent-gateway.ts';
 import { Controller, defaultControllerOptions, type ControllerOptions } from './controller/controller.ts';
 import type { ServerContext } from './context.ts';
+import { ControlPlaneCluster, type ClusterOptions } from './cluster/control-plane-cluster.ts';
+import { listenAddress } from './cluster/listen-address.ts';
 import { HaController, defaultHaControllerOptions, type HaControllerOptions } from './ha/ha-controller.ts';
 import { createEc2Facade, defaultEc2Options, type Ec2Facade, type Ec2Options } from './ec2/ec2-facade.ts';
 import { registerEc2CredentialRoutes, registerEc2Endpoint } from './http/routes/ec2-routes.ts';
@@ -80,6 +82,8 @@ export interface BuildServerOptions {
   ha?: Partial<HaControllerOptions>;
   /** The EC2-compatible API at /ec2/: region name, public URL (docs/ec2.md). */
   ec2?: Partial<Ec2Options>;
+  /** One of several servers on one PostgreSQL: shard leases, host sessions, change fan-out (docs/operators.md). */
+  cluster?: ClusterOptions;
 }
 
 export interface KumoServer {
@@ -90,6 +94,8 @@ export interface KumoServer {
   metrics: MetricsService;
   /** Host leases, storage fencing and HA restarts. */
   ha: HaController;
+  /** Several servers: this one's membership and leases; null for a single server. */
+  cluster: ControlPlaneCluster | null;
   /** The EC2-compatible API (its endpoint can also be served on a port of its own: listenEc2). */
   ec2: Ec2Facade;
   /** Serve the EC2 API alone on another port (kumo server --ec2-port); closed with the server. */
@@ -156,6 +162,8 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
   });
   const metricsService = new MetricsService(repos, clock, events, notifier, app.log, metrics.registry, opts.metrics);
   gateway.hooks.onMetrics = (hostId, batch) => metricsService.ingest.ingest(hostId, batch);
+  const cluster = opts.cluster ? new ControlPlaneCluster(opts.database, repos, clock, notifier, app.log, opts.cluster) : null;
+  cluster?.attach(controller, gateway, clock, copts.heartbeatIntervalMs * 3);
   const ha = new HaController(repos, gateway, events, notifier, clock, app.log, { ...defaultHaControllerOptions, ...opts.ha });
 
   await app.register(swagger, {
@@ -199,7 +207,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
 
   let started = false;
   return {
-    app, ctx, controller, routes, metrics: metricsService, ha, ec2,
+    app, ctx, controller, routes, metrics: metricsService, ha, ec2, cluster,
     async listenEc2(host, port) {
       const ec2App = Fastify({ logger: { level: opts.logLevel ?? 'info' }, bodyLimit: opts.bodyLimitBytes ?? 1024 * 1024, genReqId: () => Math.random().toString(36).slice(2, 10) });
       await registerEc2Endpoint(ec2App, ec2.endpoint, '/');
@@ -211,6 +219,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
       if (started || opts.startController === false) return;
       started = true;
       metricsService.start();
+      if (cluster) await cluster.start(listenAddress(app));
       await controller.start();
       ha.start();
     },
@@ -219,6 +228,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
       await ha.stop();
       gateway.closeAll();
       await controller.stop();
+      await cluster?.stop();
       for (const a of ec2Apps) await a.close();
       await app.close();
     },

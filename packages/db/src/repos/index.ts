@@ -26,6 +26,8 @@ import { AuditRepo } from './audit-repo.ts';
 import { Ec2CredentialsRepo } from './ec2-credentials-repo.ts';
 import { Ec2TagsRepo } from './ec2-tags-repo.ts';
 import { Ec2InstanceViewsRepo } from './ec2-instance-views-repo.ts';
+import { ServersRepo } from './servers-repo.ts';
+import { WorkShardsRepo } from './work-shards-repo.ts';
 
 export { EvacuationsRepo, type EvacuationItemView } from './evacuations-repo.ts';
 export { AlertStatesRepo } from './alert-states-repo.ts';
@@ -33,6 +35,7 @@ export { MetricsRepo, deviceSeriesId, metricValueColumns, type MetricValueColumn
 export { CrudRepo, InstancesRepo, HostsRepo, OperationsRepo, EventsRepo, VolumesRepo, SnapshotsRepo, HealthRepo, LoadBalancersRepo };
 export { NetworksRepo, NicsRepo, PublicIpsRepo, SecurityGroupsRepo, ImageVersionsRepo, RoutersRepo, CredentialsRepo };
 export { UsageEventsRepo, QuotasRepo, AuditRepo, Ec2CredentialsRepo, Ec2TagsRepo, Ec2InstanceViewsRepo };
+export { ServersRepo, WorkShardsRepo };
 export type { Ec2InstanceViewRow } from './ec2-instance-views-repo.ts';
 export { instanceLevels, volumeLevels, snapshotLevels, inTransaction, type UsageLevel } from './usage-events-repo.ts';
 export { quotaResources, type QuotaResource, type QuotaUse } from './quotas-repo.ts';
@@ -96,6 +99,8 @@ export function createRepos(db: Kysely<Database>) {
     ec2Credentials: new Ec2CredentialsRepo(db),
     ec2Tags: new Ec2TagsRepo(db),
     ec2InstanceViews: new Ec2InstanceViewsRepo(db),
+    servers: new ServersRepo(db),
+    workShards: new WorkShardsRepo(db),
   };
 }
 

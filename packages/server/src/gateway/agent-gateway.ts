@@ -48,6 +48,8 @@ export class AgentGateway {
   private readonly registration: AgentRegistration;
   private readonly leases: HostLeases;
   hooks: GatewayHooks = { onInventory: () => undefined };
+  /** Several servers: where this server records the sessions it holds (cluster/host-session-recorder.ts). */
+  sessionRecorder: { held(hostId: string): Promise<void>; beat(hostId: string): Promise<void>; dropped(hostId: string): Promise<void> } | null = null;
   /** Reports dropped because they came from an older registration of their host (fencing). */
   staleReports = 0;
 
@@ -212,6 +214,7 @@ export class AgentGateway {
     this.sessions.get(id)?.close(); // a newer connection replaces an older one
     const session = new AgentSession(id, socket, msg.protocol, reg.generation, new Set(reg.capabilities), this.clock);
     this.sessions.set(id, session);
+    if (this.sessionRecorder) await this.sessionRecorder.held(id);
     session.send({
       type: 'welcome', hostId: id, hostToken: reg.hostToken, heartbeatIntervalMs: this.opts.heartbeatIntervalMs, serverTime: this.iso(),
       protocol: msg.protocol, generation: reg.generation,
@@ -242,6 +245,7 @@ export class AgentGateway {
       case 'heartbeat':
         if (this.isStale(session, msg.generation)) return;
         await this.repos.db.updateTable('hosts').set({ lastHeartbeatAt: this.iso() }).where('id', '=', session.hostId).execute();
+        if (this.sessionRecorder) await this.sessionRecorder.beat(session.hostId);
         if (session.protocol >= 2) {
           const lease = await this.leases.renew(session.hostId, msg.at);
           if (lease) session.send(lease);
@@ -289,6 +293,7 @@ export class AgentGateway {
     this.endDisplays(session.hostId, 'the host disconnected');
     this.jobs.hostGone(session.hostId, this.opts.jobReattachGraceMs ?? 15_000);
     await this.repos.db.updateTable('hosts').set({ state: 'disconnected' }).where('id', '=', session.hostId).where('state', '=', 'up').execute();
+    if (this.sessionRecorder) await this.sessionRecorder.dropped(session.hostId);
     this.notifier.publish({ kind: 'host', id: session.hostId });
   }
 
