@@ -5,6 +5,8 @@ export interface ServerRow {
   id: string;
   /** Where the other servers reach it (http://host:port). */
   address: string;
+  /** What another server shows when it relays a call to a host whose session this one holds (random per process). */
+  callToken: string;
   startedAt: string;
   /** Renewed every few seconds; older than the lease: the server is gone. */
   heartbeatAt: string;

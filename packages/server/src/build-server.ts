@@ -203,6 +203,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
   registerEc2CredentialRoutes(app, { endpoint: ec2.endpoint, credentials: ec2.credentials, regionName: ec2.options.regionName, publicUrl: ec2.options.publicUrl });
   const ec2Apps: FastifyInstance[] = [];
   registerMigrationPolicyRoutes(app, ctx);
+  cluster?.registerRoutes(app, gateway);
   if (opts.webRoot) await registerWebConsole(app, opts.webRoot);
 
   let started = false;

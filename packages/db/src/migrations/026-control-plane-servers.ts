@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 /*
  * Several management servers on one PostgreSQL (issue control-plane-ha):
  *  - servers: every running `kumo server` (its id, the address other servers call it on, when it
- *    started and its last heartbeat). A server whose heartbeat is older than the lease is gone.
+ *    started, its last heartbeat, and the token another server shows when it relays a host call to it). A server whose heartbeat is older than the lease is gone.
  *  - workShards: who reconciles what. A resource belongs to shard hash(id) mod N; the owner holds the
  *    shard's lease until `expiresAt` and renews it; `epoch` goes up at every change of owner (the
  *    fencing token a server checks its writes against).
@@ -14,6 +14,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createTable('servers')
     .addColumn('id', 'text', (c) => c.primaryKey())
     .addColumn('address', 'text', (c) => c.notNull())
+    .addColumn('callToken', 'text', (c) => c.notNull())
     .addColumn('startedAt', 'text', (c) => c.notNull())
     .addColumn('heartbeatAt', 'text', (c) => c.notNull())
     .execute();

@@ -9,7 +9,7 @@ export class ServersRepo {
   /** Add (or refresh) a server's row at start-up. */
   async register(row: ServerRow): Promise<void> {
     await this.db.insertInto('servers').values(row)
-      .onConflict((oc) => oc.column('id').doUpdateSet({ address: row.address, startedAt: row.startedAt, heartbeatAt: row.heartbeatAt }))
+      .onConflict((oc) => oc.column('id').doUpdateSet({ address: row.address, callToken: row.callToken, startedAt: row.startedAt, heartbeatAt: row.heartbeatAt }))
       .execute();
   }
 
@@ -69,6 +69,13 @@ export class ServersRepo {
 
   async session(hostId: string): Promise<HostSessionRow | undefined> {
     return this.db.selectFrom('hostSessions').selectAll().where('hostId', '=', hostId).executeTakeFirst();
+  }
+
+  /** Sessions held by servers (other than `exceptServerId`) with a heartbeat at or after `since`, with where to reach them. */
+  async liveSessions(since: string, exceptServerId: string): Promise<Array<{ hostId: string; serverId: string; address: string; callToken: string }>> {
+    return this.db.selectFrom('hostSessions').innerJoin('servers', 'servers.id', 'hostSessions.serverId')
+      .select(['hostSessions.hostId', 'hostSessions.serverId', 'servers.address', 'servers.callToken'])
+      .where('servers.heartbeatAt', '>=', since).where('servers.id', '!=', exceptServerId).execute();
   }
 
   async sessionsOf(serverId: string): Promise<HostSessionRow[]> {

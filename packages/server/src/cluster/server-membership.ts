@@ -6,6 +6,8 @@ export interface ServerIdentity {
   id: string;
   /** Where the other servers reach this one (http://host:port). */
   address: string;
+  /** The token relayed host calls must carry (random per process). */
+  callToken: string;
 }
 
 /**
@@ -27,7 +29,7 @@ export class ServerMembership {
 
   async join(): Promise<void> {
     this.startedAt = this.iso();
-    await this.repos.servers.register({ id: this.identity.id, address: this.identity.address, startedAt: this.startedAt, heartbeatAt: this.startedAt });
+    await this.repos.servers.register({ id: this.identity.id, address: this.identity.address, callToken: this.identity.callToken, startedAt: this.startedAt, heartbeatAt: this.startedAt });
   }
 
   /** Renew the heartbeat (re-registering when another server removed the row as dead); returns the live servers. */
@@ -35,7 +37,7 @@ export class ServerMembership {
     const now = this.clock.now();
     const at = this.iso(now);
     if (!(await this.repos.servers.heartbeat(this.identity.id, at))) {
-      await this.repos.servers.register({ id: this.identity.id, address: this.identity.address, startedAt: this.startedAt || at, heartbeatAt: at });
+      await this.repos.servers.register({ id: this.identity.id, address: this.identity.address, callToken: this.identity.callToken, startedAt: this.startedAt || at, heartbeatAt: at });
     }
     await this.repos.servers.removeStale(this.iso(now - 3 * this.leaseMs));
     const live = await this.repos.servers.live(this.iso(now - this.leaseMs));

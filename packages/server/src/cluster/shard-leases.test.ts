@@ -12,7 +12,7 @@ const log = pino({ level: 'silent' });
 const opts: ShardLeaseOptions = { shards: 16, leaseMs: 15_000, renewEveryMs: 3_000, safetyMarginMs: 5_000 };
 
 function member(repos: Repos, clock: FakeClock, id: string): ShardLeases {
-  return new ShardLeases(repos, clock, new ServerMembership(repos, clock, { id, address: `http://${id}` }, opts.leaseMs), log, opts);
+  return new ShardLeases(repos, clock, new ServerMembership(repos, clock, { id, address: `http://${id}`, callToken: `t-${id}` }, opts.leaseMs), log, opts);
 }
 
 /** Every shard has at most one owner in the database, and no two servers both think they own one. */

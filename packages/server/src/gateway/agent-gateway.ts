@@ -36,6 +36,14 @@ export interface CallOptions {
   onProgress?: (p: JobProgress) => void;
   /** Aborting cancels the job on the host (`job.cancel`); the call then rejects with code `cancelled`. */
   signal?: AbortSignal;
+  /** Job methods: told the job's id once the agent has started it (a relayed call passes it back, to cancel it). */
+  onJob?: (jobId: string) => void;
+}
+
+/** Several servers: hosts whose session another server holds, and how to call them there (cluster/remote-hosts.ts). */
+export interface RemoteHostLink {
+  holds(hostId: string): boolean;
+  call(hostId: string, method: AgentMethod, params: unknown, timeoutMs: number, opts: CallOptions): Promise<unknown>;
 }
 
 /** Agents dial in over WebSocket; this keeps one session per host and relays typed calls, jobs and reports. */
@@ -48,6 +56,8 @@ export class AgentGateway {
   private readonly registration: AgentRegistration;
   private readonly leases: HostLeases;
   hooks: GatewayHooks = { onInventory: () => undefined };
+  /** Several servers: calls to hosts connected to another server go there. */
+  remote: RemoteHostLink | null = null;
   /** Several servers: where this server records the sessions it holds (cluster/host-session-recorder.ts). */
   sessionRecorder: { held(hostId: string): Promise<void>; beat(hostId: string): Promise<void>; dropped(hostId: string): Promise<void> } | null = null;
   /** Reports dropped because they came from an older registration of their host (fencing). */
@@ -68,7 +78,10 @@ export class AgentGateway {
 
   private iso(): string { return new Date(this.clock.now()).toISOString(); }
 
-  isConnected(hostId: string): boolean { return this.sessions.has(hostId); }
+  /** Connected to this server, or (several servers) to another live one that relays calls to it. */
+  isConnected(hostId: string): boolean { return this.sessions.has(hostId) || (this.remote?.holds(hostId) ?? false); }
+  /** Connected to this server itself. */
+  isConnectedHere(hostId: string): boolean { return this.sessions.has(hostId); }
   connectedCount(): number { return this.sessions.size; }
   /** What the connected host's driver can do; null when it is not connected. */
   capabilitiesOf(hostId: string): ReadonlySet<DriverCapability> | null { return this.sessions.get(hostId)?.capabilities ?? null; }
@@ -81,6 +94,12 @@ export class AgentGateway {
    * WebSocket dropping (the agent's next hello settles it), `timeoutMs` is the job's deadline.
    */
   async call<M extends AgentMethod>(hostId: string, method: M, params: AgentMethods[M], timeoutMs: number, opts: CallOptions = {}): Promise<AgentResults[M]> {
+    if (!this.sessions.has(hostId) && this.remote?.holds(hostId)) return this.remote.call(hostId, method, params, timeoutMs, opts) as Promise<AgentResults[M]>;
+    return this.callHere(hostId, method, params, timeoutMs, opts);
+  }
+
+  /** call() on a session this server holds (a relayed call never travels on). */
+  async callHere<M extends AgentMethod>(hostId: string, method: M, params: AgentMethods[M], timeoutMs: number, opts: CallOptions = {}): Promise<AgentResults[M]> {
     const s = this.sessions.get(hostId);
     if (!s) throw new ApiError('host_unavailable', `host ${hostId} is not connected`);
     const def = agentMethodDefs[method];
@@ -93,6 +112,7 @@ export class AgentGateway {
     const reply = await s.request(method, params, Math.min(timeoutMs, this.opts.jobReplyTimeoutMs ?? 30_000), opts.jobKey);
     const jobId = reply.job?.jobId;
     if (!jobId) throw new WireValidationError(`${method} reply`, '/job', 'is missing: a job method must answer with a job id');
+    opts.onJob?.(jobId);
     const done = this.jobs.wait(hostId, jobId, method, timeoutMs, opts.onProgress);
     const signal = opts.signal;
     if (signal) {
