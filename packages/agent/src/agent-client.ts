@@ -22,6 +22,11 @@ export interface AgentLogger {
 export interface AgentOptions {
   /** http(s)://host:port of the management server. */
   serverUrl: string;
+  /**
+   * Several management servers: dialled in turn, moving to the next whenever the connection in use
+   * closes or cannot be made (default: serverUrl alone). A load-balanced address works as one entry.
+   */
+  serverUrls?: string[];
   /** Join token the first time; the agent then keeps the host token the server gives it. */
   token: string;
   hostName: string;
@@ -72,6 +77,8 @@ export class AgentClient {
   /** When the server last sent anything on the current connection (it answers every heartbeat). */
   private lastServerFrameAt = 0;
   private reconnectTimer: NodeJS.Timeout | null = null;
+  /** Which of serverUrls is in use. */
+  private serverIndex = 0;
   /** A test cut the host's network (cutNetwork): no reconnects until it is restored. */
   private networkCut = false;
   private retryMs: number;
@@ -130,10 +137,16 @@ export class AgentClient {
 
   private generationField(): { generation?: number } { return this.generation === null ? {} : { generation: this.generation }; }
 
+  /** The server this agent dials now (serverUrls in turn). */
+  currentServerUrl(): string {
+    const urls = this.opts.serverUrls?.length ? this.opts.serverUrls : [this.opts.serverUrl];
+    return urls[this.serverIndex % urls.length] ?? this.opts.serverUrl;
+  }
+
   private connect(): void {
     this.reconnectTimer = null;
     if (this.closed || this.networkCut) return;
-    const url = `${this.opts.serverUrl.replace(/^http/, 'ws').replace(/\/+$/, '')}/api/v1/agent`;
+    const url = `${this.currentServerUrl().replace(/^http/, 'ws').replace(/\/+$/, '')}/api/v1/agent`;
     const ws = new WebSocket(url, { handshakeTimeout: 10_000 });
     this.ws = ws;
     ws.on('open', () => { this.sendHello().catch((e: unknown) => this.log.error({ err: String(e) }, 'hello failed')); });
@@ -152,6 +165,11 @@ export class AgentClient {
       this.heartbeat = null;
       this.hostId = null;
       if (this.closed || this.networkCut) return;
+      if (this.opts.serverUrls && this.opts.serverUrls.length > 1) {
+        // another server answers at once: the first retry goes there without the backoff
+        this.serverIndex++;
+        this.retryMs = this.opts.reconnect?.minMs ?? 500;
+      }
       const ms = this.retryMs;
       this.retryMs = Math.min(this.retryMs * 2, this.opts.reconnect?.maxMs ?? 15_000);
       // Deliberately not unref'd: this timer is what keeps a standalone agent alive while its server is away.

@@ -8,6 +8,8 @@ export interface SimulatedHost { name: string; driver: FakeDriver; volumes: Fake
 
 export interface SimulateOptions {
   serverUrl: string;
+  /** Several servers: each host dials them in turn, starting at a different one (host j at j mod n), so they spread. */
+  serverUrls?: string[];
   token: string;
   count: number;
   namePrefix?: string;
@@ -34,7 +36,7 @@ export async function simulateHosts(opts: SimulateOptions): Promise<SimulatedHos
       const volumes = new FakeVolumeManager(`/var/lib/kumo/sim/${name}`);
       const network = new FakeNetwork();
       const agent = new AgentClient({
-        serverUrl: opts.serverUrl, token: opts.token, hostName: name, address: `198.18.${Math.floor(j / 250)}.${(j % 250) + 1}`,
+        serverUrl: opts.serverUrl, token: opts.token, ...(opts.serverUrls?.length ? { serverUrls: rotate(opts.serverUrls, j) } : {}), hostName: name, address: `198.18.${Math.floor(j / 250)}.${(j % 250) + 1}`,
         driver, volumes, network, ...(opts.log ? { log: opts.log } : {}), ...(opts.metrics !== undefined ? { metrics: opts.metrics } : {}),
       });
       volumes.linkImageStore(new FakeImageStoreLink(opts.serverUrl, () => agent.currentToken()));
@@ -45,4 +47,9 @@ export async function simulateHosts(opts: SimulateOptions): Promise<SimulatedHos
     hosts.push(...group);
   }
   return hosts;
+}
+
+function rotate(urls: string[], by: number): string[] {
+  const at = by % urls.length;
+  return [...urls.slice(at), ...urls.slice(0, at)];
 }

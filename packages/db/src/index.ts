@@ -5,3 +5,4 @@ export * from './pagination.ts';
 export * from './open-database.ts';
 export * from './migrate.ts';
 export * from './repos/index.ts';
+export { type PgChannel } from './pg-channel.ts';

@@ -22,6 +22,7 @@ import * as m022 from './migrations/022-instance-type.ts';
 import * as m023 from './migrations/023-tenancy-domains-projects-roles.ts';
 import * as m024 from './migrations/024-graphical-console.ts';
 import * as m025 from './migrations/025-usage-rollups-dedication.ts';
+import * as m026 from './migrations/026-control-plane-servers.ts';
 import * as m027 from './migrations/027-metadata-http-tokens.ts';
 import * as m029 from './migrations/029-placement-indexes.ts';
 import * as m030 from './migrations/030-host-previous-token.ts';
@@ -51,6 +52,7 @@ const migrations: Record<string, Migration> = {
   '023-tenancy-domains-projects-roles': m023,
   '024-graphical-console': m024,
   '025-usage-rollups-dedication': m025,
+  '026-control-plane-servers': m026,
   '027-metadata-http-tokens': m027,
   '029-placement-indexes': m029,
   '030-host-previous-token': m030,

@@ -6,6 +6,7 @@ import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import { KumoNamingPlugin } from './naming-plugin.ts';
 import { cachedSqliteDatabase } from './sqlite-statements.ts';
 import { migrateToLatest } from './migrate.ts';
+import { channelName, openPgChannel, type PgChannel } from './pg-channel.ts';
 import type { Database } from './schema.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -17,6 +18,10 @@ export interface DatabaseHandle {
   location: string;
   /** The PostgreSQL schema in use, when one was named. */
   pgSchema?: string;
+  /** PostgreSQL: open a LISTEN/NOTIFY channel on a connection of its own (several servers: change fan-out). */
+  openChannel?(base: string, onMessage: (payload: string) => void, onReconnect?: () => void): Promise<PgChannel>;
+  /** PostgreSQL: the query pool's connections (total, idle) and clients waiting for one. */
+  poolStats?(): { total: number; idle: number; waiting: number; max: number };
   close(): Promise<void>;
 }
 
@@ -72,7 +77,13 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<DatabaseH
     });
     const u = new URL(opts.url);
     u.password = '';
-    handle = { db, dialect: 'postgres', location: u.toString() + (schema ? ` (schema ${schema})` : ''), close: () => db.destroy(), ...(schema ? { pgSchema: schema } : {}) };
+    const url = opts.url;
+    const max = opts.pgPoolSize ?? 10;
+    handle = {
+      db, dialect: 'postgres', location: u.toString() + (schema ? ` (schema ${schema})` : ''), close: () => db.destroy(), ...(schema ? { pgSchema: schema } : {}),
+      openChannel: (base, onMessage, onReconnect) => openPgChannel(url, channelName(base, schema), onMessage, onReconnect),
+      poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max }),
+    };
   } else {
     const dir = opts.dataDir ?? '.';
     if (opts.dataDir !== undefined) securePrivateDir(dir);

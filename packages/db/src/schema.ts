@@ -298,6 +298,8 @@ export type { Ec2CredentialRow, Ec2TagRow } from './schema-ec2.ts';
 export type { UsageRollupCursorRow, UsageRollupGranularity, UsageRollupRow } from './schema-usage-rollups.ts';
 import type { UsageRollupCursorRow, UsageRollupRow } from './schema-usage-rollups.ts';
 import type { Ec2CredentialRow, Ec2TagRow } from './schema-ec2.ts';
+export type { ServerRow, WorkShardRow, HostSessionRow } from './schema-cluster.ts';
+import type { ServerRow, WorkShardRow, HostSessionRow } from './schema-cluster.ts';
 /** Who a quota or a usage record belongs to (migration 017): an account today; domains and projects later. */
 /** Who a quota or usage record is of: an account (projects are accounts too) or (quotas) a domain subtree (migration 023). */
 export type OwnerKind = 'account' | 'domain';
@@ -375,6 +377,9 @@ export interface Database {
   auditLog: AuditRow;
   ec2Credentials: Ec2CredentialRow;
   ec2Tags: Ec2TagRow;
+  servers: ServerRow;
+  workShards: WorkShardRow;
+  hostSessions: HostSessionRow;
 }
 
 /**

@@ -23,6 +23,17 @@ export function metricsSettings(env: NodeJS.ProcessEnv): NonNullable<BuildServer
   };
 }
 
+/**
+ * On PostgreSQL every server is one of possibly several (shard leases, host sessions in the
+ * database, change fan-out): docs/operators.md. KUMO_SERVER_ADDRESS is where the other servers reach
+ * this one (default: the address it listens on); KUMO_CLUSTER=0 turns it off (one server only).
+ */
+export function clusterSettings(dialect: 'sqlite' | 'postgres', env: NodeJS.ProcessEnv): Pick<BuildServerOptions, 'cluster'> {
+  if (dialect !== 'postgres' || env.KUMO_CLUSTER === '0') return {};
+  const address = env.KUMO_SERVER_ADDRESS?.trim();
+  return { cluster: address ? { address } : {} };
+}
+
 /** Open the database, create the admin at first start, listen, start the controller. */
 export async function runServer(opts: { dataDir: string; host: string; port: number; databaseUrl?: string | undefined; logLevel?: string; webRoot?: string; ec2Port?: number | undefined }): Promise<RunningServer> {
   const database = await openDatabase({ url: opts.databaseUrl, dataDir: opts.dataDir });
@@ -32,6 +43,7 @@ export async function runServer(opts: { dataDir: string; host: string; port: num
   const server = await buildServer({
     ...(opts.ec2Port !== undefined ? { ec2: { publicUrl: `http://${shownHost}:${opts.ec2Port}/` } } : {}),
     database, dataDir: opts.dataDir, logLevel: opts.logLevel ?? 'info', webRoot: opts.webRoot, ...serverSecurityFromEnv(), metrics: metricsSettings(process.env),
+    ...clusterSettings(database.dialect, process.env),
     controller: { ...(gcMs !== undefined ? { baseGcIntervalMs: gcMs } : {}), ...(beatMs !== undefined ? { heartbeatIntervalMs: beatMs } : {}) },
   });
   const created = await server.ctx.auth.bootstrapAdmin(process.env.KUMO_ADMIN_PASSWORD);

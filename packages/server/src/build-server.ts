@@ -57,6 +57,8 @@ import { Notifier } from './services/notifier.ts';
 import { AgentGateway } from './gateway/agent-gateway.ts';
 import { Controller, defaultControllerOptions, type ControllerOptions } from './controller/controller.ts';
 import type { ServerContext } from './context.ts';
+import { ControlPlaneCluster, type ClusterOptions } from './cluster/control-plane-cluster.ts';
+import { listenAddress } from './cluster/listen-address.ts';
 import { HaController, defaultHaControllerOptions, type HaControllerOptions } from './ha/ha-controller.ts';
 import { createEc2Facade, defaultEc2Options, type Ec2Facade, type Ec2Options } from './ec2/ec2-facade.ts';
 import { registerEc2CredentialRoutes, registerEc2Endpoint } from './http/routes/ec2-routes.ts';
@@ -88,6 +90,8 @@ export interface BuildServerOptions {
   ec2?: Partial<Ec2Options>;
   /** Hourly and daily usage rollups: how often, how long after an hour ends (controller/usage-rollup-job.ts). */
   usageRollups?: Partial<UsageRollupOptions>;
+  /** One of several servers on one PostgreSQL: shard leases, host sessions, change fan-out (docs/operators.md). */
+  cluster?: ClusterOptions;
 }
 
 export interface KumoServer {
@@ -98,6 +102,8 @@ export interface KumoServer {
   metrics: MetricsService;
   /** Host leases, storage fencing and HA restarts. */
   ha: HaController;
+  /** Several servers: this one's membership and leases; null for a single server. */
+  cluster: ControlPlaneCluster | null;
   /** The EC2-compatible API (its endpoint can also be served on a port of its own: listenEc2). */
   ec2: Ec2Facade;
   /** Closes hours of usage into hourly and daily rollups. */
@@ -167,6 +173,8 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
   const usageRollups = new UsageRollupJob(repos, clock, app.log, { ...defaultUsageRollupOptions, ...opts.usageRollups });
   const metricsService = new MetricsService(repos, clock, events, notifier, app.log, metrics.registry, opts.metrics);
   gateway.hooks.onMetrics = (hostId, batch) => metricsService.ingest.ingest(hostId, batch);
+  const cluster = opts.cluster ? new ControlPlaneCluster(opts.database, repos, clock, notifier, app.log, opts.cluster) : null;
+  cluster?.attach(controller, gateway, clock, copts.heartbeatIntervalMs * 3);
   const ha = new HaController(repos, gateway, events, notifier, clock, app.log, { ...defaultHaControllerOptions, ...opts.ha });
 
   await app.register(swagger, {
@@ -210,11 +218,13 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
   registerEc2CredentialRoutes(app, { endpoint: ec2.endpoint, credentials: ec2.credentials, regionName: ec2.options.regionName, publicUrl: ec2.options.publicUrl });
   const ec2Apps: FastifyInstance[] = [];
   registerMigrationPolicyRoutes(app, ctx);
+  cluster?.registerRoutes(app, gateway);
   if (opts.webRoot) await registerWebConsole(app, opts.webRoot);
 
   let started = false;
   return {
     app, ctx, controller, routes, metrics: metricsService, ha, ec2, usageRollups,
+    app, ctx, controller, routes, metrics: metricsService, ha, ec2, cluster,
     async listenEc2(host, port) {
       const ec2App = Fastify({ logger: { level: opts.logLevel ?? 'info' }, bodyLimit: opts.bodyLimitBytes ?? 1024 * 1024, genReqId: () => Math.random().toString(36).slice(2, 10) });
       await registerEc2Endpoint(ec2App, ec2.endpoint, '/');
@@ -227,6 +237,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
       started = true;
       metricsService.start();
       usageRollups.start();
+      if (cluster) await cluster.start(listenAddress(app));
       await controller.start();
       ha.start();
     },
@@ -236,6 +247,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
       await ha.stop();
       gateway.closeAll();
       await controller.stop();
+      await cluster?.stop();
       for (const a of ec2Apps) await a.close();
       await app.close();
     },

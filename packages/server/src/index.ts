@@ -10,3 +10,4 @@ export type { AlertPayload } from './metrics/alert-service.ts';
 export { defaultAlertOptions as defaultAlertSettings } from './metrics/alert-service.ts';
 export { MigrationService } from './services/migration-service.ts';
 export type { MigrateRequest, MigrationCandidates, MigrationCandidate, MigrationRejection, MigrationMode, MigrationRequester } from './services/migration-types.ts';
+export type { ClusterOptions } from './cluster/control-plane-cluster.ts';

@@ -29,6 +29,8 @@ import { Ec2CredentialsRepo } from './ec2-credentials-repo.ts';
 import { Ec2TagsRepo } from './ec2-tags-repo.ts';
 import { Ec2InstanceViewsRepo } from './ec2-instance-views-repo.ts';
 import { TenancyRepo } from './tenancy-repo.ts';
+import { ServersRepo } from './servers-repo.ts';
+import { WorkShardsRepo } from './work-shards-repo.ts';
 
 export { EvacuationsRepo, type EvacuationItemView } from './evacuations-repo.ts';
 export { AlertStatesRepo } from './alert-states-repo.ts';
@@ -39,6 +41,7 @@ export { dedicationKinds, type DedicationKind, type DedicationRow, type Dedicati
 export { UsageEventsRepo, UsageRollupsRepo, type UsageRollupFilter, DedicationsRepo, QuotasRepo, AuditRepo, Ec2CredentialsRepo, Ec2TagsRepo, Ec2InstanceViewsRepo };
 export { UsageEventsRepo, QuotasRepo, AuditRepo, Ec2CredentialsRepo, Ec2TagsRepo, Ec2InstanceViewsRepo };
 export { TenancyRepo, ownedTables, type OwnedTable, type OwnerRow } from './tenancy-repo.ts';
+export { ServersRepo, WorkShardsRepo };
 export type { Ec2InstanceViewRow } from './ec2-instance-views-repo.ts';
 export { instanceLevels, volumeLevels, snapshotLevels, inTransaction, type UsageLevel } from './usage-events-repo.ts';
 export { quotaResources, type QuotaResource, type QuotaUse } from './quotas-repo.ts';
@@ -107,6 +110,8 @@ export function createRepos(db: Kysely<Database>) {
     ec2Credentials: new Ec2CredentialsRepo(db),
     ec2Tags: new Ec2TagsRepo(db),
     ec2InstanceViews: new Ec2InstanceViewsRepo(db),
+    servers: new ServersRepo(db),
+    workShards: new WorkShardsRepo(db),
   };
 }
 

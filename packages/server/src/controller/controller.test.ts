@@ -107,3 +107,27 @@ test('an instance change wakes its host (and its target host) only while that ho
     assert.deepEqual(await controller.hosts.guests(h1!.id), { total: 1, busy: 1 }, 'an instance moving to a host counts there');
   });
 });
+
+test('several servers: the controller queues and reconciles only resources its leases cover, and resyncs when it gains some', async () => {
+  await withController(async ({ controller, repos, ops, infra, accountId }) => {
+    const [h0, h1] = infra.hosts;
+    for (const h of [h0!, h1!]) {
+      await repos.db.updateTable('hosts').set({ adminState: 'preparing-maintenance' }).where('id', '=', h.id).execute();
+      await repos.operations.insert(ops.newRow({ accountId, kind: 'host.maintenance', resourceType: 'host', resourceId: h.id }));
+    }
+    const mine = new Set([h0!.id]);
+    let gained: (() => void) | null = null;
+    controller.ownership = { owns: (id) => mine.has(id), onGained: (fn) => { gained = fn; return () => { gained = null; }; } };
+    assert.equal(await controller.resync(), 1, 'only the owned host is queued');
+    await controller.start();
+    await until('owned host in maintenance', async () => (await repos.hosts.getAny(h0!.id))?.adminState === 'in-maintenance');
+    assert.equal((await repos.hosts.getAny(h1!.id))?.adminState, 'preparing-maintenance', 'another server\'s host is left alone');
+    controller.enqueue('host', h1!.id); // a change seen here for a resource it does not own is dropped
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal((await repos.hosts.getAny(h1!.id))?.adminState, 'preparing-maintenance');
+    mine.add(h1!.id);
+    assert.ok(gained, 'the controller listens for gained shards');
+    (gained as () => void)();
+    await until('gained host in maintenance', async () => (await repos.hosts.getAny(h1!.id))?.adminState === 'in-maintenance');
+  });
+});

@@ -20,6 +20,7 @@ import { HostPorts } from './host-ports.ts';
 import { InstanceMigration } from './instance-migration.ts';
 import { BaseGarbageCollector } from './base-garbage-collector.ts';
 import type { ServerMetrics } from '../metrics/server-metrics.ts';
+import { ownsEverything, type WorkOwnership } from '../cluster/work-ownership.ts';
 
 export interface ControllerOptions {
   workers: number;
@@ -77,6 +78,12 @@ export class Controller {
   private hostTimer: unknown = null;
   private stopped = false;
   private unsubscribe: (() => void) | null = null;
+  private unsubscribeGained: (() => void) | null = null;
+  /**
+   * Which resources this server reconciles (several servers: shard leases, cluster/shard-leases.ts).
+   * Keys of resources it does not own are dropped from the queue; gaining shards triggers a resync.
+   */
+  ownership: WorkOwnership = ownsEverything;
 
   constructor(
     private readonly repos: Repos,
@@ -118,6 +125,17 @@ export class Controller {
     return r;
   }
 
+  /**
+   * Several servers: this server judges the liveness of the hosts whose shard it owns, and a host is
+   * connected when a live server holds its session (`sessions`: read from the database).
+   */
+  judgeHostsBy(sessions: () => Promise<Set<string>>): void {
+    this.hostMonitor.liveness = async () => {
+      const live = await sessions();
+      return { judges: (id) => this.ownership.owns(id), connected: (id) => live.has(id) };
+    };
+  }
+
   enqueue(kind: ResourceKind, id: string): void { this.queue.add(workKey(kind, id)); }
 
   async start(): Promise<void> {
@@ -129,6 +147,9 @@ export class Controller {
       if (c.kind === 'host') this.instances.placementIndex.markChanged(c.id);
       if (c.kind === 'cancel' && c.resourceType === 'instance') this.instances.cancelRunning(c.resourceId);
       if (c.kind === 'cancel' && c.resourceType === 'snapshot') this.snapshots.cancelRunning(c.resourceId);
+    });
+    this.unsubscribeGained = this.ownership.onGained(() => {
+      this.resync().catch((e: unknown) => this.log.error({ err: e }, 'resync after gaining shards failed'));
     });
     this.queue.start((key) => this.handle(key));
     this.networks.start();
@@ -145,8 +166,13 @@ export class Controller {
     for (const op of await this.repos.operations.allActive()) {
       if (this.reconcilers.has(op.resourceType)) keys.add(workKey(op.resourceType as ResourceKind, op.resourceId));
     }
-    for (const k of keys) this.queue.add(k);
-    return keys.size;
+    let mine = 0;
+    for (const k of keys) {
+      if (!this.ownership.owns(parseWorkKey(k).id)) continue;
+      this.queue.add(k);
+      mine++;
+    }
+    return mine;
   }
 
   private scheduleResync(): void {
@@ -168,6 +194,7 @@ export class Controller {
     const { kind, id } = parseWorkKey(key);
     const r = this.reconcilers.get(kind);
     if (!r) { this.log.error({ key }, 'no reconciler for this kind'); return; }
+    if (!this.ownership.owns(id)) { this.queue.forget(key); return; } // another server's (or nobody's until a lease is taken)
     const timed = this.metrics?.startReconcile(kind);
     let outcome = 'failed';
     try {
@@ -206,6 +233,7 @@ export class Controller {
     this.stopped = true;
     this.baseGc.stop();
     this.unsubscribe?.();
+    this.unsubscribeGained?.();
     if (this.resyncTimer !== null) this.clock.clearTimeout(this.resyncTimer);
     if (this.hostTimer !== null) this.clock.clearTimeout(this.hostTimer);
     await this.queue.stop();

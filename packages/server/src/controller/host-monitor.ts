@@ -10,6 +10,13 @@ export interface HostMonitorOptions { heartbeatIntervalMs: number; missedBeatsFo
  * to up when a host that is still connected beats again (a slow patch, not a lost agent).
  */
 export class HostMonitor {
+  /**
+   * Several servers: which hosts this server judges (those whose shard it owns) and which are
+   * connected (a live server holds their session, from the database); null: every host, and
+   * connected means connected to this server.
+   */
+  liveness: (() => Promise<{ judges(hostId: string): boolean; connected(hostId: string): boolean }>) | null = null;
+
   constructor(
     private readonly repos: Repos,
     private readonly clock: Clock,
@@ -25,9 +32,12 @@ export class HostMonitor {
     const downBefore = new Date(now - this.opts.downAfterMs).toISOString();
     const hosts = await this.repos.db.selectFrom('hosts').select(['id', 'name', 'state', 'lastHeartbeatAt'])
       .where('state', 'in', ['up', 'disconnected', 'down']).execute();
+    const cluster = this.liveness ? await this.liveness() : null;
+    const connected = cluster ? (id: string) => cluster.connected(id) : this.isConnected;
     for (const h of hosts) {
+      if (cluster && !cluster.judges(h.id)) continue;
       const last = h.lastHeartbeatAt ?? '';
-      const beating = last >= staleBefore && this.isConnected(h.id);
+      const beating = last >= staleBefore && connected(h.id);
       let next: 'up' | 'disconnected' | 'down' | null = null;
       if (h.state === 'up' && !beating) next = 'disconnected';
       else if (h.state !== 'up' && beating) next = 'up';

@@ -36,6 +36,14 @@ export interface CallOptions {
   onProgress?: (p: JobProgress) => void;
   /** Aborting cancels the job on the host (`job.cancel`); the call then rejects with code `cancelled`. */
   signal?: AbortSignal;
+  /** Job methods: told the job's id once the agent has started it (a relayed call passes it back, to cancel it). */
+  onJob?: (jobId: string) => void;
+}
+
+/** Several servers: hosts whose session another server holds, and how to call them there (cluster/remote-hosts.ts). */
+export interface RemoteHostLink {
+  holds(hostId: string): boolean;
+  call(hostId: string, method: AgentMethod, params: unknown, timeoutMs: number, opts: CallOptions): Promise<unknown>;
 }
 
 /** Agents dial in over WebSocket; this keeps one session per host and relays typed calls, jobs and reports. */
@@ -48,6 +56,10 @@ export class AgentGateway {
   private readonly registration: AgentRegistration;
   private readonly leases: HostLeases;
   hooks: GatewayHooks = { onInventory: () => undefined };
+  /** Several servers: calls to hosts connected to another server go there. */
+  remote: RemoteHostLink | null = null;
+  /** Several servers: where this server records the sessions it holds (cluster/host-session-recorder.ts). */
+  sessionRecorder: { held(hostId: string): Promise<void>; beat(hostId: string): Promise<void>; dropped(hostId: string): Promise<void> } | null = null;
   /** Reports dropped because they came from an older registration of their host (fencing). */
   staleReports = 0;
 
@@ -66,7 +78,10 @@ export class AgentGateway {
 
   private iso(): string { return new Date(this.clock.now()).toISOString(); }
 
-  isConnected(hostId: string): boolean { return this.sessions.has(hostId); }
+  /** Connected to this server, or (several servers) to another live one that relays calls to it. */
+  isConnected(hostId: string): boolean { return this.sessions.has(hostId) || (this.remote?.holds(hostId) ?? false); }
+  /** Connected to this server itself. */
+  isConnectedHere(hostId: string): boolean { return this.sessions.has(hostId); }
   connectedCount(): number { return this.sessions.size; }
   /** What the connected host's driver can do; null when it is not connected. */
   capabilitiesOf(hostId: string): ReadonlySet<DriverCapability> | null { return this.sessions.get(hostId)?.capabilities ?? null; }
@@ -79,6 +94,12 @@ export class AgentGateway {
    * WebSocket dropping (the agent's next hello settles it), `timeoutMs` is the job's deadline.
    */
   async call<M extends AgentMethod>(hostId: string, method: M, params: AgentMethods[M], timeoutMs: number, opts: CallOptions = {}): Promise<AgentResults[M]> {
+    if (!this.sessions.has(hostId) && this.remote?.holds(hostId)) return this.remote.call(hostId, method, params, timeoutMs, opts) as Promise<AgentResults[M]>;
+    return this.callHere(hostId, method, params, timeoutMs, opts);
+  }
+
+  /** call() on a session this server holds (a relayed call never travels on). */
+  async callHere<M extends AgentMethod>(hostId: string, method: M, params: AgentMethods[M], timeoutMs: number, opts: CallOptions = {}): Promise<AgentResults[M]> {
     const s = this.sessions.get(hostId);
     if (!s) throw new ApiError('host_unavailable', `host ${hostId} is not connected`);
     const def = agentMethodDefs[method];
@@ -93,6 +114,7 @@ export class AgentGateway {
     const reply = await s.request(method, params, Math.min(timeoutMs, this.opts.jobReplyTimeoutMs ?? 30_000), opts.jobKey, timeoutMs);
     const jobId = reply.job?.jobId;
     if (!jobId) throw new WireValidationError(`${method} reply`, '/job', 'is missing: a job method must answer with a job id');
+    opts.onJob?.(jobId);
     const done = this.jobs.wait(hostId, jobId, method, timeoutMs, opts.onProgress);
     const signal = opts.signal;
     if (signal) {
@@ -214,6 +236,7 @@ export class AgentGateway {
     this.sessions.get(id)?.close(); // a newer connection replaces an older one
     const session = new AgentSession(id, socket, msg.protocol, reg.generation, new Set(reg.capabilities), this.clock);
     this.sessions.set(id, session);
+    if (this.sessionRecorder) await this.sessionRecorder.held(id);
     session.send({
       type: 'welcome', hostId: id, hostToken: reg.hostToken, heartbeatIntervalMs: this.opts.heartbeatIntervalMs, serverTime: this.iso(),
       protocol: msg.protocol, generation: reg.generation,
@@ -244,6 +267,7 @@ export class AgentGateway {
       case 'heartbeat':
         if (this.isStale(session, msg.generation)) return;
         await this.repos.db.updateTable('hosts').set({ lastHeartbeatAt: this.iso() }).where('id', '=', session.hostId).execute();
+        if (this.sessionRecorder) await this.sessionRecorder.beat(session.hostId);
         if (session.protocol >= 2) {
           const lease = await this.leases.renew(session.hostId, msg.at);
           if (lease) session.send(lease);
@@ -291,6 +315,7 @@ export class AgentGateway {
     this.endDisplays(session.hostId, 'the host disconnected');
     this.jobs.hostGone(session.hostId, this.opts.jobReattachGraceMs ?? 15_000);
     await this.repos.db.updateTable('hosts').set({ state: 'disconnected' }).where('id', '=', session.hostId).where('state', '=', 'up').execute();
+    if (this.sessionRecorder) await this.sessionRecorder.dropped(session.hostId);
     this.notifier.publish({ kind: 'host', id: session.hostId });
   }
 

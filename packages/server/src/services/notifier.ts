@@ -19,8 +19,12 @@ export type Change =
  */
 export class Notifier {
   private readonly emitter = new EventEmitter();
+  /** Several servers: changes published here also go to the other servers (cluster/change-relay.ts). */
+  forward: ((c: Change) => void) | null = null;
   constructor() { this.emitter.setMaxListeners(0); }
-  publish(c: Change): void { this.emitter.emit('change', c); }
+  publish(c: Change): void { this.emitter.emit('change', c); this.forward?.(c); }
+  /** A change another server published: to this server's listeners only. */
+  deliver(c: Change): void { this.emitter.emit('change', c); }
   subscribe(fn: (c: Change) => void): () => void {
     this.emitter.on('change', fn);
     return () => { this.emitter.off('change', fn); };
