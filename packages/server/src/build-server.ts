@@ -223,8 +223,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
 
   let started = false;
   return {
-    app, ctx, controller, routes, metrics: metricsService, ha, ec2, usageRollups,
-    app, ctx, controller, routes, metrics: metricsService, ha, ec2, cluster,
+    app, ctx, controller, routes, metrics: metricsService, ha, ec2, usageRollups, cluster,
     async listenEc2(host, port) {
       const ec2App = Fastify({ logger: { level: opts.logLevel ?? 'info' }, bodyLimit: opts.bodyLimitBytes ?? 1024 * 1024, genReqId: () => Math.random().toString(36).slice(2, 10) });
       await registerEc2Endpoint(ec2App, ec2.endpoint, '/');

@@ -39,7 +39,6 @@ export { CrudRepo, InstancesRepo, HostsRepo, OperationsRepo, EventsRepo, Volumes
 export { NetworksRepo, NicsRepo, PublicIpsRepo, SecurityGroupsRepo, ImageVersionsRepo, RoutersRepo, CredentialsRepo };
 export { dedicationKinds, type DedicationKind, type DedicationRow, type DedicationTarget } from './dedications-repo.ts';
 export { UsageEventsRepo, UsageRollupsRepo, type UsageRollupFilter, DedicationsRepo, QuotasRepo, AuditRepo, Ec2CredentialsRepo, Ec2TagsRepo, Ec2InstanceViewsRepo };
-export { UsageEventsRepo, QuotasRepo, AuditRepo, Ec2CredentialsRepo, Ec2TagsRepo, Ec2InstanceViewsRepo };
 export { TenancyRepo, ownedTables, type OwnedTable, type OwnerRow } from './tenancy-repo.ts';
 export { ServersRepo, WorkShardsRepo };
 export type { Ec2InstanceViewRow } from './ec2-instance-views-repo.ts';

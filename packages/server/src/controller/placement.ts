@@ -23,36 +23,6 @@ export class PlacementService {
   }
 
   async loadHosts(zoneId: string): Promise<SchedulerHost[]> {
-    const db = this.repos.db;
-    const [hosts, clusters, pools, dedicated] = await Promise.all([
-      db.selectFrom('hosts').selectAll().where('zoneId', '=', zoneId).execute(), // all states: the host-state filter counts the ones it removes
-      db.selectFrom('clusters').selectAll().where('zoneId', '=', zoneId).execute(),
-      db.selectFrom('pools').selectAll().where('zoneId', '=', zoneId).execute(),
-      this.repos.dedications.effectiveByHost(zoneId), // the host's own dedication, else its cluster's, pod's or zone's
-    ]);
-    const clusterById = new Map(clusters.map((c) => [c.id, c]));
-    const local = new Map<string, typeof pools>();
-    const shared = new Map<string, typeof pools>();
-    for (const p of pools) {
-      const m = p.hostId ? local : shared;
-      const k = p.hostId ?? p.clusterId;
-      const list = m.get(k) ?? [];
-      list.push(p); m.set(k, list);
-    }
-    return hosts.map((h) => {
-      const c = clusterById.get(h.clusterId);
-      return {
-        id: h.id, zoneId: h.zoneId, podId: h.podId, clusterId: h.clusterId, hypervisor: h.hypervisor,
-        // The scheduler sees one state: a host that is not enabled is as unplaceable as one that is not up.
-        state: h.adminState === 'enabled' ? h.state : h.adminState === 'disabled' ? 'disabled' : 'maintenance',
-        cpus: h.cpus, memoryMiB: h.memoryMiB, cpuAllocated: h.cpuAllocated, memoryAllocatedMiB: h.memoryAllocatedMiB,
-        cpuOvercommit: c?.cpuOvercommit ?? 1, memoryOvercommit: c?.memoryOvercommit ?? 1,
-        tags: JSON.parse(h.tags) as string[], dedicatedAccountId: dedicated.get(h.id) ?? h.dedicatedAccountId,
-        pools: [...(local.get(h.id) ?? []), ...(shared.get(h.clusterId) ?? [])].map((p) => ({
-          id: p.id, kind: p.kind === 'local' ? 'local' : 'shared', capacityGiB: p.capacityGiB, allocatedGiB: p.allocatedGiB, overcommit: p.overcommit,
-        })),
-      };
-    });
     return readSchedulerHosts(this.repos.db, { zoneId });
   }
 

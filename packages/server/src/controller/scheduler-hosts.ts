@@ -6,15 +6,18 @@ import type { Kysely } from 'kysely';
 export interface SchedulerHostFilter { zoneId?: string; hostIds?: readonly string[] }
 
 /**
- * Hosts as the scheduler sees them, read from the database with their clusters' overcommit and their
- * pools (local ones and their cluster's shared ones). All states: the host-state filter counts the
+ * Hosts as the scheduler sees them, read from the database with their clusters' overcommit, their
+ * effective dedication and their pools (local ones and their cluster's shared ones). All states: the host-state filter counts the
  * ones it removes.
  */
 export async function readSchedulerHosts(db: Kysely<Database>, filter: SchedulerHostFilter = {}): Promise<SchedulerHost[]> {
   if (filter.hostIds?.length === 0) return [];
-  let hostQuery = db.selectFrom('hosts').selectAll();
-  if (filter.zoneId !== undefined) hostQuery = hostQuery.where('zoneId', '=', filter.zoneId);
-  if (filter.hostIds !== undefined) hostQuery = hostQuery.where('id', 'in', [...filter.hostIds]);
+  // A host's dedication is its own, else its cluster's, pod's or zone's (the nearest one set).
+  let hostQuery = db.selectFrom('hosts').innerJoin('clusters as dc', 'dc.id', 'hosts.clusterId').innerJoin('pods as dp', 'dp.id', 'hosts.podId')
+    .innerJoin('zones as dz', 'dz.id', 'hosts.zoneId').selectAll('hosts')
+    .select((eb) => eb.fn.coalesce('hosts.dedicatedAccountId', 'dc.dedicatedAccountId', 'dp.dedicatedAccountId', 'dz.dedicatedAccountId').as('effectiveDedicatedAccountId'));
+  if (filter.zoneId !== undefined) hostQuery = hostQuery.where('hosts.zoneId', '=', filter.zoneId);
+  if (filter.hostIds !== undefined) hostQuery = hostQuery.where('hosts.id', 'in', [...filter.hostIds]);
   const hosts = await hostQuery.execute();
   if (hosts.length === 0) return [];
   const byId = filter.hostIds !== undefined;
@@ -50,7 +53,7 @@ export async function readSchedulerHosts(db: Kysely<Database>, filter: Scheduler
       state: h.adminState === 'enabled' ? h.state : h.adminState === 'disabled' ? 'disabled' : 'maintenance',
       cpus: h.cpus, memoryMiB: h.memoryMiB, cpuAllocated: h.cpuAllocated, memoryAllocatedMiB: h.memoryAllocatedMiB,
       cpuOvercommit: c?.cpuOvercommit ?? 1, memoryOvercommit: c?.memoryOvercommit ?? 1,
-      tags: JSON.parse(h.tags) as string[], dedicatedAccountId: h.dedicatedAccountId,
+      tags: JSON.parse(h.tags) as string[], dedicatedAccountId: h.effectiveDedicatedAccountId ?? null,
       pools: [...(local.get(h.id) ?? []), ...(shared.get(h.clusterId) ?? [])].map((p) => ({
         id: p.id, kind: p.kind === 'local' ? 'local' : 'shared', capacityGiB: p.capacityGiB, allocatedGiB: p.allocatedGiB, overcommit: p.overcommit,
       })),

@@ -43,8 +43,6 @@ export interface HostNetworkRows {
 /**
  * `where col in (...)` that is false for an empty list (SQL has no empty IN list). The stand-in is the
  * empty string, which no id is; not a NUL byte, which PostgreSQL refuses in text ("invalid byte sequence").
- * `where col in (...)` that is false for an empty list (SQL has no empty IN list). The placeholder is
- * '' (no id is empty): a NUL character is not valid text on PostgreSQL, which refused the query.
  */
 const some = <T>(xs: readonly T[]): T[] => (xs.length > 0 ? [...new Set(xs)] : ['' as T]);
 
