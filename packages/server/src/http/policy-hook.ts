@@ -32,7 +32,8 @@ function takeProjectId(req: FastifyRequest): string | undefined {
  * After authentication, before validation: the tenancy policy for every API route, in one place.
  * 1. `projectId` (body or query): the caller acts for that project (the project owns what is created).
  * 2. The route's action name against the caller's role (custom roles' allow/deny lists).
- * 3. A write to `/<collection>/:id…`: the owner of the row decides 404 (not seen) or 403 (seen, not changeable).
+ * 3. A write to `/<collection>/:id…`: the row's owner decides 403 (seen, not changeable); what the caller does not
+ *    see is left to the route, whose scoped repository answers 404.
  * Reads need no owner lookup: the repositories return only what the scope may see.
  */
 export function installPolicy(app: FastifyInstance, policy: PolicyService): void {

@@ -1,7 +1,7 @@
 import { ApiError } from '@kumo/api';
 import type { OwnedTable, Repos } from '@kumo/db';
 import type { Principal } from './auth-service.ts';
-import { enforce, type Caller, type OwnerView } from './tenancy-policy.ts';
+import { authorize, enforce, type Caller, type OwnerView } from './tenancy-policy.ts';
 
 /** The policy's view of a principal. */
 export const callerOf = (p: Principal): Caller => ({ accountId: p.scope.accountId, access: p.access, readOnly: p.readOnly });
@@ -27,14 +27,16 @@ export class PolicyService {
   }
 
   /**
-   * Throws 404 or 403 unless the caller may do `action` to row `id` of `table`. A row that does not
-   * exist passes: the route answers its own 404, as for any unknown id.
+   * Throws 403 when the caller sees row `id` of `table` through its owner but may not do `action`
+   * to it. A row it does not see by owner passes on: the route's scoped repository answers 404 for
+   * it, or lets it see a row everyone sees (a shared network, a public image) and answers as it
+   * always has.
    */
   async checkRow(p: Principal, action: string, table: OwnedTable, id: string, write: boolean, what: string): Promise<void> {
     const accountId = await this.repos.tenancy.ownerOf(table, id);
     if (accountId === undefined) return;
     const owner = await this.ownerView(p, accountId);
-    if (owner) enforce(callerOf(p), action, owner, write, what);
+    if (owner && authorize(callerOf(p), action, owner, write).kind !== 'not_found') enforce(callerOf(p), action, owner, write, what);
   }
 
   /**

@@ -38,13 +38,13 @@ export async function enforceQuota(trx: Kysely<Database>, accountId: string, wan
   await lockRow(trx, 'accounts', accountId);
   const { effective } = await effectiveLimits(trx, accountId);
   const asked = quotaResources.filter((r) => (want[r] ?? 0) > 0 && effective[r] !== null);
-  if (asked.length === 0) return;
-  const used = await createRepos(trx).quotas.useOfAccount(accountId, trx);
-  for (const r of asked) {
+  const used = asked.length > 0 ? await createRepos(trx).quotas.useOfAccount(accountId, trx) : null;
+  for (const r of used ? asked : []) {
     const limit = effective[r] as number;
     const more = want[r] ?? 0;
-    if (used[r] + more > limit) {
-      throw new ApiError('quota_exceeded', `quota exceeded for ${r}: the limit is ${limit}, ${used[r]} in use, ${more} more requested`, { resource: r, limit, used: used[r], requested: more, accountId });
+    const inUse = (used as QuotaUse)[r];
+    if (inUse + more > limit) {
+      throw new ApiError('quota_exceeded', `quota exceeded for ${r}: the limit is ${limit}, ${inUse} in use, ${more} more requested`, { resource: r, limit, used: inUse, requested: more, accountId });
     }
   }
   await enforceDomainQuotas(trx, accountId, want);
