@@ -12,6 +12,10 @@
  *
  *   node --import tsx bench/first-run/first-run-bench.ts --chroot /var/tmp/fresh-bookworm [--no-install]
  *   node --import tsx bench/first-run/first-run-bench.ts --status DIR/var/lib/dpkg/status [--no-kernel]
+ *   node --import tsx bench/first-run/first-run-bench.ts --up [--port 18480] --no-kernel
+ *
+ * --up times a real `kumo up` from this checkout with an empty data directory and guest kernel cache
+ * (kumo-up-run.ts): the first line, each step and the banner.
  *
  * --status simulates on this host, with its apt lists, as if only the packages in that dpkg status
  * file (e.g. a fresh debootstrap's) were installed: no chroot, no network.
@@ -24,6 +28,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { downloadGuestKernel } from '@kumo/image-tiny';
 import { hostPackages } from '../../packages/kumo/src/system-packages.ts';
+import { startMachineReport } from '../machine/machine-report.ts';
+import { timeKumoUp } from './kumo-up-run.ts';
 
 const run = promisify(execFile);
 const arg = (name: string): string | undefined => {
@@ -51,7 +57,8 @@ const inChroot = (dir: string, argv: string[]) => run('chroot', [dir, 'env', 'DE
 const simulateAgainst = (statusFile: string, args: string[]) =>
   run('apt-get', ['install', '-s', '-o', `Dir::State::status=${statusFile}`, '-o', 'Dir::Cache::archives=/nonexistent', ...args], { maxBuffer: 64 * 1024 * 1024 });
 
-const result: Record<string, unknown> = { date: new Date().toISOString(), load: (await run('cat', ['/proc/loadavg'])).stdout.trim() };
+const machineReport = startMachineReport();
+const result: Record<string, unknown> = { machine: null, date: new Date().toISOString(), load: (await run('cat', ['/proc/loadavg'])).stdout.trim() };
 const status = arg('status');
 if (status) {
   result['simulatedBefore'] = { what: 'host packages with recommends + linux-image-amd64', ...simulation((await simulateAgainst(status, [...hostPackages, 'linux-image-amd64'])).stdout) };
@@ -78,4 +85,8 @@ try {
 } finally {
   await rm(cache, { recursive: true, force: true });
 }
+if (process.argv.includes('--up')) {
+  result['kumoUp'] = await timeKumoUp(new URL('../..', import.meta.url).pathname, Number(arg('port') ?? 18480));
+}
+result['machine'] = machineReport.finish();
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

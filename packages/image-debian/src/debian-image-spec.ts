@@ -10,8 +10,10 @@ export const debianSuite = 'bookworm';
  * Packages on top of debootstrap's minbase variant (which installs no recommends):
  * systemd as init, cloud-init with what its Debian defaults render network config for
  * (ifupdown + isc-dhcp-client, whose rfc3442 hook applies DHCP classless routes), an SSH server
- * for the key cloud-init installs, sudo for cloud-init's default user, and Debian's kernel with
- * initramfs-tools (and what the kernel package needs) for the kernel bundle.
+ * for the key cloud-init installs, sudo for cloud-init's default user, qemu-guest-agent (its unit
+ * starts when the virtio-serial port org.qemu.guest_agent.0 appears, which Kumo's QEMU driver adds
+ * for images with the guestAgent property), and Debian's kernel with initramfs-tools (and what the
+ * kernel package needs) for the kernel bundle.
  */
 export const debianGuestPackages: readonly string[] = [
   'systemd', 'systemd-sysv', 'udev', 'dbus',
@@ -19,6 +21,7 @@ export const debianGuestPackages: readonly string[] = [
   // (cloud-init → python3-oauthlib) depends on the virtual python3-cffi-backend-api-min/max it provides.
   'cloud-init', 'python3-cffi-backend', 'openssh-server', 'sudo',
   'ifupdown', 'isc-dhcp-client', 'iproute2', 'netbase',
+  'qemu-guest-agent',
   'initramfs-tools', 'linux-base', 'kmod',
 ];
 

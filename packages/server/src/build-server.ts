@@ -165,7 +165,8 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
   const controller = new Controller(repos, gateway, ops, events, notifier, clock, app.log, copts, metrics);
   enableHostEvacuation(controller.hosts, ctx, migrations);
   controller.register(new ImageCaptureReconciler(repos, gateway, ops, events, notifier, clock, copts.timeouts, (id) => catalog.imageStore.removeFiles(id),
-    (versionId, path, sha256) => catalog.imageStore.copyIntoCapture(versionId, path, sha256)));
+    (versionId, path, sha256) => catalog.imageStore.copyIntoCapture(versionId, path, sha256),
+    (accountId, id) => instances.act({ accountId, admin: false }, id, 'delete', {})));
   metrics.attach({
     queueDepth: () => controller.queue.length(), connectedAgents: () => gateway.connectedCount(),
     pendingJobs: () => gateway.pendingJobs(), staleReports: () => gateway.staleReports,

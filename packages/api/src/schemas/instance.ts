@@ -115,11 +115,12 @@ export const WaitQuery = Type.Object({
 
 /**
  * KVM → LXC: make a container of a stopped VM. The container takes the VM's name (or `name`), its
- * NICs (same MAC and IP) and security groups; the VM is renamed `<name>-vm` and stays stopped.
+ * NICs (same MAC and IP) and security groups; the VM is renamed `<name>-vm` and stays stopped (or is
+ * deleted, with keep: false). A VM with data volumes attached is refused: detach them first.
  */
 export const InstanceConvert = Type.Object({
   to: Type.Literal('container', { description: 'what the instance becomes (only a VM → a container)' }),
-  keep: Type.Optional(Type.Boolean({ description: 'keep the VM (always: it stays stopped, renamed <name>-vm, so the conversion can be undone)' })),
+  keep: Type.Optional(Type.Boolean({ description: 'keep the VM (default true: it stays stopped, renamed <name>-vm, so the conversion can be undone); false deletes it once the container is made' })),
   name: Type.Optional(Name),
 }, { additionalProperties: false });
 export type InstanceConvert = Static<typeof InstanceConvert>;

@@ -7,13 +7,15 @@
  * name and installs the key pair's public key for Debian's default user.
  *
  * Both guests boot at once (one per namespace host) and every assertion reads their console logs:
- * Debian with systemd under TCG is the slow part.
+ * Debian with systemd under TCG is the slow part. The image declares guestAgent, so the same guests
+ * also show that Debian's qemu-guest-agent answers through Kumo: guest info (OS and addresses) and
+ * set-password.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Operation } from '@kumo/api';
+import type { GuestInfo, Operation } from '@kumo/api';
 import { buildDebianImage } from '@kumo/image-debian';
 import { uploadKernelImage } from '@kumo/kumo/tiny-image';
 import { startNamespaceCloud, type NamespaceCloud } from '../testing/namespace-cloud.ts';
@@ -45,6 +47,7 @@ describe('Debian cloud image: cloud-init finds Kumo with and without a config dr
       name: 'debian-12-cloud-init', bundlePath: join(cloud.work, 'debian-bundle.tar'), cmdline: image.cmdline,
       parts: { vmlinuz: { path: image.kernel }, initrd: { path: image.initrd }, rootfs: { path: image.rootDisk }, cmdline: image.cmdline },
     })).imageId;
+    await client.update('images', imageId, { guestAgent: true }); // the image has qemu-guest-agent (debian-image-spec.ts)
     const offeringId = (await client.create<{ id: string }>('offerings', { name: 'debian-test', vcpus: 1, memoryMiB: 1024, rootDiskGiB: 3 })).id;
     const keypairId = (await client.create<{ id: string }>('keypairs', { name: 'ci-key', publicKey })).id;
     const ops = await Promise.all((['net', 'drive'] as const).map((kind) => client.request<Operation>('POST', '/api/v1/instances', {
@@ -93,5 +96,25 @@ describe('Debian cloud image: cloud-init finds Kumo with and without a config dr
     assert.match(log, /KUMO-CLOUD-INIT-HOSTNAME=deb-drive\r?\n/);
     assert.ok(log.includes(`KUMO-CLOUD-INIT-KEY=${publicKey}`), 'the key pair is in /home/debian/.ssh/authorized_keys');
     assert.match(log, /KUMO-CLOUD-INIT-DATASOURCE=nocloud config-disk \(\/dev\/vd[a-z]\)/);
+  });
+
+  test('qemu-guest-agent in the guest: guest info reports Debian and the address on the Kumo network; set-password answers', async () => {
+    await ranUserData('net'); // systemd is up: the agent's unit started when its virtio-serial port appeared
+    const { client } = cloud!;
+    const id = guests.net;
+    const nic = (await client.request<{ items: Array<{ ip: string; mac: string }> }>('GET', `/api/v1/instances/${id}/nics`)).items[0]!;
+    let last: unknown;
+    const info = await eventually(async () => {
+      try {
+        const g = await client.request<GuestInfo>('GET', `/api/v1/instances/${id}/guest`);
+        last = g;
+        return g.interfaces.some((i) => i.addresses.some((a) => a.address === nic.ip)) ? g : undefined;
+      } catch (e) { last = (e as Error).message; await delay(2000); return undefined; }
+    }, `guest info of deb-net with ${nic.ip}`, 120_000).catch((e: Error) => { throw new Error(`${e.message}; the last answer: ${JSON.stringify(last)}`); });
+    assert.equal(info.os?.id, 'debian', JSON.stringify(info.os));
+    assert.equal(info.os?.versionId, '12');
+    const eth0 = info.interfaces.find((i) => i.name === 'eth0');
+    assert.equal(eth0?.mac?.toLowerCase(), nic.mac.toLowerCase(), 'the address is on the NIC Kumo gave the guest');
+    await client.request('POST', `/api/v1/instances/${id}/password`, { body: { user: 'debian', password: 'kumo-guest-agent-test' } });
   });
 });

@@ -42,6 +42,8 @@ export class ImageCaptureReconciler implements Reconciler<'imageVersion'> {
     private readonly removeFiles: (versionId: string) => void,
     /** Copy a server-held file (an image-store snapshot's) into a version being captured (ImageStore.copyIntoCapture). */
     private readonly copyIntoCapture: SnapshotCaptureDeps['copyIntoCapture'],
+    /** Delete an instance as its owner would (InstanceService.act 'delete'): a conversion with keep: false deletes the VM. */
+    private readonly deleteInstance?: (accountId: string, instanceId: string) => Promise<OperationRow>,
   ) {
     this.progress = new OperationProgress(ops, clock);
   }
@@ -146,13 +148,29 @@ export class ImageCaptureReconciler implements Reconciler<'imageVersion'> {
   }
 
   private async finishConversion(v: ImageVersionRow, op: OperationRow): Promise<void> {
+    let c: Awaited<ReturnType<typeof completeConversion>>;
     try {
-      const c = await completeConversion(this.conversionDeps(), v, op);
-      await this.ops.finish(op.id, 'succeeded', `container ${c.name} (${c.id}) made from the VM's root file system (image version ${v.version}); the VM is stopped and named ${c.vmName}`);
+      c = await completeConversion(this.conversionDeps(), v, op);
     } catch (e) {
       const why = `the root file system is stored (image version ${v.version}) but the container could not be made: ${(e as Error).message}`;
       await this.ops.finish(op.id, 'failed', why, { code: e instanceof TerminalError ? e.code : 'operation_failed', message: why });
+      return;
     }
+    const made = `container ${c.name} (${c.id}) made from the VM's root file system (image version ${v.version})`;
+    if (c.keep) {
+      await this.ops.finish(op.id, 'succeeded', `${made}; the VM is stopped and named ${c.vmName}`);
+      return;
+    }
+    // keep: false. The container is made whatever happens to the VM's deletion, which the message reports.
+    let vmFate: string;
+    try {
+      if (!this.deleteInstance) throw new Error('this server cannot delete instances from the controller');
+      const del = await this.deleteInstance(c.accountId, c.vmId);
+      vmFate = `the VM ${c.vmName} is being deleted (operation ${del.id})`;
+    } catch (e) {
+      vmFate = `the VM ${c.vmName} is kept, stopped, as its deletion was refused: ${(e as Error).message}`;
+    }
+    await this.ops.finish(op.id, 'succeeded', `${made}; ${vmFate}`);
   }
 
   private conversionDeps(): ConversionDeps { return { repos: this.repos, events: this.events, notifier: this.notifier, clock: this.clock }; }

@@ -4,12 +4,13 @@ import type { EventLog } from '../services/event-log.ts';
 import { publishNetworkChanges } from '../services/network-tx.ts';
 import type { Notifier } from '../services/notifier.ts';
 import { enforceQuota } from '../services/quota-service.ts';
+import { dataVolumesRefusal } from '../services/instance-convert-service.ts';
 import { TerminalError } from './errors.ts';
 
 export interface ConversionDeps { repos: Repos; events: EventLog; notifier: Notifier; clock: Clock }
 
 /** What a finished conversion made. */
-export interface ConvertedContainer { id: string; name: string; vmName: string }
+export interface ConvertedContainer { id: string; name: string; vmName: string; vmId: string; accountId: string; keep: boolean }
 
 /**
  * The last step of a KVM → LXC conversion (instance-convert-service.ts), once the VM's root file
@@ -19,13 +20,16 @@ export interface ConvertedContainer { id: string; name: string; vmName: string }
  * was chosen with the request, so a repeat after a restart finds it made.
  */
 export async function completeConversion(d: ConversionDeps, v: ImageVersionRow, op: OperationRow): Promise<ConvertedContainer> {
-  const p = JSON.parse(op.params || '{}') as { instanceId?: string; containerId?: string; containerName?: string; vmName?: string };
+  const p = JSON.parse(op.params || '{}') as { instanceId?: string; containerId?: string; containerName?: string; vmName?: string; keep?: boolean };
+  const keep = p.keep !== false;
   if (!p.instanceId || !p.containerId || !p.containerName || !p.vmName) throw new TerminalError('operation_failed', `operation ${op.id} lacks the conversion's parameters`);
   const done = await d.repos.instances.getAny(p.containerId);
-  if (done) return { id: done.id, name: done.name, vmName: p.vmName };
+  if (done) return { id: done.id, name: done.name, vmName: p.vmName, vmId: p.instanceId, accountId: done.accountId, keep };
   const vm = await d.repos.instances.getAny(p.instanceId);
   if (!vm || vm.phase === 'deleted') throw new TerminalError('operation_failed', `VM ${p.instanceId} is gone`);
   if (vm.phase !== 'stopped' || vm.desired !== 'stopped') throw new TerminalError('invalid_state', `VM ${vm.name} is ${vm.phase} (desired ${vm.desired}): it was started during the conversion`);
+  const data = (await d.repos.volumes.ofInstance(vm.id)).filter((x) => x.kind !== 'root');
+  if (data.length > 0) throw new TerminalError('invalid_state', dataVolumesRefusal(vm.name, data.map((x) => x.id)));
   const now = new Date(d.clock.now()).toISOString();
   const row: InstanceRow = {
     ...vm, id: p.containerId, name: p.containerName, hostId: null, poolId: null, targetHostId: null,
@@ -52,5 +56,5 @@ export async function completeConversion(d: ConversionDeps, v: ImageVersionRow, 
   d.notifier.publish({ kind: 'instance', id: row.id, accountId: vm.accountId });
   d.notifier.publish({ kind: 'instance', id: vm.id, accountId: vm.accountId });
   await publishNetworkChanges(d.notifier, d.repos.db, nics.map((n) => n.networkId));
-  return { id: row.id, name: row.name, vmName: p.vmName };
+  return { id: row.id, name: row.name, vmName: p.vmName, vmId: vm.id, accountId: vm.accountId, keep };
 }

@@ -18,7 +18,7 @@ export function nextVersionLabel(existing: readonly string[]): string {
 /** What a capture reads: an instance's root volume or a snapshot (exactly one of the two ids). */
 export interface CaptureSource {
   sourceName: string; source: ImageVersionRow | undefined; sourceImage: ImageRow | undefined; minDiskGiB: number;
-  sourceInstanceId: string | null; sourceSnapshotId: string | null; params: Record<string, string>;
+  sourceInstanceId: string | null; sourceSnapshotId: string | null; params: Record<string, string | boolean>;
   idempotencyKey: string | undefined; hash: string;
   /** 'rootfs-tar': a KVM → LXC conversion (operation `instance.convert`, instance-convert-service.ts). */
   format?: 'qcow2' | 'rootfs-tar';

@@ -11,13 +11,22 @@ export function convertedVmName(name: string): string { return `${name}-vm`; }
 export function conversionImageName(containerName: string): string { return `${containerName}-rootfs`; }
 
 /**
+ * Why a VM with data volumes does not convert (here, and again when the container is made, in case
+ * one was attached meanwhile): a container gets only the VM's root file system.
+ */
+export function dataVolumesRefusal(vmName: string, volumeIds: readonly string[]): string {
+  return `instance ${vmName} has data volume(s) ${volumeIds.join(', ')} attached: a container gets only the VM's root file system (LXC hosts attach no block volumes); detach them first (kumo volume detach ID) and copy what the container needs from them`;
+}
+
+/**
  * KVM → LXC (issue 14). A stopped VM's root volume becomes a root-fs tarball: a new version, format
  * 'rootfs-tar', of the caller's template `<name>-rootfs`, made on the VM's host (agent method
  * volume.rootfsTar) and uploaded as an image capture is (operation `instance.convert`, driven by the
  * image-capture reconciler). When the version is ready, one transaction (controller/instance-conversion.ts)
  * makes the container (stopped), moves the VM's NICs to it (same MAC, IP and security groups) and, when
  * the container takes the VM's name, renames the VM `<name>-vm`. The VM stays, stopped, so the
- * conversion can be undone. A failed conversion changes nothing of the VM.
+ * conversion can be undone (unless keep is false: then it is deleted once the container is made). A VM
+ * with data volumes is refused. A failed conversion changes nothing of the VM.
  */
 export class InstanceConvertService {
   constructor(
@@ -31,7 +40,6 @@ export class InstanceConvertService {
     if (replayed) return replayed;
     const r = this.repos;
     if ((body.to as string) !== 'container') throw new ApiError('bad_request', `to: a VM converts only to 'container', not '${String(body.to)}'`, { field: 'to' });
-    if (body.keep === false) throw new ApiError('bad_request', 'keep: the VM is always kept (stopped, renamed) so the conversion can be undone; delete it yourself once the container works', { field: 'keep' });
     const inst = await r.instances.get(scope, instanceId);
     if (!inst || inst.phase === 'deleted') throw new ApiError('not_found', `instance ${instanceId} not found`, { field: 'id' });
     if ((inst.type ?? 'vm') !== 'vm') throw new ApiError('invalid_state', `instance ${inst.name} is a container already; only a VM converts`, { field: 'id' });
@@ -40,7 +48,10 @@ export class InstanceConvertService {
     }
     const capturing = await r.imageVersions.captureOf(inst.id);
     if (capturing) throw new ApiError('instance_busy', `instance ${inst.name} is being captured or converted already (image version ${capturing.id})`);
-    const root = (await r.volumes.ofInstance(inst.id)).find((v) => v.kind === 'root');
+    const volumes = await r.volumes.ofInstance(inst.id);
+    const data = volumes.filter((v) => v.kind !== 'root');
+    if (data.length > 0) throw new ApiError('invalid_state', dataVolumesRefusal(inst.name, data.map((v) => v.id)), { field: 'id', volumeIds: data.map((v) => v.id) });
+    const root = volumes.find((v) => v.kind === 'root');
     if (!root || root.phase !== 'ready') throw new ApiError('invalid_state', `instance ${inst.name} has no ready root volume to convert`);
     if (!inst.hostId) throw new ApiError('invalid_state', `instance ${inst.name} is on no host: its root volume cannot be read`);
 
@@ -66,7 +77,9 @@ export class InstanceConvertService {
       sourceName: inst.name, source, sourceImage, minDiskGiB: inst.rootDiskGiB,
       sourceInstanceId: inst.id, sourceSnapshotId: null, idempotencyKey, hash, format: 'rootfs-tar', opKind: 'instance.convert',
       // The container's id is chosen now: the step that makes it is idempotent (done when it exists).
-      params: { instanceId: inst.id, containerId: newId('instance', this.clock.now()), containerName, vmName },
+      // keep (default true): the VM stays, stopped and renamed, so the conversion can be undone;
+      // keep: false deletes it once the container is made (controller/image-capture-reconciler.ts).
+      params: { instanceId: inst.id, containerId: newId('instance', this.clock.now()), containerName, vmName, keep: body.keep !== false },
     });
   }
 }

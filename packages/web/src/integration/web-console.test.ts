@@ -18,6 +18,7 @@ import { volumeSteps } from './volume-steps.ts';
 import { imageSteps } from './image-steps.ts';
 import { accountingSteps } from './accounting-steps.ts';
 import { mobilitySteps } from './mobility-steps.ts';
+import { containerSteps } from './container-steps.ts';
 import { startTestCloud } from '@kumo/e2e';
 
 const webDir = join(import.meta.dirname, '..', '..');
@@ -53,7 +54,7 @@ async function measureDashboardLoad(browser: Browser, from: BrowserContext, url:
   }
 }
 
-test('web console: login, dashboard, wizard, live state, serial console, graphical console, jobs and cancel, host maintenance, networking, images and CD-ROMs, every screen, Japanese, narrow', { timeout: 600_000 }, async (t) => {
+test('web console: login, dashboard, wizard, live state, serial console, graphical console, a container, jobs and cancel, host maintenance, networking, images and CD-ROMs, every screen, Japanese, narrow', { timeout: 600_000 }, async (t) => {
   const cleanups: Array<() => Promise<void> | void> = [];
   let finished = false;
   t.after(async () => { for (const c of cleanups.reverse()) await c(); });
@@ -201,6 +202,9 @@ test('web console: login, dashboard, wizard, live state, serial console, graphic
   await page.locator('button[data-action=delete]').click();
   await page.waitForURL(/\/instances$/);
   await page.locator('[data-testid=instance-row][data-name=web-vm1]').waitFor({ state: 'detached', timeout: 20_000 });
+
+  // A system container from a root-fs image: created in the wizard, running, with a console.
+  await containerSteps(page, cloud);
 
   // Two at once without starting them; then bulk start and bulk delete from the list.
   await page.getByRole('link', { name: 'Create instance' }).click();
