@@ -35,6 +35,8 @@ export default tseslint.config(
   { files: ['packages/core/**'], rules: forbid('@kumo/api', '@kumo/db', '@kumo/server', '@kumo/agent', '@kumo/cli', ...drivers, '@kumo/netcfg', '@kumo/web') },
   { files: ['packages/api/**'], rules: forbid('@kumo/db', '@kumo/server', '@kumo/agent', '@kumo/cli', ...drivers, '@kumo/netcfg', '@kumo/web') },
   { files: ['packages/cli/**', 'packages/web/**'], rules: forbid('@kumo/db', '@kumo/server', '@kumo/agent', ...drivers, '@kumo/netcfg', '@kumo/core', '@kumo/ldap-auth') },
+  // host-exec (running host programs) is the lowest layer: it imports no Kumo package.
+  { files: ['packages/host-exec/**'], rules: forbid('@kumo/core', '@kumo/api', '@kumo/db', '@kumo/server', '@kumo/agent', '@kumo/cli', ...drivers, '@kumo/netcfg', '@kumo/netagent', '@kumo/storage', '@kumo/web') },
   { files: ['packages/ldap-auth/**'], rules: forbid('@kumo/core', '@kumo/api', '@kumo/db', '@kumo/server', '@kumo/agent', '@kumo/cli', ...drivers, '@kumo/netcfg', '@kumo/web') },
   { files: ['packages/ec2/**'], rules: forbid('@kumo/db', '@kumo/server', '@kumo/agent', '@kumo/cli', ...drivers, '@kumo/netcfg', '@kumo/web', '@kumo/ldap-auth', 'kysely') },
   { files: ['packages/db/**'], rules: forbid('@kumo/server', '@kumo/agent', '@kumo/cli', ...drivers, '@kumo/web') },

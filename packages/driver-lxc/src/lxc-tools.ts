@@ -2,8 +2,9 @@
  * The driver's lowest boundary: Debian's lxc tools, a process check, and the console relay. The
  * driver does everything else itself (files, state machine); tests swap this for FakeLxc.
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { ProgramError, runProgram } from '@kumo/host-exec';
 
 export type LxcTool = 'lxc-start' | 'lxc-stop' | 'lxc-info' | 'lxc-freeze' | 'lxc-unfreeze';
 
@@ -33,14 +34,15 @@ export interface LxcTools {
   openConsole(lxcPath: string, name: string): ConsoleRelay;
 }
 
-export function runTool(binary: string, args: string[], timeoutMs: number): Promise<ToolResult> {
-  return new Promise((resolve) => {
-    execFile(binary, args, { timeout: timeoutMs, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
-      const e = err as (NodeJS.ErrnoException & { code?: number | string }) | null;
-      const code = e === null ? 0 : typeof e.code === 'number' ? e.code : 127;
-      resolve({ code, stdout, stderr: e && typeof e.code !== 'number' && !stderr ? e.message : stderr });
-    });
-  });
+/** Never rejects: a tool that cannot start, runs out of time or dies of a signal answers code 127 with the reason in stderr. */
+export async function runTool(binary: string, args: string[], timeoutMs: number): Promise<ToolResult> {
+  try {
+    const r = await runProgram([binary, ...args], { timeoutMs, allowFailure: true });
+    return { code: r.code ?? 127, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    if (!(e instanceof ProgramError)) throw e;
+    return { code: 127, stdout: e.result.stdout, stderr: e.result.stderr || e.message };
+  }
 }
 
 export async function processAlive(pid: number): Promise<boolean> {

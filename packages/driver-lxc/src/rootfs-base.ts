@@ -6,11 +6,11 @@
  *
  *   <baseDir>/<key>[-u<hostUid>]      the unpacked, shifted tree (appears complete or not at all)
  */
-import { execFile } from 'node:child_process';
 import { lchown, lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DriverError } from '@kumo/core';
 import { exists } from './container-files.ts';
+import { runHostProgram } from './host-program.ts';
 import type { IdMap } from './lxc-config.ts';
 
 export interface RootfsBaseRequest {
@@ -64,13 +64,8 @@ async function shiftOwners(root: string, m: IdMap): Promise<void> {
   await walk(root);
 }
 
-function tar(args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile('tar', args, { timeout: 600_000, maxBuffer: 4 * 1024 * 1024 }, (err, _o, stderr) => {
-      if (err) reject(new DriverError(`tar ${args.join(' ')}: ${stderr.trim() || err.message}`, 'host_failure'));
-      else resolve();
-    });
-  });
+async function tar(args: string[]): Promise<void> {
+  await runHostProgram(['tar', ...args]);
 }
 
 /** Removes a base no container uses any more (the caller knows which). */

@@ -7,10 +7,11 @@
  * are not copied (debugfs skips them): a container gets its /dev from LXC (lxc.autodev).
  * The disk image is never written and never mounted.
  */
-import { execFile } from 'node:child_process';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ProgramResult } from '@kumo/host-exec';
 import { DriverError } from '@kumo/core';
+import { runHostProgram } from './host-program.ts';
 
 export interface VmDiskRootfsRequest {
   /** The VM's root disk image (qcow2 or raw; a qcow2's backing chain is followed). */
@@ -23,13 +24,8 @@ export interface VmDiskRootfsRequest {
 
 const LINUX_PARTITION_TYPES = new Set(['83', '0fc63daf-8483-4772-8e79-3d69d8477de4', '4f68bce3-e8cd-4db1-96e7-fbcaf984b709', '44479540-f297-41b2-9af7-d131d5f0458a']);
 
-function run(cmd: string, args: string[], timeoutMs = 600_000): Promise<{ stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err) reject(new DriverError(`${cmd} ${args.join(' ')}: ${stderr.trim() || err.message}`, 'host_failure'));
-      else resolve({ stdout, stderr });
-    });
-  });
+function run(cmd: string, args: string[], timeoutMs = 600_000): Promise<ProgramResult> {
+  return runHostProgram([cmd, ...args], { timeoutMs });
 }
 
 interface SfdiskTable { partitiontable?: { sectorsize?: number; partitions?: Array<{ start: number; size: number; type: string }> } }

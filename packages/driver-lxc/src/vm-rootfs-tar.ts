@@ -5,12 +5,11 @@
  * Read-only on the disk (vm-disk-rootfs.ts), adapted for a container (vm-rootfs-adapt.ts); every
  * temporary file is removed, also on failure.
  */
-import { execFile } from 'node:child_process';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DriverError } from '@kumo/core';
 import { extractVmRootfs } from './vm-disk-rootfs.ts';
 import { adaptVmRootfs, type AdaptNic } from './vm-rootfs-adapt.ts';
+import { runHostProgram } from './host-program.ts';
 
 export interface VmRootfsTarRequest {
   disk: string;
@@ -36,12 +35,7 @@ export async function rootfsTarFromVmDisk(r: VmRootfsTarRequest): Promise<VmRoot
   try {
     const { offset } = await extractVmRootfs({ disk: r.disk, outDir: tree, workDir: scratch });
     const { changed } = await adaptVmRootfs(tree, r.nics);
-    await new Promise<void>((resolve, reject) => {
-      execFile('tar', ['-C', tree, '--sort=name', '--numeric-owner', '-cf', tmpTar, '.'], { timeout: 600_000, maxBuffer: 4 * 1024 * 1024 }, (err, _o, stderr) => {
-        if (err) reject(new DriverError(`tar of ${r.disk}'s root file system: ${stderr.trim() || err.message}`, 'host_failure'));
-        else resolve();
-      });
-    });
+    await runHostProgram(['tar', '-C', tree, '--sort=name', '--numeric-owner', '-cf', tmpTar, '.'], { what: `tar of ${r.disk}'s root file system` });
     await rename(tmpTar, r.outTar);
     return { offset, adapted: changed };
   } finally {

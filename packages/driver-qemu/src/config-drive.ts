@@ -9,7 +9,7 @@
  * sees half an image, and a failed build leaves the previous image (and no temporary
  * files) behind. The image holds user data, so it is readable by its owner only.
  */
-import { execFile } from 'node:child_process';
+import { ProgramError, runProgram } from '@kumo/host-exec';
 import { chmod, mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DriverError, type ConfigDriveSpec } from '@kumo/core';
@@ -22,24 +22,16 @@ export interface BuildConfigDriveOptions {
   genisoimage?: string;
 }
 
-function run(binary: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile(binary, args, { timeout: BUILD_TIMEOUT_MS }, (err, _stdout, stderr) => {
-      if (!err) {
-        resolve();
-        return;
-      }
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-        reject(new DriverError(
-          `cannot build the config drive: ${binary} not found (install the Debian package ${GENISOIMAGE_PACKAGE})`,
-          'start_failed',
-        ));
-        return;
-      }
-      const said = stderr.trim() || err.message;
-      reject(new DriverError(`cannot build the config drive: ${binary} failed: ${said}`, 'start_failed'));
-    });
-  });
+async function run(binary: string, args: string[]): Promise<void> {
+  try {
+    await runProgram([binary, ...args], { timeoutMs: BUILD_TIMEOUT_MS });
+  } catch (err) {
+    if (err instanceof ProgramError && err.failure === 'cannot-start') {
+      throw new DriverError(`cannot build the config drive: ${binary} not found (install the Debian package ${GENISOIMAGE_PACKAGE})`, 'start_failed');
+    }
+    const said = err instanceof ProgramError ? err.output || err.message : String(err);
+    throw new DriverError(`cannot build the config drive: ${binary} failed: ${said}`, 'start_failed');
+  }
 }
 
 function tempPrefix(isoPath: string): string {

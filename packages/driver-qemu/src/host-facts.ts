@@ -3,7 +3,7 @@
  * from /proc/meminfo, QEMU's version from `qemu-system-x86_64 --version`.
  * The parsers are pure; readHostFacts does the I/O.
  */
-import { execFile } from 'node:child_process';
+import { runProgram } from '@kumo/host-exec';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { HostFacts } from '@kumo/core';
@@ -27,13 +27,8 @@ export function parseQemuVersion(text: string): string {
   return /version\s+(\d+\.\d+(?:\.\d+)?)/.exec(text)?.[1] ?? 'unknown';
 }
 
-export function qemuVersionOutput(qemuBinary: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(qemuBinary, ['--version'], { timeout: 10_000 }, (err, stdout) => {
-      if (err) reject(new Error(`${qemuBinary} --version: ${err.message}`));
-      else resolve(stdout);
-    });
-  });
+export async function qemuVersionOutput(qemuBinary: string): Promise<string> {
+  return (await runProgram([qemuBinary, '--version'], { timeoutMs: 10_000 })).stdout;
 }
 
 export async function readHostFacts(qemuBinary: string, accelerator: 'kvm' | 'tcg'): Promise<HostFacts> {

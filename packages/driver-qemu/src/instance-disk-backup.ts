@@ -12,7 +12,7 @@
  * or another disk call on the instance waits until the backup ends or is cancelled. A backup does
  * not overwrite a file that is already there (it is not this call's to delete on failure).
  */
-import { execFile } from 'node:child_process';
+import { ProgramError, runProgram } from '@kumo/host-exec';
 import { rm } from 'node:fs/promises';
 import { DriverError, type DriverCallContext } from '@kumo/core';
 import type { DriverContext } from './driver-context.ts';
@@ -24,13 +24,12 @@ import type { QmpClient, QmpEvent } from './qmp-client.ts';
 
 const PROGRESS_POLL_MS = 500;
 
-function createTarget(binary: string, path: string, format: 'qcow2' | 'raw', sizeBytes: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile(binary, ['create', '-q', '-f', format, path, String(sizeBytes)], { timeout: 60_000 }, (err, _out, stderr) => {
-      if (err) reject(new DriverError(`cannot create backup target ${path}: ${stderr.trim() || err.message}`, 'host_failure'));
-      else resolve();
-    });
-  });
+async function createTarget(binary: string, path: string, format: 'qcow2' | 'raw', sizeBytes: number): Promise<void> {
+  try {
+    await runProgram([binary, 'create', '-q', '-f', format, path, String(sizeBytes)], { timeoutMs: 60_000 });
+  } catch (err) {
+    throw new DriverError(`cannot create backup target ${path}: ${err instanceof ProgramError ? err.output || err.message : String(err)}`, 'host_failure');
+  }
 }
 
 export function backupDisk(

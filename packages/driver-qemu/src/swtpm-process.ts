@@ -5,25 +5,22 @@
  * guest that stops or crashes leaves no swtpm behind; stopSwtpm kills it when the launch fails
  * before QEMU connected. The TPM state moves with a live migration inside QEMU's stream.
  */
-import { execFile } from 'node:child_process';
 import { mkdir, readFile, rm } from 'node:fs/promises';
-import { promisify } from 'node:util';
+import { runProgram } from '@kumo/host-exec';
 import type { InstancePaths } from './instance-paths.ts';
-
-const run = promisify(execFile);
 
 /** Starts swtpm and returns once its control socket exists (swtpm --daemon forks after listening). */
 export async function startSwtpm(paths: InstancePaths, swtpmBinary = 'swtpm'): Promise<void> {
   await mkdir(paths.tpmStateDir, { recursive: true, mode: 0o700 });
   await rm(paths.tpmSocket, { force: true });
-  await run(swtpmBinary, [
+  await runProgram([swtpmBinary,
     'socket', '--tpm2',
     '--tpmstate', `dir=${paths.tpmStateDir}`,
     '--ctrl', `type=unixio,path=${paths.tpmSocket}`,
     '--pid', `file=${paths.tpmPidFile}`,
     '--log', `file=${paths.tpmStateDir}/swtpm.log`,
     '--terminate', '--daemon',
-  ]);
+  ], { timeoutMs: 30_000 });
 }
 
 /** Kills the instance's swtpm if it still runs (idempotent). */

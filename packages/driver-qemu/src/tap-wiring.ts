@@ -3,7 +3,7 @@
  * then sets its MTU, puts it on its bridge and brings it up, before the guest runs.
  * The taps vanish when QEMU exits (QEMU creates them non-persistent).
  */
-import { execFile } from 'node:child_process';
+import { ProgramError, runProgram } from '@kumo/host-exec';
 import { nicHostIfName, type NicSpec } from '@kumo/core';
 
 /** `ip` arguments for one tap (or the host end of a veth: the same wiring). Pure. */
@@ -18,11 +18,10 @@ export function tapLinkArgs(nic: NicSpec): string[] {
 export async function wireTaps(nics: NicSpec[], ipBinary = 'ip'): Promise<void> {
   for (const nic of nics) {
     const args = tapLinkArgs(nic);
-    await new Promise<void>((resolve, reject) => {
-      execFile(ipBinary, args, { timeout: 10_000 }, (err, _stdout, stderr) => {
-        if (err) reject(new Error(`ip ${args.join(' ')}: ${stderr.trim() || err.message}`));
-        else resolve();
-      });
-    });
+    try {
+      await runProgram([ipBinary, ...args], { timeoutMs: 10_000 });
+    } catch (err) {
+      throw new Error(`ip ${args.join(' ')}: ${err instanceof ProgramError ? err.output || err.message : String(err)}`);
+    }
   }
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildProgram, runCli } from '@kumo/cli';
+import { runKumo, type CliResult } from '@kumo/cli/testing';
 import { openDatabase, type DatabaseHandle } from '@kumo/db';
 import { buildServer, type KumoServer } from '@kumo/server';
 import { startSlapd, type Slapd } from '@kumo/ldap-auth/testing';
@@ -26,15 +26,8 @@ describe('kumo user passwd, kumo api-key, kumo idp', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function kumo(token: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
-    let out = ''; let err = '';
-    const w = process.stdout.write.bind(process.stdout); const e = process.stderr.write.bind(process.stderr);
-    process.stdout.write = ((s: string | Uint8Array, ...rest: never[]) => (typeof s === 'string' ? ((out += s), true) : w(s, ...rest))) as typeof process.stdout.write;
-    process.stderr.write = ((s: string | Uint8Array, ...rest: never[]) => (typeof s === 'string' ? ((err += s), true) : e(s, ...rest))) as typeof process.stderr.write;
-    try {
-      const code = await runCli(buildProgram().exitOverride(), ['node', 'kumo', '--server', url, '--token', token, '-o', 'json', ...args]);
-      return { code, out, err };
-    } finally { process.stdout.write = w; process.stderr.write = e; }
+  async function kumo(token: string, ...args: string[]): Promise<CliResult> {
+    return runKumo(url, ['-o', 'json', ...args], token);
   }
 
   test('kumo user passwd: your own with the old password; an admin resets another user\'s', async () => {

@@ -1,7 +1,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ApiError, Image, ImageVersion, Instance, Nic, Operation } from '@kumo/api';
-import { buildProgram, runCli } from '@kumo/cli';
+import { runKumo, type CliResult } from '@kumo/cli/testing';
 import { startTestCloud, type TestCloud } from './testing/test-cloud.ts';
 
 /**
@@ -86,15 +86,8 @@ describe('instance convert: a stopped VM becomes a container', () => {
     // A container does not convert again; the renamed VM needs a free name for its container.
     await rejects(convert(container.id, { to: 'container' }), 'invalid_state', 'id', /container already/);
   });
-  async function kumo(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-    let out = ''; let err = '';
-    const w = process.stdout.write.bind(process.stdout); const e = process.stderr.write.bind(process.stderr);
-    process.stdout.write = ((x: string | Uint8Array, ...rest: never[]) => (typeof x === 'string' ? ((out += x), true) : w(x, ...rest))) as typeof process.stdout.write;
-    process.stderr.write = ((x: string | Uint8Array, ...rest: never[]) => (typeof x === 'string' ? ((err += x), true) : e(x, ...rest))) as typeof process.stderr.write;
-    try {
-      const code = await runCli(buildProgram().exitOverride(), ['node', 'kumo', '--server', cloud.url, '--token', cloud.adminToken, '-o', 'json', ...args]);
-      return { code, out, err };
-    } finally { process.stdout.write = w; process.stderr.write = e; }
+  async function kumo(...args: string[]): Promise<CliResult> {
+    return runKumo(cloud.url, ['-o', 'json', ...args], cloud.adminToken);
   }
 
   test('kumo instance convert --to container --name --wait: the container has the new name, the VM keeps its own', async () => {

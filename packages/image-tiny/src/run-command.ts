@@ -1,16 +1,13 @@
 /** Runs host programs and fails with their stderr in the message. */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { runProgram } from '@kumo/host-exec';
 
-export function runCommand(file: string, args: readonly string[], opts: { cwd?: string } = {}): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(file, [...args], { maxBuffer: 16 * 1024 * 1024, ...(opts.cwd ? { cwd: opts.cwd } : {}) }, (err, stdout, stderr) => {
-      if (err) {
-        reject(new Error(`${file} ${args.join(' ')} failed: ${stderr.trim() || err.message}`));
-        return;
-      }
-      resolve(stdout);
-    });
-  });
+/** Image builds (debootstrap, mkfs, cpio of a root file system) take minutes under TCG load: a deadline that only ends a hung one. */
+const buildStepTimeoutMs = 30 * 60_000;
+
+/** The program's stdout; rejects naming the program and its stderr. */
+export async function runCommand(file: string, args: readonly string[], opts: { cwd?: string } = {}): Promise<string> {
+  return (await runProgram([file, ...args], { timeoutMs: buildStepTimeoutMs, ...(opts.cwd ? { cwd: opts.cwd } : {}) })).stdout;
 }
 
 /** Feeds `input` to the program's stdin and returns its stdout as bytes. */

@@ -1,9 +1,8 @@
 /**
- * Runs a host program (argv, never a shell) with a deadline and an optional cancel signal. Every
- * call has a timeout: some programs (the ceph CLI without a manager, or with an unreachable
- * monitor) block forever. A timed-out or cancelled program is killed with SIGKILL.
+ * Runs a host program for a storage backend (through @kumo/host-exec: argv, a deadline, an
+ * optional cancel signal, SIGKILL when either ends it) and answers in StorageError's vocabulary.
  */
-import { execFile } from 'node:child_process';
+import { ProgramError, runProgram } from '@kumo/host-exec';
 import { StorageError } from './storage-error.ts';
 
 export interface HostCommandOptions {
@@ -13,25 +12,17 @@ export interface HostCommandOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export function runHostCommand(file: string, args: readonly string[], opts: HostCommandOptions = {}): Promise<string> {
-  const timeoutMs = opts.timeoutMs ?? 60_000;
-  return new Promise((resolve, reject) => {
-    if (opts.signal?.aborted) {
-      reject(new StorageError('cancelled', `${file} ${args.join(' ')} was cancelled`));
-      return;
-    }
-    execFile(file, [...args], {
-      maxBuffer: 64 * 1024 * 1024, timeout: timeoutMs, killSignal: 'SIGKILL',
-      ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.env ? { env: opts.env } : {}),
-    }, (err, stdout, stderr) => {
-      if (!err) {
-        resolve(stdout);
-        return;
-      }
-      const line = `${file} ${args.join(' ')}`;
-      if (opts.signal?.aborted) reject(new StorageError('cancelled', `${line} was cancelled`, { cause: err }));
-      else if ((err as { killed?: boolean }).killed === true) reject(new StorageError('timeout', `${line} did not finish within ${timeoutMs} ms`, { cause: err }));
-      else reject(new StorageError('command-failed', `${line} failed: ${stderr.trim() || err.message}`, { cause: err }));
-    });
-  });
+/** The program's stdout; a StorageError 'cancelled', 'timeout' or 'command-failed' otherwise. */
+export async function runHostCommand(file: string, args: readonly string[], opts: HostCommandOptions = {}): Promise<string> {
+  const argv = [file, ...args];
+  try {
+    const r = await runProgram(argv, { timeoutMs: opts.timeoutMs ?? 60_000, signal: opts.signal, ...(opts.env ? { env: opts.env } : {}) });
+    return r.stdout;
+  } catch (err) {
+    if (!(err instanceof ProgramError)) throw err;
+    if (err.failure === 'cancelled') throw new StorageError('cancelled', err.message, { cause: err });
+    if (err.failure === 'timeout') throw new StorageError('timeout', err.message, { cause: err });
+    // The cause stays the child-process error: its numeric `code` is the exit status (rbd's errno).
+    throw new StorageError('command-failed', `${argv.join(' ')} failed: ${err.output || err.message}`, { cause: err.cause ?? err });
+  }
 }

@@ -1,6 +1,8 @@
 /** Runs qemu-img. Every call names the format with -f, so images are never probed. */
-import { execFile } from 'node:child_process';
-import { StorageError } from './storage-error.ts';
+import { runHostCommand } from './host-command.ts';
+
+/** qemu-img commit and rebase walk whole images: a deadline far above any real run, so a hung one still ends. */
+const qemuImgTimeoutMs = 60 * 60_000;
 
 export interface QemuImgInfo {
   format: string;
@@ -14,16 +16,7 @@ export class QemuImg {
   constructor(readonly binary = 'qemu-img') {}
 
   run(args: readonly string[]): Promise<string> {
-    return new Promise((resolve, reject) => {
-      execFile(this.binary, [...args], { maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-        if (err) {
-          const detail = stderr.trim() || err.message;
-          reject(new StorageError('command-failed', `${this.binary} ${args.join(' ')} failed: ${detail}`, { cause: err }));
-          return;
-        }
-        resolve(stdout);
-      });
-    });
+    return runHostCommand(this.binary, args, { timeoutMs: qemuImgTimeoutMs });
   }
 
   /** `qemu-img info`, with -U so it also works on images a running guest holds open. */

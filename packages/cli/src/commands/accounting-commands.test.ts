@@ -1,54 +1,41 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { buildProgram, runCli } from '../program.ts';
+import { runKumo, startStandInApi, type CliResult, type StandInApi } from '../testing/cli-harness.ts';
 
 /** `kumo quota`, `kumo usage`, `kumo audit` against a stand-in API on loopback. */
-let server: Server; let url: string;
+let api: StandInApi;
 const seen: Array<{ method: string; path: string; query: URLSearchParams; body: unknown }> = [];
 const acct = 'acct-01m80000000000000001';
 const limits = (v: Record<string, number | null>) => ({ instances: null, vcpus: null, memoryMiB: null, volumes: null, volumeGiB: null, snapshots: null, publicIps: null, networks: null, ...v });
 const quota = { accountId: acct, limits: limits({ instances: 10 }), defaults: limits({ vcpus: 8 }), effective: limits({ instances: 10, vcpus: 8 }),
   usage: { instances: 5, vcpus: 8, memoryMiB: 2048, volumes: 0, volumeGiB: 0, snapshots: 0, publicIps: 1, networks: 1 } };
 before(async () => {
-  server = createServer((req, res) => {
+  api = await startStandInApi((req, reply) => {
     const u = new URL(req.url ?? '', 'http://x');
-    let raw = '';
-    req.on('data', (d: Buffer) => { raw += d.toString(); });
-    req.on('end', () => {
-      seen.push({ method: req.method ?? '', path: u.pathname, query: u.searchParams, body: raw ? JSON.parse(raw) : undefined });
-      const reply = (status: number, body: unknown) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(body)); };
-      if (u.pathname === '/api/v1/accounts') return reply(200, { items: [{ id: acct, name: 'alice' }], nextCursor: null });
-      if (u.pathname === '/api/v1/auth/whoami') return reply(200, { accountId: acct, username: 'alice', role: 'user', readOnly: false });
-      if (u.pathname === `/api/v1/accounts/${acct}/quota`) return reply(200, quota);
-      if (u.pathname === '/api/v1/quota-defaults') return reply(200, limits({ instances: 20 }));
-      if (u.pathname === '/api/v1/usage') {
-        return reply(200, { accountId: acct, from: u.searchParams.get('from'), to: u.searchParams.get('to'), granularity: 'day',
-          records: [{ start: '2026-12-01T00:00:00.000Z', end: '2026-12-02T00:00:00.000Z', meter: 'instance.running', offeringId: 'off-1', quantity: 1 / 3, unit: 'hours' },
-            { start: '2026-12-01T00:00:00.000Z', end: '2026-12-02T00:00:00.000Z', meter: 'volume.gib', offeringId: null, quantity: 240, unit: 'GiB-hours' }],
-          totals: [{ meter: 'instance.running', offeringId: 'off-1', quantity: 1 / 3, unit: 'hours' }] });
-      }
-      if (u.pathname === '/api/v1/audit') {
-        return reply(200, { items: [{ id: 'aud-1', accountId: acct, userId: null, username: 'alice', sourceAddress: '192.0.2.1', method: 'POST', route: '/api/v1/instances',
-          action: 'instances.create', resourceId: 'i-1', status: 202, errorCode: null, requestId: 'r', body: {}, createdAt: '2026-12-01T00:00:00.000Z' }], nextCursor: null });
-      }
-      return reply(404, { error: { code: 'not_found', message: u.pathname } });
-    });
+    const raw = req.text;
+    seen.push({ method: req.method ?? '', path: u.pathname, query: u.searchParams, body: raw ? JSON.parse(raw) : undefined });
+    if (u.pathname === '/api/v1/accounts') return reply(200, { items: [{ id: acct, name: 'alice' }], nextCursor: null });
+    if (u.pathname === '/api/v1/auth/whoami') return reply(200, { accountId: acct, username: 'alice', role: 'user', readOnly: false });
+    if (u.pathname === `/api/v1/accounts/${acct}/quota`) return reply(200, quota);
+    if (u.pathname === '/api/v1/quota-defaults') return reply(200, limits({ instances: 20 }));
+    if (u.pathname === '/api/v1/usage') {
+      return reply(200, { accountId: acct, from: u.searchParams.get('from'), to: u.searchParams.get('to'), granularity: 'day',
+        records: [{ start: '2026-12-01T00:00:00.000Z', end: '2026-12-02T00:00:00.000Z', meter: 'instance.running', offeringId: 'off-1', quantity: 1 / 3, unit: 'hours' },
+          { start: '2026-12-01T00:00:00.000Z', end: '2026-12-02T00:00:00.000Z', meter: 'volume.gib', offeringId: null, quantity: 240, unit: 'GiB-hours' }],
+        totals: [{ meter: 'instance.running', offeringId: 'off-1', quantity: 1 / 3, unit: 'hours' }] });
+    }
+    if (u.pathname === '/api/v1/audit') {
+      return reply(200, { items: [{ id: 'aud-1', accountId: acct, userId: null, username: 'alice', sourceAddress: '192.0.2.1', method: 'POST', route: '/api/v1/instances',
+        action: 'instances.create', resourceId: 'i-1', status: 202, errorCode: null, requestId: 'r', body: {}, createdAt: '2026-12-01T00:00:00.000Z' }], nextCursor: null });
+    }
+    return reply(404, { error: { code: 'not_found', message: u.pathname } });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-after(async () => { await new Promise((r) => server.close(r)); });
+after(() => api.close());
 
-async function kumo(...args: string[]): Promise<{ code: number; out: string }> {
+async function kumo(...args: string[]): Promise<CliResult> {
   seen.length = 0;
-  let out = '';
-  const w = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((s: string | Uint8Array, ...rest: never[]) => (typeof s === 'string' ? ((out += s), true) : w(s, ...rest))) as typeof process.stdout.write;
-  try {
-    return { code: await runCli(buildProgram().exitOverride(), ['node', 'kumo', '--server', url, '--token', 't', ...args]), out };
-  } finally { process.stdout.write = w; }
+  return runKumo(api.url, [...args]);
 }
 
 test('kumo quota show: use against limit with a bar, own limit or default', async () => {

@@ -1,49 +1,34 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { buildProgram, runCli } from '../program.ts';
+import { runKumo, startStandInApi, type CliResult, type StandInApi } from '../testing/cli-harness.ts';
 
 interface Seen { method: string; path: string; body: string }
 
 /** `kumo instance ha` and `kumo zone ha-settings` against a stand-in API that records what the CLI sends (the server side: packages/server/src/ha/ha-api.test.ts). */
 describe('kumo HA commands', () => {
-  let server: Server; let url: string;
+  let api: StandInApi;
   const seen: Seen[] = [];
   const zoneId = 'zone-01m80000000000000001';
   const instanceId = 'i-01m80000000000000002';
   before(async () => {
-    server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (d: Buffer) => { body += d.toString(); });
-      req.on('end', () => {
-        const [path = ''] = (req.url ?? '').split('?');
-        seen.push({ method: req.method ?? '', path, body });
-        const reply = (status: number, b: unknown) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(b)); };
-        const ha = { leaseMs: 20_000, fenceMarginMs: 5_000, restartConcurrency: 4 };
-        if (path === '/api/v1/zones' && req.method === 'GET') return reply(200, { items: [{ id: zoneId, name: 'zone1' }], nextCursor: null });
-        if (path === `/api/v1/zones/${zoneId}` && req.method === 'GET') return reply(200, { id: zoneId, ha });
-        if (path === `/api/v1/zones/${zoneId}` && req.method === 'PATCH') return reply(200, { id: zoneId, ha: { ...ha, ...(JSON.parse(body) as { ha: object }).ha } });
-        if (path === '/api/v1/instances' && req.method === 'GET') return reply(200, { items: [{ id: instanceId, name: 'web' }], nextCursor: null });
-        if (path === `/api/v1/instances/${instanceId}` && req.method === 'PATCH') return reply(200, { id: instanceId, ha: { enabled: true, priority: 5, restarts: 0, lastRestartAt: null } });
-        return reply(404, { error: { code: 'not_found', message: `no route ${path}` } });
-      });
+    api = await startStandInApi((req, reply) => {
+      const body = req.text;
+      const [path = ''] = (req.url ?? '').split('?');
+      seen.push({ method: req.method ?? '', path, body });
+      const ha = { leaseMs: 20_000, fenceMarginMs: 5_000, restartConcurrency: 4 };
+      if (path === '/api/v1/zones' && req.method === 'GET') return reply(200, { items: [{ id: zoneId, name: 'zone1' }], nextCursor: null });
+      if (path === `/api/v1/zones/${zoneId}` && req.method === 'GET') return reply(200, { id: zoneId, ha });
+      if (path === `/api/v1/zones/${zoneId}` && req.method === 'PATCH') return reply(200, { id: zoneId, ha: { ...ha, ...(JSON.parse(body) as { ha: object }).ha } });
+      if (path === '/api/v1/instances' && req.method === 'GET') return reply(200, { items: [{ id: instanceId, name: 'web' }], nextCursor: null });
+      if (path === `/api/v1/instances/${instanceId}` && req.method === 'PATCH') return reply(200, { id: instanceId, ha: { enabled: true, priority: 5, restarts: 0, lastRestartAt: null } });
+      return reply(404, { error: { code: 'not_found', message: `no route ${path}` } });
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
-  after(async () => { await new Promise((r) => server.close(r)); });
+  after(() => api.close());
 
-  async function kumo(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  async function kumo(...args: string[]): Promise<CliResult> {
     seen.length = 0;
-    let out = ''; let err = '';
-    const w = process.stdout.write.bind(process.stdout); const e = process.stderr.write.bind(process.stderr);
-    process.stdout.write = ((s: string | Uint8Array, ...rest: never[]) => (typeof s === 'string' ? ((out += s), true) : w(s, ...rest))) as typeof process.stdout.write;
-    process.stderr.write = ((s: string | Uint8Array, ...rest: never[]) => (typeof s === 'string' ? ((err += s), true) : e(s, ...rest))) as typeof process.stderr.write;
-    try {
-      const code = await runCli(buildProgram().exitOverride(), ['node', 'kumo', '--server', url, '--token', 't', '-o', 'json', ...args]);
-      return { code, out, err };
-    } finally { process.stdout.write = w; process.stderr.write = e; }
+    return runKumo(api.url, ['-o', 'json', ...args]);
   }
 
   test('zone ha-settings shows the only zone\'s settings; with options it sends only the changed ones', async () => {

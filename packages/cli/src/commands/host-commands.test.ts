@@ -1,8 +1,6 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { buildProgram, runCli } from '../program.ts';
+import { runKumo, startStandInApi, type CliResult, type StandInApi } from '../testing/cli-harness.ts';
 
 interface Seen { method: string; path: string; query: string; body: string }
 
@@ -11,7 +9,7 @@ interface Seen { method: string; path: string; query: string; body: string }
  * the CLI sends (the server's side is tested in packages/e2e/src/host-maintenance.test.ts).
  */
 describe('kumo host commands', () => {
-  let server: Server; let url: string;
+  let api: StandInApi;
   const seen: Seen[] = [];
   const hostId = 'host-01m80000000000000001';
   const host = { id: hostId, name: 'h1', state: 'up', adminState: 'enabled', hypervisor: 'fake', accelerator: 'tcg', cpus: 8, cpuAllocated: 2, memoryMiB: 8192, memoryAllocatedMiB: 1024, instanceCount: 1 };
@@ -32,40 +30,27 @@ describe('kumo host commands', () => {
     createdAt: '2026-12-07T00:00:00.000Z', startedAt: null, finishedAt: null, updatedAt: '2026-12-07T00:00:00.000Z',
   });
   before(async () => {
-    server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (d: Buffer) => { body += d.toString(); });
-      req.on('end', () => {
-        const [path = '', query = ''] = (req.url ?? '').split('?');
-        seen.push({ method: req.method ?? '', path, query, body });
-        const reply = (status: number, body: unknown) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(body)); };
-        if (path === '/api/v1/hosts' && req.method === 'GET') {
-          const byName = new URLSearchParams(query).get('name');
-          return reply(200, { items: byName && byName !== 'h1' ? [] : [host], nextCursor: null });
-        }
-        if (path === `/api/v1/hosts/${hostId}/maintenance`) return reply(202, op('host.maintenance', 'pending'));
-        if (path === `/api/v1/hosts/${hostId}/evacuation`) return reply(200, evac);
-        if (path === `/api/v1/hosts/${hostId}/enable`) return reply(202, op('host.enable', 'pending'));
-        if (path === `/api/v1/hosts/${hostId}/actions`) return reply(200, { ...host, adminState: 'disabled' });
-        if (path.startsWith('/api/v1/operations/')) return reply(200, op('host.maintenance', finalStatus));
-        return reply(404, { error: { code: 'not_found', message: `no route ${path}` } });
-      });
+    api = await startStandInApi((req, reply) => {
+      const body = req.text;
+      const [path = '', query = ''] = (req.url ?? '').split('?');
+      seen.push({ method: req.method ?? '', path, query, body });
+      if (path === '/api/v1/hosts' && req.method === 'GET') {
+        const byName = new URLSearchParams(query).get('name');
+        return reply(200, { items: byName && byName !== 'h1' ? [] : [host], nextCursor: null });
+      }
+      if (path === `/api/v1/hosts/${hostId}/maintenance`) return reply(202, op('host.maintenance', 'pending'));
+      if (path === `/api/v1/hosts/${hostId}/evacuation`) return reply(200, evac);
+      if (path === `/api/v1/hosts/${hostId}/enable`) return reply(202, op('host.enable', 'pending'));
+      if (path === `/api/v1/hosts/${hostId}/actions`) return reply(200, { ...host, adminState: 'disabled' });
+      if (path.startsWith('/api/v1/operations/')) return reply(200, op('host.maintenance', finalStatus));
+      return reply(404, { error: { code: 'not_found', message: `no route ${path}` } });
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
-  after(async () => { await new Promise((r) => server.close(r)); });
+  after(() => api.close());
 
-  async function kumo(output: 'json' | 'table', ...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  async function kumo(output: 'json' | 'table', ...args: string[]): Promise<CliResult> {
     seen.length = 0;
-    let out = ''; let err = '';
-    const w = process.stdout.write.bind(process.stdout); const e = process.stderr.write.bind(process.stderr);
-    process.stdout.write = ((s: string | Uint8Array, ...rest: never[]) => (typeof s === 'string' ? ((out += s), true) : w(s, ...rest))) as typeof process.stdout.write;
-    process.stderr.write = ((s: string | Uint8Array, ...rest: never[]) => (typeof s === 'string' ? ((err += s), true) : e(s, ...rest))) as typeof process.stderr.write;
-    try {
-      const code = await runCli(buildProgram().exitOverride(), ['node', 'kumo', '--server', url, '--token', 't', '-o', output, ...args]);
-      return { code, out, err };
-    } finally { process.stdout.write = w; process.stderr.write = e; }
+    return runKumo(api.url, ['-o', output, ...args]);
   }
   const posts = () => seen.filter((s) => s.method === 'POST').map((s) => s.path);
 

@@ -1,8 +1,6 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { buildProgram, runCli } from '../program.ts';
+import { runKumo, startStandInApi, type CliResult, type StandInApi } from '../testing/cli-harness.ts';
 import { parseImageRef } from './image-version-commands.ts';
 
 interface Seen { method: string; path: string; query: string; body: unknown }
@@ -14,7 +12,7 @@ interface Seen { method: string; path: string; query: string; body: unknown }
  * side: packages/e2e/src/image-versions.test.ts).
  */
 describe('kumo image and CD-ROM commands', () => {
-  let server: Server; let url: string;
+  let api: StandInApi;
   const seen: Seen[] = [];
   const ids = { image: 'image-01m80000000000000001', iso: 'image-01m80000000000000002', inst: 'instance-01m8000000000000003', v1: 'imgv-01m80000000000000004', v2: 'imgv-01m80000000000000005', zone: 'zone-01m80000000000000006', off: 'offering-01m800000000000007', snap: 'snap-01m8000000000000000009' };
   const versions = [
@@ -23,44 +21,31 @@ describe('kumo image and CD-ROM commands', () => {
   ];
   const op = (status: string) => ({ id: 'op-01m80000000000000008', accountId: 'a', kind: 'image.capture', resourceType: 'imageVersion', resourceId: ids.v2, status, progress: status === 'succeeded' ? 100 : 0, message: 'captured', error: null, createdAt: '2026-12-07T00:00:00.000Z', startedAt: null, finishedAt: null, updatedAt: '2026-12-07T00:00:00.000Z' });
   before(async () => {
-    server = createServer((req, res) => {
-      let raw = '';
-      req.on('data', (d: Buffer) => { raw += d.toString(); });
-      req.on('end', () => {
-        const [path = '', query = ''] = (req.url ?? '').split('?');
-        seen.push({ method: req.method ?? '', path, query, body: raw ? JSON.parse(raw) as unknown : undefined });
-        const reply = (status: number, body: unknown) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(body)); };
-        const name = new URLSearchParams(query).get('name');
-        if (path === '/api/v1/images' && req.method === 'POST') return reply(201, { id: ids.image, ...(raw ? JSON.parse(raw) as object : {}) });
-        if (path === '/api/v1/images' && req.method === 'GET') return reply(200, { items: name === 'golden' ? [{ id: ids.image, name }] : name === 'installer' ? [{ id: ids.iso, name }] : [], nextCursor: null });
-        if (path === '/api/v1/instances' && req.method === 'GET') return reply(200, { items: name === 'web' ? [{ id: ids.inst, name }] : [], nextCursor: null });
-        if (path === '/api/v1/snapshots' && req.method === 'GET') return reply(200, { items: name === 'nightly' ? [{ id: ids.snap, name }] : [], nextCursor: null });
-        if (path === '/api/v1/offerings') return reply(200, { items: [{ id: ids.off, name: 'small' }], nextCursor: null });
-        if (path === '/api/v1/zones') return reply(200, { items: [{ id: ids.zone, name: 'z' }], nextCursor: null });
-        if (path.endsWith('/versions') && req.method === 'GET') return reply(200, { items: versions, nextCursor: null });
-        if (path.endsWith('/capture') || (path === '/api/v1/instances' && req.method === 'POST')) return reply(202, op('pending'));
-        if (path.startsWith('/api/v1/operations/')) return reply(200, op('succeeded'));
-        if (path.endsWith('/rollback') || path.endsWith('/default')) return reply(200, versions[0]);
-        if (req.method === 'DELETE' && path.includes('/versions/')) return reply(204, null);
-        if (path.endsWith('/cdrom') || req.method === 'PATCH') return reply(200, { id: ids.inst, name: 'web', cdrom: req.method === 'DELETE' ? { imageId: null, imageVersionId: null } : { imageId: ids.iso, imageVersionId: 'x' }, bootDevice: 'cdrom' });
-        return reply(404, { error: { code: 'not_found', message: `no route ${path}` } });
-      });
+    api = await startStandInApi((req, reply) => {
+      const raw = req.text;
+      const [path = '', query = ''] = (req.url ?? '').split('?');
+      seen.push({ method: req.method ?? '', path, query, body: raw ? JSON.parse(raw) as unknown : undefined });
+      const name = new URLSearchParams(query).get('name');
+      if (path === '/api/v1/images' && req.method === 'POST') return reply(201, { id: ids.image, ...(raw ? JSON.parse(raw) as object : {}) });
+      if (path === '/api/v1/images' && req.method === 'GET') return reply(200, { items: name === 'golden' ? [{ id: ids.image, name }] : name === 'installer' ? [{ id: ids.iso, name }] : [], nextCursor: null });
+      if (path === '/api/v1/instances' && req.method === 'GET') return reply(200, { items: name === 'web' ? [{ id: ids.inst, name }] : [], nextCursor: null });
+      if (path === '/api/v1/snapshots' && req.method === 'GET') return reply(200, { items: name === 'nightly' ? [{ id: ids.snap, name }] : [], nextCursor: null });
+      if (path === '/api/v1/offerings') return reply(200, { items: [{ id: ids.off, name: 'small' }], nextCursor: null });
+      if (path === '/api/v1/zones') return reply(200, { items: [{ id: ids.zone, name: 'z' }], nextCursor: null });
+      if (path.endsWith('/versions') && req.method === 'GET') return reply(200, { items: versions, nextCursor: null });
+      if (path.endsWith('/capture') || (path === '/api/v1/instances' && req.method === 'POST')) return reply(202, op('pending'));
+      if (path.startsWith('/api/v1/operations/')) return reply(200, op('succeeded'));
+      if (path.endsWith('/rollback') || path.endsWith('/default')) return reply(200, versions[0]);
+      if (req.method === 'DELETE' && path.includes('/versions/')) return reply(204, null);
+      if (path.endsWith('/cdrom') || req.method === 'PATCH') return reply(200, { id: ids.inst, name: 'web', cdrom: req.method === 'DELETE' ? { imageId: null, imageVersionId: null } : { imageId: ids.iso, imageVersionId: 'x' }, bootDevice: 'cdrom' });
+      return reply(404, { error: { code: 'not_found', message: `no route ${path}` } });
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
-  after(async () => { await new Promise((r) => server.close(r)); });
+  after(() => api.close());
 
-  async function kumo(output: 'json' | 'table', ...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  async function kumo(output: 'json' | 'table', ...args: string[]): Promise<CliResult> {
     seen.length = 0;
-    let out = ''; let err = '';
-    const w = process.stdout.write.bind(process.stdout); const e = process.stderr.write.bind(process.stderr);
-    process.stdout.write = ((s: string | Uint8Array, ...rest: never[]) => (typeof s === 'string' ? ((out += s), true) : w(s, ...rest))) as typeof process.stdout.write;
-    process.stderr.write = ((s: string | Uint8Array, ...rest: never[]) => (typeof s === 'string' ? ((err += s), true) : e(s, ...rest))) as typeof process.stderr.write;
-    try {
-      const code = await runCli(buildProgram().exitOverride(), ['node', 'kumo', '--server', url, '--token', 't', '-o', output, ...args]);
-      return { code, out, err };
-    } finally { process.stdout.write = w; process.stderr.write = e; }
+    return runKumo(api.url, ['-o', output, ...args]);
   }
   const writes = () => seen.filter((s) => s.method !== 'GET').map((s) => [s.method, s.path, s.body, s.query]);
 

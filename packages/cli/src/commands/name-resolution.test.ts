@@ -1,8 +1,6 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { buildProgram, runCli } from '../program.ts';
+import { runKumo, startStandInApi, type CliResult, type StandInApi } from '../testing/cli-harness.ts';
 
 interface Seen { method: string; url: string }
 
@@ -16,7 +14,7 @@ const ids = {
  * that answers `?name=` lookups the way the server does (exact match, a page of matches).
  */
 describe('kumo: names or ids everywhere', () => {
-  let server: Server; let url: string;
+  let api: StandInApi;
   const seen: Seen[] = [];
   const named: Record<string, Array<{ id: string; name: string; accountId?: string }>> = {
     '/api/v1/images?name=tiny': [{ id: ids.image, name: 'tiny' }],
@@ -27,41 +25,28 @@ describe('kumo: names or ids everywhere', () => {
     '/api/v1/networks?name=app': [{ id: ids.network, name: 'app' }],
   };
   before(async () => {
-    server = createServer((req, res) => {
-      req.resume();
-      req.on('end', () => {
-        seen.push({ method: req.method ?? '', url: req.url ?? '' });
-        const reply = (status: number, body: unknown) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(body)); };
-        const u = new URL(req.url ?? '/', 'http://x');
-        const name = u.searchParams.get('name');
-        if (req.method === 'GET' && name !== null) return reply(200, { items: named[`${u.pathname}?name=${name}`] ?? [], nextCursor: null });
-        if (req.method === 'DELETE') { res.writeHead(204); res.end(); return undefined; }
-        if (u.pathname === `/api/v1/instances/${ids.instance}`) {
-          return reply(200, {
-            id: ids.instance, name: 'vm1', addresses: [
-              { nicId: 'nic-1', deviceIndex: 0, networkId: ids.network, networkName: 'app', mac: '52:54:00:00:00:01', ip: '10.1.0.5', publicIp: '203.0.113.7' },
-              { nicId: 'nic-2', deviceIndex: 1, networkId: 'net-x', networkName: 'db', mac: '52:54:00:00:00:02', ip: '10.2.0.9', publicIp: null },
-            ],
-          });
-        }
-        return reply(200, { id: u.pathname.split('/').pop(), items: [], nextCursor: null });
-      });
+    api = await startStandInApi((req, reply) => {
+      seen.push({ method: req.method ?? '', url: req.url ?? '' });
+      const u = new URL(req.url ?? '/', 'http://x');
+      const name = u.searchParams.get('name');
+      if (req.method === 'GET' && name !== null) return reply(200, { items: named[`${u.pathname}?name=${name}`] ?? [], nextCursor: null });
+      if (req.method === 'DELETE') { reply(204); return undefined; }
+      if (u.pathname === `/api/v1/instances/${ids.instance}`) {
+        return reply(200, {
+          id: ids.instance, name: 'vm1', addresses: [
+            { nicId: 'nic-1', deviceIndex: 0, networkId: ids.network, networkName: 'app', mac: '52:54:00:00:00:01', ip: '10.1.0.5', publicIp: '203.0.113.7' },
+            { nicId: 'nic-2', deviceIndex: 1, networkId: 'net-x', networkName: 'db', mac: '52:54:00:00:00:02', ip: '10.2.0.9', publicIp: null },
+          ],
+        });
+      }
+      return reply(200, { id: u.pathname.split('/').pop(), items: [], nextCursor: null });
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
-  after(async () => { await new Promise((r) => server.close(r)); });
+  after(() => api.close());
 
-  async function kumo(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  async function kumo(...args: string[]): Promise<CliResult> {
     seen.length = 0;
-    let out = ''; let err = '';
-    const w = process.stdout.write.bind(process.stdout); const e = process.stderr.write.bind(process.stderr);
-    process.stdout.write = ((s: string | Uint8Array, ...rest: never[]) => (typeof s === 'string' ? ((out += s), true) : w(s, ...rest))) as typeof process.stdout.write;
-    process.stderr.write = ((s: string | Uint8Array, ...rest: never[]) => (typeof s === 'string' ? ((err += s), true) : e(s, ...rest))) as typeof process.stderr.write;
-    try {
-      const code = await runCli(buildProgram().exitOverride(), ['node', 'kumo', '--server', url, '--token', 't', ...args]);
-      return { code, out, err };
-    } finally { process.stdout.write = w; process.stderr.write = e; }
+    return runKumo(api.url, [...args]);
   }
   const last = () => seen[seen.length - 1];
 

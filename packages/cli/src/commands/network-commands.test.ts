@@ -1,8 +1,6 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { buildProgram, runCli } from '../program.ts';
+import { runKumo, startStandInApi, type CliResult, type StandInApi } from '../testing/cli-harness.ts';
 import { parseIntRange, parsePorts } from './network-commands.ts';
 
 interface Seen { method: string; url: string; body: unknown }
@@ -12,43 +10,29 @@ interface Seen { method: string; url: string; body: unknown }
  * (the CLI may only talk HTTP; the server's behaviour is tested in packages/server).
  */
 describe('kumo network commands', () => {
-  let server: Server; let url: string;
+  let api: StandInApi;
   const seen: Seen[] = [];
   const zoneId = 'zone-01m80000000000000000';
   before(async () => {
-    server = createServer((req, res) => {
-      let text = '';
-      req.on('data', (c: Buffer) => { text += c.toString('utf8'); });
-      req.on('end', () => {
-        seen.push({ method: req.method ?? '', url: req.url ?? '', body: text ? JSON.parse(text) as unknown : undefined });
-        const path = (req.url ?? '').split('?')[0] ?? '';
-        const reply = (status: number, body: unknown) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(body)); };
-        if (path === '/api/v1/zones') return reply(200, { items: [{ id: zoneId, name: 'zone1' }], nextCursor: null });
-        if (path === '/api/v1/networks' && req.method === 'GET') return reply(200, { items: [{ id: 'net-01m80000000000000001', name: 'app' }], nextCursor: null });
-        if (path === '/api/v1/security-groups' && req.method === 'GET') return reply(200, { items: [{ id: 'sg-01m80000000000000002', name: 'web' }], nextCursor: null });
-        if (path.endsWith('/networks/net-01m80000000000000001') && req.method === 'DELETE') {
-          return reply(409, { error: { code: 'in_use', message: 'network app still has 1 NICs', details: { references: 'nics' } } });
-        }
-        if (req.method === 'DELETE') { res.writeHead(204); res.end(); return undefined; }
-        return reply(req.method === 'POST' ? 201 : 200, { id: 'x-01m80000000000000009', ok: true });
-      });
+    api = await startStandInApi((req, reply) => {
+      const text = req.text;
+      seen.push({ method: req.method ?? '', url: req.url ?? '', body: text ? JSON.parse(text) as unknown : undefined });
+      const path = (req.url ?? '').split('?')[0] ?? '';
+      if (path === '/api/v1/zones') return reply(200, { items: [{ id: zoneId, name: 'zone1' }], nextCursor: null });
+      if (path === '/api/v1/networks' && req.method === 'GET') return reply(200, { items: [{ id: 'net-01m80000000000000001', name: 'app' }], nextCursor: null });
+      if (path === '/api/v1/security-groups' && req.method === 'GET') return reply(200, { items: [{ id: 'sg-01m80000000000000002', name: 'web' }], nextCursor: null });
+      if (path.endsWith('/networks/net-01m80000000000000001') && req.method === 'DELETE') {
+        return reply(409, { error: { code: 'in_use', message: 'network app still has 1 NICs', details: { references: 'nics' } } });
+      }
+      if (req.method === 'DELETE') { reply(204); return undefined; }
+      return reply(req.method === 'POST' ? 201 : 200, { id: 'x-01m80000000000000009', ok: true });
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
-  after(async () => { await new Promise((r) => server.close(r)); });
+  after(() => api.close());
 
-  async function kumo(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  async function kumo(...args: string[]): Promise<CliResult> {
     seen.length = 0;
-    let out = ''; let err = '';
-    const w = process.stdout.write.bind(process.stdout); const e = process.stderr.write.bind(process.stderr);
-    // Capture the CLI's text only: the test runner's own reporting (binary chunks) must pass through.
-    process.stdout.write = ((s: string | Uint8Array, ...rest: never[]) => (typeof s === 'string' ? ((out += s), true) : w(s, ...rest))) as typeof process.stdout.write;
-    process.stderr.write = ((s: string | Uint8Array, ...rest: never[]) => (typeof s === 'string' ? ((err += s), true) : e(s, ...rest))) as typeof process.stderr.write;
-    try {
-      const code = await runCli(buildProgram().exitOverride(), ['node', 'kumo', '--server', url, '--token', 't', '-o', 'json', ...args]);
-      return { code, out, err };
-    } finally { process.stdout.write = w; process.stderr.write = e; }
+    return runKumo(api.url, ['-o', 'json', ...args]);
   }
   const posted = () => seen.filter((s) => s.method === 'POST' || s.method === 'PATCH' || s.method === 'DELETE');
 

@@ -1,8 +1,6 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { buildProgram, runCli } from '../program.ts';
+import { runKumo, startStandInApi, type CliResult, type StandInApi } from '../testing/cli-harness.ts';
 
 interface Seen { method: string; path: string; query: string; body: unknown }
 
@@ -11,7 +9,7 @@ interface Seen { method: string; path: string; query: string; body: unknown }
  * CLI sends (the server's side is tested in packages/server/src/http/routes/volume-routes.test.ts).
  */
 describe('kumo storage commands', () => {
-  let server: Server; let url: string;
+  let api: StandInApi;
   const seen: Seen[] = [];
   const zone = { id: 'zone-01m80000000000000001', name: 'z1' };
   const vol = { id: 'vol-01m80000000000000002', name: 'data', kind: 'data', sizeGiB: 3, phase: 'ready', task: null, instanceId: null, poolId: 'pool-01m80000000000000003' };
@@ -22,40 +20,28 @@ describe('kumo storage commands', () => {
     error: null, createdAt: '2026-12-07T00:00:00.000Z', startedAt: null, finishedAt: null, updatedAt: '2026-12-07T00:00:00.000Z',
   });
   before(async () => {
-    server = createServer((req, res) => {
-      let raw = '';
-      req.on('data', (d: Buffer) => { raw += d.toString(); });
-      req.on('end', () => {
-        const [path = '', query = ''] = (req.url ?? '').split('?');
-        seen.push({ method: req.method ?? '', path, query, body: raw ? JSON.parse(raw) : undefined });
-        const reply = (status: number, body: unknown) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(body)); };
-        const byName = new URLSearchParams(query).get('name');
-        const list = (rows: Array<{ name: string }>) => reply(200, { items: rows.filter((r) => !byName || r.name === byName), nextCursor: null });
-        if (path === '/api/v1/zones') return list([zone]);
-        if (path === '/api/v1/volumes' && req.method === 'GET') return list([vol]);
-        if (path === '/api/v1/snapshots' && req.method === 'GET') return list([snap]);
-        if (path === '/api/v1/instances' && req.method === 'GET') return list([inst]);
-        if (path === '/api/v1/disk-offerings' && req.method === 'POST') return reply(201, { id: 'doff-01m80000000000000007', ...(JSON.parse(raw) as object) });
-        if (path === '/api/v1/pools' && req.method === 'POST') return reply(201, { id: 'pool-01m80000000000000008', ...(JSON.parse(raw) as object) });
-        if (req.method !== 'GET' && (path.startsWith('/api/v1/volumes') || path.startsWith('/api/v1/snapshots'))) return reply(202, op(`${req.method} ${path}`));
-        if (path.startsWith('/api/v1/operations/')) return reply(200, op('x'));
-        return reply(404, { error: { code: 'not_found', message: `no route ${path}` } });
-      });
+    api = await startStandInApi((req, reply) => {
+      const raw = req.text;
+      const [path = '', query = ''] = (req.url ?? '').split('?');
+      seen.push({ method: req.method ?? '', path, query, body: raw ? JSON.parse(raw) : undefined });
+      const byName = new URLSearchParams(query).get('name');
+      const list = (rows: Array<{ name: string }>) => reply(200, { items: rows.filter((r) => !byName || r.name === byName), nextCursor: null });
+      if (path === '/api/v1/zones') return list([zone]);
+      if (path === '/api/v1/volumes' && req.method === 'GET') return list([vol]);
+      if (path === '/api/v1/snapshots' && req.method === 'GET') return list([snap]);
+      if (path === '/api/v1/instances' && req.method === 'GET') return list([inst]);
+      if (path === '/api/v1/disk-offerings' && req.method === 'POST') return reply(201, { id: 'doff-01m80000000000000007', ...(JSON.parse(raw) as object) });
+      if (path === '/api/v1/pools' && req.method === 'POST') return reply(201, { id: 'pool-01m80000000000000008', ...(JSON.parse(raw) as object) });
+      if (req.method !== 'GET' && (path.startsWith('/api/v1/volumes') || path.startsWith('/api/v1/snapshots'))) return reply(202, op(`${req.method} ${path}`));
+      if (path.startsWith('/api/v1/operations/')) return reply(200, op('x'));
+      return reply(404, { error: { code: 'not_found', message: `no route ${path}` } });
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
-  after(async () => { await new Promise((r) => server.close(r)); });
+  after(() => api.close());
 
-  async function kumo(...args: string[]): Promise<{ code: number; out: string }> {
+  async function kumo(...args: string[]): Promise<CliResult> {
     seen.length = 0;
-    let out = '';
-    const w = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((s: string | Uint8Array, ...rest: never[]) => (typeof s === 'string' ? ((out += s), true) : w(s, ...rest))) as typeof process.stdout.write;
-    try {
-      const code = await runCli(buildProgram().exitOverride(), ['node', 'kumo', '--server', url, '--token', 't', '-o', 'json', ...args]);
-      return { code, out };
-    } finally { process.stdout.write = w; }
+    return runKumo(api.url, ['-o', 'json', ...args]);
   }
   const writes = () => seen.filter((s) => s.method !== 'GET').map((s) => [s.method, s.path, s.body]);
 

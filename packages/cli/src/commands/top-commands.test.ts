@@ -1,19 +1,16 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { buildProgram, runCli } from '../program.ts';
+import { runKumo, startStandInApi, type CliResult, type StandInApi } from '../testing/cli-harness.ts';
 
 /** `kumo host top` and `kumo instance top` against a stand-in API on loopback. */
-let server: Server; let url: string;
+let api: StandInApi;
 const seen: string[] = [];
 const hostId = 'host-01m80000000000000001';
 const usage = (name: string, cpuPct: number) => ({ instanceId: `i-${name}`, name, accountId: 'acct-1', hostId, at: 1, cpuPct, memoryBytes: 2 ** 28, diskBps: 1536, diskIops: 3, netBps: 2 ** 21, netPps: 10 });
 before(async () => {
-  server = createServer((req, res) => {
+  api = await startStandInApi((req, reply) => {
     const [path = '', query = ''] = (req.url ?? '').split('?');
     seen.push(`${path}?${query}`);
-    const reply = (status: number, body: unknown) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(body)); };
     if (path === '/api/v1/hosts') return reply(200, { items: [{ id: hostId, name: 'h1' }], nextCursor: null });
     if (path === `/api/v1/hosts/${hostId}/top`) {
       return reply(200, { host: { hostId, name: 'h1', state: 'up', at: 1, cpuPct: 75, cpuIowaitPct: 5, cpuStealPct: 0, load1: 1.5, memoryPct: 40, poolUsedPct: 60, diskBps: 0, netBps: 0 }, sort: 'cpu', topConsumer: 'i-hog', instances: [usage('hog', 99.5), usage('calm', 2)] });
@@ -21,19 +18,12 @@ before(async () => {
     if (path === '/api/v1/metrics/overview') return reply(200, { hosts: [], top: { cpu: [usage('hog', 99.5)], memory: [], disk: [], net: [usage('calm', 2)] } });
     return reply(404, { error: { code: 'not_found', message: path } });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-after(async () => { await new Promise((r) => server.close(r)); });
+after(() => api.close());
 
-async function kumo(...args: string[]): Promise<{ code: number; out: string }> {
+async function kumo(...args: string[]): Promise<CliResult> {
   seen.length = 0;
-  let out = '';
-  const w = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((s: string | Uint8Array, ...rest: never[]) => (typeof s === 'string' ? ((out += s), true) : w(s, ...rest))) as typeof process.stdout.write;
-  try {
-    return { code: await runCli(buildProgram().exitOverride(), ['node', 'kumo', '--server', url, '--token', 't', ...args]), out };
-  } finally { process.stdout.write = w; }
+  return runKumo(api.url, [...args]);
 }
 
 test('kumo host top HOST: the host now and its instances, top consumer named; by name', async () => {
