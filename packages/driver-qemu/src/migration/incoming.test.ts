@@ -76,6 +76,23 @@ test('take-over without an extra round trip: cont is sent without waiting for th
   }
 });
 
+test('take-over: an nbd-server-stop that fails after cont does not fail the take-over (the copy runs; the source must not be resumed beside it)', async () => {
+  const h = await migrationHarness();
+  try {
+    h.qemu.runState = 'inmigrate';
+    const endpoint: IncomingEndpoint = { uri: 'tcp:127.0.0.1:49200', nbd: { host: '127.0.0.1', port: 49301, exports: ['vol-root'] } };
+    h.rec.incoming = watch(h.ctx, h.rec, h.live, endpoint);
+    h.qemu.failOn.add('nbd-server-stop');
+    assert.equal((await h.ctx.statusOf(h.rec, true)).power, 'incoming');
+    const finished = finishIncoming(h.ctx, 'i-1', { timeoutMs: 30_000 });
+    h.qemu.runState = 'paused';
+    h.qemu.emit('MIGRATION', { status: 'completed' });
+    assert.deepEqual(await finished, { instanceId: 'i-1', power: 'running' });
+  } finally {
+    await h.close();
+  }
+});
+
 test('regression migrated_copy_resumed_by_its_old_incoming_watcher: a copy that took over and later migrates away is not continued by the take-over again', async () => {
   const h = await migrationHarness();
   try {

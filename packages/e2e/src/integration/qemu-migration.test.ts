@@ -1,9 +1,13 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { Instance, Operation } from '@kumo/api';
 import { openDatabase } from '@kumo/db';
 import { startNamespaceCloud, type NamespaceCloud } from '../testing/namespace-cloud.ts';
 import { eventually } from '../testing/test-cloud.ts';
+
+const kumoMain = fileURLToPath(new URL('../../../kumo/src/main.ts', import.meta.url));
 
 /** Every CNT=<n> the guest's counter printed on its console, in order. */
 const counts = (log: string) => [...log.matchAll(/CNT=(\d+)/g)].map((m) => Number(m[1]));
@@ -118,6 +122,28 @@ describe('QEMU guests on two namespace hosts: mobility', { timeout: 1_200_000 },
     await eventually(() => cloud.pingFromRouter(ip), `${ip} answering from ${target.name}`, 30_000);
     assert.ok(lost <= 3, `at most a few pings lost during the move: ${lost} of ${pings}`);
     assert.ok(stages.size > 0, 'the operation showed migration progress');
+  });
+
+  test('from the CLI, as a newcomer would: `kumo instance migrate ID --host H --wait` prints progress and moves it; the counter goes on, its address answers', async () => {
+    assert.ok(vm, 'needs the guest of the first test');
+    await setBandwidth(0);
+    const target = await otherHost();
+    const before = await lastCount();
+    const cli = spawn(process.execPath, ['--import', 'tsx', kumoMain, '--server', cloud.url, '--token', cloud.client.tokenValue()!, 'instance', 'migrate', vm.id, '--host', target.id, '--wait'],
+      { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = ''; let err = '';
+    cli.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    cli.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    const code = await new Promise<number | null>((resolve) => cli.once('exit', resolve));
+    assert.equal(code, 0, `kumo instance migrate exited ${code}:\n${out}\n${err}`);
+    assert.match(out, /succeeded/, out);
+    assert.match(err, /pass \d+, RAM [\d.]+ MiB sent/, `progress lines (pass, RAM sent) while it waited: ${err}`);
+    assert.equal(runningOn(), target.name, 'exactly one QEMU, on the target');
+    assert.equal((await cloud.client.get<Instance>('instances', vm.id)).hostId, target.id);
+    await eventually(async () => (await lastCount()) > before + 2, 'the counter going on after the switch', 60_000);
+    const log = counts(await cloud.consoleLog(vm.id));
+    assert.ok(!log.slice(log.lastIndexOf(before) + 1).includes(1), `the counter never restarted: ${log.slice(-20).join(' ')}`);
+    await eventually(() => cloud.pingFromRouter(ip), `${ip} answering from ${target.name}`, 30_000);
   });
 
   test('cancel a migration: the guest keeps running on the source', async () => {
