@@ -22,9 +22,6 @@ const hostCpus = 4;
  */
 test('three servers on PostgreSQL, kill -9 of one mid-way: nothing lost, doubled, stuck or over capacity; its agents move within 10 s', {
   timeout: 420_000,
-  // Not passing yet: under a load average of 25 on 2 cores the servers' 10-connection pools time out
-  // (10 s acquire) during the 90 concurrent creates, and a create answers 500. Runs, but does not fail the suite.
-  todo: 'pool exhaustion under load (timeout exceeded when trying to connect) makes a create fail with 500',
 }, async () => {
   const db = await freshPostgresDatabase('kumo_cpha');
   const dirs = Array.from({ length: serverCount }, () => mkdtempSync(join(tmpdir(), 'kumo-cpha-')));

@@ -37,7 +37,7 @@ export class ServerProcess {
     const deadline = Date.now() + 120_000;
     for (;;) {
       try { await client.request('GET', '/api/v1/health'); return; } catch { /* not yet */ }
-      if (this.child.exitCode !== null) throw new Error(`server exited: ${this.output}`);
+      if (this.ended) throw new Error(`server exited: ${this.output}`);
       if (Date.now() > deadline) throw new Error(`server did not come up: ${this.output}`);
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -50,16 +50,22 @@ export class ServerProcess {
     return client;
   }
 
+  /** Whether the child has ended: by exiting, or by a signal (then exitCode stays null). */
+  get ended(): boolean {
+    const c = this.child;
+    return !c || c.exitCode !== null || c.signalCode !== null;
+  }
+
   /** SIGKILL: no shutdown code runs. */
   async kill9(): Promise<void> {
     const c = this.child;
-    if (!c || c.exitCode !== null) return;
+    if (!c || this.ended) return;
     await new Promise<void>((r) => { c.once('exit', () => r()); c.kill('SIGKILL'); });
   }
 
   async stop(): Promise<void> {
     const c = this.child;
-    if (!c || c.exitCode !== null) return;
+    if (!c || this.ended) return;
     await new Promise<void>((r) => { c.once('exit', () => r()); c.kill('SIGTERM'); setTimeout(() => c.kill('SIGKILL'), 5000).unref(); });
   }
 }
