@@ -17,31 +17,17 @@ import type { Operation } from '@kumo/api';
 import { startTestCloud } from '../../packages/e2e/src/testing/test-cloud.ts';
 import { PlacementIndex } from '../../packages/server/src/controller/placement-index.ts';
 import { startMachineReport } from '../machine/machine-report.ts';
+import { choiceFlag, wholeNumberFlag } from '../bench-flags.ts';
 import { overCommitted, quantile, type HostUse } from './cluster-stats.ts';
 
 const machineReport = startMachineReport();
 
-function flag(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`--${name}: ${process.argv[i + 1]} is not a positive whole number`);
-  return v;
-}
-function choice<T extends string>(name: string, choices: readonly T[]): T {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return choices[0]!;
-  const v = process.argv[i + 1] as T;
-  if (!choices.includes(v)) throw new Error(`--${name}: ${String(v)} is not one of ${choices.join(', ')}`);
-  return v;
-}
-
-const hostCount = flag('hosts', 10_000);
-const instanceCount = flag('instances', 10_000);
-const clients = flag('clients', 16);
-const servers = flag('servers', 1);
-const placement = choice('placement', ['index', 'reread'] as const);
-const dialect = choice('dialect', ['sqlite', 'postgres'] as const);
+const hostCount = wholeNumberFlag('hosts') ?? 10_000;
+const instanceCount = wholeNumberFlag('instances') ?? 10_000;
+const clients = wholeNumberFlag('clients') ?? 16;
+const servers = wholeNumberFlag('servers') ?? 1;
+const placement = choiceFlag('placement', ['index', 'reread']);
+const dialect = choiceFlag('dialect', ['sqlite', 'postgres']);
 if (servers !== 1) throw new Error('--servers: only 1 for now (several servers on one PostgreSQL come with the control-plane-ha work)');
 
 if (placement === 'reread') {

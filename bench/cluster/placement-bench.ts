@@ -17,21 +17,15 @@ import { PlacementService } from '../../packages/server/src/controller/placement
 import { PlacementIndex } from '../../packages/server/src/controller/placement-index.ts';
 import { volumePath } from '../../packages/server/src/controller/instance-spec.ts';
 import { startMachineReport } from '../machine/machine-report.ts';
+import { wholeNumberFlag } from '../bench-flags.ts';
 import { overCommitted, quantile, type HostUse } from './cluster-stats.ts';
 
 const machineReport = startMachineReport();
 
-function flag(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`--${name}: ${process.argv[i + 1]} is not a positive whole number`);
-  return v;
-}
-const hostCount = flag('hosts', 10_000);
-const instanceCount = flag('instances', 2000);
-const concurrency = flag('concurrency', 16);
-const rounds = flag('rounds', 2);
+const hostCount = wholeNumberFlag('hosts') ?? 10_000;
+const instanceCount = wholeNumberFlag('instances') ?? 2000;
+const concurrency = wholeNumberFlag('concurrency') ?? 16;
+const rounds = wholeNumberFlag('rounds') ?? 2;
 const dialectIndex = process.argv.indexOf('--dialect');
 const dialect = dialectIndex < 0 ? 'sqlite' : process.argv[dialectIndex + 1];
 if (dialect !== 'sqlite' && dialect !== 'postgres') throw new Error(`--dialect: ${String(dialect)} is not sqlite or postgres`);

@@ -17,16 +17,13 @@ import { HttpRequest } from '@smithy/protocol-http';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { startTestCloud } from '../../packages/e2e/src/testing/test-cloud.ts';
 import { startMachineReport } from '../machine/machine-report.ts';
+import { stringFlag, wholeNumberFlag } from '../bench-flags.ts';
 
 const machineReport = startMachineReport();
 
-const arg = (name: string, def: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-};
-const total = arg('instances', 10_000);
-const runs = arg('runs', 3);
-const launch = arg('launch', 100);
+const total = wholeNumberFlag('instances') ?? 10_000;
+const runs = wholeNumberFlag('runs') ?? 3;
+const launch = wholeNumberFlag('launch') ?? 100;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const ms = (t0: number) => Math.round(performance.now() - t0);
 
@@ -131,7 +128,7 @@ async function runMany(): Promise<Record<string, unknown>> {
   } finally { await cloud.close(); }
 }
 
-const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+const only = stringFlag('only');
 const describe = only === 'run' ? undefined : await describeWalk();
 const run = only === 'describe' ? undefined : await runMany();
 process.stdout.write(`${JSON.stringify({ machine: machineReport.finish(), describeInstances: describe, runInstances: run }, null, 2)}\n`);

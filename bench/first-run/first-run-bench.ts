@@ -29,14 +29,11 @@ import { promisify } from 'node:util';
 import { downloadGuestKernel } from '@kumo/image-tiny';
 import { hostPackages } from '../../packages/kumo/src/system-packages.ts';
 import { startMachineReport } from '../machine/machine-report.ts';
+import { stringFlag } from '../bench-flags.ts';
 import { timeKumoUp } from './kumo-up-run.ts';
 
 const run = promisify(execFile);
-const arg = (name: string): string | undefined => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : undefined;
-};
-const chroot = arg('chroot');
+const chroot = stringFlag('chroot');
 const install = !process.argv.includes('--no-install');
 
 async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
@@ -59,7 +56,7 @@ const simulateAgainst = (statusFile: string, args: string[]) =>
 
 const machineReport = startMachineReport();
 const result: Record<string, unknown> = { machine: null, date: new Date().toISOString(), load: (await run('cat', ['/proc/loadavg'])).stdout.trim() };
-const status = arg('status');
+const status = stringFlag('status');
 if (status) {
   result['simulatedBefore'] = { what: 'host packages with recommends + linux-image-amd64', ...simulation((await simulateAgainst(status, [...hostPackages, 'linux-image-amd64'])).stdout) };
   result['simulatedNow'] = { what: 'host packages, --no-install-recommends, no kernel', ...simulation((await simulateAgainst(status, ['--no-install-recommends', ...hostPackages])).stdout) };
@@ -86,7 +83,7 @@ try {
   await rm(cache, { recursive: true, force: true });
 }
 if (process.argv.includes('--up')) {
-  result['kumoUp'] = await timeKumoUp(new URL('../..', import.meta.url).pathname, Number(arg('port') ?? 18480));
+  result['kumoUp'] = await timeKumoUp(new URL('../..', import.meta.url).pathname, Number(stringFlag('port') ?? 18480));
 }
 result['machine'] = machineReport.finish();
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

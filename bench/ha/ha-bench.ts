@@ -14,21 +14,14 @@ import type { Instance, Operation } from '@kumo/api';
 import { startTestCloud, type TestCloud } from '../../packages/e2e/src/testing/test-cloud.ts';
 import { summarize, type HaRun } from './ha-stats.ts';
 import { startMachineReport } from '../machine/machine-report.ts';
+import { wholeNumberFlag } from '../bench-flags.ts';
 
 const machineReport = startMachineReport();
 
-function flag(name: string): number | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return undefined;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`--${name}: ${process.argv[i + 1]} is not a positive whole number`);
-  return v;
-}
-
-const runs = flag('runs') ?? 5;
-const leaseMs = flag('lease-ms');
-const marginMs = flag('margin-ms');
-const heartbeatMs = flag('heartbeat-ms');
+const runs = wholeNumberFlag('runs') ?? 5;
+const leaseMs = wholeNumberFlag('lease-ms');
+const marginMs = wholeNumberFlag('margin-ms');
+const heartbeatMs = wholeNumberFlag('heartbeat-ms');
 
 async function until<T>(fn: () => Promise<T | null | undefined | false>, what: string, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
