@@ -20,7 +20,9 @@ export async function seedInfrastructure(repos: Repos, opts: { hosts: number; cp
       dedicatedAccountId: null, tokenHash: 'x', previousTokenHash: null, lastHeartbeatAt: now(), connectedAt: now(), createdAt: now(), version: 1,
       vlanCapable: opts.vlanCapable ?? null, generation: 1, capabilities: null, protocol: 2,
     };
-    await repos.hosts.insert(h);
+    // Migration tests seed databases as they were before 030: leave its (nullable) column out of the insert.
+    const { previousTokenHash: _previous, ...row } = h;
+    await repos.hosts.insert(row as HostRow);
     const poolId = newId('pool');
     await repos.pools.insert({ id: poolId, zoneId, clusterId, hostId: h.id, name: `local-${i}`, kind: 'local', path: `/var/lib/kumo/pools/${i}`, capacityGiB: 1000, allocatedGiB: 0, usedGiB: 0, overcommit: 1, createdAt: now() });
     hosts.push(h); poolIds.push(poolId);
