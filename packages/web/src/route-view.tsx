@@ -23,6 +23,7 @@ import { PasswordScreen } from './screens/password-screen.tsx';
 import { QuotaScreen } from './screens/quota-screen.tsx';
 import { UsageScreen } from './screens/usage-screen.tsx';
 import { AuditScreen } from './screens/audit-screen.tsx';
+import { DomainsScreen } from './screens/domains-screen.tsx';
 
 /** The screen for the current path. */
 export function RouteView({ path }: { path: string }) {
@@ -59,6 +60,7 @@ function screenOf(r: ReturnType<typeof parseRoute>) {
     case 'quota': return <QuotaScreen />;
     case 'usage': return <UsageScreen />;
     case 'audit': return <AuditScreen />;
+    case 'domains': return <DomainsScreen />;
     case 'not-found': return <NotFoundScreen path={r.path} />;
   }
 }

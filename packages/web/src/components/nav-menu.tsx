@@ -17,6 +17,7 @@ const items: Array<{ path: string; key: MessageKey; admin?: boolean }> = [
   { path: '/quota', key: 'nav.quota' },
   { path: '/usage', key: 'nav.usage' },
   { path: '/audit', key: 'nav.audit' },
+  { path: '/domains', key: 'nav.domains', admin: true },
 ];
 
 function isCurrent(itemPath: string, path: string): boolean {
