@@ -24,6 +24,7 @@ import { QuotaScreen } from './screens/quota-screen.tsx';
 import { UsageScreen } from './screens/usage-screen.tsx';
 import { AuditScreen } from './screens/audit-screen.tsx';
 import { DomainsScreen } from './screens/domains-screen.tsx';
+import { AccountsScreen } from './screens/accounts-screen.tsx';
 
 /** The screen for the current path. */
 export function RouteView({ path }: { path: string }) {
@@ -61,6 +62,7 @@ function screenOf(r: ReturnType<typeof parseRoute>) {
     case 'usage': return <UsageScreen />;
     case 'audit': return <AuditScreen />;
     case 'domains': return <DomainsScreen />;
+    case 'accounts': return <AccountsScreen />;
     case 'not-found': return <NotFoundScreen path={r.path} />;
   }
 }

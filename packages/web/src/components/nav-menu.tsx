@@ -18,6 +18,7 @@ const items: Array<{ path: string; key: MessageKey; admin?: boolean }> = [
   { path: '/usage', key: 'nav.usage' },
   { path: '/audit', key: 'nav.audit' },
   { path: '/domains', key: 'nav.domains', admin: true },
+  { path: '/accounts', key: 'nav.accounts', admin: true },
 ];
 
 function isCurrent(itemPath: string, path: string): boolean {

@@ -1,4 +1,4 @@
-/** English text of the tenancy screens (domains). */
+/** English text of the tenancy screens (domains, accounts). */
 export const tenancyEn = {
   'nav.domains': 'Domains',
   'dom.title': 'Domains',
@@ -11,4 +11,15 @@ export const tenancyEn = {
   'dom.enable': 'Enable',
   'dom.disableNamed': 'Disable domain {name}',
   'dom.enableNamed': 'Enable domain {name}',
+  'nav.accounts': 'Accounts',
+  'acct.title': 'Accounts',
+  'acct.create': 'New account',
+  'acct.domain': 'Domain',
+  'acct.kind': 'Kind',
+  'acct.role': 'Role',
+  'acct.firstUser': 'First user (optional)',
+  'acct.password': 'Password of the first user',
+  'acct.disableNamed': 'Disable account {name}',
+  'acct.enableNamed': 'Enable account {name}',
+  'acct.deleteNamed': 'Delete account {name}',
 } as const;

@@ -25,6 +25,7 @@ export function pageTitleKey(route: AppRoute): MessageKey | undefined {
     case 'usage': return 'usage.title';
     case 'audit': return 'audit.title';
     case 'domains': return 'dom.title';
+    case 'accounts': return 'acct.title';
     case 'not-found': return 'nf.title';
     case 'instance': case 'network': case 'host': return undefined;
   }
