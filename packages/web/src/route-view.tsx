@@ -25,6 +25,7 @@ import { UsageScreen } from './screens/usage-screen.tsx';
 import { AuditScreen } from './screens/audit-screen.tsx';
 import { DomainsScreen } from './screens/domains-screen.tsx';
 import { AccountsScreen } from './screens/accounts-screen.tsx';
+import { ProjectsScreen } from './screens/projects-screen.tsx';
 
 /** The screen for the current path. */
 export function RouteView({ path }: { path: string }) {
@@ -63,6 +64,7 @@ function screenOf(r: ReturnType<typeof parseRoute>) {
     case 'audit': return <AuditScreen />;
     case 'domains': return <DomainsScreen />;
     case 'accounts': return <AccountsScreen />;
+    case 'projects': return <ProjectsScreen />;
     case 'not-found': return <NotFoundScreen path={r.path} />;
   }
 }

@@ -19,6 +19,7 @@ const items: Array<{ path: string; key: MessageKey; admin?: boolean }> = [
   { path: '/audit', key: 'nav.audit' },
   { path: '/domains', key: 'nav.domains', admin: true },
   { path: '/accounts', key: 'nav.accounts', admin: true },
+  { path: '/projects', key: 'nav.projects' },
 ];
 
 function isCurrent(itemPath: string, path: string): boolean {

@@ -1,4 +1,4 @@
-/** English text of the tenancy screens (domains, accounts). */
+/** English text of the tenancy screens (domains, accounts, projects). */
 export const tenancyEn = {
   'nav.domains': 'Domains',
   'dom.title': 'Domains',
@@ -22,4 +22,15 @@ export const tenancyEn = {
   'acct.disableNamed': 'Disable account {name}',
   'acct.enableNamed': 'Enable account {name}',
   'acct.deleteNamed': 'Delete account {name}',
+  'nav.projects': 'Projects',
+  'proj.title': 'Projects',
+  'proj.create': 'New project',
+  'proj.members': 'Members',
+  'proj.memberAccount': 'Account (name or id)',
+  'proj.memberRole': 'Project role',
+  'proj.addMember': 'Add member',
+  'proj.removeMember': 'Remove {name} from project {project}',
+  'proj.role.member': 'member',
+  'proj.role.admin': 'admin',
+  'proj.role.read-only': 'read-only',
 } as const;

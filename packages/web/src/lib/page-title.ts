@@ -26,6 +26,7 @@ export function pageTitleKey(route: AppRoute): MessageKey | undefined {
     case 'audit': return 'audit.title';
     case 'domains': return 'dom.title';
     case 'accounts': return 'acct.title';
+    case 'projects': return 'proj.title';
     case 'not-found': return 'nf.title';
     case 'instance': case 'network': case 'host': return undefined;
   }
