@@ -14,7 +14,8 @@ export function AccountCreateForm({ domains, onDone }: { domains: Domain[]; onDo
     (v) => client.create('accounts', {
       name: v.name,
       ...(v.domainId ? { domainId: v.domainId } : {}),
-      ...(v.username ? { username: v.username, password: v.password } : {}),
+      // Both or neither: a password without a user name gets the API's error naming the field.
+      ...(v.username || v.password ? { username: v.username, password: v.password } : {}),
     }),
     onDone,
   );
