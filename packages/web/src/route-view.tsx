@@ -23,6 +23,9 @@ import { PasswordScreen } from './screens/password-screen.tsx';
 import { QuotaScreen } from './screens/quota-screen.tsx';
 import { UsageScreen } from './screens/usage-screen.tsx';
 import { AuditScreen } from './screens/audit-screen.tsx';
+import { DomainsScreen } from './screens/domains-screen.tsx';
+import { AccountsScreen } from './screens/accounts-screen.tsx';
+import { ProjectsScreen } from './screens/projects-screen.tsx';
 
 /** The screen for the current path. */
 export function RouteView({ path }: { path: string }) {
@@ -59,6 +62,9 @@ function screenOf(r: ReturnType<typeof parseRoute>) {
     case 'quota': return <QuotaScreen />;
     case 'usage': return <UsageScreen />;
     case 'audit': return <AuditScreen />;
+    case 'domains': return <DomainsScreen />;
+    case 'accounts': return <AccountsScreen />;
+    case 'projects': return <ProjectsScreen />;
     case 'not-found': return <NotFoundScreen path={r.path} />;
   }
 }

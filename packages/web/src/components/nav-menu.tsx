@@ -17,6 +17,9 @@ const items: Array<{ path: string; key: MessageKey; admin?: boolean }> = [
   { path: '/quota', key: 'nav.quota' },
   { path: '/usage', key: 'nav.usage' },
   { path: '/audit', key: 'nav.audit' },
+  { path: '/domains', key: 'nav.domains', admin: true },
+  { path: '/accounts', key: 'nav.accounts', admin: true },
+  { path: '/projects', key: 'nav.projects' },
 ];
 
 function isCurrent(itemPath: string, path: string): boolean {

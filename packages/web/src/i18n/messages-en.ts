@@ -5,6 +5,7 @@ import { imagesEn } from './messages-images-en.ts';
 import { consoleEn } from './messages-console-en.ts';
 import { mobilityEn } from './messages-mobility-en.ts';
 import { errorsEn } from './messages-errors-en.ts';
+import { tenancyEn } from './messages-tenancy-en.ts';
 
 /** English text of the console. Every key must also exist in messages-ja.ts (a test checks). */
 export const en = {
@@ -14,6 +15,7 @@ export const en = {
   ...consoleEn,
   ...mobilityEn,
   ...errorsEn,
+  ...tenancyEn,
   'app.skip': 'Skip to content',
   'lang.label': 'Language',
 

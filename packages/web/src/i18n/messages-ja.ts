@@ -6,6 +6,7 @@ import { imagesJa } from './messages-images-ja.ts';
 import { consoleJa } from './messages-console-ja.ts';
 import { mobilityJa } from './messages-mobility-ja.ts';
 import { errorsJa } from './messages-errors-ja.ts';
+import { tenancyJa } from './messages-tenancy-ja.ts';
 
 /** Japanese text of the console; the same keys as messages-en.ts. */
 export const ja: Record<MessageKey, string> = {
@@ -15,6 +16,7 @@ export const ja: Record<MessageKey, string> = {
   ...consoleJa,
   ...mobilityJa,
   ...errorsJa,
+  ...tenancyJa,
   'app.skip': '本文へ移動',
   'lang.label': '言語',
 

@@ -17,6 +17,7 @@ import { metricSteps } from './metric-steps.ts';
 import { volumeSteps } from './volume-steps.ts';
 import { imageSteps } from './image-steps.ts';
 import { accountingSteps } from './accounting-steps.ts';
+import { tenancySteps } from './tenancy-steps.ts';
 import { mobilitySteps } from './mobility-steps.ts';
 import { containerSteps } from './container-steps.ts';
 import { startTestCloud } from '@kumo/e2e';
@@ -305,6 +306,8 @@ test('web console: login, dashboard, wizard, live state, serial console, graphic
 
   // Quotas (usage bars, an admin edits a limit), usage totals and chart, the audit log.
   await accountingSteps(page);
+  // Tenancy: a domain, an account in it, a project with that account as a member.
+  await tenancySteps(page);
 
   // Japanese, remembered across a reload.
   await openScreen(page, 'Dashboard', 'Dashboard');

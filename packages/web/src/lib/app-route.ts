@@ -20,9 +20,12 @@ export type AppRoute =
   | { screen: 'quota' }
   | { screen: 'usage' }
   | { screen: 'audit' }
+  | { screen: 'domains' }
+  | { screen: 'accounts' }
+  | { screen: 'projects' }
   | { screen: 'not-found'; path: string };
 
-const simple = ['instances', 'networks', 'security-groups', 'hosts', 'images', 'offerings', 'keypairs', 'volumes', 'snapshots', 'operations', 'events', 'password', 'quota', 'usage', 'audit'] as const;
+const simple = ['instances', 'networks', 'security-groups', 'hosts', 'images', 'offerings', 'keypairs', 'volumes', 'snapshots', 'operations', 'events', 'password', 'quota', 'usage', 'audit', 'domains', 'accounts', 'projects'] as const;
 
 export function parseRoute(pathname: string): AppRoute {
   const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);

@@ -24,6 +24,9 @@ export function pageTitleKey(route: AppRoute): MessageKey | undefined {
     case 'quota': return 'quota.title';
     case 'usage': return 'usage.title';
     case 'audit': return 'audit.title';
+    case 'domains': return 'dom.title';
+    case 'accounts': return 'acct.title';
+    case 'projects': return 'proj.title';
     case 'not-found': return 'nf.title';
     case 'instance': case 'network': case 'host': return undefined;
   }
