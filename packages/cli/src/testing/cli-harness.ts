@@ -5,6 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Command } from 'commander';
 import { buildProgram, runCli } from '../program.ts';
 
 /** One request the stand-in API received. */
@@ -47,6 +48,17 @@ export async function startStandInApi(route: (req: StandInRequest, reply: StandI
 export interface CliResult { code: number; out: string; err: string }
 
 /**
+ * exitOverride on every command, not only the root: a sub-command made before the root's override
+ * keeps commander's default and calls process.exit on a usage error (a missing required option),
+ * which ended the whole test file in silence.
+ */
+function throwInsteadOfExit(cmd: Command): Command {
+  cmd.exitOverride();
+  for (const sub of cmd.commands) throwInsteadOfExit(sub);
+  return cmd;
+}
+
+/**
  * Runs `kumo --server URL --token TOKEN ARGS…` in-process. Only the CLI's text is captured: the test
  * runner's own reporting (binary chunks) passes through.
  */
@@ -56,7 +68,7 @@ export async function runKumo(serverUrl: string, args: readonly string[], token 
   process.stdout.write = ((s: string | Uint8Array, ...rest: never[]) => (typeof s === 'string' ? ((out += s), true) : w(s, ...rest))) as typeof process.stdout.write;
   process.stderr.write = ((s: string | Uint8Array, ...rest: never[]) => (typeof s === 'string' ? ((err += s), true) : e(s, ...rest))) as typeof process.stderr.write;
   try {
-    const code = await runCli(buildProgram().exitOverride(), ['node', 'kumo', '--server', serverUrl, '--token', token, ...args]);
+    const code = await runCli(throwInsteadOfExit(buildProgram()), ['node', 'kumo', '--server', serverUrl, '--token', token, ...args]);
     return { code, out, err };
   } finally { process.stdout.write = w; process.stderr.write = e; }
 }
