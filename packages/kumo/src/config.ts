@@ -27,6 +27,15 @@ export function baseGcIntervalMs(): number | undefined {
  * (a positive number of seconds, fractions allowed); undefined keeps the server's default (10 s).
  * A zone's HA lease (`kumo zone update --ha-lease-ms`) must cover at least two heartbeats.
  */
+/** Connections per server to PostgreSQL: $KUMO_DATABASE_POOL_SIZE (1–500); undefined keeps the default (10). */
+export function databasePoolSize(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const v = env.KUMO_DATABASE_POOL_SIZE;
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 500) throw new Error(`KUMO_DATABASE_POOL_SIZE must be a whole number of connections from 1 to 500, not ${v}`);
+  return n;
+}
+
 export function heartbeatIntervalMs(): number | undefined {
   const v = process.env.KUMO_HEARTBEAT_INTERVAL_SEC;
   if (v === undefined || v === '') return undefined;

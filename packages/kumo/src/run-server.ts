@@ -3,7 +3,7 @@ import { openDatabase } from '@kumo/db';
 import { buildServer, defaultAlertSettings, type BuildServerOptions, type KumoServer } from '@kumo/server';
 import { readAdminPasswordFile, writeAdminPasswordFile } from './admin-password-file.ts';
 import { serverSecurityFromEnv } from './server-security-config.ts';
-import { baseGcIntervalMs, heartbeatIntervalMs } from './config.ts';
+import { baseGcIntervalMs, databasePoolSize, heartbeatIntervalMs } from './config.ts';
 
 export interface RunningServer {
   server: KumoServer; url: string; admin: { username: string; password: string | null };
@@ -36,7 +36,8 @@ export function clusterSettings(dialect: 'sqlite' | 'postgres', env: NodeJS.Proc
 
 /** Open the database, create the admin at first start, listen, start the controller. */
 export async function runServer(opts: { dataDir: string; host: string; port: number; databaseUrl?: string | undefined; logLevel?: string; webRoot?: string; ec2Port?: number | undefined }): Promise<RunningServer> {
-  const database = await openDatabase({ url: opts.databaseUrl, dataDir: opts.dataDir });
+  const poolSize = databasePoolSize();
+  const database = await openDatabase({ url: opts.databaseUrl, dataDir: opts.dataDir, ...(poolSize !== undefined ? { pgPoolSize: poolSize } : {}) });
   const gcMs = baseGcIntervalMs();
   const shownHost = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host;
   const beatMs = heartbeatIntervalMs();

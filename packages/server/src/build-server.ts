@@ -170,6 +170,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<KumoServer>
   metrics.attach({
     queueDepth: () => controller.queue.length(), connectedAgents: () => gateway.connectedCount(),
     pendingJobs: () => gateway.pendingJobs(), staleReports: () => gateway.staleReports,
+    dbPool: () => opts.database.poolStats?.() ?? null,
   });
   const usageRollups = new UsageRollupJob(repos, clock, app.log, { ...defaultUsageRollupOptions, ...opts.usageRollups });
   const metricsService = new MetricsService(repos, clock, events, notifier, app.log, metrics.registry, opts.metrics);

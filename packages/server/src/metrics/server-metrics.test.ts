@@ -25,6 +25,22 @@ test('gauges read their sources at scrape time; reconciles are timed by kind and
   assert.match(text, /^kumo_work_queue_depth 0$/m, 'read anew at every scrape');
 });
 
+test('the PostgreSQL pool by state and its waiting callers; nothing on SQLite', async () => {
+  const m = new ServerMetrics();
+  let pool: { total: number; idle: number; waiting: number; max: number } | null = { total: 10, idle: 0, waiting: 7, max: 10 };
+  m.attach({ queueDepth: () => 0, connectedAgents: () => 0, pendingJobs: () => 0, staleReports: () => 0, dbPool: () => pool });
+  let text = await m.registry.metrics();
+  assertExpositionFormat(text);
+  assert.match(text, /^kumo_db_pool_connections\{state="in-use"\} 10$/m);
+  assert.match(text, /^kumo_db_pool_connections\{state="idle"\} 0$/m);
+  assert.match(text, /^kumo_db_pool_connections\{state="max"\} 10$/m);
+  assert.match(text, /^kumo_db_pool_waiting 7$/m);
+  pool = null;
+  text = await m.registry.metrics();
+  assert.doesNotMatch(text, /^kumo_db_pool_connections\{/m, 'SQLite has no pool');
+  assert.match(text, /^kumo_db_pool_waiting 0$/m, 'nobody waits for SQLite');
+});
+
 test('two servers in one process keep their own series', async () => {
   const a = new ServerMetrics();
   const b = new ServerMetrics();

@@ -6,6 +6,8 @@ export interface MetricsSources {
   connectedAgents(): number;
   pendingJobs(): number;
   staleReports(): number;
+  /** The PostgreSQL connection pool now; null on SQLite (one connection, no pool). */
+  dbPool?(): { total: number; idle: number; waiting: number; max: number } | null;
 }
 
 /**
@@ -40,6 +42,24 @@ export class ServerMetrics {
     gauge('kumo_work_queue_depth', 'Keys waiting in the controller\'s work queue', (s) => s.queueDepth());
     gauge('kumo_agents_connected', 'Host agents connected to this server', (s) => s.connectedAgents());
     gauge('kumo_agent_jobs_pending', 'Agent jobs this server is waiting for', (s) => s.pendingJobs());
+    // The database pool: a leak shows as total stuck at max with waiting callers (docs/operators.md).
+    const pool = () => this.sources?.dbPool?.() ?? null;
+    new Gauge({
+      name: 'kumo_db_pool_connections', help: 'PostgreSQL pool connections by state (in use, idle) and its size limit (max)', labelNames: ['state'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const p = pool();
+        if (!p) return;
+        this.set({ state: 'in-use' }, p.total - p.idle);
+        this.set({ state: 'idle' }, p.idle);
+        this.set({ state: 'max' }, p.max);
+      },
+    });
+    new Gauge({
+      name: 'kumo_db_pool_waiting', help: 'Queries waiting for a PostgreSQL pool connection', registers: [this.registry],
+      collect() { this.reset(); const p = pool(); if (p) this.set(p.waiting); },
+    });
     const stale = read((s) => s.staleReports());
     new Counter({
       name: 'kumo_agent_stale_reports_total', help: 'Agent reports ignored because they came from an older registration of their host (fencing)',
