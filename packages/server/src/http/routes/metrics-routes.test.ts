@@ -20,3 +20,17 @@ test('GET /metrics: Prometheus text for an admin, 401 without credentials; API r
     assert.match(res.body, /^kumo_work_queue_depth 0$/m);
   } finally { await close(); }
 });
+
+test('GET /metrics on PostgreSQL: the connection pool by state', async () => {
+  const { server, token, close } = await inProcessServer({ dialect: 'postgres' });
+  try {
+    const res = await server.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${token}` } });
+    assert.equal(res.statusCode, 200);
+    assertExpositionFormat(res.body);
+    assert.match(res.body, /^kumo_db_pool_connections\{state="max"\} 10$/m);
+    const inUse = Number(/^kumo_db_pool_connections\{state="in-use"\} (\d+)$/m.exec(res.body)?.[1]);
+    const idle = Number(/^kumo_db_pool_connections\{state="idle"\} (\d+)$/m.exec(res.body)?.[1]);
+    assert.ok(inUse + idle >= 1 && inUse + idle <= 10, `${inUse} in use + ${idle} idle within the pool of 10`);
+    assert.match(res.body, /^kumo_db_pool_waiting \d+$/m);
+  } finally { await close(); }
+});
