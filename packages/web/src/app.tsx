@@ -35,7 +35,7 @@ export function App() {
     client.request('POST', '/api/v1/auth/logout').catch(() => {}).finally(() => setUser(null));
   }, []);
 
-  const session = useMemo<Session | null>(() => (user ? { user, isAdmin: user.role === 'admin', logout } : null), [user, logout]);
+  const session = useMemo<Session | null>(() => (user ? { user, isAdmin: user.role === 'admin', administersTenants: user.role === 'admin' || user.role === 'domain-admin', logout } : null), [user, logout]);
 
   // A one-time console link carries its own credential: no session needed.
   const ticket = /^\/vnc\/([\w-]{16,64})$/.exec(path)?.[1];
@@ -47,7 +47,7 @@ export function App() {
       <a className="skip-link" href="#main">{t('app.skip')}</a>
       <div className="shell">
         <TopBar navOpen={navOpen} onToggleNav={() => setNavOpen((o) => !o)} />
-        <NavMenu path={path} isAdmin={session.isAdmin} open={navOpen} />
+        <NavMenu path={path} isAdmin={session.isAdmin} administersTenants={session.administersTenants} open={navOpen} />
         <main id="main" className="content" tabIndex={-1}>
           <RouteView path={path} />
         </main>

@@ -4,7 +4,10 @@ export interface SessionUser { accountId: string; username: string; role: string
 
 export interface Session {
   user: SessionUser;
+  /** The root admin: infrastructure (hosts) and every tenant. */
   isAdmin: boolean;
+  /** The root admin or a domain admin: the domains and accounts screens (a domain admin sees their subtree). */
+  administersTenants: boolean;
   logout: () => void;
 }
 
