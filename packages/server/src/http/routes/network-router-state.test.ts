@@ -29,8 +29,10 @@ describe('router state from the host\'s apply, and health-check paths HAProxy ca
     }) as typeof gw.call;
     net = await t.ok(t.alice, 'POST', '/api/v1/networks', { name: 'web', zoneId: t.zoneId, cidr: '10.7.0.0/24' });
     await t.server.controller.networks.placeRouters();
-    routerHost = (await t.ok(t.alice, 'GET', `/api/v1/routers/${net.routerId}`)).hostId;
+    // Where the router runs is infrastructure: the admin sees it, the tenant does not (http/tenant-view.ts).
+    routerHost = (await t.ok(t.admin, 'GET', `/api/v1/routers/${net.routerId}`)).hostId;
     assert.ok(t.hostIds.includes(routerHost), 'the router was placed on a host');
+    assert.equal((await t.ok(t.alice, 'GET', `/api/v1/routers/${net.routerId}`)).hostId, null, 'its tenant is not told which host');
   });
   after(async () => { await t.close(); });
 

@@ -16,7 +16,8 @@ test('an instance placed on an rbd pool gets a raw RBD root disk, made from its 
   const vols = await t.ok(t.alice, 'GET', `/api/v1/instances/${op.resourceId}/volumes`);
   const root = vols.items[0];
   assert.equal(root.kind, 'root');
-  assert.equal(root.poolId, pool.id);
+  assert.equal(root.poolId, null, 'the tenant is not told the pool (http/tenant-view.ts)');
+  assert.equal((await t.ok(t.admin, 'GET', `/api/v1/volumes/${root.id}`)).poolId, pool.id);
   assert.equal(root.path, `rbd:vms/${root.id}`);
   assert.equal(root.format, 'raw');
   const create = t.callsOf('volume.create').find((c) => c.params.volumeId === root.id)!;
